@@ -1,0 +1,34 @@
+/*
+ * report.h - the CLI's outputs (prefix report_): the summary table, the
+ * summary JSON (stable keys, see README "Summary JSON"), the time-series
+ * CSV and the plot inputs.  CLI layer: these write to the streams and
+ * directories they are given and nothing else.
+ *
+ * Numbers are printed with fixed formats ("%.17g" is never used for
+ * metrics) so that the same results give byte-identical files.
+ */
+#ifndef LBSIM_REPORT_H
+#define LBSIM_REPORT_H
+
+#include <stdio.h>
+
+#include "sim.h"
+
+/* Human summary: one row per run. */
+void report_table(FILE *f, const struct scenario *scn, uint64_t seed,
+                  const struct sim_result *res, uint32_t n);
+
+/* Summary JSON: {"scenario", "seed", "runs": [...]} */
+void report_json(FILE *f, const struct scenario *scn, uint64_t seed,
+                 const struct sim_result *res, uint32_t n);
+
+/* Time series of every run, long format: one row per (strategy, interval). */
+void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n);
+
+/* Write plot data and scripts into dir (ttft_cdf, bars, timeseries).
+ * Fills names[] with the plot base names written (at most max_names) and
+ * returns their count, or -1 with a message. */
+int report_plots(const char *dir, const struct sim_result *res, uint32_t n, const char **names,
+                 int max_names, char *err, size_t errlen);
+
+#endif /* LBSIM_REPORT_H */

@@ -1,0 +1,128 @@
+/*
+ * sim.h - the lbsim engine: one run of a scenario under one strategy, and
+ * the OpenMP trial runner (prefix sim_).
+ *
+ * A run owns everything it touches in one struct (no globals): virtual
+ * clock, 4-ary event heap, RNG streams, the route/ router, the backend
+ * models, the in-flight request pool and the metrics.  It reads the
+ * scenario (const, shared between trials) and the trace (opened per run,
+ * streamed).  Memory is O(in-flight requests + backends + time-series
+ * intervals), independent of the number of requests.
+ *
+ * Request life (DESIGN.md): arrival -> route (pick) -> attempt dispatched
+ * -> backend admission (429 / queue / accept) -> first token -> completion
+ * or failure -> retry after backoff (rerouted, tried backends excluded) or
+ * give up.  An attempt whose first token does not come within the attempt
+ * timeout is cancelled and counts as a timeout (408).
+ *
+ * Determinism: the output is a function of (scenario, strategy, seed) only.
+ */
+#ifndef LBSIM_SIM_H
+#define LBSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../scenarios/scn.h"
+#include "hist.h"
+
+/* Latency summary in seconds. */
+struct sim_lat {
+    double mean, p50, p90, p95, p99, p999, max;
+};
+
+struct sim_backend_result {
+    char name[SCN_NAME_MAX];
+    uint64_t attempts, successes, upstream_429, errors, timeouts;
+    double cost_usd;
+};
+
+/* One time-series interval [t, t + interval). */
+struct sim_ts_row {
+    int64_t t_ns;
+    uint64_t arrivals, completed, failed, client_429, upstream_429, errors, attempts;
+    double cost_usd;
+    double ttft_sum_s;       /* sum of TTFT of requests completing here */
+    int64_t inflight;        /* client requests in flight at interval end */
+    uint32_t healthy;        /* backends not in an outage at interval end */
+};
+
+struct sim_slo_violation {
+    enum scn_slo_metric metric;
+    double limit, value;
+};
+
+struct sim_result {
+    char strategy[SCN_NAME_MAX];
+    /* conservation: requests = completed + failed + in_flight_at_end */
+    uint64_t requests, completed, failed, in_flight_at_end;
+    uint64_t unmeasured;     /* arrivals before warmup (not in the metrics) */
+    struct sim_lat ttft, e2e;
+    double queue_wait_mean_s, queue_wait_p99_s;
+    uint64_t client_429_gateway, client_429_provider; /* final 429s by source */
+    uint64_t attempts, upstream_429, final_errors, retries, timeouts;
+    double client_429_rate, client_429_gateway_rate, client_429_provider_rate;
+    double upstream_429_rate, error_rate, attempts_per_request;
+    double cost_usd, cost_per_1k_requests_usd, cost_per_success_usd;
+    struct sim_backend_result *backends;
+    uint32_t n_backends;
+    struct sim_ts_row *ts;
+    uint32_t n_ts;
+    int64_t interval_ns;
+    /* Little's law over the measured window: L = lambda * W */
+    double little_lambda, little_w_s, little_l;
+    int64_t end_ns;           /* virtual time when the run ended */
+    uint64_t events;          /* events processed */
+    struct hist ttft_hist;    /* ns, for CDF plots */
+    bool slo_pass;
+    struct sim_slo_violation violations[SCN_SLO_COUNT_];
+    uint32_t n_violations;
+};
+
+/* A finished request, for per-request output and validation tests. */
+struct sim_req_record {
+    uint64_t id;
+    int64_t arrival_ns, first_token_ns, done_ns; /* -1 when absent */
+    int64_t queue_wait_ns;
+    int64_t input_tokens, output_tokens;
+    uint32_t attempts;
+    int final_status;         /* HTTP status of the client answer */
+    int32_t backend;          /* last backend tried, -1 none */
+    bool measured;            /* arrived after warmup */
+};
+
+struct sim_hooks {
+    /* Called once per finished request, in completion order. */
+    void (*on_request)(void *ctx, const struct sim_req_record *rec);
+    void *ctx;
+};
+
+/*
+ * Run `scn` under `strategy` with `seed`.  Fills *res (free with
+ * sim_result_free).  Returns 0, or a negative value with a message (a bad
+ * trace row, a strategy that failed to create, out of memory).
+ * Thread-safe across distinct calls.
+ */
+int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uint64_t seed,
+            const struct sim_hooks *hooks, struct sim_result *res, char *err, size_t errlen);
+
+void sim_result_free(struct sim_result *res);
+
+/* Evaluate the scenario's SLOs on a result (fills slo_pass, violations). */
+void sim_slo_eval(const struct scn_slo *slo, struct sim_result *res);
+
+/* The metric a SLO constrains, read from a result. */
+double sim_slo_value(const struct sim_result *res, enum scn_slo_metric m);
+
+/*
+ * Run n strategies on the same traffic (same seed: common random numbers)
+ * with up to `threads` OpenMP threads (0 = OpenMP's default).  res[i] and
+ * err[i * errlen] belong to strategy i; rc[i] its return code.  Results are
+ * identical whatever the thread count.  Returns 0 if every run succeeded.
+ */
+int sim_compare(const struct scenario *scn, const struct scn_strategy *strategies, uint32_t n,
+                uint64_t seed, int threads, struct sim_result *res, int *rc, char *err,
+                size_t errlen);
+
+#endif /* LBSIM_SIM_H */
