@@ -1,0 +1,74 @@
+/*
+ * trace_internal.h - private parts shared by the trace readers (trace.c,
+ * trace_csv.c, trace_synth.c).  Not part of the public contract (trace.h).
+ *
+ * A source is one struct trace_src with a format-specific state: a CSV
+ * stream (native or Azure 2023) or a synthetic generator.  The common part
+ * holds the limits, the time scale, the label tables and a sticky error:
+ * once a row is bad, every later trace_next() returns the same error.
+ */
+#ifndef LBSIM_TRACE_INTERNAL_H
+#define LBSIM_TRACE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+#define TRACE_ERR_MAX 512
+
+/* One label table: strings in order of first appearance (id = index + 1)
+ * and an open-addressing index of them (slot holds id, 0 = empty). */
+struct trace_intern {
+    char **str;
+    uint32_t n, cap;
+    uint32_t *slot;
+    uint32_t nslot; /* a power of two, or 0 before the first label */
+};
+
+struct trace_csv;
+struct trace_synth_state;
+
+struct trace_src {
+    enum trace_format format; /* the format in use (never TRACE_AUTO once open) */
+    double rate_scale;
+    uint64_t limit;     /* 0 = all */
+    uint64_t delivered; /* records returned so far */
+    int failed;         /* sticky: errmsg holds the message */
+    char errmsg[TRACE_ERR_MAX];
+    struct trace_intern labels[TRACE_LABEL_KINDS_];
+    struct trace_csv *csv;         /* native / azure2023 */
+    struct trace_synth_state *syn; /* synthetic */
+};
+
+/* Record the sticky error (printf-style) unless one is already set. */
+void trace_fail(struct trace_src *src, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Scale a raw relative time (ns) by 1/rate_scale, rounding to nearest.
+ * 0, or -1 if the result does not fit in int64. */
+int trace_scale_ns(const struct trace_src *src, int64_t raw_ns, int64_t *out);
+
+/* Intern a label (len bytes, no NUL inside): *id = 1.. . 0 or -1 (ENOMEM). */
+int trace_intern_label(struct trace_src *src, enum trace_label_kind kind, const char *s, size_t len,
+                       uint32_t *id);
+
+/* FNV-1a 64 of a session string, 0 mapped to 1. */
+uint64_t trace_session_key(const char *s, size_t len);
+
+/* CSV readers (trace_csv.c).  open: reads the header row; the format may be
+ * TRACE_AUTO, TRACE_NATIVE or TRACE_AZURE2023 and is resolved into
+ * src->format.  0, or -1 with src->errmsg set. */
+int trace_csv_open(struct trace_src *src, const char *path, enum trace_format format);
+int trace_csv_next(struct trace_src *src, struct trace_rec *out);
+void trace_csv_close(struct trace_csv *csv);
+
+/* Synthetic generator (trace_synth.c). */
+int trace_synth_open(struct trace_src *src, const struct trace_synth *cfg, uint64_t seed);
+int trace_synth_next(struct trace_src *src, struct trace_rec *out);
+void trace_synth_close(struct trace_synth_state *syn);
+
+#endif /* LBSIM_TRACE_INTERNAL_H */
