@@ -29,26 +29,26 @@ enum scn_backend_kind {
 
 struct scn_backend {
     char name[SCN_NAME_MAX];
-    char model[SCN_NAME_MAX];     /* label, e.g. "gpt-4o-mini" */
+    char model[SCN_NAME_MAX]; /* label, e.g. "gpt-4o-mini" */
     enum scn_backend_kind kind;
     struct route_backend_cfg route; /* weight, tier, prices, limits, ...;
                                        route.name points at name above */
-    struct api_cfg api;           /* the provider model */
-    struct api_outage *outages;   /* owned; api.outages points here */
+    struct api_cfg api;             /* the provider model */
+    struct api_outage *outages;     /* owned; api.outages points here */
 };
 
 /* A strategy with its parameters (all filled, defaults included). */
 struct scn_strategy {
-    char label[SCN_NAME_MAX];     /* shown in tables; defaults to the name */
+    char label[SCN_NAME_MAX]; /* shown in tables; defaults to the name */
     const struct route_ops *ops;
     double params[ROUTE_MAX_PARAMS];
 };
 
 struct scn_router {
-    struct scn_strategy strategy;  /* router.strategy (+ params) */
+    struct scn_strategy strategy; /* router.strategy (+ params) */
     struct route_retry retry;
-    int64_t attempt_timeout_ns;    /* first token must arrive within; 0 = none */
-    int64_t queue_timeout_ns;      /* gateway queue (FULL) wait cap; 0 = none */
+    int64_t attempt_timeout_ns; /* first token must arrive within; 0 = none */
+    int64_t queue_timeout_ns;   /* gateway queue (FULL) wait cap; 0 = none */
 };
 
 /* SLO metrics, in the order of the summary JSON. */
@@ -67,7 +67,7 @@ enum scn_slo_metric {
 
 struct scn_slo {
     bool set[SCN_SLO_COUNT_];
-    double limit[SCN_SLO_COUNT_];  /* seconds, fractions or USD: upper bounds */
+    double limit[SCN_SLO_COUNT_]; /* seconds, fractions or USD: upper bounds */
 };
 
 struct scenario {
@@ -82,7 +82,7 @@ struct scenario {
     struct scn_backend *backends;
     uint32_t n_backends;
     struct scn_router router;
-    struct scn_strategy *compare;  /* `compare:` list; NULL/0 if absent */
+    struct scn_strategy *compare; /* `compare:` list; NULL/0 if absent */
     uint32_t n_compare;
     struct scn_slo slo;
 };

@@ -1,0 +1,225 @@
+/*
+ * api.c - hosted API provider accounts: rate-limit buckets, concurrency
+ * queue, latency draws, faults and billing.  See api.h for the model.
+ *
+ * Rate limits.  OpenAI and Anthropic document their limits as per-minute
+ * figures enforced continuously ("token bucket", Anthropic's rate-limits
+ * page; OpenAI: "rate limits ... may be quantized" over shorter windows),
+ * not as fixed wall-clock minutes.  We model each limit as a bucket of
+ * capacity L refilled at L/60 per second; a request is admitted only when
+ * both buckets hold its charge (1 request; input + max_tokens tokens), and
+ * then both are charged.  Retry-After is the time until the emptier bucket
+ * holds the charge; a charge larger than the capacity can never be
+ * admitted, and gets the time to refill the whole bucket.
+ */
+#include "api.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One minute: the period every provider quotes its limits in. */
+#define API_MINUTE_NS     60000000000.0
+#define API_NS_PER_S      1e9
+#define API_QUEUE_INITIAL 64u
+
+static void bucket_init(struct api_bucket *b, int64_t per_minute, int64_t now_ns)
+{
+    b->cap = (double)per_minute;
+    b->level = b->cap; /* an account starts with its full minute */
+    b->rate_per_ns = b->cap / API_MINUTE_NS;
+    b->t_ns = now_ns;
+}
+
+static void bucket_refill(struct api_bucket *b, int64_t now_ns)
+{
+    if (now_ns > b->t_ns) {
+        b->level += (double)(now_ns - b->t_ns) * b->rate_per_ns;
+        if (b->level > b->cap)
+            b->level = b->cap;
+        b->t_ns = now_ns;
+    }
+}
+
+/* Nanoseconds until the bucket holds `need` (0 if it does now). */
+static int64_t bucket_wait_ns(const struct api_bucket *b, double need)
+{
+    if (b->level >= need)
+        return 0;
+    double target = need > b->cap ? b->cap : need;
+    double ns = ceil((target - b->level) / b->rate_per_ns);
+    return ns < 1.0 ? 1 : (int64_t)ns;
+}
+
+int api_state_init(struct api_state *st, const struct api_cfg *cfg, int64_t now_ns)
+{
+    memset(st, 0, sizeof *st);
+    bucket_init(&st->rpm, cfg->rpm, now_ns);
+    bucket_init(&st->tpm, cfg->tpm, now_ns);
+    if (cfg->concurrency > 0) {
+        st->q_cap = API_QUEUE_INITIAL;
+        st->q = malloc(st->q_cap * sizeof *st->q);
+        if (st->q == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+void api_state_fini(struct api_state *st)
+{
+    free(st->q);
+    st->q = NULL;
+}
+
+bool api_in_outage(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
+                   int *http_status)
+{
+    /* Time only moves forward, so a cursor skips finished windows. */
+    while (st->outage_cursor < cfg->n_outages && cfg->outages[st->outage_cursor].end_ns <= now_ns)
+        st->outage_cursor++;
+    if (st->outage_cursor < cfg->n_outages) {
+        const struct api_outage *o = &cfg->outages[st->outage_cursor];
+        if (o->start_ns <= now_ns) {
+            *http_status = o->http_status;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int queue_push(struct api_state *st, uint32_t idx, uint32_t gen, int64_t now_ns)
+{
+    if (st->q_len == st->q_cap) {
+        uint32_t ncap = st->q_cap ? st->q_cap * 2 : API_QUEUE_INITIAL;
+        if (ncap < st->q_cap)
+            return -1;
+        struct api_qent *nq = malloc((size_t)ncap * sizeof *nq);
+        if (nq == NULL)
+            return -1;
+        /* unroll the ring into the new array */
+        for (uint32_t i = 0; i < st->q_len; i++)
+            nq[i] = st->q[(st->q_head + i) & (st->q_cap - 1)];
+        free(st->q);
+        st->q = nq;
+        st->q_cap = ncap;
+        st->q_head = 0;
+    }
+    st->q[(st->q_head + st->q_len) & (st->q_cap - 1)] =
+        (struct api_qent){.idx = idx, .gen = gen, .enq_ns = now_ns};
+    st->q_len++;
+    st->q_live++;
+    return 0;
+}
+
+enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
+                         int64_t input_tokens, int64_t max_tokens, uint32_t idx, uint32_t gen,
+                         int64_t *retry_after_ns, int *http_status)
+{
+    if (api_in_outage(cfg, st, now_ns, http_status))
+        return API_UNAVAILABLE;
+
+    double tok = (double)(input_tokens + max_tokens);
+    int64_t wait = 0;
+    if (cfg->rpm > 0) {
+        bucket_refill(&st->rpm, now_ns);
+        int64_t w = bucket_wait_ns(&st->rpm, 1.0);
+        wait = w > wait ? w : wait;
+    }
+    if (cfg->tpm > 0) {
+        bucket_refill(&st->tpm, now_ns);
+        int64_t w = bucket_wait_ns(&st->tpm, tok);
+        wait = w > wait ? w : wait;
+    }
+    if (wait > 0) {
+        *retry_after_ns = wait;
+        *http_status = 429;
+        return API_RATE_LIMITED;
+    }
+
+    /* Capacity check before charging: an overflowing queue answers 429
+     * without consuming the minute's budget (the request never ran). */
+    bool full = cfg->concurrency > 0 && st->busy >= cfg->concurrency;
+    if (full && cfg->queue_max > 0 && st->q_live >= cfg->queue_max) {
+        *retry_after_ns = -1;
+        *http_status = 429;
+        return API_RATE_LIMITED;
+    }
+    if (cfg->rpm > 0)
+        st->rpm.level -= 1.0;
+    if (cfg->tpm > 0)
+        st->tpm.level -= tok;
+    if (full) {
+        if (queue_push(st, idx, gen, now_ns) != 0) {
+            /* Out of memory: refuse like an overloaded provider would. */
+            *retry_after_ns = -1;
+            *http_status = 503;
+            return API_UNAVAILABLE;
+        }
+        return API_QUEUED;
+    }
+    st->busy++;
+    return API_ACCEPT;
+}
+
+bool api_release(struct api_state *st, bool (*is_live)(void *ctx, uint32_t idx, uint32_t gen),
+                 void *ctx, uint32_t *idx, uint32_t *gen, int64_t *enq_ns)
+{
+    while (st->q_len > 0) {
+        struct api_qent e = st->q[st->q_head];
+        st->q_head = (st->q_head + 1) & (st->q_cap - 1);
+        st->q_len--;
+        if (!is_live(ctx, e.idx, e.gen))
+            continue; /* cancelled while waiting: already discounted */
+        st->q_live--;
+        *idx = e.idx;
+        *gen = e.gen;
+        *enq_ns = e.enq_ns;
+        return true; /* the slot passes straight to the queued attempt */
+    }
+    st->busy--;
+    return false;
+}
+
+void api_queue_cancelled(struct api_state *st)
+{
+    st->q_live--;
+}
+
+void api_draw(const struct api_cfg *cfg, struct rng *r, int64_t input_tokens, int64_t output_tokens,
+              struct api_draw *out)
+{
+    /* Draw order is fixed (fault, ttft, rate) so each attempt consumes the
+     * same numbers whatever happens to it. */
+    double u = rng_unit(r);
+    double ttft_s = dist_sample(&cfg->ttft_s, r);
+    double tps = dist_sample(&cfg->output_tps, r);
+    out->fail = u < cfg->error_rate;
+    out->http_status = out->fail ? cfg->error_status : 200;
+    if (ttft_s < 0)
+        ttft_s = 0;
+    ttft_s += cfg->prefill_s_per_token * (double)input_tokens;
+    out->ttft_ns = (int64_t)llround(ttft_s * API_NS_PER_S);
+    if (output_tokens > 0 && tps > 0) {
+        out->decode_ns = (int64_t)llround((double)output_tokens / tps * API_NS_PER_S);
+    } else {
+        out->decode_ns = 0;
+    }
+}
+
+double api_cost(const struct api_cfg *cfg, int64_t input_tokens, int64_t output_tokens,
+                int64_t produced, bool ok)
+{
+    double cached = cfg->cached_fraction * (double)input_tokens;
+    double input = ((double)input_tokens - cached) * cfg->price_input + cached * cfg->price_cached;
+    if (ok)
+        return input + (double)output_tokens * cfg->price_output;
+    switch (cfg->bill_failed) {
+    case API_BILL_NOTHING:
+        return 0.0;
+    case API_BILL_INPUT:
+        return input;
+    case API_BILL_PARTIAL:
+        return input + (double)produced * cfg->price_output;
+    }
+    return 0.0;
+}

@@ -1,0 +1,422 @@
+/*
+ * plot.c - gnuplot data files and scripts (see plot.h).
+ *
+ * Files are written for Debian's gnuplot-nox 5.4 (pngcairo and svg
+ * terminals).  Data files are tab-separated with one gnuplot "index" block
+ * per series (blocks separated by two blank lines, each headed by a
+ * "# label" comment), so users can re-plot any series by index.  Numbers
+ * use one fixed format, so the same inputs give byte-identical files.
+ *
+ * gnuplot merges consecutive empty blocks, which would shift every later
+ * index; series with no plottable point are therefore left out of both
+ * the data file and the plot command.  A plot with nothing to draw still
+ * renders, as an empty frame saying "no data", so a script never fails.
+ */
+#include "plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Longest "<dir>/<name>.<ext>" accepted (Linux PATH_MAX). */
+#define PLOT_PATH_MAX 4096
+/* Image size in pixels (width,height), both terminals: wide enough for a
+ * key of several strategies beside the curves. */
+#define PLOT_SIZE "1000,600"
+/* Number format of data files: 9 significant digits round-trip a float
+ * and are ample for plotting, and never depend on the platform. */
+#define PLOT_NUM_FMT "%.9g"
+
+/* The two images every script writes: terminal line and file extension. */
+struct plot_term {
+    const char *set_terminal;
+    const char *ext;
+};
+
+static const struct plot_term plot_terms[] = {
+    /* noenhanced: labels are literal, so "_" in a strategy name is not
+     * a subscript. */
+    {"set terminal pngcairo size " PLOT_SIZE " noenhanced", "png"},
+    {"set terminal svg size " PLOT_SIZE " noenhanced dynamic", "svg"},
+};
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void
+plot_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* "<path>: <strerror(e)>" without the static buffer of strerror(). */
+static void plot_syserr(char *err, size_t errlen, const char *what, const char *path, int e)
+{
+    char msg[256];
+    if (strerror_r(e, msg, sizeof msg) != 0)
+        snprintf(msg, sizeof msg, "error %d", e);
+    plot_errf(err, errlen, "%s %s: %s", what, path, msg);
+}
+
+/* An output file being written, with its path for error messages. */
+struct plot_file {
+    FILE *f;
+    char path[PLOT_PATH_MAX];
+};
+
+static int plot_open(struct plot_file *pf, const char *dir, const char *name, const char *ext,
+                     char *err, size_t errlen)
+{
+    pf->f = NULL;
+    if (!dir || !*dir)
+        dir = ".";
+    if (!name || !*name) {
+        plot_errf(err, errlen, "plot: empty plot name");
+        return -1;
+    }
+    int len = snprintf(pf->path, sizeof pf->path, "%s/%s.%s", dir, name, ext);
+    if (len < 0 || (size_t)len >= sizeof pf->path) {
+        plot_errf(err, errlen, "plot: path too long: %s/%s.%s", dir, name, ext);
+        return -1;
+    }
+    pf->f = fopen(pf->path, "w");
+    if (!pf->f) {
+        plot_syserr(err, errlen, "cannot create", pf->path, errno);
+        return -1;
+    }
+    return 0;
+}
+
+/* Close and report any write error (a full disk shows up here). */
+static int plot_close(struct plot_file *pf, int rc, char *err, size_t errlen)
+{
+    if (!pf->f)
+        return rc;
+    /* ferror() does not say why; EIO stands for "some earlier write". */
+    int failed = ferror(pf->f);
+    int e = EIO;
+    if (fclose(pf->f) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    pf->f = NULL;
+    if (failed && rc == 0) {
+        plot_syserr(err, errlen, "cannot write", pf->path, e);
+        return -1;
+    }
+    return rc;
+}
+
+/* A gnuplot single-quoted string: inside one, only '' needs escaping
+ * (backslashes are literal).  Control characters, which would end the
+ * command, become spaces. */
+static void gp_str(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\'')
+            fputs("''", f);
+        else if (c < 0x20 || c == 0x7f)
+            fputc(' ', f);
+        else
+            fputc(c, f);
+    }
+    fputc('\'', f);
+}
+
+/* Text on a data-file comment line or in a label column: tabs and line
+ * breaks would split fields or lines, so every control character becomes
+ * a space. */
+static void dat_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
+    }
+}
+
+static bool point_ok(double x, double y, bool log_x)
+{
+    return isfinite(x) && isfinite(y) && (!log_x || x > 0);
+}
+
+static uint32_t series_points(const struct plot_series *s, bool log_x)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < s->n; i++)
+        k += s->x && s->y && point_ok(s->x[i], s->y[i], log_x);
+    return k;
+}
+
+/* Data file of curves; returns the number of blocks written. */
+static uint32_t write_series_dat(FILE *f, const char *name, const struct plot_series *s,
+                                 uint32_t n_series, bool log_x)
+{
+    fprintf(f, "# %s.dat - written by lbsim; one index block per series: x<TAB>y\n", name);
+    uint32_t blocks = 0;
+    for (uint32_t k = 0; k < n_series; k++) {
+        if (series_points(&s[k], log_x) == 0)
+            continue;
+        if (blocks > 0)
+            fputs("\n\n", f);
+        fputs("# ", f);
+        dat_text(f, s[k].label);
+        fputc('\n', f);
+        for (uint32_t i = 0; i < s[k].n; i++) {
+            if (!point_ok(s[k].x[i], s[k].y[i], log_x))
+                continue;
+            fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\n", s[k].x[i], s[k].y[i]);
+        }
+        blocks++;
+    }
+    return blocks;
+}
+
+static void gp_header(FILE *f, const char *name, const char *what)
+{
+    fprintf(f, "# %s.gp - written by lbsim: %s.\n", name, what);
+    fprintf(f, "# Run `gnuplot %s.gp` in this directory to draw %s.png and %s.svg\n", name, name,
+            name);
+    fprintf(f, "# from %s.dat (tab-separated, one index block per curve or panel).\n", name);
+    fputs("set datafile separator \"\\t\"\n", f);
+    fputs("set encoding utf8\n", f);
+}
+
+static void gp_no_data(FILE *f)
+{
+    fputs("set label 1 'no data' at graph 0.5, 0.5 center\n", f);
+}
+
+/* The plot command of a curve file: one `index k` per written block. */
+static void gp_plot_series(FILE *f, const char *name, const struct plot_series *s,
+                           uint32_t n_series, bool log_x)
+{
+    uint32_t block = 0;
+    for (uint32_t k = 0; k < n_series; k++) {
+        if (series_points(&s[k], log_x) == 0)
+            continue;
+        fputs(block == 0 ? "plot " : ", \\\n     ", f);
+        char file[PLOT_PATH_MAX];
+        snprintf(file, sizeof file, "%s.dat", name);
+        gp_str(f, file);
+        fprintf(f, " index %u using 1:2 with lines lw 2 title ", block);
+        gp_str(f, s[k].label);
+        block++;
+    }
+    if (block == 0)
+        fputs("plot NaN notitle", f);
+    fputc('\n', f);
+}
+
+/* The per-terminal tail shared by the curve plots. */
+static void gp_outputs_series(FILE *f, const char *name, const struct plot_series *s,
+                              uint32_t n_series, bool log_x)
+{
+    for (size_t t = 0; t < sizeof plot_terms / sizeof plot_terms[0]; t++) {
+        char out[PLOT_PATH_MAX];
+        snprintf(out, sizeof out, "%s.%s", name, plot_terms[t].ext);
+        fprintf(f, "%s\nset output ", plot_terms[t].set_terminal);
+        gp_str(f, out);
+        fputc('\n', f);
+        gp_plot_series(f, name, s, n_series, log_x);
+    }
+    fputs("unset output\n", f);
+}
+
+static int plot_curves(const char *dir, const char *name, const char *title, const char *xlabel,
+                       const char *ylabel, const struct plot_series *s, uint32_t n_series, bool cdf,
+                       char *err, size_t errlen)
+{
+    struct plot_file dat, gp;
+    if (plot_open(&dat, dir, name, "dat", err, errlen) != 0)
+        return -1;
+    uint32_t blocks = write_series_dat(dat.f, name, s, n_series, cdf);
+    if (plot_close(&dat, 0, err, errlen) != 0)
+        return -1;
+
+    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0)
+        return -1;
+    FILE *f = gp.f;
+    gp_header(f, name, cdf ? "cumulative distribution" : "time series");
+    fputs("set title ", f);
+    gp_str(f, title);
+    fputs("\nset xlabel ", f);
+    gp_str(f, xlabel);
+    fputs("\nset ylabel ", f);
+    gp_str(f, ylabel);
+    fputs("\nset grid\n", f);
+    if (cdf) {
+        /* Latencies span decades: a log x axis keeps the body and the tail
+         * readable at once. */
+        fputs("set logscale x 10\nset format x '%g'\nset yrange [0:1]\n"
+              "set key bottom right\n",
+              f);
+        if (blocks == 0)
+            fputs("set xrange [0.001:1]\n", f);
+    } else {
+        fputs("set key top right\n", f);
+        if (blocks == 0)
+            fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
+    }
+    if (blocks == 0)
+        gp_no_data(f);
+    gp_outputs_series(f, name, s, n_series, cdf);
+    return plot_close(&gp, 0, err, errlen);
+}
+
+int plot_cdf(const char *dir, const char *name, const char *title, const char *xlabel,
+             const struct plot_series *s, uint32_t n_series, char *err, size_t errlen)
+{
+    return plot_curves(dir, name, title, xlabel, "cumulative fraction", s, n_series, true, err,
+                       errlen);
+}
+
+int plot_lines(const char *dir, const char *name, const char *title, const char *xlabel,
+               const char *ylabel, const struct plot_series *s, uint32_t n_series, char *err,
+               size_t errlen)
+{
+    return plot_curves(dir, name, title, xlabel, ylabel, s, n_series, false, err, errlen);
+}
+
+/* ---- bars --------------------------------------------------------------- */
+
+/* Number of finite values of metric m, and whether any is negative. */
+static uint32_t bar_count(const double *values, uint32_t n_groups, uint32_t m, bool *negative)
+{
+    uint32_t k = 0;
+    *negative = false;
+    for (uint32_t g = 0; g < n_groups; g++) {
+        double v = values[(size_t)m * n_groups + g];
+        if (isfinite(v)) {
+            k++;
+            *negative |= v < 0;
+        }
+    }
+    return k;
+}
+
+/* One panel: boxes at x = group index, the value printed above each. */
+static void gp_bar_panel(FILE *f, const char *name, const char *const *groups, uint32_t n_groups,
+                         const char *metric, const char *ylabel, uint32_t count, bool negative,
+                         uint32_t block, uint32_t color)
+{
+    fputs("set title ", f);
+    gp_str(f, metric);
+    fputs("\nset ylabel ", f);
+    gp_str(f, ylabel);
+    fprintf(f, "\nset xrange [-0.5:%u.5]\n", n_groups ? n_groups - 1 : 0);
+    if (n_groups == 0) {
+        fputs("unset xtics\n", f);
+    } else {
+        /* Tic labels come from the script, not the data file, so any
+         * group name survives (data-file fields cannot hold tabs). */
+        fputs("set xtics nomirror rotate by 30 right (", f);
+        for (uint32_t g = 0; g < n_groups; g++) {
+            if (g)
+                fputs(", ", f);
+            gp_str(f, groups ? groups[g] : "");
+            fprintf(f, " %u", g);
+        }
+        fputs(")\n", f);
+    }
+    char file[PLOT_PATH_MAX];
+    snprintf(file, sizeof file, "%s.dat", name);
+    if (count == 0) {
+        fputs("set yrange [0:1]\n", f);
+        gp_no_data(f);
+        fputs("plot NaN notitle\nunset label 1\n", f);
+        return;
+    }
+    /* Bars grow from 0: keep 0 in view unless a value is negative. */
+    fputs(negative ? "set yrange [*:*]\n" : "set yrange [0:*]\n", f);
+    fputs("plot ", f);
+    gp_str(f, file);
+    fprintf(f, " index %u using 1:2 with boxes lc %u notitle, \\\n     ", block, color);
+    gp_str(f, file);
+    fprintf(f,
+            " index %u using 1:2:(sprintf('%%.4g', $2)) with labels offset 0,0.8 "
+            "notitle\n",
+            block);
+}
+
+int plot_bars(const char *dir, const char *name, const char *title, const char *const *groups,
+              uint32_t n_groups, const char *const *metrics, const char *const *ylabels,
+              const double *values, uint32_t n_metrics, char *err, size_t errlen)
+{
+    if (n_metrics > 0 && n_groups > 0 && !values) {
+        plot_errf(err, errlen, "plot %s: no values", name ? name : "");
+        return -1;
+    }
+    struct plot_file dat, gp;
+    if (plot_open(&dat, dir, name, "dat", err, errlen) != 0)
+        return -1;
+    FILE *f = dat.f;
+    fprintf(f,
+            "# %s.dat - written by lbsim; one index block per metric: "
+            "group index<TAB>value<TAB>group\n",
+            name);
+    uint32_t blocks = 0;
+    for (uint32_t m = 0; m < n_metrics; m++) {
+        bool negative;
+        if (bar_count(values, n_groups, m, &negative) == 0)
+            continue;
+        if (blocks > 0)
+            fputs("\n\n", f);
+        fputs("# ", f);
+        dat_text(f, metrics ? metrics[m] : "");
+        fputc('\n', f);
+        for (uint32_t g = 0; g < n_groups; g++) {
+            double v = values[(size_t)m * n_groups + g];
+            if (!isfinite(v))
+                continue;
+            fprintf(f, "%u\t" PLOT_NUM_FMT "\t", g, v);
+            dat_text(f, groups ? groups[g] : "");
+            fputc('\n', f);
+        }
+        blocks++;
+    }
+    if (plot_close(&dat, 0, err, errlen) != 0)
+        return -1;
+
+    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0)
+        return -1;
+    f = gp.f;
+    gp_header(f, name, "grouped bars, one panel per metric");
+    /* The top offset leaves room for the value printed above the
+     * tallest bar, below the panel title. */
+    fputs("set style fill solid 0.8 border -1\nset boxwidth 0.7\nset grid ytics\n"
+          "unset key\nset offsets 0, 0, graph 0.12, 0\n",
+          f);
+    uint32_t panels = n_metrics ? n_metrics : 1;
+    for (size_t t = 0; t < sizeof plot_terms / sizeof plot_terms[0]; t++) {
+        char out[PLOT_PATH_MAX];
+        snprintf(out, sizeof out, "%s.%s", name, plot_terms[t].ext);
+        fprintf(f, "%s\nset output ", plot_terms[t].set_terminal);
+        gp_str(f, out);
+        fprintf(f, "\nset multiplot layout 1,%u title ", panels);
+        gp_str(f, title);
+        fputc('\n', f);
+        uint32_t block = 0;
+        for (uint32_t m = 0; m < n_metrics; m++) {
+            bool negative;
+            uint32_t count = bar_count(values, n_groups, m, &negative);
+            gp_bar_panel(f, name, groups, n_groups, metrics ? metrics[m] : "",
+                         ylabels ? ylabels[m] : "", count, negative, block, m + 1);
+            block += count > 0;
+        }
+        if (n_metrics == 0)
+            gp_bar_panel(f, name, groups, n_groups, "", "", 0, false, 0, 1);
+        fputs("unset multiplot\n", f);
+    }
+    fputs("unset output\n", f);
+    return plot_close(&gp, 0, err, errlen);
+}

@@ -1,0 +1,1707 @@
+/*
+ * scn.c - the scenario loader: YAML (libyaml's document API) to a
+ * validated struct scenario (see scn.h and README.md "Scenario reference").
+ *
+ * The walk is driven by the schema: every mapping is checked against a
+ * static key table (unknown keys are errors with a "did you mean"
+ * suggestion, duplicate keys are errors), then each known key is converted
+ * with the value parsers of scn_units.c.  Aliases are accepted as libyaml
+ * resolves them (a node may be reached twice, never recursively, because
+ * the walk only descends where the schema does).
+ *
+ * Errors: "file:line:col: found <what>, expected <what>", the position
+ * being the start of the offending node (1-based).  Everything allocated
+ * hangs off the scenario being built, so a failure is cleaned up by
+ * scn_free().
+ */
+#include "scn_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+/* Scenario files are small; a larger file is a mistake (a trace given as
+ * the scenario, say), refused before it is parsed. */
+#define SCN_FILE_MAX ((size_t)64 << 20)
+
+/* Output rate when a backend gives none: 60 tokens/s.  The
+ * llm-speed-benchmark measurements of 2024 put the median output speed of
+ * gpt-4o and gpt-4o-mini at 57-64 tokens/s. */
+#define SCN_DEFAULT_OUTPUT_TPS 60.0
+
+#define SCN_DEFAULT_INTERVAL_NS   (60LL * 1000000000LL)
+#define SCN_DEFAULT_TIMEOUT_NS    (600LL * 1000000000LL)
+#define SCN_DEFAULT_ERROR_STATUS  500
+#define SCN_DEFAULT_OUTAGE_STATUS 503
+#define SCN_DEFAULT_STRATEGY      "round_robin"
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------------------
+ * Key tables (one per mapping of the schema) and their indices
+ * ------------------------------------------------------------------- */
+
+static const char *const top_keys[] = {"name",    "seed",     "duration", "warmup",  "interval",
+                                       "traffic", "backends", "router",   "compare", "slo"};
+enum {
+    K_NAME,
+    K_SEED,
+    K_DURATION,
+    K_WARMUP,
+    K_INTERVAL,
+    K_TRAFFIC,
+    K_BACKENDS,
+    K_ROUTER,
+    K_COMPARE,
+    K_SLO,
+    K_TOP_N
+};
+_Static_assert(NKEYS(top_keys) == K_TOP_N, "top_keys");
+
+static const char *const traffic_keys[] = {"trace", "format", "rate_scale", "limit", "synthetic"};
+enum { TR_TRACE, TR_FORMAT, TR_RATE_SCALE, TR_LIMIT, TR_SYNTHETIC, TR_N };
+_Static_assert(NKEYS(traffic_keys) == TR_N, "traffic_keys");
+
+static const char *const synth_keys[] = {"arrivals", "rate",         "count",
+                                         "duration", "input_tokens", "output_tokens"};
+enum { SY_ARRIVALS, SY_RATE, SY_COUNT, SY_DURATION, SY_INPUT, SY_OUTPUT, SY_N };
+_Static_assert(NKEYS(synth_keys) == SY_N, "synth_keys");
+
+static const char *const backend_keys[] = {
+    "name",           "kind",    "model",  "weight",      "tier",      "max_inflight",
+    "context_window", "prices",  "limits", "concurrency", "queue_max", "cached_fraction",
+    "bill_failed",    "latency", "faults"};
+enum {
+    B_NAME,
+    B_KIND,
+    B_MODEL,
+    B_WEIGHT,
+    B_TIER,
+    B_MAX_INFLIGHT,
+    B_CONTEXT_WINDOW,
+    B_PRICES,
+    B_LIMITS,
+    B_CONCURRENCY,
+    B_QUEUE_MAX,
+    B_CACHED_FRACTION,
+    B_BILL_FAILED,
+    B_LATENCY,
+    B_FAULTS,
+    B_N
+};
+_Static_assert(NKEYS(backend_keys) == B_N, "backend_keys");
+
+static const char *const price_keys[] = {"input", "cached_input", "output"};
+enum { P_INPUT, P_CACHED, P_OUTPUT, P_N };
+_Static_assert(NKEYS(price_keys) == P_N, "price_keys");
+
+static const char *const limit_keys[] = {"rpm", "tpm"};
+enum { L_RPM, L_TPM, L_N };
+_Static_assert(NKEYS(limit_keys) == L_N, "limit_keys");
+
+static const char *const latency_keys[] = {"ttft", "prefill_per_token", "output_rate"};
+enum { LA_TTFT, LA_PREFILL, LA_OUTPUT_RATE, LA_N };
+_Static_assert(NKEYS(latency_keys) == LA_N, "latency_keys");
+
+static const char *const fault_keys[] = {"error_rate", "error_status", "outages"};
+enum { F_ERROR_RATE, F_ERROR_STATUS, F_OUTAGES, F_N };
+_Static_assert(NKEYS(fault_keys) == F_N, "fault_keys");
+
+static const char *const outage_keys[] = {"start", "duration", "end", "status"};
+enum { O_START, O_DURATION, O_END, O_STATUS, O_N };
+_Static_assert(NKEYS(outage_keys) == O_N, "outage_keys");
+
+static const char *const router_keys[] = {"strategy", "params", "timeout", "queue_timeout",
+                                          "retries"};
+enum { R_STRATEGY, R_PARAMS, R_TIMEOUT, R_QUEUE_TIMEOUT, R_RETRIES, R_N };
+_Static_assert(NKEYS(router_keys) == R_N, "router_keys");
+
+static const char *const retry_keys[] = {
+    "max_attempts",      "backoff_base",    "backoff_max",         "multiplier", "jitter",
+    "honor_retry_after", "retry_after_cap", "reroute_immediately", "retry_on"};
+enum {
+    RT_MAX_ATTEMPTS,
+    RT_BACKOFF_BASE,
+    RT_BACKOFF_MAX,
+    RT_MULTIPLIER,
+    RT_JITTER,
+    RT_HONOR,
+    RT_RA_CAP,
+    RT_REROUTE,
+    RT_RETRY_ON,
+    RT_N
+};
+_Static_assert(NKEYS(retry_keys) == RT_N, "retry_keys");
+
+static const char *const compare_keys[] = {"strategy", "label", "params"};
+enum { C_STRATEGY, C_LABEL, C_PARAMS, C_N };
+_Static_assert(NKEYS(compare_keys) == C_N, "compare_keys");
+
+/* In enum scn_slo_metric order (scn_slo_name). */
+static const char *const slo_keys[] = {"ttft_p50",          "ttft_p90",   "ttft_p95",
+                                       "ttft_p99",          "e2e_p99",    "client_429_rate",
+                                       "upstream_429_rate", "error_rate", "cost_per_1k_requests"};
+_Static_assert(NKEYS(slo_keys) == SCN_SLO_COUNT_, "slo_keys");
+
+/* Same order as enum trace_format's file formats. */
+static const char *const format_names[] = {"auto", "native", "azure2023"};
+/* Same order as enum api_bill. */
+static const char *const bill_names[] = {"nothing", "input", "partial"};
+static const char *const kind_names[] = {"api"};
+static const char *const arrival_names[] = {"poisson"};
+
+/* Distributions: kinds in enum dist_kind order; per kind its keys, with
+ * `dist` first, then the parameters, then the clamps `min` and `max`. */
+static const char *const dist_kind_names[] = {"constant", "exponential", "lognormal",
+                                              "normal",   "uniform",     "empirical"};
+static const char *const dk_constant[] = {"dist", "value", "min", "max"};
+static const char *const dk_exponential[] = {"dist", "mean", "min", "max"};
+static const char *const dk_lognormal[] = {"dist", "median", "p99", "min", "max"};
+static const char *const dk_normal[] = {"dist", "mean", "sd", "min", "max"};
+static const char *const dk_uniform[] = {"dist", "low", "high", "min", "max"};
+static const char *const dk_empirical[] = {"dist", "values", "weights", "min", "max"};
+struct dist_keys {
+    const char *const *keys;
+    size_t n;
+};
+static const struct dist_keys dist_tables[] = {
+    {dk_constant, NKEYS(dk_constant)},   {dk_exponential, NKEYS(dk_exponential)},
+    {dk_lognormal, NKEYS(dk_lognormal)}, {dk_normal, NKEYS(dk_normal)},
+    {dk_uniform, NKEYS(dk_uniform)},     {dk_empirical, NKEYS(dk_empirical)},
+};
+_Static_assert(NKEYS(dist_tables) == NKEYS(dist_kind_names), "dist_tables");
+#define DIST_KEYS_MAX 5
+
+/* What the values of a distribution measure. */
+enum dunit {
+    DU_SECONDS, /* durations: `500ms`, `2s`; stored as seconds */
+    DU_TOKENS,  /* plain non-negative numbers; clamped at 0 by default */
+    DU_TPS,     /* tokens per second: positive plain numbers */
+};
+
+/* ---------------------------------------------------------------------
+ * Context, errors, node helpers
+ * ------------------------------------------------------------------- */
+
+struct ctx {
+    const char *path; /* the scenario file as given, for messages */
+    yaml_document_t *doc;
+    char *err;
+    size_t errlen;
+};
+
+static int fail_at(struct ctx *c, yaml_mark_t m, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail_at(struct ctx *c, yaml_mark_t m, const char *fmt, ...)
+{
+    int k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->path, m.line + 1, m.column + 1);
+    if (k >= 0 && (size_t)k < c->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->err + k, c->errlen - (size_t)k, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+#if defined(__GNUC__)
+#define SCN_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SCN_PRINTF(a, b)
+#endif
+
+static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...) SCN_PRINTF(3, 4);
+
+static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+    yaml_mark_t m = n->start_mark;
+    int k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->path, m.line + 1, m.column + 1);
+    if (k >= 0 && (size_t)k < c->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->err + k, c->errlen - (size_t)k, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int oom(struct ctx *c, const yaml_node_t *n)
+{
+    return fail(c, n, "found no memory left, expected to allocate the scenario");
+}
+
+static const yaml_node_t *node_of(struct ctx *c, int id)
+{
+    return yaml_document_get_node(c->doc, id);
+}
+
+static size_t seq_len(const yaml_node_t *n)
+{
+    return (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+}
+
+static const char *scalar_str(const yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+/* A scalar without embedded NUL bytes (a "\0" escape). */
+static bool scalar_clean(const yaml_node_t *n)
+{
+    return n->type == YAML_SCALAR_NODE && strlen(scalar_str(n)) == n->data.scalar.length;
+}
+
+/* How a node reads in a message: a mapping, a sequence, an empty value or
+ * the quoted text. */
+static const char *describe(const yaml_node_t *n, char *buf, size_t len)
+{
+    if (n->type == YAML_MAPPING_NODE)
+        return "a mapping";
+    if (n->type == YAML_SEQUENCE_NODE)
+        return "a sequence";
+    if (n->type != YAML_SCALAR_NODE)
+        return "an unknown node";
+    if (n->data.scalar.length == 0)
+        return "an empty value";
+    return scn__quote(scalar_str(n), buf, len);
+}
+
+static void join_names(const char *const *names, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < len; i++) {
+        int k = snprintf(buf + o, len - o, "%s%s", i ? ", " : "", names[i]);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+    }
+}
+
+static size_t find_name(const char *s, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return n;
+}
+
+/* The value of key `key` in mapping n, NULL if absent (no checks). */
+static const yaml_node_t *map_get(struct ctx *c, const yaml_node_t *n, const char *key)
+{
+    if (n == NULL || n->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+         p++) {
+        const yaml_node_t *k = node_of(c, p->key);
+        if (k != NULL && scalar_clean(k) && strcmp(scalar_str(k), key) == 0)
+            return node_of(c, p->value);
+    }
+    return NULL;
+}
+
+/*
+ * Check that n is a mapping whose keys are all in `keys` and appear once;
+ * vals[i] gets the value of keys[i] or NULL.  `what` names the mapping in
+ * messages ("a backend", "'router'").
+ */
+static int check_map(struct ctx *c, const yaml_node_t *n, const char *what, const char *const *keys,
+                     size_t nkeys, const yaml_node_t **vals)
+{
+    char list[640], q[64], d[64];
+    join_names(keys, nkeys, list, sizeof list);
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(c, n, "found %s, expected %s: a mapping with keys %s", describe(n, d, sizeof d),
+                    what, list);
+    for (size_t i = 0; i < nkeys; i++)
+        vals[i] = NULL;
+    for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+         p++) {
+        const yaml_node_t *k = node_of(c, p->key);
+        const yaml_node_t *v = node_of(c, p->value);
+        if (k == NULL || v == NULL)
+            return fail(c, n, "found a broken YAML node in %s, expected a mapping", what);
+        if (k->type != YAML_SCALAR_NODE)
+            return fail(c, k, "found %s as a key in %s, expected one of %s",
+                        describe(k, d, sizeof d), what, list);
+        const char *ks = scalar_str(k);
+        size_t i = scalar_clean(k) ? find_name(ks, keys, nkeys) : nkeys;
+        if (i == nkeys) {
+            const char *s = scn__suggest(ks, keys, nkeys);
+            return fail(c, k, "found unknown key %s in %s, expected one of %s%s%s%s",
+                        scn__quote(ks, q, sizeof q), what, list, s ? "; did you mean '" : "",
+                        s ? s : "", s ? "'?" : "");
+        }
+        if (vals[i] != NULL)
+            return fail(c, k,
+                        "found duplicate key '%s' in %s (first given at line %zu), expected "
+                        "each key once",
+                        keys[i], what, vals[i]->start_mark.line + 1);
+        vals[i] = v;
+    }
+    return 0;
+}
+
+static int missing(struct ctx *c, const yaml_node_t *map, const char *what, const char *key,
+                   const char *expected)
+{
+    return fail(c, map, "found %s without '%s', expected '%s': %s", what, key, key, expected);
+}
+
+/* ---------------------------------------------------------------------
+ * Scalar values
+ * ------------------------------------------------------------------- */
+
+static int get_str(struct ctx *c, const yaml_node_t *n, const char *expected, const char **out)
+{
+    char d[64];
+    if (n->type != YAML_SCALAR_NODE)
+        return fail(c, n, "found %s, expected %s", describe(n, d, sizeof d), expected);
+    if (!scalar_clean(n))
+        return fail(c, n, "found a string with a NUL character, expected %s", expected);
+    *out = scalar_str(n);
+    return 0;
+}
+
+typedef int (*parse_fn)(const char *s, double *out, char *err, size_t errlen);
+
+static int v_parsed(struct ctx *c, const yaml_node_t *n, const char *expected, parse_fn fn,
+                    double *out)
+{
+    const char *s = NULL;
+    char m[256];
+    if (get_str(c, n, expected, &s))
+        return -1;
+    if (fn(s, out, m, sizeof m))
+        return fail(c, n, "%s", m);
+    return 0;
+}
+
+static int v_duration_ns(struct ctx *c, const yaml_node_t *n, int64_t *out)
+{
+    const char *s = NULL;
+    char m[256];
+    if (get_str(c, n, "a duration such as 500ms, 2s, 5m or 1h", &s))
+        return -1;
+    if (scn_parse_duration_ns(s, out, m, sizeof m))
+        return fail(c, n, "%s", m);
+    return 0;
+}
+
+static int v_duration_s(struct ctx *c, const yaml_node_t *n, double *out)
+{
+    return v_parsed(c, n, "a duration such as 500ms, 2s, 5m or 1h", scn__parse_duration_s, out);
+}
+
+static int v_rate(struct ctx *c, const yaml_node_t *n, double *out)
+{
+    return v_parsed(c, n, "a rate such as 20/s, 300/m or 1000/h", scn_parse_rate_per_s, out);
+}
+
+static int v_fraction(struct ctx *c, const yaml_node_t *n, double *out)
+{
+    return v_parsed(c, n, "a fraction in [0, 1] such as 0.1% or 0.001", scn_parse_fraction, out);
+}
+
+static int v_usd(struct ctx *c, const yaml_node_t *n, double *out)
+{
+    return v_parsed(c, n, "an amount in USD such as $1.50", scn_parse_usd, out);
+}
+
+static int v_number(struct ctx *c, const yaml_node_t *n, double *out)
+{
+    return v_parsed(c, n, "a number", scn__parse_number, out);
+}
+
+static int v_count(struct ctx *c, const yaml_node_t *n, int64_t *out)
+{
+    const char *s = NULL;
+    char m[256];
+    if (get_str(c, n, "a count such as 500, 200k or 2M", &s))
+        return -1;
+    if (scn__parse_count(s, out, m, sizeof m))
+        return fail(c, n, "%s", m);
+    return 0;
+}
+
+static int v_uint(struct ctx *c, const yaml_node_t *n, uint64_t max, uint64_t *out)
+{
+    const char *s = NULL;
+    char m[256];
+    if (get_str(c, n, "a non-negative integer", &s))
+        return -1;
+    if (scn__parse_uint(s, max, out, m, sizeof m))
+        return fail(c, n, "%s", m);
+    return 0;
+}
+
+static int v_int(struct ctx *c, const yaml_node_t *n, int64_t min, int64_t max, int64_t *out)
+{
+    const char *s = NULL;
+    char m[256];
+    if (get_str(c, n, "an integer", &s))
+        return -1;
+    if (scn__parse_int(s, min, max, out, m, sizeof m))
+        return fail(c, n, "%s", m);
+    return 0;
+}
+
+static int v_bool(struct ctx *c, const yaml_node_t *n, bool *out)
+{
+    const char *s = NULL;
+    char m[256];
+    if (get_str(c, n, "true or false", &s))
+        return -1;
+    if (scn__parse_bool(s, out, m, sizeof m))
+        return fail(c, n, "%s", m);
+    return 0;
+}
+
+/* One of `names`; *idx its index.  `what` names the value. */
+static int v_enum(struct ctx *c, const yaml_node_t *n, const char *what, const char *const *names,
+                  size_t count, size_t *idx)
+{
+    char list[256], q[64], expected[320];
+    const char *s = NULL;
+    join_names(names, count, list, sizeof list);
+    snprintf(expected, sizeof expected, "%s: one of %s", what, list);
+    if (get_str(c, n, expected, &s))
+        return -1;
+    size_t i = find_name(s, names, count);
+    if (i == count) {
+        const char *sg = scn__suggest(s, names, count);
+        return fail(c, n, "found %s, expected %s%s%s%s", scn__quote(s, q, sizeof q), expected,
+                    sg ? "; did you mean '" : "", sg ? sg : "", sg ? "'?" : "");
+    }
+    *idx = i;
+    return 0;
+}
+
+/* A name of 1..cap-1 characters: [A-Za-z0-9_.-] when `ident`, otherwise
+ * anything but control characters. */
+static int v_name(struct ctx *c, const yaml_node_t *n, const char *what, bool ident, size_t min_len,
+                  char *dst, size_t cap)
+{
+    char q[64], expected[256];
+    const char *s = NULL;
+    snprintf(expected, sizeof expected, "%s of %zu to %zu characters%s", what, min_len, cap - 1,
+             ident ? " from A-Z a-z 0-9 _ . -" : "");
+    if (get_str(c, n, expected, &s))
+        return -1;
+    size_t len = strlen(s);
+    bool ok = len >= min_len && len < cap;
+    for (size_t i = 0; ok && i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ident)
+            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '_' || ch == '.' || ch == '-';
+        else
+            ok = ch >= 0x20 && ch != 0x7f;
+    }
+    if (!ok) {
+        char d[64];
+        return fail(c, n, "found %s, expected %s",
+                    len ? scn__quote(s, q, sizeof q) : describe(n, d, sizeof d), expected);
+    }
+    memcpy(dst, s, len + 1);
+    return 0;
+}
+
+static int v_status(struct ctx *c, const yaml_node_t *n, int *out)
+{
+    int64_t v;
+    if (v_int(c, n, 400, 599, &v))
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Distributions
+ * ------------------------------------------------------------------- */
+
+/* One value of a distribution in unit u.  `spread` (a standard
+ * deviation) may be 0 where other rate values must be positive. */
+static int v_dist_value(struct ctx *c, const yaml_node_t *n, enum dunit u, bool spread, double *out)
+{
+    char q[64];
+    double x = 0;
+    switch (u) {
+    case DU_SECONDS:
+        return v_duration_s(c, n, out);
+    case DU_TOKENS:
+        if (v_number(c, n, &x))
+            return -1;
+        if (!(x >= 0))
+            return fail(c, n, "found %s, expected a non-negative number of tokens",
+                        scn__quote(scalar_str(n), q, sizeof q));
+        *out = x;
+        return 0;
+    case DU_TPS:
+        if (v_number(c, n, &x))
+            return -1;
+        if (spread ? !(x >= 0) : !(x > 0))
+            return fail(c, n, "found %s, expected a %s rate in tokens/s",
+                        scn__quote(scalar_str(n), q, sizeof q),
+                        spread ? "non-negative spread of the" : "positive");
+        *out = x;
+        return 0;
+    }
+    return -1;
+}
+
+/* An empirical distribution: `values` (and optional `weights`, default
+ * all 1) of the same length >= 1. */
+static int parse_empirical(struct ctx *c, const yaml_node_t *map, const yaml_node_t *vn,
+                           const yaml_node_t *wn, enum dunit u, const char *what, struct dist *d)
+{
+    char dd[64];
+    if (vn == NULL)
+        return missing(c, map, "an empirical distribution", "values", "a list of values");
+    if (vn->type != YAML_SEQUENCE_NODE || seq_len(vn) == 0)
+        return fail(c, vn, "found %s, expected 'values' of %s: a non-empty list",
+                    vn->type == YAML_SEQUENCE_NODE ? "an empty list" : describe(vn, dd, sizeof dd),
+                    what);
+    size_t n = seq_len(vn);
+    if (n > UINT32_MAX)
+        return fail(c, vn, "found %zu values, expected at most %u", n, (unsigned)UINT32_MAX);
+    if (wn != NULL && (wn->type != YAML_SEQUENCE_NODE || seq_len(wn) != n))
+        return fail(c, wn, "found %s, expected 'weights': a list of %zu numbers, one per value",
+                    wn->type == YAML_SEQUENCE_NODE ? "a list of another length"
+                                                   : describe(wn, dd, sizeof dd),
+                    n);
+    double *vals = malloc(n * sizeof *vals);
+    double *w = malloc(n * sizeof *w);
+    if (vals == NULL || w == NULL) {
+        free(vals);
+        free(w);
+        return oom(c, vn);
+    }
+    int rc = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const yaml_node_t *item = node_of(c, vn->data.sequence.items.start[i]);
+        rc = item ? v_dist_value(c, item, u, false, &vals[i]) : oom(c, vn);
+        w[i] = 1.0;
+        if (rc == 0 && wn != NULL) {
+            const yaml_node_t *wi = node_of(c, wn->data.sequence.items.start[i]);
+            rc = wi ? v_number(c, wi, &w[i]) : oom(c, wn);
+            if (rc == 0 && !(w[i] >= 0))
+                rc = fail(c, wi, "found %s, expected a weight >= 0",
+                          scn__quote(scalar_str(wi), dd, sizeof dd));
+        }
+        if (rc == 0)
+            sum += w[i];
+    }
+    if (rc == 0 && !(sum > 0 && isfinite(sum)))
+        rc = fail(c, wn ? wn : vn, "found weights summing to %g, expected a positive finite sum",
+                  sum);
+    if (rc == 0) {
+        char m[160];
+        if (dist_empirical(d, vals, w, (uint32_t)n, m, sizeof m) != 0) {
+            dist_fini(d);
+            rc = fail(c, vn, "found an unusable distribution (%s), expected values and weights", m);
+        }
+    }
+    free(vals);
+    free(w);
+    return rc;
+}
+
+/*
+ * A distribution: a scalar (a constant) or a mapping with `dist:`.  On
+ * success *out owns what the dist owns (empirical tables).
+ */
+static int parse_dist(struct ctx *c, const yaml_node_t *n, enum dunit u, const char *what,
+                      struct dist *out)
+{
+    char d[64], q[64];
+    struct dist dist;
+    memset(&dist, 0, sizeof dist);
+    if (n->type == YAML_SCALAR_NODE) {
+        double v = 0;
+        if (v_dist_value(c, n, u, false, &v))
+            return -1;
+        dist_constant(&dist, v);
+        if (u != DU_TPS)
+            dist.min = 0.0;
+        *out = dist;
+        return 0;
+    }
+    if (n->type != YAML_MAPPING_NODE)
+        return fail(c, n,
+                    "found %s, expected %s: a value or a mapping with 'dist' (constant, "
+                    "exponential, lognormal, normal, uniform or empirical)",
+                    describe(n, d, sizeof d), what);
+    const yaml_node_t *kn = map_get(c, n, "dist");
+    if (kn == NULL)
+        return missing(c, n, what, "dist",
+                       "one of constant, exponential, lognormal, normal, uniform, empirical");
+    size_t kind = 0;
+    if (v_enum(c, kn, "a distribution", dist_kind_names, NKEYS(dist_kind_names), &kind))
+        return -1;
+    const struct dist_keys *tab = &dist_tables[kind];
+    const yaml_node_t *v[DIST_KEYS_MAX];
+    char mwhat[96];
+    snprintf(mwhat, sizeof mwhat, "the %s distribution of %s", dist_kind_names[kind], what);
+    if (check_map(c, n, mwhat, tab->keys, tab->n, v))
+        return -1;
+    size_t imin = tab->n - 2, imax = tab->n - 1;
+
+    /* Clamps first, so that nothing needs freeing on their errors. */
+    double lo = 0, hi = 0;
+    if (v[imin] && v_dist_value(c, v[imin], u, false, &lo))
+        return -1;
+    if (v[imax] && v_dist_value(c, v[imax], u, false, &hi))
+        return -1;
+    if (v[imin] && v[imax] && hi < lo)
+        return fail(c, v[imax], "found max %s below min, expected min <= max",
+                    scn__quote(scalar_str(v[imax]), q, sizeof q));
+
+    double p[2] = {0, 0};
+    if (kind != DIST_EMPIRICAL) {
+        for (size_t i = 1; i < imin; i++) {
+            if (v[i] == NULL) {
+                char w[128];
+                snprintf(w, sizeof w, "a %s distribution", dist_kind_names[kind]);
+                return missing(c, n, w, tab->keys[i], "a value (required)");
+            }
+            bool spread = kind == DIST_NORMAL && i == 2;
+            if (v_dist_value(c, v[i], u, spread, &p[i - 1]))
+                return -1;
+        }
+    }
+    switch ((enum dist_kind)kind) {
+    case DIST_CONSTANT:
+        dist_constant(&dist, p[0]);
+        break;
+    case DIST_EXPONENTIAL:
+        if (!(p[0] > 0))
+            return fail(c, v[1], "found mean %s, expected a mean > 0",
+                        scn__quote(scalar_str(v[1]), q, sizeof q));
+        dist_exponential(&dist, p[0]);
+        break;
+    case DIST_LOGNORMAL:
+        if (!(p[0] > 0))
+            return fail(c, v[1], "found median %s, expected a median > 0",
+                        scn__quote(scalar_str(v[1]), q, sizeof q));
+        if (p[1] < p[0])
+            return fail(c, v[2], "found p99 %s below the median %s, expected p99 >= median",
+                        scn__quote(scalar_str(v[2]), q, sizeof q),
+                        scn__quote(scalar_str(v[1]), d, sizeof d));
+        dist_lognormal_median_p99(&dist, p[0], p[1]);
+        break;
+    case DIST_NORMAL:
+        if (u == DU_TPS && !(v[imin] && lo > 0))
+            return missing(c, n, "a normal rate distribution", "min",
+                           "a positive lower clamp, since a normal can draw rates <= 0");
+        dist_normal(&dist, p[0], p[1]);
+        break;
+    case DIST_UNIFORM:
+        if (p[1] < p[0])
+            return fail(c, v[2], "found high %s below low %s, expected low <= high",
+                        scn__quote(scalar_str(v[2]), q, sizeof q),
+                        scn__quote(scalar_str(v[1]), d, sizeof d));
+        dist_uniform(&dist, p[0], p[1]);
+        break;
+    case DIST_EMPIRICAL:
+        if (parse_empirical(c, n, v[1], v[2], u, what, &dist))
+            return -1;
+        break;
+    }
+    if (v[imin])
+        dist.min = lo;
+    else if (u != DU_TPS)
+        dist.min = 0.0;
+    if (v[imax])
+        dist.max = hi;
+    *out = dist;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Strategies
+ * ------------------------------------------------------------------- */
+
+/* Message for an unknown strategy name, listing the registry. */
+static void unknown_strategy(const char *name, char *msg, size_t len)
+{
+    char list[1024], q[64];
+    size_t o = 0;
+    const char *best = NULL;
+    unsigned best_d = UINT_MAX;
+    list[0] = '\0';
+    uint32_t n = route_registry_count();
+    for (uint32_t i = 0; i < n; i++) {
+        const struct route_ops *ops = route_registry_at(i);
+        if (ops == NULL || ops->name == NULL)
+            continue;
+        if (o < sizeof list) {
+            int k = snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", ops->name);
+            if (k > 0)
+                o += (size_t)k;
+        }
+        scn__suggest_step(name, ops->name, &best, &best_d);
+    }
+    const char *s = scn__suggest_done(name, best, best_d);
+    snprintf(msg, len, "found unknown strategy %s, expected one of %s%s%s%s",
+             scn__quote(name, q, sizeof q), list, s ? "; did you mean '" : "", s ? s : "",
+             s ? "'?" : "");
+}
+
+/* A strategy with its default parameters.  0, or -1 with a message. */
+static int strategy_init(struct scn_strategy *st, const char *name, const char *label, char *msg,
+                         size_t len)
+{
+    const struct route_ops *ops = route_registry_find(name);
+    if (ops == NULL) {
+        unknown_strategy(name, msg, len);
+        return -1;
+    }
+    if (ops->n_params > ROUTE_MAX_PARAMS || (ops->n_params > 0 && ops->params == NULL)) {
+        snprintf(msg, len, "found strategy '%s' with %u parameters, expected at most %u", name,
+                 ops->n_params, ROUTE_MAX_PARAMS);
+        return -1;
+    }
+    memset(st, 0, sizeof *st);
+    size_t l = strlen(label);
+    if (l >= sizeof st->label)
+        l = sizeof st->label - 1;
+    memcpy(st->label, label, l);
+    st->label[l] = '\0';
+    st->ops = ops;
+    for (uint32_t i = 0; i < ops->n_params; i++)
+        st->params[i] = ops->params[i].def;
+    return 0;
+}
+
+static int v_strategy(struct ctx *c, const yaml_node_t *n, const char *label,
+                      struct scn_strategy *st)
+{
+    const char *s = NULL;
+    char m[1400];
+    if (get_str(c, n, "a strategy name", &s))
+        return -1;
+    if (strategy_init(st, s, label ? label : s, m, sizeof m))
+        return fail(c, n, "%s", m);
+    return 0;
+}
+
+/* `params:` of a strategy: overrides of its defaults, range-checked. */
+static int parse_params(struct ctx *c, const yaml_node_t *n, struct scn_strategy *st)
+{
+    const struct route_ops *ops = st->ops;
+    const char *names[ROUTE_MAX_PARAMS];
+    const yaml_node_t *v[ROUTE_MAX_PARAMS];
+    char what[128], q[64];
+    snprintf(what, sizeof what, "the params of strategy '%s'", ops->name);
+    uint32_t np = ops->n_params;
+    if (np == 0) {
+        char d[64];
+        if (n->type != YAML_MAPPING_NODE)
+            return fail(c, n, "found %s, expected %s: a mapping", describe(n, d, sizeof d), what);
+        if (n->data.mapping.pairs.top > n->data.mapping.pairs.start) {
+            const yaml_node_t *k = node_of(c, n->data.mapping.pairs.start->key);
+            return fail(c, k ? k : n,
+                        "found unknown key %s in %s, expected no parameters (%s takes none)",
+                        k ? describe(k, d, sizeof d) : "?", what, ops->name);
+        }
+        return 0;
+    }
+    for (uint32_t i = 0; i < np; i++)
+        names[i] = ops->params[i].name ? ops->params[i].name : "";
+    if (check_map(c, n, what, names, np, v))
+        return -1;
+    for (uint32_t i = 0; i < np; i++) {
+        if (v[i] == NULL)
+            continue;
+        const struct route_param *pm = &ops->params[i];
+        const char *s = NULL;
+        double x = 0;
+        char m[256];
+        if (get_str(c, v[i], "a number", &s))
+            return -1;
+        /* Parameters in seconds also read as durations (`2s`, `500ms`). */
+        if (scn__parse_number(s, &x, m, sizeof m) != 0 &&
+            !(pm->unit != NULL && strcmp(pm->unit, "s") == 0 &&
+              scn__parse_duration_s(s, &x, m, sizeof m) == 0))
+            return fail(c, v[i], "%s", m);
+        if (!(x >= pm->min && x <= pm->max))
+            return fail(c, v[i],
+                        "found %s, expected a value in [%g, %g] for parameter '%s' of '%s'",
+                        scn__quote(s, q, sizeof q), pm->min, pm->max, names[i], ops->name);
+        st->params[i] = x;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Sections
+ * ------------------------------------------------------------------- */
+
+static int parse_retries(struct ctx *c, const yaml_node_t *n, struct route_retry *r)
+{
+    const yaml_node_t *v[RT_N];
+    char q[64], d[64];
+    if (check_map(c, n, "'retries'", retry_keys, RT_N, v))
+        return -1;
+    uint64_t u = 0;
+    double x = 0;
+    if (v[RT_MAX_ATTEMPTS]) {
+        if (v_uint(c, v[RT_MAX_ATTEMPTS], UINT32_MAX, &u))
+            return -1;
+        if (u < 1)
+            return fail(c, v[RT_MAX_ATTEMPTS],
+                        "found 0, expected max_attempts >= 1 (1 = no retry)");
+        r->max_attempts = (uint32_t)u;
+    }
+    if (v[RT_BACKOFF_BASE] && v_duration_ns(c, v[RT_BACKOFF_BASE], &r->backoff_base_ns))
+        return -1;
+    if (v[RT_BACKOFF_MAX] && v_duration_ns(c, v[RT_BACKOFF_MAX], &r->backoff_max_ns))
+        return -1;
+    /* A base above the default cap raises the cap (the delay is
+     * min(base * multiplier^n, max)); only two explicit values can
+     * contradict each other. */
+    if (r->backoff_max_ns < r->backoff_base_ns) {
+        if (v[RT_BACKOFF_MAX] == NULL)
+            r->backoff_max_ns = r->backoff_base_ns;
+        else
+            return fail(c, v[RT_BACKOFF_MAX],
+                        "found backoff_max %.9gs below backoff_base %.9gs, expected backoff_max "
+                        ">= backoff_base",
+                        (double)r->backoff_max_ns / 1e9, (double)r->backoff_base_ns / 1e9);
+    }
+    if (v[RT_MULTIPLIER]) {
+        if (v_number(c, v[RT_MULTIPLIER], &x))
+            return -1;
+        if (!(x >= 1))
+            return fail(c, v[RT_MULTIPLIER], "found %s, expected a multiplier >= 1",
+                        scn__quote(scalar_str(v[RT_MULTIPLIER]), q, sizeof q));
+        r->multiplier = x;
+    }
+    if (v[RT_JITTER] && v_fraction(c, v[RT_JITTER], &r->jitter))
+        return -1;
+    if (v[RT_HONOR] && v_bool(c, v[RT_HONOR], &r->honor_retry_after))
+        return -1;
+    if (v[RT_RA_CAP] && v_duration_ns(c, v[RT_RA_CAP], &r->retry_after_cap_ns))
+        return -1;
+    if (v[RT_REROUTE] && v_bool(c, v[RT_REROUTE], &r->reroute_immediately))
+        return -1;
+    const yaml_node_t *ro = v[RT_RETRY_ON];
+    if (ro) {
+        static const char expected[] = "429, 5xx (or a status 500-599) or timeout";
+        if (ro->type != YAML_SEQUENCE_NODE)
+            return fail(c, ro, "found %s, expected 'retry_on': a list of %s",
+                        describe(ro, d, sizeof d), expected);
+        uint32_t set = 0;
+        for (size_t i = 0; i < seq_len(ro); i++) {
+            const yaml_node_t *it = node_of(c, ro->data.sequence.items.start[i]);
+            const char *s = NULL;
+            if (it == NULL)
+                return oom(c, ro);
+            if (get_str(c, it, expected, &s))
+                return -1;
+            int64_t status = 0;
+            char m[128];
+            if (strcmp(s, "429") == 0)
+                set |= 1u << ROUTE_RATE_LIMITED;
+            else if (strcmp(s, "5xx") == 0 || strcmp(s, "5XX") == 0)
+                set |= 1u << ROUTE_SERVER_ERROR;
+            else if (strcmp(s, "timeout") == 0)
+                set |= 1u << ROUTE_TIMEOUT;
+            else if (scn__parse_int(s, 500, 599, &status, m, sizeof m) == 0)
+                set |= 1u << ROUTE_SERVER_ERROR;
+            else
+                return fail(c, it, "found %s, expected %s", scn__quote(s, q, sizeof q), expected);
+        }
+        r->retry_on = set;
+    }
+    return 0;
+}
+
+static int parse_router(struct ctx *c, const yaml_node_t *n, struct scn_router *r)
+{
+    const yaml_node_t *v[R_N];
+    if (check_map(c, n, "'router'", router_keys, R_N, v))
+        return -1;
+    if (v[R_STRATEGY]) {
+        if (v_strategy(c, v[R_STRATEGY], NULL, &r->strategy))
+            return -1;
+    } else {
+        char m[1400];
+        if (strategy_init(&r->strategy, SCN_DEFAULT_STRATEGY, SCN_DEFAULT_STRATEGY, m, sizeof m))
+            return fail(c, n, "%s", m);
+    }
+    if (v[R_PARAMS] && parse_params(c, v[R_PARAMS], &r->strategy))
+        return -1;
+    if (v[R_TIMEOUT] && v_duration_ns(c, v[R_TIMEOUT], &r->attempt_timeout_ns))
+        return -1;
+    if (v[R_QUEUE_TIMEOUT] && v_duration_ns(c, v[R_QUEUE_TIMEOUT], &r->queue_timeout_ns))
+        return -1;
+    if (v[R_RETRIES] && parse_retries(c, v[R_RETRIES], &r->retry))
+        return -1;
+    return 0;
+}
+
+static int parse_compare(struct ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    char d[64];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n,
+                    "found %s, expected 'compare': a list of strategy names or {strategy, "
+                    "label, params} mappings",
+                    describe(n, d, sizeof d));
+    size_t count = seq_len(n);
+    if (count == 0)
+        return 0;
+    if (count > UINT32_MAX)
+        return fail(c, n, "found %zu strategies, expected fewer", count);
+    s->compare = calloc(count, sizeof *s->compare);
+    if (s->compare == NULL)
+        return oom(c, n);
+    s->n_compare = (uint32_t)count;
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = node_of(c, n->data.sequence.items.start[i]);
+        struct scn_strategy *st = &s->compare[i];
+        const yaml_node_t *at = it;
+        if (it == NULL)
+            return oom(c, n);
+        if (it->type == YAML_SCALAR_NODE) {
+            if (v_strategy(c, it, NULL, st))
+                return -1;
+        } else if (it->type == YAML_MAPPING_NODE) {
+            const yaml_node_t *v[C_N];
+            char label[SCN_NAME_MAX];
+            if (check_map(c, it, "a compare item", compare_keys, C_N, v))
+                return -1;
+            if (v[C_STRATEGY] == NULL)
+                return missing(c, it, "a compare item", "strategy", "a strategy name");
+            if (v[C_LABEL] && v_name(c, v[C_LABEL], "a label", false, 1, label, sizeof label))
+                return -1;
+            if (v_strategy(c, v[C_STRATEGY], v[C_LABEL] ? label : NULL, st))
+                return -1;
+            if (v[C_PARAMS] && parse_params(c, v[C_PARAMS], st))
+                return -1;
+            if (v[C_LABEL])
+                at = v[C_LABEL];
+        } else {
+            return fail(c, it,
+                        "found %s, expected a strategy name or a mapping with strategy, label, "
+                        "params",
+                        describe(it, d, sizeof d));
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(s->compare[j].label, st->label) != 0)
+                continue;
+            const yaml_node_t *prev = node_of(c, n->data.sequence.items.start[j]);
+            return fail(c, at,
+                        "found duplicate compare label '%s' (first at line %zu), expected unique "
+                        "labels (add 'label:' to tell apart runs of the same strategy)",
+                        st->label, prev ? prev->start_mark.line + 1 : 0);
+        }
+    }
+    return 0;
+}
+
+static int parse_slo(struct ctx *c, const yaml_node_t *n, struct scn_slo *slo)
+{
+    const yaml_node_t *v[SCN_SLO_COUNT_];
+    if (check_map(c, n, "'slo'", slo_keys, SCN_SLO_COUNT_, v))
+        return -1;
+    for (int i = 0; i < SCN_SLO_COUNT_; i++) {
+        if (v[i] == NULL)
+            continue;
+        int rc;
+        if (i <= SCN_SLO_E2E_P99)
+            rc = v_duration_s(c, v[i], &slo->limit[i]);
+        else if (i <= SCN_SLO_ERROR_RATE)
+            rc = v_fraction(c, v[i], &slo->limit[i]);
+        else
+            rc = v_usd(c, v[i], &slo->limit[i]);
+        if (rc)
+            return -1;
+        slo->set[i] = true;
+    }
+    return 0;
+}
+
+/* The trace path, relative to the scenario file's directory, must name a
+ * readable file. */
+static int trace_file(struct ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    char q[64], eb[128];
+    const char *rel = NULL;
+    if (get_str(c, n, "a trace file path", &rel))
+        return -1;
+    if (rel[0] == '\0')
+        return fail(c, n, "found an empty value, expected a trace file path");
+    size_t dirlen = 0;
+    if (rel[0] != '/') {
+        const char *slash = strrchr(c->path, '/');
+        dirlen = slash ? (size_t)(slash - c->path) + 1 : 0;
+    }
+    size_t rl = strlen(rel);
+    if (dirlen + rl + 1 > sizeof s->trace_path)
+        return fail(c, n, "found a trace path of %zu bytes, expected at most %zu", dirlen + rl,
+                    sizeof s->trace_path - 1);
+    memcpy(s->trace_path, c->path, dirlen);
+    memcpy(s->trace_path + dirlen, rel, rl + 1);
+    s->traffic.path = s->trace_path;
+    errno = 0;
+    FILE *f = fopen(s->trace_path, "r");
+    int e = errno;
+    if (f != NULL) {
+        errno = 0;
+        (void)fgetc(f);
+        e = ferror(f) ? errno : 0;
+        fclose(f);
+    }
+    if (f == NULL || e != 0) {
+        if (strerror_r(e, eb, sizeof eb) != 0)
+            snprintf(eb, sizeof eb, "error %d", e);
+        return fail(c, n, "found %s, expected a readable trace file ('%s': %s)",
+                    scn__quote(rel, q, sizeof q), s->trace_path, eb);
+    }
+    return 0;
+}
+
+static int parse_synthetic(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy)
+{
+    const yaml_node_t *v[SY_N];
+    char q[64];
+    size_t idx = 0;
+    if (check_map(c, n, "'synthetic'", synth_keys, SY_N, v))
+        return -1;
+    if (v[SY_ARRIVALS] && v_enum(c, v[SY_ARRIVALS], "an arrival process", arrival_names, 1, &idx))
+        return -1;
+    if (v[SY_RATE] == NULL)
+        return missing(c, n, "'synthetic'", "rate", "an arrival rate such as 20/s");
+    if (v_rate(c, v[SY_RATE], &sy->rate_per_s))
+        return -1;
+    if (!(sy->rate_per_s > 0))
+        return fail(c, v[SY_RATE], "found %s, expected a rate > 0",
+                    scn__quote(scalar_str(v[SY_RATE]), q, sizeof q));
+    if (v[SY_COUNT] == NULL && v[SY_DURATION] == NULL)
+        return missing(c, n, "'synthetic'", "count",
+                       "a number of requests (or 'duration', or both)");
+    if (v[SY_COUNT]) {
+        int64_t cnt = 0;
+        if (v_count(c, v[SY_COUNT], &cnt))
+            return -1;
+        sy->count = (uint64_t)cnt;
+    }
+    if (v[SY_DURATION] && v_duration_ns(c, v[SY_DURATION], &sy->duration_ns))
+        return -1;
+    if (v[SY_INPUT] == NULL)
+        return missing(c, n, "'synthetic'", "input_tokens", "a distribution of prompt sizes");
+    if (v[SY_OUTPUT] == NULL)
+        return missing(c, n, "'synthetic'", "output_tokens", "a distribution of output sizes");
+    if (parse_dist(c, v[SY_INPUT], DU_TOKENS, "'input_tokens'", &sy->input_tokens))
+        return -1;
+    if (parse_dist(c, v[SY_OUTPUT], DU_TOKENS, "'output_tokens'", &sy->output_tokens))
+        return -1;
+    return 0;
+}
+
+static int parse_traffic(struct ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    const yaml_node_t *v[TR_N];
+    struct trace_cfg *t = &s->traffic;
+    char q[64];
+    if (check_map(c, n, "'traffic'", traffic_keys, TR_N, v))
+        return -1;
+    if (v[TR_TRACE] && v[TR_SYNTHETIC])
+        return fail(c, n, "found both 'trace' and 'synthetic' in 'traffic', expected exactly one");
+    if (!v[TR_TRACE] && !v[TR_SYNTHETIC])
+        return missing(c, n, "'traffic'", "trace",
+                       "a trace file (or 'synthetic': a generated workload)");
+    t->rate_scale = 1.0;
+    if (v[TR_RATE_SCALE]) {
+        if (v_number(c, v[TR_RATE_SCALE], &t->rate_scale))
+            return -1;
+        if (!(t->rate_scale > 0))
+            return fail(c, v[TR_RATE_SCALE], "found %s, expected a rate_scale > 0",
+                        scn__quote(scalar_str(v[TR_RATE_SCALE]), q, sizeof q));
+    }
+    if (v[TR_LIMIT] && v_uint(c, v[TR_LIMIT], UINT64_MAX, &t->limit))
+        return -1;
+    if (v[TR_SYNTHETIC]) {
+        if (v[TR_FORMAT])
+            return fail(c, v[TR_FORMAT],
+                        "found 'format' with a synthetic source, expected 'format' only with "
+                        "'trace'");
+        t->format = TRACE_SYNTHETIC;
+        t->path = NULL;
+        return parse_synthetic(c, v[TR_SYNTHETIC], &t->synth);
+    }
+    t->format = TRACE_AUTO;
+    if (v[TR_FORMAT]) {
+        size_t f = 0;
+        if (v_enum(c, v[TR_FORMAT], "a trace format", format_names, NKEYS(format_names), &f))
+            return -1;
+        t->format = (enum trace_format)f;
+    }
+    return trace_file(c, v[TR_TRACE], s);
+}
+
+struct outage_item {
+    struct api_outage o;
+    const yaml_node_t *node;
+};
+
+static int outage_cmp(const void *a, const void *b)
+{
+    const struct outage_item *x = a, *y = b;
+    if (x->o.start_ns != y->o.start_ns)
+        return x->o.start_ns < y->o.start_ns ? -1 : 1;
+    return x->o.end_ns < y->o.end_ns ? -1 : (x->o.end_ns > y->o.end_ns);
+}
+
+static int parse_outage(struct ctx *c, const yaml_node_t *n, struct outage_item *it)
+{
+    const yaml_node_t *v[O_N];
+    if (check_map(c, n, "an outage", outage_keys, O_N, v))
+        return -1;
+    it->node = n;
+    it->o.http_status = SCN_DEFAULT_OUTAGE_STATUS;
+    if (v[O_START] == NULL)
+        return missing(c, n, "an outage", "start", "when the outage starts, e.g. 10m");
+    if (v_duration_ns(c, v[O_START], &it->o.start_ns))
+        return -1;
+    if ((v[O_DURATION] != NULL) == (v[O_END] != NULL))
+        return fail(c, n, "found an outage with %s, expected exactly one of 'duration' and 'end'",
+                    v[O_END] ? "both 'duration' and 'end'" : "neither 'duration' nor 'end'");
+    if (v[O_DURATION]) {
+        int64_t d = 0;
+        if (v_duration_ns(c, v[O_DURATION], &d))
+            return -1;
+        if (d <= 0)
+            return fail(c, v[O_DURATION], "found a zero duration, expected an outage > 0");
+        if (it->o.start_ns > INT64_MAX - d)
+            return fail(c, v[O_DURATION], "found an outage ending after 292 years, expected less");
+        it->o.end_ns = it->o.start_ns + d;
+    } else {
+        if (v_duration_ns(c, v[O_END], &it->o.end_ns))
+            return -1;
+        if (it->o.end_ns <= it->o.start_ns)
+            return fail(c, v[O_END], "found an end at %.9gs, expected an end after start %.9gs",
+                        (double)it->o.end_ns / 1e9, (double)it->o.start_ns / 1e9);
+    }
+    if (v[O_STATUS] && v_status(c, v[O_STATUS], &it->o.http_status))
+        return -1;
+    return 0;
+}
+
+static int parse_outages(struct ctx *c, const yaml_node_t *n, struct scn_backend *b)
+{
+    char d[64];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, "found %s, expected 'outages': a list of {start, duration | end, status}",
+                    describe(n, d, sizeof d));
+    size_t count = seq_len(n);
+    if (count == 0)
+        return 0;
+    if (count > UINT32_MAX / 2)
+        return fail(c, n, "found %zu outages, expected fewer", count);
+    struct outage_item *items = calloc(count, sizeof *items);
+    if (items == NULL)
+        return oom(c, n);
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        const yaml_node_t *it = node_of(c, n->data.sequence.items.start[i]);
+        rc = it ? parse_outage(c, it, &items[i]) : oom(c, n);
+    }
+    if (rc == 0) {
+        qsort(items, count, sizeof *items, outage_cmp);
+        for (size_t i = 1; i < count && rc == 0; i++)
+            if (items[i].o.start_ns < items[i - 1].o.end_ns)
+                rc =
+                    fail(c, items[i].node,
+                         "found an outage [%.9gs, %.9gs) overlapping the outage [%.9gs, %.9gs) "
+                         "at line %zu, expected non-overlapping outage windows",
+                         (double)items[i].o.start_ns / 1e9, (double)items[i].o.end_ns / 1e9,
+                         (double)items[i - 1].o.start_ns / 1e9, (double)items[i - 1].o.end_ns / 1e9,
+                         items[i - 1].node->start_mark.line + 1);
+    }
+    if (rc == 0) {
+        b->outages = malloc(count * sizeof *b->outages);
+        if (b->outages == NULL)
+            rc = oom(c, n);
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < count; i++)
+            b->outages[i] = items[i].o;
+        b->api.outages = b->outages;
+        b->api.n_outages = (uint32_t)count;
+    }
+    free(items);
+    return rc;
+}
+
+static int parse_faults(struct ctx *c, const yaml_node_t *n, struct scn_backend *b)
+{
+    const yaml_node_t *v[F_N];
+    if (check_map(c, n, "'faults'", fault_keys, F_N, v))
+        return -1;
+    if (v[F_ERROR_RATE] && v_fraction(c, v[F_ERROR_RATE], &b->api.error_rate))
+        return -1;
+    if (v[F_ERROR_STATUS] && v_status(c, v[F_ERROR_STATUS], &b->api.error_status))
+        return -1;
+    if (v[F_OUTAGES] && parse_outages(c, v[F_OUTAGES], b))
+        return -1;
+    return 0;
+}
+
+static int parse_latency(struct ctx *c, const yaml_node_t *n, struct scn_backend *b)
+{
+    const yaml_node_t *v[LA_N];
+    if (check_map(c, n, "'latency'", latency_keys, LA_N, v))
+        return -1;
+    if (v[LA_TTFT] == NULL)
+        return missing(c, n, "'latency'", "ttft", "a distribution of times to first token");
+    if (parse_dist(c, v[LA_TTFT], DU_SECONDS, "'ttft'", &b->api.ttft_s))
+        return -1;
+    if (v[LA_PREFILL] && v_duration_s(c, v[LA_PREFILL], &b->api.prefill_s_per_token))
+        return -1;
+    if (v[LA_OUTPUT_RATE] &&
+        parse_dist(c, v[LA_OUTPUT_RATE], DU_TPS, "'output_rate'", &b->api.output_tps))
+        return -1;
+    return 0;
+}
+
+static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t *seq,
+                         struct scenario *s, size_t idx)
+{
+    struct scn_backend *b = &s->backends[idx];
+    const yaml_node_t *v[B_N];
+    uint64_t u = 0;
+    int64_t i64 = 0;
+    size_t e = 0;
+    if (check_map(c, n, "a backend", backend_keys, B_N, v))
+        return -1;
+
+    /* Defaults. */
+    b->kind = SCN_BACKEND_API;
+    b->route.name = b->name;
+    b->route.weight = 1;
+    b->api.error_status = SCN_DEFAULT_ERROR_STATUS;
+    b->api.bill_failed = API_BILL_NOTHING;
+    dist_constant(&b->api.output_tps, SCN_DEFAULT_OUTPUT_TPS);
+
+    if (v[B_NAME] == NULL)
+        return missing(c, n, "a backend", "name", "a unique name such as openai-east");
+    if (v_name(c, v[B_NAME], "a backend name", true, 1, b->name, sizeof b->name))
+        return -1;
+    for (size_t j = 0; j < idx; j++) {
+        if (strcmp(s->backends[j].name, b->name) != 0)
+            continue;
+        const yaml_node_t *prev = map_get(c, node_of(c, seq->data.sequence.items.start[j]), "name");
+        return fail(c, v[B_NAME],
+                    "found duplicate backend name '%s' (first at line %zu), expected unique "
+                    "backend names",
+                    b->name, prev ? prev->start_mark.line + 1 : 0);
+    }
+    if (v[B_KIND] && v_enum(c, v[B_KIND], "a backend kind", kind_names, 1, &e))
+        return -1;
+    if (v[B_MODEL] && v_name(c, v[B_MODEL], "a model label", false, 0, b->model, sizeof b->model))
+        return -1;
+    if (v[B_WEIGHT]) {
+        if (v_uint(c, v[B_WEIGHT], UINT32_MAX, &u))
+            return -1;
+        b->route.weight = (uint32_t)u;
+    }
+    if (v[B_TIER]) {
+        if (v_int(c, v[B_TIER], INT32_MIN, INT32_MAX, &i64))
+            return -1;
+        b->route.tier = (int32_t)i64;
+    }
+    if (v[B_MAX_INFLIGHT]) {
+        if (v_uint(c, v[B_MAX_INFLIGHT], INT32_MAX, &u))
+            return -1;
+        b->route.max_inflight = (int32_t)u;
+    }
+    if (v[B_CONTEXT_WINDOW] && v_count(c, v[B_CONTEXT_WINDOW], &b->route.context_window))
+        return -1;
+
+    if (v[B_PRICES]) {
+        const yaml_node_t *p[P_N];
+        double in = 0, cached = 0, out = 0;
+        if (check_map(c, v[B_PRICES], "'prices' (USD per 1M tokens)", price_keys, P_N, p))
+            return -1;
+        if (p[P_INPUT] && v_usd(c, p[P_INPUT], &in))
+            return -1;
+        cached = in;
+        if (p[P_CACHED] && v_usd(c, p[P_CACHED], &cached))
+            return -1;
+        if (p[P_OUTPUT] && v_usd(c, p[P_OUTPUT], &out))
+            return -1;
+        b->route.price_input = b->api.price_input = in / 1e6;
+        b->route.price_cached = b->api.price_cached = cached / 1e6;
+        b->route.price_output = b->api.price_output = out / 1e6;
+    }
+    if (v[B_LIMITS]) {
+        const yaml_node_t *l[L_N];
+        if (check_map(c, v[B_LIMITS], "'limits'", limit_keys, L_N, l))
+            return -1;
+        if (l[L_RPM] && v_count(c, l[L_RPM], &b->api.rpm))
+            return -1;
+        if (l[L_TPM] && v_count(c, l[L_TPM], &b->api.tpm))
+            return -1;
+        b->route.rpm_limit = b->api.rpm;
+        b->route.tpm_limit = b->api.tpm;
+    }
+    if (v[B_CONCURRENCY]) {
+        if (v_uint(c, v[B_CONCURRENCY], INT32_MAX, &u))
+            return -1;
+        b->api.concurrency = (int32_t)u;
+    }
+    if (v[B_QUEUE_MAX]) {
+        if (v_uint(c, v[B_QUEUE_MAX], UINT32_MAX, &u))
+            return -1;
+        b->api.queue_max = (uint32_t)u;
+    }
+    if (v[B_CACHED_FRACTION] && v_fraction(c, v[B_CACHED_FRACTION], &b->api.cached_fraction))
+        return -1;
+    if (v[B_BILL_FAILED]) {
+        if (v_enum(c, v[B_BILL_FAILED], "what a failed attempt bills", bill_names,
+                   NKEYS(bill_names), &e))
+            return -1;
+        b->api.bill_failed = (enum api_bill)e;
+    }
+    if (v[B_LATENCY] == NULL)
+        return missing(c, n, "a backend", "latency", "a mapping with at least 'ttft'");
+    if (parse_latency(c, v[B_LATENCY], b))
+        return -1;
+    if (v[B_FAULTS] && parse_faults(c, v[B_FAULTS], b))
+        return -1;
+    return 0;
+}
+
+static int parse_backends(struct ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    char d[64];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, "found %s, expected 'backends': a list of backends",
+                    describe(n, d, sizeof d));
+    size_t count = seq_len(n);
+    if (count == 0)
+        return fail(c, n, "found an empty list, expected at least one backend in 'backends'");
+    if (count > ROUTE_MAX_BACKENDS)
+        return fail(c, n, "found %zu backends, expected at most %u", count, ROUTE_MAX_BACKENDS);
+    s->backends = calloc(count, sizeof *s->backends);
+    if (s->backends == NULL)
+        return oom(c, n);
+    s->n_backends = (uint32_t)count;
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = node_of(c, n->data.sequence.items.start[i]);
+        if (it == NULL)
+            return oom(c, n);
+        if (parse_backend(c, it, n, s, i))
+            return -1;
+    }
+    return 0;
+}
+
+static void default_name(const char *path, char *out, size_t cap)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot != NULL && dot != base)
+        n = (size_t)(dot - base);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, base, n);
+    out[n] = '\0';
+}
+
+static int parse_root(struct ctx *c, const yaml_node_t *root, struct scenario *s)
+{
+    const yaml_node_t *v[K_TOP_N];
+    char q[64];
+    if (check_map(c, root, "the scenario", top_keys, K_TOP_N, v))
+        return -1;
+
+    /* Defaults. */
+    default_name(c->path, s->name, sizeof s->name);
+    s->seed = 1;
+    s->interval_ns = SCN_DEFAULT_INTERVAL_NS;
+    route_retry_default(&s->router.retry);
+    s->router.attempt_timeout_ns = SCN_DEFAULT_TIMEOUT_NS;
+    s->router.queue_timeout_ns = 0;
+
+    if (v[K_NAME] && v_name(c, v[K_NAME], "a scenario name", false, 1, s->name, sizeof s->name))
+        return -1;
+    if (v[K_SEED] && v_uint(c, v[K_SEED], UINT64_MAX, &s->seed))
+        return -1;
+    if (v[K_DURATION] && v_duration_ns(c, v[K_DURATION], &s->duration_ns))
+        return -1;
+    if (v[K_WARMUP] && v_duration_ns(c, v[K_WARMUP], &s->warmup_ns))
+        return -1;
+    if (v[K_WARMUP] && s->duration_ns > 0 && s->warmup_ns >= s->duration_ns)
+        return fail(c, v[K_WARMUP],
+                    "found a warmup of %.9gs, expected less than the duration %.9gs",
+                    (double)s->warmup_ns / 1e9, (double)s->duration_ns / 1e9);
+    if (v[K_INTERVAL]) {
+        if (v_duration_ns(c, v[K_INTERVAL], &s->interval_ns))
+            return -1;
+        if (s->interval_ns <= 0)
+            return fail(c, v[K_INTERVAL], "found %s, expected an interval > 0",
+                        scn__quote(scalar_str(v[K_INTERVAL]), q, sizeof q));
+    }
+    if (v[K_TRAFFIC] == NULL)
+        return missing(c, root, "the scenario", "traffic",
+                       "a mapping with 'trace' or 'synthetic' (required)");
+    if (parse_traffic(c, v[K_TRAFFIC], s))
+        return -1;
+    if (v[K_BACKENDS] == NULL)
+        return missing(c, root, "the scenario", "backends", "a non-empty list (required)");
+    if (parse_backends(c, v[K_BACKENDS], s))
+        return -1;
+    if (v[K_ROUTER]) {
+        if (parse_router(c, v[K_ROUTER], &s->router))
+            return -1;
+    } else {
+        char m[1400];
+        if (strategy_init(&s->router.strategy, SCN_DEFAULT_STRATEGY, SCN_DEFAULT_STRATEGY, m,
+                          sizeof m))
+            return fail(c, root, "%s", m);
+    }
+    if (v[K_COMPARE] && parse_compare(c, v[K_COMPARE], s))
+        return -1;
+    if (v[K_SLO] && parse_slo(c, v[K_SLO], &s->slo))
+        return -1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Reading and parsing the file
+ * ------------------------------------------------------------------- */
+
+static int read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t errlen)
+{
+    char eb[128];
+    errno = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        if (strerror_r(e, eb, sizeof eb) != 0)
+            snprintf(eb, sizeof eb, "error %d", e);
+        scn__errf(err, errlen, "%s: found no readable file (%s), expected a scenario file", path,
+                  eb);
+        return -1;
+    }
+    size_t cap = 4096, n = 0;
+    unsigned char *b = malloc(cap);
+    int rc = 0;
+    while (b != NULL) {
+        if (n == cap) {
+            if (cap >= SCN_FILE_MAX) {
+                scn__errf(err, errlen, "%s: found a file larger than %zu MiB, expected a scenario",
+                          path, SCN_FILE_MAX >> 20);
+                rc = -1;
+                break;
+            }
+            unsigned char *nb = realloc(b, cap * 2);
+            if (nb == NULL) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t k = fread(b + n, 1, cap - n, f);
+        n += k;
+        if (k == 0) {
+            if (ferror(f)) {
+                int e = errno;
+                if (strerror_r(e, eb, sizeof eb) != 0)
+                    snprintf(eb, sizeof eb, "error %d", e);
+                scn__errf(err, errlen, "%s: found an unreadable file (%s), expected a scenario",
+                          path, eb);
+                rc = -1;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    if (b == NULL) {
+        scn__errf(err, errlen, "%s: found no memory left, expected to read the file", path);
+        return -1;
+    }
+    if (rc != 0) {
+        free(b);
+        return -1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static yaml_mark_t mark_at_offset(const unsigned char *buf, size_t len, size_t off)
+{
+    yaml_mark_t m = {0, 0, 0};
+    if (off > len)
+        off = len;
+    for (size_t i = 0; i < off; i++) {
+        if (buf[i] == '\n') {
+            m.line++;
+            m.column = 0;
+        } else {
+            m.column++;
+        }
+    }
+    m.index = off;
+    return m;
+}
+
+static int yaml_fail(struct ctx *c, const yaml_parser_t *p, const unsigned char *buf, size_t len)
+{
+    const char *problem = p->problem ? p->problem : "an error";
+    switch (p->error) {
+    case YAML_MEMORY_ERROR:
+        scn__errf(c->err, c->errlen, "%s: found no memory left, expected to parse the YAML",
+                  c->path);
+        return -1;
+    case YAML_READER_ERROR: {
+        yaml_mark_t m = mark_at_offset(buf, len, p->problem_offset);
+        if (p->problem_value >= 0)
+            return fail_at(c, m, "found %s (character 0x%X), expected UTF-8 text", problem,
+                           (unsigned)p->problem_value);
+        return fail_at(c, m, "found %s, expected UTF-8 text", problem);
+    }
+    default:
+        if (p->context)
+            return fail_at(c, p->problem_mark,
+                           "found invalid YAML: %s (%s at line %zu, column %zu), expected valid "
+                           "YAML syntax",
+                           problem, p->context, p->context_mark.line + 1,
+                           p->context_mark.column + 1);
+        return fail_at(c, p->problem_mark, "found invalid YAML: %s, expected valid YAML syntax",
+                       problem);
+    }
+}
+
+int scn_load(const char *path, struct scenario *out, char *err, size_t errlen)
+{
+    char local[256];
+    if (err == NULL || errlen == 0) {
+        err = local;
+        errlen = sizeof local;
+    }
+    err[0] = '\0';
+    if (out == NULL) {
+        scn__errf(err, errlen, "%s: no scenario to fill", path ? path : "(null)");
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    if (path == NULL || path[0] == '\0') {
+        scn__errf(err, errlen, "(none): found no scenario path, expected a file name");
+        return -1;
+    }
+    size_t pl = strlen(path);
+    if (pl >= sizeof out->path) {
+        scn__errf(err, errlen, "found a path of %zu bytes, expected at most %zu", pl,
+                  sizeof out->path - 1);
+        return -1;
+    }
+    memcpy(out->path, path, pl + 1);
+
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (read_all(path, &buf, &len, err, errlen) != 0) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+
+    struct ctx c = {.path = out->path, .doc = NULL, .err = err, .errlen = errlen};
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int rc = -1;
+    if (!yaml_parser_initialize(&parser)) {
+        scn__errf(err, errlen, "%s: found no memory left, expected to parse the YAML", path);
+        free(buf);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    yaml_parser_set_input_string(&parser, buf, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = yaml_fail(&c, &parser, buf, len);
+    } else {
+        c.doc = &doc;
+        const yaml_node_t *root = yaml_document_get_root_node(&doc);
+        yaml_document_t next;
+        if (root == NULL) {
+            rc = fail_at(&c, doc.start_mark,
+                         "found an empty document, expected a mapping with at least 'traffic' "
+                         "and 'backends'");
+        } else if (!yaml_parser_load(&parser, &next)) {
+            rc = yaml_fail(&c, &parser, buf, len);
+        } else {
+            const yaml_node_t *second = yaml_document_get_root_node(&next);
+            if (second != NULL)
+                rc = fail(&c, second,
+                          "found a second YAML document, expected one scenario per "
+                          "file");
+            else
+                rc = parse_root(&c, root, out);
+            yaml_document_delete(&next);
+        }
+        yaml_document_delete(&doc);
+    }
+    yaml_parser_delete(&parser);
+    free(buf);
+    if (rc != 0) {
+        if (err[0] == '\0')
+            scn__errf(err, errlen, "%s: found an invalid scenario, expected a valid one", path);
+        scn_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int scn_strategy_by_name(const char *name, struct scn_strategy *out, char *err, size_t errlen)
+{
+    char m[1400];
+    if (name == NULL || out == NULL) {
+        scn__errf(err, errlen, "found no strategy name, expected one");
+        return -1;
+    }
+    if (strategy_init(out, name, name, m, sizeof m) != 0) {
+        memset(out, 0, sizeof *out);
+        scn__errf(err, errlen, "%s", m);
+        return -1;
+    }
+    return 0;
+}
+
+void scn_free(struct scenario *s)
+{
+    if (s == NULL)
+        return;
+    if (s->backends != NULL) {
+        for (uint32_t i = 0; i < s->n_backends; i++) {
+            struct scn_backend *b = &s->backends[i];
+            dist_fini(&b->api.ttft_s);
+            dist_fini(&b->api.output_tps);
+            free(b->outages);
+        }
+        free(s->backends);
+    }
+    free(s->compare);
+    dist_fini(&s->traffic.synth.input_tokens);
+    dist_fini(&s->traffic.synth.output_tokens);
+    memset(s, 0, sizeof *s);
+}

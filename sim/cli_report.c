@@ -1,0 +1,631 @@
+/*
+ * cli_report.c - the CLI's outputs (see report.h): summary table, summary
+ * JSON, time-series CSV and plot inputs.
+ *
+ * CLI layer: writes only to the FILE * and directory it is given.  Every
+ * number goes through one fixed format (counts as integers, reals as
+ * "%.9g"), so equal results give byte-identical files; a non-finite real
+ * is printed as JSON null, an empty CSV field or "-" in the table.
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plots/plot.h"
+
+/* Reals in JSON and CSV: 9 significant digits are more than any metric
+ * carries and never expose the last-bit noise of "%.17g". */
+#define REPORT_REAL_FMT "%.9g"
+/* Deepest nesting of the summary JSON (root, runs, run, slo, violations,
+ * violation). */
+#define JSON_MAX_DEPTH 8
+/* Points of a TTFT CDF curve: a quantile grid from CDF_Q_LO to CDF_Q_HI,
+ * plus the minimum and the maximum. */
+#define CDF_GRID_POINTS 399
+#define CDF_Q_LO        0.001
+#define CDF_Q_HI        0.999
+/* Nanoseconds per second (the engine's clock unit is 1 ns). */
+#define NS_PER_S 1e9
+
+/* ---- JSON writer -------------------------------------------------------- */
+
+/* Pretty printer with 2-space indentation; tracks whether the current
+ * container already has a member, to place commas. */
+struct jw {
+    FILE *f;
+    int depth;
+    bool has_member[JSON_MAX_DEPTH];
+};
+
+static void jw_indent(struct jw *w)
+{
+    for (int i = 0; i < w->depth; i++)
+        fputs("  ", w->f);
+}
+
+/* Start a member (a key, or an array element when key is NULL). */
+static void jw_member(struct jw *w, const char *key)
+{
+    fputs(w->has_member[w->depth] ? ",\n" : "\n", w->f);
+    w->has_member[w->depth] = true;
+    jw_indent(w);
+    if (key)
+        fprintf(w->f, "\"%s\": ", key);
+}
+
+static void jw_open(struct jw *w, char c)
+{
+    fputc(c, w->f);
+    if (w->depth + 1 < JSON_MAX_DEPTH)
+        w->depth++;
+    w->has_member[w->depth] = false;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+    bool had = w->has_member[w->depth];
+    if (w->depth > 0)
+        w->depth--;
+    if (had) {
+        fputc('\n', w->f);
+        jw_indent(w);
+    }
+    fputc(c, w->f);
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid
+ * (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4;
+    else
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* A JSON string of at most maxlen bytes of s (names live in fixed arrays
+ * that a buggy producer might leave unterminated).  Invalid UTF-8 becomes
+ * U+FFFD so the document always parses. */
+static void json_string(FILE *f, const char *s, size_t maxlen)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    size_t n = strnlen(s, maxlen);
+    const unsigned char *u = (const unsigned char *)s;
+    fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        if (c < 0x80) {
+            switch (c) {
+            case '"':
+                fputs("\\\"", f);
+                break;
+            case '\\':
+                fputs("\\\\", f);
+                break;
+            case '\b':
+                fputs("\\b", f);
+                break;
+            case '\f':
+                fputs("\\f", f);
+                break;
+            case '\n':
+                fputs("\\n", f);
+                break;
+            case '\r':
+                fputs("\\r", f);
+                break;
+            case '\t':
+                fputs("\\t", f);
+                break;
+            default:
+                if (c < 0x20)
+                    fprintf(f, "\\u%04x", c);
+                else
+                    fputc(c, f);
+            }
+            i++;
+            continue;
+        }
+        size_t len = utf8_seq_len(u + i, n - i);
+        if (len == 0) {
+            fputs("\\ufffd", f);
+            i++;
+        } else {
+            fwrite(u + i, 1, len, f);
+            i += len;
+        }
+    }
+    fputc('"', f);
+}
+
+static void json_real(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, REPORT_REAL_FMT, v);
+    else
+        fputs("null", f);
+}
+
+static void jw_str(struct jw *w, const char *key, const char *s, size_t maxlen)
+{
+    jw_member(w, key);
+    json_string(w->f, s, maxlen);
+}
+
+static void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+    jw_member(w, key);
+    fprintf(w->f, "%" PRIu64, v);
+}
+
+static void jw_real(struct jw *w, const char *key, double v)
+{
+    jw_member(w, key);
+    json_real(w->f, v);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+    jw_member(w, key);
+    fputs(v ? "true" : "false", w->f);
+}
+
+static void jw_lat(struct jw *w, const char *key, const struct sim_lat *l)
+{
+    jw_member(w, key);
+    jw_open(w, '{');
+    jw_real(w, "mean", l->mean);
+    jw_real(w, "p50", l->p50);
+    jw_real(w, "p90", l->p90);
+    jw_real(w, "p95", l->p95);
+    jw_real(w, "p99", l->p99);
+    jw_real(w, "p999", l->p999);
+    jw_real(w, "max", l->max);
+    jw_close(w, '}');
+}
+
+static void json_run(struct jw *w, const struct sim_result *r)
+{
+    jw_member(w, NULL);
+    jw_open(w, '{');
+    jw_str(w, "strategy", r->strategy, sizeof r->strategy);
+    jw_u64(w, "requests", r->requests);
+    jw_u64(w, "completed", r->completed);
+    jw_u64(w, "failed", r->failed);
+    jw_u64(w, "in_flight_at_end", r->in_flight_at_end);
+    jw_lat(w, "ttft_s", &r->ttft);
+    jw_lat(w, "e2e_s", &r->e2e);
+    jw_member(w, "queue_wait_s");
+    jw_open(w, '{');
+    jw_real(w, "mean", r->queue_wait_mean_s);
+    jw_real(w, "p99", r->queue_wait_p99_s);
+    jw_close(w, '}');
+    jw_real(w, "client_429_rate", r->client_429_rate);
+    jw_real(w, "client_429_gateway_rate", r->client_429_gateway_rate);
+    jw_real(w, "client_429_provider_rate", r->client_429_provider_rate);
+    jw_real(w, "upstream_429_rate", r->upstream_429_rate);
+    jw_real(w, "error_rate", r->error_rate);
+    jw_real(w, "attempts_per_request", r->attempts_per_request);
+    jw_real(w, "cost_usd", r->cost_usd);
+    jw_real(w, "cost_per_1k_requests_usd", r->cost_per_1k_requests_usd);
+    jw_real(w, "cost_per_success_usd", r->cost_per_success_usd);
+
+    jw_member(w, "backends");
+    jw_open(w, '[');
+    for (uint32_t b = 0; r->backends && b < r->n_backends; b++) {
+        const struct sim_backend_result *be = &r->backends[b];
+        jw_member(w, NULL);
+        jw_open(w, '{');
+        jw_str(w, "name", be->name, sizeof be->name);
+        jw_u64(w, "attempts", be->attempts);
+        jw_u64(w, "successes", be->successes);
+        jw_u64(w, "upstream_429", be->upstream_429);
+        jw_u64(w, "errors", be->errors);
+        jw_real(w, "cost_usd", be->cost_usd);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+
+    jw_member(w, "slo");
+    jw_open(w, '{');
+    jw_bool(w, "pass", r->slo_pass);
+    jw_member(w, "violations");
+    jw_open(w, '[');
+    uint32_t nv = r->n_violations < SCN_SLO_COUNT_ ? r->n_violations : SCN_SLO_COUNT_;
+    for (uint32_t v = 0; v < nv; v++) {
+        const struct sim_slo_violation *sv = &r->violations[v];
+        jw_member(w, NULL);
+        jw_open(w, '{');
+        jw_str(w, "metric", scn_slo_name(sv->metric), SIZE_MAX);
+        jw_real(w, "limit", sv->limit);
+        jw_real(w, "value", sv->value);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_close(w, '}');
+
+    jw_u64(w, "retries", r->retries);
+    jw_u64(w, "timeouts", r->timeouts);
+    jw_u64(w, "attempts", r->attempts);
+    jw_u64(w, "unmeasured", r->unmeasured);
+    jw_member(w, "little");
+    jw_open(w, '{');
+    jw_real(w, "lambda_per_s", r->little_lambda);
+    jw_real(w, "mean_time_in_system_s", r->little_w_s);
+    jw_real(w, "mean_in_system", r->little_l);
+    jw_close(w, '}');
+    jw_u64(w, "events", r->events);
+    jw_close(w, '}');
+}
+
+void report_json(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
+                 uint32_t n)
+{
+    struct jw w = {.f = f, .depth = 0};
+    jw_open(&w, '{');
+    jw_str(&w, "scenario", scn ? scn->name : NULL, sizeof scn->name);
+    jw_u64(&w, "seed", seed);
+    jw_member(&w, "runs");
+    jw_open(&w, '[');
+    for (uint32_t i = 0; res && i < n; i++)
+        json_run(&w, &res[i]);
+    jw_close(&w, ']');
+    jw_close(&w, '}');
+    fputc('\n', f);
+}
+
+/* ---- table -------------------------------------------------------------- */
+
+/* A printable copy of a fixed-size name: bounded, control bytes as '?'. */
+static void table_name(char *out, size_t outlen, const char *s, size_t maxlen)
+{
+    size_t n = s ? strnlen(s, maxlen) : 0;
+    if (n >= outlen)
+        n = outlen - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    out[n] = '\0';
+}
+
+/* One numeric cell: fmt for finite values, "-" otherwise. */
+static void cell(char *buf, size_t len, const char *fmt, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, len, fmt, v);
+    else
+        snprintf(buf, len, "-");
+}
+
+/* Width of the strategy column at least; wider names widen it. */
+#define TABLE_MIN_NAME_W 8
+/* Room for any table cell ("%.6f" of a large double, "FAIL: ..." lists). */
+#define TABLE_CELL_MAX 512
+
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : NAN;
+}
+
+void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
+                  uint32_t n)
+{
+    char name[SCN_NAME_MAX + 1];
+    table_name(name, sizeof name, scn ? scn->name : "-", SCN_NAME_MAX);
+    fprintf(f, "scenario: %s\nseed: %" PRIu64 "\n", name, seed);
+
+    int nw = TABLE_MIN_NAME_W;
+    for (uint32_t i = 0; res && i < n; i++) {
+        int l = (int)strnlen(res[i].strategy, sizeof res[i].strategy);
+        nw = l > nw ? l : nw;
+    }
+    static const char *const head[] = {"requests",  "ok%",      "TTFT p50 s", "TTFT p99 s",
+                                       "e2e p99 s", "429% cli", "429% up",    "err%",
+                                       "att/req",   "cost USD", "USD/1k req"};
+    enum { NCOL = sizeof head / sizeof head[0] };
+    static const int width[NCOL] = {10, 8, 11, 11, 10, 9, 9, 8, 8, 11, 11};
+
+    fprintf(f, "%-*s", nw, "strategy");
+    for (int c = 0; c < NCOL; c++)
+        fprintf(f, " %*s", width[c], head[c]);
+    fputs("  SLO\n", f);
+
+    for (uint32_t i = 0; res && i < n; i++) {
+        const struct sim_result *r = &res[i];
+        char cells[NCOL][TABLE_CELL_MAX];
+        snprintf(cells[0], TABLE_CELL_MAX, "%" PRIu64, r->requests);
+        cell(cells[1], TABLE_CELL_MAX, "%.2f", pct(r->completed, r->requests));
+        cell(cells[2], TABLE_CELL_MAX, "%.3f", r->ttft.p50);
+        cell(cells[3], TABLE_CELL_MAX, "%.3f", r->ttft.p99);
+        cell(cells[4], TABLE_CELL_MAX, "%.3f", r->e2e.p99);
+        cell(cells[5], TABLE_CELL_MAX, "%.3f", 100.0 * r->client_429_rate);
+        cell(cells[6], TABLE_CELL_MAX, "%.3f", 100.0 * r->upstream_429_rate);
+        cell(cells[7], TABLE_CELL_MAX, "%.3f", 100.0 * r->error_rate);
+        cell(cells[8], TABLE_CELL_MAX, "%.3f", r->attempts_per_request);
+        cell(cells[9], TABLE_CELL_MAX, "%.4f", r->cost_usd);
+        cell(cells[10], TABLE_CELL_MAX, "%.4f", r->cost_per_1k_requests_usd);
+
+        table_name(name, sizeof name, r->strategy, sizeof r->strategy);
+        fprintf(f, "%-*s", nw, name);
+        for (int c = 0; c < NCOL; c++)
+            fprintf(f, " %*s", width[c], cells[c]);
+        if (r->slo_pass && r->n_violations == 0) {
+            fputs("  pass\n", f);
+            continue;
+        }
+        fputs("  FAIL", f);
+        uint32_t nv = r->n_violations < SCN_SLO_COUNT_ ? r->n_violations : SCN_SLO_COUNT_;
+        for (uint32_t v = 0; v < nv; v++) {
+            const char *m = scn_slo_name(r->violations[v].metric);
+            fprintf(f, "%s%s", v ? "," : ": ", m ? m : "?");
+        }
+        fputc('\n', f);
+    }
+}
+
+/* ---- time-series CSV ---------------------------------------------------- */
+
+/* RFC 4180 field: quoted (quotes doubled) when it holds a comma, a quote
+ * or a line break. */
+static void csv_field(FILE *f, const char *s, size_t maxlen)
+{
+    size_t n = strnlen(s, maxlen);
+    bool quote = false;
+    for (size_t i = 0; i < n; i++)
+        quote |= s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote) {
+        fwrite(s, 1, n, f);
+        return;
+    }
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            fputc('"', f);
+        fputc(s[i], f);
+    }
+    fputc('"', f);
+}
+
+static void csv_real(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, REPORT_REAL_FMT, v);
+}
+
+void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n)
+{
+    fputs("strategy,t_s,arrivals,completed,failed,client_429,upstream_429,errors,attempts,"
+          "cost_usd,ttft_mean_s,inflight,healthy_backends\n",
+          f);
+    for (uint32_t i = 0; res && i < n; i++) {
+        const struct sim_result *r = &res[i];
+        for (uint32_t k = 0; r->ts && k < r->n_ts; k++) {
+            const struct sim_ts_row *t = &r->ts[k];
+            csv_field(f, r->strategy, sizeof r->strategy);
+            fputc(',', f);
+            csv_real(f, (double)t->t_ns / NS_PER_S);
+            fprintf(f,
+                    ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                    ",%" PRIu64 ",",
+                    t->arrivals, t->completed, t->failed, t->client_429, t->upstream_429, t->errors,
+                    t->attempts);
+            csv_real(f, t->cost_usd);
+            fputc(',', f);
+            /* mean TTFT of the requests completing in this interval; empty
+             * when none did */
+            if (t->completed)
+                csv_real(f, t->ttft_sum_s / (double)t->completed);
+            fprintf(f, ",%" PRId64 ",%" PRIu32 "\n", t->inflight, t->healthy);
+        }
+    }
+}
+
+/* ---- plots -------------------------------------------------------------- */
+
+/* A strategy name as a terminated string, for plot labels. */
+struct report_label {
+    char s[SCN_NAME_MAX + 1];
+};
+
+static int plot_ttft_cdf(const char *dir, const struct sim_result *res, uint32_t n,
+                         const struct report_label *labels, bool *written, char *err, size_t errlen)
+{
+    enum { PTS = CDF_GRID_POINTS + 2 };
+    struct plot_series *s = calloc(n ? n : 1, sizeof *s);
+    double *xy = malloc((size_t)(n ? n : 1) * 2 * PTS * sizeof *xy);
+    if (!s || !xy) {
+        free(s);
+        free(xy);
+        snprintf(err, errlen, "report plots: out of memory");
+        return -1;
+    }
+    uint32_t ns = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct hist *h = &res[i].ttft_hist;
+        if (!h->buckets || h->count == 0)
+            continue;
+        double *x = xy + (size_t)ns * 2 * PTS, *y = x + PTS;
+        /* The curve runs from (min, 0) to (max, 1) through the quantile
+         * grid; hist quantiles are exact to 0.05%, far below a pixel. */
+        x[0] = (double)h->min / NS_PER_S;
+        y[0] = 0.0;
+        for (uint32_t k = 0; k < CDF_GRID_POINTS; k++) {
+            double q = CDF_Q_LO + (CDF_Q_HI - CDF_Q_LO) * k / (CDF_GRID_POINTS - 1);
+            x[k + 1] = (double)hist_quantile(h, q) / NS_PER_S;
+            y[k + 1] = q;
+        }
+        x[PTS - 1] = (double)h->max / NS_PER_S;
+        y[PTS - 1] = 1.0;
+        s[ns] = (struct plot_series){.label = labels[i].s, .x = x, .y = y, .n = PTS};
+        ns++;
+    }
+    int rc = 0;
+    *written = ns > 0;
+    if (ns > 0)
+        rc = plot_cdf(dir, "ttft_cdf", "Time to first token (successful requests)", "TTFT (s)", s,
+                      ns, err, errlen);
+    free(s);
+    free(xy);
+    return rc;
+}
+
+static int plot_summary_bars(const char *dir, const struct sim_result *res, uint32_t n,
+                             const struct report_label *labels, char *err, size_t errlen)
+{
+    static const char *const metrics[] = {"p99 TTFT", "client 429 rate", "cost per 1k requests"};
+    static const char *const ylabels[] = {"p99 TTFT (s)", "client 429 rate (%)",
+                                          "cost per 1k requests (USD)"};
+    enum { NM = sizeof metrics / sizeof metrics[0] };
+    const char **groups = malloc((n ? n : 1) * sizeof *groups);
+    double *v = malloc((size_t)(n ? n : 1) * NM * sizeof *v);
+    if (!groups || !v) {
+        free(groups);
+        free(v);
+        snprintf(err, errlen, "report plots: out of memory");
+        return -1;
+    }
+    for (uint32_t g = 0; g < n; g++) {
+        groups[g] = labels[g].s;
+        v[0 * n + g] = res[g].ttft.p99;
+        v[1 * n + g] = 100.0 * res[g].client_429_rate;
+        v[2 * n + g] = res[g].cost_per_1k_requests_usd;
+    }
+    int rc = plot_bars(dir, "summary_bars", "Summary by strategy", groups, n, metrics, ylabels, v,
+                       NM, err, errlen);
+    free(groups);
+    free(v);
+    return rc;
+}
+
+/* What a time-series plot shows of each interval. */
+enum ts_field { TS_CLIENT_429, TS_INFLIGHT };
+
+static int plot_timeseries(const char *dir, const char *name, enum ts_field field,
+                           const struct sim_result *res, uint32_t n,
+                           const struct report_label *labels, bool *written, char *err,
+                           size_t errlen)
+{
+    size_t total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += res[i].ts ? res[i].n_ts : 0;
+    struct plot_series *s = calloc(n ? n : 1, sizeof *s);
+    double *xy = malloc((total ? total : 1) * 2 * sizeof *xy);
+    if (!s || !xy) {
+        free(s);
+        free(xy);
+        snprintf(err, errlen, "report plots: out of memory");
+        return -1;
+    }
+    uint32_t ns = 0;
+    size_t used = 0;
+    double interval_s = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct sim_result *r = &res[i];
+        if (!r->ts || r->n_ts == 0)
+            continue;
+        double *x = xy + used, *y = x + r->n_ts;
+        used += 2 * (size_t)r->n_ts;
+        interval_s = (double)r->interval_ns / NS_PER_S;
+        for (uint32_t k = 0; k < r->n_ts; k++) {
+            const struct sim_ts_row *t = &r->ts[k];
+            if (field == TS_CLIENT_429) {
+                /* a count over [t, t + interval): drawn at its start */
+                x[k] = (double)t->t_ns / NS_PER_S;
+                y[k] = (double)t->client_429;
+            } else {
+                /* a level sampled at the interval's end */
+                x[k] = (double)(t->t_ns + r->interval_ns) / NS_PER_S;
+                y[k] = (double)t->inflight;
+            }
+        }
+        s[ns++] = (struct plot_series){.label = labels[i].s, .x = x, .y = y, .n = r->n_ts};
+    }
+    int rc = 0;
+    *written = ns > 0;
+    if (ns > 0) {
+        char ylabel[96];
+        if (field == TS_CLIENT_429)
+            snprintf(ylabel, sizeof ylabel, "client 429s per %g s interval", interval_s);
+        else
+            snprintf(ylabel, sizeof ylabel, "client requests in flight");
+        rc = plot_lines(dir, name,
+                        field == TS_CLIENT_429 ? "Client 429 responses over time"
+                                               : "Requests in flight over time",
+                        "time (s)", ylabel, s, ns, err, errlen);
+    }
+    free(s);
+    free(xy);
+    return rc;
+}
+
+int report_plots(const char *dir, const struct sim_result *res, uint32_t n, const char **names,
+                 int max_names, char *err, size_t errlen)
+{
+    if (!res)
+        n = 0;
+    struct report_label *labels = malloc((n ? n : 1) * sizeof *labels);
+    if (!labels) {
+        snprintf(err, errlen, "report plots: out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        table_name(labels[i].s, sizeof labels[i].s, res[i].strategy, sizeof res[i].strategy);
+
+    /* Plots are written in this order until max_names is reached, so the
+     * names returned are exactly the plots on disk. */
+    int count = 0, rc = 0;
+    bool written = false;
+    if (count < max_names && n > 0) {
+        rc = plot_ttft_cdf(dir, res, n, labels, &written, err, errlen);
+        if (rc == 0 && written)
+            names[count++] = "ttft_cdf";
+    }
+    if (rc == 0 && count < max_names && n > 0) {
+        rc = plot_summary_bars(dir, res, n, labels, err, errlen);
+        if (rc == 0)
+            names[count++] = "summary_bars";
+    }
+    if (rc == 0 && count < max_names && n > 0) {
+        rc = plot_timeseries(dir, "timeseries_429", TS_CLIENT_429, res, n, labels, &written, err,
+                             errlen);
+        if (rc == 0 && written)
+            names[count++] = "timeseries_429";
+    }
+    if (rc == 0 && count < max_names && n > 0) {
+        rc = plot_timeseries(dir, "timeseries_inflight", TS_INFLIGHT, res, n, labels, &written, err,
+                             errlen);
+        if (rc == 0 && written)
+            names[count++] = "timeseries_inflight";
+    }
+    free(labels);
+    return rc == 0 ? count : -1;
+}

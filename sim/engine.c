@@ -1,0 +1,917 @@
+/*
+ * engine.c - one run of a scenario under one strategy.
+ *
+ * The gateway here plays the part a production LLM gateway (LiteLLM,
+ * Portkey) plays around route/: for each client request it asks the
+ * router for a backend, sends an attempt, and on a 429, 5xx or timeout
+ * retries after a backoff, rerouting away from the backends already tried,
+ * until route_retry_should() says to give up.  The backends are the models
+ * of models/ (hosted API accounts in this version).
+ *
+ * Events and their order.  Every event is a (time, seq) record in a 4-ary
+ * heap (heap.h); seq makes the order total, so a run is a deterministic
+ * function of (scenario, strategy, seed).  An attempt's pending events
+ * carry the request's generation `gen`; ending or cancelling an attempt
+ * bumps gen, so stale events are dropped when popped (lazy cancellation,
+ * as Redis ae.c does with deleted timers).
+ *
+ * Common random numbers.  Arrivals and sizes come from the trace (or the
+ * synthetic streams); an attempt's latency and fault draws come from
+ * rng_keyed(seed, purpose, request id, backend, attempt): the same request
+ * meets the same latency on the same backend whichever strategy sent it.
+ *
+ * Memory: O(in-flight requests + backends + intervals): requests live in a
+ * slot pool recycled through a free list, metrics are histograms.
+ */
+#include "sim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+#include "rng.h"
+
+#define NS_PER_S         1e9
+#define REQ_POOL_INITIAL 1024u
+#define TS_INITIAL       64u
+
+enum ev_kind {
+    EV_ARRIVAL = 0,       /* the pending trace record arrives */
+    EV_ROUTE = 1,         /* (re)route a request: after a backoff */
+    EV_FIRST_TOKEN = 2,   /* the attempt's first token */
+    EV_DONE = 3,          /* the attempt's last token: success */
+    EV_FAIL = 4,          /* the attempt's error response */
+    EV_TIMEOUT = 5,       /* the attempt timeout fires */
+    EV_QUEUE_TIMEOUT = 6, /* the gateway queue wait cap fires */
+};
+
+enum req_state {
+    RS_FREE = 0,
+    RS_BACKOFF = 1,       /* waiting for an EV_ROUTE */
+    RS_GATEWAY_QUEUE = 2, /* the router answered FULL */
+    RS_BACKEND_QUEUE = 3, /* in a backend's FIFO */
+    RS_SERVICE = 4,       /* admitted, before the first token */
+    RS_STREAMING = 5,     /* first token seen, before the last */
+};
+
+struct req {
+    struct route_req rr;
+    int64_t arrival_ns;
+    int64_t attempt_ns;     /* when the current attempt was dispatched */
+    int64_t wait_start_ns;  /* entered the current queue */
+    int64_t queue_wait_ns;  /* total queueing (gateway + backend FIFOs) */
+    int64_t first_token_ns; /* client-visible first token, -1 none */
+    struct api_draw draw;   /* the current attempt's draws */
+    uint32_t gen;
+    uint32_t next_free;
+    int32_t backend; /* current/last backend, -1 none */
+    uint8_t state;
+    bool measured;
+};
+
+struct gwq_ent {
+    uint32_t idx, gen;
+};
+
+struct backend_rt {
+    struct api_state api;
+    struct sim_backend_result *res;
+};
+
+struct sim {
+    const struct scenario *scn;
+    uint64_t seed;
+    int64_t now_ns;
+    struct heap heap;
+    struct rng router_rng;
+    struct route_env env;
+    struct route_router *router;
+    uint32_t nb, ex_words;
+    struct backend_rt *be;
+
+    struct trace_src *trace;
+    struct trace_rec pending; /* next arrival, valid when has_pending */
+    bool has_pending;
+    uint64_t next_id;
+
+    struct req *reqs;
+    uint64_t *exclude; /* ex_words per request slot */
+    uint32_t cap, free_head, live;
+
+    struct gwq_ent *gwq; /* gateway FIFO (power-of-two ring) */
+    uint32_t gwq_head, gwq_len, gwq_cap;
+
+    const struct sim_hooks *hooks;
+    struct sim_result *res;
+    struct hist e2e, qwait;
+
+    /* time series */
+    uint32_t ts_cap;
+    int64_t ts_end_ns; /* end of the open interval */
+
+    /* Little's law integral over measured requests in the system */
+    int64_t live_measured;
+    int64_t area_t_ns;
+    double area;
+    double sojourn_sum_ns;
+
+    char *err;
+    size_t errlen;
+    int rc;
+};
+
+#define SIM_NO_BACKEND UINT32_MAX
+
+static uint64_t env_rand(void *ctx)
+{
+    return rng_next((struct rng *)ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* time series                                                        */
+
+static struct sim_ts_row *ts_row(struct sim *s, int64_t t_ns)
+{
+    struct sim_result *res = s->res;
+    int64_t k = t_ns / s->scn->interval_ns;
+    if (k < 0)
+        k = 0;
+    while ((int64_t)res->n_ts <= k) {
+        if (res->n_ts == s->ts_cap) {
+            uint32_t ncap = s->ts_cap * 2;
+            struct sim_ts_row *n = realloc(res->ts, (size_t)ncap * sizeof *n);
+            if (n == NULL)
+                return NULL;
+            res->ts = n;
+            s->ts_cap = ncap;
+        }
+        struct sim_ts_row *r = &res->ts[res->n_ts];
+        memset(r, 0, sizeof *r);
+        r->t_ns = (int64_t)res->n_ts * s->scn->interval_ns;
+        r->inflight = -1;
+        res->n_ts++;
+    }
+    return &res->ts[k];
+}
+
+static uint32_t healthy_backends(struct sim *s, int64_t t_ns)
+{
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < s->nb; b++) {
+        int st;
+        if (!api_in_outage(&s->scn->backends[b].api, &s->be[b].api, t_ns, &st))
+            n++;
+    }
+    return n;
+}
+
+/* Close every interval that ends at or before t: snapshot in-flight
+ * requests and healthy backends at its end. */
+static int ts_advance(struct sim *s, int64_t t_ns)
+{
+    while (t_ns >= s->ts_end_ns) {
+        struct sim_ts_row *r = ts_row(s, s->ts_end_ns - 1);
+        if (r == NULL)
+            return -1;
+        r->inflight = s->live;
+        r->healthy = healthy_backends(s, s->ts_end_ns - 1);
+        s->ts_end_ns += s->scn->interval_ns;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* request pool                                                        */
+
+static int pool_grow(struct sim *s)
+{
+    uint32_t ncap = s->cap ? s->cap * 2 : REQ_POOL_INITIAL;
+    if (ncap <= s->cap)
+        return -1;
+    struct req *nr = realloc(s->reqs, (size_t)ncap * sizeof *nr);
+    if (nr == NULL)
+        return -1;
+    s->reqs = nr;
+    uint64_t *ne = realloc(s->exclude, (size_t)ncap * s->ex_words * sizeof *ne);
+    if (ne == NULL)
+        return -1;
+    s->exclude = ne;
+    for (uint32_t i = s->cap; i < ncap; i++) {
+        s->reqs[i].state = RS_FREE;
+        s->reqs[i].gen = 0;
+        s->reqs[i].next_free = i + 1 < ncap ? i + 1 : UINT32_MAX;
+    }
+    s->free_head = s->cap;
+    s->cap = ncap;
+    return 0;
+}
+
+static uint64_t *req_exclude(struct sim *s, uint32_t idx)
+{
+    return &s->exclude[(size_t)idx * s->ex_words];
+}
+
+static bool req_live(void *ctx, uint32_t idx, uint32_t gen)
+{
+    const struct sim *s = ctx;
+    return s->reqs[idx].gen == gen && s->reqs[idx].state != RS_FREE;
+}
+
+static int push(struct sim *s, int64_t t_ns, enum ev_kind kind, uint32_t idx, uint32_t gen)
+{
+    struct heap_ev e = {.t_ns = t_ns, .kind = kind, .idx = idx, .gen = gen};
+    if (heap_push(&s->heap, e) != 0) {
+        snprintf(s->err, s->errlen, "out of memory (event heap)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Little's law: integrate the number of measured requests in the system. */
+static void little_step(struct sim *s, int64_t t_ns)
+{
+    s->area += (double)s->live_measured * (double)(t_ns - s->area_t_ns);
+    s->area_t_ns = t_ns;
+}
+
+/* ------------------------------------------------------------------ */
+/* request end                                                         */
+
+/* The client gets its answer: 200, or the final error. */
+static int finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
+{
+    struct req *q = &s->reqs[idx];
+    struct sim_result *res = s->res;
+    bool ok = http_status == 200;
+    if (q->measured) {
+        struct sim_ts_row *row = ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        little_step(s, s->now_ns);
+        s->live_measured--;
+        s->sojourn_sum_ns += (double)(s->now_ns - q->arrival_ns);
+        hist_add(&s->qwait, q->queue_wait_ns);
+        if (ok) {
+            res->completed++;
+            row->completed++;
+            hist_add(&res->ttft_hist, q->first_token_ns - q->arrival_ns);
+            hist_add(&s->e2e, s->now_ns - q->arrival_ns);
+            row->ttft_sum_s += (double)(q->first_token_ns - q->arrival_ns) / NS_PER_S;
+        } else {
+            res->failed++;
+            row->failed++;
+            if (http_status == 429) {
+                row->client_429++;
+                if (gateway_429)
+                    res->client_429_gateway++;
+                else
+                    res->client_429_provider++;
+            }
+        }
+    }
+    if (s->hooks && s->hooks->on_request) {
+        struct sim_req_record rec = {
+            .id = q->rr.id,
+            .arrival_ns = q->arrival_ns,
+            .first_token_ns = ok ? q->first_token_ns : -1,
+            .done_ns = s->now_ns,
+            .queue_wait_ns = q->queue_wait_ns,
+            .input_tokens = q->rr.input_tokens,
+            .output_tokens = q->rr.output_tokens,
+            .attempts = q->rr.attempt,
+            .final_status = http_status,
+            .backend = q->backend,
+            .measured = q->measured,
+        };
+        s->hooks->on_request(s->hooks->ctx, &rec);
+    }
+    q->state = RS_FREE;
+    q->gen++;
+    q->next_free = s->free_head;
+    s->free_head = idx;
+    s->live--;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* attempts                                                            */
+
+static int route_req(struct sim *s, uint32_t idx);
+static int gateway_wake(struct sim *s);
+
+static bool untried_left(struct sim *s, uint32_t idx)
+{
+    const struct route_view *v = route_router_view(s->router);
+    const uint64_t *ex = req_exclude(s, idx);
+    for (uint32_t b = 0; b < v->n; b++)
+        if (route_usable(v, ex, b))
+            return true;
+    return false;
+}
+
+/* Bill an attempt to its backend (and the run, if measured). */
+static int bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced)
+{
+    double c =
+        api_cost(&s->scn->backends[b].api, q->rr.input_tokens, q->rr.output_tokens, produced, ok);
+    if (q->measured && c != 0.0) {
+        struct sim_ts_row *row = ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        s->be[b].res->cost_usd += c;
+        s->res->cost_usd += c;
+        row->cost_usd += c;
+    }
+    return 0;
+}
+
+/* The current attempt of request idx failed with `cls`. */
+static int attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int http,
+                          int64_t retry_after_ns, int64_t ttft_ns)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    struct sim_backend_result *br = s->be[b].res;
+    if (q->measured) {
+        struct sim_ts_row *row = ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        if (cls == ROUTE_RATE_LIMITED) {
+            br->upstream_429++;
+            s->res->upstream_429++;
+            row->upstream_429++;
+        } else {
+            br->errors++;
+            row->errors++;
+            if (cls == ROUTE_TIMEOUT) {
+                br->timeouts++;
+                s->res->timeouts++;
+            }
+        }
+    }
+    struct route_outcome out = {
+        .status = cls,
+        .http_status = http,
+        .latency_ns = s->now_ns - q->attempt_ns,
+        .ttft_ns = ttft_ns,
+        .input_tokens = q->rr.input_tokens,
+        .output_tokens = 0,
+        .retry_after_ns = retry_after_ns,
+    };
+    route_router_complete(s->router, b, &q->rr, &out, &s->env);
+    q->gen++; /* drop the attempt's pending events */
+
+    const struct route_retry *pol = &s->scn->router.retry;
+    if (!route_retry_should(pol, q->rr.attempt, cls))
+        return finish(s, idx, http, false);
+    struct rng jr;
+    rng_keyed(&jr, s->seed, RNG_BACKOFF, q->rr.id, q->rr.attempt, 0);
+    int64_t delay =
+        route_retry_delay(pol, q->rr.attempt, retry_after_ns, rng_unit(&jr), untried_left(s, idx));
+    if (q->measured)
+        s->res->retries++;
+    q->state = RS_BACKOFF;
+    return push(s, s->now_ns + delay, EV_ROUTE, idx, q->gen);
+}
+
+/* Service starts for the current attempt (admitted now or dequeued). */
+static int start_service(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    struct rng r;
+    rng_keyed(&r, s->seed, RNG_LATENCY, q->rr.id, b, q->rr.attempt);
+    api_draw(&s->scn->backends[b].api, &r, q->rr.input_tokens, q->rr.output_tokens, &q->draw);
+    q->state = RS_SERVICE;
+    return push(s, s->now_ns + q->draw.ttft_ns, q->draw.fail ? EV_FAIL : EV_FIRST_TOKEN, idx,
+                q->gen);
+}
+
+/* A backend slot was freed: hand it to the next live queued attempt. */
+static int backend_release(struct sim *s, uint32_t b)
+{
+    uint32_t idx, gen;
+    int64_t enq;
+    if (!api_release(&s->be[b].api, req_live, s, &idx, &gen, &enq))
+        return 0;
+    struct req *q = &s->reqs[idx];
+    q->queue_wait_ns += s->now_ns - enq;
+    return start_service(s, idx);
+}
+
+static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
+{
+    struct req *q = &s->reqs[idx];
+    const struct scn_backend *sb = &s->scn->backends[b];
+    q->rr.attempt++;
+    q->backend = (int32_t)b;
+    q->attempt_ns = s->now_ns;
+    route_exclude_set(req_exclude(s, idx), b);
+    if (q->measured) {
+        struct sim_ts_row *row = ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        s->res->attempts++;
+        s->be[b].res->attempts++;
+        row->attempts++;
+    }
+    route_router_dispatch(s->router, b, &q->rr, &s->env);
+
+    int64_t retry_after = -1;
+    int http = 0;
+    enum api_admit a = api_admit(&sb->api, &s->be[b].api, s->now_ns, q->rr.input_tokens,
+                                 q->rr.max_tokens, idx, q->gen, &retry_after, &http);
+    switch (a) {
+    case API_RATE_LIMITED:
+        return attempt_failed(s, idx, ROUTE_RATE_LIMITED, http, retry_after, -1);
+    case API_UNAVAILABLE:
+        return attempt_failed(s, idx, ROUTE_SERVER_ERROR, http, -1, -1);
+    case API_QUEUED:
+        q->state = RS_BACKEND_QUEUE;
+        q->wait_start_ns = s->now_ns;
+        break;
+    case API_ACCEPT:
+        if (start_service(s, idx) != 0)
+            return -1;
+        break;
+    }
+    if (s->scn->router.attempt_timeout_ns > 0)
+        return push(s, s->now_ns + s->scn->router.attempt_timeout_ns, EV_TIMEOUT, idx, q->gen);
+    return 0;
+}
+
+static int gwq_push(struct sim *s, uint32_t idx)
+{
+    if (s->gwq_len == s->gwq_cap) {
+        uint32_t ncap = s->gwq_cap ? s->gwq_cap * 2 : 64u;
+        struct gwq_ent *n = malloc((size_t)ncap * sizeof *n);
+        if (n == NULL)
+            return -1;
+        for (uint32_t i = 0; i < s->gwq_len; i++)
+            n[i] = s->gwq[(s->gwq_head + i) & (s->gwq_cap - 1)];
+        free(s->gwq);
+        s->gwq = n;
+        s->gwq_cap = ncap;
+        s->gwq_head = 0;
+    }
+    s->gwq[(s->gwq_head + s->gwq_len) & (s->gwq_cap - 1)] =
+        (struct gwq_ent){.idx = idx, .gen = s->reqs[idx].gen};
+    s->gwq_len++;
+    return 0;
+}
+
+/* Route request idx now. */
+static int route_req(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint64_t *ex = req_exclude(s, idx);
+    int32_t pick = route_router_pick(s->router, &q->rr, &s->env, ex);
+    if (pick == ROUTE_NONE && q->rr.attempt > 0) {
+        /* Every usable backend has been tried: a retry may go back to one
+         * (LiteLLM retries within the same group the same way). */
+        memset(ex, 0, s->ex_words * sizeof *ex);
+        pick = route_router_pick(s->router, &q->rr, &s->env, ex);
+    }
+    if (pick == ROUTE_NONE)
+        return finish(s, idx, 429, true); /* "no deployments available" */
+    if (pick == ROUTE_FULL) {
+        q->state = RS_GATEWAY_QUEUE;
+        q->wait_start_ns = s->now_ns;
+        if (gwq_push(s, idx) != 0) {
+            snprintf(s->err, s->errlen, "out of memory (gateway queue)");
+            return -1;
+        }
+        if (s->scn->router.queue_timeout_ns > 0)
+            return push(s, s->now_ns + s->scn->router.queue_timeout_ns, EV_QUEUE_TIMEOUT, idx,
+                        q->gen);
+        return 0;
+    }
+    return dispatch(s, idx, (uint32_t)pick);
+}
+
+/* Capacity was freed: route waiting requests in FIFO order while the
+ * router has room (head-of-line: the head blocks the rest). */
+static int gateway_wake(struct sim *s)
+{
+    while (s->gwq_len > 0) {
+        struct gwq_ent e = s->gwq[s->gwq_head];
+        struct req *q = &s->reqs[e.idx];
+        if (q->gen != e.gen || q->state != RS_GATEWAY_QUEUE) {
+            s->gwq_head = (s->gwq_head + 1) & (s->gwq_cap - 1);
+            s->gwq_len--;
+            continue;
+        }
+        int32_t pick = route_router_pick(s->router, &q->rr, &s->env, req_exclude(s, e.idx));
+        if (pick == ROUTE_FULL)
+            return 0;
+        s->gwq_head = (s->gwq_head + 1) & (s->gwq_cap - 1);
+        s->gwq_len--;
+        q->queue_wait_ns += s->now_ns - q->wait_start_ns;
+        int rc =
+            pick == ROUTE_NONE ? finish(s, e.idx, 429, true) : dispatch(s, e.idx, (uint32_t)pick);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* event handlers                                                      */
+
+static int read_next(struct sim *s)
+{
+    int rc = trace_next(s->trace, &s->pending, s->err, s->errlen);
+    if (rc < 0)
+        return -1;
+    s->has_pending = rc > 0;
+    if (s->has_pending && s->scn->duration_ns > 0 && s->pending.arrival_ns >= s->scn->duration_ns)
+        s->has_pending = false;
+    if (s->has_pending)
+        return push(s, s->pending.arrival_ns, EV_ARRIVAL, 0, 0);
+    return 0;
+}
+
+static int on_arrival(struct sim *s)
+{
+    if (s->free_head == UINT32_MAX && pool_grow(s) != 0) {
+        snprintf(s->err, s->errlen, "out of memory (request pool)");
+        return -1;
+    }
+    uint32_t idx = s->free_head;
+    struct req *q = &s->reqs[idx];
+    s->free_head = q->next_free;
+    s->live++;
+    const struct trace_rec *t = &s->pending;
+    uint32_t gen = q->gen;
+    memset(q, 0, sizeof *q);
+    q->gen = gen;
+    q->rr.id = s->next_id++;
+    q->rr.input_tokens = t->input_tokens;
+    q->rr.output_tokens = t->output_tokens;
+    q->rr.max_tokens = t->output_tokens;
+    q->rr.session = t->session;
+    q->rr.priority = t->priority;
+    q->rr.model_group = t->label[TRACE_LABEL_MODEL_GROUP];
+    q->rr.task = t->label[TRACE_LABEL_TASK];
+    q->rr.tenant = t->label[TRACE_LABEL_TENANT];
+    q->rr.region = t->label[TRACE_LABEL_REGION];
+    q->arrival_ns = s->now_ns;
+    q->first_token_ns = -1;
+    q->backend = -1;
+    q->measured = s->now_ns >= s->scn->warmup_ns;
+    memset(req_exclude(s, idx), 0, s->ex_words * sizeof(uint64_t));
+    if (q->measured) {
+        struct sim_ts_row *row = ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        little_step(s, s->now_ns);
+        s->live_measured++;
+        s->res->requests++;
+        row->arrivals++;
+    } else {
+        s->res->unmeasured++;
+    }
+    if (read_next(s) != 0)
+        return -1;
+    return route_req(s, idx);
+}
+
+static int on_first_token(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    q->state = RS_STREAMING;
+    q->first_token_ns = s->now_ns;
+    route_router_first_token(s->router, b, &q->rr, s->now_ns - q->attempt_ns, &s->env);
+    return push(s, s->now_ns + q->draw.decode_ns, EV_DONE, idx, q->gen);
+}
+
+static int on_done(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    if (q->measured)
+        s->be[b].res->successes++;
+    if (bill(s, q, b, true, q->rr.output_tokens) != 0)
+        return -1;
+    struct route_outcome out = {
+        .status = ROUTE_OK,
+        .http_status = 200,
+        .latency_ns = s->now_ns - q->attempt_ns,
+        .ttft_ns = q->first_token_ns - q->attempt_ns,
+        .input_tokens = q->rr.input_tokens,
+        .output_tokens = q->rr.output_tokens,
+        .retry_after_ns = -1,
+    };
+    route_router_complete(s->router, b, &q->rr, &out, &s->env);
+    if (finish(s, idx, 200, false) != 0)
+        return -1;
+    if (backend_release(s, b) != 0)
+        return -1;
+    return gateway_wake(s);
+}
+
+static int on_fail(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    if (bill(s, q, b, false, 0) != 0)
+        return -1;
+    enum route_status cls = q->draw.http_status == 429   ? ROUTE_RATE_LIMITED
+                            : q->draw.http_status >= 500 ? ROUTE_SERVER_ERROR
+                                                         : ROUTE_CLIENT_ERROR;
+    if (attempt_failed(s, idx, cls, q->draw.http_status, -1, -1) != 0)
+        return -1;
+    if (backend_release(s, b) != 0)
+        return -1;
+    return gateway_wake(s);
+}
+
+static int on_timeout(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    bool in_service = q->state == RS_SERVICE;
+    if (q->state == RS_BACKEND_QUEUE) {
+        api_queue_cancelled(&s->be[b].api);
+        q->queue_wait_ns += s->now_ns - q->wait_start_ns;
+    } else if (in_service) {
+        if (bill(s, q, b, false, 0) != 0)
+            return -1;
+    } else {
+        return 0; /* streaming already: the timeout is to the first token */
+    }
+    if (attempt_failed(s, idx, ROUTE_TIMEOUT, 408, -1, -1) != 0)
+        return -1;
+    if (in_service && backend_release(s, b) != 0)
+        return -1;
+    return gateway_wake(s);
+}
+
+static int on_queue_timeout(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    if (q->state != RS_GATEWAY_QUEUE)
+        return 0;
+    q->queue_wait_ns += s->now_ns - q->wait_start_ns;
+    return finish(s, idx, 429, true);
+}
+
+static int handle(struct sim *s, const struct heap_ev *e)
+{
+    if (e->kind == EV_ARRIVAL)
+        return on_arrival(s);
+    struct req *q = &s->reqs[e->idx];
+    if (q->gen != e->gen || q->state == RS_FREE)
+        return 0; /* stale: the attempt ended or was cancelled */
+    switch ((enum ev_kind)e->kind) {
+    case EV_ROUTE:
+        return route_req(s, e->idx);
+    case EV_FIRST_TOKEN:
+        return on_first_token(s, e->idx);
+    case EV_DONE:
+        return on_done(s, e->idx);
+    case EV_FAIL:
+        return on_fail(s, e->idx);
+    case EV_TIMEOUT:
+        return on_timeout(s, e->idx);
+    case EV_QUEUE_TIMEOUT:
+        return on_queue_timeout(s, e->idx);
+    case EV_ARRIVAL:
+        break;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* results                                                             */
+
+static void lat_summary(const struct hist *h, struct sim_lat *l)
+{
+    l->mean = hist_mean(h) / NS_PER_S;
+    l->p50 = (double)hist_quantile(h, 0.50) / NS_PER_S;
+    l->p90 = (double)hist_quantile(h, 0.90) / NS_PER_S;
+    l->p95 = (double)hist_quantile(h, 0.95) / NS_PER_S;
+    l->p99 = (double)hist_quantile(h, 0.99) / NS_PER_S;
+    l->p999 = (double)hist_quantile(h, 0.999) / NS_PER_S;
+    l->max = h->count ? (double)h->max / NS_PER_S : 0.0;
+}
+
+static double ratio(double a, double b)
+{
+    return b > 0 ? a / b : 0.0;
+}
+
+static void summarise(struct sim *s)
+{
+    struct sim_result *res = s->res;
+    res->in_flight_at_end = (uint64_t)s->live_measured;
+    lat_summary(&res->ttft_hist, &res->ttft);
+    lat_summary(&s->e2e, &res->e2e);
+    res->queue_wait_mean_s = hist_mean(&s->qwait) / NS_PER_S;
+    res->queue_wait_p99_s = (double)hist_quantile(&s->qwait, 0.99) / NS_PER_S;
+    double n = (double)res->requests;
+    uint64_t c429 = res->client_429_gateway + res->client_429_provider;
+    res->client_429_rate = ratio((double)c429, n);
+    res->client_429_gateway_rate = ratio((double)res->client_429_gateway, n);
+    res->client_429_provider_rate = ratio((double)res->client_429_provider, n);
+    res->upstream_429_rate = ratio((double)res->upstream_429, (double)res->attempts);
+    res->final_errors = res->failed;
+    res->error_rate = ratio((double)res->failed, n);
+    res->attempts_per_request = ratio((double)res->attempts, n);
+    res->cost_per_1k_requests_usd = ratio(res->cost_usd * 1000.0, n);
+    res->cost_per_success_usd = ratio(res->cost_usd, (double)res->completed);
+    res->end_ns = s->now_ns;
+    /* Little: requests still in flight contribute their time so far. */
+    little_step(s, s->now_ns);
+    double span = (double)(s->now_ns - s->scn->warmup_ns);
+    double sojourn = s->sojourn_sum_ns;
+    for (uint32_t i = 0; i < s->cap; i++)
+        if (s->reqs[i].state != RS_FREE && s->reqs[i].measured)
+            sojourn += (double)(s->now_ns - s->reqs[i].arrival_ns);
+    if (span > 0 && n > 0) {
+        res->little_lambda = n / (span / NS_PER_S);
+        res->little_w_s = sojourn / n / NS_PER_S;
+        res->little_l = s->area / span;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* set-up and run                                                      */
+
+static int setup(struct sim *s, const struct scenario *scn, const struct scn_strategy *strat,
+                 uint64_t seed, struct sim_result *res)
+{
+    s->scn = scn;
+    s->seed = seed;
+    s->res = res;
+    s->nb = scn->n_backends;
+    s->ex_words = ROUTE_EXCLUDE_WORDS(s->nb);
+    s->free_head = UINT32_MAX;
+    rng_stream(&s->router_rng, seed, RNG_ROUTER);
+    s->env = (struct route_env){.now_ns = 0, .rand = env_rand, .rand_ctx = &s->router_rng};
+    snprintf(res->strategy, sizeof res->strategy, "%s", strat->label);
+    res->interval_ns = scn->interval_ns;
+    if (hist_init(&res->ttft_hist) != 0 || hist_init(&s->e2e) != 0 || hist_init(&s->qwait) != 0)
+        goto oom;
+    if (heap_init(&s->heap, 1024) != 0)
+        goto oom;
+    s->ts_cap = TS_INITIAL;
+    res->ts = malloc(s->ts_cap * sizeof *res->ts);
+    res->backends = calloc(s->nb, sizeof *res->backends);
+    s->be = calloc(s->nb, sizeof *s->be);
+    if (res->ts == NULL || res->backends == NULL || s->be == NULL)
+        goto oom;
+    res->n_backends = s->nb;
+    s->ts_end_ns = scn->interval_ns;
+
+    struct route_backend_cfg *cfgs = calloc(s->nb, sizeof *cfgs);
+    if (cfgs == NULL)
+        goto oom;
+    for (uint32_t b = 0; b < s->nb; b++) {
+        cfgs[b] = scn->backends[b].route;
+        snprintf(res->backends[b].name, sizeof res->backends[b].name, "%s", scn->backends[b].name);
+        s->be[b].res = &res->backends[b];
+        if (api_state_init(&s->be[b].api, &scn->backends[b].api, 0) != 0) {
+            free(cfgs);
+            goto oom;
+        }
+    }
+    s->router = route_router_create(strat->ops, strat->params, cfgs, s->nb, s->err, s->errlen);
+    free(cfgs);
+    if (s->router == NULL)
+        return -1;
+    if (pool_grow(s) != 0)
+        goto oom;
+    s->trace = trace_open(&scn->traffic, seed, s->err, s->errlen);
+    if (s->trace == NULL)
+        return -1;
+    return read_next(s);
+oom:
+    snprintf(s->err, s->errlen, "out of memory setting up the run");
+    return -1;
+}
+
+static void teardown(struct sim *s)
+{
+    if (s->trace)
+        trace_close(s->trace);
+    if (s->router)
+        route_router_destroy(s->router);
+    if (s->be)
+        for (uint32_t b = 0; b < s->nb; b++)
+            api_state_fini(&s->be[b].api);
+    free(s->be);
+    free(s->reqs);
+    free(s->exclude);
+    free(s->gwq);
+    heap_fini(&s->heap);
+    hist_fini(&s->e2e);
+    hist_fini(&s->qwait);
+}
+
+int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uint64_t seed,
+            const struct sim_hooks *hooks, struct sim_result *res, char *err, size_t errlen)
+{
+    struct sim s;
+    memset(&s, 0, sizeof s);
+    memset(res, 0, sizeof *res);
+    s.err = err;
+    s.errlen = errlen;
+    s.hooks = hooks;
+    int rc = setup(&s, scn, strategy, seed, res);
+    int64_t stop = scn->duration_ns > 0 ? scn->duration_ns : INT64_MAX;
+    struct heap_ev e;
+    while (rc == 0 && !heap_empty(&s.heap) && heap_top(&s.heap)->t_ns < stop) {
+        heap_pop(&s.heap, &e);
+        s.now_ns = e.t_ns;
+        s.env.now_ns = e.t_ns;
+        res->events++;
+        if (e.t_ns >= s.ts_end_ns)
+            rc = ts_advance(&s, e.t_ns);
+        if (rc == 0)
+            rc = handle(&s, &e);
+    }
+    if (rc == 0) {
+        if (stop != INT64_MAX && s.now_ns < stop)
+            s.now_ns = stop; /* the clock runs to the end of the window */
+        if (s.now_ns > 0 && ts_advance(&s, s.now_ns) != 0)
+            rc = -1;
+        if (rc == 0 && ts_row(&s, s.now_ns > 0 ? s.now_ns - 1 : 0) == NULL)
+            rc = -1;
+    }
+    if (rc == 0) {
+        /* the last, partial interval: snapshot at the end */
+        struct sim_ts_row *last = &res->ts[res->n_ts - 1];
+        if (last->inflight < 0) {
+            last->inflight = s.live;
+            last->healthy = healthy_backends(&s, s.now_ns);
+        }
+        summarise(&s);
+        sim_slo_eval(&scn->slo, res);
+    } else if (err[0] == '\0') {
+        snprintf(err, errlen, "out of memory");
+    }
+    teardown(&s);
+    if (rc != 0) {
+        sim_result_free(res);
+        return -1;
+    }
+    return 0;
+}
+
+void sim_result_free(struct sim_result *res)
+{
+    free(res->backends);
+    free(res->ts);
+    hist_fini(&res->ttft_hist);
+    res->backends = NULL;
+    res->ts = NULL;
+    res->n_backends = res->n_ts = 0;
+}
+
+double sim_slo_value(const struct sim_result *res, enum scn_slo_metric m)
+{
+    switch (m) {
+    case SCN_SLO_TTFT_P50:
+        return res->ttft.p50;
+    case SCN_SLO_TTFT_P90:
+        return res->ttft.p90;
+    case SCN_SLO_TTFT_P95:
+        return res->ttft.p95;
+    case SCN_SLO_TTFT_P99:
+        return res->ttft.p99;
+    case SCN_SLO_E2E_P99:
+        return res->e2e.p99;
+    case SCN_SLO_CLIENT_429_RATE:
+        return res->client_429_rate;
+    case SCN_SLO_UPSTREAM_429_RATE:
+        return res->upstream_429_rate;
+    case SCN_SLO_ERROR_RATE:
+        return res->error_rate;
+    case SCN_SLO_COST_PER_1K:
+        return res->cost_per_1k_requests_usd;
+    case SCN_SLO_COUNT_:
+        break;
+    }
+    return 0.0;
+}
+
+void sim_slo_eval(const struct scn_slo *slo, struct sim_result *res)
+{
+    res->n_violations = 0;
+    for (int m = 0; m < SCN_SLO_COUNT_; m++) {
+        if (!slo->set[m])
+            continue;
+        double v = sim_slo_value(res, (enum scn_slo_metric)m);
+        if (v > slo->limit[m]) {
+            struct sim_slo_violation *x = &res->violations[res->n_violations++];
+            x->metric = (enum scn_slo_metric)m;
+            x->limit = slo->limit[m];
+            x->value = v;
+        }
+    }
+    res->slo_pass = res->n_violations == 0;
+}

@@ -1,0 +1,229 @@
+/*
+ * test_plot.c - the gnuplot writer: files, labels, escaping, byte
+ * reproducibility, errors; and, when gnuplot is installed, that every
+ * script really renders its PNG and SVG.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../check.h"
+#include "../../plots/plot.h"
+
+#define GNUPLOT "/usr/bin/gnuplot"
+
+/* The whole file as a string (NULL if missing). */
+static char *slurp(const char *dir, const char *name, const char *ext)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf)
+            break;
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1)
+            break;
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+static long file_size(const char *dir, const char *name, const char *ext)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void remove_outputs(const char *dir, const char *name)
+{
+    static const char *const exts[] = {"dat", "gp", "png", "svg", "log"};
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.%s", dir, name, exts[i]);
+        unlink(path);
+    }
+}
+
+/* Run gnuplot on <name>.gp inside dir; check both images appear and
+ * gnuplot reported nothing. */
+static void render(const char *dir, const char *name)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cd '%s' && " GNUPLOT " '%s.gp' 2> '%s.log'", dir, name, name);
+    int rc = system(cmd);
+    CHECK_INT_EQ(rc, 0);
+    CHECK(file_size(dir, name, "png") > 0);
+    CHECK(file_size(dir, name, "svg") > 0);
+    char *png = slurp(dir, name, "png");
+    CHECK(png && memcmp(png, "\x89PNG", 4) == 0);
+    free(png);
+    char *svg = slurp(dir, name, "svg");
+    CHECK_STR_CONTAINS(svg, "<svg");
+    free(svg);
+    long log_size = file_size(dir, name, "log");
+    CHECK_INT_EQ(log_size, 0); /* no warnings either */
+    if (log_size > 0) {
+        char *log = slurp(dir, name, "log");
+        fprintf(stderr, "gnuplot on %s.gp said:\n%s\n", name, log ? log : "");
+        free(log);
+    }
+}
+
+static const double cx1[] = {0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 3.0};
+static const double cy1[] = {0.0, 0.01, 0.2, 0.5, 0.9, 0.99, 1.0};
+static const double cx2[] = {0.02, 0.04, 0.08, 0.3, 0.6};
+static const double cy2[] = {0.0, 0.25, 0.5, 0.75, 1.0};
+
+static int write_cdf(const char *dir, char *err, size_t errlen)
+{
+    const struct plot_series s[] = {
+        {.label = "least_busy", .x = cx1, .y = cy1, .n = 7},
+        {.label = "empty", .x = cx1, .y = cy1, .n = 0},
+        {.label = "it's \"quoted\"\\back\ttab", .x = cx2, .y = cy2, .n = 5},
+    };
+    return plot_cdf(dir, "cdf", "TTFT CDF", "TTFT (s)", s, 3, err, errlen);
+}
+
+static void test_files(const char *dir, const char *dir2)
+{
+    char err[512] = "";
+    CHECK_INT_EQ(write_cdf(dir, err, sizeof err), 0);
+    char *dat = slurp(dir, "cdf", "dat");
+    char *gp = slurp(dir, "cdf", "gp");
+    CHECK_STR_CONTAINS(dat, "# least_busy\n0.05\t0.01\n");
+    /* x = 0 cannot be drawn on a log axis and is left out */
+    CHECK(dat && strstr(dat, "\n0\t0\n") == NULL);
+    /* the empty series is left out: two blocks, one separator */
+    CHECK(dat && strstr(dat, "# empty") == NULL);
+    CHECK_STR_CONTAINS(dat, "1\n\n\n# it's \"quoted\"\\back tab\n0.02\t0\n");
+    CHECK_STR_CONTAINS(gp, "set datafile separator \"\\t\"");
+    CHECK_STR_CONTAINS(gp, "set terminal pngcairo size 1000,600 noenhanced");
+    CHECK_STR_CONTAINS(gp, "set output 'cdf.png'");
+    CHECK_STR_CONTAINS(gp, "set terminal svg size 1000,600 noenhanced dynamic");
+    CHECK_STR_CONTAINS(gp, "set output 'cdf.svg'");
+    CHECK_STR_CONTAINS(gp, "set logscale x");
+    CHECK_STR_CONTAINS(gp, "set key bottom right");
+    CHECK_STR_CONTAINS(gp, "index 0 using 1:2 with lines lw 2 title 'least_busy'");
+    CHECK_STR_CONTAINS(gp, "index 1 using 1:2 with lines lw 2 title "
+                           "'it''s \"quoted\"\\back tab'");
+    CHECK(gp && strstr(gp, "index 2") == NULL);
+
+    /* Byte-reproducible: the same inputs elsewhere give the same bytes. */
+    CHECK_INT_EQ(write_cdf(dir2, err, sizeof err), 0);
+    char *dat2 = slurp(dir2, "cdf", "dat");
+    CHECK(dat && dat2 && strcmp(dat, dat2) == 0);
+    free(dat2);
+    free(dat);
+    free(gp);
+
+    /* Bars: 3 groups x 3 metrics, one missing value, one empty metric. */
+    const char *groups[] = {"round_robin", "least-busy", "cost's"};
+    const char *metrics[] = {"p99 TTFT", "client 429 rate", "nothing"};
+    const char *ylabels[] = {"p99 TTFT (s)", "client 429 rate (%)", "none"};
+    const double values[] = {1.25, 0.75, NAN, 0.1, 0.0, 2.5, NAN, NAN, NAN};
+    CHECK_INT_EQ(
+        plot_bars(dir, "bars", "Summary", groups, 3, metrics, ylabels, values, 3, err, sizeof err),
+        0);
+    dat = slurp(dir, "bars", "dat");
+    gp = slurp(dir, "bars", "gp");
+    CHECK_STR_CONTAINS(dat, "# p99 TTFT\n0\t1.25\tround_robin\n1\t0.75\tleast-busy\n\n\n");
+    CHECK_STR_CONTAINS(dat, "# client 429 rate\n0\t0.1\tround_robin\n");
+    CHECK(dat && strstr(dat, "# nothing") == NULL);
+    CHECK_STR_CONTAINS(gp, "set multiplot layout 1,3 title 'Summary'");
+    CHECK_STR_CONTAINS(gp, "('round_robin' 0, 'least-busy' 1, 'cost''s' 2)");
+    CHECK_STR_CONTAINS(gp, "set ylabel 'client 429 rate (%)'");
+    CHECK_STR_CONTAINS(gp, "set ylabel 'none'");
+    CHECK_STR_CONTAINS(gp, "'no data'");
+    CHECK_STR_CONTAINS(gp, "unset multiplot");
+    free(dat);
+    free(gp);
+
+    /* Lines. */
+    const double t[] = {0, 60, 120, 180};
+    const double a[] = {0, 3, 10, 2};
+    const double b[] = {1, 1, NAN, 0};
+    const struct plot_series ls[] = {
+        {.label = "weighted", .x = t, .y = a, .n = 4},
+        {.label = "fallback", .x = t, .y = b, .n = 4},
+    };
+    CHECK_INT_EQ(
+        plot_lines(dir, "lines", "429s", "time (s)", "429s per interval", ls, 2, err, sizeof err),
+        0);
+    dat = slurp(dir, "lines", "dat");
+    gp = slurp(dir, "lines", "gp");
+    CHECK_STR_CONTAINS(dat, "# weighted\n0\t0\n60\t3\n120\t10\n180\t2\n\n\n# fallback\n0\t1\n"
+                            "60\t1\n180\t0\n");
+    CHECK_STR_CONTAINS(gp, "set ylabel '429s per interval'");
+    CHECK_STR_CONTAINS(gp, "title 'fallback'");
+    CHECK(gp && strstr(gp, "logscale") == NULL);
+    free(dat);
+    free(gp);
+
+    /* Nothing to draw still gives a script that renders. */
+    CHECK_INT_EQ(plot_cdf(dir, "empty_cdf", "none", "TTFT (s)", NULL, 0, err, sizeof err), 0);
+    CHECK_INT_EQ(plot_lines(dir, "empty_lines", "none", "t", "y", NULL, 0, err, sizeof err), 0);
+    CHECK_INT_EQ(
+        plot_bars(dir, "empty_bars", "none", NULL, 0, NULL, NULL, NULL, 0, err, sizeof err), 0);
+    gp = slurp(dir, "empty_cdf", "gp");
+    CHECK_STR_CONTAINS(gp, "plot NaN notitle");
+    free(gp);
+
+    /* Errors name the path and the reason. */
+    err[0] = '\0';
+    CHECK_INT_EQ(write_cdf("/nonexistent/lbsim-dir", err, sizeof err), -1);
+    CHECK_STR_CONTAINS(err, "/nonexistent/lbsim-dir/cdf.dat");
+    CHECK_STR_CONTAINS(err, strerror(ENOENT));
+    err[0] = '\0';
+    CHECK_INT_EQ(plot_lines(dir, "", "x", "t", "y", ls, 2, err, sizeof err), -1);
+    CHECK(err[0] != '\0');
+
+    if (access(GNUPLOT, X_OK) == 0) {
+        static const char *const names[] = {"cdf",       "bars",        "lines",
+                                            "empty_cdf", "empty_lines", "empty_bars"};
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            render(dir, names[i]);
+    } else {
+        printf("test_plot: %s not found, scripts not rendered\n", GNUPLOT);
+    }
+
+    static const char *const all[] = {"cdf",       "bars",        "lines",
+                                      "empty_cdf", "empty_lines", "empty_bars"};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        remove_outputs(dir, all[i]);
+    remove_outputs(dir2, "cdf");
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/lbsim_test_plot_XXXXXX";
+    char dir2[] = "/tmp/lbsim_test_plot_XXXXXX";
+    if (!mkdtemp(dir) || !mkdtemp(dir2)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_files(dir, dir2);
+    rmdir(dir);
+    rmdir(dir2);
+    return check_report("test_plot");
+}
