@@ -435,6 +435,12 @@ static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
     case API_ACCEPT:
         if (start_service(s, idx) != 0)
             return -1;
+        /* Admitted now: the first token (or error) comes at ttft_ns after
+         * dispatch, already drawn.  A timeout that cannot fire first is not
+         * scheduled; one event fewer per request (the first-token event
+         * was pushed earlier, so on a tie it fires first either way). */
+        if (q->draw.ttft_ns <= s->scn->router.attempt_timeout_ns)
+            return 0;
         break;
     }
     if (s->scn->router.attempt_timeout_ns > 0)
