@@ -343,8 +343,8 @@ static void gp_bar_panel(FILE *f, const char *name, const char *const *groups, u
     fprintf(f, " index %u using 1:2 with boxes lc %u notitle, \\\n     ", block, color);
     gp_str(f, file);
     fprintf(f,
-            " index %u using 1:2:(sprintf('%%.4g', $2)) with labels offset 0,0.8 "
-            "notitle\n",
+            " index %u using 1:2:(sprintf('%%.3g', $2)) with labels rotate by 90 left "
+            "offset 0,0.3 font ',9' notitle\n",
             block);
 }
 
