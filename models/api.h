@@ -42,20 +42,20 @@ struct api_outage {
 };
 
 struct api_cfg {
-    int64_t rpm;              /* requests per minute, 0 = unlimited */
-    int64_t tpm;              /* tokens per minute, 0 = unlimited */
-    int32_t concurrency;      /* in service at once, 0 = unlimited */
-    uint32_t queue_max;       /* waiting at most, 0 = unbounded; overflow: 429 */
-    struct dist ttft_s;       /* seconds */
+    int64_t rpm;         /* requests per minute, 0 = unlimited */
+    int64_t tpm;         /* tokens per minute, 0 = unlimited */
+    int32_t concurrency; /* in service at once, 0 = unlimited */
+    uint32_t queue_max;  /* waiting at most, 0 = unbounded; overflow: 429 */
+    struct dist ttft_s;  /* seconds */
     double prefill_s_per_token;
-    struct dist output_tps;   /* tokens per second, > 0 */
-    double price_input;       /* USD per token */
-    double price_cached;      /* USD per cached input token */
-    double price_output;      /* USD per token */
-    double cached_fraction;   /* share of input tokens served from cache */
+    struct dist output_tps; /* tokens per second, > 0 */
+    double price_input;     /* USD per token */
+    double price_cached;    /* USD per cached input token */
+    double price_output;    /* USD per token */
+    double cached_fraction; /* share of input tokens served from cache */
     enum api_bill bill_failed;
-    double error_rate;        /* probability an admitted attempt fails */
-    int error_status;         /* its HTTP status (500 by default) */
+    double error_rate;                /* probability an admitted attempt fails */
+    int error_status;                 /* its HTTP status (500 by default) */
     const struct api_outage *outages; /* sorted by start, not overlapping */
     uint32_t n_outages;
 };
@@ -73,16 +73,16 @@ struct api_qent {
 
 struct api_state {
     struct api_bucket rpm, tpm;
-    int32_t busy;                /* attempts in service */
+    int32_t busy; /* attempts in service */
     uint32_t q_head, q_len, q_cap;
-    struct api_qent *q;          /* ring buffer, grows */
-    uint32_t q_live;             /* entries not cancelled */
-    uint32_t outage_cursor;      /* first outage not yet over */
+    struct api_qent *q;     /* ring buffer, grows */
+    uint32_t q_live;        /* entries not cancelled */
+    uint32_t outage_cursor; /* first outage not yet over */
 };
 
 enum api_admit {
-    API_ACCEPT = 0,     /* in service now: caller draws the latency */
-    API_QUEUED = 1,     /* waiting in the FIFO */
+    API_ACCEPT = 0,       /* in service now: caller draws the latency */
+    API_QUEUED = 1,       /* waiting in the FIFO */
     API_RATE_LIMITED = 2, /* 429, *retry_after_ns set */
     API_UNAVAILABLE = 3,  /* outage: *http_status set */
 };
@@ -116,13 +116,13 @@ void api_queue_cancelled(struct api_state *st);
 
 /* Per-attempt draws, from a stream keyed by (request, backend, attempt). */
 struct api_draw {
-    bool fail;          /* the attempt fails with http_status */
+    bool fail; /* the attempt fails with http_status */
     int http_status;
-    int64_t ttft_ns;    /* admission to first token (or to the error) */
-    int64_t decode_ns;  /* first token to last token */
+    int64_t ttft_ns;   /* admission to first token (or to the error) */
+    int64_t decode_ns; /* first token to last token */
 };
-void api_draw(const struct api_cfg *cfg, struct rng *r, int64_t input_tokens,
-              int64_t output_tokens, struct api_draw *out);
+void api_draw(const struct api_cfg *cfg, struct rng *r, int64_t input_tokens, int64_t output_tokens,
+              struct api_draw *out);
 
 /* USD billed for an attempt: `ok` true bills everything; otherwise per
  * cfg->bill_failed with `produced` output tokens so far. */

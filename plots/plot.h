@@ -27,10 +27,9 @@ int plot_cdf(const char *dir, const char *name, const char *title, const char *x
 /* Grouped bars: n_groups groups (e.g. strategies) x n_metrics panels.
  * values[m * n_groups + g]; one panel (sub-plot) per metric, each with its
  * own y label, side by side in one image. */
-int plot_bars(const char *dir, const char *name, const char *title,
-              const char *const *groups, uint32_t n_groups, const char *const *metrics,
-              const char *const *ylabels, const double *values, uint32_t n_metrics,
-              char *err, size_t errlen);
+int plot_bars(const char *dir, const char *name, const char *title, const char *const *groups,
+              uint32_t n_groups, const char *const *metrics, const char *const *ylabels,
+              const double *values, uint32_t n_metrics, char *err, size_t errlen);
 
 /* A time series: x = time in s, one curve per series (e.g. 429s per
  * interval per strategy). */

@@ -45,7 +45,7 @@
 
 /* Upper bound on backends per router; sizes the exclude bitset.  512 is the
  * largest fleet in bench/ (issue "route/ complete", 8/64/512 backends). */
-#define ROUTE_MAX_BACKENDS 1024u
+#define ROUTE_MAX_BACKENDS     1024u
 #define ROUTE_EXCLUDE_WORDS(n) (((n) + 63u) / 64u)
 
 /* ---------------------------------------------------------------------
@@ -56,9 +56,9 @@
 typedef uint64_t (*route_rand_fn)(void *ctx);
 
 struct route_env {
-    int64_t now_ns;      /* current time, monotonic nanoseconds */
-    route_rand_fn rand;  /* caller's random source (never NULL) */
-    void *rand_ctx;      /* passed to rand */
+    int64_t now_ns;     /* current time, monotonic nanoseconds */
+    route_rand_fn rand; /* caller's random source (never NULL) */
+    void *rand_ctx;     /* passed to rand */
 };
 
 /* Unbiased integer in [0, n) from env->rand (Lemire's multiply-shift with
@@ -75,33 +75,33 @@ double route_rand_unit(const struct route_env *env);
 /* What a strategy may read of a request.  Strings are interned to small
  * integers by the caller (0 = unset). */
 struct route_req {
-    uint64_t id;            /* unique per client request */
-    int64_t input_tokens;   /* prompt tokens */
-    int64_t max_tokens;     /* output budget charged at admission */
-    int64_t output_tokens;  /* expected output (trace value; may equal max) */
-    uint64_t session;       /* session key, 0 = none */
-    uint32_t model_group;   /* interned model group, 0 = default */
-    uint32_t priority;      /* 0 = default; lower is more urgent */
-    uint32_t task;          /* interned task label */
-    uint32_t tenant;        /* interned tenant */
-    uint32_t region;        /* interned region */
-    uint32_t attempt;       /* 0 for the first attempt */
+    uint64_t id;           /* unique per client request */
+    int64_t input_tokens;  /* prompt tokens */
+    int64_t max_tokens;    /* output budget charged at admission */
+    int64_t output_tokens; /* expected output (trace value; may equal max) */
+    uint64_t session;      /* session key, 0 = none */
+    uint32_t model_group;  /* interned model group, 0 = default */
+    uint32_t priority;     /* 0 = default; lower is more urgent */
+    uint32_t task;         /* interned task label */
+    uint32_t tenant;       /* interned tenant */
+    uint32_t region;       /* interned region */
+    uint32_t attempt;      /* 0 for the first attempt */
 };
 
 /* Static configuration of one backend as the router sees it. */
 struct route_backend_cfg {
-    const char *name;        /* not copied: must outlive the router */
-    uint32_t weight;         /* relative weight; 0 = never by weight */
-    int32_t tier;            /* order/priority tier, lower first */
-    double price_input;      /* USD per input token */
-    double price_cached;     /* USD per cached input token */
-    double price_output;     /* USD per output token */
-    int64_t rpm_limit;       /* requests per minute, 0 = unlimited */
-    int64_t tpm_limit;       /* tokens per minute, 0 = unlimited */
-    int32_t max_inflight;    /* router-side concurrency cap, 0 = none */
-    uint32_t region;         /* interned region, 0 = any */
-    uint64_t tags;           /* tag bitset */
-    int64_t context_window;  /* tokens, 0 = unknown */
+    const char *name;       /* not copied: must outlive the router */
+    uint32_t weight;        /* relative weight; 0 = never by weight */
+    int32_t tier;           /* order/priority tier, lower first */
+    double price_input;     /* USD per input token */
+    double price_cached;    /* USD per cached input token */
+    double price_output;    /* USD per output token */
+    int64_t rpm_limit;      /* requests per minute, 0 = unlimited */
+    int64_t tpm_limit;      /* tokens per minute, 0 = unlimited */
+    int32_t max_inflight;   /* router-side concurrency cap, 0 = none */
+    uint32_t region;        /* interned region, 0 = any */
+    uint64_t tags;          /* tag bitset */
+    int64_t context_window; /* tokens, 0 = unknown */
 };
 
 /* Health as seen by the router.  Only HEALTHY backends are offered to a
@@ -114,15 +114,15 @@ enum route_health {
 
 /* Rolling 60 s usage window, one-second buckets (sliding, the way
  * providers meter, not LiteLLM's fixed wall-clock minute). */
-#define ROUTE_WINDOW_SLOTS 60u
+#define ROUTE_WINDOW_SLOTS   60u
 #define ROUTE_WINDOW_SLOT_NS 1000000000LL
 
 struct route_window {
-    int64_t slot_start_ns;                 /* start time of newest slot */
-    uint32_t head;                         /* index of newest slot */
-    int64_t req[ROUTE_WINDOW_SLOTS];       /* requests per slot */
-    int64_t tok[ROUTE_WINDOW_SLOTS];       /* tokens per slot */
-    int64_t req_sum, tok_sum;              /* sums over the window */
+    int64_t slot_start_ns;           /* start time of newest slot */
+    uint32_t head;                   /* index of newest slot */
+    int64_t req[ROUTE_WINDOW_SLOTS]; /* requests per slot */
+    int64_t tok[ROUTE_WINDOW_SLOTS]; /* tokens per slot */
+    int64_t req_sum, tok_sum;        /* sums over the window */
 };
 
 /* One backend in the read-only view a strategy gets: configuration plus the
@@ -130,14 +130,14 @@ struct route_window {
 struct route_backend {
     struct route_backend_cfg cfg;
     enum route_health health;
-    int32_t inflight;          /* attempts dispatched, not completed */
-    int64_t inflight_tokens;   /* input + max_tokens of those attempts */
-    int64_t rpm_used;          /* requests dispatched in the last 60 s */
-    int64_t tpm_used;          /* input + max_tokens dispatched, last 60 s */
-    int64_t ttft_ewma_ns;      /* EWMA of observed TTFT, 0 = no sample */
-    uint64_t ttft_samples;     /* number of TTFT observations */
-    uint64_t dispatched;       /* lifetime attempts */
-    struct route_window win;   /* backing store of rpm_used / tpm_used */
+    int32_t inflight;        /* attempts dispatched, not completed */
+    int64_t inflight_tokens; /* input + max_tokens of those attempts */
+    int64_t rpm_used;        /* requests dispatched in the last 60 s */
+    int64_t tpm_used;        /* input + max_tokens dispatched, last 60 s */
+    int64_t ttft_ewma_ns;    /* EWMA of observed TTFT, 0 = no sample */
+    uint64_t ttft_samples;   /* number of TTFT observations */
+    uint64_t dispatched;     /* lifetime attempts */
+    struct route_window win; /* backing store of rpm_used / tpm_used */
 };
 
 struct route_view {
@@ -148,22 +148,22 @@ struct route_view {
 /* Outcome classes passed to on_complete and to the retry policy. */
 enum route_status {
     ROUTE_OK = 0,
-    ROUTE_RATE_LIMITED = 1,   /* HTTP 429 */
-    ROUTE_SERVER_ERROR = 2,   /* HTTP 5xx */
-    ROUTE_TIMEOUT = 3,        /* no first token within the attempt timeout */
-    ROUTE_CLIENT_ERROR = 4,   /* HTTP 4xx other than 429 (not retried) */
-    ROUTE_CANCELLED = 5,      /* abandoned by the gateway */
+    ROUTE_RATE_LIMITED = 1, /* HTTP 429 */
+    ROUTE_SERVER_ERROR = 2, /* HTTP 5xx */
+    ROUTE_TIMEOUT = 3,      /* no first token within the attempt timeout */
+    ROUTE_CLIENT_ERROR = 4, /* HTTP 4xx other than 429 (not retried) */
+    ROUTE_CANCELLED = 5,    /* abandoned by the gateway */
     ROUTE_STATUS_COUNT_ = 6
 };
 
 struct route_outcome {
     enum route_status status;
-    int http_status;          /* e.g. 200, 429, 503, 408 */
-    int64_t latency_ns;       /* dispatch to completion/failure */
-    int64_t ttft_ns;          /* dispatch to first token, -1 = none */
+    int http_status;    /* e.g. 200, 429, 503, 408 */
+    int64_t latency_ns; /* dispatch to completion/failure */
+    int64_t ttft_ns;    /* dispatch to first token, -1 = none */
     int64_t input_tokens;
-    int64_t output_tokens;    /* tokens actually produced */
-    int64_t retry_after_ns;   /* provider Retry-After, -1 = absent */
+    int64_t output_tokens;  /* tokens actually produced */
+    int64_t retry_after_ns; /* provider Retry-After, -1 = absent */
 };
 
 /* ---------------------------------------------------------------------
@@ -184,9 +184,9 @@ enum route_need {
 /* A numeric strategy parameter, documented by `lbsim strategies`. */
 struct route_param {
     const char *name;
-    double def;           /* default value */
-    double min, max;      /* accepted range, inclusive */
-    const char *unit;     /* "", "s", "ratio", ... for documentation */
+    double def;       /* default value */
+    double min, max;  /* accepted range, inclusive */
+    const char *unit; /* "", "s", "ratio", ... for documentation */
     const char *doc;
 };
 
@@ -207,11 +207,11 @@ struct route_param {
  *    the view when a hook runs.
  */
 struct route_ops {
-    uint32_t abi_version;   /* ROUTE_ABI_VERSION */
-    const char *name;       /* unique, [a-z0-9_]+ */
-    const char *summary;    /* one line */
-    const char *source;     /* paper or router + version reproduced */
-    uint32_t needs;         /* enum route_need bits */
+    uint32_t abi_version; /* ROUTE_ABI_VERSION */
+    const char *name;     /* unique, [a-z0-9_]+ */
+    const char *summary;  /* one line */
+    const char *source;   /* paper or router + version reproduced */
+    uint32_t needs;       /* enum route_need bits */
     const struct route_param *params;
     uint32_t n_params;
     int (*create)(void **state, const double *params, uint32_t n_backends, char *err,
@@ -298,9 +298,8 @@ void route_router_dispatch(struct route_router *r, uint32_t backend, const struc
                            const struct route_env *env);
 
 /* The first token of that attempt arrived, ttft_ns after dispatch. */
-void route_router_first_token(struct route_router *r, uint32_t backend,
-                              const struct route_req *req, int64_t ttft_ns,
-                              const struct route_env *env);
+void route_router_first_token(struct route_router *r, uint32_t backend, const struct route_req *req,
+                              int64_t ttft_ns, const struct route_env *env);
 
 /* The attempt ended (success, failure or cancellation). */
 void route_router_complete(struct route_router *r, uint32_t backend, const struct route_req *req,
@@ -325,15 +324,15 @@ void route_window_add(struct route_window *w, int64_t now_ns, int64_t requests, 
  * _time_to_sleep_before_retry), §5 (retry knobs of Portkey, SGLang, Envoy).
  */
 struct route_retry {
-    uint32_t max_attempts;        /* total attempts per request, >= 1 */
-    int64_t backoff_base_ns;      /* first backoff */
-    int64_t backoff_max_ns;       /* cap on the exponential term */
-    double multiplier;            /* growth per retry, >= 1 */
-    double jitter;                /* fraction in [0, 1]: scale by U[1-j, 1] */
-    bool honor_retry_after;       /* wait at least the provider's Retry-After */
-    int64_t retry_after_cap_ns;   /* ignore Retry-After values above this */
-    bool reroute_immediately;     /* no backoff if another backend is untried */
-    uint32_t retry_on;            /* bitset of 1u << enum route_status */
+    uint32_t max_attempts;      /* total attempts per request, >= 1 */
+    int64_t backoff_base_ns;    /* first backoff */
+    int64_t backoff_max_ns;     /* cap on the exponential term */
+    double multiplier;          /* growth per retry, >= 1 */
+    double jitter;              /* fraction in [0, 1]: scale by U[1-j, 1] */
+    bool honor_retry_after;     /* wait at least the provider's Retry-After */
+    int64_t retry_after_cap_ns; /* ignore Retry-After values above this */
+    bool reroute_immediately;   /* no backoff if another backend is untried */
+    uint32_t retry_on;          /* bitset of 1u << enum route_status */
 };
 
 /* OpenAI SDK defaults as LiteLLM uses them: 3 attempts, 0.5 s base, 8 s

@@ -30,10 +30,10 @@ enum dist_kind {
 
 struct dist {
     enum dist_kind kind;
-    double a, b;      /* constant: a; exponential: a = mean; lognormal: a = mu,
-                         b = sigma (of the log); normal: a = mean, b = sd;
-                         uniform: [a, b) */
-    double min, max;  /* results are clamped to [min, max] */
+    double a, b;     /* constant: a; exponential: a = mean; lognormal: a = mu,
+                        b = sigma (of the log); normal: a = mean, b = sd;
+                        uniform: [a, b) */
+    double min, max; /* results are clamped to [min, max] */
     /* empirical: n values with alias tables (owned, see dist_fini) */
     uint32_t n;
     double *values;

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define HIST_SUB_BITS 10
-#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_SUB      (1u << HIST_SUB_BITS)
 /* Octaves above the exact range: values up to 2^63. */
 #define HIST_OCTAVES (63 - HIST_SUB_BITS)
 #define HIST_BUCKETS ((uint32_t)HIST_SUB * (HIST_OCTAVES + 1))

@@ -15,12 +15,12 @@
 #include "sim.h"
 
 /* Human summary: one row per run. */
-void report_table(FILE *f, const struct scenario *scn, uint64_t seed,
-                  const struct sim_result *res, uint32_t n);
+void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
+                  uint32_t n);
 
 /* Summary JSON: {"scenario", "seed", "runs": [...]} */
-void report_json(FILE *f, const struct scenario *scn, uint64_t seed,
-                 const struct sim_result *res, uint32_t n);
+void report_json(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
+                 uint32_t n);
 
 /* Time series of every run, long format: one row per (strategy, interval). */
 void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n);

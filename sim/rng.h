@@ -107,8 +107,8 @@ static inline void rng_stream(struct rng *r, uint64_t seed, uint64_t purpose)
 
 /* A stream keyed by (seed, purpose, a, b, c): e.g. (request, backend,
  * attempt).  Cheap enough to build per attempt (4 splitmix64 steps). */
-static inline void rng_keyed(struct rng *r, uint64_t seed, uint64_t purpose, uint64_t a,
-                             uint64_t b, uint64_t c)
+static inline void rng_keyed(struct rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b,
+                             uint64_t c)
 {
     uint64_t h = rng_mix64(seed ^ (purpose * 0x9E3779B97F4A7C15ull));
     h = rng_mix64(h ^ a);

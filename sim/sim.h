@@ -43,9 +43,9 @@ struct sim_ts_row {
     int64_t t_ns;
     uint64_t arrivals, completed, failed, client_429, upstream_429, errors, attempts;
     double cost_usd;
-    double ttft_sum_s;       /* sum of TTFT of requests completing here */
-    int64_t inflight;        /* client requests in flight at interval end */
-    uint32_t healthy;        /* backends not in an outage at interval end */
+    double ttft_sum_s; /* sum of TTFT of requests completing here */
+    int64_t inflight;  /* client requests in flight at interval end */
+    uint32_t healthy;  /* backends not in an outage at interval end */
 };
 
 struct sim_slo_violation {
@@ -57,7 +57,7 @@ struct sim_result {
     char strategy[SCN_NAME_MAX];
     /* conservation: requests = completed + failed + in_flight_at_end */
     uint64_t requests, completed, failed, in_flight_at_end;
-    uint64_t unmeasured;     /* arrivals before warmup (not in the metrics) */
+    uint64_t unmeasured; /* arrivals before warmup (not in the metrics) */
     struct sim_lat ttft, e2e;
     double queue_wait_mean_s, queue_wait_p99_s;
     uint64_t client_429_gateway, client_429_provider; /* final 429s by source */
@@ -72,9 +72,9 @@ struct sim_result {
     int64_t interval_ns;
     /* Little's law over the measured window: L = lambda * W */
     double little_lambda, little_w_s, little_l;
-    int64_t end_ns;           /* virtual time when the run ended */
-    uint64_t events;          /* events processed */
-    struct hist ttft_hist;    /* ns, for CDF plots */
+    int64_t end_ns;        /* virtual time when the run ended */
+    uint64_t events;       /* events processed */
+    struct hist ttft_hist; /* ns, for CDF plots */
     bool slo_pass;
     struct sim_slo_violation violations[SCN_SLO_COUNT_];
     uint32_t n_violations;
@@ -87,9 +87,9 @@ struct sim_req_record {
     int64_t queue_wait_ns;
     int64_t input_tokens, output_tokens;
     uint32_t attempts;
-    int final_status;         /* HTTP status of the client answer */
-    int32_t backend;          /* last backend tried, -1 none */
-    bool measured;            /* arrived after warmup */
+    int final_status; /* HTTP status of the client answer */
+    int32_t backend;  /* last backend tried, -1 none */
+    bool measured;    /* arrived after warmup */
 };
 
 struct sim_hooks {

@@ -53,23 +53,23 @@ struct trace_rec {
     uint64_t session;      /* 0 = none */
     uint32_t priority;     /* 0 = default */
     uint32_t label[TRACE_LABEL_KINDS_];
-    uint64_t line;         /* 1-based source line (0 for synthetic) */
+    uint64_t line; /* 1-based source line (0 for synthetic) */
 };
 
 struct trace_synth {
-    double rate_per_s;     /* Poisson arrival rate, > 0 */
-    uint64_t count;        /* stop after this many requests (0 = no cap) */
-    int64_t duration_ns;   /* stop at this time (0 = no cap) */
-    struct dist input_tokens;  /* rounded to the nearest integer, >= 0 */
+    double rate_per_s;        /* Poisson arrival rate, > 0 */
+    uint64_t count;           /* stop after this many requests (0 = no cap) */
+    int64_t duration_ns;      /* stop at this time (0 = no cap) */
+    struct dist input_tokens; /* rounded to the nearest integer, >= 0 */
     struct dist output_tokens;
 };
 
 struct trace_cfg {
     enum trace_format format;
-    const char *path;          /* file path (native/azure); NULL for synthetic */
-    double rate_scale;         /* > 0; arrivals are divided by it (4 = 4x) */
-    uint64_t limit;            /* stop after this many rows (0 = all) */
-    struct trace_synth synth;  /* for TRACE_SYNTHETIC */
+    const char *path;         /* file path (native/azure); NULL for synthetic */
+    double rate_scale;        /* > 0; arrivals are divided by it (4 = 4x) */
+    uint64_t limit;           /* stop after this many rows (0 = all) */
+    struct trace_synth synth; /* for TRACE_SYNTHETIC */
 };
 
 struct trace_src;
@@ -77,8 +77,7 @@ struct trace_src;
 /* Open a source.  `seed` seeds the synthetic streams (RNG_ARRIVALS,
  * RNG_SIZES); files ignore it.  NULL + message on failure (missing file,
  * unreadable or unrecognised header). */
-struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *err,
-                             size_t errlen);
+struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *err, size_t errlen);
 
 /* Next request: 1 and *out filled, 0 at the end, negative on a bad row
  * (message names file:line). */
