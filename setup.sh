@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-pkgs=(cmake gcc make libc6-dev libgsl-dev libcsv-dev libyaml-dev gnuplot-nox)
+pkgs=(cmake gcc make libc6-dev libgsl-dev libcsv-dev libyaml-dev zlib1g-dev libzstd-dev gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -64,13 +64,55 @@ enum {
 };
 _Static_assert(NKEYS(top_keys) == K_TOP_N, "top_keys");
 
-static const char *const traffic_keys[] = {"trace", "format", "rate_scale", "limit", "synthetic"};
-enum { TR_TRACE, TR_FORMAT, TR_RATE_SCALE, TR_LIMIT, TR_SYNTHETIC, TR_N };
+static const char *const traffic_keys[] = {"trace",         "format",   "rate_scale", "limit",
+                                           "synthetic",     "window",   "sample",     "repeat_to",
+                                           "skip_bad_rows", "priority", "labels",     "sources"};
+enum {
+    TR_TRACE,
+    TR_FORMAT,
+    TR_RATE_SCALE,
+    TR_LIMIT,
+    TR_SYNTHETIC,
+    TR_WINDOW,
+    TR_SAMPLE,
+    TR_REPEAT_TO,
+    TR_SKIP_BAD,
+    TR_PRIORITY,
+    TR_LABELS,
+    TR_SOURCES,
+    TR_N
+};
 _Static_assert(NKEYS(traffic_keys) == TR_N, "traffic_keys");
 
-static const char *const synth_keys[] = {"arrivals", "rate",         "count",
-                                         "duration", "input_tokens", "output_tokens"};
-enum { SY_ARRIVALS, SY_RATE, SY_COUNT, SY_DURATION, SY_INPUT, SY_OUTPUT, SY_N };
+static const char *const synth_keys[] = {
+    "arrivals", "rate",      "count",  "duration", "input_tokens", "output_tokens", "cv",
+    "states",   "amplitude", "period", "phase",    "table",        "sessions",      "labels"};
+enum {
+    SY_ARRIVALS,
+    SY_RATE,
+    SY_COUNT,
+    SY_DURATION,
+    SY_INPUT,
+    SY_OUTPUT,
+    SY_CV,
+    SY_STATES,
+    SY_AMPLITUDE,
+    SY_PERIOD,
+    SY_PHASE,
+    SY_TABLE,
+    SY_SESSIONS,
+    SY_LABELS,
+    SY_N
+};
+
+static const char *const window_keys[] = {"start", "end"};
+static const char *const state_keys[] = {"rate", "dwell"};
+static const char *const step_keys[] = {"at", "rate"};
+static const char *const session_keys[] = {"turns", "think"};
+static const char *const share_keys[] = {"kind", "value", "share"};
+/* The order of enum trace_label_kind. */
+static const char *const label_kind_names[] = {"model_group", "task", "tenant", "region"};
+_Static_assert(NKEYS(label_kind_names) == TRACE_LABEL_KINDS_, "label kinds");
 _Static_assert(NKEYS(synth_keys) == SY_N, "synth_keys");
 
 static const char *const backend_keys[] = {
@@ -150,11 +192,19 @@ static const char *const slo_keys[] = {"ttft_p50",          "ttft_p90",   "ttft_
 _Static_assert(NKEYS(slo_keys) == SCN_SLO_COUNT_, "slo_keys");
 
 /* Same order as enum trace_format's file formats. */
-static const char *const format_names[] = {"auto", "native", "azure2023"};
+/* Trace formats as written in a scenario, and the enum each one means
+ * (azure2024 is the same file format as azure2023). */
+static const char *const format_names[] = {"auto",     "native",   "azure2023", "azure2024",
+                                           "burstgpt", "mooncake", "servegen"};
+static const enum trace_format format_values[] = {TRACE_AUTO,      TRACE_NATIVE,   TRACE_AZURE2023,
+                                                  TRACE_AZURE2023, TRACE_BURSTGPT, TRACE_MOONCAKE,
+                                                  TRACE_SERVEGEN};
+_Static_assert(NKEYS(format_names) == NKEYS(format_values), "formats");
 /* Same order as enum api_bill. */
 static const char *const bill_names[] = {"nothing", "input", "partial"};
 static const char *const kind_names[] = {"api"};
-static const char *const arrival_names[] = {"poisson"};
+/* The order of enum trace_arrivals. */
+static const char *const arrival_names[] = {"poisson", "gamma", "weibull", "mmpp", "diurnal"};
 
 /* Distributions: kinds in enum dist_kind order; per kind its keys, with
  * `dist` first, then the parameters, then the clamps `min` and `max`. */
@@ -1037,7 +1087,8 @@ static int parse_slo(struct ctx *c, const yaml_node_t *n, struct scn_slo *slo)
 
 /* The trace path, relative to the scenario file's directory, must name a
  * readable file. */
-static int trace_file(struct ctx *c, const yaml_node_t *n, struct scenario *s)
+static int trace_file(struct ctx *c, const yaml_node_t *n, struct trace_cfg *t,
+                      struct scn_source *st)
 {
     char q[64], eb[128];
     const char *rel = NULL;
@@ -1051,14 +1102,14 @@ static int trace_file(struct ctx *c, const yaml_node_t *n, struct scenario *s)
         dirlen = slash ? (size_t)(slash - c->path) + 1 : 0;
     }
     size_t rl = strlen(rel);
-    if (dirlen + rl + 1 > sizeof s->trace_path)
+    if (dirlen + rl + 1 > sizeof st->path)
         return fail(c, n, "found a trace path of %zu bytes, expected at most %zu", dirlen + rl,
-                    sizeof s->trace_path - 1);
-    memcpy(s->trace_path, c->path, dirlen);
-    memcpy(s->trace_path + dirlen, rel, rl + 1);
-    s->traffic.path = s->trace_path;
+                    sizeof st->path - 1);
+    memcpy(st->path, c->path, dirlen);
+    memcpy(st->path + dirlen, rel, rl + 1);
+    t->path = st->path;
     errno = 0;
-    FILE *f = fopen(s->trace_path, "r");
+    FILE *f = fopen(st->path, "r");
     int e = errno;
     if (f != NULL) {
         errno = 0;
@@ -1070,27 +1121,221 @@ static int trace_file(struct ctx *c, const yaml_node_t *n, struct scenario *s)
         if (strerror_r(e, eb, sizeof eb) != 0)
             snprintf(eb, sizeof eb, "error %d", e);
         return fail(c, n, "found %s, expected a readable trace file ('%s': %s)",
-                    scn__quote(rel, q, sizeof q), s->trace_path, eb);
+                    scn__quote(rel, q, sizeof q), st->path, eb);
     }
     return 0;
 }
 
-static int parse_synthetic(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy)
+/* A sequence node or an error naming what was expected. */
+static int want_seq(struct ctx *c, const yaml_node_t *n, const char *expected)
+{
+    char d[64];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail(c, n, "found %s, expected %s", describe(n, d, sizeof d), expected);
+    return 0;
+}
+
+static const yaml_node_t *seq_item(struct ctx *c, const yaml_node_t *n, size_t i)
+{
+    return node_of(c, n->data.sequence.items.start[i]);
+}
+
+/* MMPP states: [{rate, dwell}, ...] (Fischer and Meier-Hellstern, "The
+ * Markov-modulated Poisson process (MMPP) cookbook", 1993; cycled in order). */
+static int parse_states(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy)
+{
+    if (want_seq(c, n, "'states': a list of {rate, dwell}"))
+        return -1;
+    size_t count = seq_len(n);
+    if (count < 1 || count > TRACE_MMPP_MAX_STATES)
+        return fail(c, n, "found %zu states, expected 1 to %u", count, TRACE_MMPP_MAX_STATES);
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = seq_item(c, n, i), *v[2];
+        int64_t dwell = 0;
+        if (it == NULL)
+            return oom(c, n);
+        if (check_map(c, it, "an MMPP state", state_keys, 2, v))
+            return -1;
+        if (v[0] == NULL)
+            return missing(c, it, "an MMPP state", "rate", "its arrival rate, e.g. 20/s or 0/s");
+        if (v[1] == NULL)
+            return missing(c, it, "an MMPP state", "dwell", "its mean duration, e.g. 30s");
+        if (v_rate(c, v[0], &sy->mmpp_rate_per_s[i]) || v_duration_ns(c, v[1], &dwell))
+            return -1;
+        if (dwell <= 0)
+            return fail(c, v[1], "found a dwell of 0, expected a duration > 0");
+        sy->mmpp_dwell_s[i] = (double)dwell / 1e9;
+    }
+    sy->mmpp_states = (uint32_t)count;
+    return 0;
+}
+
+/* A piecewise-constant rate table: [{at, rate}, ...], first at 0. */
+static int parse_table(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy,
+                       struct scn_source *st)
+{
+    if (want_seq(c, n, "'table': a list of {at, rate}"))
+        return -1;
+    size_t count = seq_len(n);
+    if (count < 1 || count > UINT32_MAX / 2)
+        return fail(c, n, "found %zu table steps, expected at least 1", count);
+    st->table_t_ns = calloc(count, sizeof *st->table_t_ns);
+    st->table_rate = calloc(count, sizeof *st->table_rate);
+    if (st->table_t_ns == NULL || st->table_rate == NULL)
+        return oom(c, n);
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = seq_item(c, n, i), *v[2];
+        if (it == NULL)
+            return oom(c, n);
+        if (check_map(c, it, "a rate-table step", step_keys, 2, v))
+            return -1;
+        if (v[0] == NULL || v[1] == NULL)
+            return missing(c, it, "a rate-table step", v[0] ? "rate" : "at",
+                           v[0] ? "the rate from then on, e.g. 20/s" : "its start, e.g. 8h");
+        if (v_duration_ns(c, v[0], &st->table_t_ns[i]) || v_rate(c, v[1], &st->table_rate[i]))
+            return -1;
+        if (i == 0 && st->table_t_ns[0] != 0)
+            return fail(c, v[0], "found a first step at %.9gs, expected the first step at 0s",
+                        (double)st->table_t_ns[0] / 1e9);
+        if (i > 0 && st->table_t_ns[i] <= st->table_t_ns[i - 1])
+            return fail(c, v[0], "found a step at %.9gs, expected steps in increasing time",
+                        (double)st->table_t_ns[i] / 1e9);
+    }
+    sy->n_table = (uint32_t)count;
+    sy->table_t_ns = st->table_t_ns;
+    sy->table_rate = st->table_rate;
+    return 0;
+}
+
+static int parse_sessions(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy)
+{
+    const yaml_node_t *v[2];
+    if (check_map(c, n, "'sessions'", session_keys, 2, v))
+        return -1;
+    if (v[0] == NULL)
+        return missing(c, n, "'sessions'", "turns", "a distribution of turns per session");
+    if (v[1] == NULL)
+        return missing(c, n, "'sessions'", "think", "a distribution of think times");
+    if (parse_dist(c, v[0], DU_TOKENS, "'turns'", &sy->turns) ||
+        parse_dist(c, v[1], DU_SECONDS, "'think'", &sy->think_s))
+        return -1;
+    if (sy->turns.min < 1)
+        sy->turns.min = 1;
+    sy->sessions = 1;
+    return 0;
+}
+
+/* Labels by share: [{kind, value, share}, ...]; per kind the shares sum to
+ * at most 1 (the rest stays unlabelled). */
+static int parse_shares(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy)
+{
+    double sum[TRACE_LABEL_KINDS_] = {0};
+    if (want_seq(c, n, "'labels': a list of {kind, value, share}"))
+        return -1;
+    size_t count = seq_len(n);
+    if (count > TRACE_MAX_LABEL_SHARES)
+        return fail(c, n, "found %zu labels, expected at most %u", count, TRACE_MAX_LABEL_SHARES);
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = seq_item(c, n, i), *v[3];
+        struct trace_label_share *ls = &sy->labels[i];
+        size_t kind = 0;
+        if (it == NULL)
+            return oom(c, n);
+        if (check_map(c, it, "a label share", share_keys, 3, v))
+            return -1;
+        for (int k = 0; k < 3; k++)
+            if (v[k] == NULL)
+                return missing(c, it, "a label share", share_keys[k],
+                               k == 0   ? "model_group, task, tenant or region"
+                               : k == 1 ? "the label value"
+                                        : "the share of requests, e.g. 30%");
+        if (v_enum(c, v[0], "a label kind", label_kind_names, TRACE_LABEL_KINDS_, &kind) ||
+            v_name(c, v[1], "a label value", false, 1, ls->value, sizeof ls->value) ||
+            v_fraction(c, v[2], &ls->share))
+            return -1;
+        ls->kind = (enum trace_label_kind)kind;
+        sum[kind] += ls->share;
+        if (sum[kind] > 1.0 + 1e-9)
+            return fail(c, v[2], "found shares of %s adding up to %.6g, expected at most 100%%",
+                        label_kind_names[kind], sum[kind]);
+    }
+    sy->n_labels = (uint32_t)count;
+    return 0;
+}
+
+static int parse_synthetic(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy,
+                           struct scn_source *st)
 {
     const yaml_node_t *v[SY_N];
     char q[64];
     size_t idx = 0;
     if (check_map(c, n, "'synthetic'", synth_keys, SY_N, v))
         return -1;
-    if (v[SY_ARRIVALS] && v_enum(c, v[SY_ARRIVALS], "an arrival process", arrival_names, 1, &idx))
+    if (v[SY_ARRIVALS] &&
+        v_enum(c, v[SY_ARRIVALS], "an arrival process", arrival_names, NKEYS(arrival_names), &idx))
         return -1;
-    if (v[SY_RATE] == NULL)
-        return missing(c, n, "'synthetic'", "rate", "an arrival rate such as 20/s");
-    if (v_rate(c, v[SY_RATE], &sy->rate_per_s))
-        return -1;
-    if (!(sy->rate_per_s > 0))
-        return fail(c, v[SY_RATE], "found %s, expected a rate > 0",
-                    scn__quote(scalar_str(v[SY_RATE]), q, sizeof q));
+    sy->arrivals = (enum trace_arrivals)idx;
+    bool mmpp = sy->arrivals == TRACE_ARR_MMPP;
+    bool diurnal = sy->arrivals == TRACE_ARR_DIURNAL;
+    bool renewal = sy->arrivals == TRACE_ARR_GAMMA || sy->arrivals == TRACE_ARR_WEIBULL;
+    /* keys that belong to one process only */
+    const struct {
+        int key;
+        bool ok;
+        const char *with;
+    } only[] = {{SY_CV, renewal, "gamma or weibull"}, {SY_STATES, mmpp, "mmpp"},
+                {SY_AMPLITUDE, diurnal, "diurnal"},   {SY_PERIOD, diurnal, "diurnal"},
+                {SY_PHASE, diurnal, "diurnal"},       {SY_TABLE, diurnal, "diurnal"}};
+    for (size_t i = 0; i < NKEYS(only); i++)
+        if (v[only[i].key] && !only[i].ok)
+            return fail(c, v[only[i].key],
+                        "found '%s' with arrivals '%s', expected it only with %s",
+                        synth_keys[only[i].key], arrival_names[idx], only[i].with);
+    if (mmpp) {
+        if (v[SY_STATES] == NULL)
+            return missing(c, n, "an mmpp 'synthetic'", "states", "a list of {rate, dwell}");
+        if (v[SY_RATE])
+            return fail(c, v[SY_RATE],
+                        "found 'rate' with arrivals 'mmpp', expected the rates in "
+                        "'states'");
+        if (parse_states(c, v[SY_STATES], sy))
+            return -1;
+    } else if (diurnal && v[SY_TABLE]) {
+        if (v[SY_RATE] || v[SY_AMPLITUDE] || v[SY_PHASE])
+            return fail(c, v[SY_TABLE],
+                        "found 'table' with 'rate', 'amplitude' or 'phase', "
+                        "expected either a rate table or a sinusoid");
+        if (parse_table(c, v[SY_TABLE], sy, st))
+            return -1;
+    } else {
+        if (v[SY_RATE] == NULL)
+            return missing(c, n, "'synthetic'", "rate", "an arrival rate such as 20/s");
+        if (v_rate(c, v[SY_RATE], &sy->rate_per_s))
+            return -1;
+        if (!(sy->rate_per_s > 0))
+            return fail(c, v[SY_RATE], "found %s, expected a rate > 0",
+                        scn__quote(scalar_str(v[SY_RATE]), q, sizeof q));
+    }
+    if (renewal) {
+        if (v[SY_CV] == NULL)
+            return missing(c, n, "a gamma or weibull 'synthetic'", "cv",
+                           "the coefficient of variation of inter-arrival times, e.g. 2");
+        if (v_number(c, v[SY_CV], &sy->cv))
+            return -1;
+        if (!(sy->cv > 0))
+            return fail(c, v[SY_CV], "found cv %g, expected a number > 0", sy->cv);
+    }
+    if (diurnal) {
+        sy->diurnal_period_ns = 24LL * 3600 * 1000000000LL; /* a day */
+        if (v[SY_AMPLITUDE] && v_fraction(c, v[SY_AMPLITUDE], &sy->diurnal_amplitude))
+            return -1;
+        if (v[SY_PERIOD] && v_duration_ns(c, v[SY_PERIOD], &sy->diurnal_period_ns))
+            return -1;
+        if (v[SY_PHASE] && v_duration_ns(c, v[SY_PHASE], &sy->diurnal_phase_ns))
+            return -1;
+        if (sy->diurnal_period_ns <= 0)
+            return fail(c, v[SY_PERIOD], "found a period of 0, expected a duration > 0");
+    }
     if (v[SY_COUNT] == NULL && v[SY_DURATION] == NULL)
         return missing(c, n, "'synthetic'", "count",
                        "a number of requests (or 'duration', or both)");
@@ -1110,21 +1355,37 @@ static int parse_synthetic(struct ctx *c, const yaml_node_t *n, struct trace_syn
         return -1;
     if (parse_dist(c, v[SY_OUTPUT], DU_TOKENS, "'output_tokens'", &sy->output_tokens))
         return -1;
+    if (v[SY_SESSIONS] && parse_sessions(c, v[SY_SESSIONS], sy))
+        return -1;
+    if (v[SY_LABELS] && parse_shares(c, v[SY_LABELS], sy))
+        return -1;
     return 0;
 }
 
-static int parse_traffic(struct ctx *c, const yaml_node_t *n, struct scenario *s)
+/* `labels: {task: batch, tenant: nightly}`: every row of this source. */
+static int parse_overrides(struct ctx *c, const yaml_node_t *n, struct trace_cfg *t)
 {
-    const yaml_node_t *v[TR_N];
-    struct trace_cfg *t = &s->traffic;
-    char q[64];
-    if (check_map(c, n, "'traffic'", traffic_keys, TR_N, v))
+    const yaml_node_t *v[TRACE_LABEL_KINDS_];
+    if (check_map(c, n, "'labels'", label_kind_names, TRACE_LABEL_KINDS_, v))
         return -1;
+    for (int k = 0; k < TRACE_LABEL_KINDS_; k++)
+        if (v[k] &&
+            v_name(c, v[k], "a label value", false, 1, t->set_label[k], sizeof t->set_label[k]))
+            return -1;
+    return 0;
+}
+
+/* One source: a trace or a generator, with its transforms and overrides. */
+static int parse_source(struct ctx *c, const yaml_node_t *n, const yaml_node_t *const *v,
+                        struct trace_cfg *t, struct scn_source *st)
+{
+    char q[64];
     if (v[TR_TRACE] && v[TR_SYNTHETIC])
         return fail(c, n, "found both 'trace' and 'synthetic' in 'traffic', expected exactly one");
     if (!v[TR_TRACE] && !v[TR_SYNTHETIC])
         return missing(c, n, "'traffic'", "trace",
-                       "a trace file (or 'synthetic': a generated workload)");
+                       "a trace file (or 'synthetic': a generated workload, or 'sources': a "
+                       "list of them to merge)");
     t->rate_scale = 1.0;
     if (v[TR_RATE_SCALE]) {
         if (v_number(c, v[TR_RATE_SCALE], &t->rate_scale))
@@ -1135,6 +1396,39 @@ static int parse_traffic(struct ctx *c, const yaml_node_t *n, struct scenario *s
     }
     if (v[TR_LIMIT] && v_uint(c, v[TR_LIMIT], UINT64_MAX, &t->limit))
         return -1;
+    if (v[TR_WINDOW]) {
+        const yaml_node_t *w[2];
+        if (check_map(c, v[TR_WINDOW], "'window'", window_keys, 2, w))
+            return -1;
+        if (w[0] && v_duration_ns(c, w[0], &t->window_start_ns))
+            return -1;
+        if (w[1] && v_duration_ns(c, w[1], &t->window_end_ns))
+            return -1;
+        if (w[1] && t->window_end_ns <= t->window_start_ns)
+            return fail(c, w[1], "found a window end at or before its start, expected end > start");
+    }
+    if (v[TR_SAMPLE]) {
+        if (v_fraction(c, v[TR_SAMPLE], &t->sample))
+            return -1;
+        if (!(t->sample > 0))
+            return fail(c, v[TR_SAMPLE], "found a sample of 0, expected a share > 0");
+    }
+    if (v[TR_REPEAT_TO] && v_duration_ns(c, v[TR_REPEAT_TO], &t->repeat_to_ns))
+        return -1;
+    if (v[TR_SKIP_BAD]) {
+        bool b = false;
+        if (v_bool(c, v[TR_SKIP_BAD], &b))
+            return -1;
+        t->skip_bad_rows = b;
+    }
+    if (v[TR_PRIORITY]) {
+        uint64_t pr = 0;
+        if (v_uint(c, v[TR_PRIORITY], UINT32_MAX, &pr))
+            return -1;
+        t->set_priority = (uint32_t)pr;
+    }
+    if (v[TR_LABELS] && parse_overrides(c, v[TR_LABELS], t))
+        return -1;
     if (v[TR_SYNTHETIC]) {
         if (v[TR_FORMAT])
             return fail(c, v[TR_FORMAT],
@@ -1142,16 +1436,63 @@ static int parse_traffic(struct ctx *c, const yaml_node_t *n, struct scenario *s
                         "'trace'");
         t->format = TRACE_SYNTHETIC;
         t->path = NULL;
-        return parse_synthetic(c, v[TR_SYNTHETIC], &t->synth);
+        return parse_synthetic(c, v[TR_SYNTHETIC], &t->synth, st);
     }
     t->format = TRACE_AUTO;
     if (v[TR_FORMAT]) {
         size_t f = 0;
         if (v_enum(c, v[TR_FORMAT], "a trace format", format_names, NKEYS(format_names), &f))
             return -1;
-        t->format = (enum trace_format)f;
+        t->format = format_values[f];
     }
-    return trace_file(c, v[TR_TRACE], s);
+    return trace_file(c, v[TR_TRACE], t, st);
+}
+
+static int parse_traffic(struct ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    const yaml_node_t *v[TR_N];
+    if (check_map(c, n, "'traffic'", traffic_keys, TR_N, v))
+        return -1;
+    if (v[TR_SOURCES] == NULL) {
+        if (parse_source(c, n, v, &s->traffic, &s->traffic_store))
+            return -1;
+        if (s->traffic.path != NULL) { /* the single source's path lives in trace_path */
+            memcpy(s->trace_path, s->traffic_store.path, sizeof s->trace_path);
+            s->traffic.path = s->trace_path;
+        }
+        return 0;
+    }
+    for (int k = 0; k < TR_N; k++)
+        if (k != TR_SOURCES && v[k] != NULL)
+            return fail(c, v[k],
+                        "found '%s' beside 'sources', expected the sources' settings "
+                        "inside each source",
+                        traffic_keys[k]);
+    const yaml_node_t *list = v[TR_SOURCES];
+    if (want_seq(c, list, "'sources': a list of traffic sources to merge"))
+        return -1;
+    size_t count = seq_len(list);
+    if (count < 1 || count > 256)
+        return fail(c, list, "found %zu sources, expected 1 to 256", count);
+    s->sources = calloc(count, sizeof *s->sources);
+    s->source_store = calloc(count, sizeof *s->source_store);
+    if (s->sources == NULL || s->source_store == NULL)
+        return oom(c, list);
+    s->n_sources = (uint32_t)count;
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = seq_item(c, list, i), *w[TR_N];
+        if (it == NULL)
+            return oom(c, list);
+        if (check_map(c, it, "a traffic source", traffic_keys, TR_N, w))
+            return -1;
+        if (w[TR_SOURCES])
+            return fail(c, w[TR_SOURCES],
+                        "found 'sources' inside a source, expected sources "
+                        "one level deep");
+        if (parse_source(c, it, w, &s->sources[i], &s->source_store[i]))
+            return -1;
+    }
+    return 0;
 }
 
 struct outage_item {
@@ -1687,6 +2028,16 @@ int scn_strategy_by_name(const char *name, struct scn_strategy *out, char *err, 
     return 0;
 }
 
+static void free_source(struct trace_cfg *t, struct scn_source *st)
+{
+    dist_fini(&t->synth.input_tokens);
+    dist_fini(&t->synth.output_tokens);
+    dist_fini(&t->synth.turns);
+    dist_fini(&t->synth.think_s);
+    free(st->table_t_ns);
+    free(st->table_rate);
+}
+
 void scn_free(struct scenario *s)
 {
     if (s == NULL)
@@ -1701,7 +2052,18 @@ void scn_free(struct scenario *s)
         free(s->backends);
     }
     free(s->compare);
-    dist_fini(&s->traffic.synth.input_tokens);
-    dist_fini(&s->traffic.synth.output_tokens);
+    free_source(&s->traffic, &s->traffic_store);
+    for (uint32_t i = 0; i < s->n_sources; i++)
+        free_source(&s->sources[i], &s->source_store[i]);
+    free(s->sources);
+    free(s->source_store);
     memset(s, 0, sizeof *s);
+}
+
+struct trace_src *scn_open_traffic(const struct scenario *s, uint64_t seed, char *err,
+                                   size_t errlen)
+{
+    if (s->n_sources > 0)
+        return trace_open_merge(s->sources, s->n_sources, seed, err, errlen);
+    return trace_open(&s->traffic, seed, err, errlen);
 }

@@ -70,15 +70,27 @@ struct scn_slo {
     double limit[SCN_SLO_COUNT_]; /* seconds, fractions or USD: upper bounds */
 };
 
+/* Storage behind one traffic source's trace_cfg (its pointers point here). */
+struct scn_source {
+    char path[SCN_PATH_MAX];
+    int64_t *table_t_ns; /* owned: synth.table_t_ns */
+    double *table_rate;  /* owned: synth.table_rate */
+};
+
 struct scenario {
-    char path[SCN_PATH_MAX];       /* the file as given */
-    char name[SCN_NAME_MAX];       /* `name:` or the file's base name */
-    uint64_t seed;                 /* `seed:` (default 1) */
-    int64_t duration_ns;           /* arrivals after this are not read; 0 = all */
-    int64_t warmup_ns;             /* requests arriving earlier are not measured */
-    int64_t interval_ns;           /* time-series interval (default 60 s) */
-    struct trace_cfg traffic;      /* traffic.path is absolute or relative to cwd */
-    char trace_path[SCN_PATH_MAX]; /* storage for traffic.path */
+    char path[SCN_PATH_MAX];         /* the file as given */
+    char name[SCN_NAME_MAX];         /* `name:` or the file's base name */
+    uint64_t seed;                   /* `seed:` (default 1) */
+    int64_t duration_ns;             /* arrivals after this are not read; 0 = all */
+    int64_t warmup_ns;               /* requests arriving earlier are not measured */
+    int64_t interval_ns;             /* time-series interval (default 60 s) */
+    struct trace_cfg traffic;        /* traffic.path is absolute or relative to cwd */
+    char trace_path[SCN_PATH_MAX];   /* storage for traffic.path */
+    struct scn_source traffic_store; /* tables of the single source */
+    struct trace_cfg *sources;       /* `traffic: {sources: [...]}`: merged inputs (then
+                                        `traffic` is unused), NULL for a single source */
+    struct scn_source *source_store;
+    uint32_t n_sources;
     struct scn_backend *backends;
     uint32_t n_backends;
     struct scn_router router;
@@ -98,6 +110,11 @@ int scn_load(const char *path, struct scenario *out, char *err, size_t errlen);
 int scn_strategy_by_name(const char *name, struct scn_strategy *out, char *err, size_t errlen);
 
 void scn_free(struct scenario *s);
+
+/* Open the scenario's traffic: the single source, or the merge of
+ * `sources`.  Close with trace_close.  NULL + message on failure. */
+struct trace_src *scn_open_traffic(const struct scenario *s, uint64_t seed, char *err,
+                                   size_t errlen);
 
 /* Unit parsers, exposed for tests.  Each returns 0 or -1 with a message
  * (without location) in err. */

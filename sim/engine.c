@@ -556,7 +556,9 @@ static int on_arrival(struct sim *s)
     q->rr.id = s->next_id++;
     q->rr.input_tokens = t->input_tokens;
     q->rr.output_tokens = t->output_tokens;
-    q->rr.max_tokens = t->output_tokens;
+    /* TPM is charged with max_tokens at admission: the trace's value when it
+     * has one, else the tokens the request will actually produce. */
+    q->rr.max_tokens = t->max_tokens > 0 ? t->max_tokens : t->output_tokens;
     q->rr.session = t->session;
     q->rr.priority = t->priority;
     q->rr.model_group = t->label[TRACE_LABEL_MODEL_GROUP];
@@ -791,7 +793,7 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
         return -1;
     if (pool_grow(s) != 0)
         goto oom;
-    s->trace = trace_open(&scn->traffic, seed, s->err, s->errlen);
+    s->trace = scn_open_traffic(scn, seed, s->err, s->errlen);
     if (s->trace == NULL)
         return -1;
     return read_next(s);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_trace.h"
 #include "report.h"
 #include "sim.h"
 
@@ -31,6 +32,7 @@ static const char *const usage_main =
     "commands:\n"
     "  run SCENARIO     replay a scenario under one or more routing strategies\n"
     "  strategies       list the routing strategies with their parameters\n"
+    "  trace ...        inspect (info), convert or synthesise (synth) traffic traces\n"
     "\n"
     "lbsim <command> --help for the options of a command.  lbsim --version.\n";
 
@@ -386,5 +388,7 @@ int main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (strcmp(cmd, "strategies") == 0)
         return cmd_strategies(argc, argv);
+    if (strcmp(cmd, "trace") == 0)
+        return cli_trace(argc, argv);
     return usage_error(usage_main, "unknown command '%s'", cmd);
 }

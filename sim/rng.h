@@ -36,6 +36,9 @@ enum rng_purpose {
     RNG_FAULTS = 5,
     RNG_BACKOFF = 6,
     RNG_OUTPUT_RATE = 7,
+    RNG_SESSIONS = 8, /* synthetic sessions: turns and think times */
+    RNG_LABELS = 9,   /* synthetic labels by share (keyed per request or session) */
+    RNG_SAMPLE = 10,  /* trace transform: which rows `sample` keeps */
 };
 
 static inline uint64_t rng_splitmix64(uint64_t *x)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "trace_internal.h"
+#include "trace_io.h"
 
 static const uint64_t fnv_offset = 0xcbf29ce484222325ull;
 static const uint64_t fnv_prime = 0x100000001b3ull;
@@ -156,6 +157,9 @@ struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *e
     case TRACE_AUTO:
     case TRACE_NATIVE:
     case TRACE_AZURE2023:
+    case TRACE_BURSTGPT:
+    case TRACE_MOONCAKE:
+    case TRACE_SERVEGEN:
         if (!cfg->path || !cfg->path[0]) {
             set_err(err, errlen, "trace: no file path given");
             return NULL;
@@ -164,9 +168,10 @@ struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *e
     case TRACE_SYNTHETIC:
         break;
     default: {
-        char msg[128];
+        char msg[160];
         snprintf(msg, sizeof msg,
-                 "trace: found format %d, expected auto, native, azure2023 or synthetic",
+                 "trace: found format %d, expected auto, native, azure2023, burstgpt, mooncake, "
+                 "servegen or synthetic",
                  (int)cfg->format);
         set_err(err, errlen, msg);
         return NULL;
@@ -181,8 +186,11 @@ struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *e
     src->rate_scale = cfg->rate_scale;
     src->limit = cfg->limit;
     src->format = cfg->format;
-    int rc = cfg->format == TRACE_SYNTHETIC ? trace_synth_open(src, &cfg->synth, seed)
-                                            : trace_csv_open(src, cfg->path, cfg->format);
+    src->cfg = *cfg;
+    src->seed = seed;
+    int rc = trace_raw_open(src);
+    if (rc == 0)
+        rc = trace_xform_open(src);
     if (rc != 0) {
         set_err(err, errlen, src->errmsg);
         trace_close(src);
@@ -195,7 +203,9 @@ int trace_next(struct trace_src *src, struct trace_rec *out, char *err, size_t e
 {
     if (src->limit && src->delivered >= src->limit)
         return 0;
-    int rc = src->format == TRACE_SYNTHETIC ? trace_synth_next(src, out) : trace_csv_next(src, out);
+    int rc = src->merge ? trace_merge_next(src, out)
+             : src->xf  ? trace_xform_next(src, out)
+                        : trace_raw_next(src, out);
     if (rc > 0) {
         src->delivered++;
         return 1;
@@ -223,18 +233,85 @@ const char *trace_format_name(enum trace_format f)
         return "azure2023";
     case TRACE_SYNTHETIC:
         return "synthetic";
+    case TRACE_BURSTGPT:
+        return "burstgpt";
+    case TRACE_MOONCAKE:
+        return "mooncake";
+    case TRACE_SERVEGEN:
+        return "servegen";
     }
     return "unknown";
+}
+
+uint64_t trace_skipped(const struct trace_src *src)
+{
+    return src->skipped;
+}
+
+/* ---- the format readers ------------------------------------------------- */
+
+int trace_raw_open(struct trace_src *src)
+{
+    const struct trace_cfg *cfg = &src->cfg;
+    switch (cfg->format) {
+    case TRACE_SYNTHETIC:
+        return trace_synth_open(src, &cfg->synth, src->seed);
+    case TRACE_MOONCAKE:
+        return trace_jsonl_open(src, cfg->path);
+    case TRACE_SERVEGEN:
+        return trace_servegen_open(src, cfg->path, src->seed);
+    case TRACE_AUTO:
+        /* by extension (.jsonl[.gz|.zst]) or a first byte '{' after
+           decompression: Mooncake JSONL; else a CSV, told apart by its
+           header (trace_csv.c: Azure, BurstGPT or native) */
+        if (trace_io_guess_format(cfg->path) == TRACE_MOONCAKE)
+            return trace_jsonl_open(src, cfg->path);
+        return trace_csv_open(src, cfg->path, TRACE_AUTO);
+    case TRACE_NATIVE:
+    case TRACE_AZURE2023:
+    case TRACE_BURSTGPT:
+        return trace_csv_open(src, cfg->path, cfg->format);
+    }
+    trace_fail(src, "trace: unknown format %d", (int)cfg->format);
+    return -1;
+}
+
+int trace_raw_next(struct trace_src *src, struct trace_rec *out)
+{
+    if (src->syn)
+        return trace_synth_next(src, out);
+    if (src->jsonl)
+        return trace_jsonl_next(src, out);
+    if (src->sg)
+        return trace_servegen_next(src, out);
+    return trace_csv_next(src, out);
+}
+
+void trace_raw_close(struct trace_src *src)
+{
+    if (src->csv)
+        trace_csv_close(src->csv);
+    if (src->syn)
+        trace_synth_close(src->syn);
+    if (src->jsonl)
+        trace_jsonl_close(src->jsonl);
+    if (src->sg)
+        trace_servegen_close(src->sg);
+    src->csv = NULL;
+    src->syn = NULL;
+    src->jsonl = NULL;
+    src->sg = NULL;
 }
 
 void trace_close(struct trace_src *src)
 {
     if (!src)
         return;
-    if (src->csv)
-        trace_csv_close(src->csv);
-    if (src->syn)
-        trace_synth_close(src->syn);
+    trace_raw_close(src);
+    if (src->xf)
+        trace_xform_close(src->xf);
+    if (src->merge)
+        trace_merge_close(src->merge);
     for (int k = 0; k < TRACE_LABEL_KINDS_; k++) {
         struct trace_intern *t = &src->labels[k];
         for (uint32_t i = 0; i < t->n; i++)

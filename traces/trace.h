@@ -36,6 +36,9 @@ enum trace_format {
     TRACE_NATIVE = 1,
     TRACE_AZURE2023 = 2,
     TRACE_SYNTHETIC = 3,
+    TRACE_BURSTGPT = 4, /* BurstGPT CSV (Wang et al., 2024) */
+    TRACE_MOONCAKE = 5, /* Mooncake JSONL (Qin et al., FAST 2025) */
+    TRACE_SERVEGEN = 6, /* ServeGen per-window statistics (Xiang et al., 2025) */
 };
 
 enum trace_label_kind {
@@ -54,14 +57,65 @@ struct trace_rec {
     uint32_t priority;     /* 0 = default */
     uint32_t label[TRACE_LABEL_KINDS_];
     uint64_t line; /* 1-based source line (0 for synthetic) */
+    /* Fields below were added with the traffic issue; 0 means unset. */
+    int64_t max_tokens;     /* output budget the client asked for */
+    uint64_t cache_key;     /* exact-match response-cache key */
+    uint32_t flags;         /* enum trace_rec_flag bits */
+    uint32_t n_blocks;      /* prefix block hashes (Mooncake: 512 tokens each) */
+    const uint64_t *blocks; /* owned by the source, valid until the next trace_next */
+};
+
+enum trace_rec_flag {
+    TRACE_REC_FAILED = 1u << 0, /* the trace marks the request failed (BurstGPT: 0 response
+                                   tokens); kept, flagged, never dropped */
+};
+
+/* Inter-arrival processes of the synthetic source. */
+enum trace_arrivals {
+    TRACE_ARR_POISSON = 0, /* exponential inter-arrivals */
+    TRACE_ARR_GAMMA = 1,   /* Gamma renewal with the given rate and CV */
+    TRACE_ARR_WEIBULL = 2, /* Weibull renewal with the given rate and CV */
+    TRACE_ARR_MMPP = 3,    /* Markov-modulated Poisson (on-off bursts: a state with rate 0) */
+    TRACE_ARR_DIURNAL = 4, /* non-homogeneous Poisson: sinusoid or piecewise rate table */
+};
+
+#define TRACE_MMPP_MAX_STATES  8u
+#define TRACE_MAX_LABEL_SHARES 16u
+
+/* A label value given to a share of the requests, e.g. 30% task=tool. */
+struct trace_label_share {
+    enum trace_label_kind kind;
+    char value[48];
+    double share; /* in (0, 1]; per kind the shares sum to <= 1 (rest unset) */
 };
 
 struct trace_synth {
-    double rate_per_s;        /* Poisson arrival rate, > 0 */
+    double rate_per_s;        /* mean arrival rate, > 0 (unused by MMPP and rate tables) */
     uint64_t count;           /* stop after this many requests (0 = no cap) */
     int64_t duration_ns;      /* stop at this time (0 = no cap) */
     struct dist input_tokens; /* rounded to the nearest integer, >= 0 */
     struct dist output_tokens;
+    /* Added with the traffic issue; zero values keep the Poisson source. */
+    enum trace_arrivals arrivals;
+    double cv;            /* Gamma/Weibull: coefficient of variation, > 0 */
+    uint32_t mmpp_states; /* MMPP: states with their rate and mean dwell time, cycled */
+    double mmpp_rate_per_s[TRACE_MMPP_MAX_STATES];
+    double mmpp_dwell_s[TRACE_MMPP_MAX_STATES];
+    double diurnal_amplitude;  /* sinusoid: rate * (1 + a sin(2 pi (t - phase) / period)) */
+    int64_t diurnal_period_ns; /* default 24 h */
+    int64_t diurnal_phase_ns;
+    uint32_t n_table;          /* piecewise-constant rate table instead of the sinusoid: */
+    const int64_t *table_t_ns; /* step starts (first 0, increasing), repeating every */
+    const double *table_rate;  /* diurnal_period_ns when that is > 0 */
+    /* Multi-turn sessions: each arrival starts a session of `turns` requests
+       separated by think times; turn k's prompt is the previous prompt + its
+       answer + new input tokens, so consecutive turns share a growing prefix
+       (block hashes follow it). */
+    int sessions;        /* 0 = off */
+    struct dist turns;   /* >= 1 */
+    struct dist think_s; /* seconds between a turn's arrival and the next */
+    uint32_t n_labels;
+    struct trace_label_share labels[TRACE_MAX_LABEL_SHARES];
 };
 
 struct trace_cfg {
@@ -70,6 +124,16 @@ struct trace_cfg {
     double rate_scale;        /* > 0; arrivals are divided by it (4 = 4x) */
     uint64_t limit;           /* stop after this many rows (0 = all) */
     struct trace_synth synth; /* for TRACE_SYNTHETIC */
+    /* Transforms, added with the traffic issue; zero = off.  Applied in
+       this order: window (on the trace's own time, before rate_scale),
+       sample, repeat, overrides. */
+    int64_t window_start_ns;                /* keep rows in [start, end) and re-base them to 0 */
+    int64_t window_end_ns;                  /* 0 = no end */
+    double sample;                          /* keep each row with this probability; 0 = keep all */
+    int64_t repeat_to_ns;                   /* replay again until this time; 0 = once */
+    int skip_bad_rows;                      /* count and skip bad rows instead of failing */
+    uint32_t set_priority;                  /* non-zero: every row gets this priority */
+    char set_label[TRACE_LABEL_KINDS_][48]; /* non-empty: every row gets this label */
 };
 
 struct trace_src;
@@ -88,6 +152,43 @@ const char *trace_label(const struct trace_src *src, enum trace_label_kind kind,
 
 /* Detected/used format. */
 enum trace_format trace_format_of(const struct trace_src *src);
+
+/*
+ * A k-way merge by arrival time of n sources (e.g. live chat plus a nightly
+ * batch job with its own priority and tenant).  Each input keeps its own
+ * transforms and overrides; labels are re-interned into the merged source.
+ * Ties go to the lower input index.  Memory: one pending record per input.
+ */
+struct trace_src *trace_open_merge(const struct trace_cfg *cfgs, uint32_t n, uint64_t seed,
+                                   char *err, size_t errlen);
+
+/* Statistics of a whole source (`lbsim trace info`), streaming, fixed memory. */
+struct trace_stats {
+    uint64_t rows, failed_rows;
+    int64_t first_ns, last_ns;                      /* arrival span */
+    double mean_rate_per_s;                         /* rows / span */
+    double peak_rate_per_min;                       /* most rows in one minute [k min, k+1 min) */
+    double in_mean, in_p50, in_p90, in_p99, in_max; /* input tokens */
+    double out_mean, out_p50, out_p90, out_p99, out_max;
+    double interarrival_cv; /* sd / mean of the gaps between arrivals */
+    double idc;             /* index of dispersion of counts: var / mean of
+                               arrivals per idc_window (1 for Poisson) */
+    int64_t idc_window_ns;
+};
+
+/* Read src to its end and fill *st.  idc_window_ns > 0 (e.g. 1 s).  0 or
+ * negative with a message (a bad row). */
+int trace_stats_compute(struct trace_src *src, int64_t idc_window_ns, struct trace_stats *st,
+                        char *err, size_t errlen);
+
+/* Fit empirical input/output length distributions from a source (all rows;
+ * values binned to at most max_bins distinct values by quantiles).  The
+ * dists are owned by the caller (dist_fini).  0 or negative with a message. */
+int trace_fit_lengths(struct trace_src *src, uint32_t max_bins, struct dist *input,
+                      struct dist *output, char *err, size_t errlen);
+
+/* Rows skipped as bad (with cfg->skip_bad_rows) so far. */
+uint64_t trace_skipped(const struct trace_src *src);
 const char *trace_format_name(enum trace_format f);
 
 void trace_close(struct trace_src *src);

@@ -1,6 +1,6 @@
 /*
- * trace_csv.c - streaming CSV trace readers: lbsim's native format and the
- * Azure LLM inference trace 2023.
+ * trace_csv.c - streaming CSV trace readers: lbsim's native format, the
+ * Azure LLM inference traces (2023 and 2024) and BurstGPT.
  *
  * Azure 2023: the trace released with Patel et al., "Splitwise: Efficient
  * generative LLM inference using phase splitting", ISCA 2024
@@ -10,18 +10,44 @@
  * zone); CRLF line ends, no final newline.  Timestamps are converted to
  * integer nanoseconds exactly (days_from_civil of H. Hinnant, "chrono-
  * compatible low-level date algorithms") and made relative to the first row.
+ * The format azure2023 also reads the 2024 week-long trace (Stojkovic et
+ * al., "DynamoLLM", HPCA 2025; AzureLLMInferenceDataset2024.md), which has
+ * the same columns and timestamp text.
+ *
+ * BurstGPT (Wang et al., "BurstGPT: A Real-world Workload Dataset to
+ * Optimize LLM Serving Systems", KDD 2025; github.com/HPMLL/BurstGPT):
+ * header Timestamp,Model,Request tokens,Response tokens,Total tokens,Log
+ * Type (any order; BurstGPT_3's Session ID and Elapsed time are accepted
+ * too).  Timestamp is decimal seconds from midnight of the first day;
+ * arrivals are made relative to the first row.  Model becomes the
+ * model_group label, Log Type ("Conversation log", "API log") the task
+ * label, Session ID the session.  Total tokens must equal Request tokens +
+ * Response tokens.  A row with 0 response tokens is a failed request: it
+ * is kept, with TRACE_REC_FAILED set.
  *
  * Native: a header naming the columns (any order) arrival_s, input_tokens,
  * output_tokens (required), model_group, session, priority, task, tenant,
- * region (optional).  arrival_s is decimal seconds, parsed as integer
- * seconds plus fraction digits so that 0.1 is exactly 100000000 ns.
+ * region, max_tokens, prefix_hashes, cache_key (optional).  arrival_s is
+ * decimal seconds, parsed as integer seconds plus fraction digits so that
+ * 0.1 is exactly 100000000 ns.  max_tokens is a non-negative integer (empty
+ * = unset); prefix_hashes is up to MAX_BLOCKS non-negative integers
+ * separated by spaces or ';' (the request's prefix block hashes, in order);
+ * cache_key is any text, hashed with FNV-1a 64 (empty = none).
  *
- * Streaming: the file is read in CHUNK-byte pieces and fed to libcsv in
- * slices no longer than the free room of a fixed ring of records; each
- * completed row is converted in the row callback and queued (a row ends on
- * one byte, so a slice of n bytes yields at most n rows).  Memory is the
- * chunk, the ring, libcsv's field buffer (capped at FIELD_MAX) and the
- * label tables: independent of the trace length.
+ * Streaming: bytes come from trace_io (plain, gzip or zstd) in chunks and
+ * are fed to libcsv in slices no longer than the free room of a fixed ring
+ * of records; each completed row is converted in the row callback and
+ * queued (a row ends on one byte, so a slice of n bytes yields at most n
+ * rows).  Prefix hashes of queued rows sit in one arena, reset whenever
+ * the ring is empty; filling stops early when it holds BLOCKS_SOFT hashes.
+ * Memory is the chunk, the ring, the arena, libcsv's field buffer (capped
+ * at FIELD_MAX) and the label tables: independent of the trace length.
+ *
+ * A bad row (a field that does not parse, a wrong number of fields, time
+ * going backwards, a wrong BurstGPT total) fails the source with
+ * "file:line: found ..., expected ...", or, with cfg.skip_bad_rows, is
+ * dropped and counted in src->skipped.  Malformed CSV (a stray quote) and
+ * header errors always fail.
  *
  * Line numbers are physical lines: libcsv runs with CSV_REPALL_NL so every
  * line end is reported, the LF of a CRLF is folded into its CR, blank lines
@@ -30,18 +56,20 @@
  * normally line 1.
  */
 #include <csv.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trace_internal.h"
+#include "trace_io.h"
 
-#define CHUNK     65536
-#define RING      1024 /* records; a slice fed to libcsv is < RING bytes */
-#define FIELD_MAX 65536
-#define SHOW      48 /* characters of a bad field quoted in a message */
+#define RING        1024 /* records; a slice fed to libcsv is < RING bytes */
+#define FIELD_MAX   65536
+#define SHOW        48   /* characters of a bad field quoted in a message */
+#define MAX_BLOCKS  4096 /* prefix hashes per row */
+#define BLOCKS_SOFT 8192 /* stop filling the ring when the arena holds this many */
+#define MAX_COLS    16
 
 enum col {
     COL_ARRIVAL = 0,
@@ -53,35 +81,62 @@ enum col {
     COL_TASK,
     COL_TENANT,
     COL_REGION,
+    COL_MAX_TOKENS,
+    COL_PREFIX_HASHES,
+    COL_CACHE_KEY,
     COL_NATIVE_N_,
     COL_TIMESTAMP = COL_NATIVE_N_, /* Azure */
+    COL_BG_TIME,                   /* BurstGPT Timestamp */
+    COL_BG_TOTAL,                  /* BurstGPT Total tokens */
+    COL_IGNORE,                    /* BurstGPT Elapsed time */
     COL_N_
 };
 
 static const char *const native_names[COL_NATIVE_N_] = {
-    "arrival_s", "input_tokens", "output_tokens", "model_group", "session",
-    "priority",  "task",         "tenant",        "region",
+    "arrival_s", "input_tokens", "output_tokens", "model_group", "session",       "priority",
+    "task",      "tenant",       "region",        "max_tokens",  "prefix_hashes", "cache_key",
 };
 
 static const char native_list[] = "arrival_s, input_tokens, output_tokens (required), "
-                                  "model_group, session, priority, task, tenant, region";
+                                  "model_group, session, priority, task, tenant, region, "
+                                  "max_tokens, prefix_hashes, cache_key";
 
 static const char *const azure_names[3] = {"TIMESTAMP", "ContextTokens", "GeneratedTokens"};
 static const char azure_header[] = "TIMESTAMP,ContextTokens,GeneratedTokens";
 
+#define BG_N     8
+#define BG_REQ_N 6 /* the first BG_REQ_N are required */
+static const char *const bg_names[BG_N] = {
+    "Timestamp",    "Model",    "Request tokens", "Response tokens",
+    "Total tokens", "Log Type", "Session ID",     "Elapsed time",
+};
+static const unsigned char bg_cols[BG_N] = {
+    COL_BG_TIME,  COL_MODEL_GROUP, COL_INPUT,   COL_OUTPUT,
+    COL_BG_TOTAL, COL_TASK,        COL_SESSION, COL_IGNORE,
+};
+static const char bg_header[] =
+    "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type";
+
 static const int64_t ns_per_s = 1000000000;
 
 struct trace_csv {
-    FILE *fp;
+    struct trace_io *io;
     char *path;
     struct csv_parser p;
     int parser_live;
-    enum trace_format want; /* what trace_open asked for */
-    unsigned char *buf;
+    enum trace_format want;   /* what trace_open asked for */
+    const unsigned char *buf; /* the current chunk from trace_io */
     size_t buf_len, buf_pos;
     int eof, done;
     struct trace_rec *ring;
+    size_t *ring_blk; /* arena offset of each queued record's blocks */
     size_t q_head, q_count;
+    int skip_bad; /* cfg.skip_bad_rows */
+
+    /* prefix hashes of queued rows and of the row being assembled */
+    uint64_t *blk;
+    size_t blk_used, blk_cap;
+    size_t cur_blk; /* arena offset of cur's blocks */
 
     /* line tracking */
     uint64_t line;     /* physical line on which the current row starts */
@@ -93,21 +148,25 @@ struct trace_csv {
     int row_bad;
     char row_err[TRACE_ERR_MAX];
     struct trace_rec cur;
-    int64_t cur_sec; /* Azure: absolute seconds; native: raw ns */
+    int64_t cur_sec; /* Azure: absolute seconds; native, BurstGPT: raw ns */
     int32_t cur_frac;
+    int64_t cur_total;       /* BurstGPT Total tokens */
     char cur_time[SHOW + 1]; /* the time field's text, for messages */
 
     /* header */
     int header_done;
     int header_ok;
     size_t hdr_n;
-    unsigned az_match;          /* bit i: field i is azure_names[i] */
-    int hdr_seen[COL_N_];       /* column present (1-based field index) */
-    char hdr_text[128];         /* the header as found, for messages */
-    char hdr_unknown[SHOW + 1]; /* first unknown native column */
-    char hdr_dup[SHOW + 1];     /* first duplicate native column */
+    unsigned az_match;           /* bit i: field i is azure_names[i] */
+    int hdr_seen[COL_NATIVE_N_]; /* native column present (1-based field index) */
+    char hdr_text[128];          /* the header as found, for messages */
+    char hdr_unknown[SHOW + 1];  /* first unknown native column */
+    char hdr_dup[SHOW + 1];      /* first duplicate native column */
+    int bg_seen[BG_N];           /* BurstGPT column present (1-based field index) */
+    int bg_other;                /* a field that is no BurstGPT column, or a duplicate */
     int ncols;
-    unsigned char col[COL_NATIVE_N_]; /* field index -> enum col */
+    unsigned char col[MAX_COLS];    /* field index -> enum col */
+    const char *col_name[MAX_COLS]; /* field index -> its name, for messages */
 
     /* time */
     int have_first;
@@ -134,16 +193,41 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* A non-negative decimal integer (optional '+'), the whole field. */
+/* A non-negative decimal integer (optional '+'), the whole field, <= max. */
 static int parse_count(const char *s, size_t len, int64_t max, int64_t *out)
 {
-    if (len == 0 || !(is_digit(s[0]) || (s[0] == '+' && len > 1 && is_digit(s[1]))))
+    size_t i = 0;
+    if (len && s[0] == '+')
+        i = 1;
+    if (i == len)
         return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end != s + len || v < 0 || v > max)
+    uint64_t v = 0;
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return -1;
+        if (v > ((uint64_t)INT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (v > (uint64_t)max)
         return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* A decimal uint64 (digits only). */
+static int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    if (len == 0)
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9 || v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
     *out = v;
     return 0;
 }
@@ -268,7 +352,10 @@ static void push(struct trace_src *src, const struct trace_rec *r)
                    (unsigned long long)r->line);
         return;
     }
-    c->ring[(c->q_head + c->q_count) % RING] = *r;
+    size_t at = (c->q_head + c->q_count) % RING;
+    c->ring[at] = *r;
+    c->ring_blk[at] = c->cur_blk;
+    c->blk_used = c->cur_blk + r->n_blocks;
     c->q_count++;
 }
 
@@ -284,6 +371,9 @@ static void row_error(struct trace_csv *c, const char *fmt, ...)
 {
     if (c->row_bad)
         return;
+    c->row_bad = 1;
+    if (c->skip_bad) /* the message is never shown */
+        return;
     int n =
         snprintf(c->row_err, sizeof c->row_err, "%s:%llu: ", c->path, (unsigned long long)c->line);
     if (n < 0 || (size_t)n >= sizeof c->row_err)
@@ -292,7 +382,6 @@ static void row_error(struct trace_csv *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(c->row_err + n, sizeof c->row_err - (size_t)n, fmt, ap);
     va_end(ap);
-    c->row_bad = 1;
 }
 
 static size_t count_line_ends(const char *s, size_t len)
@@ -302,6 +391,11 @@ static size_t count_line_ends(const char *s, size_t len)
         if (s[i] == '\n' || (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n')))
             n++;
     return n;
+}
+
+static int name_is(const char *name, const char *s, size_t len)
+{
+    return strlen(name) == len && memcmp(name, s, len) == 0;
 }
 
 static void header_field(struct trace_csv *c, const char *s, size_t len)
@@ -316,12 +410,21 @@ static void header_field(struct trace_csv *c, const char *s, size_t len)
         snprintf(c->hdr_text + at, sizeof c->hdr_text - at, "%s%.*s", idx ? "," : "",
                  (int)(len < SHOW ? len : SHOW), s);
 
-    if (idx < 3 && strlen(azure_names[idx]) == len && memcmp(azure_names[idx], s, len) == 0)
+    if (idx < 3 && name_is(azure_names[idx], s, len))
         c->az_match |= 1u << idx;
+
+    int b;
+    for (b = 0; b < BG_N; b++)
+        if (name_is(bg_names[b], s, len))
+            break;
+    if (b == BG_N || c->bg_seen[b])
+        c->bg_other = 1;
+    else
+        c->bg_seen[b] = (int)idx + 1;
 
     int k;
     for (k = 0; k < COL_NATIVE_N_; k++)
-        if (strlen(native_names[k]) == len && memcmp(native_names[k], s, len) == 0)
+        if (name_is(native_names[k], s, len))
             break;
     if (k == COL_NATIVE_N_) {
         if (!c->hdr_unknown[0])
@@ -334,8 +437,6 @@ static void header_field(struct trace_csv *c, const char *s, size_t len)
         return;
     }
     c->hdr_seen[k] = (int)idx + 1;
-    if (idx < COL_NATIVE_N_)
-        c->col[idx] = (unsigned char)k;
 }
 
 /* The header row is complete: choose and check the format. */
@@ -343,18 +444,24 @@ static void header_done(struct trace_src *src)
 {
     struct trace_csv *c = src->csv;
     int az = c->hdr_n == 3 && c->az_match == 7u;
+    int bg = !c->bg_other;
+    for (int b = 0; b < BG_REQ_N; b++)
+        if (!c->bg_seen[b])
+            bg = 0;
     enum trace_format f = c->want;
     unsigned long long ln = (unsigned long long)c->line;
     if (f == TRACE_AUTO) {
         if (az)
             f = TRACE_AZURE2023;
+        else if (bg)
+            f = TRACE_BURSTGPT;
         else if (c->hdr_seen[COL_ARRIVAL])
             f = TRACE_NATIVE;
         else {
             trace_fail(src,
-                       "%s:%llu: found header '%s', expected '%s' (azure2023) or a native "
-                       "header with the columns %s",
-                       c->path, ln, c->hdr_text, azure_header, native_list);
+                       "%s:%llu: found header '%s', expected '%s' (azure2023), '%s' (burstgpt) "
+                       "or a native header with the columns %s",
+                       c->path, ln, c->hdr_text, azure_header, bg_header, native_list);
             return;
         }
     }
@@ -369,6 +476,25 @@ static void header_done(struct trace_src *src)
         c->col[0] = COL_TIMESTAMP;
         c->col[1] = COL_INPUT;
         c->col[2] = COL_OUTPUT;
+        for (int i = 0; i < 3; i++)
+            c->col_name[i] = azure_names[i];
+        c->header_ok = 1;
+        return;
+    }
+    if (f == TRACE_BURSTGPT) {
+        if (!bg) {
+            trace_fail(src,
+                       "%s:%llu: found header '%s', expected the BurstGPT columns '%s' (any "
+                       "order; Session ID and Elapsed time optional), each once",
+                       c->path, ln, c->hdr_text, bg_header);
+            return;
+        }
+        for (int b = 0; b < BG_N; b++)
+            if (c->bg_seen[b]) {
+                c->col[c->bg_seen[b] - 1] = bg_cols[b];
+                c->col_name[c->bg_seen[b] - 1] = bg_names[b];
+            }
+        c->ncols = (int)c->hdr_n;
         c->header_ok = 1;
         return;
     }
@@ -391,6 +517,12 @@ static void header_done(struct trace_src *src)
                        c->path, ln, c->hdr_text, native_names[k], native_list);
             return;
         }
+    /* no unknown and no duplicate: hdr_n <= COL_NATIVE_N_ < MAX_COLS */
+    for (int k = 0; k < COL_NATIVE_N_; k++)
+        if (c->hdr_seen[k]) {
+            c->col[c->hdr_seen[k] - 1] = (unsigned char)k;
+            c->col_name[c->hdr_seen[k] - 1] = native_names[k];
+        }
     c->ncols = (int)c->hdr_n;
     c->header_ok = 1;
 }
@@ -407,6 +539,58 @@ static void label_field(struct trace_src *src, enum trace_label_kind kind, const
     }
     if (trace_intern_label(src, kind, s, len, &c->cur.label[kind]) != 0)
         row_error(c, "out of memory interning %s", name);
+}
+
+static int is_hash_sep(char ch)
+{
+    return ch == ' ' || ch == ';';
+}
+
+/* prefix_hashes: integers separated by runs of ' ' or ';', into the arena
+ * after the blocks of the queued rows. */
+static void hashes_field(struct trace_src *src, const char *s, size_t len)
+{
+    struct trace_csv *c = src->csv;
+    if (c->blk_cap - c->blk_used < MAX_BLOCKS) {
+        size_t cap = c->blk_used + MAX_BLOCKS + (c->blk_cap ? c->blk_cap / 2 : 0);
+        uint64_t *blk = realloc(c->blk, cap * sizeof *blk);
+        if (!blk) {
+            row_error(c, "out of memory reading prefix_hashes");
+            return;
+        }
+        c->blk = blk;
+        c->blk_cap = cap;
+    }
+    uint64_t *dst = c->blk + c->blk_used;
+    uint32_t n = 0;
+    size_t i = 0;
+    for (;;) {
+        while (i < len && is_hash_sep(s[i]))
+            i++;
+        if (i == len)
+            break;
+        size_t j = i;
+        while (j < len && !is_hash_sep(s[j]))
+            j++;
+        char txt[SHOW + 1];
+        if (n == MAX_BLOCKS) {
+            row_error(c, "found more than %d prefix_hashes, expected at most %d", MAX_BLOCKS,
+                      MAX_BLOCKS);
+            return;
+        }
+        if (parse_u64(s + i, j - i, &dst[n]) != 0) {
+            show(txt, s + i, j - i);
+            row_error(c,
+                      "found prefix_hashes entry '%s', expected non-negative integers "
+                      "separated by spaces or ';'",
+                      txt);
+            return;
+        }
+        n++;
+        i = j;
+    }
+    c->cur.n_blocks = n;
+    c->cur_blk = c->blk_used;
 }
 
 static void on_field(void *field, size_t len, void *data)
@@ -431,13 +615,13 @@ static void on_field(void *field, size_t len, void *data)
     int64_t v;
     switch ((enum col)c->col[idx]) {
     case COL_ARRIVAL:
+    case COL_BG_TIME:
         show(c->cur_time, s, len);
         if (parse_seconds_ns(s, len, &v) != 0) {
-            show(txt, s, len);
             row_error(c,
-                      "found arrival_s '%s', expected non-negative decimal seconds (e.g. "
+                      "found %s '%s', expected non-negative decimal seconds (e.g. "
                       "12.25)",
-                      txt);
+                      c->col_name[idx], c->cur_time);
             return;
         }
         c->cur_sec = v;
@@ -451,20 +635,30 @@ static void on_field(void *field, size_t len, void *data)
                       c->cur_time);
         return;
     case COL_INPUT:
-    case COL_OUTPUT: {
-        const char *name =
-            src->format == TRACE_AZURE2023 ? azure_names[idx] : native_names[c->col[idx]];
+    case COL_OUTPUT:
+    case COL_BG_TOTAL:
         if (parse_count(s, len, INT64_MAX, &v) != 0) {
             show(txt, s, len);
-            row_error(c, "found %s '%s', expected a non-negative integer", name, txt);
+            row_error(c, "found %s '%s', expected a non-negative integer", c->col_name[idx], txt);
             return;
         }
         if (c->col[idx] == COL_INPUT)
             c->cur.input_tokens = v;
-        else
+        else if (c->col[idx] == COL_OUTPUT)
             c->cur.output_tokens = v;
+        else
+            c->cur_total = v;
         return;
-    }
+    case COL_MAX_TOKENS:
+        if (len == 0)
+            return;
+        if (parse_count(s, len, INT64_MAX, &v) != 0) {
+            show(txt, s, len);
+            row_error(c, "found max_tokens '%s', expected a non-negative integer (or empty)", txt);
+            return;
+        }
+        c->cur.max_tokens = v;
+        return;
     case COL_PRIORITY:
         if (len == 0)
             return;
@@ -479,11 +673,18 @@ static void on_field(void *field, size_t len, void *data)
         if (len)
             c->cur.session = trace_session_key(s, len);
         return;
+    case COL_CACHE_KEY:
+        if (len)
+            c->cur.cache_key = trace_session_key(s, len);
+        return;
+    case COL_PREFIX_HASHES:
+        hashes_field(src, s, len);
+        return;
     case COL_MODEL_GROUP:
-        label_field(src, TRACE_LABEL_MODEL_GROUP, "model_group", s, len);
+        label_field(src, TRACE_LABEL_MODEL_GROUP, c->col_name[idx], s, len);
         return;
     case COL_TASK:
-        label_field(src, TRACE_LABEL_TASK, "task", s, len);
+        label_field(src, TRACE_LABEL_TASK, c->col_name[idx], s, len);
         return;
     case COL_TENANT:
         label_field(src, TRACE_LABEL_TENANT, "tenant", s, len);
@@ -491,6 +692,7 @@ static void on_field(void *field, size_t len, void *data)
     case COL_REGION:
         label_field(src, TRACE_LABEL_REGION, "region", s, len);
         return;
+    case COL_IGNORE:
     case COL_N_:
         return;
     }
@@ -516,6 +718,23 @@ static void finish_row(struct trace_src *src)
             return;
         }
         raw = ds * ns_per_s + (c->cur_frac - c->first_frac);
+    } else if (src->format == TRACE_BURSTGPT) {
+        if (c->cur_total - c->cur.input_tokens != c->cur.output_tokens ||
+            c->cur_total < c->cur.input_tokens) {
+            row_error(c,
+                      "found Total tokens %lld, expected Request tokens + Response tokens = "
+                      "%lld + %lld",
+                      (long long)c->cur_total, (long long)c->cur.input_tokens,
+                      (long long)c->cur.output_tokens);
+            return;
+        }
+        if (c->cur.output_tokens == 0)
+            c->cur.flags |= TRACE_REC_FAILED;
+        if (!c->have_first) {
+            c->have_first = 1;
+            c->first_sec = c->cur_sec;
+        }
+        raw = c->cur_sec - c->first_sec;
     } else {
         raw = c->cur_sec;
     }
@@ -523,15 +742,18 @@ static void finish_row(struct trace_src *src)
         row_error(c,
                   "found %s '%s' earlier than the previous row's, expected non-decreasing "
                   "arrival times",
-                  src->format == TRACE_AZURE2023 ? "TIMESTAMP" : "arrival_s", c->cur_time);
+                  src->format == TRACE_AZURE2023  ? "TIMESTAMP"
+                  : src->format == TRACE_BURSTGPT ? "Timestamp"
+                                                  : "arrival_s",
+                  c->cur_time);
         return;
     }
-    c->prev_raw = raw;
     if (trace_scale_ns(src, raw, &c->cur.arrival_ns) != 0) {
         row_error(c, "found arrival '%s' beyond the int64 nanosecond range after rate_scale",
                   c->cur_time);
         return;
     }
+    c->prev_raw = raw;
     push(src, &c->cur);
 }
 
@@ -564,12 +786,18 @@ static void on_row(int term, void *data)
                 c->cur.line = c->line;
                 finish_row(src);
             }
-            if (c->row_bad)
-                trace_fail(src, "%s", c->row_err);
+            if (c->row_bad) {
+                if (c->skip_bad)
+                    src->skipped++;
+                else
+                    trace_fail(src, "%s", c->row_err);
+            }
         }
     }
     c->row_bad = 0;
     memset(&c->cur, 0, sizeof c->cur);
+    c->cur_total = 0;
+    c->cur_blk = c->blk_used;
     c->line = next_line;
 }
 
@@ -599,11 +827,12 @@ static void parse_failed(struct trace_src *src)
                    c->path, ln, csv_strerror(e));
 }
 
-/* Parse until the ring is at least half full, the file ends or a row fails. */
+/* Parse until the ring is at least half full (or the arena holds
+ * BLOCKS_SOFT hashes), the file ends or a row fails. */
 static void fill(struct trace_src *src)
 {
     struct trace_csv *c = src->csv;
-    while (c->q_count < RING / 2 && !c->done && !src->failed) {
+    while (c->q_count < RING / 2 && c->blk_used < BLOCKS_SOFT && !c->done && !src->failed) {
         if (c->buf_pos == c->buf_len) {
             if (c->eof) {
                 if (csv_fini(&c->p, on_field, on_row, src) != 0)
@@ -611,16 +840,19 @@ static void fill(struct trace_src *src)
                 c->done = 1;
                 break;
             }
-            size_t n = fread(c->buf, 1, CHUNK, c->fp);
-            if (n < CHUNK) {
-                if (ferror(c->fp)) {
-                    trace_fail(src, "%s:%llu: read error", c->path, (unsigned long long)c->line);
-                    break;
-                }
+            char msg[TRACE_ERR_MAX];
+            int rc = trace_io_chunk(c->io, &c->buf, &c->buf_len, msg, sizeof msg);
+            c->buf_pos = 0;
+            if (rc < 0) {
+                c->buf_len = 0;
+                trace_fail(src, "%s (reading line %llu)", msg,
+                           (unsigned long long)(c->line + c->embedded));
+                break;
+            }
+            if (rc == 0) {
+                c->buf_len = 0;
                 c->eof = 1;
             }
-            c->buf_len = n;
-            c->buf_pos = 0;
             continue;
         }
         size_t room = RING - 1 - c->q_count;
@@ -647,11 +879,12 @@ int trace_csv_open(struct trace_src *src, const char *path, enum trace_format fo
     c->want = format;
     c->line = 1;
     c->prev_term = -1;
+    c->skip_bad = src->cfg.skip_bad_rows != 0;
     size_t plen = strlen(path);
     c->path = malloc(plen + 1);
-    c->buf = malloc(CHUNK);
     c->ring = malloc(RING * sizeof *c->ring);
-    if (!c->path || !c->buf || !c->ring) {
+    c->ring_blk = malloc(RING * sizeof *c->ring_blk);
+    if (!c->path || !c->ring || !c->ring_blk) {
         trace_fail(src, "%s: out of memory", path);
         return -1;
     }
@@ -662,26 +895,38 @@ int trace_csv_open(struct trace_src *src, const char *path, enum trace_format fo
     }
     c->parser_live = 1;
     csv_set_realloc_func(&c->p, capped_realloc);
-    c->fp = fopen(path, "rb");
-    if (!c->fp) {
-        trace_fail(src, "%s: cannot open: %s", path, strerror(errno));
+    char msg[TRACE_ERR_MAX];
+    c->io = trace_io_open(path, msg, sizeof msg);
+    if (!c->io) {
+        trace_fail(src, "%s", msg);
         return -1;
     }
     while (!c->header_done && !c->done && !src->failed)
         fill(src);
     if (!c->header_done && !src->failed)
-        trace_fail(src, "%s:%llu: found end of file, expected a header row ('%s' or %s)", path,
-                   (unsigned long long)c->line, azure_header, native_list);
+        trace_fail(src,
+                   "%s:%llu: found end of file, expected a header row ('%s', '%s' or native "
+                   "columns %s)",
+                   path, (unsigned long long)c->line, azure_header, bg_header, native_list);
     return c->header_ok ? 0 : -1;
 }
 
 int trace_csv_next(struct trace_src *src, struct trace_rec *out)
 {
     struct trace_csv *c = src->csv;
-    if (c->q_count == 0)
+    if (c->q_count == 0) {
+        /* the blocks of every returned row may go: rewind the arena, keeping
+           those of a row whose fields are partly parsed */
+        if (c->cur.n_blocks && c->cur_blk)
+            memmove(c->blk, c->blk + c->cur_blk, c->cur.n_blocks * sizeof *c->blk);
+        c->blk_used = 0;
+        c->cur_blk = 0;
         fill(src);
+    }
     if (c->q_count) {
         *out = c->ring[c->q_head];
+        if (out->n_blocks)
+            out->blocks = c->blk + c->ring_blk[c->q_head];
         c->q_head = (c->q_head + 1) % RING;
         c->q_count--;
         return 1;
@@ -691,12 +936,12 @@ int trace_csv_next(struct trace_src *src, struct trace_rec *out)
 
 void trace_csv_close(struct trace_csv *c)
 {
-    if (c->fp)
-        fclose(c->fp);
+    trace_io_close(c->io);
     if (c->parser_live)
         csv_free(&c->p);
     free(c->path);
-    free(c->buf);
     free(c->ring);
+    free(c->ring_blk);
+    free(c->blk);
     free(c);
 }

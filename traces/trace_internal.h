@@ -28,6 +28,10 @@ struct trace_intern {
 
 struct trace_csv;
 struct trace_synth_state;
+struct trace_jsonl;
+struct trace_servegen;
+struct trace_xform;
+struct trace_merge;
 
 struct trace_src {
     enum trace_format format; /* the format in use (never TRACE_AUTO once open) */
@@ -39,6 +43,13 @@ struct trace_src {
     struct trace_intern labels[TRACE_LABEL_KINDS_];
     struct trace_csv *csv;         /* native / azure2023 */
     struct trace_synth_state *syn; /* synthetic */
+    struct trace_jsonl *jsonl;     /* mooncake (trace_jsonl.c) */
+    struct trace_servegen *sg;     /* servegen (trace_servegen.c) */
+    struct trace_xform *xf;        /* transforms, NULL when none (trace_xform.c) */
+    struct trace_merge *merge;     /* set on a merged source (trace_xform.c) */
+    struct trace_cfg cfg;          /* copy of the configuration (for repeat) */
+    uint64_t seed;
+    uint64_t skipped; /* bad rows skipped (cfg.skip_bad_rows) */
 };
 
 /* Record the sticky error (printf-style) unless one is already set. */
@@ -70,5 +81,32 @@ void trace_csv_close(struct trace_csv *csv);
 int trace_synth_open(struct trace_src *src, const struct trace_synth *cfg, uint64_t seed);
 int trace_synth_next(struct trace_src *src, struct trace_rec *out);
 void trace_synth_close(struct trace_synth_state *syn);
+
+/* Mooncake JSONL reader (trace_jsonl.c). */
+int trace_jsonl_open(struct trace_src *src, const char *path);
+int trace_jsonl_next(struct trace_src *src, struct trace_rec *out);
+void trace_jsonl_close(struct trace_jsonl *j);
+
+/* ServeGen per-window statistics turned into arrivals (trace_servegen.c).
+ * `path` is a chunk-N-trace.csv; its chunk-N-dataset.json beside it gives
+ * the length distributions. */
+int trace_servegen_open(struct trace_src *src, const char *path, uint64_t seed);
+int trace_servegen_next(struct trace_src *src, struct trace_rec *out);
+void trace_servegen_close(struct trace_servegen *sg);
+
+/* The format reader alone, before transforms (trace.c): open, next, close. */
+int trace_raw_open(struct trace_src *src);
+int trace_raw_next(struct trace_src *src, struct trace_rec *out);
+void trace_raw_close(struct trace_src *src);
+
+/* Transforms (trace_xform.c): window, sample, repeat, overrides.  open
+ * leaves src->xf NULL when cfg has none; next pulls from trace_raw_next
+ * (and may close/reopen the raw reader to repeat). */
+int trace_xform_open(struct trace_src *src);
+int trace_xform_next(struct trace_src *src, struct trace_rec *out);
+void trace_xform_close(struct trace_xform *xf);
+/* Merged sources (trace_xform.c). */
+int trace_merge_next(struct trace_src *src, struct trace_rec *out);
+void trace_merge_close(struct trace_merge *m);
 
 #endif /* LBSIM_TRACE_INTERNAL_H */
