@@ -115,8 +115,9 @@ int trace_fit_lengths(struct trace_src *src, uint32_t max_bins, struct dist *inp
                       struct dist *output, char *err, size_t errlen)
 {
     if (!src || !input || !output) {
-        snprintf(err, errlen, "trace fit: found no source or no output distribution, expected "
-                              "both");
+        snprintf(err, errlen,
+                 "trace fit: found no source or no output distribution, expected "
+                 "both");
         return -1;
     }
     if (max_bins < 1) {

@@ -97,10 +97,10 @@ struct sg_span {
 
 struct sg_set {
     double key_s;
-    size_t key_off;             /* for error messages */
-    struct sg_span in, out;     /* input_tokens, output_tokens */
+    size_t key_off;                /* for error messages */
+    struct sg_span in, out;        /* input_tokens, output_tokens */
     struct sg_span part[SG_PARTS]; /* text/image/audio/video tokens */
-    int usable;                 /* every PMF it needs is non-empty */
+    int usable;                    /* every PMF it needs is non-empty */
 };
 
 struct trace_servegen {
@@ -337,8 +337,8 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
             return -1;
         }
         if (w.pattern == SG_IDLE && rate > 0) {
-            trace_fail(src, "%s:%llu: found rate %g with no pattern, expected rate 0 (idle)",
-                       path, (unsigned long long)line, rate);
+            trace_fail(src, "%s:%llu: found rate %g with no pattern, expected rate 0 (idle)", path,
+                       (unsigned long long)line, rate);
             return -1;
         }
         if (w.pattern != SG_IDLE && rate > 0) {
@@ -422,7 +422,7 @@ static int jp_fail(const struct jp *j, size_t at, const char *expected)
     else
         trace_fail(j->src, "%s:%llu:%llu: found '%c' (byte %zu), expected %s", j->path, line, col,
                    (unsigned char)j->s[at] >= 0x20 && (unsigned char)j->s[at] < 0x7f ? j->s[at]
-                                                                                    : '?',
+                                                                                     : '?',
                    at, expected);
     return -1;
 }
@@ -496,8 +496,8 @@ static int pmf_parse(const struct jp *j, size_t off, size_t len, double *values,
                 char tmp[64];
                 size_t q = p;
                 while (q < end && q - p < sizeof tmp - 1 &&
-                       (s[q] == '-' || s[q] == '+' || s[q] == '.' || s[q] == 'e' ||
-                        s[q] == 'E' || (s[q] >= '0' && s[q] <= '9')))
+                       (s[q] == '-' || s[q] == '+' || s[q] == '.' || s[q] == 'e' || s[q] == 'E' ||
+                        (s[q] >= '0' && s[q] <= '9')))
                     q++;
                 memcpy(tmp, s + p, q - p);
                 tmp[q - p] = '\0';

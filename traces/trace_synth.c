@@ -163,7 +163,7 @@ struct trace_synth_state {
     int sessions;
     struct session *ses;
     uint32_t n_ses, cap_ses, free_head; /* slots used, allocated; free list (index + 1) */
-    struct heap pending;       /* t_ns = next turn (trace ns), idx = slot */
+    struct heap pending;                /* t_ns = next turn (trace ns), idx = slot */
     uint64_t n_sessions, n_block_ids;
     uint32_t release; /* slot + 1 to free at the next call, 0 = none */
     /* labels */
@@ -324,8 +324,8 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
         for (uint32_t i = 0; i < cfg->mmpp_states; i++) {
             double r = cfg->mmpp_rate_per_s[i], d = cfg->mmpp_dwell_s[i];
             if (!(r >= 0) || !isfinite(r)) {
-                trace_fail(src, "synthetic trace: found MMPP state %u rate %g/s, expected >= 0",
-                           i, r);
+                trace_fail(src, "synthetic trace: found MMPP state %u rate %g/s, expected >= 0", i,
+                           r);
                 return -1;
             }
             if (!(d > 0) || !isfinite(d)) {
@@ -357,8 +357,9 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
         if (cfg->n_table > 0) {
             needs_rate = 0;
             if (!cfg->table_t_ns || !cfg->table_rate) {
-                trace_fail(src, "synthetic trace: found a rate table of %u steps without "
-                                "its times or rates, expected both",
+                trace_fail(src,
+                           "synthetic trace: found a rate table of %u steps without "
+                           "its times or rates, expected both",
                            cfg->n_table);
                 return -1;
             }

@@ -37,10 +37,10 @@
 #include "../../traces/trace.h"
 #include "../check.h"
 
-#define NS_PER_S 1e9
+#define NS_PER_S      1e9
 #define IDC_WINDOW_NS INT64_C(10000000000)
-#define HOUR_NS INT64_C(3600000000000)
-#define TWO_PI 6.283185307179586476925286766559
+#define HOUR_NS       INT64_C(3600000000000)
+#define TWO_PI        6.283185307179586476925286766559
 
 #ifndef VAL_TRAFFIC_SEED
 #define VAL_TRAFFIC_SEED 20240611
@@ -63,10 +63,10 @@ static struct trace_cfg base_cfg(enum trace_arrivals arr, double rate, uint64_t 
 
 struct arr_stats {
     uint64_t n;
-    double rate;    /* (n - 1) / (last - first) */
-    double gap_cv;  /* of the gaps */
-    double idc;     /* var/mean of counts in IDC_WINDOW_NS windows */
-    int ordered;    /* arrivals non-decreasing */
+    double rate;   /* (n - 1) / (last - first) */
+    double gap_cv; /* of the gaps */
+    double idc;    /* var/mean of counts in IDC_WINDOW_NS windows */
+    int ordered;   /* arrivals non-decreasing */
     int64_t last_ns;
 };
 
@@ -183,8 +183,8 @@ static void test_renewal(void)
         CHECK_NEAR(st.rate / 10.0, 1.0, 0.02);
         CHECK_NEAR(st.gap_cv / cvs[i], 1.0, 0.03);
         CHECK_NEAR(st.idc / idc, 1.0, 0.06); /* sd of the estimate ~1.5% */
-        printf("weibull cv %.1f (shape %.4f): rate %.4f/s (10), cv %.4f, idc %.4f (%.4f)\n",
-               cvs[i], k, st.rate, st.gap_cv, st.idc, idc);
+        printf("weibull cv %.1f (shape %.4f): rate %.4f/s (10), cv %.4f, idc %.4f (%.4f)\n", cvs[i],
+               k, st.rate, st.gap_cv, st.idc, idc);
     }
 }
 
@@ -202,7 +202,8 @@ static void test_mmpp(void)
     double r1 = 1.0 / 2.0, r2 = 1.0 / 8.0, s = r1 + r2, d = 20.0;
     double m = (20.0 * r2 + 0.0 * r1) / s;
     double t = (double)IDC_WINDOW_NS / NS_PER_S;
-    double idc = 1.0 + 2.0 * d * d * r1 * r2 / (s * s * s * m) * (1.0 - (1.0 - exp(-s * t)) / (s * t));
+    double idc =
+        1.0 + 2.0 * d * d * r1 * r2 / (s * s * s * m) * (1.0 - (1.0 - exp(-s * t)) / (s * t));
     CHECK(st.ordered);
     CHECK_NEAR(st.rate / m, 1.0, 0.02);
     CHECK_NEAR(st.idc / idc, 1.0, 0.03);
@@ -408,9 +409,9 @@ static void test_sessions(void)
             think_sum += th;
             think_n++;
             bad_grow += r.input_tokens < x->last_in + x->last_out;
-            bad_prefix += r.n_blocks < x->n_blocks ||
-                          (x->n_blocks &&
-                           memcmp(r.blocks, x->blocks, x->n_blocks * sizeof *x->blocks) != 0);
+            bad_prefix +=
+                r.n_blocks < x->n_blocks ||
+                (x->n_blocks && memcmp(r.blocks, x->blocks, x->n_blocks * sizeof *x->blocks) != 0);
         }
         x->turns++;
         x->last_ns = r.arrival_ns;
@@ -465,8 +466,8 @@ static void test_labels(void)
     const uint64_t n = 200000;
     struct trace_cfg c = base_cfg(TRACE_ARR_POISSON, 10.0, n);
     struct trace_label_share sh[5] = {
-        {TRACE_LABEL_TENANT, "acme", 0.3},  {TRACE_LABEL_TENANT, "globex", 0.5},
-        {TRACE_LABEL_TASK, "chat", 1.0},    {TRACE_LABEL_REGION, "eu-west", 0.25},
+        {TRACE_LABEL_TENANT, "acme", 0.3},         {TRACE_LABEL_TENANT, "globex", 0.5},
+        {TRACE_LABEL_TASK, "chat", 1.0},           {TRACE_LABEL_REGION, "eu-west", 0.25},
         {TRACE_LABEL_MODEL_GROUP, "gpt-4o", 0.05},
     };
     c.synth.n_labels = 5;
@@ -530,7 +531,8 @@ static void test_determinism(void)
         struct trace_rec ra, rb, ro;
         for (int i = 0; i < 1000; i++) {
             if (trace_next(a, &ra, err, sizeof err) <= 0 ||
-                trace_next(b, &rb, err, sizeof err) <= 0 || trace_next(o, &ro, err, sizeof err) <= 0)
+                trace_next(b, &rb, err, sizeof err) <= 0 ||
+                trace_next(o, &ro, err, sizeof err) <= 0)
                 break;
             got++;
             same &= ra.arrival_ns == rb.arrival_ns && ra.input_tokens == rb.input_tokens &&
