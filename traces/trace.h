@@ -3,21 +3,28 @@
  *
  * A source yields requests in non-decreasing arrival order, one at a time,
  * in memory independent of the trace length (DESIGN.md: "traces stream").
- * Formats:
+ * Formats (files may be gzip or zstd compressed; detected by magic bytes):
  *   native     lbsim's CSV: header row naming the columns, any order:
  *              arrival_s, input_tokens, output_tokens (required);
- *              model_group, session, priority, task, tenant, region
- *              (optional).  Unknown columns are an error.
- *   azure2023  Azure LLM inference trace 2023 (Patel et al., Splitwise,
- *              ISCA 2024): TIMESTAMP,ContextTokens,GeneratedTokens with
- *              absolute timestamps "YYYY-MM-DD HH:MM:SS.fffffff", CRLF
- *              line ends, no final newline.  Arrivals are made relative to
- *              the first row.
- *   synthetic  Poisson arrivals with token sizes from struct dist.
- * CSV is parsed with libcsv, fed in fixed-size chunks.
+ *              model_group, session, priority, task, tenant, region,
+ *              max_tokens, prefix_hashes, cache_key (optional).  Unknown
+ *              columns are an error.
+ *   azure2023  Azure LLM inference traces 2023 and 2024 (Patel et al.,
+ *              Splitwise, ISCA 2024; Stojkovic et al., DynamoLLM):
+ *              TIMESTAMP,ContextTokens,GeneratedTokens with absolute
+ *              timestamps, CRLF, no final newline; made relative.
+ *   burstgpt   BurstGPT CSV (Wang et al., 2024); rows with 0 response tokens
+ *              are failed requests, kept and flagged TRACE_REC_FAILED.
+ *   mooncake   Mooncake JSONL (Qin et al., FAST 2025) with hash_ids.
+ *   servegen   ServeGen per-window statistics turned into arrivals.
+ *   synthetic  Poisson, Gamma, Weibull, MMPP or diurnal arrivals, sessions,
+ *              labels by share, token sizes from struct dist.
+ * CSV is parsed with libcsv, fed in fixed-size chunks.  Transforms (window,
+ * sample, repeat, overrides) and merges sit on top of any format.
  *
  * Errors name "file:line: what was found, what was expected".  A bad row is
- * never skipped silently.
+ * an error unless cfg->skip_bad_rows asks to skip it, and then it is
+ * counted (trace_skipped), never dropped silently.
  *
  * Labels (model group, task, tenant, region) are interned per source: id 0
  * is "unset", ids 1.. in order of first appearance; trace_label() maps back.
