@@ -84,9 +84,10 @@ enum {
 };
 _Static_assert(NKEYS(traffic_keys) == TR_N, "traffic_keys");
 
-static const char *const synth_keys[] = {
-    "arrivals", "rate",      "count",  "duration", "input_tokens", "output_tokens", "cv",
-    "states",   "amplitude", "period", "phase",    "table",        "sessions",      "labels"};
+static const char *const synth_keys[] = {"arrivals",     "rate",          "count",       "duration",
+                                         "input_tokens", "output_tokens", "cv",          "states",
+                                         "amplitude",    "period",        "phase",       "table",
+                                         "sessions",     "labels",        "lengths_from"};
 enum {
     SY_ARRIVALS,
     SY_RATE,
@@ -102,6 +103,7 @@ enum {
     SY_TABLE,
     SY_SESSIONS,
     SY_LABELS,
+    SY_LENGTHS_FROM,
     SY_N
 };
 
@@ -1263,6 +1265,45 @@ static int parse_shares(struct ctx *c, const yaml_node_t *n, struct trace_synth 
     return 0;
 }
 
+/* Empirical length distributions of a trace, binned at this many quantiles:
+ * 64 bins keep the fitted means within 0.1% on the Azure traces
+ * (tests/validation/val_traffic.c). */
+#define SCN_FIT_BINS 64u
+
+static int trace_file(struct ctx *c, const yaml_node_t *n, struct trace_cfg *t,
+                      struct scn_source *st);
+
+/* `lengths_from: <trace>`: input/output token distributions fitted from a
+ * trace (any format, read once at load). */
+static int fit_lengths(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy)
+{
+    struct scn_source *tmp = calloc(1, sizeof *tmp);
+    struct trace_cfg cfg = {.format = TRACE_AUTO, .rate_scale = 1.0};
+    char err[512];
+    if (tmp == NULL)
+        return oom(c, n);
+    int rc = trace_file(c, n, &cfg, tmp);
+    if (rc == 0) {
+        struct trace_src *src = trace_open(&cfg, 0, err, sizeof err);
+        if (src == NULL) {
+            rc = fail(c, n,
+                      "found a trace that cannot be read (%s), expected a trace to fit "
+                      "token lengths from",
+                      err);
+        } else {
+            if (trace_fit_lengths(src, SCN_FIT_BINS, &sy->input_tokens, &sy->output_tokens, err,
+                                  sizeof err) != 0)
+                rc = fail(c, n,
+                          "found a trace that cannot be fitted (%s), expected a trace with "
+                          "rows",
+                          err);
+            trace_close(src);
+        }
+    }
+    free(tmp);
+    return rc;
+}
+
 static int parse_synthetic(struct ctx *c, const yaml_node_t *n, struct trace_synth *sy,
                            struct scn_source *st)
 {
@@ -1347,14 +1388,25 @@ static int parse_synthetic(struct ctx *c, const yaml_node_t *n, struct trace_syn
     }
     if (v[SY_DURATION] && v_duration_ns(c, v[SY_DURATION], &sy->duration_ns))
         return -1;
-    if (v[SY_INPUT] == NULL)
-        return missing(c, n, "'synthetic'", "input_tokens", "a distribution of prompt sizes");
-    if (v[SY_OUTPUT] == NULL)
-        return missing(c, n, "'synthetic'", "output_tokens", "a distribution of output sizes");
-    if (parse_dist(c, v[SY_INPUT], DU_TOKENS, "'input_tokens'", &sy->input_tokens))
-        return -1;
-    if (parse_dist(c, v[SY_OUTPUT], DU_TOKENS, "'output_tokens'", &sy->output_tokens))
-        return -1;
+    if (v[SY_LENGTHS_FROM]) {
+        if (v[SY_INPUT] || v[SY_OUTPUT])
+            return fail(c, v[SY_LENGTHS_FROM],
+                        "found 'lengths_from' with 'input_tokens' or "
+                        "'output_tokens', expected one or the other");
+        if (fit_lengths(c, v[SY_LENGTHS_FROM], sy))
+            return -1;
+    } else {
+        if (v[SY_INPUT] == NULL)
+            return missing(c, n, "'synthetic'", "input_tokens",
+                           "a distribution of prompt sizes (or 'lengths_from': a trace)");
+        if (v[SY_OUTPUT] == NULL)
+            return missing(c, n, "'synthetic'", "output_tokens",
+                           "a distribution of output sizes (or 'lengths_from': a trace)");
+        if (parse_dist(c, v[SY_INPUT], DU_TOKENS, "'input_tokens'", &sy->input_tokens))
+            return -1;
+        if (parse_dist(c, v[SY_OUTPUT], DU_TOKENS, "'output_tokens'", &sy->output_tokens))
+            return -1;
+    }
     if (v[SY_SESSIONS] && parse_sessions(c, v[SY_SESSIONS], sy))
         return -1;
     if (v[SY_LABELS] && parse_shares(c, v[SY_LABELS], sy))

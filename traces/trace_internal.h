@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../sim/rng.h"
 #include "trace.h"
 
 #define TRACE_ERR_MAX 512
@@ -81,6 +82,15 @@ void trace_csv_close(struct trace_csv *csv);
 int trace_synth_open(struct trace_src *src, const struct trace_synth *cfg, uint64_t seed);
 int trace_synth_next(struct trace_src *src, struct trace_rec *out);
 void trace_synth_close(struct trace_synth_state *syn);
+
+/* Renewal processes (trace_synth.c, shared with trace_servegen.c).
+ * The Weibull shape whose inter-arrival CV is `cv` (0 if out of range), and
+ * that range.  A gap of a Gamma (gamma != 0) or Weibull renewal process;
+ * the first draw (*started == 0) is the stationary forward recurrence time
+ * (Cox, "Renewal Theory", 1962), so the process is stationary from t = 0. */
+double trace__weibull_shape_for_cv(double cv);
+void trace__weibull_cv_range(double *lo, double *hi);
+double trace__renewal_gap(struct rng *r, int gamma, double shape, double scale, int *started);
 
 /* Mooncake JSONL reader (trace_jsonl.c). */
 int trace_jsonl_open(struct trace_src *src, const char *path);

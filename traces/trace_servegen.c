@@ -71,10 +71,6 @@
 /* Largest file read into memory: the biggest ServeGen dataset JSON of one
  * client is a few MB (the whole data/ folder is ~250 MB for 422 clients). */
 #define SG_MAX_FILE_BYTES ((size_t)1 << 28)
-/* Weibull shape bracket and bisection steps (as trace_synth.c). */
-#define WEIBULL_K_LO  0.02
-#define WEIBULL_K_HI  1000.0
-#define WEIBULL_ITERS 200
 /* Token counts are clamped to this. */
 #define MAX_TOKENS 1e18
 /* Largest arrival in seconds before int64 ns overflow. */
@@ -203,43 +199,12 @@ static char *dataset_path(const char *path)
     return d;
 }
 
-/* ---- the renewal processes (as trace_synth.c) ---------------------------- */
-
-static double weibull_log1p_cv2(double k)
-{
-    return gsl_sf_lngamma(1.0 + 2.0 / k) - 2.0 * gsl_sf_lngamma(1.0 + 1.0 / k);
-}
-
-static double weibull_shape_for_cv(double cv)
-{
-    double target = log1p(cv * cv);
-    double lo = log(WEIBULL_K_LO), hi = log(WEIBULL_K_HI);
-    if (!(target <= weibull_log1p_cv2(WEIBULL_K_LO)) ||
-        !(target >= weibull_log1p_cv2(WEIBULL_K_HI)))
-        return 0.0;
-    for (int i = 0; i < WEIBULL_ITERS && hi - lo > 1e-15; i++) {
-        double mid = 0.5 * (lo + hi);
-        if (weibull_log1p_cv2(exp(mid)) > target)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return exp(0.5 * (lo + hi));
-}
+/* ---- the renewal processes (shared with trace_synth.c) ------------------ */
 
 static double renewal_gap(struct trace_servegen *sg, const struct sg_window *w)
 {
-    gsl_rng g = rng_as_gsl(&sg->arrivals);
-    if (!sg->started) {
-        sg->started = 1;
-        double u = rng_unit(&sg->arrivals);
-        if (w->pattern == SG_GAMMA)
-            return u * gsl_ran_gamma(&g, w->shape + 1.0, w->scale);
-        return u * w->scale * pow(gsl_ran_gamma(&g, 1.0 + 1.0 / w->shape, 1.0), 1.0 / w->shape);
-    }
-    if (w->pattern == SG_GAMMA)
-        return gsl_ran_gamma(&g, w->shape, w->scale);
-    return gsl_ran_weibull(&g, w->scale, w->shape);
+    return trace__renewal_gap(&sg->arrivals, w->pattern == SG_GAMMA, w->shape, w->scale,
+                              &sg->started);
 }
 
 /* ---- the trace CSV ------------------------------------------------------- */
@@ -351,13 +316,13 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
                 w.shape = 1.0 / (cv * cv);
                 w.scale = 1.0 / (rate * w.shape);
             } else {
-                w.shape = weibull_shape_for_cv(cv);
+                w.shape = trace__weibull_shape_for_cv(cv);
                 if (!(w.shape > 0)) {
+                    double cv_lo, cv_hi;
+                    trace__weibull_cv_range(&cv_lo, &cv_hi);
                     trace_fail(src,
                                "%s:%llu: found cv %g, expected a CV in [%.4g, %.4g] for Weibull",
-                               path, (unsigned long long)line, cv,
-                               sqrt(expm1(weibull_log1p_cv2(WEIBULL_K_HI))),
-                               sqrt(expm1(weibull_log1p_cv2(WEIBULL_K_LO))));
+                               path, (unsigned long long)line, cv, cv_lo, cv_hi);
                     return -1;
                 }
                 w.scale = 1.0 / (rate * exp(gsl_sf_lngamma(1.0 + 1.0 / w.shape)));

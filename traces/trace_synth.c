@@ -186,8 +186,7 @@ static double weibull_log1p_cv2(double k)
     return gsl_sf_lngamma(1.0 + 2.0 / k) - 2.0 * gsl_sf_lngamma(1.0 + 1.0 / k);
 }
 
-/* The Weibull shape with the given CV; 0 if cv is outside the bracket. */
-static double weibull_shape_for_cv(double cv)
+double trace__weibull_shape_for_cv(double cv)
 {
     double target = log1p(cv * cv);
     double lo = log(WEIBULL_K_LO), hi = log(WEIBULL_K_HI);
@@ -211,20 +210,32 @@ static double draw_exp(struct rng *r, double rate)
     return -log(rng_unit_pos(r)) / rate;
 }
 
+void trace__weibull_cv_range(double *lo, double *hi)
+{
+    *lo = sqrt(expm1(weibull_log1p_cv2(WEIBULL_K_HI)));
+    *hi = sqrt(expm1(weibull_log1p_cv2(WEIBULL_K_LO)));
+}
+
+double trace__renewal_gap(struct rng *r, int gamma, double shape, double scale, int *started)
+{
+    gsl_rng g = rng_as_gsl(r);
+    if (!*started) {
+        /* The stationary forward recurrence time: U x length-biased gap. */
+        *started = 1;
+        double u = rng_unit(r);
+        if (gamma)
+            return u * gsl_ran_gamma(&g, shape + 1.0, scale);
+        return u * scale * pow(gsl_ran_gamma(&g, 1.0 + 1.0 / shape, 1.0), 1.0 / shape);
+    }
+    if (gamma)
+        return gsl_ran_gamma(&g, shape, scale);
+    return gsl_ran_weibull(&g, scale, shape);
+}
+
 static double renewal_gap(struct trace_synth_state *s)
 {
-    gsl_rng g = rng_as_gsl(&s->arrivals);
-    if (!s->started) {
-        /* The stationary forward recurrence time: U x length-biased gap. */
-        s->started = 1;
-        double u = rng_unit(&s->arrivals);
-        if (s->kind == TRACE_ARR_GAMMA)
-            return u * gsl_ran_gamma(&g, s->shape + 1.0, s->scale);
-        return u * s->scale * pow(gsl_ran_gamma(&g, 1.0 + 1.0 / s->shape, 1.0), 1.0 / s->shape);
-    }
-    if (s->kind == TRACE_ARR_GAMMA)
-        return gsl_ran_gamma(&g, s->shape, s->scale);
-    return gsl_ran_weibull(&g, s->scale, s->shape);
+    return trace__renewal_gap(&s->arrivals, s->kind == TRACE_ARR_GAMMA, s->shape, s->scale,
+                              &s->started);
 }
 
 static double diurnal_rate(const struct trace_synth_state *s, double t)
@@ -303,7 +314,8 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
         s->scale = 1.0 / (cfg->rate_per_s * s->shape);
         break;
     case TRACE_ARR_WEIBULL:
-        if (!(cfg->cv > 0) || !isfinite(cfg->cv) || !(s->shape = weibull_shape_for_cv(cfg->cv))) {
+        if (!(cfg->cv > 0) || !isfinite(cfg->cv) ||
+            !(s->shape = trace__weibull_shape_for_cv(cfg->cv))) {
             trace_fail(src,
                        "synthetic trace: found weibull cv %g, expected a CV in [%.4g, %.4g] "
                        "(Weibull shapes %g to %g)",

@@ -95,6 +95,22 @@ int main(void)
         scn_free(&s);
     }
 
+    /* lengths fitted from a trace: means of the Azure conv trace (1,155 / 211) */
+    rc = scn_load("tests/data/scn_traffic_fit.yaml", &s, err, sizeof err);
+    CHECK_INT_EQ(rc, 0);
+    if (rc == 0) {
+        CHECK_INT_EQ(s.traffic.synth.input_tokens.kind, DIST_EMPIRICAL);
+        CHECK_NEAR(dist_mean(&s.traffic.synth.input_tokens), 1154.7, 0.01 * 1154.7);
+        CHECK_NEAR(dist_mean(&s.traffic.synth.output_tokens), 211.1, 0.01 * 211.1);
+        CHECK_INT_EQ(s.traffic.synth.arrivals, TRACE_ARR_GAMMA);
+        CHECK_NEAR(s.traffic.synth.cv, 2.0, 0);
+        scn_free(&s);
+    }
+    expect_error("  synthetic: {rate: 1/s, count: 5, lengths_from: no-such.csv}\n",
+                 "no-such.csv|readable trace file");
+    expect_error("  synthetic: {rate: 1/s, count: 5, input_tokens: 3, lengths_from: x.csv}\n",
+                 "one or the other");
+
     expect_error("  synthetic: {rate: 1/s, cv: 2, count: 5, input_tokens: 1, output_tokens: 1}\n",
                  "'cv'|gamma or weibull");
     expect_error("  synthetic: {arrivals: gamma, rate: 1/s, count: 5, input_tokens: 1, "
