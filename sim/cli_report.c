@@ -283,6 +283,7 @@ static void json_run(struct jw *w, const struct sim_result *r)
     jw_real(w, "mean_in_system", r->little_l);
     jw_close(w, '}');
     jw_u64(w, "events", r->events);
+    jw_u64(w, "trace_rows_skipped", r->trace_rows_skipped);
     jw_close(w, '}');
 }
 

@@ -857,6 +857,7 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
             last->inflight = s.live;
             last->healthy = healthy_backends(&s, s.now_ns);
         }
+        res->trace_rows_skipped = trace_skipped(s.trace);
         summarise(&s);
         sim_slo_eval(&scn->slo, res);
     } else if (err[0] == '\0') {

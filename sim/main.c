@@ -338,6 +338,9 @@ static int cmd_run(int argc, char **argv)
         total += res[i].requests + res[i].unmeasured;
         events += res[i].events;
     }
+    if (res[0].trace_rows_skipped > 0) /* the same traffic for every run */
+        fprintf(stderr, "lbsim: skipped %llu bad trace row(s) (skip_bad_rows: true)\n",
+                (unsigned long long)res[0].trace_rows_skipped);
     if (json)
         report_json(stdout, &scn, seed, res, n);
     else

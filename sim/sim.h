@@ -72,9 +72,10 @@ struct sim_result {
     int64_t interval_ns;
     /* Little's law over the measured window: L = lambda * W */
     double little_lambda, little_w_s, little_l;
-    int64_t end_ns;        /* virtual time when the run ended */
-    uint64_t events;       /* events processed */
-    struct hist ttft_hist; /* ns, for CDF plots */
+    int64_t end_ns;              /* virtual time when the run ended */
+    uint64_t events;             /* events processed */
+    uint64_t trace_rows_skipped; /* bad rows skipped (traffic skip_bad_rows) */
+    struct hist ttft_hist;       /* ns, for CDF plots */
     bool slo_pass;
     struct sim_slo_violation violations[SCN_SLO_COUNT_];
     uint32_t n_violations;

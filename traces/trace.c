@@ -245,6 +245,8 @@ const char *trace_format_name(enum trace_format f)
 
 uint64_t trace_skipped(const struct trace_src *src)
 {
+    if (src->merge)
+        return src->skipped + trace_merge_skipped(src->merge);
     return src->skipped;
 }
 

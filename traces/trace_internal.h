@@ -118,5 +118,7 @@ void trace_xform_close(struct trace_xform *xf);
 /* Merged sources (trace_xform.c). */
 int trace_merge_next(struct trace_src *src, struct trace_rec *out);
 void trace_merge_close(struct trace_merge *m);
+/* Bad rows skipped by all inputs of a merge. */
+uint64_t trace_merge_skipped(const struct trace_merge *m);
 
 #endif /* LBSIM_TRACE_INTERNAL_H */

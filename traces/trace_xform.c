@@ -242,6 +242,14 @@ struct trace_merge {
     struct merge_in *in;
 };
 
+uint64_t trace_merge_skipped(const struct trace_merge *m)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < m->n; i++)
+        n += trace_skipped(m->in[i].src);
+    return n;
+}
+
 void trace_merge_close(struct trace_merge *m)
 {
     if (!m)

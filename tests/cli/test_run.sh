@@ -43,6 +43,14 @@ check "another seed changes the results" bash -c "! cmp -s $tmp/t1.json $tmp/s4.
 check "--strategy overrides compare" grep -q '"strategy": "power_of_two"' "$tmp/p2.json"
 check "--strategy runs only that one" [ "$(grep -c '"strategy"' "$tmp/p2.json")" -eq 1 ]
 
+"$LBSIM" run tests/data/cli_skip_rows.yaml --json >"$tmp/skip.json" 2>"$tmp/skip.err"
+check "skip_bad_rows runs the good rows" grep -q '"requests": 3,' "$tmp/skip.json"
+check "skipped rows are counted in the JSON" grep -q '"trace_rows_skipped": 2' "$tmp/skip.json"
+check "skipped rows are reported on stderr" grep -q 'skipped 2 bad trace row' "$tmp/skip.err"
+"$LBSIM" run tests/data/cli_skip_merge.yaml --json >"$tmp/skipm.json" 2>/dev/null
+check "merged sources add their skipped rows" grep -q '"trace_rows_skipped": 4' "$tmp/skipm.json"
+check "merged sources run every good row" grep -q '"requests": 6,' "$tmp/skipm.json"
+
 n=$("$LBSIM" strategies | grep -cE '^(random|weighted_random|round_robin|least_inflight|power_of_two|lowest_latency|lowest_cost|lowest_usage)$')
 check "strategies lists all eight" [ "$n" -eq 8 ]
 check "run --help" "$LBSIM" run --help

@@ -235,7 +235,7 @@ static void test_json(const struct scenario *scn, const struct sim_result *res)
         "\"unmeasured\": 17,",
         "\"little\": {\n        \"lambda_per_s\": 5.5,\n",
         "        \"mean_time_in_system_s\": 3.1,\n        \"mean_in_system\": 17.05\n      },",
-        "\"events\": 123456789\n    },\n    {\n",
+        "\"events\": 123456789,\n      \"trace_rows_skipped\": 0\n    },\n    {\n",
         /* second run: escaped name, null for NaN and Inf, violations */
         "\"strategy\": \"say \\\"hi\\\"\\\\\\n\",",
         "\"p50\": null,",
@@ -245,7 +245,7 @@ static void test_json(const struct scenario *scn, const struct sim_result *res)
         "\"metric\": \"client_429_rate\",",
         "\"limit\": 0.001,",
         "\"value\": 0.005\n          }\n        ]\n      },",
-        "\"events\": 123456789\n    }\n  ]\n}\n",
+        "\"events\": 123456789,\n      \"trace_rows_skipped\": 0\n    }\n  ]\n}\n",
     };
     check_in_order(js, keys, sizeof keys / sizeof keys[0]);
     size_t len = strlen(js);
