@@ -117,6 +117,10 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, int64_
 {
     if (api_in_outage(cfg, st, now_ns, http_status))
         return API_UNAVAILABLE;
+    if (cfg->context_window > 0 && input_tokens + max_tokens > cfg->context_window) {
+        *http_status = 400; /* OpenAI: context_length_exceeded */
+        return API_CONTEXT_WINDOW;
+    }
 
     double tok = (double)(input_tokens + max_tokens);
     int64_t wait = 0;
@@ -193,8 +197,12 @@ void api_draw(const struct api_cfg *cfg, struct rng *r, int64_t input_tokens, in
     double u = rng_unit(r);
     double ttft_s = dist_sample(&cfg->ttft_s, r);
     double tps = dist_sample(&cfg->output_tps, r);
+    /* One uniform decides both faults: [0, error_rate) a server error,
+     * [error_rate, error_rate + content_policy_rate) a content refusal. */
     out->fail = u < cfg->error_rate;
-    out->http_status = out->fail ? cfg->error_status : 200;
+    out->content_policy = !out->fail && u < cfg->error_rate + cfg->content_policy_rate;
+    out->http_status = out->fail ? cfg->error_status : out->content_policy ? 400 : 200;
+    out->fail = out->fail || out->content_policy;
     if (ttft_s < 0)
         ttft_s = 0;
     ttft_s += cfg->prefill_s_per_token * (double)input_tokens;

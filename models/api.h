@@ -58,6 +58,10 @@ struct api_cfg {
     int error_status;                 /* its HTTP status (500 by default) */
     const struct api_outage *outages; /* sorted by start, not overlapping */
     uint32_t n_outages;
+    double content_policy_rate; /* probability an attempt is refused by the content policy
+                                   (HTTP 400, error class content_policy) */
+    int64_t context_window;     /* tokens; input + max_tokens above it answers 400
+                                   context_length_exceeded at admission (0 = no check) */
 };
 
 /* A continuously refilling token bucket. */
@@ -81,10 +85,11 @@ struct api_state {
 };
 
 enum api_admit {
-    API_ACCEPT = 0,       /* in service now: caller draws the latency */
-    API_QUEUED = 1,       /* waiting in the FIFO */
-    API_RATE_LIMITED = 2, /* 429, *retry_after_ns set */
-    API_UNAVAILABLE = 3,  /* outage: *http_status set */
+    API_ACCEPT = 0, /* in service now: caller draws the latency */
+    API_QUEUED = 1, /* waiting in the FIFO */
+    API_RATE_LIMITED = 2,
+    /* 429, *retry_after_ns set */ API_UNAVAILABLE = 3, /* outage: *http_status set */
+    API_CONTEXT_WINDOW = 4, /* the request does not fit the context window: 400 */
 };
 
 int api_state_init(struct api_state *st, const struct api_cfg *cfg, int64_t now_ns);
@@ -116,7 +121,8 @@ void api_queue_cancelled(struct api_state *st);
 
 /* Per-attempt draws, from a stream keyed by (request, backend, attempt). */
 struct api_draw {
-    bool fail; /* the attempt fails with http_status */
+    bool fail;           /* the attempt fails with http_status */
+    bool content_policy; /* ... because the content policy refused it (400) */
     int http_status;
     int64_t ttft_ns;   /* admission to first token (or to the error) */
     int64_t decode_ns; /* first token to last token */

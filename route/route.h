@@ -37,7 +37,7 @@
 /* ABI version of struct route_ops and the types it passes.  Append-only
  * (SQLite sqlite3_vfs iVersion style): a plugin built against a different
  * version is refused by route_ops_check(). */
-#define ROUTE_ABI_VERSION 1u
+#define ROUTE_ABI_VERSION 2u
 
 /* pick() results besides a backend index. */
 #define ROUTE_NONE (-1) /* nothing usable: the gateway answers 429 */
@@ -86,6 +86,10 @@ struct route_req {
     uint32_t tenant;       /* interned tenant */
     uint32_t region;       /* interned region */
     uint32_t attempt;      /* 0 for the first attempt */
+    /* ABI 2 */
+    const uint64_t *blocks; /* prefix block hashes (e.g. 512-token blocks), may be NULL */
+    uint32_t n_blocks;
+    uint32_t fallback_depth; /* 0 on the request's own model group */
 };
 
 /* Static configuration of one backend as the router sees it. */
@@ -102,6 +106,18 @@ struct route_backend_cfg {
     uint32_t region;        /* interned region, 0 = any */
     uint64_t tags;          /* tag bitset */
     int64_t context_window; /* tokens, 0 = unknown */
+    /* ABI 2 */
+    uint32_t model_group; /* interned group it serves, 0 = default */
+    uint32_t kind;        /* enum route_backend_kind */
+    uint32_t size_class;  /* model_tier: 0 = the small model, higher = larger */
+    double budget_usd;    /* spend cap per budget window, 0 = none */
+    int64_t budget_window_ns;
+};
+
+enum route_backend_kind {
+    ROUTE_KIND_API = 0,  /* a hosted provider account */
+    ROUTE_KIND_POOL = 1, /* a self-hosted GPU pool */
+    ROUTE_KIND_TOOL = 2, /* a deterministic tool that answers some tasks */
 };
 
 /* Health as seen by the router.  Only HEALTHY backends are offered to a
@@ -109,7 +125,11 @@ struct route_backend_cfg {
  * (failed health check, operator drain). */
 enum route_health {
     ROUTE_HEALTHY = 0,
-    ROUTE_DOWN = 1,
+    ROUTE_DOWN = 1,      /* marked down by the gateway (health check, drain) */
+    ROUTE_COOLDOWN = 2,  /* LiteLLM-style cooldown until cooldown_until_ns */
+    ROUTE_OPEN = 3,      /* circuit breaker open */
+    ROUTE_HALF_OPEN = 4, /* breaker half-open: probes allowed (usable) */
+    ROUTE_EJECTED = 5,   /* passive outlier ejection (Envoy) */
 };
 
 /* Rolling 60 s usage window, one-second buckets (sliding, the way
@@ -138,6 +158,14 @@ struct route_backend {
     uint64_t ttft_samples;   /* number of TTFT observations */
     uint64_t dispatched;     /* lifetime attempts */
     struct route_window win; /* backing store of rpm_used / tpm_used */
+    /* ABI 2 */
+    int64_t queue_depth; /* backend-reported waiting requests, -1 unknown */
+    double kv_free;      /* backend-reported free KV share [0,1], -1 unknown */
+    int64_t signal_t_ns; /* when the backend-reported signals were sampled */
+    double spent_usd;    /* cost billed in the current budget window */
+    int64_t budget_start_ns;
+    int64_t cooldown_until_ns;    /* end of ROUTE_COOLDOWN / ROUTE_OPEN / ROUTE_EJECTED */
+    uint64_t successes, failures; /* lifetime outcomes seen by the router */
 };
 
 struct route_view {
@@ -156,7 +184,17 @@ enum route_status {
     ROUTE_STATUS_COUNT_ = 6
 };
 
+/* What a failure means for fallbacks (LiteLLM: context_window_fallbacks,
+ * content_policy_fallbacks, fallbacks for everything else). */
+enum route_error_class {
+    ROUTE_EC_GENERIC = 0,
+    ROUTE_EC_CONTEXT_WINDOW = 1,
+    ROUTE_EC_CONTENT_POLICY = 2,
+    ROUTE_EC_COUNT_ = 3
+};
+
 struct route_outcome {
+    enum route_error_class error_class; /* ABI 2; GENERIC for successes */
     enum route_status status;
     int http_status;    /* e.g. 200, 429, 503, 408 */
     int64_t latency_ns; /* dispatch to completion/failure */
@@ -190,13 +228,26 @@ struct route_param {
     const char *doc;
 };
 
-#define ROUTE_MAX_PARAMS 8u
+#define ROUTE_MAX_PARAMS 16u
+
+struct route_node;
+
+/* What create() gets.  Pointers are valid for the router's lifetime. */
+struct route_create_args {
+    const double *params; /* ops->n_params values, defaults filled */
+    uint32_t n_backends;
+    const struct route_backend_cfg *cfgs; /* the n backends' configuration */
+    struct route_node *const *children;   /* child nodes (wrappers, groups) */
+    const double *child_weights;          /* one per child (groups) */
+    uint32_t n_children;
+};
 
 /*
  * A strategy.  One static const instance per strategy, designated
  * initializers.  Contract:
  *  - create: allocate private state for n backends with the given params
- *    (params[i] matches ops->params[i]; all present, defaults filled).
+ *    (params[i] matches ops->params[i]; all present, defaults filled) and
+ *    children (n_children within [min_children, max_children]).
  *    Returns 0 and sets *state (may be NULL for stateless strategies), or
  *    a negative value and a message in err.
  *  - pick: return an index < view->n that is HEALTHY and not set in
@@ -214,8 +265,8 @@ struct route_ops {
     uint32_t needs;       /* enum route_need bits */
     const struct route_param *params;
     uint32_t n_params;
-    int (*create)(void **state, const double *params, uint32_t n_backends, char *err,
-                  size_t errlen);
+    uint32_t min_children, max_children; /* ABI 2: 0, 0 for a leaf strategy */
+    int (*create)(void **state, const struct route_create_args *args, char *err, size_t errlen);
     void (*destroy)(void *state);
     int32_t (*pick)(void *state, const struct route_req *req, const struct route_view *view,
                     const struct route_env *env, const uint64_t *exclude);
@@ -240,6 +291,107 @@ int route_ops_check(const struct route_ops *ops, char *err, size_t errlen);
 /* Index of parameter `name` in ops->params, or -1. */
 int route_param_index(const struct route_ops *ops, const char *name);
 
+/* Plugins and other strategies outside the built-in registry: a registry
+ * is the built-ins plus `extra` (looked up first), e.g. the tables a
+ * plugin exported.  Third-party strategies go through route_ops_check. */
+struct route_registry {
+    const struct route_ops *const *extra;
+    uint32_t n_extra;
+};
+const struct route_ops *route_registry_lookup(const struct route_registry *reg, const char *name);
+
+/* The symbol a plugin shared object exports (README "Writing a strategy
+ * plugin"): returns its ops tables and sets *n and *abi. */
+#define ROUTE_PLUGIN_SYMBOL "lbsim_route_plugin"
+typedef const struct route_ops *const *(*route_plugin_fn)(uint32_t *n, uint32_t *abi);
+
+/* ---------------------------------------------------------------------
+ * Composition: a tree of strategy nodes
+ * ------------------------------------------------------------------- */
+
+/*
+ * A node is an instantiated strategy.  Wrappers (filters, ordered_priority,
+ * sticky, model_tier) and groups (fallback, loadbalance) have children and
+ * delegate to them with a narrowed exclude set; a child may be limited to a
+ * subset of the backends.  Portkey's recursive targets, LiteLLM's order and
+ * filters, and GIE's filter -> scorer -> picker chains all map onto it.
+ */
+struct route_spec {
+    const struct route_ops *ops;
+    double params[ROUTE_MAX_PARAMS]; /* all filled (defaults included) */
+    const struct route_spec *children;
+    uint32_t n_children;
+    const uint64_t *backends; /* bitset of the backends this node may pick, NULL = all */
+    double weight;            /* for a parent that weighs its children (loadbalance) */
+};
+
+/* Pick through a node (a parent calls this for its children).  Applies
+ * the node's backend subset, then its strategy.  No allocation. */
+int32_t route_node_pick(struct route_node *node, const struct route_req *req,
+                        const struct route_view *view, const struct route_env *env,
+                        const uint64_t *exclude);
+
+/* A scratch exclude bitset owned by the node (ROUTE_EXCLUDE_WORDS(n)
+ * words) for wrappers that narrow the set before delegating.  Each node has
+ * its own, so nested wrappers do not clobber each other. */
+uint64_t *route_node_scratch(struct route_node *node);
+
+/* True when some backend is usable, not saturated and inside the node's
+ * subset. */
+bool route_node_any_usable(const struct route_node *node, const struct route_view *view,
+                           const uint64_t *exclude);
+
+/* The stats block of the router owning the node (strategies count
+ * escalations and spillovers there). */
+struct route_stats *route_node_stats(struct route_node *node);
+
+/* ---------------------------------------------------------------------
+ * Health: cooldowns, circuit breaker, outlier ejection
+ * ------------------------------------------------------------------- */
+
+struct route_health_cfg {
+    /* LiteLLM cooldowns (router_utils/cooldown_handlers.py, v1.x): eligible
+     * statuses 429, 408 (timeouts), 5xx, 401/404; not other 4xx. */
+    bool cooldown;
+    int64_t cooldown_ns;        /* 5 s (DEFAULT_COOLDOWN_TIME_SECONDS) */
+    uint32_t allowed_fails;     /* > 0: v1, cool after more fails than this within
+                                   cooldown_ns; 0: the v2 rules below */
+    bool cooldown_429_multi;    /* v2: a 429 in a group of > 1 deployments cools at once */
+    double fail_ratio;          /* v2: more than this share failed this minute (0.5) */
+    uint32_t fail_min_requests; /* v2: ... with at least this many requests (5) */
+    bool retry_after_duration;  /* cool for the provider's Retry-After when given */
+    /* Circuit breaker (SGLang gateway: 10 consecutive, 60 s, 3 probes;
+     * Portkey: count or percentage with minimum_requests, >= 30 s). */
+    bool breaker;
+    uint32_t breaker_consecutive;  /* open after this many failures in a row, 0 off */
+    double breaker_fail_rate;      /* open above this failure share, 0 off */
+    uint32_t breaker_min_requests; /* ... over at least this many in the window */
+    int64_t breaker_window_ns;     /* window of the failure rate */
+    int64_t breaker_open_ns;       /* open this long, then half-open */
+    uint32_t breaker_probes;       /* half-open: successes needed to close */
+    double breaker_exploration;    /* chance an open backend is offered anyway */
+    bool breaker_bypass_all_open;  /* Portkey: all open -> ignore the breaker */
+    /* Passive outlier ejection (Envoy outlier_detection). */
+    bool outlier;
+    uint32_t outlier_consecutive_5xx; /* 5 */
+    int64_t outlier_base_ejection_ns; /* 30 s, times the number of ejections so far */
+    double outlier_max_ejection;      /* at most this share ejected at once (0.1) */
+};
+
+/* The defaults above, with all three mechanisms off. */
+void route_health_default(struct route_health_cfg *h);
+
+/* Counters a router keeps (for the summary JSON). */
+struct route_stats {
+    uint64_t cooldowns;  /* times a backend entered cooldown */
+    int64_t cooldown_ns; /* total cooldown time started */
+    uint64_t breaker_opens;
+    uint64_t ejections;
+    uint64_t escalations;     /* model_tier: requests sent past the first tier */
+    uint64_t tiered_requests; /* model_tier: requests it routed */
+    uint64_t spillovers;      /* ordered_priority: picks outside the first tier */
+};
+
 /* Exclude-set helpers. */
 static inline bool route_excluded(const uint64_t *ex, uint32_t i)
 {
@@ -250,10 +402,12 @@ static inline void route_exclude_set(uint64_t *ex, uint32_t i)
     ex[i >> 6] |= (uint64_t)1 << (i & 63u);
 }
 
-/* True when backend i of the view may be offered: healthy, not excluded. */
+/* True when backend i of the view may be offered: healthy (or half-open,
+ * admitting probes) and not excluded. */
 static inline bool route_usable(const struct route_view *v, const uint64_t *ex, uint32_t i)
 {
-    return v->b[i].health == ROUTE_HEALTHY && !route_excluded(ex, i);
+    enum route_health h = v->b[i].health;
+    return (h == ROUTE_HEALTHY || h == ROUTE_HALF_OPEN) && !route_excluded(ex, i);
 }
 
 /* ---------------------------------------------------------------------
@@ -276,6 +430,28 @@ struct route_router;
 struct route_router *route_router_create(const struct route_ops *ops, const double *params,
                                          const struct route_backend_cfg *cfgs, uint32_t n,
                                          char *err, size_t errlen);
+
+/*
+ * The general form: a tree of nodes, health rules (NULL: none) and a signal
+ * staleness (0: strategies see live counters; > 0: the view's live counters
+ * and backend-reported signals are republished at most this often,
+ * modelling metrics scraped at an interval).
+ */
+struct route_router *route_router_create_spec(const struct route_spec *root,
+                                              const struct route_backend_cfg *cfgs, uint32_t n,
+                                              const struct route_health_cfg *health,
+                                              int64_t staleness_ns, char *err, size_t errlen);
+
+/* Backend-reported signals (queue depth, free KV share), e.g. scraped from
+ * an engine's metrics endpoint. */
+void route_router_set_signals(struct route_router *r, uint32_t backend, int64_t queue_depth,
+                              double kv_free, int64_t now_ns);
+
+/* Cost billed to a backend (budget filters). */
+void route_router_add_cost(struct route_router *r, uint32_t backend, double usd, int64_t now_ns);
+
+const struct route_stats *route_router_stats(const struct route_router *r);
+
 void route_router_destroy(struct route_router *r);
 
 const struct route_view *route_router_view(const struct route_router *r);
@@ -323,22 +499,40 @@ void route_window_add(struct route_window *w, int64_t now_ns, int64_t requests, 
  * Source: reference/routers.md §2.1.5 (LiteLLM router.py,
  * _time_to_sleep_before_retry), §5 (retry knobs of Portkey, SGLang, Envoy).
  */
+/* Backoff formulas of real routers (reference/routers.md §5). */
+enum route_backoff {
+    ROUTE_BACKOFF_LITELLM = 0, /* min(0.5 s 2^n, 8 s) x U[0.75, 1]; 0 if another deployment is
+                                  healthy; Retry-After if 0 < x <= 60 s (router.py) */
+    ROUTE_BACKOFF_PORTKEY = 1, /* 1 s x 2^n, no jitter; Retry-After on 429 only, cumulative
+                                  wait capped at 60 s (retryHandler.ts) */
+    ROUTE_BACKOFF_SGLANG = 2,  /* 50 ms x 1.5^n <= 30 s, +-20% (sgl-model-gateway retry) */
+    ROUTE_BACKOFF_CUSTOM = 3,  /* the fields of struct route_retry as given */
+};
+
 struct route_retry {
-    uint32_t max_attempts;      /* total attempts per request, >= 1 */
-    int64_t backoff_base_ns;    /* first backoff */
-    int64_t backoff_max_ns;     /* cap on the exponential term */
-    double multiplier;          /* growth per retry, >= 1 */
-    double jitter;              /* fraction in [0, 1]: scale by U[1-j, 1] */
-    bool honor_retry_after;     /* wait at least the provider's Retry-After */
-    int64_t retry_after_cap_ns; /* ignore Retry-After values above this */
-    bool reroute_immediately;   /* no backoff if another backend is untried */
-    uint32_t retry_on;          /* bitset of 1u << enum route_status */
+    enum route_backoff preset; /* ABI 2: documentation of where the fields came from */
+    uint32_t max_attempts_class[ROUTE_STATUS_COUNT_]; /* ABI 2: per status, 0 = max_attempts */
+    int64_t retry_after_budget_ns; /* ABI 2: cap on the total Retry-After wait, 0 = none */
+    uint32_t max_attempts;         /* total attempts per request, >= 1 */
+    int64_t backoff_base_ns;       /* first backoff */
+    int64_t backoff_max_ns;        /* cap on the exponential term */
+    double multiplier;             /* growth per retry, >= 1 */
+    double jitter;                 /* fraction in [0, 1]: scale by U[1-j, 1] */
+    bool honor_retry_after;        /* wait at least the provider's Retry-After */
+    int64_t retry_after_cap_ns;    /* ignore Retry-After values above this */
+    bool reroute_immediately;      /* no backoff if another backend is untried */
+    uint32_t retry_on;             /* bitset of 1u << enum route_status */
 };
 
 /* OpenAI SDK defaults as LiteLLM uses them: 3 attempts, 0.5 s base, 8 s
  * cap, x2, jitter 0.25 (U[0.75, 1]), Retry-After honoured up to 60 s,
  * retry on 429, 5xx and timeouts. */
 void route_retry_default(struct route_retry *p);
+
+/* A named preset: LiteLLM (= the default), Portkey (5 retries = 6 attempts, 1 s x 2^n,
+ * codes 429/5xx/timeouts, Retry-After on 429 within a 60 s total), SGLang
+ * (5 attempts, 50 ms x 1.5^n <= 30 s, +-20%, 408/429/5xx). */
+void route_retry_preset(struct route_retry *p, enum route_backoff preset);
 
 /* Whether attempt number `attempts_done` (1 = the first one just failed)
  * with `status` may be followed by another. */
@@ -350,9 +544,54 @@ bool route_retry_should(const struct route_retry *p, uint32_t attempts_done,
  * `retry_after_ns` < 0 when absent; `u01` a uniform draw in [0, 1) for the
  * jitter; `untried_left` whether some healthy backend has not been tried
  * (then reroute_immediately makes the delay 0, as LiteLLM does with more
- * than one healthy deployment).
+ * than one healthy deployment).  Returns -1 when the policy gives up instead
+ * (Portkey: a Retry-After >= retry_after_cap_ns or beyond the remaining
+ * retry_after_budget_ns); never with the LiteLLM defaults.  The jitter is
+ * U[1-j, 1], except the SGLang preset's 1 + U[-j, j].  This form treats a
+ * Retry-After as a 429's, with nothing waited yet: route_retry_delay_ex.
  */
 int64_t route_retry_delay(const struct route_retry *p, uint32_t attempts_done,
                           int64_t retry_after_ns, double u01, bool untried_left);
+
+/* ABI 2: the same with the failed attempt's `status` (Portkey honours
+ * Retry-After on 429 only) and `waited_ns`, the Retry-After waits this
+ * request has already spent (retry_after_budget_ns). */
+int64_t route_retry_delay_ex(const struct route_retry *p, uint32_t attempts_done,
+                             enum route_status status, int64_t retry_after_ns, int64_t waited_ns,
+                             double u01, bool untried_left);
+
+/* Whether another attempt may follow, counting the per-status caps too:
+ * `attempts_of_status` attempts have failed with `status` so far. */
+bool route_retry_should_class(const struct route_retry *p, uint32_t attempts_done,
+                              uint32_t attempts_of_status, enum route_status status);
+
+/* ---------------------------------------------------------------------
+ * Fallbacks (LiteLLM fallbacks / context_window_fallbacks /
+ * content_policy_fallbacks; Portkey fallback targets)
+ * ------------------------------------------------------------------- */
+
+#define ROUTE_FALLBACK_ANY         UINT32_MAX /* a rule for every group ("*") */
+#define ROUTE_FALLBACK_MAX_TARGETS 8u
+
+struct route_fallback_rule {
+    uint32_t from_group; /* model group, or ROUTE_FALLBACK_ANY */
+    enum route_error_class cls;
+    uint32_t to[ROUTE_FALLBACK_MAX_TARGETS]; /* groups tried in order */
+    uint32_t n_to;
+};
+
+struct route_fallbacks {
+    const struct route_fallback_rule *rules;
+    uint32_t n_rules;
+    uint32_t max_depth; /* fallbacks per request; LiteLLM max_fallbacks = 5 */
+};
+
+/* The k-th fallback group (k = 0, 1, ...) for a request of group `origin`
+ * whose attempts failed with `cls`, or -1 when there is none (or k >=
+ * max_depth).  A rule naming the group wins over a ROUTE_FALLBACK_ANY rule;
+ * a context-window or content-policy failure with no rule of its class uses
+ * the generic rules, as LiteLLM does. */
+int64_t route_fallback_target(const struct route_fallbacks *f, uint32_t origin,
+                              enum route_error_class cls, uint32_t k);
 
 #endif /* LBSIM_ROUTE_H */

@@ -88,6 +88,58 @@ int32_t route__nth_eligible(const struct route_view *v, const uint64_t *ex, uint
 int32_t route__limited_no_pick(const struct route_view *v, const uint64_t *ex,
                                const struct route_req *req);
 
+/* Saturating int64 addition (times, token sums). */
+static inline int64_t route__sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* floor(t / d) for d > 0, correct for negative t. */
+static inline int64_t route__floor_div(int64_t t, int64_t d)
+{
+    int64_t q = t / d;
+    return (t % d != 0 && t < 0) ? q - 1 : q;
+}
+
+/* Bit i of a backend bitset (NULL = every bit set: "all backends"). */
+static inline bool route__bit_or_all(const uint64_t *bits, uint32_t i)
+{
+    return bits == NULL || ((bits[i >> 6] >> (i & 63u)) & 1u) != 0;
+}
+
+/*
+ * Health of a router's backends (route_health.c): LiteLLM cooldowns, the
+ * circuit breaker and Envoy outlier ejection, plus the gateway's own
+ * route_router_set_health() marks.  The router owns one and calls:
+ *  - route__health_pick_begin before every pick: writes every backend's
+ *    health and cooldown_until_ns into `view` as of env->now_ns (O(1)
+ *    unless a timed transition is due or a breaker is open), then offers
+ *    open backends per exploration / bypass_all_open for this pick only;
+ *  - route__health_pick_end after it: undoes those per-pick offers;
+ *  - route__health_dispatch / route__health_complete from the lifecycle
+ *    calls (half-open probes; the outcome rules), which update `view` at
+ *    once for that backend.
+ * `view` is the strategy-visible backend array.
+ */
+struct route__health;
+struct route__health *route__health_create(const struct route_health_cfg *cfg,
+                                           const struct route_backend_cfg *cfgs, uint32_t n,
+                                           char *err, size_t errlen);
+void route__health_destroy(struct route__health *h);
+void route__health_set_admin(struct route__health *h, uint32_t i, enum route_health st,
+                             struct route_backend *view);
+void route__health_pick_begin(struct route__health *h, const struct route_env *env,
+                              struct route_backend *view);
+void route__health_pick_end(struct route__health *h, struct route_backend *view);
+void route__health_dispatch(struct route__health *h, uint32_t i, int64_t now_ns,
+                            struct route_backend *view);
+void route__health_complete(struct route__health *h, uint32_t i, const struct route_outcome *out,
+                            int64_t now_ns, struct route_backend *view, struct route_stats *st);
+
 /* Built-in strategies, listed by route_registry.c.  One table per strategy,
  * defined in the strategy's file (const, so immutable). */
 extern const struct route_ops route__ops_random;
@@ -98,5 +150,19 @@ extern const struct route_ops route__ops_power_of_two;
 extern const struct route_ops route__ops_lowest_latency;
 extern const struct route_ops route__ops_lowest_cost;
 extern const struct route_ops route__ops_lowest_usage;
+extern const struct route_ops route__ops_least_inflight_tokens;
+extern const struct route_ops route__ops_expected_latency;
+extern const struct route_ops route__ops_price_weighted;
+extern const struct route_ops route__ops_sort_by;
+extern const struct route_ops route__ops_weighted_scorers;
+extern const struct route_ops route__ops_prefix_affinity;
+extern const struct route_ops route__ops_cache_aware_guarded;
+extern const struct route_ops route__ops_bounded_load_hash;
+extern const struct route_ops route__ops_filter;
+extern const struct route_ops route__ops_ordered_priority;
+extern const struct route_ops route__ops_sticky;
+extern const struct route_ops route__ops_model_tier;
+extern const struct route_ops route__ops_fallback;
+extern const struct route_ops route__ops_loadbalance;
 
 #endif /* LBSIM_ROUTE_INT_H */

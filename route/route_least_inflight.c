@@ -19,11 +19,10 @@
  */
 #include "route_int.h"
 
-static int create_least(void **state, const double *params, uint32_t n_backends, char *err,
+static int create_least(void **state, const struct route_create_args *args, char *err,
                         size_t errlen)
 {
-    (void)params;
-    (void)n_backends;
+    (void)args;
     (void)err;
     (void)errlen;
     *state = NULL;
@@ -71,6 +70,8 @@ const struct route_ops route__ops_least_inflight = {
     .needs = ROUTE_NEED_INFLIGHT,
     .params = NULL,
     .n_params = 0,
+    .min_children = 0,
+    .max_children = 0,
     .create = create_least,
     .destroy = NULL,
     .pick = pick_least,

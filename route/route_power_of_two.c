@@ -22,11 +22,9 @@
  */
 #include "route_int.h"
 
-static int create_p2c(void **state, const double *params, uint32_t n_backends, char *err,
-                      size_t errlen)
+static int create_p2c(void **state, const struct route_create_args *args, char *err, size_t errlen)
 {
-    (void)params;
-    (void)n_backends;
+    (void)args;
     (void)err;
     (void)errlen;
     *state = NULL;
@@ -73,6 +71,8 @@ const struct route_ops route__ops_power_of_two = {
     .needs = ROUTE_NEED_INFLIGHT,
     .params = NULL,
     .n_params = 0,
+    .min_children = 0,
+    .max_children = 0,
     .create = create_p2c,
     .destroy = NULL,
     .pick = pick_p2c,

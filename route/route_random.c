@@ -12,11 +12,10 @@
  */
 #include "route_int.h"
 
-static int create_random(void **state, const double *params, uint32_t n_backends, char *err,
+static int create_random(void **state, const struct route_create_args *args, char *err,
                          size_t errlen)
 {
-    (void)params;
-    (void)n_backends;
+    (void)args;
     (void)err;
     (void)errlen;
     *state = NULL;
@@ -43,6 +42,8 @@ const struct route_ops route__ops_random = {
     .needs = 0,
     .params = NULL,
     .n_params = 0,
+    .min_children = 0,
+    .max_children = 0,
     .create = create_random,
     .destroy = NULL,
     .pick = pick_random,

@@ -34,12 +34,10 @@ struct rr_state {
     int64_t current[]; /* nginx current_weight, per backend */
 };
 
-static int create_rr(void **state, const double *params, uint32_t n_backends, char *err,
-                     size_t errlen)
+static int create_rr(void **state, const struct route_create_args *args, char *err, size_t errlen)
 {
-    struct rr_state *s;
-    (void)params;
-    s = calloc(1, sizeof *s + (size_t)n_backends * sizeof s->current[0]);
+    uint32_t n_backends = args->n_backends;
+    struct rr_state *s = calloc(1, sizeof *s + (size_t)n_backends * sizeof s->current[0]);
     if (s == NULL) {
         route__errf(err, errlen, "strategy 'round_robin': out of memory");
         return -1;
@@ -103,6 +101,8 @@ const struct route_ops route__ops_round_robin = {
     .needs = ROUTE_NEED_WEIGHTS,
     .params = NULL,
     .n_params = 0,
+    .min_children = 0,
+    .max_children = 0,
     .create = create_rr,
     .destroy = destroy_rr,
     .pick = pick_rr,

@@ -1,12 +1,21 @@
 /*
- * route_router.c - the router object (backend view + strategy instance +
- * lifecycle calls), ops validation, random helpers and the 60 s usage
- * windows.
+ * route_router.c - the router object (backend view + a tree of strategy
+ * nodes + lifecycle calls), ops validation, random helpers and the 60 s
+ * usage windows.
  *
  * The router owns the live counters a strategy reads (in flight, windowed
- * RPM/TPM, TTFT EWMA) and keeps them exact from the lifecycle calls the
- * gateway makes; strategies only read them.  Nothing here allocates after
- * route_router_create().
+ * RPM/TPM, TTFT EWMA, backend-reported signals, budget spend) and keeps them
+ * exact from the lifecycle calls the gateway makes; strategies only read
+ * them.  With a staleness > 0 the counters a strategy sees are a copy
+ * republished at most that often (metrics scraped at an interval: llm-d
+ * 50 ms, vLLM production-stack 30 s, SGLang load_check_interval_secs;
+ * reference/routers.md §5 "Signal freshness"); health is always current.
+ *
+ * Strategies form a tree (route_spec -> route_node): children are created
+ * first, so a parent's create() gets live child nodes.  Every node sees
+ * every lifecycle hook (children before parents), so wrappers and the
+ * strategies they wrap all keep their signals.  Nothing here allocates
+ * after route_router_create_spec().
  */
 #include <float.h>
 #include <stdarg.h>
@@ -19,17 +28,6 @@
 /* 2^-53: scales 53 random bits into [0, 1) (every double in [0, 1) that is a
  * multiple of 2^-53, equally likely). */
 static const double RAND_UNIT_SCALE = 0x1.0p-53;
-
-struct route_router {
-    const struct route_ops *ops;
-    void *state;             /* strategy state from ops->create */
-    struct route_backend *b; /* n backends, owned, mutable alias */
-    struct route_view view;  /* read-only view handed to pick: view.b == b */
-    uint32_t n;
-    bool clock_started;              /* windows are initialised at the first now seen */
-    int64_t rolled_until_ns;         /* every window's newest slot covers now < this */
-    double params[ROUTE_MAX_PARAMS]; /* strategy parameters, defaults filled */
-};
 
 /* ---------------------------------------------------------------------
  * Messages and random numbers
@@ -178,6 +176,11 @@ int route_ops_check(const struct route_ops *ops, char *err, size_t errlen)
                     ops->pick == NULL ? "pick" : "create");
         return -1;
     }
+    if (ops->min_children > ops->max_children) {
+        route__errf(err, errlen, "strategy '%s': min_children %u > max_children %u", name,
+                    (unsigned)ops->min_children, (unsigned)ops->max_children);
+        return -1;
+    }
     if (ops->n_params > ROUTE_MAX_PARAMS) {
         route__errf(err, errlen, "strategy '%s': %u parameters, at most %u", name,
                     (unsigned)ops->n_params, (unsigned)ROUTE_MAX_PARAMS);
@@ -244,15 +247,6 @@ static int64_t slot_floor(int64_t t)
     return t - r;
 }
 
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
-
 void route_window_init(struct route_window *w, int64_t now_ns)
 {
     memset(w, 0, sizeof *w);
@@ -296,15 +290,56 @@ void route_window_advance(struct route_window *w, int64_t now_ns)
 void route_window_add(struct route_window *w, int64_t now_ns, int64_t requests, int64_t tokens)
 {
     route_window_advance(w, now_ns);
-    w->req[w->head] = sat_add(w->req[w->head], requests);
-    w->tok[w->head] = sat_add(w->tok[w->head], tokens);
-    w->req_sum = sat_add(w->req_sum, requests);
-    w->tok_sum = sat_add(w->tok_sum, tokens);
+    w->req[w->head] = route__sat_add(w->req[w->head], requests);
+    w->tok[w->head] = route__sat_add(w->tok[w->head], tokens);
+    w->req_sum = route__sat_add(w->req_sum, requests);
+    w->tok_sum = route__sat_add(w->tok_sum, tokens);
 }
 
 /* ---------------------------------------------------------------------
- * Router
+ * Router and nodes
  * ------------------------------------------------------------------- */
+
+/* Deepest spec tree and most nodes accepted (bounds the recursion). */
+#define ROUTE__MAX_DEPTH 32u
+#define ROUTE__MAX_NODES 4096u
+
+struct route_node {
+    const struct route_ops *ops;
+    void *state;
+    bool created;
+    struct route_router *router;
+    const uint64_t *subset;       /* NULL = every backend */
+    uint64_t *narrow;             /* exclude | ~subset, built by route_node_pick */
+    uint64_t *scratch;            /* route_node_scratch() */
+    struct route_node **children; /* n_children pointers */
+    double *child_weights;        /* n_children weights */
+    uint32_t n_children;
+    double params[ROUTE_MAX_PARAMS];
+};
+
+struct route_router {
+    struct route_node *nodes; /* post-order: children before parents, root last */
+    uint32_t n_nodes;
+    struct route_node *root;
+    struct route_node **child_ptrs;
+    double *child_w;
+    uint64_t *bits;                 /* 3 bitsets per node: subset, narrow, scratch */
+    struct route_backend_cfg *cfgs; /* copy handed to create() */
+    struct route_backend *live;     /* the exact counters */
+    struct route_backend *pub;      /* what strategies see (== live if no staleness) */
+    struct route_view view;         /* view.b == pub */
+    uint32_t n, words;
+    uint64_t last_mask; /* valid bits of the last bitset word */
+    bool clock_started;
+    int64_t rolled_until_ns; /* every window's newest slot covers now < this */
+    int64_t staleness_ns;
+    bool published;
+    int64_t next_publish_ns;
+    int64_t budget_next_ns; /* earliest budget window end */
+    struct route__health *health;
+    struct route_stats stats;
+};
 
 static bool bad_price(double p)
 {
@@ -324,6 +359,10 @@ static int check_cfg(const struct route_ops *ops, const struct route_backend_cfg
         what = "max_inflight is negative (0 = no cap)";
     else if (bad_price(c->price_input) || bad_price(c->price_cached) || bad_price(c->price_output))
         what = "a price is negative or not finite";
+    else if (bad_price(c->budget_usd))
+        what = "budget_usd is negative or not finite";
+    else if (c->budget_window_ns < 0)
+        what = "budget_window_ns is negative (0 = never resets)";
     if (what == NULL)
         return 0;
     route__errf(err, errlen, "strategy '%s': backend %u '%s': %s", ops->name, (unsigned)i, bn,
@@ -331,84 +370,238 @@ static int check_cfg(const struct route_ops *ops, const struct route_backend_cfg
     return -1;
 }
 
-struct route_router *route_router_create(const struct route_ops *ops, const double *params,
-                                         const struct route_backend_cfg *cfgs, uint32_t n,
-                                         char *err, size_t errlen)
+/* Validate a spec tree and count its nodes. */
+static int check_spec(const struct route_spec *s, uint32_t depth, uint32_t *nodes, char *err,
+                      size_t errlen)
 {
-    struct route_router *r;
-    void *state = NULL;
-    int rc;
-
+    const struct route_ops *ops = s->ops;
     if (route_ops_check(ops, err, errlen) < 0)
-        return NULL;
-    if (n == 0 || n > ROUTE_MAX_BACKENDS) {
-        route__errf(err, errlen, "strategy '%s': %u backends, expected 1..%u", ops->name,
-                    (unsigned)n, (unsigned)ROUTE_MAX_BACKENDS);
-        return NULL;
+        return -1;
+    if (depth >= ROUTE__MAX_DEPTH) {
+        route__errf(err, errlen, "strategy '%s': nested deeper than %u levels", ops->name,
+                    (unsigned)ROUTE__MAX_DEPTH);
+        return -1;
     }
-    if (cfgs == NULL) {
-        route__errf(err, errlen, "strategy '%s': backend configuration is NULL", ops->name);
-        return NULL;
+    if (++*nodes > ROUTE__MAX_NODES) {
+        route__errf(err, errlen, "strategy '%s': more than %u strategy nodes", ops->name,
+                    (unsigned)ROUTE__MAX_NODES);
+        return -1;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        if (check_cfg(ops, &cfgs[i], i, err, errlen) < 0)
-            return NULL;
+    if (s->n_children < ops->min_children || s->n_children > ops->max_children) {
+        if (ops->max_children == 0)
+            route__errf(err, errlen, "strategy '%s': %u children, but it takes none", ops->name,
+                        (unsigned)s->n_children);
+        else if (ops->max_children == UINT32_MAX)
+            route__errf(err, errlen, "strategy '%s': %u children, expects at least %u", ops->name,
+                        (unsigned)s->n_children, (unsigned)ops->min_children);
+        else
+            route__errf(err, errlen, "strategy '%s': %u children, expects %u to %u", ops->name,
+                        (unsigned)s->n_children, (unsigned)ops->min_children,
+                        (unsigned)ops->max_children);
+        return -1;
     }
-    r = calloc(1, sizeof *r);
-    if (r == NULL) {
-        route__errf(err, errlen, "strategy '%s': out of memory", ops->name);
-        return NULL;
+    if (s->n_children > 0 && s->children == NULL) {
+        route__errf(err, errlen, "strategy '%s': %u children but children is NULL", ops->name,
+                    (unsigned)s->n_children);
+        return -1;
     }
     for (uint32_t i = 0; i < ops->n_params; i++) {
         const struct route_param *p = &ops->params[i];
-        double v = params != NULL ? params[i] : p->def;
+        double v = s->params[i];
         if (!(v >= p->min && v <= p->max)) {
             route__errf(err, errlen, "strategy '%s': parameter '%s' = %g outside [%g, %g]",
                         ops->name, p->name, v, p->min, p->max);
-            free(r);
-            return NULL;
+            return -1;
         }
-        r->params[i] = v;
     }
-    r->b = calloc(n, sizeof *r->b);
-    if (r->b == NULL) {
-        route__errf(err, errlen, "strategy '%s': out of memory", ops->name);
-        free(r);
-        return NULL;
+    for (uint32_t j = 0; j < s->n_children; j++) {
+        double w = s->children[j].weight;
+        if (!(w >= 0.0 && w <= DBL_MAX)) {
+            route__errf(err, errlen, "strategy '%s': child %u weight %g is negative or not finite",
+                        ops->name, (unsigned)j, w);
+            return -1;
+        }
+        if (check_spec(&s->children[j], depth + 1, nodes, err, errlen) < 0)
+            return -1;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        r->b[i].cfg = cfgs[i];
-        r->b[i].health = ROUTE_HEALTHY;
-        route_window_init(&r->b[i].win, 0);
+    return 0;
+}
+
+/* Instantiate a spec subtree: children first, then the node. */
+static struct route_node *build(struct route_router *r, const struct route_spec *s,
+                                uint32_t *next_node, uint32_t *next_child, char *err, size_t errlen)
+{
+    uint32_t c0 = *next_child, k;
+    struct route_node *node;
+    struct route_create_args args;
+    int rc;
+    *next_child += s->n_children;
+    for (uint32_t j = 0; j < s->n_children; j++) {
+        struct route_node *child = build(r, &s->children[j], next_node, next_child, err, errlen);
+        if (child == NULL)
+            return NULL;
+        r->child_ptrs[c0 + j] = child;
+        r->child_w[c0 + j] = s->children[j].weight;
     }
+    k = (*next_node)++;
+    node = &r->nodes[k];
+    node->ops = s->ops;
+    node->router = r;
+    node->narrow = r->bits + ((size_t)k * 3u + 1u) * r->words;
+    node->scratch = r->bits + ((size_t)k * 3u + 2u) * r->words;
+    if (s->backends != NULL) {
+        uint64_t *sub = r->bits + (size_t)k * 3u * r->words;
+        memcpy(sub, s->backends, r->words * sizeof *sub);
+        sub[r->words - 1] &= r->last_mask;
+        node->subset = sub;
+    }
+    node->children = s->n_children > 0 ? &r->child_ptrs[c0] : NULL;
+    node->child_weights = s->n_children > 0 ? &r->child_w[c0] : NULL;
+    node->n_children = s->n_children;
+    memcpy(node->params, s->params, sizeof node->params);
+    args.params = node->params;
+    args.n_backends = r->n;
+    args.cfgs = r->cfgs;
+    args.children = node->children;
+    args.child_weights = node->child_weights;
+    args.n_children = node->n_children;
     if (err != NULL && errlen > 0)
         err[0] = '\0';
-    rc = ops->create(&state, r->params, n, err, errlen);
+    rc = s->ops->create(&node->state, &args, err, errlen);
     if (rc < 0) {
         if (err != NULL && errlen > 0 && err[0] == '\0')
-            route__errf(err, errlen, "strategy '%s': create failed (%d)", ops->name, rc);
-        free(r->b);
-        free(r);
+            route__errf(err, errlen, "strategy '%s': create failed (%d)", s->ops->name, rc);
         return NULL;
     }
-    r->ops = ops;
-    r->state = state;
-    r->n = n;
-    r->view.b = r->b;
-    r->view.n = n;
-    r->clock_started = false;
-    r->rolled_until_ns = INT64_MIN;
-    return r;
+    node->created = true;
+    return node;
 }
 
 void route_router_destroy(struct route_router *r)
 {
     if (r == NULL)
         return;
-    if (r->ops->destroy != NULL)
-        r->ops->destroy(r->state);
-    free(r->b);
+    /* Parents before their children (reverse creation order). */
+    for (uint32_t k = r->n_nodes; k-- > 0;) {
+        struct route_node *node = &r->nodes[k];
+        if (node->created && node->ops->destroy != NULL)
+            node->ops->destroy(node->state);
+    }
+    route__health_destroy(r->health);
+    free(r->nodes);
+    free(r->child_ptrs);
+    free(r->child_w);
+    free(r->bits);
+    free(r->cfgs);
+    if (r->pub != r->live)
+        free(r->pub);
+    free(r->live);
     free(r);
+}
+
+static void init_backend(struct route_backend *b, const struct route_backend_cfg *cfg)
+{
+    memset(b, 0, sizeof *b);
+    b->cfg = *cfg;
+    b->health = ROUTE_HEALTHY;
+    b->queue_depth = -1;
+    b->kv_free = -1.0;
+    route_window_init(&b->win, 0);
+}
+
+struct route_router *route_router_create_spec(const struct route_spec *root,
+                                              const struct route_backend_cfg *cfgs, uint32_t n,
+                                              const struct route_health_cfg *health,
+                                              int64_t staleness_ns, char *err, size_t errlen)
+{
+    struct route_router *r;
+    const char *name;
+    uint32_t n_nodes = 0, next_node = 0, next_child = 0;
+    if (root == NULL) {
+        route__errf(err, errlen, "strategy tree is NULL");
+        return NULL;
+    }
+    if (route_ops_check(root->ops, err, errlen) < 0)
+        return NULL;
+    name = root->ops->name;
+    if (n == 0 || n > ROUTE_MAX_BACKENDS) {
+        route__errf(err, errlen, "strategy '%s': %u backends, expected 1..%u", name, (unsigned)n,
+                    (unsigned)ROUTE_MAX_BACKENDS);
+        return NULL;
+    }
+    if (cfgs == NULL) {
+        route__errf(err, errlen, "strategy '%s': backend configuration is NULL", name);
+        return NULL;
+    }
+    if (staleness_ns < 0) {
+        route__errf(err, errlen, "strategy '%s': staleness is negative", name);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (check_cfg(root->ops, &cfgs[i], i, err, errlen) < 0)
+            return NULL;
+    }
+    if (check_spec(root, 0, &n_nodes, err, errlen) < 0)
+        return NULL;
+    r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        route__errf(err, errlen, "strategy '%s': out of memory", name);
+        return NULL;
+    }
+    r->n = n;
+    r->words = ROUTE_EXCLUDE_WORDS(n);
+    r->last_mask = (n & 63u) == 0 ? ~(uint64_t)0 : (((uint64_t)1 << (n & 63u)) - 1u);
+    r->staleness_ns = staleness_ns;
+    r->rolled_until_ns = INT64_MIN;
+    r->budget_next_ns = INT64_MAX;
+    r->nodes = calloc(n_nodes, sizeof *r->nodes);
+    r->child_ptrs = calloc(n_nodes, sizeof *r->child_ptrs); /* n_nodes - 1 suffice */
+    r->child_w = calloc(n_nodes, sizeof *r->child_w);
+    r->bits = calloc((size_t)n_nodes * 3u * r->words, sizeof *r->bits);
+    r->cfgs = calloc(n, sizeof *r->cfgs);
+    r->live = calloc(n, sizeof *r->live);
+    r->pub = staleness_ns > 0 ? calloc(n, sizeof *r->pub) : r->live;
+    r->health = route__health_create(health, cfgs, n, err, errlen);
+    if (r->health == NULL) {
+        route_router_destroy(r);
+        return NULL;
+    }
+    if (r->nodes == NULL || r->child_ptrs == NULL || r->child_w == NULL || r->bits == NULL ||
+        r->cfgs == NULL || r->live == NULL || r->pub == NULL) {
+        route__errf(err, errlen, "strategy '%s': out of memory", name);
+        route_router_destroy(r);
+        return NULL;
+    }
+    r->n_nodes = n_nodes;
+    memcpy(r->cfgs, cfgs, n * sizeof *cfgs);
+    for (uint32_t i = 0; i < n; i++) {
+        init_backend(&r->live[i], &cfgs[i]);
+        if (r->pub != r->live)
+            init_backend(&r->pub[i], &cfgs[i]);
+    }
+    r->view.b = r->pub;
+    r->view.n = n;
+    r->root = build(r, root, &next_node, &next_child, err, errlen);
+    if (r->root == NULL) {
+        route_router_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+struct route_router *route_router_create(const struct route_ops *ops, const double *params,
+                                         const struct route_backend_cfg *cfgs, uint32_t n,
+                                         char *err, size_t errlen)
+{
+    struct route_spec spec;
+    if (route_ops_check(ops, err, errlen) < 0)
+        return NULL;
+    memset(&spec, 0, sizeof spec);
+    spec.ops = ops;
+    spec.weight = 1.0;
+    for (uint32_t i = 0; i < ops->n_params; i++)
+        spec.params[i] = params != NULL ? params[i] : ops->params[i].def;
+    return route_router_create_spec(&spec, cfgs, n, NULL, 0, err, errlen);
 }
 
 const struct route_view *route_router_view(const struct route_router *r)
@@ -418,15 +611,73 @@ const struct route_view *route_router_view(const struct route_router *r)
 
 const struct route_ops *route_router_ops(const struct route_router *r)
 {
-    return r != NULL ? r->ops : NULL;
+    return r != NULL ? r->root->ops : NULL;
+}
+
+const struct route_stats *route_router_stats(const struct route_router *r)
+{
+    return r != NULL ? &r->stats : NULL;
 }
 
 void route_router_set_health(struct route_router *r, uint32_t backend, enum route_health h)
 {
     if (r == NULL || backend >= r->n)
         return;
-    r->b[backend].health = h;
+    route__health_set_admin(r->health, backend, h, r->pub);
 }
+
+/* ---------------------------------------------------------------------
+ * Nodes
+ * ------------------------------------------------------------------- */
+
+int32_t route_node_pick(struct route_node *node, const struct route_req *req,
+                        const struct route_view *view, const struct route_env *env,
+                        const uint64_t *exclude)
+{
+    const uint64_t *ex = exclude;
+    int32_t k;
+    if (node == NULL || req == NULL || view == NULL || env == NULL)
+        return ROUTE_NONE;
+    if (node->subset != NULL) {
+        const struct route_router *r = node->router;
+        for (uint32_t w = 0; w < r->words; w++) {
+            uint64_t valid = w + 1 == r->words ? r->last_mask : ~(uint64_t)0;
+            node->narrow[w] = (exclude != NULL ? exclude[w] : 0) | (~node->subset[w] & valid);
+        }
+        ex = node->narrow;
+    }
+    k = node->ops->pick(node->state, req, view, env, ex);
+    /* A child's answer outside its contract stops here. */
+    if (k >= 0 && ((uint32_t)k >= view->n || !route_usable(view, ex, (uint32_t)k)))
+        return ROUTE_NONE;
+    return k;
+}
+
+uint64_t *route_node_scratch(struct route_node *node)
+{
+    return node != NULL ? node->scratch : NULL;
+}
+
+bool route_node_any_usable(const struct route_node *node, const struct route_view *view,
+                           const uint64_t *exclude)
+{
+    if (node == NULL || view == NULL)
+        return false;
+    for (uint32_t i = 0; i < view->n; i++) {
+        if (route__bit_or_all(node->subset, i) && route__eligible(view, exclude, i))
+            return true;
+    }
+    return false;
+}
+
+struct route_stats *route_node_stats(struct route_node *node)
+{
+    return node != NULL ? &node->router->stats : NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Live counters, publication, budgets
+ * ------------------------------------------------------------------- */
 
 static void sync_usage(struct route_backend *b)
 {
@@ -434,18 +685,31 @@ static void sync_usage(struct route_backend *b)
     b->tpm_used = b->win.tok_sum;
 }
 
-/* The windows start at the first time the router sees (a production
- * gateway's monotonic clock does not start at 0). */
+static void note_budget_end(struct route_router *r, const struct route_backend *b)
+{
+    int64_t end;
+    if (b->cfg.budget_window_ns <= 0)
+        return;
+    end = route__sat_add(b->budget_start_ns, b->cfg.budget_window_ns);
+    if (end < r->budget_next_ns)
+        r->budget_next_ns = end;
+}
+
+/* The windows and budget periods start at the first time the router sees
+ * (a production gateway's monotonic clock does not start at 0). */
 static void start_clock(struct route_router *r, int64_t now_ns)
 {
     if (r->clock_started)
         return;
     for (uint32_t i = 0; i < r->n; i++) {
-        route_window_init(&r->b[i].win, now_ns);
-        sync_usage(&r->b[i]);
+        struct route_backend *b = &r->live[i];
+        route_window_init(&b->win, now_ns);
+        sync_usage(b);
+        b->budget_start_ns = now_ns;
+        note_budget_end(r, b);
     }
     r->clock_started = true;
-    r->rolled_until_ns = sat_add(r->b[0].win.slot_start_ns, ROUTE_WINDOW_SLOT_NS);
+    r->rolled_until_ns = route__sat_add(r->live[0].win.slot_start_ns, ROUTE_WINDOW_SLOT_NS);
 }
 
 /* Roll every window to now, but only when now has left the newest slot of
@@ -460,40 +724,142 @@ static void roll_windows(struct route_router *r, int64_t now_ns)
     if (now_ns < r->rolled_until_ns)
         return;
     for (uint32_t i = 0; i < r->n; i++) {
-        struct route_backend *b = &r->b[i];
+        struct route_backend *b = &r->live[i];
         int64_t end;
         route_window_advance(&b->win, now_ns);
         sync_usage(b);
-        end = sat_add(b->win.slot_start_ns, ROUTE_WINDOW_SLOT_NS);
+        end = route__sat_add(b->win.slot_start_ns, ROUTE_WINDOW_SLOT_NS);
         if (end < until)
             until = end;
     }
     r->rolled_until_ns = until;
 }
 
+/* Start a new budget period when now has passed the current one's end:
+ * periods are whole multiples of the window from the first time seen. */
+static void roll_budget(struct route_backend *b, int64_t now_ns)
+{
+    int64_t w = b->cfg.budget_window_ns;
+    uint64_t periods;
+    if (w <= 0 || now_ns < b->budget_start_ns)
+        return;
+    periods = ((uint64_t)now_ns - (uint64_t)b->budget_start_ns) / (uint64_t)w;
+    if (periods == 0)
+        return;
+    b->budget_start_ns = route__sat_add(
+        b->budget_start_ns,
+        periods > (uint64_t)INT64_MAX / (uint64_t)w ? INT64_MAX : (int64_t)(periods * (uint64_t)w));
+    b->spent_usd = 0.0;
+}
+
+static void roll_budgets(struct route_router *r, int64_t now_ns)
+{
+    if (now_ns < r->budget_next_ns)
+        return;
+    r->budget_next_ns = INT64_MAX;
+    for (uint32_t i = 0; i < r->n; i++) {
+        roll_budget(&r->live[i], now_ns);
+        note_budget_end(r, &r->live[i]);
+    }
+}
+
+/* Copy the live counters into what strategies see (not the window's
+ * backing store, not the configuration, not the health). */
+static void publish(struct route_router *r)
+{
+    for (uint32_t i = 0; i < r->n; i++) {
+        const struct route_backend *s = &r->live[i];
+        struct route_backend *d = &r->pub[i];
+        d->inflight = s->inflight;
+        d->inflight_tokens = s->inflight_tokens;
+        d->rpm_used = s->rpm_used;
+        d->tpm_used = s->tpm_used;
+        d->ttft_ewma_ns = s->ttft_ewma_ns;
+        d->ttft_samples = s->ttft_samples;
+        d->dispatched = s->dispatched;
+        d->queue_depth = s->queue_depth;
+        d->kv_free = s->kv_free;
+        d->signal_t_ns = s->signal_t_ns;
+        d->spent_usd = s->spent_usd;
+        d->budget_start_ns = s->budget_start_ns;
+        d->successes = s->successes;
+        d->failures = s->failures;
+    }
+}
+
+static void maybe_publish(struct route_router *r, int64_t now_ns)
+{
+    if (r->pub == r->live)
+        return;
+    if (r->published && now_ns < r->next_publish_ns)
+        return;
+    publish(r);
+    r->published = true;
+    r->next_publish_ns = route__sat_add(now_ns, r->staleness_ns);
+}
+
+void route_router_set_signals(struct route_router *r, uint32_t backend, int64_t queue_depth,
+                              double kv_free, int64_t now_ns)
+{
+    struct route_backend *b;
+    if (r == NULL || backend >= r->n)
+        return;
+    b = &r->live[backend];
+    b->queue_depth = queue_depth;
+    b->kv_free = kv_free >= 0.0 && kv_free <= 1.0 ? kv_free : -1.0; /* NaN: unknown */
+    b->signal_t_ns = now_ns;
+}
+
+void route_router_add_cost(struct route_router *r, uint32_t backend, double usd, int64_t now_ns)
+{
+    struct route_backend *b;
+    if (r == NULL || backend >= r->n || !(usd >= 0.0 && usd <= DBL_MAX))
+        return;
+    start_clock(r, now_ns);
+    b = &r->live[backend];
+    roll_budget(b, now_ns);
+    note_budget_end(r, b);
+    b->spent_usd += usd;
+}
+
+/* ---------------------------------------------------------------------
+ * Lifecycle
+ * ------------------------------------------------------------------- */
+
 /* Enforce the pick contract on the strategy's answer. */
 static int32_t sanitize(const struct route_router *r, const uint64_t *exclude, int32_t k)
 {
     if (k >= 0) {
-        if ((uint32_t)k >= r->n || !route_usable(&r->view, exclude, (uint32_t)k))
+        if ((uint32_t)k >= r->n || !route_usable(&r->view, exclude, (uint32_t)k) ||
+            !route__bit_or_all(r->root->subset, (uint32_t)k))
             return ROUTE_NONE;
         /* The concurrency cap is the router's: a saturated answer waits. */
-        if (route__saturated(&r->b[k]))
+        if (route__saturated(&r->pub[k]))
             return ROUTE_FULL;
         return k;
     }
-    if (k == ROUTE_FULL)
-        return route__count_eligible(&r->view, exclude).usable > 0 ? ROUTE_FULL : ROUTE_NONE;
+    if (k == ROUTE_FULL) {
+        for (uint32_t i = 0; i < r->n; i++) {
+            if (route__bit_or_all(r->root->subset, i) && route_usable(&r->view, exclude, i))
+                return ROUTE_FULL;
+        }
+    }
     return ROUTE_NONE;
 }
 
 int32_t route_router_pick(struct route_router *r, const struct route_req *req,
                           const struct route_env *env, const uint64_t *exclude)
 {
+    int32_t k;
     if (r == NULL || req == NULL || env == NULL || env->rand == NULL)
         return ROUTE_NONE;
     roll_windows(r, env->now_ns);
-    return sanitize(r, exclude, r->ops->pick(r->state, req, &r->view, env, exclude));
+    roll_budgets(r, env->now_ns);
+    maybe_publish(r, env->now_ns);
+    route__health_pick_begin(r->health, env, r->pub);
+    k = sanitize(r, exclude, route_node_pick(r->root, req, &r->view, env, exclude));
+    route__health_pick_end(r->health, r->pub);
+    return k;
 }
 
 void route_router_dispatch(struct route_router *r, uint32_t backend, const struct route_req *req,
@@ -504,16 +870,20 @@ void route_router_dispatch(struct route_router *r, uint32_t backend, const struc
     if (r == NULL || req == NULL || env == NULL || backend >= r->n)
         return;
     start_clock(r, env->now_ns);
-    b = &r->b[backend];
+    b = &r->live[backend];
     tok = route__req_tokens(req);
     if (b->inflight < INT32_MAX)
         b->inflight++;
-    b->inflight_tokens = sat_add(b->inflight_tokens, tok);
+    b->inflight_tokens = route__sat_add(b->inflight_tokens, tok);
     route_window_add(&b->win, env->now_ns, 1, tok);
     sync_usage(b);
     b->dispatched++;
-    if (r->ops->on_dispatch != NULL)
-        r->ops->on_dispatch(r->state, backend, req, env);
+    route__health_dispatch(r->health, backend, env->now_ns, r->pub);
+    for (uint32_t k = 0; k < r->n_nodes; k++) {
+        struct route_node *node = &r->nodes[k];
+        if (node->ops->on_dispatch != NULL)
+            node->ops->on_dispatch(node->state, backend, req, env);
+    }
 }
 
 /*
@@ -539,13 +909,16 @@ void route_router_first_token(struct route_router *r, uint32_t backend, const st
     struct route_backend *b;
     if (r == NULL || req == NULL || env == NULL || backend >= r->n)
         return;
-    b = &r->b[backend];
+    b = &r->live[backend];
     if (ttft_ns < 0)
         ttft_ns = 0;
     b->ttft_ewma_ns = b->ttft_samples == 0 ? ttft_ns : ewma_step(b->ttft_ewma_ns, ttft_ns);
     b->ttft_samples++;
-    if (r->ops->on_first_token != NULL)
-        r->ops->on_first_token(r->state, backend, req, ttft_ns, env);
+    for (uint32_t k = 0; k < r->n_nodes; k++) {
+        struct route_node *node = &r->nodes[k];
+        if (node->ops->on_first_token != NULL)
+            node->ops->on_first_token(node->state, backend, req, ttft_ns, env);
+    }
 }
 
 void route_router_complete(struct route_router *r, uint32_t backend, const struct route_req *req,
@@ -555,11 +928,21 @@ void route_router_complete(struct route_router *r, uint32_t backend, const struc
     int64_t tok;
     if (r == NULL || req == NULL || env == NULL || backend >= r->n)
         return;
-    b = &r->b[backend];
+    b = &r->live[backend];
     tok = route__req_tokens(req);
     if (b->inflight > 0)
         b->inflight--;
     b->inflight_tokens = b->inflight_tokens > tok ? b->inflight_tokens - tok : 0;
-    if (out != NULL && r->ops->on_complete != NULL)
-        r->ops->on_complete(r->state, backend, req, out, env);
+    if (out == NULL)
+        return;
+    if (out->status == ROUTE_OK)
+        b->successes++;
+    else if (out->status != ROUTE_CANCELLED)
+        b->failures++;
+    route__health_complete(r->health, backend, out, env->now_ns, r->pub, &r->stats);
+    for (uint32_t k = 0; k < r->n_nodes; k++) {
+        struct route_node *node = &r->nodes[k];
+        if (node->ops->on_complete != NULL)
+            node->ops->on_complete(node->state, backend, req, out, env);
+    }
 }

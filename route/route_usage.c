@@ -8,41 +8,146 @@
  * tpm_used + tokens <= tpm_limit (0 = unlimited); argmin tpm_used over D',
  * ties at random; empty D' -> "No deployments available" (429): ROUTE_NONE.
  *
+ * Options:
+ *  - window = 0 (default): the router's sliding 60 s window of one-second
+ *    slots, charged at dispatch with input + max_tokens (what providers
+ *    reserve at admission); the TPM filter is tpm_used + input + max_tokens
+ *    <= tpm_limit.
+ *  - window = 1: LiteLLM's own accounting (lowest_tpm_rpm_v2.py;
+ *    reference/routers.md §5 "Capacity per deployment"): fixed minute
+ *    buckets floor(now / 60 s) (LiteLLM keys them by the UTC minute %H-%M),
+ *    RPM charged at dispatch (pre_call_check INCR), TPM charged after a
+ *    success with the total tokens (usage.total_tokens: the outcome's input
+ *    + output tokens), the TPM filter tpm_used + input_tokens <= tpm_limit.
+ *    Counts reset at each whole minute, so a burst straddling HH:MM:59 gets
+ *    two budgets and in-flight requests are not counted against TPM.
+ *    Counters live in this strategy's state, one set per backend.
+ *  - compat_rpm_never_matches = 1: LiteLLM issue #7395: the selection-time
+ *    RPM filter compares the bare id against keys "id:rpm:HH-MM", so it never
+ *    excludes anything; RPM is then only enforced by the provider (or
+ *    LiteLLM's post-selection pre_call_check 429, not modelled here).  The
+ *    default applies the intended filter, rpm_used + 1 <= rpm_limit (not the
+ *    off-by-one ">=" of the fix, issue #33032).
+ *
  * Differences and quirks:
- *  - Window: the router's sliding 60 s window of one-second slots, charged
- *    at dispatch with input + max_tokens (what providers reserve at
- *    admission).  LiteLLM uses fixed UTC-minute buckets (%H-%M) and charges
- *    usage.total_tokens after success, so a burst straddling HH:MM:59 gets
- *    two budgets; that fixed-minute mode is a later option.
- *  - The RPM filter is the intended one: LiteLLM's never matches when
- *    selecting (issue #7395) and its fix excludes one request early
- *    (>=, issue #33032); bug-compatible modes are later options.
  *  - When no eligible backend passes the filter but a saturated one would,
  *    the answer is ROUTE_FULL (waiting can succeed), else ROUTE_NONE.
- * One pass, reservoir sampling among the ties; no state.
+ *  - LiteLLM's spurious "No deployments available" (issue #16060) is not
+ *    reproduced.
+ * One pass, reservoir sampling among the ties.
  */
+#include <stdlib.h>
+
 #include "route_int.h"
 
-static int create_usage(void **state, const double *params, uint32_t n_backends, char *err,
+static const int64_t MINUTE_NS = 60000000000LL;
+
+static const struct route_param usage_params[] = {
+    {.name = "window",
+     .def = 0.0,
+     .min = 0.0,
+     .max = 1.0,
+     .unit = "",
+     .doc = "0 = sliding 60 s window charged at dispatch with input + max_tokens; 1 = LiteLLM "
+            "fixed minute buckets (RPM at dispatch, TPM = total tokens after success)"},
+    {.name = "compat_rpm_never_matches",
+     .def = 0.0,
+     .min = 0.0,
+     .max = 1.0,
+     .unit = "",
+     .doc = "1 = LiteLLM issue #7395: the RPM filter never excludes at selection time"},
+};
+
+enum { PARAM_WINDOW, PARAM_COMPAT_RPM, N_PARAMS };
+_Static_assert(sizeof usage_params / sizeof usage_params[0] == N_PARAMS,
+               "usage_params and its index enum disagree");
+
+struct usage_minute {
+    int64_t minute; /* floor(now / 60 s) the counts belong to */
+    int64_t rpm, tpm;
+};
+
+struct usage_state {
+    bool fixed;     /* window = 1 */
+    bool rpm_never; /* compat_rpm_never_matches */
+    uint32_t n;
+    struct usage_minute m[]; /* fixed mode only */
+};
+
+static int create_usage(void **state, const struct route_create_args *args, char *err,
                         size_t errlen)
 {
-    (void)params;
-    (void)n_backends;
-    (void)err;
-    (void)errlen;
-    *state = NULL;
+    bool fixed = args->params[PARAM_WINDOW] >= 0.5;
+    uint32_t n = fixed ? args->n_backends : 0;
+    struct usage_state *s = calloc(1, sizeof *s + (size_t)n * sizeof s->m[0]);
+    if (s == NULL) {
+        route__errf(err, errlen, "strategy 'lowest_usage': out of memory");
+        return -1;
+    }
+    s->fixed = fixed;
+    s->rpm_never = args->params[PARAM_COMPAT_RPM] >= 0.5;
+    s->n = n;
+    for (uint32_t i = 0; i < n; i++)
+        s->m[i].minute = INT64_MIN;
+    *state = s;
     return 0;
+}
+
+static void destroy_usage(void *state)
+{
+    free(state);
+}
+
+/* The counts of backend i for the minute containing now. */
+static struct usage_minute *roll(struct usage_state *s, uint32_t i, int64_t now)
+{
+    struct usage_minute *m = &s->m[i];
+    int64_t cur = route__floor_div(now, MINUTE_NS);
+    if (m->minute != cur) {
+        m->minute = cur;
+        m->rpm = 0;
+        m->tpm = 0;
+    }
+    return m;
+}
+
+/* TPM used by backend i as this strategy counts it. */
+static int64_t used_tpm(struct usage_state *s, const struct route_view *v, uint32_t i, int64_t now)
+{
+    return s->fixed ? roll(s, i, now)->tpm : v->b[i].tpm_used;
+}
+
+/* The selection-time filter of the configured mode. */
+static bool fits(struct usage_state *s, const struct route_view *v, uint32_t i,
+                 const struct route_req *req, int64_t now)
+{
+    const struct route_backend *b = &v->b[i];
+    const struct route_backend_cfg *c = &b->cfg;
+    if (!s->fixed) {
+        if (!s->rpm_never)
+            return route__within_limits(b, req);
+        if (c->tpm_limit <= 0)
+            return true;
+        return b->tpm_used <= c->tpm_limit && route__req_tokens(req) <= c->tpm_limit - b->tpm_used;
+    } else {
+        const struct usage_minute *m = roll(s, i, now);
+        int64_t in = req->input_tokens > 0 ? req->input_tokens : 0;
+        if (!s->rpm_never && c->rpm_limit > 0 && m->rpm >= c->rpm_limit)
+            return false;
+        return c->tpm_limit <= 0 || (m->tpm <= c->tpm_limit && in <= c->tpm_limit - m->tpm);
+    }
 }
 
 static int32_t pick_usage(void *state, const struct route_req *req, const struct route_view *view,
                           const struct route_env *env, const uint64_t *exclude)
 {
+    struct usage_state *s = state;
     struct route__count c = {0, 0};
     int32_t best = ROUTE_NONE;
     int64_t min = 0;
     uint32_t ties = 0;
-    (void)state;
-    for (uint32_t i = 0; i < view->n; i++) {
+    uint32_t n = s->fixed && s->n < view->n ? s->n : view->n;
+    for (uint32_t i = 0; i < n; i++) {
         int64_t used;
         if (!route_usable(view, exclude, i))
             continue;
@@ -50,9 +155,9 @@ static int32_t pick_usage(void *state, const struct route_req *req, const struct
         if (route__saturated(&view->b[i]))
             continue;
         c.eligible++;
-        if (!route__within_limits(&view->b[i], req))
+        if (!fits(s, view, i, req, env->now_ns))
             continue;
-        used = view->b[i].tpm_used;
+        used = used_tpm(s, view, i, env->now_ns);
         if (best < 0 || used < min) {
             best = (int32_t)i;
             min = used;
@@ -65,23 +170,59 @@ static int32_t pick_usage(void *state, const struct route_req *req, const struct
     }
     if (c.eligible == 0)
         return route__no_pick(c);
-    if (best < 0)
-        return route__limited_no_pick(view, exclude, req);
-    return best;
+    if (best >= 0)
+        return best;
+    /* Off the hot path: FULL if a saturated backend would pass the filter. */
+    for (uint32_t i = 0; i < n; i++) {
+        if (route_usable(view, exclude, i) && route__saturated(&view->b[i]) &&
+            fits(s, view, i, req, env->now_ns))
+            return ROUTE_FULL;
+    }
+    return ROUTE_NONE;
+}
+
+static void dispatch_usage(void *state, uint32_t backend, const struct route_req *req,
+                           const struct route_env *env)
+{
+    struct usage_state *s = state;
+    struct usage_minute *m;
+    (void)req;
+    if (!s->fixed || backend >= s->n)
+        return;
+    m = roll(s, backend, env->now_ns);
+    m->rpm = route__sat_add(m->rpm, 1);
+}
+
+static void complete_usage(void *state, uint32_t backend, const struct route_req *req,
+                           const struct route_outcome *out, const struct route_env *env)
+{
+    struct usage_state *s = state;
+    struct usage_minute *m;
+    int64_t in, o;
+    if (!s->fixed || backend >= s->n || out->status != ROUTE_OK)
+        return;
+    in =
+        out->input_tokens > 0 ? out->input_tokens : (req->input_tokens > 0 ? req->input_tokens : 0);
+    o = out->output_tokens > 0 ? out->output_tokens : 0;
+    m = roll(s, backend, env->now_ns);
+    m->tpm = route__sat_add(m->tpm, route__sat_add(in, o));
 }
 
 const struct route_ops route__ops_lowest_usage = {
     .abi_version = ROUTE_ABI_VERSION,
     .name = "lowest_usage",
-    .summary = "least TPM used in the 60 s window among backends with room",
-    .source = "LiteLLM usage-based-routing-v2 (lowest_tpm_rpm_v2.py), sliding window",
+    .summary = "least TPM used in the 60 s window (or LiteLLM's minute) among backends with room",
+    .source = "LiteLLM usage-based-routing-v2 (lowest_tpm_rpm_v2.py), sliding window or fixed "
+              "minute; issue #7395 compat",
     .needs = ROUTE_NEED_LIMITS | ROUTE_NEED_TOKENS,
-    .params = NULL,
-    .n_params = 0,
+    .params = usage_params,
+    .n_params = N_PARAMS,
+    .min_children = 0,
+    .max_children = 0,
     .create = create_usage,
-    .destroy = NULL,
+    .destroy = destroy_usage,
     .pick = pick_usage,
-    .on_dispatch = NULL,
+    .on_dispatch = dispatch_usage,
     .on_first_token = NULL,
-    .on_complete = NULL,
+    .on_complete = complete_usage,
 };

@@ -21,11 +21,10 @@
  */
 #include "route_int.h"
 
-static int create_weighted(void **state, const double *params, uint32_t n_backends, char *err,
+static int create_weighted(void **state, const struct route_create_args *args, char *err,
                            size_t errlen)
 {
-    (void)params;
-    (void)n_backends;
+    (void)args;
     (void)err;
     (void)errlen;
     *state = NULL;
@@ -75,6 +74,8 @@ const struct route_ops route__ops_weighted_random = {
     .needs = ROUTE_NEED_WEIGHTS,
     .params = NULL,
     .n_params = 0,
+    .min_children = 0,
+    .max_children = 0,
     .create = create_weighted,
     .destroy = NULL,
     .pick = pick_weighted,

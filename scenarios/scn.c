@@ -118,9 +118,10 @@ _Static_assert(NKEYS(label_kind_names) == TRACE_LABEL_KINDS_, "label kinds");
 _Static_assert(NKEYS(synth_keys) == SY_N, "synth_keys");
 
 static const char *const backend_keys[] = {
-    "name",           "kind",    "model",  "weight",      "tier",      "max_inflight",
-    "context_window", "prices",  "limits", "concurrency", "queue_max", "cached_fraction",
-    "bill_failed",    "latency", "faults"};
+    "name",           "kind",    "model",  "weight",      "tier",       "max_inflight",
+    "context_window", "prices",  "limits", "concurrency", "queue_max",  "cached_fraction",
+    "bill_failed",    "latency", "faults", "group",       "size_class", "budget",
+    "region",         "tags"};
 enum {
     B_NAME,
     B_KIND,
@@ -137,6 +138,11 @@ enum {
     B_BILL_FAILED,
     B_LATENCY,
     B_FAULTS,
+    B_GROUP,
+    B_SIZE_CLASS,
+    B_BUDGET,
+    B_REGION,
+    B_TAGS,
     B_N
 };
 _Static_assert(NKEYS(backend_keys) == B_N, "backend_keys");
@@ -153,22 +159,39 @@ static const char *const latency_keys[] = {"ttft", "prefill_per_token", "output_
 enum { LA_TTFT, LA_PREFILL, LA_OUTPUT_RATE, LA_N };
 _Static_assert(NKEYS(latency_keys) == LA_N, "latency_keys");
 
-static const char *const fault_keys[] = {"error_rate", "error_status", "outages"};
-enum { F_ERROR_RATE, F_ERROR_STATUS, F_OUTAGES, F_N };
+static const char *const fault_keys[] = {"error_rate", "error_status", "outages",
+                                         "content_policy_rate"};
+enum { F_ERROR_RATE, F_ERROR_STATUS, F_OUTAGES, F_CONTENT_POLICY, F_N };
 _Static_assert(NKEYS(fault_keys) == F_N, "fault_keys");
 
 static const char *const outage_keys[] = {"start", "duration", "end", "status"};
 enum { O_START, O_DURATION, O_END, O_STATUS, O_N };
 _Static_assert(NKEYS(outage_keys) == O_N, "outage_keys");
 
-static const char *const router_keys[] = {"strategy", "params", "timeout", "queue_timeout",
-                                          "retries"};
-enum { R_STRATEGY, R_PARAMS, R_TIMEOUT, R_QUEUE_TIMEOUT, R_RETRIES, R_N };
+static const char *const router_keys[] = {"strategy", "params",       "timeout",   "queue_timeout",
+                                          "retries",  "health",       "fallbacks", "hedge",
+                                          "replicas", "shared_state", "staleness", "default_group"};
+enum {
+    R_STRATEGY,
+    R_PARAMS,
+    R_TIMEOUT,
+    R_QUEUE_TIMEOUT,
+    R_RETRIES,
+    R_HEALTH,
+    R_FALLBACKS,
+    R_HEDGE,
+    R_REPLICAS,
+    R_SHARED,
+    R_STALENESS,
+    R_DEFAULT_GROUP,
+    R_N
+};
 _Static_assert(NKEYS(router_keys) == R_N, "router_keys");
 
 static const char *const retry_keys[] = {
-    "max_attempts",      "backoff_base",    "backoff_max",         "multiplier", "jitter",
-    "honor_retry_after", "retry_after_cap", "reroute_immediately", "retry_on"};
+    "max_attempts",      "backoff_base",      "backoff_max",         "multiplier", "jitter",
+    "honor_retry_after", "retry_after_cap",   "reroute_immediately", "retry_on",   "preset",
+    "per_status",        "retry_after_budget"};
 enum {
     RT_MAX_ATTEMPTS,
     RT_BACKOFF_BASE,
@@ -179,12 +202,33 @@ enum {
     RT_RA_CAP,
     RT_REROUTE,
     RT_RETRY_ON,
+    RT_PRESET,
+    RT_PER_STATUS,
+    RT_RA_BUDGET,
     RT_N
 };
 _Static_assert(NKEYS(retry_keys) == RT_N, "retry_keys");
 
-static const char *const compare_keys[] = {"strategy", "label", "params"};
-enum { C_STRATEGY, C_LABEL, C_PARAMS, C_N };
+/* A strategy node: in `compare:`, in router.strategy, and as a child. */
+static const char *const compare_keys[] = {"strategy", "label",    "params", "child",
+                                           "children", "backends", "weight"};
+enum { C_STRATEGY, C_LABEL, C_PARAMS, C_CHILD, C_CHILDREN, C_BACKENDS, C_WEIGHT, C_N };
+
+static const char *const health_keys[] = {"cooldown", "breaker", "outlier"};
+static const char *const cooldown_keys[] = {"time",       "allowed_fails", "on_429",
+                                            "fail_ratio", "min_requests",  "use_retry_after"};
+static const char *const breaker_keys[] = {"consecutive", "fail_rate",      "min_requests",
+                                           "window",      "open",           "probes",
+                                           "exploration", "bypass_all_open"};
+static const char *const outlier_keys[] = {"consecutive_5xx", "base_ejection", "max_ejection"};
+static const char *const fallbacks_keys[] = {"max_depth", "rules"};
+static const char *const fb_rule_keys[] = {"from", "on", "to"};
+static const char *const fb_class_names[] = {"generic", "context_window", "content_policy"};
+static const char *const hedge_keys[] = {"after", "percentile", "max", "bill_loser"};
+static const char *const budget_keys[] = {"usd", "window"};
+static const char *const preset_names[] = {"litellm", "portkey", "sglang", "custom"};
+static const char *const per_status_keys[] = {"429", "5xx", "timeout"};
+/* Backend kinds in enum route_backend_kind order. */
 _Static_assert(NKEYS(compare_keys) == C_N, "compare_keys");
 
 /* In enum scn_slo_metric order (scn_slo_name). */
@@ -204,7 +248,7 @@ static const enum trace_format format_values[] = {TRACE_AUTO,      TRACE_NATIVE,
 _Static_assert(NKEYS(format_names) == NKEYS(format_values), "formats");
 /* Same order as enum api_bill. */
 static const char *const bill_names[] = {"nothing", "input", "partial"};
-static const char *const kind_names[] = {"api"};
+static const char *const kind_names[] = {"api", "pool", "tool"};
 /* The order of enum trace_arrivals. */
 static const char *const arrival_names[] = {"poisson", "gamma", "weibull", "mmpp", "diurnal"};
 
@@ -246,6 +290,8 @@ struct ctx {
     yaml_document_t *doc;
     char *err;
     size_t errlen;
+    const struct route_registry *reg; /* strategies beyond the built-ins (plugins) */
+    struct scenario *s;               /* the scenario being built */
 };
 
 static int fail_at(struct ctx *c, yaml_mark_t m, const char *fmt, ...)
@@ -812,10 +858,11 @@ static void unknown_strategy(const char *name, char *msg, size_t len)
 }
 
 /* A strategy with its default parameters.  0, or -1 with a message. */
-static int strategy_init(struct scn_strategy *st, const char *name, const char *label, char *msg,
-                         size_t len)
+static int strategy_init(const struct route_registry *reg, struct scn_strategy *st,
+                         const char *name, const char *label, char *msg, size_t len)
 {
-    const struct route_ops *ops = route_registry_find(name);
+    const struct route_ops *ops =
+        reg ? route_registry_lookup(reg, name) : route_registry_find(name);
     if (ops == NULL) {
         unknown_strategy(name, msg, len);
         return -1;
@@ -834,18 +881,9 @@ static int strategy_init(struct scn_strategy *st, const char *name, const char *
     st->ops = ops;
     for (uint32_t i = 0; i < ops->n_params; i++)
         st->params[i] = ops->params[i].def;
-    return 0;
-}
-
-static int v_strategy(struct ctx *c, const yaml_node_t *n, const char *label,
-                      struct scn_strategy *st)
-{
-    const char *s = NULL;
-    char m[1400];
-    if (get_str(c, n, "a strategy name", &s))
-        return -1;
-    if (strategy_init(st, s, label ? label : s, m, sizeof m))
-        return fail(c, n, "%s", m);
+    st->root.ops = ops;
+    memcpy(st->root.params, st->params, sizeof st->params);
+    st->root.weight = 1.0;
     return 0;
 }
 
@@ -893,6 +931,399 @@ static int parse_params(struct ctx *c, const yaml_node_t *n, struct scn_strategy
                         "found %s, expected a value in [%g, %g] for parameter '%s' of '%s'",
                         scn__quote(s, q, sizeof q), pm->min, pm->max, names[i], ops->name);
         st->params[i] = x;
+        st->root.params[i] = x;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Memory the strategy trees and fallback rules point at: one list of
+ * blocks owned by the scenario (scn->owned), freed by scn_free.
+ * ------------------------------------------------------------------- */
+
+struct owned_block {
+    struct owned_block *next;
+    max_align_t align[]; /* the caller's bytes */
+};
+
+static void *own_alloc(struct ctx *c, const yaml_node_t *n, size_t size)
+{
+    struct owned_block *b = calloc(1, sizeof *b + size);
+    if (b == NULL) {
+        oom(c, n);
+        return NULL;
+    }
+    b->next = c->s->owned;
+    c->s->owned = b;
+    return b->align;
+}
+
+static void own_free(void *owned)
+{
+    struct owned_block *b = owned;
+    while (b != NULL) {
+        struct owned_block *next = b->next;
+        free(b);
+        b = next;
+    }
+}
+
+/* Intern `name` in a table of names (ids 1..n); -1 on allocation failure. */
+static int64_t names_intern(char (**tab)[SCN_NAME_MAX], uint32_t *n, const char *name)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (strcmp((*tab)[i], name) == 0)
+            return (int64_t)i + 1;
+    char(*nt)[SCN_NAME_MAX] = realloc(*tab, ((size_t)*n + 1) * sizeof **tab);
+    if (nt == NULL)
+        return -1;
+    *tab = nt;
+    snprintf(nt[*n], SCN_NAME_MAX, "%s", name);
+    (*n)++;
+    return (int64_t)*n;
+}
+
+static uint32_t names_find(char (*tab)[SCN_NAME_MAX], uint32_t n, const char *name)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(tab[i], name) == 0)
+            return i + 1;
+    return 0;
+}
+
+uint32_t scn_group_id(const struct scenario *s, const char *name)
+{
+    return names_find(s->groups, s->n_groups, name);
+}
+
+uint32_t scn_region_id(const struct scenario *s, const char *name)
+{
+    return names_find(s->regions, s->n_regions, name);
+}
+
+/* A model group named in the scenario (backends' `group:`, fallbacks). */
+static int v_group(struct ctx *c, const yaml_node_t *n, uint32_t *id)
+{
+    char name[SCN_NAME_MAX];
+    if (v_name(c, n, "a model group", false, 1, name, sizeof name))
+        return -1;
+    int64_t g = names_intern(&c->s->groups, &c->s->n_groups, name);
+    if (g < 0)
+        return oom(c, n);
+    *id = (uint32_t)g;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Strategy nodes: a name, or {strategy, label, params, child | children,
+ * backends, weight}, recursively.
+ * ------------------------------------------------------------------- */
+
+static int parse_node(struct ctx *c, const yaml_node_t *n, struct scn_strategy *st, bool top,
+                      uint32_t depth);
+
+/* Fill st->root's ops and params from st (children and subset are set
+ * while parsing). */
+static void node_sync(struct scn_strategy *st, double weight)
+{
+    st->root.ops = st->ops;
+    memcpy(st->root.params, st->params, sizeof st->params);
+    st->root.weight = weight;
+}
+
+static int parse_subset(struct ctx *c, const yaml_node_t *n, struct route_spec *spec)
+{
+    char d[64], name[SCN_NAME_MAX], q[64];
+    if (n->type != YAML_SEQUENCE_NODE || seq_len(n) == 0)
+        return fail(c, n, "found %s, expected 'backends': a non-empty list of backend names",
+                    describe(n, d, sizeof d));
+    uint32_t nb = c->s->n_backends;
+    uint64_t *set = own_alloc(c, n, ROUTE_EXCLUDE_WORDS(nb) * sizeof *set);
+    if (set == NULL)
+        return -1;
+    for (size_t i = 0; i < seq_len(n); i++) {
+        const yaml_node_t *it = node_of(c, n->data.sequence.items.start[i]);
+        if (it == NULL)
+            return oom(c, n);
+        if (v_name(c, it, "a backend name", true, 1, name, sizeof name))
+            return -1;
+        uint32_t b = 0;
+        while (b < nb && strcmp(c->s->backends[b].name, name) != 0)
+            b++;
+        if (b == nb) {
+            const char *names[64];
+            uint32_t k = nb < 64 ? nb : 64;
+            for (uint32_t j = 0; j < k; j++)
+                names[j] = c->s->backends[j].name;
+            const char *sg = scn__suggest(name, names, k);
+            return fail(c, it, "found %s, expected the name of a backend%s%s%s",
+                        scn__quote(name, q, sizeof q), sg ? "; did you mean '" : "", sg ? sg : "",
+                        sg ? "'?" : "");
+        }
+        set[b >> 6] |= (uint64_t)1 << (b & 63u);
+    }
+    spec->backends = set;
+    return 0;
+}
+
+static int parse_node(struct ctx *c, const yaml_node_t *n, struct scn_strategy *st, bool top,
+                      uint32_t depth)
+{
+    char d[64], m[1400];
+    double weight = 1.0; /* for a parent that weighs its children; 0 = never */
+    if (depth > 16)
+        return fail(c, n, "found strategies nested %u deep, expected at most 16", depth);
+    if (n->type == YAML_SCALAR_NODE) {
+        const char *name = NULL;
+        if (get_str(c, n, "a strategy name", &name))
+            return -1;
+        if (strategy_init(c->reg, st, name, name, m, sizeof m))
+            return fail(c, n, "%s", m);
+    } else if (n->type == YAML_MAPPING_NODE) {
+        const yaml_node_t *v[C_N];
+        char label[SCN_NAME_MAX];
+        if (check_map(c, n, "a strategy", compare_keys, C_N, v))
+            return -1;
+        if (v[C_STRATEGY] == NULL)
+            return missing(c, n, "a strategy", "strategy", "a strategy name");
+        if (v[C_LABEL] && !top)
+            return fail(c, v[C_LABEL],
+                        "found 'label' on a nested strategy, expected 'label' "
+                        "only on a compare entry");
+        if (v[C_LABEL] && v_name(c, v[C_LABEL], "a label", false, 1, label, sizeof label))
+            return -1;
+        const char *name = NULL;
+        if (get_str(c, v[C_STRATEGY], "a strategy name", &name))
+            return -1;
+        if (strategy_init(c->reg, st, name, v[C_LABEL] ? label : name, m, sizeof m))
+            return fail(c, v[C_STRATEGY], "%s", m);
+        if (v[C_PARAMS] && parse_params(c, v[C_PARAMS], st))
+            return -1;
+        if (v[C_WEIGHT] && v_number(c, v[C_WEIGHT], &weight))
+            return -1;
+        if (!(weight >= 0) || !isfinite(weight))
+            return fail(c, v[C_WEIGHT], "found weight %g, expected a weight >= 0", weight);
+        if (v[C_BACKENDS] && parse_subset(c, v[C_BACKENDS], &st->root))
+            return -1;
+        if (v[C_CHILD] && v[C_CHILDREN])
+            return fail(c, v[C_CHILDREN], "found both 'child' and 'children', expected one");
+        const yaml_node_t *list = v[C_CHILDREN];
+        size_t nc = v[C_CHILD] ? 1 : 0;
+        if (list) {
+            if (list->type != YAML_SEQUENCE_NODE)
+                return fail(c, list, "found %s, expected 'children': a list of strategies",
+                            describe(list, d, sizeof d));
+            nc = seq_len(list);
+        }
+        if (nc > 0) {
+            struct route_spec *kids = own_alloc(c, n, nc * sizeof *kids);
+            if (kids == NULL)
+                return -1;
+            for (size_t i = 0; i < nc; i++) {
+                const yaml_node_t *kn =
+                    v[C_CHILD] ? v[C_CHILD] : node_of(c, list->data.sequence.items.start[i]);
+                struct scn_strategy sub;
+                if (kn == NULL)
+                    return oom(c, n);
+                if (parse_node(c, kn, &sub, false, depth + 1))
+                    return -1;
+                kids[i] = sub.root;
+            }
+            st->root.children = kids;
+            st->root.n_children = (uint32_t)nc;
+        }
+    } else {
+        return fail(c, n,
+                    "found %s, expected a strategy name or a mapping with strategy, params, "
+                    "child or children",
+                    describe(n, d, sizeof d));
+    }
+    uint32_t nc = st->root.n_children;
+    if (nc < st->ops->min_children || nc > st->ops->max_children) {
+        if (st->ops->max_children == 0)
+            return fail(c, n,
+                        "found %u child strategies for '%s', expected none (it picks "
+                        "backends itself)",
+                        nc, st->ops->name);
+        return fail(c, n,
+                    "found %u child strategies for '%s', expected %u to %u ('child:' or "
+                    "'children:')",
+                    nc, st->ops->name, st->ops->min_children, st->ops->max_children);
+    }
+    node_sync(st, weight);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Health, fallbacks, hedging
+ * ------------------------------------------------------------------- */
+
+static int parse_health(struct ctx *c, const yaml_node_t *n, struct route_health_cfg *h)
+{
+    const yaml_node_t *v[3], *w[8];
+    uint64_t u = 0;
+    if (check_map(c, n, "'health'", health_keys, 3, v))
+        return -1;
+    if (v[0]) { /* cooldown */
+        h->cooldown = true;
+        if (check_map(c, v[0], "'cooldown'", cooldown_keys, 6, w))
+            return -1;
+        if (w[0] && v_duration_ns(c, w[0], &h->cooldown_ns))
+            return -1;
+        if (w[1]) {
+            if (v_uint(c, w[1], UINT32_MAX, &u))
+                return -1;
+            h->allowed_fails = (uint32_t)u;
+        }
+        if (w[2] && v_bool(c, w[2], &h->cooldown_429_multi))
+            return -1;
+        if (w[3] && v_fraction(c, w[3], &h->fail_ratio))
+            return -1;
+        if (w[4]) {
+            if (v_uint(c, w[4], UINT32_MAX, &u))
+                return -1;
+            h->fail_min_requests = (uint32_t)u;
+        }
+        if (w[5] && v_bool(c, w[5], &h->retry_after_duration))
+            return -1;
+    }
+    if (v[1]) { /* breaker */
+        h->breaker = true;
+        if (check_map(c, v[1], "'breaker'", breaker_keys, 8, w))
+            return -1;
+        if (w[0]) {
+            if (v_uint(c, w[0], UINT32_MAX, &u))
+                return -1;
+            h->breaker_consecutive = (uint32_t)u;
+        }
+        if (w[1] && v_fraction(c, w[1], &h->breaker_fail_rate))
+            return -1;
+        if (w[2]) {
+            if (v_uint(c, w[2], UINT32_MAX, &u))
+                return -1;
+            h->breaker_min_requests = (uint32_t)u;
+        }
+        if (w[3] && v_duration_ns(c, w[3], &h->breaker_window_ns))
+            return -1;
+        if (w[4] && v_duration_ns(c, w[4], &h->breaker_open_ns))
+            return -1;
+        if (w[5]) {
+            if (v_uint(c, w[5], UINT32_MAX, &u))
+                return -1;
+            h->breaker_probes = (uint32_t)u;
+        }
+        if (w[6] && v_fraction(c, w[6], &h->breaker_exploration))
+            return -1;
+        if (w[7] && v_bool(c, w[7], &h->breaker_bypass_all_open))
+            return -1;
+    }
+    if (v[2]) { /* outlier */
+        h->outlier = true;
+        if (check_map(c, v[2], "'outlier'", outlier_keys, 3, w))
+            return -1;
+        if (w[0]) {
+            if (v_uint(c, w[0], UINT32_MAX, &u))
+                return -1;
+            h->outlier_consecutive_5xx = (uint32_t)u;
+        }
+        if (w[1] && v_duration_ns(c, w[1], &h->outlier_base_ejection_ns))
+            return -1;
+        if (w[2] && v_fraction(c, w[2], &h->outlier_max_ejection))
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_fallbacks(struct ctx *c, const yaml_node_t *n, struct route_fallbacks *f)
+{
+    const yaml_node_t *v[2];
+    char d[64];
+    uint64_t u = 0;
+    if (check_map(c, n, "'fallbacks'", fallbacks_keys, 2, v))
+        return -1;
+    f->max_depth = 5; /* LiteLLM ROUTER_MAX_FALLBACKS */
+    if (v[0]) {
+        if (v_uint(c, v[0], 64, &u))
+            return -1;
+        f->max_depth = (uint32_t)u;
+    }
+    if (v[1] == NULL)
+        return missing(c, n, "'fallbacks'", "rules", "a list of {from, on, to}");
+    if (v[1]->type != YAML_SEQUENCE_NODE)
+        return fail(c, v[1], "found %s, expected 'rules': a list of {from, on, to}",
+                    describe(v[1], d, sizeof d));
+    size_t nr = seq_len(v[1]);
+    struct route_fallback_rule *rules = nr ? own_alloc(c, n, nr * sizeof *rules) : NULL;
+    if (nr && rules == NULL)
+        return -1;
+    for (size_t i = 0; i < nr; i++) {
+        const yaml_node_t *it = node_of(c, v[1]->data.sequence.items.start[i]), *w[3];
+        struct route_fallback_rule *r = &rules[i];
+        size_t cls = 0;
+        if (it == NULL)
+            return oom(c, n);
+        if (check_map(c, it, "a fallback rule", fb_rule_keys, 3, w))
+            return -1;
+        if (w[0] == NULL)
+            return missing(c, it, "a fallback rule", "from", "a model group, or '*' for any");
+        if (w[2] == NULL)
+            return missing(c, it, "a fallback rule", "to", "a list of model groups to try");
+        if (w[0]->type == YAML_SCALAR_NODE && strcmp(scalar_str(w[0]), "*") == 0)
+            r->from_group = ROUTE_FALLBACK_ANY;
+        else if (v_group(c, w[0], &r->from_group))
+            return -1;
+        if (w[1] && v_enum(c, w[1], "an error class", fb_class_names, NKEYS(fb_class_names), &cls))
+            return -1;
+        r->cls = (enum route_error_class)cls;
+        if (w[2]->type != YAML_SEQUENCE_NODE || seq_len(w[2]) == 0 ||
+            seq_len(w[2]) > ROUTE_FALLBACK_MAX_TARGETS)
+            return fail(c, w[2], "found %s, expected 'to': a list of 1 to %u model groups",
+                        describe(w[2], d, sizeof d), ROUTE_FALLBACK_MAX_TARGETS);
+        for (size_t k = 0; k < seq_len(w[2]); k++) {
+            const yaml_node_t *g = node_of(c, w[2]->data.sequence.items.start[k]);
+            if (g == NULL)
+                return oom(c, n);
+            if (v_group(c, g, &r->to[k]))
+                return -1;
+        }
+        r->n_to = (uint32_t)seq_len(w[2]);
+    }
+    f->rules = rules;
+    f->n_rules = (uint32_t)nr;
+    return 0;
+}
+
+static int parse_hedge(struct ctx *c, const yaml_node_t *n, struct scn_hedge *h)
+{
+    const yaml_node_t *v[4];
+    uint64_t u = 0;
+    size_t e = 0;
+    if (check_map(c, n, "'hedge'", hedge_keys, 4, v))
+        return -1;
+    if ((v[0] == NULL) == (v[1] == NULL))
+        return fail(c, n,
+                    "found %s, expected exactly one of 'after' (a delay) or 'percentile' "
+                    "(of observed TTFT)",
+                    v[0] ? "both 'after' and 'percentile'" : "neither 'after' nor 'percentile'");
+    if (v[0] && v_duration_ns(c, v[0], &h->after_ns))
+        return -1;
+    if (v[0] && h->after_ns <= 0)
+        return fail(c, v[0], "found a delay of 0, expected a delay > 0");
+    if (v[1] && v_fraction(c, v[1], &h->percentile))
+        return -1;
+    if (v[1] && !(h->percentile > 0 && h->percentile < 1))
+        return fail(c, v[1], "found %s, expected a percentile strictly between 0%% and 100%%",
+                    scalar_str(v[1]));
+    h->max_hedges = 1;
+    if (v[2]) {
+        if (v_uint(c, v[2], 8, &u))
+            return -1;
+        h->max_hedges = (uint32_t)u;
+    }
+    if (v[3]) {
+        if (v_enum(c, v[3], "what the losing attempt bills", bill_names, NKEYS(bill_names), &e))
+            return -1;
+        h->bill_loser = (enum api_bill)e;
     }
     return 0;
 }
@@ -909,6 +1340,32 @@ static int parse_retries(struct ctx *c, const yaml_node_t *n, struct route_retry
         return -1;
     uint64_t u = 0;
     double x = 0;
+    if (v[RT_PRESET]) { /* first: the other keys override the preset */
+        size_t pi = 0;
+        if (v_enum(c, v[RT_PRESET], "a retry preset", preset_names, NKEYS(preset_names), &pi))
+            return -1;
+        route_retry_preset(r, (enum route_backoff)pi);
+    } else if (v[RT_MAX_ATTEMPTS] || v[RT_BACKOFF_BASE] || v[RT_BACKOFF_MAX] || v[RT_MULTIPLIER] ||
+               v[RT_JITTER]) {
+        r->preset = ROUTE_BACKOFF_CUSTOM; /* the LiteLLM defaults, changed */
+    }
+    if (v[RT_PER_STATUS]) {
+        const yaml_node_t *w[3];
+        static const enum route_status st[3] = {ROUTE_RATE_LIMITED, ROUTE_SERVER_ERROR,
+                                                ROUTE_TIMEOUT};
+        if (check_map(c, v[RT_PER_STATUS], "'per_status' (attempts per failure kind)",
+                      per_status_keys, 3, w))
+            return -1;
+        for (int k = 0; k < 3; k++) {
+            if (w[k] == NULL)
+                continue;
+            if (v_uint(c, w[k], UINT32_MAX, &u))
+                return -1;
+            r->max_attempts_class[st[k]] = (uint32_t)u;
+        }
+    }
+    if (v[RT_RA_BUDGET] && v_duration_ns(c, v[RT_RA_BUDGET], &r->retry_after_budget_ns))
+        return -1;
     if (v[RT_MAX_ATTEMPTS]) {
         if (v_uint(c, v[RT_MAX_ATTEMPTS], UINT32_MAX, &u))
             return -1;
@@ -987,11 +1444,12 @@ static int parse_router(struct ctx *c, const yaml_node_t *n, struct scn_router *
     if (check_map(c, n, "'router'", router_keys, R_N, v))
         return -1;
     if (v[R_STRATEGY]) {
-        if (v_strategy(c, v[R_STRATEGY], NULL, &r->strategy))
+        if (parse_node(c, v[R_STRATEGY], &r->strategy, true, 0))
             return -1;
     } else {
         char m[1400];
-        if (strategy_init(&r->strategy, SCN_DEFAULT_STRATEGY, SCN_DEFAULT_STRATEGY, m, sizeof m))
+        if (strategy_init(c->reg, &r->strategy, SCN_DEFAULT_STRATEGY, SCN_DEFAULT_STRATEGY, m,
+                          sizeof m))
             return fail(c, n, "%s", m);
     }
     if (v[R_PARAMS] && parse_params(c, v[R_PARAMS], &r->strategy))
@@ -1002,6 +1460,33 @@ static int parse_router(struct ctx *c, const yaml_node_t *n, struct scn_router *
         return -1;
     if (v[R_RETRIES] && parse_retries(c, v[R_RETRIES], &r->retry))
         return -1;
+    if (v[R_HEALTH] && parse_health(c, v[R_HEALTH], &r->health))
+        return -1;
+    if (v[R_FALLBACKS] && parse_fallbacks(c, v[R_FALLBACKS], &r->fallbacks))
+        return -1;
+    if (v[R_HEDGE] && parse_hedge(c, v[R_HEDGE], &r->hedge))
+        return -1;
+    if (v[R_REPLICAS]) {
+        uint64_t u = 0;
+        if (v_uint(c, v[R_REPLICAS], 4096, &u))
+            return -1;
+        if (u < 1)
+            return fail(c, v[R_REPLICAS], "found 0, expected at least 1 gateway replica");
+        r->replicas = (uint32_t)u;
+    }
+    if (v[R_SHARED] && v_bool(c, v[R_SHARED], &r->shared_state))
+        return -1;
+    if (v[R_STALENESS] && v_duration_ns(c, v[R_STALENESS], &r->staleness_ns))
+        return -1;
+    if (v[R_DEFAULT_GROUP]) {
+        char name[SCN_NAME_MAX], q[64];
+        if (v_name(c, v[R_DEFAULT_GROUP], "a model group", false, 1, name, sizeof name))
+            return -1;
+        r->default_group = scn_group_id(c->s, name);
+        if (r->default_group == 0)
+            return fail(c, v[R_DEFAULT_GROUP], "found %s, expected a group some backend serves",
+                        scn__quote(name, q, sizeof q));
+    }
     return 0;
 }
 
@@ -1028,29 +1513,12 @@ static int parse_compare(struct ctx *c, const yaml_node_t *n, struct scenario *s
         const yaml_node_t *at = it;
         if (it == NULL)
             return oom(c, n);
-        if (it->type == YAML_SCALAR_NODE) {
-            if (v_strategy(c, it, NULL, st))
-                return -1;
-        } else if (it->type == YAML_MAPPING_NODE) {
-            const yaml_node_t *v[C_N];
-            char label[SCN_NAME_MAX];
-            if (check_map(c, it, "a compare item", compare_keys, C_N, v))
-                return -1;
-            if (v[C_STRATEGY] == NULL)
-                return missing(c, it, "a compare item", "strategy", "a strategy name");
-            if (v[C_LABEL] && v_name(c, v[C_LABEL], "a label", false, 1, label, sizeof label))
-                return -1;
-            if (v_strategy(c, v[C_STRATEGY], v[C_LABEL] ? label : NULL, st))
-                return -1;
-            if (v[C_PARAMS] && parse_params(c, v[C_PARAMS], st))
-                return -1;
-            if (v[C_LABEL])
-                at = v[C_LABEL];
-        } else {
-            return fail(c, it,
-                        "found %s, expected a strategy name or a mapping with strategy, label, "
-                        "params",
-                        describe(it, d, sizeof d));
+        if (parse_node(c, it, st, true, 0))
+            return -1;
+        if (it->type == YAML_MAPPING_NODE) {
+            const yaml_node_t *lab = map_get(c, it, "label");
+            if (lab)
+                at = lab;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(s->compare[j].label, st->label) != 0)
@@ -1652,6 +2120,12 @@ static int parse_faults(struct ctx *c, const yaml_node_t *n, struct scn_backend 
         return -1;
     if (v[F_OUTAGES] && parse_outages(c, v[F_OUTAGES], b))
         return -1;
+    if (v[F_CONTENT_POLICY] && v_fraction(c, v[F_CONTENT_POLICY], &b->api.content_policy_rate))
+        return -1;
+    if (b->api.error_rate + b->api.content_policy_rate > 1.0 + 1e-12)
+        return fail(c, n,
+                    "found error_rate + content_policy_rate above 100%%, expected at most "
+                    "100%%");
     return 0;
 }
 
@@ -1704,8 +2178,65 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
                     "backend names",
                     b->name, prev ? prev->start_mark.line + 1 : 0);
     }
-    if (v[B_KIND] && v_enum(c, v[B_KIND], "a backend kind", kind_names, 1, &e))
-        return -1;
+    if (v[B_KIND]) {
+        if (v_enum(c, v[B_KIND], "a backend kind", kind_names, NKEYS(kind_names), &e))
+            return -1;
+        if (e == ROUTE_KIND_POOL)
+            return fail(c, v[B_KIND],
+                        "found kind 'pool', expected 'api' or 'tool' (GPU pool "
+                        "backends are not modelled yet)");
+        b->route.kind = (uint32_t)e;
+    }
+    if (v[B_GROUP]) {
+        if (v_group(c, v[B_GROUP], &b->route.model_group))
+            return -1;
+        snprintf(b->group, sizeof b->group, "%s", c->s->groups[b->route.model_group - 1]);
+    }
+    if (v[B_SIZE_CLASS]) {
+        if (v_uint(c, v[B_SIZE_CLASS], 64, &u))
+            return -1;
+        b->route.size_class = (uint32_t)u;
+    }
+    if (v[B_BUDGET]) {
+        const yaml_node_t *w[2];
+        if (check_map(c, v[B_BUDGET], "'budget'", budget_keys, 2, w))
+            return -1;
+        if (w[0] == NULL)
+            return missing(c, v[B_BUDGET], "'budget'", "usd", "the spend cap, e.g. $50");
+        if (v_usd(c, w[0], &b->route.budget_usd))
+            return -1;
+        if (w[1] && v_duration_ns(c, w[1], &b->route.budget_window_ns))
+            return -1;
+    }
+    if (v[B_REGION]) {
+        char name[SCN_NAME_MAX];
+        if (v_name(c, v[B_REGION], "a region", false, 1, name, sizeof name))
+            return -1;
+        int64_t rid = names_intern(&c->s->regions, &c->s->n_regions, name);
+        if (rid < 0)
+            return oom(c, v[B_REGION]);
+        b->route.region = (uint32_t)rid;
+    }
+    if (v[B_TAGS]) {
+        char d[64], name[SCN_NAME_MAX];
+        const yaml_node_t *tl = v[B_TAGS];
+        if (tl->type != YAML_SEQUENCE_NODE)
+            return fail(c, tl, "found %s, expected 'tags': a list of names",
+                        describe(tl, d, sizeof d));
+        for (size_t k = 0; k < seq_len(tl); k++) {
+            const yaml_node_t *t = node_of(c, tl->data.sequence.items.start[k]);
+            if (t == NULL)
+                return oom(c, tl);
+            if (v_name(c, t, "a tag", false, 1, name, sizeof name))
+                return -1;
+            int64_t tid = names_intern(&c->s->tags, &c->s->n_tags, name);
+            if (tid < 0)
+                return oom(c, t);
+            if (tid > 64)
+                return fail(c, t, "found a 65th distinct tag, expected at most 64");
+            b->route.tags |= (uint64_t)1 << (tid - 1);
+        }
+    }
     if (v[B_MODEL] && v_name(c, v[B_MODEL], "a model label", false, 0, b->model, sizeof b->model))
         return -1;
     if (v[B_WEIGHT]) {
@@ -1725,6 +2256,7 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
     }
     if (v[B_CONTEXT_WINDOW] && v_count(c, v[B_CONTEXT_WINDOW], &b->route.context_window))
         return -1;
+    b->api.context_window = b->route.context_window;
 
     if (v[B_PRICES]) {
         const yaml_node_t *p[P_N];
@@ -1833,6 +2365,8 @@ static int parse_root(struct ctx *c, const yaml_node_t *root, struct scenario *s
     route_retry_default(&s->router.retry);
     s->router.attempt_timeout_ns = SCN_DEFAULT_TIMEOUT_NS;
     s->router.queue_timeout_ns = 0;
+    s->router.replicas = 1;
+    route_health_default(&s->router.health);
 
     if (v[K_NAME] && v_name(c, v[K_NAME], "a scenario name", false, 1, s->name, sizeof s->name))
         return -1;
@@ -1862,13 +2396,15 @@ static int parse_root(struct ctx *c, const yaml_node_t *root, struct scenario *s
         return missing(c, root, "the scenario", "backends", "a non-empty list (required)");
     if (parse_backends(c, v[K_BACKENDS], s))
         return -1;
+    /* Requests that name no model group go to the first backend's group. */
+    s->router.default_group = s->backends[0].route.model_group;
     if (v[K_ROUTER]) {
         if (parse_router(c, v[K_ROUTER], &s->router))
             return -1;
     } else {
         char m[1400];
-        if (strategy_init(&s->router.strategy, SCN_DEFAULT_STRATEGY, SCN_DEFAULT_STRATEGY, m,
-                          sizeof m))
+        if (strategy_init(c->reg, &s->router.strategy, SCN_DEFAULT_STRATEGY, SCN_DEFAULT_STRATEGY,
+                          m, sizeof m))
             return fail(c, root, "%s", m);
     }
     if (v[K_COMPARE] && parse_compare(c, v[K_COMPARE], s))
@@ -1989,6 +2525,12 @@ static int yaml_fail(struct ctx *c, const yaml_parser_t *p, const unsigned char 
 
 int scn_load(const char *path, struct scenario *out, char *err, size_t errlen)
 {
+    return scn_load_ex(path, NULL, out, err, errlen);
+}
+
+int scn_load_ex(const char *path, const struct route_registry *reg, struct scenario *out, char *err,
+                size_t errlen)
+{
     char local[256];
     if (err == NULL || errlen == 0) {
         err = local;
@@ -2018,8 +2560,8 @@ int scn_load(const char *path, struct scenario *out, char *err, size_t errlen)
         memset(out, 0, sizeof *out);
         return -1;
     }
-
-    struct ctx c = {.path = out->path, .doc = NULL, .err = err, .errlen = errlen};
+    struct ctx c = {
+        .path = out->path, .doc = NULL, .err = err, .errlen = errlen, .reg = reg, .s = out};
     yaml_parser_t parser;
     yaml_document_t doc;
     int rc = -1;
@@ -2067,12 +2609,18 @@ int scn_load(const char *path, struct scenario *out, char *err, size_t errlen)
 
 int scn_strategy_by_name(const char *name, struct scn_strategy *out, char *err, size_t errlen)
 {
+    return scn_strategy_by_name_ex(NULL, name, out, err, errlen);
+}
+
+int scn_strategy_by_name_ex(const struct route_registry *reg, const char *name,
+                            struct scn_strategy *out, char *err, size_t errlen)
+{
     char m[1400];
     if (name == NULL || out == NULL) {
         scn__errf(err, errlen, "found no strategy name, expected one");
         return -1;
     }
-    if (strategy_init(out, name, name, m, sizeof m) != 0) {
+    if (strategy_init(reg, out, name, name, m, sizeof m) != 0) {
         memset(out, 0, sizeof *out);
         scn__errf(err, errlen, "%s", m);
         return -1;
@@ -2109,6 +2657,10 @@ void scn_free(struct scenario *s)
         free_source(&s->sources[i], &s->source_store[i]);
     free(s->sources);
     free(s->source_store);
+    own_free(s->owned);
+    free(s->groups);
+    free(s->regions);
+    free(s->tags);
     memset(s, 0, sizeof *s);
 }
 

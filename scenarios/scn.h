@@ -29,6 +29,7 @@ enum scn_backend_kind {
 
 struct scn_backend {
     char name[SCN_NAME_MAX];
+    char group[SCN_NAME_MAX]; /* model group it serves ("" = default); route.model_group */
     char model[SCN_NAME_MAX]; /* label, e.g. "gpt-4o-mini" */
     enum scn_backend_kind kind;
     struct route_backend_cfg route; /* weight, tier, prices, limits, ...;
@@ -37,16 +38,36 @@ struct scn_backend {
     struct api_outage *outages;     /* owned; api.outages points here */
 };
 
-/* A strategy with its parameters (all filled, defaults included). */
+/* A strategy with its parameters (all filled, defaults included), and for
+ * composed strategies the tree under it: `root` is the node to build (its
+ * ops and params equal the fields above); its children and backend subsets
+ * live in memory the scenario owns, so copies of this struct share them. */
 struct scn_strategy {
     char label[SCN_NAME_MAX]; /* shown in tables; defaults to the name */
     const struct route_ops *ops;
     double params[ROUTE_MAX_PARAMS];
+    struct route_spec root;
+};
+
+/* Hedged requests: a second attempt when the first has no first token
+ * after a delay (fixed, or a percentile of observed TTFTs). */
+struct scn_hedge {
+    int64_t after_ns;         /* 0 = use the percentile */
+    double percentile;        /* e.g. 0.95; 0 with after_ns 0 = hedging off */
+    uint32_t max_hedges;      /* extra attempts per request (1) */
+    enum api_bill bill_loser; /* what the cancelled attempt bills */
 };
 
 struct scn_router {
     struct scn_strategy strategy; /* router.strategy (+ params) */
     struct route_retry retry;
+    struct route_health_cfg health;
+    struct route_fallbacks fallbacks; /* rules owned by the scenario */
+    struct scn_hedge hedge;
+    uint32_t replicas;          /* gateway instances, each with its own route/ state (1) */
+    bool shared_state;          /* replicas share one route/ state (Redis-style) */
+    int64_t staleness_ns;       /* signals reach the strategies this late (0 = live) */
+    uint32_t default_group;     /* group of requests that name none (1-based id, 0 = none) */
     int64_t attempt_timeout_ns; /* first token must arrive within; 0 = none */
     int64_t queue_timeout_ns;   /* gateway queue (FULL) wait cap; 0 = none */
 };
@@ -97,6 +118,13 @@ struct scenario {
     struct scn_strategy *compare; /* `compare:` list; NULL/0 if absent */
     uint32_t n_compare;
     struct scn_slo slo;
+    /* model groups named by backends and fallbacks: id = index + 1 */ char (*groups)[SCN_NAME_MAX];
+    uint32_t n_groups;
+    char (*regions)[SCN_NAME_MAX]; /* regions named by backends: id = index + 1 */
+    uint32_t n_regions;
+    char (*tags)[SCN_NAME_MAX]; /* tags named by backends: bit = index */
+    uint32_t n_tags;
+    void *owned; /* arena of everything the strategy trees and fallbacks point at */
 };
 
 /* Metric names as they appear in `slo:` and the summary JSON. */
@@ -106,8 +134,24 @@ const char *scn_slo_name(enum scn_slo_metric m);
  * On failure *out holds nothing to free. */
 int scn_load(const char *path, struct scenario *out, char *err, size_t errlen);
 
+/* The same with strategies also looked up in `reg` (plugins); reg NULL = the
+ * built-in registry only. */
+int scn_load_ex(const char *path, const struct route_registry *reg, struct scenario *out, char *err,
+                size_t errlen);
+
+/* Group id (1-based) of a model group name, 0 if the scenario has none. */
+uint32_t scn_group_id(const struct scenario *s, const char *name);
+/* Region id (1-based) of a region name, 0 if no backend names it. */
+uint32_t scn_region_id(const struct scenario *s, const char *name);
+
+/* The task label the `filter` strategy's tool offload matches (task id 1:
+ * requests whose task label is "tool"). */
+#define SCN_TOOL_TASK "tool"
+
 /* Parse a strategy spec like "name" for --strategy (defaults filled). */
 int scn_strategy_by_name(const char *name, struct scn_strategy *out, char *err, size_t errlen);
+int scn_strategy_by_name_ex(const struct route_registry *reg, const char *name,
+                            struct scn_strategy *out, char *err, size_t errlen);
 
 void scn_free(struct scenario *s);
 

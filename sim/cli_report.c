@@ -282,6 +282,18 @@ static void json_run(struct jw *w, const struct sim_result *r)
     jw_real(w, "mean_time_in_system_s", r->little_w_s);
     jw_real(w, "mean_in_system", r->little_l);
     jw_close(w, '}');
+    jw_u64(w, "fallbacks", r->fallbacks);
+    jw_u64(w, "hedges", r->hedges);
+    jw_u64(w, "hedge_wins", r->hedge_wins);
+    jw_member(w, "cooldowns");
+    jw_open(w, '{');
+    jw_u64(w, "count", r->cooldowns);
+    jw_real(w, "total_s", r->cooldown_s);
+    jw_close(w, '}');
+    jw_u64(w, "breaker_opens", r->breaker_opens);
+    jw_u64(w, "ejections", r->ejections);
+    jw_real(w, "escalation_rate", r->escalation_rate);
+    jw_u64(w, "spillovers", r->spillovers);
     jw_u64(w, "events", r->events);
     jw_u64(w, "trace_rows_skipped", r->trace_rows_skipped);
     jw_close(w, '}');

@@ -38,13 +38,14 @@
 #define TS_INITIAL       64u
 
 enum ev_kind {
-    EV_ARRIVAL = 0,       /* the pending trace record arrives */
-    EV_ROUTE = 1,         /* (re)route a request: after a backoff */
-    EV_FIRST_TOKEN = 2,   /* the attempt's first token */
-    EV_DONE = 3,          /* the attempt's last token: success */
-    EV_FAIL = 4,          /* the attempt's error response */
-    EV_TIMEOUT = 5,       /* the attempt timeout fires */
-    EV_QUEUE_TIMEOUT = 6, /* the gateway queue wait cap fires */
+    EV_ARRIVAL = 0,     /* the pending trace record arrives */
+    EV_ROUTE = 1,       /* (re)route a request: after a backoff */
+    EV_FIRST_TOKEN = 2, /* the attempt's first token */
+    EV_DONE = 3,        /* the attempt's last token: success */
+    EV_FAIL = 4,        /* the attempt's error response */
+    EV_TIMEOUT = 5,
+    /* the attempt timeout fires */ EV_QUEUE_TIMEOUT = 6, /* the gateway queue wait cap fires */
+    EV_HEDGE = 7, /* start a hedged attempt if the first has no token yet */
 };
 
 enum req_state {
@@ -69,7 +70,21 @@ struct req {
     int32_t backend; /* current/last backend, -1 none */
     uint8_t state;
     bool measured;
+    bool is_hedge; /* a hedged copy: not a client request of its own */
+    uint8_t hedges_done;
+    uint64_t *blocks;      /* owned copy of the prefix blocks, NULL when none */
+    uint32_t origin_group; /* the model group asked for (0 = none) */
+    uint32_t group;        /* the group being tried (a fallback's, after one) */
+    uint32_t fallbacks_done;
+    uint32_t replica;                       /* the gateway instance that routes it */
+    uint32_t partner;                       /* the linked hedge / primary slot, NO_SLOT when none */
+    uint16_t fails_of[ROUTE_STATUS_COUNT_]; /* failed attempts by status, this group */
 };
+
+#define NO_SLOT UINT32_MAX
+/* Recompute the hedge delay from observed TTFTs every this many samples
+ * (a histogram quantile costs ~3.6 us; bench figures in README). */
+#define HEDGE_REFRESH_SAMPLES 256u
 
 struct gwq_ent {
     uint32_t idx, gen;
@@ -87,8 +102,15 @@ struct sim {
     struct heap heap;
     struct rng router_rng;
     struct route_env env;
-    struct route_router *router;
+    struct route_router **routers; /* one per gateway replica (1 when shared) */
+    uint32_t n_routers;
     uint32_t nb, ex_words;
+    uint64_t *nonmember; /* per model group g (0..n_groups): backends not serving g */
+    uint32_t *label_map[TRACE_LABEL_KINDS_]; /* trace label id -> scenario id, +1; 0 unset */
+    uint32_t label_cap[TRACE_LABEL_KINDS_];
+    struct hist att_ttft; /* attempt TTFTs, for percentile hedging */
+    uint32_t att_since;
+    int64_t hedge_delay_ns;
     struct backend_rt *be;
 
     struct trace_src *trace;
@@ -201,6 +223,8 @@ static int pool_grow(struct sim *s)
     for (uint32_t i = s->cap; i < ncap; i++) {
         s->reqs[i].state = RS_FREE;
         s->reqs[i].gen = 0;
+        s->reqs[i].blocks = NULL;
+        s->reqs[i].partner = NO_SLOT;
         s->reqs[i].next_free = i + 1 < ncap ? i + 1 : UINT32_MAX;
     }
     s->free_head = s->cap;
@@ -211,6 +235,72 @@ static int pool_grow(struct sim *s)
 static uint64_t *req_exclude(struct sim *s, uint32_t idx)
 {
     return &s->exclude[(size_t)idx * s->ex_words];
+}
+
+static struct route_router *rt(const struct sim *s, const struct req *q)
+{
+    return s->routers[q->replica];
+}
+
+/* The exclude set a request starts with in its current group: every
+ * backend that does not serve the group (the gateway resolves the model
+ * group before routing, as LiteLLM does). */
+static void exclude_init(struct sim *s, uint32_t idx)
+{
+    uint64_t *ex = req_exclude(s, idx);
+    uint32_t g = s->reqs[idx].group;
+    if (s->nonmember != NULL && g <= s->scn->n_groups)
+        memcpy(ex, &s->nonmember[(size_t)g * s->ex_words], s->ex_words * sizeof *ex);
+    else
+        memset(ex, 0, s->ex_words * sizeof *ex);
+}
+
+/* Map a trace label id to the scenario's id space (cached per id). */
+static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
+{
+    if (id == 0)
+        return 0;
+    if (id >= s->label_cap[k]) {
+        uint32_t ncap = id * 2 + 16;
+        uint32_t *n = realloc(s->label_map[k], (size_t)ncap * sizeof *n);
+        if (n == NULL)
+            return 0; /* out of memory: treated as unlabelled */
+        memset(n + s->label_cap[k], 0, (size_t)(ncap - s->label_cap[k]) * sizeof *n);
+        s->label_map[k] = n;
+        s->label_cap[k] = ncap;
+    }
+    if (s->label_map[k][id] == 0) {
+        const char *str = trace_label(s->trace, k, id);
+        uint32_t v = 0;
+        if (str != NULL) {
+            switch (k) {
+            case TRACE_LABEL_MODEL_GROUP:
+                v = scn_group_id(s->scn, str); /* unknown groups: the default */
+                break;
+            case TRACE_LABEL_TASK:
+                v = strcmp(str, SCN_TOOL_TASK) == 0 ? 1u : 2u;
+                break;
+            case TRACE_LABEL_REGION:
+                /* a region no backend names matches only backends of any region */
+                v = scn_region_id(s->scn, str);
+                if (v == 0)
+                    v = UINT32_MAX - 1;
+                break;
+            case TRACE_LABEL_TENANT:
+            case TRACE_LABEL_KINDS_:
+                v = id;
+                break;
+            }
+        }
+        s->label_map[k][id] = v + 1;
+    }
+    return s->label_map[k][id] - 1;
+}
+
+static void signal_queue(struct sim *s, uint32_t b)
+{
+    for (uint32_t r = 0; r < s->n_routers; r++)
+        route_router_set_signals(s->routers[r], b, (int64_t)s->be[b].api.q_live, -1.0, s->now_ns);
 }
 
 static bool req_live(void *ctx, uint32_t idx, uint32_t gen)
@@ -239,10 +329,41 @@ static void little_step(struct sim *s, int64_t t_ns)
 /* ------------------------------------------------------------------ */
 /* request end                                                         */
 
+/* Return a slot to the pool without any client-visible effect (a hedge
+ * that lost, or a primary whose hedge carries the request on). */
+static void release_slot(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    free(q->blocks);
+    q->blocks = NULL;
+    q->state = RS_FREE;
+    q->gen++;
+    q->partner = NO_SLOT;
+    q->next_free = s->free_head;
+    s->free_head = idx;
+}
+
 /* The client gets its answer: 200, or the final error. */
 static int finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
 {
     struct req *q = &s->reqs[idx];
+    if (q->partner != NO_SLOT) {
+        struct req *h = &s->reqs[q->partner];
+        if (http_status != 200 && h->state != RS_FREE) {
+            /* This attempt chain gave up, but its hedge is still running:
+             * the hedge carries the client request from here on. */
+            h->is_hedge = false;
+            h->partner = NO_SLOT;
+            h->queue_wait_ns += q->queue_wait_ns;
+            release_slot(s, idx);
+            return 0;
+        }
+        h->partner = NO_SLOT;
+    }
+    if (q->is_hedge) { /* a hedge that failed on its own: nothing for the client */
+        release_slot(s, idx);
+        return 0;
+    }
     struct sim_result *res = s->res;
     bool ok = http_status == 200;
     if (q->measured) {
@@ -287,10 +408,7 @@ static int finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429
         };
         s->hooks->on_request(s->hooks->ctx, &rec);
     }
-    q->state = RS_FREE;
-    q->gen++;
-    q->next_free = s->free_head;
-    s->free_head = idx;
+    release_slot(s, idx);
     s->live--;
     return 0;
 }
@@ -303,7 +421,7 @@ static int gateway_wake(struct sim *s);
 
 static bool untried_left(struct sim *s, uint32_t idx)
 {
-    const struct route_view *v = route_router_view(s->router);
+    const struct route_view *v = route_router_view(rt(s, &s->reqs[idx]));
     const uint64_t *ex = req_exclude(s, idx);
     for (uint32_t b = 0; b < v->n; b++)
         if (route_usable(v, ex, b))
@@ -316,6 +434,9 @@ static int bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produ
 {
     double c =
         api_cost(&s->scn->backends[b].api, q->rr.input_tokens, q->rr.output_tokens, produced, ok);
+    if (c != 0.0) /* budgets count every dollar billed */
+        for (uint32_t r = 0; r < s->n_routers; r++)
+            route_router_add_cost(s->routers[r], b, c, s->now_ns);
     if (q->measured && c != 0.0) {
         struct sim_ts_row *row = ts_row(s, s->now_ns);
         if (row == NULL)
@@ -328,8 +449,34 @@ static int bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produ
 }
 
 /* The current attempt of request idx failed with `cls`. */
+/* Switch request idx to its next fallback group for a failure of class
+ * ec; true if there was one (the request is routed again now). */
+static int try_fallback(struct sim *s, uint32_t idx, enum route_error_class ec, bool *done)
+{
+    struct req *q = &s->reqs[idx];
+    const struct route_fallbacks *f = &s->scn->router.fallbacks;
+    *done = false;
+    if (f->n_rules == 0 || q->is_hedge)
+        return 0;
+    int64_t g = route_fallback_target(f, q->origin_group, ec, q->fallbacks_done);
+    if (g < 0)
+        return 0;
+    q->fallbacks_done++;
+    q->group = (uint32_t)g;
+    q->rr.model_group = (uint32_t)g;
+    q->rr.fallback_depth = q->fallbacks_done;
+    q->rr.attempt = 0; /* each fallback group gets its own retries (LiteLLM) */
+    memset(q->fails_of, 0, sizeof q->fails_of);
+    exclude_init(s, idx);
+    if (q->measured)
+        s->res->fallbacks++;
+    q->state = RS_BACKOFF;
+    *done = true;
+    return push(s, s->now_ns, EV_ROUTE, idx, q->gen);
+}
+
 static int attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int http,
-                          int64_t retry_after_ns, int64_t ttft_ns)
+                          int64_t retry_after_ns, int64_t ttft_ns, enum route_error_class ec)
 {
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
@@ -352,6 +499,7 @@ static int attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, in
         }
     }
     struct route_outcome out = {
+        .error_class = ec,
         .status = cls,
         .http_status = http,
         .latency_ns = s->now_ns - q->attempt_ns,
@@ -360,16 +508,35 @@ static int attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, in
         .output_tokens = 0,
         .retry_after_ns = retry_after_ns,
     };
-    route_router_complete(s->router, b, &q->rr, &out, &s->env);
+    route_router_complete(rt(s, q), b, &q->rr, &out, &s->env);
     q->gen++; /* drop the attempt's pending events */
-
-    const struct route_retry *pol = &s->scn->router.retry;
-    if (!route_retry_should(pol, q->rr.attempt, cls))
+    if (q->fails_of[cls] < UINT16_MAX)
+        q->fails_of[cls]++;
+    if (q->is_hedge) /* a hedge gets no retries: its primary goes on */
         return finish(s, idx, http, false);
-    struct rng jr;
-    rng_keyed(&jr, s->seed, RNG_BACKOFF, q->rr.id, q->rr.attempt, 0);
-    int64_t delay =
-        route_retry_delay(pol, q->rr.attempt, retry_after_ns, rng_unit(&jr), untried_left(s, idx));
+
+    bool done = false;
+    /* Context-window and content-policy failures skip retries when a
+     * fallback of their class exists (LiteLLM should_retry_this_error). */
+    if (ec != ROUTE_EC_GENERIC) {
+        if (try_fallback(s, idx, ec, &done) != 0)
+            return -1;
+        if (done)
+            return 0;
+    }
+    const struct route_retry *pol = &s->scn->router.retry;
+    int64_t delay = -1;
+    if (route_retry_should_class(pol, q->rr.attempt, q->fails_of[cls], cls)) {
+        struct rng jr;
+        rng_keyed(&jr, s->seed, RNG_BACKOFF, q->rr.id, q->rr.attempt, q->fallbacks_done);
+        delay = route_retry_delay(pol, q->rr.attempt, retry_after_ns, rng_unit(&jr),
+                                  untried_left(s, idx));
+    }
+    if (delay < 0) { /* no retry (or the Retry-After budget is spent): fall back or give up */
+        if (try_fallback(s, idx, ec, &done) != 0)
+            return -1;
+        return done ? 0 : finish(s, idx, http, false);
+    }
     if (q->measured)
         s->res->retries++;
     q->state = RS_BACKOFF;
@@ -398,7 +565,24 @@ static int backend_release(struct sim *s, uint32_t b)
         return 0;
     struct req *q = &s->reqs[idx];
     q->queue_wait_ns += s->now_ns - enq;
+    signal_queue(s, b);
     return start_service(s, idx);
+}
+
+/* Hedged requests: after the first attempt of a client request is sent,
+ * schedule a hedge check at the configured delay (fixed, or the current
+ * percentile of observed attempt TTFTs). */
+static int hedge_schedule(struct sim *s, uint32_t idx)
+{
+    const struct scn_hedge *h = &s->scn->router.hedge;
+    struct req *q = &s->reqs[idx];
+    if (q->is_hedge || q->rr.attempt != 1 || q->fallbacks_done > 0 ||
+        q->hedges_done >= h->max_hedges || (h->after_ns == 0 && h->percentile == 0))
+        return 0;
+    int64_t delay = h->after_ns > 0 ? h->after_ns : s->hedge_delay_ns;
+    if (delay <= 0)
+        return 0; /* percentile mode before any TTFT was observed */
+    return push(s, s->now_ns + delay, EV_HEDGE, idx, q->gen);
 }
 
 static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
@@ -417,7 +601,7 @@ static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
         s->be[b].res->attempts++;
         row->attempts++;
     }
-    route_router_dispatch(s->router, b, &q->rr, &s->env);
+    route_router_dispatch(rt(s, q), b, &q->rr, &s->env);
 
     int64_t retry_after = -1;
     int http = 0;
@@ -425,12 +609,15 @@ static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
                                  q->rr.max_tokens, idx, q->gen, &retry_after, &http);
     switch (a) {
     case API_RATE_LIMITED:
-        return attempt_failed(s, idx, ROUTE_RATE_LIMITED, http, retry_after, -1);
+        return attempt_failed(s, idx, ROUTE_RATE_LIMITED, http, retry_after, -1, ROUTE_EC_GENERIC);
     case API_UNAVAILABLE:
-        return attempt_failed(s, idx, ROUTE_SERVER_ERROR, http, -1, -1);
+        return attempt_failed(s, idx, ROUTE_SERVER_ERROR, http, -1, -1, ROUTE_EC_GENERIC);
+    case API_CONTEXT_WINDOW:
+        return attempt_failed(s, idx, ROUTE_CLIENT_ERROR, http, -1, -1, ROUTE_EC_CONTEXT_WINDOW);
     case API_QUEUED:
         q->state = RS_BACKEND_QUEUE;
         q->wait_start_ns = s->now_ns;
+        signal_queue(s, b);
         break;
     case API_ACCEPT:
         if (start_service(s, idx) != 0)
@@ -440,9 +627,11 @@ static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
          * scheduled; one event fewer per request (the first-token event
          * was pushed earlier, so on a tie it fires first either way). */
         if (q->draw.ttft_ns <= s->scn->router.attempt_timeout_ns)
-            return 0;
+            return hedge_schedule(s, idx);
         break;
     }
+    if (hedge_schedule(s, idx) != 0)
+        return -1;
     if (s->scn->router.attempt_timeout_ns > 0)
         return push(s, s->now_ns + s->scn->router.attempt_timeout_ns, EV_TIMEOUT, idx, q->gen);
     return 0;
@@ -473,15 +662,20 @@ static int route_req(struct sim *s, uint32_t idx)
 {
     struct req *q = &s->reqs[idx];
     uint64_t *ex = req_exclude(s, idx);
-    int32_t pick = route_router_pick(s->router, &q->rr, &s->env, ex);
+    int32_t pick = route_router_pick(rt(s, q), &q->rr, &s->env, ex);
     if (pick == ROUTE_NONE && q->rr.attempt > 0) {
         /* Every usable backend has been tried: a retry may go back to one
          * (LiteLLM retries within the same group the same way). */
-        memset(ex, 0, s->ex_words * sizeof *ex);
-        pick = route_router_pick(s->router, &q->rr, &s->env, ex);
+        exclude_init(s, idx);
+        pick = route_router_pick(rt(s, q), &q->rr, &s->env, ex);
     }
-    if (pick == ROUTE_NONE)
-        return finish(s, idx, 429, true); /* "no deployments available" */
+    if (pick == ROUTE_NONE) {
+        /* "No deployments available": a fallback group may still serve. */
+        bool done = false;
+        if (try_fallback(s, idx, ROUTE_EC_GENERIC, &done) != 0)
+            return -1;
+        return done ? 0 : finish(s, idx, 429, true);
+    }
     if (pick == ROUTE_FULL) {
         q->state = RS_GATEWAY_QUEUE;
         q->wait_start_ns = s->now_ns;
@@ -509,7 +703,7 @@ static int gateway_wake(struct sim *s)
             s->gwq_len--;
             continue;
         }
-        int32_t pick = route_router_pick(s->router, &q->rr, &s->env, req_exclude(s, e.idx));
+        int32_t pick = route_router_pick(rt(s, q), &q->rr, &s->env, req_exclude(s, e.idx));
         if (pick == ROUTE_FULL)
             return 0;
         s->gwq_head = (s->gwq_head + 1) & (s->gwq_cap - 1);
@@ -568,8 +762,26 @@ static int on_arrival(struct sim *s)
     q->arrival_ns = s->now_ns;
     q->first_token_ns = -1;
     q->backend = -1;
+    q->partner = NO_SLOT;
+    q->replica = (uint32_t)(q->rr.id % s->n_routers);
+    q->rr.model_group = map_label(s, TRACE_LABEL_MODEL_GROUP, t->label[TRACE_LABEL_MODEL_GROUP]);
+    if (q->rr.model_group == 0)
+        q->rr.model_group = s->scn->router.default_group;
+    q->origin_group = q->group = q->rr.model_group;
+    q->rr.task = map_label(s, TRACE_LABEL_TASK, t->label[TRACE_LABEL_TASK]);
+    q->rr.region = map_label(s, TRACE_LABEL_REGION, t->label[TRACE_LABEL_REGION]);
+    if (t->n_blocks > 0) {
+        q->blocks = malloc((size_t)t->n_blocks * sizeof *q->blocks);
+        if (q->blocks == NULL) {
+            snprintf(s->err, s->errlen, "out of memory (prefix blocks)");
+            return -1;
+        }
+        memcpy(q->blocks, t->blocks, (size_t)t->n_blocks * sizeof *q->blocks);
+        q->rr.blocks = q->blocks;
+        q->rr.n_blocks = t->n_blocks;
+    }
     q->measured = s->now_ns >= s->scn->warmup_ns;
-    memset(req_exclude(s, idx), 0, s->ex_words * sizeof(uint64_t));
+    exclude_init(s, idx);
     if (q->measured) {
         struct sim_ts_row *row = ts_row(s, s->now_ns);
         if (row == NULL)
@@ -586,13 +798,137 @@ static int on_arrival(struct sim *s)
     return route_req(s, idx);
 }
 
+/* An attempt TTFT for the hedge delay estimate.  A cancelled attempt is
+ * right-censored (its TTFT is at least the time it ran); counting that time
+ * keeps the estimate from drifting low, since losers are the slow ones. */
+static void hedge_observe(struct sim *s, int64_t ttft_ns)
+{
+    if (s->scn->router.hedge.percentile <= 0)
+        return;
+    hist_add(&s->att_ttft, ttft_ns);
+    if (++s->att_since >= HEDGE_REFRESH_SAMPLES) {
+        s->att_since = 0;
+        s->hedge_delay_ns = hist_quantile(&s->att_ttft, s->scn->router.hedge.percentile);
+    }
+}
+
+/* Cancel the attempt of slot idx wherever it is (a hedge race was lost). */
+static int cancel_attempt(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = q->backend >= 0 ? (uint32_t)q->backend : 0;
+    bool in_service = q->state == RS_SERVICE;
+    if (in_service || q->state == RS_BACKEND_QUEUE)
+        hedge_observe(s, s->now_ns - q->attempt_ns);
+    if (q->state == RS_BACKEND_QUEUE) {
+        api_queue_cancelled(&s->be[b].api);
+        signal_queue(s, b);
+    }
+    if (in_service || q->state == RS_BACKEND_QUEUE) {
+        const struct scn_backend *sb = &s->scn->backends[b];
+        double c = sb->api.price_input * (double)q->rr.input_tokens;
+        if (in_service && s->scn->router.hedge.bill_loser != API_BILL_NOTHING && c > 0) {
+            for (uint32_t r = 0; r < s->n_routers; r++)
+                route_router_add_cost(s->routers[r], b, c, s->now_ns);
+            if (q->measured) {
+                struct sim_ts_row *row = ts_row(s, s->now_ns);
+                if (row == NULL)
+                    return -1;
+                s->be[b].res->cost_usd += c;
+                s->res->cost_usd += c;
+                row->cost_usd += c;
+            }
+        }
+        struct route_outcome out = {
+            .error_class = ROUTE_EC_GENERIC,
+            .status = ROUTE_CANCELLED,
+            .http_status = 499, /* client closed the request (nginx) */
+            .latency_ns = s->now_ns - q->attempt_ns,
+            .ttft_ns = -1,
+            .input_tokens = q->rr.input_tokens,
+            .output_tokens = 0,
+            .retry_after_ns = -1,
+        };
+        route_router_complete(rt(s, q), b, &q->rr, &out, &s->env);
+    }
+    release_slot(s, idx);
+    if (in_service && backend_release(s, b) != 0)
+        return -1;
+    return 0;
+}
+
+/* Slot idx got its first token while linked to a hedge partner: it wins
+ * the race, the partner is cancelled, and a winning hedge becomes the
+ * client request. */
+static int hedge_resolve(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t other = q->partner;
+    q->partner = NO_SLOT;
+    s->reqs[other].partner = NO_SLOT;
+    if (q->is_hedge) {
+        q->is_hedge = false;
+        q->queue_wait_ns += s->reqs[other].queue_wait_ns;
+        if (q->measured)
+            s->res->hedge_wins++;
+    }
+    return cancel_attempt(s, other);
+}
+
+/* EV_HEDGE: the first attempt of idx still has no first token: send a
+ * copy to another backend. */
+static int on_hedge(struct sim *s, uint32_t idx)
+{
+    struct req *p = &s->reqs[idx];
+    if ((p->state != RS_SERVICE && p->state != RS_BACKEND_QUEUE) || p->partner != NO_SLOT)
+        return 0;
+    if (s->free_head == UINT32_MAX && pool_grow(s) != 0) {
+        snprintf(s->err, s->errlen, "out of memory (request pool)");
+        return -1;
+    }
+    p = &s->reqs[idx]; /* the pool may have moved */
+    uint32_t h = s->free_head;
+    struct req *q = &s->reqs[h];
+    s->free_head = q->next_free;
+    uint32_t gen = q->gen;
+    *q = *p;
+    q->gen = gen;
+    q->is_hedge = true;
+    q->partner = idx;
+    q->blocks = NULL;
+    if (p->blocks != NULL) {
+        q->blocks = malloc((size_t)p->rr.n_blocks * sizeof *q->blocks);
+        if (q->blocks == NULL) {
+            snprintf(s->err, s->errlen, "out of memory (prefix blocks)");
+            return -1;
+        }
+        memcpy(q->blocks, p->blocks, (size_t)p->rr.n_blocks * sizeof *q->blocks);
+        q->rr.blocks = q->blocks;
+    }
+    memcpy(req_exclude(s, h), req_exclude(s, idx), s->ex_words * sizeof(uint64_t));
+    p->hedges_done++;
+    q->hedges_done = p->hedges_done;
+    int32_t pick = route_router_pick(rt(s, q), &q->rr, &s->env, req_exclude(s, h));
+    if (pick < 0) { /* nowhere else to send it */
+        release_slot(s, h);
+        return 0;
+    }
+    p->partner = h;
+    if (q->measured)
+        s->res->hedges++;
+    return dispatch(s, h, (uint32_t)pick);
+}
+
 static int on_first_token(struct sim *s, uint32_t idx)
 {
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
     q->state = RS_STREAMING;
     q->first_token_ns = s->now_ns;
-    route_router_first_token(s->router, b, &q->rr, s->now_ns - q->attempt_ns, &s->env);
+    route_router_first_token(rt(s, q), b, &q->rr, s->now_ns - q->attempt_ns, &s->env);
+    hedge_observe(s, s->now_ns - q->attempt_ns);
+    if (q->partner != NO_SLOT && hedge_resolve(s, idx) != 0)
+        return -1;
     return push(s, s->now_ns + q->draw.decode_ns, EV_DONE, idx, q->gen);
 }
 
@@ -613,7 +949,7 @@ static int on_done(struct sim *s, uint32_t idx)
         .output_tokens = q->rr.output_tokens,
         .retry_after_ns = -1,
     };
-    route_router_complete(s->router, b, &q->rr, &out, &s->env);
+    route_router_complete(rt(s, q), b, &q->rr, &out, &s->env);
     if (finish(s, idx, 200, false) != 0)
         return -1;
     if (backend_release(s, b) != 0)
@@ -630,7 +966,8 @@ static int on_fail(struct sim *s, uint32_t idx)
     enum route_status cls = q->draw.http_status == 429   ? ROUTE_RATE_LIMITED
                             : q->draw.http_status >= 500 ? ROUTE_SERVER_ERROR
                                                          : ROUTE_CLIENT_ERROR;
-    if (attempt_failed(s, idx, cls, q->draw.http_status, -1, -1) != 0)
+    enum route_error_class ec = q->draw.content_policy ? ROUTE_EC_CONTENT_POLICY : ROUTE_EC_GENERIC;
+    if (attempt_failed(s, idx, cls, q->draw.http_status, -1, -1, ec) != 0)
         return -1;
     if (backend_release(s, b) != 0)
         return -1;
@@ -651,7 +988,7 @@ static int on_timeout(struct sim *s, uint32_t idx)
     } else {
         return 0; /* streaming already: the timeout is to the first token */
     }
-    if (attempt_failed(s, idx, ROUTE_TIMEOUT, 408, -1, -1) != 0)
+    if (attempt_failed(s, idx, ROUTE_TIMEOUT, 408, -1, -1, ROUTE_EC_GENERIC) != 0)
         return -1;
     if (in_service && backend_release(s, b) != 0)
         return -1;
@@ -687,6 +1024,8 @@ static int handle(struct sim *s, const struct heap_ev *e)
         return on_timeout(s, e->idx);
     case EV_QUEUE_TIMEOUT:
         return on_queue_timeout(s, e->idx);
+    case EV_HEDGE:
+        return on_hedge(s, e->idx);
     case EV_ARRIVAL:
         break;
     }
@@ -732,6 +1071,18 @@ static void summarise(struct sim *s)
     res->cost_per_1k_requests_usd = ratio(res->cost_usd * 1000.0, n);
     res->cost_per_success_usd = ratio(res->cost_usd, (double)res->completed);
     res->end_ns = s->now_ns;
+    for (uint32_t r = 0; r < s->n_routers; r++) {
+        const struct route_stats *st = route_router_stats(s->routers[r]);
+        res->cooldowns += st->cooldowns;
+        res->cooldown_s += (double)st->cooldown_ns / NS_PER_S;
+        res->breaker_opens += st->breaker_opens;
+        res->ejections += st->ejections;
+        res->escalations += st->escalations;
+        res->tiered_requests += st->tiered_requests;
+        res->spillovers += st->spillovers;
+    }
+    res->escalation_rate =
+        res->tiered_requests > 0 ? (double)res->escalations / (double)res->tiered_requests : NAN;
     /* Little: requests still in flight contribute their time so far. */
     little_step(s, s->now_ns);
     double span = (double)(s->now_ns - s->scn->warmup_ns);
@@ -787,10 +1138,36 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
             goto oom;
         }
     }
-    s->router = route_router_create(strat->ops, strat->params, cfgs, s->nb, s->err, s->errlen);
+    const struct scn_router *sr = &scn->router;
+    s->n_routers = sr->shared_state ? 1 : (sr->replicas ? sr->replicas : 1);
+    s->routers = calloc(s->n_routers, sizeof *s->routers);
+    if (s->routers == NULL) {
+        free(cfgs);
+        goto oom;
+    }
+    const struct route_health_cfg *hc =
+        sr->health.cooldown || sr->health.breaker || sr->health.outlier ? &sr->health : NULL;
+    for (uint32_t r = 0; r < s->n_routers; r++) {
+        s->routers[r] = route_router_create_spec(&strat->root, cfgs, s->nb, hc, sr->staleness_ns,
+                                                 s->err, s->errlen);
+        if (s->routers[r] == NULL) {
+            free(cfgs);
+            return -1;
+        }
+    }
     free(cfgs);
-    if (s->router == NULL)
-        return -1;
+    if (scn->n_groups > 0) {
+        /* per group, the backends that do not serve it (group 0: none) */
+        s->nonmember = calloc((size_t)(scn->n_groups + 1) * s->ex_words, sizeof(uint64_t));
+        if (s->nonmember == NULL)
+            goto oom;
+        for (uint32_t g = 1; g <= scn->n_groups; g++)
+            for (uint32_t b = 0; b < s->nb; b++)
+                if (scn->backends[b].route.model_group != g)
+                    s->nonmember[(size_t)g * s->ex_words + (b >> 6)] |= (uint64_t)1 << (b & 63u);
+    }
+    if (sr->hedge.percentile > 0 && hist_init(&s->att_ttft) != 0)
+        goto oom;
     if (pool_grow(s) != 0)
         goto oom;
     s->trace = scn_open_traffic(scn, seed, s->err, s->errlen);
@@ -806,8 +1183,18 @@ static void teardown(struct sim *s)
 {
     if (s->trace)
         trace_close(s->trace);
-    if (s->router)
-        route_router_destroy(s->router);
+    if (s->routers)
+        for (uint32_t r = 0; r < s->n_routers; r++)
+            if (s->routers[r])
+                route_router_destroy(s->routers[r]);
+    free(s->routers);
+    free(s->nonmember);
+    for (int k = 0; k < TRACE_LABEL_KINDS_; k++)
+        free(s->label_map[k]);
+    if (s->reqs)
+        for (uint32_t i = 0; i < s->cap; i++)
+            free(s->reqs[i].blocks);
+    hist_fini(&s->att_ttft);
     if (s->be)
         for (uint32_t b = 0; b < s->nb; b++)
             api_state_fini(&s->be[b].api);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_plugin.h"
 #include "cli_trace.h"
 #include "report.h"
 #include "sim.h"
@@ -37,14 +38,16 @@ static const char *const usage_main =
     "lbsim <command> --help for the options of a command.  lbsim --version.\n";
 
 static const char *const usage_run =
-    "usage: lbsim run SCENARIO [--strategy NAME]... [--seed N] [--threads N]\n"
-    "                 [--out DIR] [--json]\n"
+    "usage: lbsim run SCENARIO [--strategy NAME]... [--plugin PATH.so]...\n"
+    "                 [--seed N] [--threads N] [--out DIR] [--json]\n"
     "\n"
     "Replays the scenario's traffic against its backends under each strategy\n"
     "(the --strategy flags, else the scenario's compare: list, else its\n"
     "router.strategy), all on the same traffic and random draws.\n"
     "\n"
     "  --strategy NAME  run this strategy (repeatable; default parameters)\n"
+    "  --plugin PATH    load strategies from a shared object before the scenario\n"
+    "                   (repeatable; see examples/plugin/README.md)\n"
     "  --seed N         override the scenario's seed\n"
     "  --threads N      OpenMP threads for the runs (default: all cores)\n"
     "  --out DIR        write summary.json, timeseries.csv and plots to DIR\n"
@@ -54,10 +57,11 @@ static const char *const usage_run =
     "2 bad usage or bad input, 3 internal error.\n";
 
 static const char *const usage_strategies =
-    "usage: lbsim strategies\n"
+    "usage: lbsim strategies [--plugin PATH.so]...\n"
     "\n"
     "Lists every routing strategy of route/ with its source and parameters\n"
-    "(name, default, accepted range).  Set parameters in a scenario under\n"
+    "(name, default, accepted range), then those of the plugins given with\n"
+    "--plugin, marked (plugin PATH).  Set parameters in a scenario under\n"
     "router.params or in a compare: entry.\n";
 
 static int usage_error(const char *usage, const char *fmt, const char *arg)
@@ -81,27 +85,75 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+/* Load the --plugin paths into *pl (initialised here).  0, or exit status 2
+ * after printing the error (pl is then empty). */
+static int load_plugins(struct cli_plugins *pl, const char *const *paths, uint32_t n)
+{
+    char err[ERRLEN];
+    cli_plugins_init(pl);
+    for (uint32_t i = 0; i < n; i++) {
+        if (cli_plugins_load(pl, paths[i], err, sizeof err) != 0) {
+            fprintf(stderr, "lbsim: %s\n", err);
+            cli_plugins_free(pl);
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Plugin strings are not ours: print "" for a NULL one. */
+static const char *str_or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+static void print_strategy(const struct route_ops *o, const char *plugin)
+{
+    if (plugin != NULL)
+        printf("%s (plugin %s)\n", o->name, plugin);
+    else
+        printf("%s\n", o->name);
+    printf("    %s\n    source: %s\n", str_or_empty(o->summary), str_or_empty(o->source));
+    if (o->n_params == 0)
+        printf("    parameters: none\n");
+    for (uint32_t p = 0; p < o->n_params; p++) {
+        const struct route_param *rp = &o->params[p];
+        const char *unit = str_or_empty(rp->unit);
+        printf("    %-18s default %-8g [%g, %g] %s%s%s\n", rp->name, rp->def, rp->min, rp->max,
+               unit, unit[0] ? "  " : "", str_or_empty(rp->doc));
+    }
+    printf("\n");
+}
+
 static int cmd_strategies(int argc, char **argv)
 {
+    const char *plugin_paths[CLI_PLUGIN_MAX];
+    uint32_t n_plugins = 0;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage_strategies, stdout);
             return 0;
         }
+        if (strcmp(argv[i], "--plugin") == 0) {
+            if (i + 1 >= argc)
+                return usage_error(usage_strategies, "option '%s' needs a value", argv[i]);
+            if (n_plugins == CLI_PLUGIN_MAX)
+                return usage_error(usage_strategies, "too many --plugin options (at most %s)",
+                                   "32");
+            plugin_paths[n_plugins++] = argv[++i];
+            continue;
+        }
         return usage_error(usage_strategies, "unknown argument '%s'", argv[i]);
     }
-    for (uint32_t i = 0; i < route_registry_count(); i++) {
-        const struct route_ops *o = route_registry_at(i);
-        printf("%s\n    %s\n    source: %s\n", o->name, o->summary, o->source);
-        if (o->n_params == 0)
-            printf("    parameters: none\n");
-        for (uint32_t p = 0; p < o->n_params; p++) {
-            const struct route_param *rp = &o->params[p];
-            printf("    %-18s default %-8g [%g, %g] %s%s%s\n", rp->name, rp->def, rp->min, rp->max,
-                   rp->unit, rp->unit[0] ? "  " : "", rp->doc);
-        }
-        printf("\n");
-    }
+    struct cli_plugins pl;
+    int rc = load_plugins(&pl, plugin_paths, n_plugins);
+    if (rc != 0)
+        return rc;
+    for (uint32_t i = 0; i < route_registry_count(); i++)
+        print_strategy(route_registry_at(i), NULL);
+    for (uint32_t i = 0; i < pl.n_ops; i++)
+        print_strategy(pl.ops[i], cli_plugins_path_of(&pl, pl.ops[i]));
+    cli_plugins_free(&pl);
     return 0;
 }
 
@@ -226,7 +278,38 @@ static double wall_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static int run_scenario(int argc, char **argv, const struct route_registry *reg);
+
+/* `lbsim run`: load the --plugin objects first (the scenario may name
+ * their strategies), run, then unload them. */
 static int cmd_run(int argc, char **argv)
+{
+    const char *plugin_paths[CLI_PLUGIN_MAX];
+    uint32_t n_plugins = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            break; /* run_scenario prints the usage */
+        if (strcmp(argv[i], "--plugin") == 0) {
+            if (i + 1 >= argc)
+                return usage_error(usage_run, "option '%s' needs a value", argv[i]);
+            if (n_plugins == CLI_PLUGIN_MAX)
+                return usage_error(usage_run, "too many --plugin options (at most %s)", "32");
+            plugin_paths[n_plugins++] = argv[++i];
+        } else if (strcmp(argv[i], "--strategy") == 0 || strcmp(argv[i], "--seed") == 0 ||
+                   strcmp(argv[i], "--threads") == 0 || strcmp(argv[i], "--out") == 0) {
+            i++; /* skip the value (run_scenario checks it) */
+        }
+    }
+    struct cli_plugins pl;
+    int rc = load_plugins(&pl, plugin_paths, n_plugins);
+    if (rc != 0)
+        return rc;
+    rc = run_scenario(argc, argv, &pl.reg);
+    cli_plugins_free(&pl); /* after every router and scenario is gone */
+    return rc;
+}
+
+static int run_scenario(int argc, char **argv, const struct route_registry *reg)
 {
     const char *scn_path = NULL, *out_dir = NULL;
     const char *names[MAX_STRATEGIES];
@@ -241,6 +324,8 @@ static int cmd_run(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
+        } else if (strcmp(a, "--plugin") == 0) {
+            i++; /* loaded by cmd_run */
         } else if (strcmp(a, "--strategy") == 0 || strcmp(a, "--seed") == 0 ||
                    strcmp(a, "--threads") == 0 || strcmp(a, "--out") == 0) {
             if (i + 1 >= argc)
@@ -275,7 +360,7 @@ static int cmd_run(int argc, char **argv)
 
     char err[ERRLEN];
     struct scenario scn;
-    if (scn_load(scn_path, &scn, err, sizeof err) != 0) {
+    if (scn_load_ex(scn_path, reg, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         return EXIT_USAGE;
     }
@@ -294,7 +379,7 @@ static int cmd_run(int argc, char **argv)
             return EXIT_INTERNAL;
         }
         for (uint32_t i = 0; i < n; i++) {
-            if (scn_strategy_by_name(names[i], &strats[i], err, sizeof err) != 0) {
+            if (scn_strategy_by_name_ex(reg, names[i], &strats[i], err, sizeof err) != 0) {
                 fprintf(stderr, "lbsim: --strategy: %s\n", err);
                 free(strats);
                 scn_free(&scn);

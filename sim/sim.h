@@ -75,7 +75,18 @@ struct sim_result {
     int64_t end_ns;              /* virtual time when the run ended */
     uint64_t events;             /* events processed */
     uint64_t trace_rows_skipped; /* bad rows skipped (traffic skip_bad_rows) */
-    struct hist ttft_hist;       /* ns, for CDF plots */
+    /* routing behaviour (summed over gateway replicas) */
+    uint64_t fallbacks;  /* switches to a fallback model group */
+    uint64_t hedges;     /* hedged attempts started */
+    uint64_t hedge_wins; /* ... that answered first */
+    uint64_t cooldowns;  /* backends put in cooldown */
+    double cooldown_s;   /* total cooldown time started */
+    uint64_t breaker_opens;
+    uint64_t ejections;
+    uint64_t escalations, tiered_requests; /* model_tier */
+    double escalation_rate; /* escalations / tiered_requests, NaN when no model_tier */
+    uint64_t spillovers;    /* ordered_priority picks past the first tier */
+    struct hist ttft_hist;  /* ns, for CDF plots */
     bool slo_pass;
     struct sim_slo_violation violations[SCN_SLO_COUNT_];
     uint32_t n_violations;

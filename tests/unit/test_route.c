@@ -115,21 +115,60 @@ static void test_registry(void)
                                         "least_inflight", "power_of_two",    "lowest_latency",
                                         "lowest_cost",    "lowest_usage"};
     char err[256];
-    CHECK_INT_EQ(route_registry_count(), 8);
-    for (uint32_t i = 0; i < route_registry_count(); i++) {
+    uint32_t n = route_registry_count(), leaves = 0;
+    CHECK_INT_EQ(n, 22);
+    for (uint32_t i = 0; i < n; i++) {
         const struct route_ops *ops = route_registry_at(i);
         CHECK(ops != NULL);
         if (ops == NULL)
             continue;
         err[0] = '\0';
         CHECK_INT_EQ(route_ops_check(ops, err, sizeof err), 0);
-        CHECK(strcmp(ops->name, names[i]) == 0);
-        CHECK(route_registry_find(names[i]) == ops);
+        CHECK(route_registry_find(ops->name) == ops);
         CHECK(ops->summary != NULL && ops->source != NULL);
+        CHECK(ops->min_children <= ops->max_children);
+        /* Documentation order: the leaves first, then wrappers and groups. */
+        if (ops->max_children == 0)
+            CHECK_INT_EQ(leaves++, i);
+        for (uint32_t j = 0; j < i; j++)
+            CHECK(strcmp(route_registry_at(j)->name, ops->name) != 0);
     }
-    CHECK(route_registry_at(8) == NULL);
+    for (uint32_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        const struct route_ops *ops = route_registry_find(names[k]);
+        CHECK(ops != NULL);
+        if (ops != NULL) {
+            CHECK_INT_EQ(ops->min_children, 0);
+            CHECK_INT_EQ(ops->max_children, 0);
+        }
+    }
+    CHECK(route_registry_at(n) == NULL);
     CHECK(route_registry_find("nope") == NULL);
     CHECK(route_registry_find(NULL) == NULL);
+}
+
+/* Default parameters of a strategy. */
+static void default_params(const struct route_ops *ops, double *params)
+{
+    for (uint32_t p = 0; p < ROUTE_MAX_PARAMS; p++)
+        params[p] = p < ops->n_params ? ops->params[p].def : 0.0;
+}
+
+/* Create a leaf strategy's state directly (no router), over the
+ * configuration of backends b (copied into cfgs, which must outlive the
+ * state). */
+static int create_leaf(const struct route_ops *ops, void **state, const double *params,
+                       const struct route_backend *b, struct route_backend_cfg *cfgs, uint32_t n)
+{
+    struct route_create_args a;
+    char err[128];
+    for (uint32_t i = 0; i < n; i++)
+        cfgs[i] = b[i].cfg;
+    memset(&a, 0, sizeof a);
+    a.params = params;
+    a.n_backends = n;
+    a.cfgs = cfgs;
+    *state = NULL;
+    return ops->create(state, &a, err, sizeof err);
 }
 
 static int32_t pick_zero(void *state, const struct route_req *req, const struct route_view *view,
@@ -143,10 +182,9 @@ static int32_t pick_zero(void *state, const struct route_req *req, const struct 
     return 0;
 }
 
-static int create_null(void **state, const double *params, uint32_t n, char *err, size_t errlen)
+static int create_null(void **state, const struct route_create_args *args, char *err, size_t errlen)
 {
-    (void)params;
-    (void)n;
+    (void)args;
     (void)err;
     (void)errlen;
     *state = NULL;
@@ -206,6 +244,13 @@ static void test_ops_check(void)
     o.params = dup;
     o.n_params = 2;
     CHECK(route_ops_check(&o, err, sizeof err) < 0);
+    o = good;
+    o.min_children = 2;
+    o.max_children = 1;
+    CHECK(route_ops_check(&o, err, sizeof err) < 0);
+    CHECK_STR_CONTAINS(err, "min_children");
+    o.max_children = 3;
+    CHECK_INT_EQ(route_ops_check(&o, err, sizeof err), 0);
     CHECK(route_ops_check(NULL, err, sizeof err) < 0);
     CHECK(route_ops_check(NULL, NULL, 0) < 0); /* no buffer: no crash */
 
@@ -213,6 +258,13 @@ static void test_ops_check(void)
     CHECK_INT_EQ(route_param_index(lat, "alpha"), 0);
     CHECK_INT_EQ(route_param_index(lat, "buffer"), 1);
     CHECK_INT_EQ(route_param_index(lat, "penalty_s"), 2);
+    CHECK_INT_EQ(route_param_index(lat, "mode"), 3);
+    CHECK_INT_EQ(route_param_index(lat, "list_size"), 4);
+    CHECK_INT_EQ(route_param_index(lat, "compat_overwrite_last"), 5);
+    CHECK_INT_EQ(route_param_index(route_registry_find("lowest_usage"), "window"), 0);
+    CHECK_INT_EQ(route_param_index(route_registry_find("lowest_usage"), "compat_rpm_never_matches"),
+                 1);
+    CHECK_INT_EQ(route_param_index(route_registry_find("lowest_cost"), "model"), 0);
     CHECK_INT_EQ(route_param_index(lat, "nope"), -1);
     CHECK_INT_EQ(route_param_index(route_registry_find("random"), "alpha"), -1);
     CHECK_INT_EQ(route_param_index(NULL, "alpha"), -1);
@@ -272,6 +324,7 @@ static void feed_hooks(const struct route_ops *ops, void *state, struct sm64 *g,
  * backend is usable. */
 static void test_property_unlimited(void)
 {
+    struct route_backend_cfg cfgs[MAX_TEST_N];
     struct route_backend *b = calloc(MAX_TEST_N, sizeof *b);
     uint64_t ex[ROUTE_EXCLUDE_WORDS(MAX_TEST_N)];
     struct sm64 g = {7};
@@ -285,18 +338,18 @@ static void test_property_unlimited(void)
         const struct route_ops *ops = route_registry_at(s);
         double params[ROUTE_MAX_PARAMS];
         int bad = 0;
-        for (uint32_t p = 0; p < ops->n_params; p++)
-            params[p] = ops->params[p].def;
+        if (ops->max_children > 0)
+            continue; /* wrappers and groups: tested with their children elsewhere */
+        default_params(ops, params);
         for (uint32_t trial = 0; trial < 3000; trial++) {
             uint32_t n = 1 + trand(&g, trial % 10 == 0 ? MAX_TEST_N : 12);
             struct route_view v = {.b = b, .n = n};
             void *state = NULL;
-            char err[128];
-            if (ops->create(&state, params, n, err, sizeof err) != 0) {
+            random_view(&g, b, n, ex, false);
+            if (create_leaf(ops, &state, params, b, cfgs, n) != 0) {
                 CHECK(0);
                 continue;
             }
-            random_view(&g, b, n, ex, false);
             feed_hooks(ops, state, &g, n, &env);
             for (uint32_t rep = 0; rep < 4; rep++) {
                 uint32_t usable = 0, eligible = 0;
@@ -332,6 +385,7 @@ static void test_property_unlimited(void)
  * strategies respect the limits and answer FULL/NONE as documented. */
 static void test_property_limits(void)
 {
+    struct route_backend_cfg cfgs[MAX_TEST_N];
     struct route_backend *b = calloc(MAX_TEST_N, sizeof *b);
     uint64_t ex[ROUTE_EXCLUDE_WORDS(MAX_TEST_N)];
     struct sm64 g = {99};
@@ -347,21 +401,21 @@ static void test_property_limits(void)
         bool filters_soft = strcmp(ops->name, "lowest_latency") == 0;
         double params[ROUTE_MAX_PARAMS];
         int bad = 0;
-        for (uint32_t p = 0; p < ops->n_params; p++)
-            params[p] = ops->params[p].def;
+        if (ops->max_children > 0)
+            continue; /* wrappers and groups: tested with their children elsewhere */
+        default_params(ops, params);
         for (uint32_t trial = 0; trial < 3000; trial++) {
             uint32_t n = 1 + trand(&g, trial % 10 == 0 ? MAX_TEST_N : 12);
             struct route_view v = {.b = b, .n = n};
             struct route_req q = make_req(trand(&g, 1500), trand(&g, 500), 0);
             uint32_t usable = 0, eligible = 0, in_lim = 0, sat_in_lim = 0;
             void *state = NULL;
-            char err[128];
             int32_t k;
-            if (ops->create(&state, params, n, err, sizeof err) != 0) {
+            random_view(&g, b, n, ex, true);
+            if (create_leaf(ops, &state, params, b, cfgs, n) != 0) {
                 CHECK(0);
                 continue;
             }
-            random_view(&g, b, n, ex, true);
             feed_hooks(ops, state, &g, n, &env);
             for (uint32_t i = 0; i < n; i++) {
                 if (!t_usable(b, ex, i))
@@ -412,6 +466,8 @@ static void test_determinism(void)
     for (uint32_t s = 0; s < route_registry_count(); s++) {
         const struct route_ops *ops = route_registry_at(s);
         int32_t seq[2][300];
+        if (ops->max_children > 0)
+            continue;
         for (int run = 0; run < 2; run++) {
             char err[128];
             struct sm64 g = {12345}, w = {777};
@@ -739,7 +795,7 @@ static void test_lowest_latency(void)
 
     /* penalty_s = 0 disables the penalty. */
     {
-        double p[3] = {0.2, 0.0, 0.0};
+        double p[6] = {0.2, 0.0, 0.0, 0.0, 10.0, 0.0};
         r = mk_router("lowest_latency", p, cfg, 3);
         if (r == NULL)
             return;
@@ -765,7 +821,7 @@ static void test_lowest_latency(void)
 
     /* buffer = 1: random among latencies <= 2 x min. */
     {
-        double p[3] = {0.2, 1.0, 1000.0};
+        double p[6] = {0.2, 1.0, 1000.0, 0.0, 10.0, 0.0};
         uint32_t c[3] = {0};
         r = mk_router("lowest_latency", p, cfg, 3);
         if (r == NULL)
@@ -915,6 +971,195 @@ static void test_lowest_usage(void)
             CHECK_INT_EQ(route_router_pick(r, &big, &env, ex), ROUTE_FULL);
         }
     }
+    route_router_destroy(r);
+}
+
+/* LiteLLM fixed-minute accounting (window = 1): RPM at dispatch, TPM =
+ * total tokens after success, both reset at each whole minute. */
+static void test_lowest_usage_fixed_minute(void)
+{
+    const double p[2] = {1.0, 0.0};
+    struct route_backend_cfg cfg[2];
+    struct sm64 g = {23};
+    struct route_env env = make_env(&g, 10 * NS_PER_S);
+    struct route_outcome ok = {.status = ROUTE_OK,
+                               .http_status = 200,
+                               .ttft_ns = 1,
+                               .input_tokens = 500,
+                               .output_tokens = 300,
+                               .retry_after_ns = -1};
+    struct route_req d = make_req(500, 100, 300), in100 = make_req(100, 4000, 0),
+                     in300 = make_req(300, 0, 0);
+    uint64_t ex1[1] = {0};
+    struct route_router *r;
+    memset(cfg, 0, sizeof cfg);
+    cfg[0].tpm_limit = 1000;
+    cfg[0].rpm_limit = 3;
+    cfg[1].tpm_limit = 100000;
+    route_exclude_set(ex1, 1);
+    r = mk_router("lowest_usage", p, cfg, 2);
+    if (r == NULL)
+        return;
+    /* In flight, not yet charged: TPM 0 whatever max_tokens says (the
+     * sliding mode would count 600 and refuse this 4100-token request). */
+    route_router_dispatch(r, 0, &d, &env);
+    CHECK_INT_EQ(route_router_view(r)->b[0].tpm_used, 600);
+    CHECK_INT_EQ(route_router_pick(r, &in100, &env, ex1), 0);
+    /* Success at 20 s: 500 + 300 = 800 tokens this minute. */
+    env.now_ns = 20 * NS_PER_S;
+    route_router_complete(r, 0, &d, &ok, &env);
+    ok.input_tokens = 4000;
+    ok.output_tokens = 1000;
+    route_router_dispatch(r, 1, &d, &env);
+    route_router_complete(r, 1, &d, &ok, &env);                /* backend 1: 5000 */
+    CHECK_INT_EQ(route_router_pick(r, &in100, &env, NULL), 0); /* 900 <= 1000, 800 < 5000 */
+    CHECK_INT_EQ(route_router_pick(r, &in300, &env, NULL), 1); /* 1100 > 1000 */
+    CHECK_INT_EQ(route_router_pick(r, &in300, &env, ex1), ROUTE_NONE);
+    env.now_ns = 60 * NS_PER_S - 1;
+    CHECK_INT_EQ(route_router_pick(r, &in300, &env, ex1), ROUTE_NONE);
+    /* The minute turns at 60 s: everything forgotten at once. */
+    env.now_ns = 60 * NS_PER_S;
+    CHECK_INT_EQ(route_router_pick(r, &in300, &env, ex1), 0);
+    /* RPM counted at dispatch within the minute: the 3rd fills it. */
+    for (int k = 0; k < 3; k++) {
+        CHECK_INT_EQ(route_router_pick(r, &in100, &env, ex1), 0);
+        route_router_dispatch(r, 0, &in100, &env);
+    }
+    CHECK_INT_EQ(route_router_pick(r, &in100, &env, ex1), ROUTE_NONE);
+    env.now_ns = 119 * NS_PER_S;
+    CHECK_INT_EQ(route_router_pick(r, &in100, &env, ex1), ROUTE_NONE);
+    env.now_ns = 120 * NS_PER_S;
+    CHECK_INT_EQ(route_router_pick(r, &in100, &env, ex1), 0);
+    /* A failure is not charged to TPM. */
+    {
+        struct route_outcome fail = ok;
+        fail.status = ROUTE_SERVER_ERROR;
+        fail.input_tokens = 100000;
+        route_router_complete(r, 0, &in100, &fail, &env);
+        CHECK_INT_EQ(route_router_pick(r, &in300, &env, ex1), 0);
+    }
+    route_router_destroy(r);
+}
+
+/* compat_rpm_never_matches: LiteLLM #7395, RPM overflows at selection. */
+static void test_lowest_usage_rpm_quirk(void)
+{
+    struct route_backend_cfg cfg[2];
+    struct sm64 g = {29};
+    struct route_env env = make_env(&g, 5 * NS_PER_S);
+    struct route_req q = make_req(10, 10, 0);
+    uint64_t ex1[1] = {0};
+    route_exclude_set(ex1, 1);
+    memset(cfg, 0, sizeof cfg);
+    cfg[0].rpm_limit = 2;
+    for (int fixed = 0; fixed < 2; fixed++) {
+        for (int compat = 0; compat < 2; compat++) {
+            const double p[2] = {fixed, compat};
+            struct route_router *r = mk_router("lowest_usage", p, cfg, 2);
+            int served = 0;
+            if (r == NULL)
+                return;
+            for (int t = 0; t < 10; t++) {
+                int32_t k = route_router_pick(r, &q, &env, ex1);
+                if (k == 0) {
+                    served++;
+                    route_router_dispatch(r, 0, &q, &env);
+                }
+            }
+            /* Intended: 2 per minute; the quirk lets all 10 through. */
+            CHECK_INT_EQ(served, compat ? 10 : 2);
+            route_router_destroy(r);
+        }
+    }
+}
+
+static void list_sample(struct route_router *r, uint32_t i, int64_t ttft_ms, int64_t out_tok,
+                        struct route_env *env)
+{
+    struct route_req q = make_req(10, 10, 0);
+    struct route_outcome o = {.status = ROUTE_OK,
+                              .http_status = 200,
+                              .latency_ns = 2 * ttft_ms * NS_PER_MS,
+                              .ttft_ns = ttft_ms * NS_PER_MS,
+                              .output_tokens = out_tok,
+                              .retry_after_ns = -1};
+    route_router_complete(r, i, &q, &o, env);
+}
+
+/* LiteLLM list mode: mean of up to list_size samples of TTFT per output
+ * token; the overwrite-last quirk keeps the oldest samples. */
+static void test_lowest_latency_list(void)
+{
+    struct route_backend_cfg cfg[2];
+    struct sm64 g = {37};
+    struct route_env env = make_env(&g, 0);
+    struct route_req q = make_req(10, 10, 0);
+    memset(cfg, 0, sizeof cfg);
+    for (int compat = 0; compat < 2; compat++) {
+        const double p[6] = {0.2, 0.0, 1000.0, 1.0, 3.0, compat};
+        struct route_router *r = mk_router("lowest_latency", p, cfg, 2);
+        if (r == NULL)
+            return;
+        /* Unseen backends first; TTFT hooks do not feed the list. */
+        list_sample(r, 1, 50, 10, &env); /* 5 ms per token */
+        ttft(r, 0, 1, &env);
+        CHECK_INT_EQ(route_router_pick(r, &q, &env, NULL), 0);
+        for (int k = 0; k < 3; k++)
+            list_sample(r, 0, 10, 10, &env); /* 1 ms per token: [1, 1, 1] */
+        CHECK_INT_EQ(route_router_pick(r, &q, &env, NULL), 0);
+        for (int k = 0; k < 5; k++)
+            list_sample(r, 0, 100, 10, &env); /* 10 ms per token */
+        /* Ring: [10, 10, 10] -> 10 > 5.  Quirk: [1, 1, 10] -> 4 < 5. */
+        CHECK_INT_EQ(route_router_pick(r, &q, &env, NULL), compat ? 0 : 1);
+        route_router_destroy(r);
+    }
+    /* Zero output tokens divide by 1; a timeout appends 1000 s. */
+    {
+        const double p[6] = {0.2, 0.0, 1000.0, 1.0, 10.0, 0.0};
+        struct route_outcome to = {.status = ROUTE_TIMEOUT, .ttft_ns = -1, .retry_after_ns = -1};
+        struct route_router *r = mk_router("lowest_latency", p, cfg, 2);
+        if (r == NULL)
+            return;
+        list_sample(r, 0, 30, 0, &env);   /* 30 ms per token */
+        list_sample(r, 1, 200, 10, &env); /* 20 ms per token */
+        CHECK_INT_EQ(route_router_pick(r, &q, &env, NULL), 1);
+        route_router_complete(r, 1, &q, &to, &env); /* mean (20 ms + 1000 s) / 2 */
+        CHECK_INT_EQ(route_router_pick(r, &q, &env, NULL), 0);
+        route_router_destroy(r);
+    }
+}
+
+/* LiteLLM cost model: input + output price per token, unknown = 5.0. */
+static void test_lowest_cost_litellm(void)
+{
+    const double p0[1] = {0.0}, p1[1] = {1.0};
+    struct route_backend_cfg cfg[4];
+    struct sm64 g = {41};
+    struct route_env env = make_env(&g, 0);
+    struct route_req q = make_req(10000, 1, 1);
+    uint64_t ex[1] = {0};
+    struct route_router *r;
+    memset(cfg, 0, sizeof cfg);
+    cfg[0].price_input = 1e-6;
+    cfg[0].price_output = 100e-6; /* sum 101e-6 */
+    cfg[1].price_input = 10e-6;
+    cfg[1].price_output = 10e-6; /* sum 20e-6 */
+    cfg[2].price_input = 0.0;    /* unknown: 5.0 */
+    cfg[2].price_output = 1e-9;
+    /* cfg[3]: both unknown, 10.0 */
+    r = mk_router("lowest_cost", p0, cfg, 4);
+    if (r != NULL) {
+        CHECK_INT_EQ(route_router_pick(r, &q, &env, NULL), 3); /* 0 expected cost first */
+        route_router_destroy(r);
+    }
+    r = mk_router("lowest_cost", p1, cfg, 4);
+    if (r == NULL)
+        return;
+    CHECK_INT_EQ(route_router_pick(r, &q, &env, NULL), 1);
+    route_exclude_set(ex, 1);
+    CHECK_INT_EQ(route_router_pick(r, &q, &env, ex), 0);
+    route_exclude_set(ex, 0);
+    CHECK_INT_EQ(route_router_pick(r, &q, &env, ex), 2); /* 5.0 + 1e-9 < 10.0 */
     route_router_destroy(r);
 }
 
@@ -1070,15 +1315,14 @@ static const struct route_param bad_params[] = {
     {.name = "ret", .def = 0, .min = -10, .max = 10, .unit = "", .doc = "returned index"},
 };
 
-static int create_bad(void **state, const double *params, uint32_t n, char *err, size_t errlen)
+static int create_bad(void **state, const struct route_create_args *args, char *err, size_t errlen)
 {
     int32_t *s = malloc(sizeof *s);
-    (void)n;
     if (s == NULL) {
         snprintf(err, errlen, "oom");
         return -1;
     }
-    *s = (int32_t)params[0];
+    *s = (int32_t)args->params[0];
     *state = s;
     return 0;
 }
@@ -1150,7 +1394,7 @@ static void test_router_create_errors(void)
     struct route_backend_cfg cfg[2];
     const struct route_ops *lat = route_registry_find("lowest_latency");
     char err[256];
-    double p[3] = {0.2, 0.0, 1000.0};
+    double p[6] = {0.2, 0.0, 1000.0, 0.0, 10.0, 0.0};
     memset(cfg, 0, sizeof cfg);
     CHECK(route_router_create(lat, NULL, cfg, 0, err, sizeof err) == NULL);
     CHECK_STR_CONTAINS(err, "lowest_latency");
@@ -1288,6 +1532,10 @@ int main(void)
     test_lowest_latency();
     test_lowest_cost();
     test_lowest_usage();
+    test_lowest_usage_fixed_minute();
+    test_lowest_usage_rpm_quirk();
+    test_lowest_latency_list();
+    test_lowest_cost_litellm();
     test_window();
     test_router_lifecycle();
     test_sanitize();

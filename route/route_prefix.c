@@ -1,0 +1,342 @@
+/*
+ * route_prefix.c - prefix-cache-aware strategies over the router-side
+ * block index of route_prefix_index.c (per-backend LRU of block hashes,
+ * updated on dispatch from routing decisions, as GIE's approximate
+ * prefix-cache scorer does).
+ *
+ * `prefix_affinity` (GIE prefix-cache-scorer used alone;
+ * gateway-api-inference-extension@1748e829,
+ * pkg/epp/framework/plugins/scheduling/scorer/prefix; vLLM production-stack
+ * `prefixaware`, routing_logic.py; reference/routers.md §2.3, §4 row 19):
+ *   m_i = leading blocks of the request that backend i holds in the index.
+ *   Among the eligible backends take those with the longest match M; if
+ *   M = 0 or M / blocks < min_match, take all eligible instead.  Among the
+ *   kept set, the fewest in flight wins, ties uniformly at random.
+ *   So ties on the match (vLLM-PS: "random among matched") and requests
+ *   without blocks go to the least loaded, like vLLM-PS's below-threshold
+ *   fallback (which uses lowest QPS).  lru_blocks defaults to GIE's
+ *   lruCapacityPerServer (31250).  With a match the pick costs
+ *   O(blocks x n / 64) word operations plus the best holders' check;
+ *   without one it scans the n backends.
+ *
+ * `cache_aware_guarded` (SGLang model gateway cache_aware,
+ * sgl-model-gateway/src/policies/cache_aware.rs; AIBrix prefix-cache,
+ * pkg/plugins/gateway/algorithms/prefix_cache.go; reference/routers.md
+ * §2.4, §2.6, §4 row 21), loads = router-local in-flight counts over the
+ * eligible backends:
+ *   1. imbalanced iff max_load - min_load > balance_abs_threshold and
+ *      max_load > balance_rel_threshold x min_load: the least loaded.
+ *   2. else if the best match rate (matched blocks / blocks) exceeds
+ *      cache_threshold: the best-matching backend (ties: least loaded).
+ *   3. else the least loaded (compat = 1: the backend with the smallest
+ *      index, "smallest tree", as SGLang did before PRs #14305/#14532,
+ *      which changed it because a cold worker attracted every unmatched
+ *      request: the "death spiral").
+ *   Least-loaded ties are broken uniformly at random (SGLang takes the
+ *   first; AIBrix least-request randomises).  The request's blocks are
+ *   inserted for the chosen backend in every branch (SGLang inserts the
+ *   text even when it balances).
+ *   Defaults are SGLang's library defaults (32 / 1.1 / 0.5); the
+ *   sglang-router CLI defaults are 64 / 1.5 / 0.3 (per a third-party audit,
+ *   reference/routers.md §2.6): set the three parameters to replay them.
+ *   AIBrix's variant (abs imbalance 16 only, match among running <=
+ *   mean + 2 sigma) is not reproduced.  SGLang matches characters of raw
+ *   text in a radix tree with periodic LRU trimming; here whole blocks in an
+ *   LRU per backend.  O(n) per pick (the load range needs every backend).
+ */
+#include <stdlib.h>
+
+#include "route_prefix_int.h"
+
+/* Least in flight among eligible backends of the whole view, random ties;
+ * NONE/FULL when none is eligible. */
+static int32_t least_inflight_all(const struct route_view *view, const uint64_t *exclude,
+                                  const struct route_env *env)
+{
+    struct route__count c = {0, 0};
+    int32_t best = ROUTE_NONE, min = 0;
+    uint32_t ties = 0;
+    for (uint32_t i = 0; i < view->n; i++) {
+        int32_t load;
+        if (!route_usable(view, exclude, i))
+            continue;
+        c.usable++;
+        if (route__saturated(&view->b[i]))
+            continue;
+        c.eligible++;
+        load = view->b[i].inflight;
+        if (best < 0 || load < min) {
+            best = (int32_t)i;
+            min = load;
+            ties = 1;
+        } else if (load == min && route_rand_below(env, ++ties) == 0) {
+            best = (int32_t)i;
+        }
+    }
+    return best < 0 ? route__no_pick(c) : best;
+}
+
+/* The best-matching eligible backends of the last match: the deepest
+ * level (holders of blocks 0..j) with an eligible backend; among those, the
+ * fewest in flight, random ties.  Sets *len to the match (0 and returns
+ * ROUTE_NONE when no eligible backend matches a block).  Walks set bits:
+ * O(levels x words + holders visited). */
+static int32_t best_matched(const struct route__pidx *x, const struct route_view *view,
+                            const uint64_t *exclude, const struct route_env *env, uint32_t *len)
+{
+    for (uint32_t j = x->depth; j-- > 0;) {
+        const uint64_t *set = route__pidx_level(x, j);
+        int32_t best = ROUTE_NONE, min = 0;
+        uint32_t ties = 0;
+        for (uint32_t wi = 0; wi < x->words; wi++) {
+            for (uint64_t word = set[wi]; word != 0; word &= word - 1) {
+                uint32_t i = wi * 64u + (uint32_t)__builtin_ctzll(word);
+                int32_t load;
+                if (i >= view->n || !route__eligible(view, exclude, i))
+                    continue;
+                load = view->b[i].inflight;
+                if (best < 0 || load < min) {
+                    best = (int32_t)i;
+                    min = load;
+                    ties = 1;
+                } else if (load == min && route_rand_below(env, ++ties) == 0) {
+                    best = (int32_t)i;
+                }
+            }
+        }
+        if (best >= 0) {
+            *len = j + 1;
+            return best;
+        }
+    }
+    *len = 0;
+    return ROUTE_NONE;
+}
+
+/* ---------------------------------------------------------------------
+ * prefix_affinity
+ * ------------------------------------------------------------------- */
+
+enum { PA_LRU_BLOCKS, PA_MIN_MATCH, PA_COUNT_ };
+
+static const struct route_param affinity_params[PA_COUNT_] = {
+    [PA_LRU_BLOCKS] = {"lru_blocks", ROUTE__PIDX_DEFAULT_CAPACITY, 1.0, 1e6, "blocks",
+                       "block hashes remembered per backend, LRU (GIE lruCapacityPerServer)"},
+    [PA_MIN_MATCH] = {"min_match", 0.0, 0.0, 1.0, "ratio",
+                      "below this best match share (matched / request blocks) route by least "
+                      "in flight instead"},
+};
+
+struct affinity {
+    struct route__pidx idx; /* first: dispatch_prefix relies on it */
+    double min_match;
+};
+
+static void destroy_affinity(void *state)
+{
+    struct affinity *s = state;
+    if (s == NULL)
+        return;
+    route__pidx_free(&s->idx);
+    free(s);
+}
+
+static int create_affinity(void **state, const struct route_create_args *args, char *err,
+                           size_t errlen)
+{
+    struct affinity *s = calloc(1, sizeof *s);
+    *state = NULL;
+    if (s == NULL) {
+        route__errf(err, errlen, "strategy 'prefix_affinity': out of memory");
+        return -1;
+    }
+    if (route__pidx_init(&s->idx, args->n_backends, args->params[PA_LRU_BLOCKS], "prefix_affinity",
+                         err, errlen) != 0) {
+        free(s);
+        return -1;
+    }
+    s->min_match = args->params[PA_MIN_MATCH];
+    *state = s;
+    return 0;
+}
+
+static int32_t pick_affinity(void *state, const struct route_req *req,
+                             const struct route_view *view, const struct route_env *env,
+                             const uint64_t *exclude)
+{
+    struct affinity *s = state;
+    uint32_t m = route__pidx_match(&s->idx, req->blocks, req->n_blocks), len;
+    if (m > 0) {
+        int32_t i = best_matched(&s->idx, view, exclude, env, &len);
+        if (i >= 0 && (double)len >= s->min_match * (double)m)
+            return i;
+    }
+    return least_inflight_all(view, exclude, env);
+}
+
+static void dispatch_prefix(void *state, uint32_t backend, const struct route_req *req,
+                            const struct route_env *env)
+{
+    /* Both strategies' states begin with their index. */
+    struct route__pidx *x = state;
+    (void)env;
+    if (req->n_blocks > 0)
+        route__pidx_insert(x, backend, req->blocks, req->n_blocks);
+}
+
+const struct route_ops route__ops_prefix_affinity = {
+    .abi_version = ROUTE_ABI_VERSION,
+    .name = "prefix_affinity",
+    .summary = "longest prefix match in a router-side per-backend LRU block index, else least "
+               "in flight",
+    .source = "GIE prefix-cache-scorer, approximate (gateway-api-inference-extension@1748e829 "
+              "scorer/prefix); vLLM production-stack prefixaware",
+    .needs = ROUTE_NEED_INFLIGHT,
+    .params = affinity_params,
+    .n_params = PA_COUNT_,
+    .min_children = 0,
+    .max_children = 0,
+    .create = create_affinity,
+    .destroy = destroy_affinity,
+    .pick = pick_affinity,
+    .on_dispatch = dispatch_prefix,
+    .on_first_token = NULL,
+    .on_complete = NULL,
+};
+
+/* ---------------------------------------------------------------------
+ * cache_aware_guarded
+ * ------------------------------------------------------------------- */
+
+enum { CA_BAL_ABS, CA_BAL_REL, CA_CACHE_THRESHOLD, CA_COMPAT, CA_LRU_BLOCKS, CA_COUNT_ };
+
+static const struct route_param guarded_params[CA_COUNT_] = {
+    [CA_BAL_ABS] = {"balance_abs_threshold", 32.0, 0.0, 1e9, "requests",
+                    "imbalanced when max - min in flight exceeds this (SGLang library 32, CLI 64)"},
+    [CA_BAL_REL] = {"balance_rel_threshold", 1.1, 1.0, 1e9, "ratio",
+                    "... and max exceeds this x min (SGLang library 1.1, CLI 1.5)"},
+    [CA_CACHE_THRESHOLD] = {"cache_threshold", 0.5, 0.0, 1.0, "ratio",
+                            "route to the best match when its match share exceeds this (SGLang "
+                            "library 0.5, CLI 0.3)"},
+    [CA_COMPAT] = {"compat", 0.0, 0.0, 1.0, "enum",
+                   "low match: 0 least in flight (SGLang after #14305), 1 smallest index "
+                   "(older SGLang, smallest tree)"},
+    [CA_LRU_BLOCKS] = {"lru_blocks", ROUTE__PIDX_DEFAULT_CAPACITY, 1.0, 1e6, "blocks",
+                       "block hashes remembered per backend, LRU (SGLang max_tree_size analogue)"},
+};
+
+struct guarded {
+    struct route__pidx idx; /* first: dispatch_prefix relies on it */
+    double bal_abs, bal_rel, cache_threshold;
+    bool smallest_tree;
+};
+
+static void destroy_guarded(void *state)
+{
+    struct guarded *s = state;
+    if (s == NULL)
+        return;
+    route__pidx_free(&s->idx);
+    free(s);
+}
+
+static int create_guarded(void **state, const struct route_create_args *args, char *err,
+                          size_t errlen)
+{
+    const double *p = args->params;
+    struct guarded *s;
+    *state = NULL;
+    if (p[CA_COMPAT] != 0.0 && p[CA_COMPAT] != 1.0) {
+        route__errf(err, errlen, "strategy 'cache_aware_guarded': compat %g must be 0 or 1",
+                    p[CA_COMPAT]);
+        return -1;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        route__errf(err, errlen, "strategy 'cache_aware_guarded': out of memory");
+        return -1;
+    }
+    if (route__pidx_init(&s->idx, args->n_backends, p[CA_LRU_BLOCKS], "cache_aware_guarded", err,
+                         errlen) != 0) {
+        free(s);
+        return -1;
+    }
+    s->bal_abs = p[CA_BAL_ABS];
+    s->bal_rel = p[CA_BAL_REL];
+    s->cache_threshold = p[CA_CACHE_THRESHOLD];
+    s->smallest_tree = p[CA_COMPAT] == 1.0;
+    *state = s;
+    return 0;
+}
+
+static int32_t pick_guarded(void *state, const struct route_req *req, const struct route_view *view,
+                            const struct route_env *env, const uint64_t *exclude)
+{
+    struct guarded *s = state;
+    struct route__count c = {0, 0};
+    int32_t least = ROUTE_NONE, smallest = ROUTE_NONE, min = 0, max = 0;
+    uint32_t ties = 0, small_ties = 0, small_size = 0;
+    uint32_t m;
+
+    for (uint32_t i = 0; i < view->n; i++) {
+        int32_t load;
+        if (!route_usable(view, exclude, i))
+            continue;
+        c.usable++;
+        if (route__saturated(&view->b[i]))
+            continue;
+        c.eligible++;
+        load = view->b[i].inflight;
+        if (least < 0 || load > max)
+            max = load;
+        if (least < 0 || load < min) {
+            least = (int32_t)i;
+            min = load;
+            ties = 1;
+        } else if (load == min && route_rand_below(env, ++ties) == 0) {
+            least = (int32_t)i;
+        }
+        if (s->smallest_tree) {
+            uint32_t size = route__pidx_size(&s->idx, i);
+            if (smallest < 0 || size < small_size) {
+                smallest = (int32_t)i;
+                small_size = size;
+                small_ties = 1;
+            } else if (size == small_size && route_rand_below(env, ++small_ties) == 0) {
+                smallest = (int32_t)i;
+            }
+        }
+    }
+    if (least < 0)
+        return route__no_pick(c);
+    if ((double)max - (double)min > s->bal_abs && (double)max > s->bal_rel * (double)min)
+        return least; /* imbalanced */
+    m = route__pidx_match(&s->idx, req->blocks, req->n_blocks);
+    if (m > 0) {
+        uint32_t len;
+        int32_t i = best_matched(&s->idx, view, exclude, env, &len);
+        if (i >= 0 && (double)len > s->cache_threshold * (double)m)
+            return i;
+    }
+    return s->smallest_tree ? smallest : least;
+}
+
+const struct route_ops route__ops_cache_aware_guarded = {
+    .abi_version = ROUTE_ABI_VERSION,
+    .name = "cache_aware_guarded",
+    .summary = "best prefix match above a threshold unless load is imbalanced, else least in "
+               "flight",
+    .source = "SGLang model gateway cache_aware (sgl-model-gateway src/policies/cache_aware.rs, "
+              "library defaults); AIBrix prefix-cache (prefix_cache.go)",
+    .needs = ROUTE_NEED_INFLIGHT,
+    .params = guarded_params,
+    .n_params = CA_COUNT_,
+    .min_children = 0,
+    .max_children = 0,
+    .create = create_guarded,
+    .destroy = destroy_guarded,
+    .pick = pick_guarded,
+    .on_dispatch = dispatch_prefix,
+    .on_first_token = NULL,
+    .on_complete = NULL,
+};
