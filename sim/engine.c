@@ -79,6 +79,7 @@ struct req {
     uint32_t replica;                       /* the gateway instance that routes it */
     uint32_t partner;                       /* the linked hedge / primary slot, NO_SLOT when none */
     uint16_t fails_of[ROUTE_STATUS_COUNT_]; /* failed attempts by status, this group */
+    int64_t waited_ns; /* backoff slept so far (Portkey's Retry-After budget) */
 };
 
 #define NO_SLOT UINT32_MAX
@@ -529,8 +530,8 @@ static int attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, in
     if (route_retry_should_class(pol, q->rr.attempt, q->fails_of[cls], cls)) {
         struct rng jr;
         rng_keyed(&jr, s->seed, RNG_BACKOFF, q->rr.id, q->rr.attempt, q->fallbacks_done);
-        delay = route_retry_delay(pol, q->rr.attempt, retry_after_ns, rng_unit(&jr),
-                                  untried_left(s, idx));
+        delay = route_retry_delay_ex(pol, q->rr.attempt, cls, retry_after_ns, q->waited_ns,
+                                     rng_unit(&jr), untried_left(s, idx));
     }
     if (delay < 0) { /* no retry (or the Retry-After budget is spent): fall back or give up */
         if (try_fallback(s, idx, ec, &done) != 0)
@@ -539,6 +540,7 @@ static int attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, in
     }
     if (q->measured)
         s->res->retries++;
+    q->waited_ns += delay;
     q->state = RS_BACKOFF;
     return push(s, s->now_ns + delay, EV_ROUTE, idx, q->gen);
 }
