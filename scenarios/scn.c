@@ -887,6 +887,8 @@ static int strategy_init(const struct route_registry *reg, struct scn_strategy *
     return 0;
 }
 
+static uint32_t names_find(char (*tab)[SCN_NAME_MAX], uint32_t n, const char *name);
+
 /* `params:` of a strategy: overrides of its defaults, range-checked. */
 static int parse_params(struct ctx *c, const yaml_node_t *n, struct scn_strategy *st)
 {
@@ -919,6 +921,26 @@ static int parse_params(struct ctx *c, const yaml_node_t *n, struct scn_strategy
         const char *s = NULL;
         double x = 0;
         char m[256];
+        if (v[i]->type == YAML_SEQUENCE_NODE && strcmp(names[i], "tags_required") == 0) {
+            /* tag names, as the backends spell them, for the bitmask */
+            uint64_t mask = 0;
+            for (size_t k = 0; k < seq_len(v[i]); k++) {
+                const yaml_node_t *t = node_of(c, v[i]->data.sequence.items.start[k]);
+                if (t == NULL)
+                    return oom(c, v[i]);
+                if (get_str(c, t, "a tag name", &s))
+                    return -1;
+                uint32_t id = names_find(c->s->tags, c->s->n_tags, s);
+                if (id == 0)
+                    return fail(c, t, "found tag %s, expected a tag some backend carries",
+                                scn__quote(s, q, sizeof q));
+                mask |= (uint64_t)1 << (id - 1);
+            }
+            if (mask > (uint64_t)pm->max)
+                return fail(c, v[i], "found a tag beyond the %g the filter can take", pm->max);
+            st->params[i] = st->root.params[i] = (double)mask;
+            continue;
+        }
         if (get_str(c, v[i], "a number", &s))
             return -1;
         /* Parameters in seconds also read as durations (`2s`, `500ms`). */
