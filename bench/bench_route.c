@@ -20,36 +20,34 @@
  *
  * The last column classifies the growth of pick time from 8 to 512
  * backends (64x more): "O(n)" when it grows more than 12x, "O(1)/log" when
- * under 4x, "sub-linear" between.  The notes say whether the algorithm
- * allows better than the current scan (the strategies' files belong to
- * their authors; these are recommendations):
- *  - least_inflight, least_inflight_tokens, lowest_usage: argmin of a
- *    counter changed only by dispatch/complete/window roll: an indexed
- *    heap (or bucket lists for small integer loads, with random ties)
- *    gives O(log n) / O(1), with the exclude set handled by popping.
- *  - random, power_of_two: O(1) expected by rejection sampling over the
- *    index range while most backends are eligible (a scan only when
- *    rejections pile up); the current count-then-locate passes are O(n).
- *  - weighted_random, price_weighted: a Fenwick tree over weights (updated
- *    on health changes) gives O(log n); rejection from an alias table O(1).
- *  - round_robin (smooth weighted, nginx): O(n) per pick by construction;
- *    stride scheduling with a heap is O(log n) with the same long-run
- *    shares but a different interleaving.
- *  - lowest_cost, sort_by: a static order by price/attribute, walked until
- *    an eligible one within limits: O(1) amortised while the head is fine.
- *  - lowest_latency, expected_latency: argmin over signals that change on
- *    every sample/scrape: heap updates O(log n) per signal change.
- *  - weighted_scorers: O(n) inherently (every endpoint is scored, as in
- *    GIE); prefix_affinity: O(blocks x n / 64) word operations with a
- *    match, O(n) least in flight without one (a heap would fix that);
- *    cache_aware_guarded: needs max/min load each pick (a min-max heap:
- *    O(log n));
- *    bounded_load_hash: O(log n) ring lookup + short walk, plus one O(n)
- *    pass for the bound's total load (incremental with health-change
- *    notifications, as HAProxy does).
- *  - wrappers and groups: their own pass plus the child's.
+ * under 4x, "sub-linear" between.  The note says how the pick gets there.
+ * The router gives its built-in strategies a "fleet" (route_int.h): bitsets
+ * of the unusable and saturated backends and a journal of view changes, and
+ * keeps its own per-pick work lazy (usage windows on a timing wheel of slot
+ * expiries, health on a deadline heap, publication of changed backends
+ * only), so:
+ *  - random, power_of_two: rejection sampling over the index range, exact
+ *    fallback over the eligible bitset: O(1) expected;
+ *  - weighted_random, price_weighted: rejection from an alias table over
+ *    the static weights: O(1) expected;
+ *  - round_robin (nginx smooth WRR): one max-heap per distinct weight with a
+ *    per-group offset, eligibility by bitset diff: O(n/64 + D + log n), the
+ *    same sequence;
+ *  - least_inflight: load buckets (a sorted array, one swap per +-1):
+ *    O(1) amortised; least_inflight_tokens, lowest_usage: idle set + heap
+ *    from the journal: O(log n) (below 32 backends they keep the scan);
+ *  - lowest_cost: price tree with a fits-the-request bound, branch and
+ *    bound: O(log n); sort_by: heaps by key: O(log n);
+ *  - filter, ordered_priority, model_tier: static bitsets per predicate /
+ *    tier / class, word operations: O(n/64) + the child.
+ * Not indexed (their files' authors' call): lowest_latency and
+ * expected_latency (signals change on every sample: a heap keyed by them
+ * would do), weighted_scorers (every endpoint scored, as GIE),
+ * prefix_affinity (O(n) least-loaded fallback without a match),
+ * cache_aware_guarded (min/max load: a min-max heap), bounded_load_hash
+ * (the bound's total load: incremental).
  *
- * usage: bench_route [PICKS]      (default 100000)
+ * usage: bench_route [PICKS [STRATEGY...]]   (default 100000, every strategy)
  * Prints the table; never fails on the figures (machines are noisy).
  */
 #include <stdint.h>
@@ -96,26 +94,26 @@ struct note {
 };
 
 static const struct note NOTES[] = {
-    {"random", "scan; O(1) expected by rejection sampling"},
-    {"weighted_random", "scan; O(log n) Fenwick tree over weights"},
-    {"round_robin", "smooth WRR is O(n); stride+heap O(log n)"},
-    {"least_inflight", "scan; O(log n) heap / O(1) load buckets"},
-    {"least_inflight_tokens", "scan; O(log n) heap"},
-    {"power_of_two", "count pass; O(1) expected by rejection"},
+    {"random", "rejection sampling; bitset fallback"},
+    {"weighted_random", "alias table + rejection"},
+    {"round_robin", "heap per weight, same nginx sequence"},
+    {"least_inflight", "load buckets, O(1) amortised"},
+    {"least_inflight_tokens", "idle set + heap, O(log n)"},
+    {"power_of_two", "two rejection draws"},
     {"lowest_latency", "scan; heap on signal change"},
     {"expected_latency", "scan; heap on scrape"},
-    {"lowest_cost", "scan; static price order, O(1) amortised"},
-    {"lowest_usage", "scan; O(log n) heap on window change"},
-    {"price_weighted", "scan; O(log n) Fenwick tree"},
-    {"sort_by", "scan; static order, O(1) amortised"},
+    {"lowest_cost", "price tree, branch and bound"},
+    {"lowest_usage", "idle set + heap, O(log n)"},
+    {"price_weighted", "alias table + rejection"},
+    {"sort_by", "heaps by key, O(log n)"},
     {"weighted_scorers", "O(n) inherent: every backend scored"},
     {"prefix_affinity", "O(blocks x n/64) bitset match; O(n) fallback"},
     {"cache_aware_guarded", "O(n) load range; min-max heap O(log n)"},
     {"bounded_load_hash", "O(log n) ring + O(n) load total"},
-    {"filter", "own pass + child"},
-    {"ordered_priority", "own pass + child"},
+    {"filter", "static masks, O(n/64) + child"},
+    {"ordered_priority", "tier masks, O(n/64) + child"},
     {"sticky", "O(1) map + child on miss"},
-    {"model_tier", "own pass + child"},
+    {"model_tier", "class masks, O(n/64) + child"},
     {"fallback", "children in order"},
     {"loadbalance", "child choice + child"},
 };
@@ -322,7 +320,11 @@ int main(int argc, char **argv)
         struct result res[N_SIZES];
         double ratio;
         const char *cls;
-        int ok = 1;
+        int ok = 1, wanted = argc <= 2;
+        for (int a = 2; a < argc; a++)
+            wanted |= strcmp(argv[a], ops->name) == 0;
+        if (!wanted)
+            continue;
         for (uint32_t k = 0; k < N_SIZES; k++) {
             err[0] = '\0';
             res[k] = run_one(ops, sizes[k], picks, w, err, sizeof err);

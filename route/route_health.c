@@ -130,11 +130,16 @@ struct route__health {
     enum route_health *admin;
     enum route_health *base; /* last reported health (before per-pick offers) */
     struct hb *b;
-    int64_t next_change; /* earliest timed transition (INT64_MAX: none) */
-    uint32_t n_open;     /* base == ROUTE_OPEN */
-    uint32_t n_avail;    /* base HEALTHY, HALF_OPEN or OPEN: usable but for the breaker */
-    uint32_t *over;      /* backends offered for the current pick only */
+    /* Timed transitions: a min-heap of the backends by the end of their
+     * reported state (absent when untimed), so a pick evaluates only the
+     * backends whose state is due to change. */
+    struct route__heap due;
+    uint64_t *open;   /* bitset: base == ROUTE_OPEN */
+    uint32_t n_open;  /* base == ROUTE_OPEN */
+    uint32_t n_avail; /* base HEALTHY, HALF_OPEN or OPEN: usable but for the breaker */
+    uint32_t *over;   /* backends offered for the current pick only */
     uint32_t n_over;
+    struct route__fleet *fleet; /* told of every health written to the view */
 };
 
 void route_health_default(struct route_health_cfg *h)
@@ -216,8 +221,14 @@ struct route__health *route__health_create(const struct route_health_cfg *cfg,
     h->base = calloc(n, sizeof *h->base);
     h->b = calloc(n, sizeof *h->b);
     h->over = calloc(n, sizeof *h->over);
+    h->due.item = calloc(n, sizeof *h->due.item);
+    h->due.pos = calloc(n, sizeof *h->due.pos);
+    h->due.key = calloc(n, sizeof *h->due.key);
+    h->due.cap = n;
+    h->open = calloc(ROUTE_EXCLUDE_WORDS(n), sizeof *h->open);
     if (h->group_size == NULL || h->admin == NULL || h->base == NULL || h->b == NULL ||
-        h->over == NULL) {
+        h->over == NULL || h->due.item == NULL || h->due.pos == NULL || h->due.key == NULL ||
+        h->open == NULL) {
         route__health_destroy(h);
         route__errf(err, errlen, "health: out of memory");
         return NULL;
@@ -236,9 +247,9 @@ struct route__health *route__health_create(const struct route_health_cfg *cfg,
         h->base[i] = ROUTE_HEALTHY;
         h->b[i].minute = INT64_MIN;
         h->b[i].ring.start = INT64_MIN;
+        h->due.pos[i] = ROUTE__ABSENT;
     }
     h->n_avail = n;
-    h->next_change = INT64_MIN; /* evaluate at the first pick */
     return h;
 }
 
@@ -251,7 +262,27 @@ void route__health_destroy(struct route__health *h)
     free(h->base);
     free(h->b);
     free(h->over);
+    free(h->due.item);
+    free(h->due.pos);
+    free(h->due.key);
+    free(h->open);
     free(h);
+}
+
+void route__health_set_fleet(struct route__health *h, struct route__fleet *f)
+{
+    if (h != NULL)
+        h->fleet = f;
+}
+
+/* Write backend i's health into the view (and tell the fleet). */
+static void put_health(struct route__health *h, uint32_t i, struct route_backend *view,
+                       enum route_health st)
+{
+    if (view[i].health == st)
+        return;
+    view[i].health = st;
+    route__fleet_health(h->fleet, i, st);
 }
 
 /* ---------------------------------------------------------------------
@@ -347,19 +378,16 @@ static void refresh(struct route__health *h, uint32_t i, struct route_backend *v
     h->n_open += st == ROUTE_OPEN;
     h->n_avail += avail_class(st);
     h->base[i] = st;
-    view[i].health = st;
-    view[i].cooldown_until_ns = until;
-    if (until != 0 && until < h->next_change)
-        h->next_change = until;
-}
-
-static void full_eval(struct route__health *h, int64_t now, struct route_backend *view)
-{
-    h->next_change = INT64_MAX;
-    for (uint32_t i = 0; i < h->n; i++) {
-        advance(&h->b[i], now);
-        refresh(h, i, view);
+    route__bit_put(h->open, i, st == ROUTE_OPEN);
+    if (view[i].cooldown_until_ns != until) {
+        view[i].cooldown_until_ns = until;
+        route__fleet_note(h->fleet, i);
     }
+    put_health(h, i, view, st);
+    if (until != 0)
+        route__heap_set(&h->due, i, until);
+    else
+        route__heap_remove(&h->due, i);
 }
 
 void route__health_set_admin(struct route__health *h, uint32_t i, enum route_health st,
@@ -373,26 +401,34 @@ void route__health_set_admin(struct route__health *h, uint32_t i, enum route_hea
 
 static void offer(struct route__health *h, uint32_t i, struct route_backend *view)
 {
-    view[i].health = ROUTE_HEALTHY;
+    put_health(h, i, view, ROUTE_HEALTHY);
     h->over[h->n_over++] = i;
 }
 
+/* Timed transitions due by now (only those backends are evaluated), then
+ * this pick's offers of open backends, visited in index order over the
+ * open bitset (O(n / 64 + open)). */
 void route__health_pick_begin(struct route__health *h, const struct route_env *env,
                               struct route_backend *view)
 {
+    bool bypass;
     h->n_over = 0;
-    if (env->now_ns >= h->next_change)
-        full_eval(h, env->now_ns, view);
+    while (h->due.n > 0) {
+        uint32_t i = h->due.item[0];
+        if (h->due.key[i] > env->now_ns)
+            break;
+        advance(&h->b[i], env->now_ns);
+        refresh(h, i, view); /* reschedules i (its new end is later) or unschedules it */
+    }
     if (h->n_open == 0)
         return;
-    if (h->cfg.breaker_bypass_all_open && h->n_open == h->n_avail) {
-        for (uint32_t i = 0; i < h->n; i++) {
-            if (h->base[i] == ROUTE_OPEN)
-                offer(h, i, view);
-        }
-    } else if (h->cfg.breaker_exploration > 0.0) {
-        for (uint32_t i = 0; i < h->n; i++) {
-            if (h->base[i] == ROUTE_OPEN && route_rand_unit(env) < h->cfg.breaker_exploration)
+    bypass = h->cfg.breaker_bypass_all_open && h->n_open == h->n_avail;
+    if (!bypass && !(h->cfg.breaker_exploration > 0.0))
+        return;
+    for (uint32_t w = 0; w < ROUTE_EXCLUDE_WORDS(h->n); w++) {
+        for (uint64_t x = h->open[w]; x != 0; x &= x - 1u) {
+            uint32_t i = w * 64u + route__ctz64(x);
+            if (bypass || route_rand_unit(env) < h->cfg.breaker_exploration)
                 offer(h, i, view);
         }
     }
@@ -401,7 +437,7 @@ void route__health_pick_begin(struct route__health *h, const struct route_env *e
 void route__health_pick_end(struct route__health *h, struct route_backend *view)
 {
     for (uint32_t k = 0; k < h->n_over; k++)
-        view[h->over[k]].health = h->base[h->over[k]];
+        put_health(h, h->over[k], view, h->base[h->over[k]]);
     h->n_over = 0;
 }
 

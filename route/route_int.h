@@ -9,6 +9,8 @@
 #ifndef LBSIM_ROUTE_INT_H
 #define LBSIM_ROUTE_INT_H
 
+#include <string.h>
+
 #include "route.h"
 
 /* Write a message into a caller buffer (NULL or 0 length: dropped). */
@@ -115,10 +117,11 @@ static inline bool route__bit_or_all(const uint64_t *bits, uint32_t i)
  * Health of a router's backends (route_health.c): LiteLLM cooldowns, the
  * circuit breaker and Envoy outlier ejection, plus the gateway's own
  * route_router_set_health() marks.  The router owns one and calls:
- *  - route__health_pick_begin before every pick: writes every backend's
- *    health and cooldown_until_ns into `view` as of env->now_ns (O(1)
- *    unless a timed transition is due or a breaker is open), then offers
- *    open backends per exploration / bypass_all_open for this pick only;
+ *  - route__health_pick_begin before every pick: writes the health and
+ *    cooldown_until_ns of the backends whose timed state ended by
+ *    env->now_ns into `view` (a deadline heap: O(log n) per transition, O(1)
+ *    otherwise), then offers open backends per exploration /
+ *    bypass_all_open for this pick only (O(n / 64 + open));
  *  - route__health_pick_end after it: undoes those per-pick offers;
  *  - route__health_dispatch / route__health_complete from the lifecycle
  *    calls (half-open probes; the outcome rules), which update `view` at
@@ -126,10 +129,13 @@ static inline bool route__bit_or_all(const uint64_t *bits, uint32_t i)
  * `view` is the strategy-visible backend array.
  */
 struct route__health;
+struct route__fleet;
 struct route__health *route__health_create(const struct route_health_cfg *cfg,
                                            const struct route_backend_cfg *cfgs, uint32_t n,
                                            char *err, size_t errlen);
 void route__health_destroy(struct route__health *h);
+/* Keep the fleet's unusable bits and journal up to date (NULL: none). */
+void route__health_set_fleet(struct route__health *h, struct route__fleet *f);
 void route__health_set_admin(struct route__health *h, uint32_t i, enum route_health st,
                              struct route_backend *view);
 void route__health_pick_begin(struct route__health *h, const struct route_env *env,
@@ -139,6 +145,246 @@ void route__health_dispatch(struct route__health *h, uint32_t i, int64_t now_ns,
                             struct route_backend *view);
 void route__health_complete(struct route__health *h, uint32_t i, const struct route_outcome *out,
                             int64_t now_ns, struct route_backend *view, struct route_stats *st);
+
+/* ---------------------------------------------------------------------
+ * Bitset helpers (word-parallel: O(n / 64) per pass)
+ * ------------------------------------------------------------------- */
+
+static inline uint32_t route__popcount64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (uint32_t)__builtin_popcountll(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
+/* Index of the lowest set bit of x != 0. */
+static inline uint32_t route__ctz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (uint32_t)__builtin_ctzll(x);
+#else
+    uint32_t k = 0;
+    while ((x & 1u) == 0) {
+        x >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
+
+/* Valid bits of word w of an n-bit set. */
+static inline uint64_t route__word_mask(uint32_t n, uint32_t w)
+{
+    uint32_t last = (n - 1u) >> 6;
+    if (w < last)
+        return ~(uint64_t)0;
+    return (n & 63u) == 0 ? ~(uint64_t)0 : (((uint64_t)1 << (n & 63u)) - 1u);
+}
+
+/* Index of the k-th (0-based) set bit of bits (words words), or -1. */
+int32_t route__bits_select(const uint64_t *bits, uint32_t words, uint32_t k);
+
+/* ---------------------------------------------------------------------
+ * Fleet: what a router maintains for its built-in strategies so that a
+ * pick need not look at every backend.
+ *
+ * A router keeps, for the view it hands to strategies:
+ *  - `unusable`: bit i set when view->b[i].health is neither HEALTHY nor
+ *    HALF_OPEN (kept by the health layer, per-pick offers included);
+ *  - `saturated`: bit i set when the view's inflight >= max_inflight > 0;
+ *  - a journal: the index of every backend whose view entry changed
+ *    (health, counters, windows, signals, spend), in order, in a ring of
+ *    mask + 1 entries.  A strategy keeps a cursor; when it has fallen more
+ *    than a ring behind it rebuilds its index from the view.
+ * A strategy gets the fleet at create() through route__fleet_creating()
+ * (NULL outside route_router_create_spec: strategies created by hand, as
+ * the unit tests do, keep their plain scans) and must check at pick time
+ * that it is called with that router's view (route__fleet_of).
+ * ------------------------------------------------------------------- */
+struct route__fleet {
+    const struct route_view *view;
+    uint32_t n, words;
+    uint64_t *unusable;
+    uint64_t *saturated;
+    uint32_t *ring;
+    uint32_t mask;
+    uint64_t seq;
+};
+
+/* The fleet of the router whose strategy nodes are being created on this
+ * thread, else NULL. */
+const struct route__fleet *route__fleet_creating(void);
+
+static inline const struct route__fleet *route__fleet_of(const struct route__fleet *f,
+                                                         const struct route_view *view)
+{
+    return f != NULL && f->view == view ? f : NULL;
+}
+
+/* Record that backend i's view entry changed. */
+static inline void route__fleet_note(struct route__fleet *f, uint32_t i)
+{
+    if (f == NULL)
+        return;
+    f->ring[f->seq & f->mask] = i;
+    f->seq++;
+}
+
+static inline void route__bit_put(uint64_t *bits, uint32_t i, bool on)
+{
+    uint64_t m = (uint64_t)1 << (i & 63u);
+    if (on)
+        bits[i >> 6] |= m;
+    else
+        bits[i >> 6] &= ~m;
+}
+
+static inline bool route__bit(const uint64_t *bits, uint32_t i)
+{
+    return ((bits[i >> 6] >> (i & 63u)) & 1u) != 0;
+}
+
+/* The health layer wrote view[i].health = h. */
+static inline void route__fleet_health(struct route__fleet *f, uint32_t i, enum route_health h)
+{
+    if (f == NULL)
+        return;
+    route__bit_put(f->unusable, i, !(h == ROUTE_HEALTHY || h == ROUTE_HALF_OPEN));
+    route__fleet_note(f, i);
+}
+
+/* Eligible (usable, not saturated, not excluded) from the fleet's bits,
+ * O(1). */
+static inline bool route__fleet_eligible(const struct route__fleet *f, const uint64_t *ex,
+                                         uint32_t i)
+{
+    uint32_t w = i >> 6;
+    uint64_t bad = f->unusable[w] | f->saturated[w] | (ex != NULL ? ex[w] : 0);
+    return ((bad >> (i & 63u)) & 1u) == 0;
+}
+
+/* Eligible (mode 2: usable, not saturated) or usable (mode 1) backends not
+ * in ex, as a bitset written to out (words words); returns their count.
+ * From the fleet in O(n / 64) when f is given, else by a scan of the view. */
+uint32_t route__candidate_bits(const struct route__fleet *f, const struct route_view *v,
+                               const uint64_t *ex, int mode, uint64_t *out);
+
+/* The fleet's unusable / saturated bitsets, or (f NULL) the same computed
+ * from the view into the caller's scratch (O(n)); *u and *sat point to the
+ * result. */
+void route__state_bits(const struct route__fleet *f, const struct route_view *v,
+                       uint64_t *u_scratch, uint64_t *sat_scratch, const uint64_t **u,
+                       const uint64_t **sat);
+
+/* True when some backend of `among` (NULL: all) is usable (mode 1) or
+ * eligible (mode 2) and not in ex; O(n / 64) with a fleet. */
+bool route__any_candidate(const struct route__fleet *f, const struct route_view *v,
+                          const uint64_t *ex, const uint64_t *among, int mode);
+
+/* Drain the journal into an index: calls fn(ctx, i) for each backend that
+ * changed since *cursor and returns true, or returns false (cursor moved to
+ * the present) when the caller must rebuild from the view instead. */
+static inline bool route__fleet_drain(const struct route__fleet *f, uint64_t *cursor,
+                                      void (*fn)(void *ctx, uint32_t i), void *ctx)
+{
+    uint64_t c = *cursor;
+    if (c == UINT64_MAX || f->seq - c > (uint64_t)f->mask + 1u) {
+        *cursor = f->seq;
+        return false;
+    }
+    for (; c < f->seq; c++)
+        fn(ctx, f->ring[c & f->mask]);
+    *cursor = c;
+    return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Indexed binary min-heap over backend indices, ordered by (key, index).
+ * pos[] and key[] are indexed by backend and may be shared by several
+ * heaps whose members are disjoint.  No allocation after init.
+ * ------------------------------------------------------------------- */
+#define ROUTE__ABSENT UINT32_MAX
+
+struct route__heap {
+    uint32_t *item; /* heap array of backend indices */
+    uint32_t n, cap;
+    uint32_t *pos; /* pos[i]: slot of backend i, ROUTE__ABSENT when not here */
+    int64_t *key;  /* key[i] */
+};
+
+static inline bool route__heap_less(const struct route__heap *h, uint32_t a, uint32_t b)
+{
+    return h->key[a] < h->key[b] || (h->key[a] == h->key[b] && a < b);
+}
+
+/* Insert i with key k, or move it to key k if present. */
+void route__heap_set(struct route__heap *h, uint32_t i, int64_t k);
+/* Remove i if present. */
+void route__heap_remove(struct route__heap *h, uint32_t i);
+
+/* Enumerate a heap's members in (key, index) order without changing it:
+ * frontier storage of h->cap slots; O(log) per step. */
+struct route__heap_walk {
+    const struct route__heap *h;
+    uint32_t *fr; /* heap slots, a min-heap by the members at those slots */
+    uint32_t nf;
+};
+void route__heap_walk_start(struct route__heap_walk *w, const struct route__heap *h,
+                            uint32_t *frontier);
+/* The next member, or -1 when done.  Members whose key exceeds `bound`
+ * (INT64_MAX: no bound) may be left out. */
+int32_t route__heap_walk_next(struct route__heap_walk *w, int64_t bound);
+
+/* Below this many backends every strategy keeps its plain scan (the very
+ * same answers and random draws as without indexes): index upkeep on every
+ * dispatch / completion, or a rejection draw, costs more than scanning a
+ * handful of backends. */
+#define ROUTE__INDEX_MIN_N 32u
+
+/* The fleet a strategy over n backends indexes from: NULL outside a router
+ * or below ROUTE__INDEX_MIN_N backends. */
+static inline const struct route__fleet *route__fleet_for(uint32_t n)
+{
+    return n >= ROUTE__INDEX_MIN_N ? route__fleet_creating() : NULL;
+}
+
+/*
+ * Argmin index with random ties: members keyed by an int64 >= 0; the
+ * members with key 0 (idle backends: often many) sit in a dense set drawn
+ * from in O(1), the others in a heap walked in key order.  pick returns a
+ * uniformly random member among those accepted by ok() at the smallest key
+ * where some member is accepted, or -1.  Cost: O(1) expected when the
+ * smallest members are accepted, plus O(log n) per rejected or tied member
+ * walked.
+ */
+struct route__minidx {
+    uint32_t *zero, *zpos; /* dense set of key-0 members, positions */
+    uint32_t nz;
+    struct route__heap heap; /* key > 0 members */
+    uint32_t *frontier;
+};
+int route__minidx_init(struct route__minidx *x, uint32_t n);
+void route__minidx_free(struct route__minidx *x);
+/* Make i a member with key k (clamped at 0), or not a member. */
+void route__minidx_set(struct route__minidx *x, uint32_t i, bool member, int64_t k);
+void route__minidx_clear(struct route__minidx *x);
+int32_t route__minidx_pick(struct route__minidx *x, const struct route_env *env,
+                           bool (*ok)(void *ctx, uint32_t i), void *ctx);
+
+/* int64 with the order of a (non-NaN) double: a < b iff key(a) < key(b);
+ * -0.0 and +0.0 map to the same key. */
+static inline int64_t route__double_key(double d)
+{
+    int64_t k;
+    d += 0.0; /* -0.0 -> +0.0 */
+    memcpy(&k, &d, sizeof k);
+    return k >= 0 ? k : (int64_t)((uint64_t)k ^ (uint64_t)INT64_MAX);
+}
 
 /* Built-in strategies, listed by route_registry.c.  One table per strategy,
  * defined in the strategy's file (const, so immutable). */

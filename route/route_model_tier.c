@@ -38,7 +38,11 @@
  * escalate_on_failure, when the pick lands above the smallest configured
  * class.  escalation_rate = escalations / tiered_requests.
  *
- * Pick: O(n) per class tried, no allocation, no randomness of its own.
+ * Pick: word operations only, O(n / 64) per class (a bitset of each
+ * class's backends, built in create, against the router's unusable and
+ * saturated bitsets; outside a router those are computed by one O(n)
+ * pass); with more classes than backends / 64, one per-backend pass sorts
+ * them instead.  No allocation, no randomness of its own.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +82,9 @@ struct tier_state {
     uint64_t *ex;       /* narrowed exclude set */
     uint8_t *stat;      /* n_classes: per-pick flags */
     uint32_t *present;  /* n_classes: per-pick list of present class indices */
+    uint64_t *mask;     /* n_classes x words: backends of each class */
+    uint64_t *u, *sat;  /* words: scratch for the state bitsets outside a router */
+    const struct route__fleet *fleet;
 };
 
 enum { C_USABLE = 1u, C_ELIGIBLE = 2u };
@@ -105,6 +112,9 @@ static void destroy_tier(void *state)
     free(s->ex);
     free(s->stat);
     free(s->present);
+    free(s->mask);
+    free(s->u);
+    free(s->sat);
     free(s);
 }
 
@@ -159,6 +169,17 @@ static int create_tier(void **state, const struct route_create_args *args, char 
     s->n = n;
     s->words = ROUTE_EXCLUDE_WORDS(n);
     s->n_classes = k;
+    s->fleet = route__fleet_creating();
+    s->mask = calloc((size_t)(k > 0 ? k : 1) * words, sizeof *s->mask);
+    s->u = calloc(words, sizeof *s->u);
+    s->sat = calloc(words, sizeof *s->sat);
+    if (s->mask == NULL || s->u == NULL || s->sat == NULL) {
+        destroy_tier(s);
+        route__errf(err, errlen, "strategy 'model_tier': out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        route_exclude_set(s->mask + (size_t)s->class_of[i] * s->words, i);
     *state = s;
     return 0;
 }
@@ -168,16 +189,12 @@ static int32_t try_class(struct tier_state *s, uint32_t c, uint32_t n, const str
                          const struct route_view *view, const struct route_env *env,
                          const uint64_t *exclude)
 {
+    const uint64_t *m = s->mask + (size_t)c * s->words;
+    (void)n;
     if (!(s->stat[c] & C_ELIGIBLE))
         return ROUTE_FULL;
-    if (exclude != NULL)
-        memcpy(s->ex, exclude, (size_t)s->words * sizeof s->ex[0]);
-    else
-        memset(s->ex, 0, (size_t)s->words * sizeof s->ex[0]);
-    for (uint32_t i = 0; i < n; i++) {
-        if (s->class_of[i] != c)
-            route_exclude_set(s->ex, i);
-    }
+    for (uint32_t w = 0; w < s->words; w++)
+        s->ex[w] = (exclude != NULL ? exclude[w] : 0) | ~m[w];
     return route_node_pick(s->child, req, view, env, s->ex);
 }
 
@@ -191,12 +208,30 @@ static int32_t pick_tier(void *state, const struct route_req *req, const struct 
     int32_t k = ROUTE_NONE;
 
     memset(s->stat, 0, (size_t)s->n_classes * sizeof s->stat[0]);
-    for (uint32_t i = 0; i < n; i++) {
-        if (!route_usable(view, exclude, i))
-            continue;
-        s->stat[s->class_of[i]] |= C_USABLE;
-        if (!route__saturated(&view->b[i]))
-            s->stat[s->class_of[i]] |= C_ELIGIBLE;
+    if (s->n_classes * s->words > n || view->n != s->n) {
+        for (uint32_t i = 0; i < n; i++) {
+            if (!route_usable(view, exclude, i))
+                continue;
+            s->stat[s->class_of[i]] |= C_USABLE;
+            if (!route__saturated(&view->b[i]))
+                s->stat[s->class_of[i]] |= C_ELIGIBLE;
+        }
+    } else {
+        const uint64_t *u, *sat;
+        route__state_bits(route__fleet_of(s->fleet, view), view, s->u, s->sat, &u, &sat);
+        for (uint32_t c = 0; c < s->n_classes; c++) {
+            const uint64_t *m = s->mask + (size_t)c * s->words;
+            for (uint32_t w = 0; w < s->words; w++) {
+                uint64_t here = m[w] & ~u[w] & ~(exclude != NULL ? exclude[w] : 0);
+                if (here == 0)
+                    continue;
+                s->stat[c] |= C_USABLE;
+                if ((here & ~sat[w]) != 0) {
+                    s->stat[c] |= C_ELIGIBLE;
+                    break;
+                }
+            }
+        }
     }
     for (uint32_t c = 0; c < s->n_classes; c++) {
         if (s->stat[c] & C_USABLE)

@@ -36,8 +36,12 @@
  * tried is not (the caller excluded them).
  *
  * State: the distinct tiers sorted once in create, the tier index of each
- * backend and a narrowed exclude bitset.  Pick: O(n) per tier tried, no
- * allocation, no randomness of its own.
+ * backend, a bitset of each tier's backends and a narrowed exclude bitset.
+ * Pick: word operations only (O(n / 64) per tier looked at: present,
+ * usable, eligible, and the narrowed set), on the router's unusable and
+ * saturated bitsets (outside a router: computed by one O(n) pass); with
+ * more tiers than backends / 64, one per-backend pass sorts the tiers
+ * instead.  No allocation, no randomness of its own.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +71,9 @@ struct prio_state {
     uint32_t *tier_of; /* n: index into the sorted distinct tiers */
     uint64_t *ex;      /* words: narrowed exclude set */
     uint32_t *stat;    /* n_tiers: per-pick scratch, 1 = usable, 2 = eligible present */
+    uint64_t *mask;    /* n_tiers x words: backends of each tier */
+    uint64_t *u, *sat; /* words: scratch for the state bitsets outside a router */
+    const struct route__fleet *fleet;
 };
 
 static int cmp_i32(const void *a, const void *b)
@@ -83,6 +90,9 @@ static void destroy_prio(void *state)
     free(s->tier_of);
     free(s->ex);
     free(s->stat);
+    free(s->mask);
+    free(s->u);
+    free(s->sat);
     free(s);
 }
 
@@ -135,52 +145,88 @@ static int create_prio(void **state, const struct route_create_args *args, char 
     s->n = n;
     s->words = ROUTE_EXCLUDE_WORDS(n);
     s->n_tiers = k;
+    s->fleet = route__fleet_creating();
+    s->mask = calloc((size_t)(k > 0 ? k : 1) * (s->words > 0 ? s->words : 1), sizeof *s->mask);
+    s->u = calloc(s->words > 0 ? s->words : 1, sizeof *s->u);
+    s->sat = calloc(s->words > 0 ? s->words : 1, sizeof *s->sat);
+    if (s->mask == NULL || s->u == NULL || s->sat == NULL) {
+        destroy_prio(s);
+        route__errf(err, errlen, "strategy 'ordered_priority': out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        route_exclude_set(s->mask + (size_t)s->tier_of[i] * s->words, i);
     *state = s;
     return 0;
 }
 
 enum { T_PRESENT = 1u, T_USABLE = 2u, T_ELIGIBLE = 4u };
 
+/* T_PRESENT / T_USABLE / T_ELIGIBLE of tier t from its bitset. */
+static uint32_t tier_stat(const struct prio_state *s, uint32_t t, const uint64_t *exclude,
+                          const uint64_t *u, const uint64_t *sat)
+{
+    const uint64_t *m = s->mask + (size_t)t * s->words;
+    uint32_t st = 0;
+    for (uint32_t w = 0; w < s->words; w++) {
+        uint64_t here = m[w] & ~(exclude != NULL ? exclude[w] : 0);
+        if (here == 0)
+            continue;
+        st |= T_PRESENT;
+        here &= ~u[w];
+        if (here == 0)
+            continue;
+        st |= T_USABLE;
+        if ((here & ~sat[w]) != 0)
+            return T_PRESENT | T_USABLE | T_ELIGIBLE;
+    }
+    return st;
+}
+
 static int32_t pick_prio(void *state, const struct route_req *req, const struct route_view *view,
                          const struct route_env *env, const uint64_t *exclude)
 {
     struct prio_state *s = state;
+    const struct route__fleet *f = route__fleet_of(s->fleet, view);
     uint32_t n = view->n < s->n ? view->n : s->n;
     uint32_t first = UINT32_MAX; /* first tier present (not excluded) */
-    bool full = false;
+    bool full = false, by_pass = s->n_tiers * s->words > n || view->n != s->n;
+    const uint64_t *u = NULL, *sat = NULL;
 
-    memset(s->stat, 0, (size_t)s->n_tiers * sizeof s->stat[0]);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t t = s->tier_of[i];
-        if (route_excluded(exclude, i))
-            continue;
-        s->stat[t] |= T_PRESENT;
-        if (t < first)
-            first = t;
-        if (!route_usable(view, exclude, i))
-            continue;
-        s->stat[t] |= T_USABLE;
-        if (!route__saturated(&view->b[i]))
-            s->stat[t] |= T_ELIGIBLE;
+    if (by_pass) {
+        memset(s->stat, 0, (size_t)s->n_tiers * sizeof s->stat[0]);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t t = s->tier_of[i];
+            if (route_excluded(exclude, i))
+                continue;
+            s->stat[t] |= T_PRESENT;
+            if (t < first)
+                first = t;
+            if (!route_usable(view, exclude, i))
+                continue;
+            s->stat[t] |= T_USABLE;
+            if (!route__saturated(&view->b[i]))
+                s->stat[t] |= T_ELIGIBLE;
+        }
+    } else {
+        route__state_bits(f, view, s->u, s->sat, &u, &sat);
     }
     for (uint32_t t = 0; t < s->n_tiers; t++) {
         int32_t k;
-        if (!(s->stat[t] & T_USABLE))
+        const uint64_t *m = s->mask + (size_t)t * s->words;
+        uint32_t st = by_pass ? s->stat[t] : tier_stat(s, t, exclude, u, sat);
+        if ((st & T_PRESENT) && t < first)
+            first = t;
+        if (!(st & T_USABLE))
             continue; /* empty tier: spill */
-        if (!(s->stat[t] & T_ELIGIBLE)) {
+        if (!(st & T_ELIGIBLE)) {
             full = true; /* all saturated */
             if (!s->spill_on_full)
                 return ROUTE_FULL;
             continue;
         }
-        if (exclude != NULL)
-            memcpy(s->ex, exclude, (size_t)s->words * sizeof s->ex[0]);
-        else
-            memset(s->ex, 0, (size_t)s->words * sizeof s->ex[0]);
-        for (uint32_t i = 0; i < n; i++) {
-            if (s->tier_of[i] != t)
-                route_exclude_set(s->ex, i);
-        }
+        for (uint32_t w = 0; w < s->words; w++)
+            s->ex[w] = (exclude != NULL ? exclude[w] : 0) | ~m[w];
         k = route_node_pick(s->child, req, view, env, s->ex);
         if (k >= 0) {
             if (t != first)

@@ -31,7 +31,17 @@
  *    excludes it and the next cheapest follows).
  * The 2026 docs' default (effective price, throughput, TTFT and rate-limit
  * frequency from recent traffic) is not reproduced.
- * Two passes; state: the weights and the last failure time per backend.
+ * State: the weights and the last failure time per backend.
+ *
+ * Pick, O(1) expected (from ROUTE__INDEX_MIN_N = 32 backends; below, the
+ * two passes: the same answers and draws as before): an alias table
+ * (Walker / Vose) over the weights, built in create; a drawn backend is kept
+ * when it is in S (eligible and stable): rejection sampling, so conditioned
+ * on acceptance P(i) = w_i / sum of w over S, the rule above.  After
+ * PW_TRIES rejections (S empty or a small share of the weight) the two
+ * passes below decide; both branches have the same distribution (up to the
+ * rounding of the weights in either form).  The random stream differs from
+ * the walk's single draw.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +80,14 @@ struct pw_backend {
 struct pw_state {
     int64_t window_ns;
     uint32_t n;
+    double *prob;    /* alias: chance of keeping the column's own backend */
+    uint32_t *alias; /* alias: the other backend of each column */
+    bool has_alias;  /* some weight is positive */
+    const struct route__fleet *fleet;
     struct pw_backend b[];
 };
+
+#define PW_TRIES 8u
 
 static const double LN2 = 0.6931471805599453094;
 
@@ -123,6 +139,58 @@ static double exp_nonpos(double x)
     return sum * scale;
 }
 
+static void destroy_pw(void *state)
+{
+    struct pw_state *s = state;
+    if (s == NULL)
+        return;
+    free(s->prob);
+    free(s->alias);
+    free(s);
+}
+
+/* Vose's alias method over the weights (doubles). */
+static int build_alias(struct pw_state *s)
+{
+    uint32_t n = s->n, m = n > 0 ? n : 1, ns = 0, nl = 0;
+    uint32_t *small = calloc(m, sizeof *small), *large = calloc(m, sizeof *large);
+    double sum = 0.0;
+    s->prob = calloc(m, sizeof *s->prob);
+    s->alias = calloc(m, sizeof *s->alias);
+    if (small == NULL || large == NULL || s->prob == NULL || s->alias == NULL) {
+        free(small);
+        free(large);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        sum += s->b[i].weight;
+    s->has_alias = sum > 0.0;
+    for (uint32_t i = 0; i < n && s->has_alias; i++) {
+        s->prob[i] = s->b[i].weight * (double)n / sum;
+        s->alias[i] = i;
+        if (s->prob[i] < 1.0)
+            small[ns++] = i;
+        else
+            large[nl++] = i;
+    }
+    while (ns > 0 && nl > 0) {
+        uint32_t a = small[--ns], g = large[nl - 1];
+        s->alias[a] = g;
+        s->prob[g] -= 1.0 - s->prob[a];
+        if (s->prob[g] < 1.0) {
+            nl--;
+            small[ns++] = g;
+        }
+    }
+    while (nl > 0)
+        s->prob[large[--nl]] = 1.0;
+    while (ns > 0) /* rounding left these a hair under 1 */
+        s->prob[small[--ns]] = 1.0;
+    free(small);
+    free(large);
+    return 0;
+}
+
 static int create_pw(void **state, const struct route_create_args *args, char *err, size_t errlen)
 {
     uint32_t n = args->n_backends;
@@ -153,13 +221,14 @@ static int create_pw(void **state, const struct route_create_args *args, char *e
     }
     s->window_ns = (int64_t)(args->params[P_OUTAGE_WINDOW_S] * NS_PER_S);
     s->n = n;
+    s->fleet = route__fleet_for(args->n_backends);
+    if (build_alias(s) < 0) {
+        destroy_pw(s);
+        route__errf(err, errlen, "strategy 'price_weighted': out of memory");
+        return -1;
+    }
     *state = s;
     return 0;
-}
-
-static void destroy_pw(void *state)
-{
-    free(state);
 }
 
 static bool stable(const struct pw_state *s, uint32_t i, int64_t now)
@@ -172,11 +241,23 @@ static int32_t pick_pw(void *state, const struct route_req *req, const struct ro
                        const struct route_env *env, const uint64_t *exclude)
 {
     const struct pw_state *s = state;
+    const struct route__fleet *f = route__fleet_of(s->fleet, view);
     uint32_t n = view->n < s->n ? view->n : s->n;
     struct route__count c = {0, 0};
     int32_t cheapest = ROUTE_NONE, last = ROUTE_NONE;
     double sum = 0.0, r;
     (void)req;
+    if (s->has_alias && view->n == s->n && s->n >= ROUTE__INDEX_MIN_N) {
+        for (uint32_t t = 0; t < PW_TRIES; t++) {
+            uint32_t col = route_rand_below(env, s->n), i;
+            i = route_rand_unit(env) < s->prob[col] ? col : s->alias[col];
+            if (s->b[i].weight > 0.0 &&
+                (f != NULL ? route__fleet_eligible(f, exclude, i)
+                           : route__eligible(view, exclude, i)) &&
+                stable(s, i, env->now_ns))
+                return (int32_t)i;
+        }
+    }
     for (uint32_t i = 0; i < n; i++) {
         if (!route_usable(view, exclude, i))
             continue;

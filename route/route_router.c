@@ -139,6 +139,346 @@ int32_t route__limited_no_pick(const struct route_view *v, const uint64_t *ex,
 }
 
 /* ---------------------------------------------------------------------
+ * Bitsets, the fleet, heaps (route_int.h)
+ * ------------------------------------------------------------------- */
+
+int32_t route__bits_select(const uint64_t *bits, uint32_t words, uint32_t k)
+{
+    for (uint32_t w = 0; w < words; w++) {
+        uint64_t x = bits[w];
+        uint32_t c = route__popcount64(x);
+        if (k >= c) {
+            k -= c;
+            continue;
+        }
+        while (k-- > 0)
+            x &= x - 1u;
+        return (int32_t)(w * 64u + route__ctz64(x));
+    }
+    return -1;
+}
+
+uint32_t route__candidate_bits(const struct route__fleet *f, const struct route_view *v,
+                               const uint64_t *ex, int mode, uint64_t *out)
+{
+    uint32_t words = ROUTE_EXCLUDE_WORDS(v->n), count = 0;
+    if (f != NULL) {
+        for (uint32_t w = 0; w < words; w++) {
+            uint64_t bad = f->unusable[w] | (ex != NULL ? ex[w] : 0);
+            if (mode == 2)
+                bad |= f->saturated[w];
+            out[w] = ~bad & route__word_mask(v->n, w);
+            count += route__popcount64(out[w]);
+        }
+        return count;
+    }
+    memset(out, 0, words * sizeof out[0]);
+    for (uint32_t i = 0; i < v->n; i++) {
+        if (mode == 2 ? route__eligible(v, ex, i) : route_usable(v, ex, i)) {
+            route_exclude_set(out, i);
+            count++;
+        }
+    }
+    return count;
+}
+
+void route__state_bits(const struct route__fleet *f, const struct route_view *v,
+                       uint64_t *u_scratch, uint64_t *sat_scratch, const uint64_t **u,
+                       const uint64_t **sat)
+{
+    uint32_t words = ROUTE_EXCLUDE_WORDS(v->n);
+    if (f != NULL) {
+        *u = f->unusable;
+        *sat = f->saturated;
+        return;
+    }
+    memset(u_scratch, 0, words * sizeof u_scratch[0]);
+    memset(sat_scratch, 0, words * sizeof sat_scratch[0]);
+    for (uint32_t i = 0; i < v->n; i++) {
+        enum route_health h = v->b[i].health;
+        if (!(h == ROUTE_HEALTHY || h == ROUTE_HALF_OPEN))
+            route_exclude_set(u_scratch, i);
+        if (route__saturated(&v->b[i]))
+            route_exclude_set(sat_scratch, i);
+    }
+    *u = u_scratch;
+    *sat = sat_scratch;
+}
+
+bool route__any_candidate(const struct route__fleet *f, const struct route_view *v,
+                          const uint64_t *ex, const uint64_t *among, int mode)
+{
+    if (f != NULL) {
+        uint32_t words = ROUTE_EXCLUDE_WORDS(v->n);
+        for (uint32_t w = 0; w < words; w++) {
+            uint64_t bad = f->unusable[w] | (ex != NULL ? ex[w] : 0);
+            if (mode == 2)
+                bad |= f->saturated[w];
+            if ((~bad & route__word_mask(v->n, w) & (among != NULL ? among[w] : ~(uint64_t)0)) != 0)
+                return true;
+        }
+        return false;
+    }
+    for (uint32_t i = 0; i < v->n; i++) {
+        if (route__bit_or_all(among, i) &&
+            (mode == 2 ? route__eligible(v, ex, i) : route_usable(v, ex, i)))
+            return true;
+    }
+    return false;
+}
+
+static void heap_swap(struct route__heap *h, uint32_t a, uint32_t b)
+{
+    uint32_t x = h->item[a], y = h->item[b];
+    h->item[a] = y;
+    h->item[b] = x;
+    h->pos[y] = a;
+    h->pos[x] = b;
+}
+
+static void heap_up(struct route__heap *h, uint32_t p)
+{
+    while (p > 0) {
+        uint32_t q = (p - 1) / 2;
+        if (!route__heap_less(h, h->item[p], h->item[q]))
+            break;
+        heap_swap(h, p, q);
+        p = q;
+    }
+}
+
+static void heap_down(struct route__heap *h, uint32_t p)
+{
+    for (;;) {
+        uint32_t l = 2 * p + 1, m = p;
+        if (l < h->n && route__heap_less(h, h->item[l], h->item[m]))
+            m = l;
+        if (l + 1 < h->n && route__heap_less(h, h->item[l + 1], h->item[m]))
+            m = l + 1;
+        if (m == p)
+            return;
+        heap_swap(h, p, m);
+        p = m;
+    }
+}
+
+void route__heap_set(struct route__heap *h, uint32_t i, int64_t k)
+{
+    uint32_t p = h->pos[i];
+    if (p == ROUTE__ABSENT) {
+        if (h->n >= h->cap)
+            return; /* cannot happen: capacity is the number of backends */
+        p = h->n++;
+        h->item[p] = i;
+        h->pos[i] = p;
+        h->key[i] = k;
+        heap_up(h, p);
+        return;
+    }
+    if (k == h->key[i])
+        return;
+    if (k < h->key[i]) {
+        h->key[i] = k;
+        heap_up(h, p);
+    } else {
+        h->key[i] = k;
+        heap_down(h, p);
+    }
+}
+
+void route__heap_remove(struct route__heap *h, uint32_t i)
+{
+    uint32_t p = h->pos[i], last, moved;
+    if (p == ROUTE__ABSENT)
+        return;
+    last = --h->n;
+    h->pos[i] = ROUTE__ABSENT;
+    if (p == last)
+        return;
+    moved = h->item[last];
+    h->item[p] = moved;
+    h->pos[moved] = p;
+    heap_up(h, p);
+    heap_down(h, h->pos[moved]);
+}
+
+/* The frontier is a min-heap of slots of h, by the members at them. */
+static bool walk_less(const struct route__heap_walk *w, uint32_t a, uint32_t b)
+{
+    return route__heap_less(w->h, w->h->item[a], w->h->item[b]);
+}
+
+static void walk_push(struct route__heap_walk *w, uint32_t slot)
+{
+    uint32_t p = w->nf++;
+    w->fr[p] = slot;
+    while (p > 0) {
+        uint32_t q = (p - 1) / 2, t;
+        if (!walk_less(w, w->fr[p], w->fr[q]))
+            break;
+        t = w->fr[p];
+        w->fr[p] = w->fr[q];
+        w->fr[q] = t;
+        p = q;
+    }
+}
+
+void route__heap_walk_start(struct route__heap_walk *w, const struct route__heap *h,
+                            uint32_t *frontier)
+{
+    w->h = h;
+    w->fr = frontier;
+    w->nf = 0;
+    if (h->n > 0)
+        walk_push(w, 0);
+}
+
+int32_t route__heap_walk_next(struct route__heap_walk *w, int64_t bound)
+{
+    uint32_t slot, p = 0;
+    if (w->nf == 0)
+        return -1;
+    slot = w->fr[0];
+    w->fr[0] = w->fr[--w->nf];
+    for (;;) {
+        uint32_t l = 2 * p + 1, m = p, t;
+        if (l < w->nf && walk_less(w, w->fr[l], w->fr[m]))
+            m = l;
+        if (l + 1 < w->nf && walk_less(w, w->fr[l + 1], w->fr[m]))
+            m = l + 1;
+        if (m == p)
+            break;
+        t = w->fr[p];
+        w->fr[p] = w->fr[m];
+        w->fr[m] = t;
+        p = m;
+    }
+    /* A frontier never holds more than (members + 1) / 2 + 1 slots. */
+    if (2 * slot + 1 < w->h->n && w->h->key[w->h->item[2 * slot + 1]] <= bound)
+        walk_push(w, 2 * slot + 1);
+    if (2 * slot + 2 < w->h->n && w->h->key[w->h->item[2 * slot + 2]] <= bound)
+        walk_push(w, 2 * slot + 2);
+    return (int32_t)w->h->item[slot];
+}
+
+#define MINIDX_TRIES 8u
+
+int route__minidx_init(struct route__minidx *x, uint32_t n)
+{
+    uint32_t m = n > 0 ? n : 1;
+    memset(x, 0, sizeof *x);
+    x->zero = calloc(m, sizeof *x->zero);
+    x->zpos = calloc(m, sizeof *x->zpos);
+    x->heap.item = calloc(m, sizeof *x->heap.item);
+    x->heap.pos = calloc(m, sizeof *x->heap.pos);
+    x->heap.key = calloc(m, sizeof *x->heap.key);
+    x->heap.cap = n;
+    x->frontier = calloc(m, sizeof *x->frontier);
+    if (x->zero == NULL || x->zpos == NULL || x->heap.item == NULL || x->heap.pos == NULL ||
+        x->heap.key == NULL || x->frontier == NULL) {
+        route__minidx_free(x);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        x->zpos[i] = ROUTE__ABSENT;
+        x->heap.pos[i] = ROUTE__ABSENT;
+    }
+    return 0;
+}
+
+void route__minidx_free(struct route__minidx *x)
+{
+    free(x->zero);
+    free(x->zpos);
+    free(x->heap.item);
+    free(x->heap.pos);
+    free(x->heap.key);
+    free(x->frontier);
+    memset(x, 0, sizeof *x);
+}
+
+static void zero_remove(struct route__minidx *x, uint32_t i)
+{
+    uint32_t p = x->zpos[i], last;
+    if (p == ROUTE__ABSENT)
+        return;
+    last = x->zero[--x->nz];
+    x->zero[p] = last;
+    x->zpos[last] = p;
+    x->zpos[i] = ROUTE__ABSENT;
+}
+
+void route__minidx_set(struct route__minidx *x, uint32_t i, bool member, int64_t k)
+{
+    if (!member || k > 0)
+        zero_remove(x, i);
+    if (!member || k <= 0)
+        route__heap_remove(&x->heap, i);
+    if (!member)
+        return;
+    if (k > 0) {
+        route__heap_set(&x->heap, i, k);
+    } else if (x->zpos[i] == ROUTE__ABSENT) {
+        x->zpos[i] = x->nz;
+        x->zero[x->nz++] = i;
+    }
+}
+
+void route__minidx_clear(struct route__minidx *x)
+{
+    for (uint32_t p = 0; p < x->nz; p++)
+        x->zpos[x->zero[p]] = ROUTE__ABSENT;
+    x->nz = 0;
+    for (uint32_t p = 0; p < x->heap.n; p++)
+        x->heap.pos[x->heap.item[p]] = ROUTE__ABSENT;
+    x->heap.n = 0;
+}
+
+int32_t route__minidx_pick(struct route__minidx *x, const struct route_env *env,
+                           bool (*ok)(void *ctx, uint32_t i), void *ctx)
+{
+    struct route__heap_walk w;
+    int32_t best = -1, i;
+    int64_t min = 0;
+    uint32_t ties = 0;
+    if (x->nz == 1 && ok(ctx, x->zero[0]))
+        return (int32_t)x->zero[0];
+    if (x->nz > 1) {
+        uint32_t k = 0;
+        for (uint32_t t = 0; t < MINIDX_TRIES; t++) {
+            uint32_t c = x->zero[route_rand_below(env, x->nz)];
+            if (ok(ctx, c))
+                return (int32_t)c;
+        }
+        for (uint32_t p = 0; p < x->nz; p++)
+            k += ok(ctx, x->zero[p]);
+        if (k > 0) {
+            k = route_rand_below(env, k);
+            for (uint32_t p = 0; p < x->nz; p++) {
+                if (ok(ctx, x->zero[p]) && k-- == 0)
+                    return (int32_t)x->zero[p];
+            }
+        }
+    }
+    route__heap_walk_start(&w, &x->heap, x->frontier);
+    while ((i = route__heap_walk_next(&w, best >= 0 ? min : INT64_MAX)) >= 0) {
+        int64_t key = x->heap.key[i];
+        if (best >= 0 && key > min)
+            break;
+        if (!ok(ctx, (uint32_t)i))
+            continue;
+        if (best < 0) {
+            best = i;
+            min = key;
+            ties = 1;
+        } else if (route_rand_below(env, ++ties) == 0) {
+            best = i; /* each tie kept with probability 1/ties */
+        }
+    }
+    return best;
+}
+
+/* ---------------------------------------------------------------------
  * Ops validation
  * ------------------------------------------------------------------- */
 
@@ -300,6 +640,9 @@ void route_window_add(struct route_window *w, int64_t now_ns, int64_t requests, 
  * Router and nodes
  * ------------------------------------------------------------------- */
 
+/* Buckets of the window timing wheel: > ROUTE_WINDOW_SLOTS seconds. */
+#define ROUTE__WHEEL 64u
+
 /* Deepest spec tree and most nodes accepted (bounds the recursion). */
 #define ROUTE__MAX_DEPTH 32u
 #define ROUTE__MAX_NODES 4096u
@@ -332,10 +675,25 @@ struct route_router {
     uint32_t n, words;
     uint64_t last_mask; /* valid bits of the last bitset word */
     bool clock_started;
-    int64_t rolled_until_ns; /* every window's newest slot covers now < this */
+    /* Lazy windows: a timing wheel of one-second buckets holding each
+     * backend at the time its window's oldest non-empty slot expires (the
+     * only times rpm/tpm_used change by themselves; always whole seconds). */
+    int64_t *win_key;   /* n: that time, INT64_MAX = none */
+    uint32_t *win_next; /* n: intrusive bucket lists */
+    uint32_t *win_prev;
+    uint32_t wheel[ROUTE__WHEEL];
+    int64_t wheel_done; /* every expiry at or before this time is applied */
+    bool wheel_overdue; /* one was scheduled at or before wheel_done */
     int64_t staleness_ns;
     bool published;
     int64_t next_publish_ns;
+    /* Publication (staleness > 0): the backends whose live counters changed
+     * since the last publication. */
+    uint32_t *dirty;
+    uint32_t n_dirty;
+    uint64_t *dirty_bits;
+    /* What built-in strategies use to skip whole-fleet scans. */
+    struct route__fleet fleet;
     int64_t budget_next_ns; /* earliest budget window end */
     struct route__health *health;
     struct route_stats stats;
@@ -496,7 +854,57 @@ void route_router_destroy(struct route_router *r)
     if (r->pub != r->live)
         free(r->pub);
     free(r->live);
+    free(r->win_key);
+    free(r->win_next);
+    free(r->win_prev);
+    free(r->dirty);
+    free(r->dirty_bits);
+    free(r->fleet.unusable);
+    free(r->fleet.saturated);
+    free(r->fleet.ring);
     free(r);
+}
+
+/* Journal size: a power of two >= 4n and >= 2048, so that a strategy
+ * that rebuilds after falling a ring behind pays O(1) per change. */
+static uint32_t journal_size(uint32_t n)
+{
+    uint32_t s = 2048;
+    while (s < 4u * n)
+        s *= 2u;
+    return s;
+}
+
+static _Thread_local const struct route__fleet *creating_fleet;
+
+const struct route__fleet *route__fleet_creating(void)
+{
+    return creating_fleet;
+}
+
+/* Backend i's live counters changed: publish at once (no staleness) or at
+ * the next publication. */
+static void mark_dirty(struct route_router *r, uint32_t i)
+{
+    if (route__bit(r->dirty_bits, i))
+        return;
+    route__bit_put(r->dirty_bits, i, true);
+    r->dirty[r->n_dirty++] = i;
+}
+
+/* The view entry of backend i changed: its saturation bit and the journal. */
+static void view_changed(struct route_router *r, uint32_t i)
+{
+    route__bit_put(r->fleet.saturated, i, route__saturated(&r->pub[i]));
+    route__fleet_note(&r->fleet, i);
+}
+
+static void live_changed(struct route_router *r, uint32_t i)
+{
+    if (r->pub == r->live)
+        view_changed(r, i);
+    else
+        mark_dirty(r, i);
 }
 
 static void init_backend(struct route_backend *b, const struct route_backend_cfg *cfg)
@@ -552,7 +960,6 @@ struct route_router *route_router_create_spec(const struct route_spec *root,
     r->words = ROUTE_EXCLUDE_WORDS(n);
     r->last_mask = (n & 63u) == 0 ? ~(uint64_t)0 : (((uint64_t)1 << (n & 63u)) - 1u);
     r->staleness_ns = staleness_ns;
-    r->rolled_until_ns = INT64_MIN;
     r->budget_next_ns = INT64_MAX;
     r->nodes = calloc(n_nodes, sizeof *r->nodes);
     r->child_ptrs = calloc(n_nodes, sizeof *r->child_ptrs); /* n_nodes - 1 suffice */
@@ -561,13 +968,29 @@ struct route_router *route_router_create_spec(const struct route_spec *root,
     r->cfgs = calloc(n, sizeof *r->cfgs);
     r->live = calloc(n, sizeof *r->live);
     r->pub = staleness_ns > 0 ? calloc(n, sizeof *r->pub) : r->live;
+    r->win_key = calloc(n, sizeof *r->win_key);
+    r->win_next = calloc(n, sizeof *r->win_next);
+    r->win_prev = calloc(n, sizeof *r->win_prev);
+    for (uint32_t b = 0; b < ROUTE__WHEEL; b++)
+        r->wheel[b] = ROUTE__ABSENT;
+    r->dirty = calloc(n, sizeof *r->dirty);
+    r->dirty_bits = calloc(r->words, sizeof *r->dirty_bits);
+    r->fleet.unusable = calloc(r->words, sizeof *r->fleet.unusable);
+    r->fleet.saturated = calloc(r->words, sizeof *r->fleet.saturated);
+    r->fleet.mask = journal_size(n) - 1u;
+    r->fleet.ring = calloc((size_t)r->fleet.mask + 1u, sizeof *r->fleet.ring);
+    r->fleet.n = n;
+    r->fleet.words = r->words;
+    r->fleet.view = &r->view;
     r->health = route__health_create(health, cfgs, n, err, errlen);
     if (r->health == NULL) {
         route_router_destroy(r);
         return NULL;
     }
     if (r->nodes == NULL || r->child_ptrs == NULL || r->child_w == NULL || r->bits == NULL ||
-        r->cfgs == NULL || r->live == NULL || r->pub == NULL) {
+        r->cfgs == NULL || r->live == NULL || r->pub == NULL || r->win_key == NULL ||
+        r->win_next == NULL || r->win_prev == NULL || r->dirty == NULL || r->dirty_bits == NULL ||
+        r->fleet.unusable == NULL || r->fleet.saturated == NULL || r->fleet.ring == NULL) {
         route__errf(err, errlen, "strategy '%s': out of memory", name);
         route_router_destroy(r);
         return NULL;
@@ -578,10 +1001,15 @@ struct route_router *route_router_create_spec(const struct route_spec *root,
         init_backend(&r->live[i], &cfgs[i]);
         if (r->pub != r->live)
             init_backend(&r->pub[i], &cfgs[i]);
+        r->win_key[i] = INT64_MAX;
+        mark_dirty(r, i); /* the first publication copies everything */
     }
     r->view.b = r->pub;
     r->view.n = n;
+    route__health_set_fleet(r->health, &r->fleet);
+    creating_fleet = &r->fleet;
     r->root = build(r, root, &next_node, &next_child, err, errlen);
+    creating_fleet = NULL;
     if (r->root == NULL) {
         route_router_destroy(r);
         return NULL;
@@ -663,11 +1091,8 @@ bool route_node_any_usable(const struct route_node *node, const struct route_vie
 {
     if (node == NULL || view == NULL)
         return false;
-    for (uint32_t i = 0; i < view->n; i++) {
-        if (route__bit_or_all(node->subset, i) && route__eligible(view, exclude, i))
-            return true;
-    }
-    return false;
+    return route__any_candidate(route__fleet_of(&node->router->fleet, view), view, exclude,
+                                node->subset, 2);
 }
 
 struct route_stats *route_node_stats(struct route_node *node)
@@ -707,32 +1132,111 @@ static void start_clock(struct route_router *r, int64_t now_ns)
         sync_usage(b);
         b->budget_start_ns = now_ns;
         note_budget_end(r, b);
+        live_changed(r, i);
     }
     r->clock_started = true;
-    r->rolled_until_ns = route__sat_add(r->live[0].win.slot_start_ns, ROUTE_WINDOW_SLOT_NS);
+    r->wheel_done = now_ns;
 }
 
-/* Roll every window to now, but only when now has left the newest slot of
- * some window: within one second, pick costs nothing here. */
+/* When the sums of window w next change by themselves: the end of its oldest
+ * non-empty slot (a slot starting at s leaves the window at s + 60 s);
+ * INT64_MAX when empty. */
+static int64_t window_next_change(const struct route_window *w)
+{
+    if (w->req_sum == 0 && w->tok_sum == 0) {
+        bool any = false;
+        for (uint32_t k = 0; k < ROUTE_WINDOW_SLOTS && !any; k++)
+            any = w->req[k] != 0 || w->tok[k] != 0;
+        if (!any)
+            return INT64_MAX;
+    }
+    for (uint32_t k = 0; k < ROUTE_WINDOW_SLOTS; k++) {
+        uint32_t idx = (w->head + 1u + k) % ROUTE_WINDOW_SLOTS; /* oldest first */
+        if (w->req[idx] != 0 || w->tok[idx] != 0)
+            return route__sat_add(w->slot_start_ns, (int64_t)(k + 1u) * ROUTE_WINDOW_SLOT_NS);
+    }
+    return INT64_MAX;
+}
+
+static uint32_t wheel_bucket(int64_t t)
+{
+    return (uint32_t)((uint64_t)route__floor_div(t, ROUTE_WINDOW_SLOT_NS) % ROUTE__WHEEL);
+}
+
+static void schedule_window(struct route_router *r, uint32_t i)
+{
+    int64_t t = window_next_change(&r->live[i].win);
+    uint32_t b;
+    if (t == r->win_key[i])
+        return;
+    if (r->win_key[i] != INT64_MAX) { /* unlink */
+        uint32_t nx = r->win_next[i], pv = r->win_prev[i];
+        if (pv != ROUTE__ABSENT)
+            r->win_next[pv] = nx;
+        else
+            r->wheel[wheel_bucket(r->win_key[i])] = nx;
+        if (nx != ROUTE__ABSENT)
+            r->win_prev[nx] = pv;
+    }
+    r->win_key[i] = t;
+    if (t == INT64_MAX)
+        return;
+    b = wheel_bucket(t);
+    r->win_prev[i] = ROUTE__ABSENT;
+    r->win_next[i] = r->wheel[b];
+    if (r->wheel[b] != ROUTE__ABSENT)
+        r->win_prev[r->wheel[b]] = i;
+    r->wheel[b] = i;
+    if (t <= r->wheel_done)
+        r->wheel_overdue = true;
+}
+
+/* Apply the expiries of bucket b due by now. */
+static void sweep_bucket(struct route_router *r, uint32_t b, int64_t now_ns)
+{
+    uint32_t i = r->wheel[b];
+    while (i != ROUTE__ABSENT) {
+        uint32_t nx = r->win_next[i];
+        if (r->win_key[i] <= now_ns) {
+            struct route_backend *lb = &r->live[i];
+            route_window_advance(&lb->win, now_ns);
+            sync_usage(lb);
+            schedule_window(r, i); /* later than now: not due again in this sweep */
+            live_changed(r, i);
+        }
+        i = nx;
+    }
+}
+
+/* Roll the windows whose sums change by now, and only those: O(1) per
+ * non-empty slot that expires (plus at most ROUTE__WHEEL bucket heads when
+ * time jumps), nothing for idle backends, nothing while no second boundary
+ * passes (the window of a backend with no expiry may lag behind now; its
+ * sums are exact). */
 static void roll_windows(struct route_router *r, int64_t now_ns)
 {
-    int64_t until = INT64_MAX;
+    int64_t from, to;
     if (!r->clock_started) {
         start_clock(r, now_ns);
         return;
     }
-    if (now_ns < r->rolled_until_ns)
+    if (now_ns <= r->wheel_done)
         return;
-    for (uint32_t i = 0; i < r->n; i++) {
-        struct route_backend *b = &r->live[i];
-        int64_t end;
-        route_window_advance(&b->win, now_ns);
-        sync_usage(b);
-        end = route__sat_add(b->win.slot_start_ns, ROUTE_WINDOW_SLOT_NS);
-        if (end < until)
-            until = end;
+    from = route__floor_div(r->wheel_done, ROUTE_WINDOW_SLOT_NS);
+    to = route__floor_div(now_ns, ROUTE_WINDOW_SLOT_NS);
+    if (from == to && !r->wheel_overdue) {
+        r->wheel_done = now_ns; /* no second boundary passed: no expiry */
+        return;
     }
-    r->rolled_until_ns = until;
+    if (r->wheel_overdue || (uint64_t)to - (uint64_t)from >= ROUTE__WHEEL) {
+        for (uint32_t b = 0; b < ROUTE__WHEEL; b++)
+            sweep_bucket(r, b, now_ns);
+    } else {
+        for (int64_t sec = from + 1; sec <= to; sec++)
+            sweep_bucket(r, (uint32_t)((uint64_t)sec % ROUTE__WHEEL), now_ns);
+    }
+    r->wheel_done = now_ns;
+    r->wheel_overdue = false;
 }
 
 /* Start a new budget period when now has passed the current one's end:
@@ -752,22 +1256,29 @@ static void roll_budget(struct route_backend *b, int64_t now_ns)
     b->spent_usd = 0.0;
 }
 
+/* O(n) once per budget period end (budget windows are long: hours, days),
+ * never per pick. */
 static void roll_budgets(struct route_router *r, int64_t now_ns)
 {
     if (now_ns < r->budget_next_ns)
         return;
     r->budget_next_ns = INT64_MAX;
     for (uint32_t i = 0; i < r->n; i++) {
+        int64_t start = r->live[i].budget_start_ns;
         roll_budget(&r->live[i], now_ns);
         note_budget_end(r, &r->live[i]);
+        if (r->live[i].budget_start_ns != start)
+            live_changed(r, i);
     }
 }
 
 /* Copy the live counters into what strategies see (not the window's
- * backing store, not the configuration, not the health). */
+ * backing store, not the configuration, not the health): only the backends
+ * whose counters changed since the last publication. */
 static void publish(struct route_router *r)
 {
-    for (uint32_t i = 0; i < r->n; i++) {
+    for (uint32_t k = 0; k < r->n_dirty; k++) {
+        uint32_t i = r->dirty[k];
         const struct route_backend *s = &r->live[i];
         struct route_backend *d = &r->pub[i];
         d->inflight = s->inflight;
@@ -784,7 +1295,10 @@ static void publish(struct route_router *r)
         d->budget_start_ns = s->budget_start_ns;
         d->successes = s->successes;
         d->failures = s->failures;
+        route__bit_put(r->dirty_bits, i, false);
+        view_changed(r, i);
     }
+    r->n_dirty = 0;
 }
 
 static void maybe_publish(struct route_router *r, int64_t now_ns)
@@ -808,6 +1322,7 @@ void route_router_set_signals(struct route_router *r, uint32_t backend, int64_t 
     b->queue_depth = queue_depth;
     b->kv_free = kv_free >= 0.0 && kv_free <= 1.0 ? kv_free : -1.0; /* NaN: unknown */
     b->signal_t_ns = now_ns;
+    live_changed(r, backend);
 }
 
 void route_router_add_cost(struct route_router *r, uint32_t backend, double usd, int64_t now_ns)
@@ -820,6 +1335,7 @@ void route_router_add_cost(struct route_router *r, uint32_t backend, double usd,
     roll_budget(b, now_ns);
     note_budget_end(r, b);
     b->spent_usd += usd;
+    live_changed(r, backend);
 }
 
 /* ---------------------------------------------------------------------
@@ -838,12 +1354,8 @@ static int32_t sanitize(const struct route_router *r, const uint64_t *exclude, i
             return ROUTE_FULL;
         return k;
     }
-    if (k == ROUTE_FULL) {
-        for (uint32_t i = 0; i < r->n; i++) {
-            if (route__bit_or_all(r->root->subset, i) && route_usable(&r->view, exclude, i))
-                return ROUTE_FULL;
-        }
-    }
+    if (k == ROUTE_FULL && route__any_candidate(&r->fleet, &r->view, exclude, r->root->subset, 1))
+        return ROUTE_FULL;
     return ROUTE_NONE;
 }
 
@@ -877,7 +1389,10 @@ void route_router_dispatch(struct route_router *r, uint32_t backend, const struc
     b->inflight_tokens = route__sat_add(b->inflight_tokens, tok);
     route_window_add(&b->win, env->now_ns, 1, tok);
     sync_usage(b);
+    if (r->win_key[backend] == INT64_MAX || r->win_key[backend] <= env->now_ns)
+        schedule_window(r, backend); /* else its oldest non-empty slot is unchanged */
     b->dispatched++;
+    live_changed(r, backend);
     route__health_dispatch(r->health, backend, env->now_ns, r->pub);
     for (uint32_t k = 0; k < r->n_nodes; k++) {
         struct route_node *node = &r->nodes[k];
@@ -914,6 +1429,7 @@ void route_router_first_token(struct route_router *r, uint32_t backend, const st
         ttft_ns = 0;
     b->ttft_ewma_ns = b->ttft_samples == 0 ? ttft_ns : ewma_step(b->ttft_ewma_ns, ttft_ns);
     b->ttft_samples++;
+    live_changed(r, backend);
     for (uint32_t k = 0; k < r->n_nodes; k++) {
         struct route_node *node = &r->nodes[k];
         if (node->ops->on_first_token != NULL)
@@ -933,12 +1449,13 @@ void route_router_complete(struct route_router *r, uint32_t backend, const struc
     if (b->inflight > 0)
         b->inflight--;
     b->inflight_tokens = b->inflight_tokens > tok ? b->inflight_tokens - tok : 0;
+    if (out != NULL && out->status == ROUTE_OK)
+        b->successes++;
+    else if (out != NULL && out->status != ROUTE_CANCELLED)
+        b->failures++;
+    live_changed(r, backend);
     if (out == NULL)
         return;
-    if (out->status == ROUTE_OK)
-        b->successes++;
-    else if (out->status != ROUTE_CANCELLED)
-        b->failures++;
     route__health_complete(r->health, backend, out, env->now_ns, r->pub, &r->stats);
     for (uint32_t k = 0; k < r->n_nodes; k++) {
         struct route_node *node = &r->nodes[k];

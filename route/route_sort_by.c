@@ -25,7 +25,17 @@
  * they deprioritise, never refuse).  Unsampled backends pass.
  * Differences: OpenRouter sorts on recent percentiles over all its users'
  * traffic (p50..p99 selectable); lbsim uses EWMAs of what this router saw.
- * One pass; state: the throughput EWMA per backend.  No randomness.
+ * State: the throughput EWMA per backend.  No randomness.
+ *
+ * Pick.  Outside a router, or below ROUTE__INDEX_MIN_N = 32 backends: one
+ * pass (O(n)).  In a router: two heaps ordered by (key, index), one of the
+ * eligible backends (usable, not saturated) and one of those also within
+ * the cutoffs, kept from the router's journal of view changes and from
+ * on_complete (throughput): O(log n) per change.  The pick is the first
+ * non-excluded backend of the cutoff heap, else of the other, walked in
+ * order: O(1) at the heap top, O(log n) per excluded backend walked past.
+ * Same answer as the pass; nothing eligible: the pass answers (FULL /
+ * NONE).
  */
 #include <stdlib.h>
 
@@ -77,14 +87,50 @@ struct sort_state {
     double min_tput;       /* 0 = none */
     double alpha;
     uint32_t n;
+    /* the index (in a router) */
+    const struct route__fleet *fleet;
+    uint64_t cursor;
+    struct route__heap in, all; /* eligible within the cutoffs; eligible */
+    uint32_t *frontier;
     struct sort_backend b[];
 };
+
+static void destroy_sort(void *state);
+
+static int alloc_heap(struct route__heap *h, uint32_t n)
+{
+    uint32_t m = n > 0 ? n : 1;
+    h->item = calloc(m, sizeof *h->item);
+    h->pos = calloc(m, sizeof *h->pos);
+    h->key = calloc(m, sizeof *h->key);
+    h->cap = n;
+    if (h->item == NULL || h->pos == NULL || h->key == NULL)
+        return -1;
+    for (uint32_t i = 0; i < n; i++)
+        h->pos[i] = ROUTE__ABSENT;
+    return 0;
+}
+
+static void free_heap(struct route__heap *h)
+{
+    free(h->item);
+    free(h->pos);
+    free(h->key);
+}
 
 static int create_sort(void **state, const struct route_create_args *args, char *err, size_t errlen)
 {
     uint32_t n = args->n_backends;
     struct sort_state *s = calloc(1, sizeof *s + (size_t)n * sizeof s->b[0]);
     if (s == NULL) {
+        route__errf(err, errlen, "strategy 'sort_by': out of memory");
+        return -1;
+    }
+    s->fleet = route__fleet_for(args->n_backends);
+    s->cursor = UINT64_MAX;
+    if (s->fleet != NULL && (alloc_heap(&s->in, n) < 0 || alloc_heap(&s->all, n) < 0 ||
+                             (s->frontier = calloc(n > 0 ? n : 1, sizeof *s->frontier)) == NULL)) {
+        destroy_sort(s);
         route__errf(err, errlen, "strategy 'sort_by': out of memory");
         return -1;
     }
@@ -99,7 +145,13 @@ static int create_sort(void **state, const struct route_create_args *args, char 
 
 static void destroy_sort(void *state)
 {
-    free(state);
+    struct sort_state *s = state;
+    if (s == NULL)
+        return;
+    free_heap(&s->in);
+    free_heap(&s->all);
+    free(s->frontier);
+    free(s);
 }
 
 /* Sort key of backend i, lower first. */
@@ -125,16 +177,78 @@ static bool within_cutoffs(const struct sort_state *s, const struct route_backen
     return true;
 }
 
+/* Re-file backend i in the heaps from the router's view. */
+static void refile(struct sort_state *s, uint32_t i)
+{
+    const struct route_backend *b;
+    int64_t k;
+    if (i >= s->n || s->fleet == NULL)
+        return;
+    b = &s->fleet->view->b[i];
+    if (!(b->health == ROUTE_HEALTHY || b->health == ROUTE_HALF_OPEN) || route__saturated(b)) {
+        route__heap_remove(&s->all, i);
+        route__heap_remove(&s->in, i);
+        return;
+    }
+    k = route__double_key(key_of(s, b, i));
+    route__heap_set(&s->all, i, k);
+    if (within_cutoffs(s, b, i))
+        route__heap_set(&s->in, i, k);
+    else
+        route__heap_remove(&s->in, i);
+}
+
+static void on_change(void *ctx, uint32_t i)
+{
+    refile(ctx, i);
+}
+
+/* The first non-excluded member of h in (key, index) order, or -1. */
+static int32_t first_of(struct sort_state *s, const struct route__heap *h, const uint64_t *exclude)
+{
+    struct route__heap_walk w;
+    int32_t i;
+    if (h->n > 0 && !route_excluded(exclude, h->item[0]))
+        return (int32_t)h->item[0];
+    route__heap_walk_start(&w, h, s->frontier);
+    while ((i = route__heap_walk_next(&w, INT64_MAX)) >= 0) {
+        if (!route_excluded(exclude, (uint32_t)i))
+            return i;
+    }
+    return -1;
+}
+
+static int32_t scan_sort(const struct sort_state *s, const struct route_view *view,
+                         const uint64_t *exclude);
+
 static int32_t pick_sort(void *state, const struct route_req *req, const struct route_view *view,
                          const struct route_env *env, const uint64_t *exclude)
 {
-    const struct sort_state *s = state;
+    struct sort_state *s = state;
+    const struct route__fleet *f = route__fleet_of(s->fleet, view);
+    int32_t k;
+    (void)req;
+    (void)env;
+    if (f == NULL || view->n != s->n)
+        return scan_sort(s, view, exclude);
+    if (!route__fleet_drain(f, &s->cursor, on_change, s)) {
+        for (uint32_t i = 0; i < s->n; i++)
+            refile(s, i);
+    }
+    k = first_of(s, &s->in, exclude);
+    if (k < 0)
+        k = first_of(s, &s->all, exclude);
+    return k >= 0 ? k : scan_sort(s, view, exclude);
+}
+
+/* The pass. */
+static int32_t scan_sort(const struct sort_state *s, const struct route_view *view,
+                         const uint64_t *exclude)
+{
     uint32_t n = view->n < s->n ? view->n : s->n;
     struct route__count c = {0, 0};
     int32_t best_in = ROUTE_NONE, best_any = ROUTE_NONE;
     double key_in = 0.0, key_any = 0.0;
-    (void)req;
-    (void)env;
     for (uint32_t i = 0; i < n; i++) {
         const struct route_backend *b = &view->b[i];
         double k;
@@ -177,6 +291,8 @@ static void complete_sort(void *state, uint32_t backend, const struct route_req 
     else
         b->tput += s->alpha * (x - b->tput);
     b->samples++;
+    if (s->by == BY_THROUGHPUT || s->min_tput > 0.0)
+        refile(s, backend); /* a key / cutoff the journal does not carry */
 }
 
 const struct route_ops route__ops_sort_by = {

@@ -34,7 +34,20 @@
  *    the answer is ROUTE_FULL (waiting can succeed), else ROUTE_NONE.
  *  - LiteLLM's spurious "No deployments available" (issue #16060) is not
  *    reproduced.
- * One pass, reservoir sampling among the ties.
+ *
+ * Pick.  Outside a router, with fewer than ROUTE__INDEX_MIN_N (32)
+ * backends, and with window = 1 (its counters reset every minute and change
+ * on completions): one pass, reservoir sampling among the ties (O(n)).  In
+ * a router with window = 0: the eligible backends that pass the
+ * request-independent part of the filter (RPM not exhausted unless
+ * compat_rpm_never_matches, TPM not over the limit) sit in a route__minidx
+ * keyed by tpm_used, kept from the router's journal of view changes (a
+ * dispatch, a window slot expiring, a health change: O(log n) each; with a
+ * staleness > 0 it follows the published counters).  The pick walks keys
+ * upward skipping excluded backends and those this request's tokens do not
+ * fit, and draws uniformly among the ties at the first key that has one:
+ * the same rule in O(1) / O(log n) while the least used backends have
+ * room.  Nothing found: the plain pass answers (FULL / NONE).
  */
 #include <stdlib.h>
 
@@ -71,6 +84,15 @@ struct usage_state {
     bool fixed;     /* window = 1 */
     bool rpm_never; /* compat_rpm_never_matches */
     uint32_t n;
+    /* sliding window in a router: the index */
+    const struct route__fleet *fleet;
+    bool indexed;
+    uint32_t n_all;
+    uint64_t cursor;
+    const struct route_view *view;
+    const uint64_t *exclude;
+    const struct route_req *req;
+    struct route__minidx idx;
     struct usage_minute m[]; /* fixed mode only */
 };
 
@@ -89,12 +111,26 @@ static int create_usage(void **state, const struct route_create_args *args, char
     s->n = n;
     for (uint32_t i = 0; i < n; i++)
         s->m[i].minute = INT64_MIN;
+    s->fleet = fixed ? NULL : route__fleet_for(args->n_backends);
+    if (s->fleet != NULL) {
+        if (route__minidx_init(&s->idx, args->n_backends) < 0) {
+            free(s);
+            route__errf(err, errlen, "strategy 'lowest_usage': out of memory");
+            return -1;
+        }
+        s->indexed = true;
+        s->n_all = args->n_backends;
+        s->cursor = UINT64_MAX;
+    }
     *state = s;
     return 0;
 }
 
 static void destroy_usage(void *state)
 {
+    struct usage_state *s = state;
+    if (s != NULL && s->indexed)
+        route__minidx_free(&s->idx);
     free(state);
 }
 
@@ -138,10 +174,59 @@ static bool fits(struct usage_state *s, const struct route_view *v, uint32_t i,
     }
 }
 
+/* Index membership (sliding window): eligible, and not over a limit
+ * whatever the request. */
+static void on_change(void *ctx, uint32_t i)
+{
+    struct usage_state *s = ctx;
+    const struct route_backend *b;
+    const struct route_backend_cfg *c;
+    bool in;
+    if (i >= s->n_all)
+        return;
+    b = &s->view->b[i];
+    c = &b->cfg;
+    in = (b->health == ROUTE_HEALTHY || b->health == ROUTE_HALF_OPEN) && !route__saturated(b) &&
+         (s->rpm_never || c->rpm_limit <= 0 || b->rpm_used < c->rpm_limit) &&
+         (c->tpm_limit <= 0 || b->tpm_used <= c->tpm_limit);
+    route__minidx_set(&s->idx, i, in, b->tpm_used);
+}
+
+static bool candidate_ok(void *ctx, uint32_t i)
+{
+    struct usage_state *s = ctx;
+    return route__fleet_eligible(s->fleet, s->exclude, i) && fits(s, s->view, i, s->req, 0);
+}
+
+static int32_t scan_usage(struct usage_state *s, const struct route_req *req,
+                          const struct route_view *view, const struct route_env *env,
+                          const uint64_t *exclude);
+
 static int32_t pick_usage(void *state, const struct route_req *req, const struct route_view *view,
                           const struct route_env *env, const uint64_t *exclude)
 {
     struct usage_state *s = state;
+    const struct route__fleet *f = s->indexed ? route__fleet_of(s->fleet, view) : NULL;
+    int32_t k;
+    if (f == NULL || view->n != s->n_all)
+        return scan_usage(s, req, view, env, exclude);
+    s->view = view;
+    if (!route__fleet_drain(f, &s->cursor, on_change, s)) {
+        route__minidx_clear(&s->idx);
+        for (uint32_t i = 0; i < s->n_all; i++)
+            on_change(s, i);
+    }
+    s->exclude = exclude;
+    s->req = req;
+    k = route__minidx_pick(&s->idx, env, candidate_ok, s);
+    return k >= 0 ? k : scan_usage(s, req, view, env, exclude);
+}
+
+/* The plain pass. */
+static int32_t scan_usage(struct usage_state *s, const struct route_req *req,
+                          const struct route_view *view, const struct route_env *env,
+                          const uint64_t *exclude)
+{
     struct route__count c = {0, 0};
     int32_t best = ROUTE_NONE;
     int64_t min = 0;
