@@ -38,14 +38,21 @@
  *    from the journal: O(log n) (below 32 backends they keep the scan);
  *  - lowest_cost: price tree with a fits-the-request bound, branch and
  *    bound: O(log n); sort_by: heaps by key: O(log n);
+ *  - lowest_latency: idle set + heap by score, re-keyed per sample, one
+ *    index within the request-independent limits and one without:
+ *    O(log n), plus O(log n) per candidate within a buffer > 0;
+ *  - cache_aware_guarded: load buckets with saturated counts and a bitset
+ *    of live buckets, min and max load in O(1); the block-index match:
+ *    O(blocks x n/64 + holders);
+ *  - bounded_load_hash: the bound's total load and usable count kept from
+ *    the journal, O(1) (exclude sets O(n/64 + excluded)); ring lookup
+ *    O(log n) + a short walk;
  *  - filter, ordered_priority, model_tier: static bitsets per predicate /
  *    tier / class, word operations: O(n/64) + the child.
- * Not indexed (their files' authors' call): lowest_latency and
- * expected_latency (signals change on every sample: a heap keyed by them
- * would do), weighted_scorers (every endpoint scored, as GIE),
- * prefix_affinity (O(n) least-loaded fallback without a match),
- * cache_aware_guarded (min/max load: a min-max heap), bounded_load_hash
- * (the bound's total load: incremental).
+ * Not indexed (their files' authors' call): expected_latency (signals
+ * change on every sample: a heap keyed by them would do), weighted_scorers
+ * (every endpoint scored, as GIE), prefix_affinity (O(n) least-loaded
+ * fallback without a match).
  *
  * usage: bench_route [PICKS [STRATEGY...]]   (default 100000, every strategy)
  * Prints the table; never fails on the figures (machines are noisy).
@@ -100,7 +107,7 @@ static const struct note NOTES[] = {
     {"least_inflight", "load buckets, O(1) amortised"},
     {"least_inflight_tokens", "idle set + heap, O(log n)"},
     {"power_of_two", "two rejection draws"},
-    {"lowest_latency", "scan; heap on signal change"},
+    {"lowest_latency", "idle set + heap by score, O(log n)"},
     {"expected_latency", "scan; heap on scrape"},
     {"lowest_cost", "price tree, branch and bound"},
     {"lowest_usage", "idle set + heap, O(log n)"},
@@ -108,8 +115,8 @@ static const struct note NOTES[] = {
     {"sort_by", "heaps by key, O(log n)"},
     {"weighted_scorers", "O(n) inherent: every backend scored"},
     {"prefix_affinity", "O(blocks x n/64) bitset match; O(n) fallback"},
-    {"cache_aware_guarded", "O(n) load range; min-max heap O(log n)"},
-    {"bounded_load_hash", "O(log n) ring + O(n) load total"},
+    {"cache_aware_guarded", "load buckets O(1); O(blocks x n/64) match"},
+    {"bounded_load_hash", "O(1) bound from journal; O(log n) ring"},
     {"filter", "static masks, O(n/64) + child"},
     {"ordered_priority", "tier masks, O(n/64) + child"},
     {"sticky", "O(1) map + child on miss"},

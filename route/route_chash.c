@@ -31,12 +31,24 @@
  *          or stale signals): the least in flight eligible backend.
  *
  * Quirks / choices: load = router-local in-flight count (SGLang uses its
- * own per-worker load counter, HAProxy `served`).  The bound's inputs T and
- * U need one O(n) pass over the view: route/ hears nothing about health
- * changes, so it cannot keep them incrementally the way HAProxy does
- * (px->served, tot_weight updated on server state changes); the ring
- * lookup itself is O(log n) and the walk is short for c > 1 (expected
- * length bounded by a constant that depends on c only, per the paper).
+ * own per-worker load counter, HAProxy `served`).
+ *
+ * Pick.  Outside a router, or below ROUTE__INDEX_MIN_N = 32 backends: one
+ * pass over the view for T and U (and the fallback), then the ring walk.
+ * In a router the bound's inputs are kept incrementally, as HAProxy keeps
+ * px->served and tot_weight: per backend the usable flag and in-flight
+ * count last seen, and their sums over the usable backends, updated from
+ * the router's journal of view changes (dispatch, completion, health; with
+ * a staleness > 0 the published counters, as the pass would see).  An
+ * exclude set is subtracted per pick, walking whichever of its usable
+ * members or the remaining usable backends is fewer:
+ * O(n / 64 + min(excluded, not excluded)); without one the bound is O(1).
+ * Then the ring lookup, O(log n), and the walk, short for c > 1 (expected
+ * length bounded by a constant that depends on c only, per the paper).  A
+ * walk that fails to fit for a while checks (O(n / 64)) that some backend
+ * is eligible at all; none, or a full turn without a fit: the pass answers
+ * (FULL / NONE, or the least in flight).  Same answers; the fallback's
+ * random tie-break draws differ from the pass's only in when they are made.
  */
 #include <stdlib.h>
 
@@ -65,7 +77,19 @@ struct chash {
     uint32_t n_points;
     uint32_t prefix_blocks;
     double balance;
+    /* The bound's inputs, in a router (fleet != NULL). */
+    const struct route__fleet *fleet;
+    uint32_t n;
+    uint64_t cursor;   /* journal position, UINT64_MAX: never built */
+    bool *usable;      /* per backend: healthy or half-open, as last seen */
+    int32_t *load;     /* per backend: in flight (>= 0), as last seen */
+    int64_t total;     /* sum of load over the usable backends */
+    uint32_t n_usable; /* their number */
 };
+
+/* Walk steps without a fit after which a pick checks that anything is
+ * eligible (a turn of the ring is vnodes x n points). */
+#define CH_CHECK_AFTER 64u
 
 static uint64_t mix64(uint64_t z)
 {
@@ -100,6 +124,8 @@ static void destroy_chash(void *state)
     if (s == NULL)
         return;
     free(s->ring);
+    free(s->usable);
+    free(s->load);
     free(s);
 }
 
@@ -154,8 +180,80 @@ static int create_chash(void **state, const struct route_create_args *args, char
     qsort(s->ring, s->n_points, sizeof s->ring[0], cmp_point);
     s->prefix_blocks = (uint32_t)p[H_PREFIX_BLOCKS];
     s->balance = p[H_BALANCE];
+    s->fleet = route__fleet_for(n);
+    s->n = n;
+    s->cursor = UINT64_MAX;
+    if (s->fleet != NULL) {
+        s->usable = calloc(n, sizeof *s->usable);
+        s->load = calloc(n, sizeof *s->load);
+        if (s->usable == NULL || s->load == NULL) {
+            destroy_chash(s);
+            route__errf(err, errlen, "strategy 'bounded_load_hash': out of memory");
+            return -1;
+        }
+    }
     *state = s;
     return 0;
+}
+
+/* Backend i's view entry changed: re-account it in the sums. */
+static void on_change(void *ctx, uint32_t i)
+{
+    struct chash *s = ctx;
+    const struct route_backend *b;
+    bool u;
+    int32_t load;
+    if (i >= s->n)
+        return;
+    b = &s->fleet->view->b[i];
+    u = b->health == ROUTE_HEALTHY || b->health == ROUTE_HALF_OPEN;
+    load = b->inflight > 0 ? b->inflight : 0;
+    if (s->usable[i]) {
+        s->total -= s->load[i];
+        s->n_usable--;
+    }
+    s->usable[i] = u;
+    s->load[i] = load;
+    if (u) {
+        s->total += load;
+        s->n_usable++;
+    }
+}
+
+static void rebuild(struct chash *s)
+{
+    s->total = 0;
+    s->n_usable = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        s->usable[i] = false;
+        on_change(s, i);
+    }
+}
+
+/* T and U of the bound for this pick: the sums less the excluded usable
+ * backends (or the sums over the usable ones not excluded, if fewer). */
+static void bound_inputs(const struct chash *s, const struct route__fleet *f, const uint64_t *ex,
+                         int64_t *total, uint32_t *usable)
+{
+    uint32_t n_ex = 0;
+    int64_t t = 0;
+    bool invert;
+    *total = s->total;
+    *usable = s->n_usable;
+    if (ex == NULL)
+        return;
+    for (uint32_t w = 0; w < f->words; w++)
+        n_ex += route__popcount64(ex[w] & ~f->unusable[w] & route__word_mask(s->n, w));
+    if (n_ex == 0)
+        return;
+    invert = n_ex > s->n_usable - n_ex;
+    for (uint32_t w = 0; w < f->words; w++) {
+        uint64_t x = (invert ? ~ex[w] : ex[w]) & ~f->unusable[w] & route__word_mask(s->n, w);
+        for (; x != 0; x &= x - 1u)
+            t += s->load[w * 64u + route__ctz64(x)];
+    }
+    *usable = s->n_usable - n_ex;
+    *total = invert ? t : s->total - t;
 }
 
 static uint64_t key_of(const struct chash *s, const struct route_req *req)
@@ -186,13 +284,56 @@ static uint32_t lower_bound(const struct chash *s, uint64_t key)
     return lo == s->n_points ? 0 : lo;
 }
 
+/* Upper bound on a backend's in flight for this pick: ceil(c (T + 1) / U). */
+static int64_t cap_of(const struct chash *s, int64_t total, uint32_t usable)
+{
+    double bound = s->balance * (double)(total + 1) / (double)usable;
+    int64_t cap = (int64_t)bound;
+    if ((double)cap < bound)
+        cap++; /* ceil */
+    return cap;
+}
+
+static int32_t scan_chash(struct chash *s, const struct route_req *req,
+                          const struct route_view *view, const struct route_env *env,
+                          const uint64_t *exclude, bool walk);
+
 static int32_t pick_chash(void *state, const struct route_req *req, const struct route_view *view,
                           const struct route_env *env, const uint64_t *exclude)
 {
     struct chash *s = state;
+    const struct route__fleet *f = route__fleet_of(s->fleet, view);
+    int64_t total, cap;
+    uint32_t usable, at;
+    if (f == NULL || view->n != s->n)
+        return scan_chash(s, req, view, env, exclude, true);
+    if (!route__fleet_drain(f, &s->cursor, on_change, s))
+        rebuild(s);
+    bound_inputs(s, f, exclude, &total, &usable);
+    if (usable == 0)
+        return ROUTE_NONE; /* nothing usable: the pass says NONE too */
+    cap = cap_of(s, total, usable);
+    at = lower_bound(s, key_of(s, req));
+    for (uint32_t step = 0; step < s->n_points; step++) {
+        uint32_t i = s->ring[at].backend;
+        if (route__fleet_eligible(f, exclude, i) && (int64_t)view->b[i].inflight + 1 <= cap)
+            return (int32_t)i;
+        if (step + 1 == CH_CHECK_AFTER && !route__any_candidate(f, view, exclude, NULL, 2))
+            break;
+        if (++at == s->n_points)
+            at = 0;
+    }
+    return scan_chash(s, req, view, env, exclude, false);
+}
+
+/* The pass, then (walk) the ring walk; without the walk: the least in
+ * flight, or FULL / NONE. */
+static int32_t scan_chash(struct chash *s, const struct route_req *req,
+                          const struct route_view *view, const struct route_env *env,
+                          const uint64_t *exclude, bool walk)
+{
     struct route__count c = {0, 0};
     int64_t total = 0, cap;
-    double bound;
     int32_t least = ROUTE_NONE, min = 0;
     uint32_t ties = 0, at;
 
@@ -217,11 +358,9 @@ static int32_t pick_chash(void *state, const struct route_req *req, const struct
     }
     if (c.eligible == 0)
         return route__no_pick(c);
-    bound = s->balance * (double)(total + 1) / (double)c.usable;
-    cap = (int64_t)bound;
-    if ((double)cap < bound)
-        cap++; /* ceil */
-
+    if (!walk)
+        return least;
+    cap = cap_of(s, total, c.usable);
     at = lower_bound(s, key_of(s, req));
     for (uint32_t step = 0; step < s->n_points; step++) {
         uint32_t i = s->ring[at].backend;

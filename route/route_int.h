@@ -177,6 +177,19 @@ static inline uint32_t route__ctz64(uint64_t x)
 #endif
 }
 
+/* Index of the highest set bit of x != 0. */
+static inline uint32_t route__msb64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return 63u - (uint32_t)__builtin_clzll(x);
+#else
+    uint32_t k = 0;
+    while (x >>= 1)
+        k++;
+    return k;
+#endif
+}
+
 /* Valid bits of word w of an n-bit set. */
 static inline uint64_t route__word_mask(uint32_t n, uint32_t w)
 {

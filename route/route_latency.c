@@ -39,8 +39,26 @@
  *    limits.
  *  - The EWMA is this strategy's own (route_backend.ttft_ewma_ns is the
  *    router's fixed 1/8 one).  LiteLLM's cache TTL (3600 s) is not modelled.
- * Two passes over the view; state: per backend an EWMA and sample count,
- * or a list of list_size samples.
+ * State: per backend an EWMA and sample count, or a list of list_size
+ * samples.
+ *
+ * Pick.  Outside a router, or below ROUTE__INDEX_MIN_N = 32 backends: two
+ * passes over the view (O(n)).  In a router, both modes: two indexes by
+ * score (route__minidx: the score-0 backends, never sampled, in a dense
+ * set; the others in a heap), one of the eligible backends (usable, not
+ * saturated) and one of those also within the request-independent part of
+ * the rate-limit filter (RPM not exhausted, TPM not over), kept from the
+ * router's journal of view changes (health, saturation, window use) and
+ * re-keyed when a sample arrives (on_first_token, on_complete): O(log n)
+ * per change.  The pick asks the limited index first, skipping excluded
+ * backends and those this request's tokens do not fit; when none passes,
+ * the other (the filter ignored).  buffer = 0: uniform among the accepted
+ * backends of least score, O(1) expected from the score-0 set, else
+ * O(log n) per member walked.  buffer > 0: that least score s, then the
+ * heap enumerated in score order up to (1 + buffer) x s, uniform among
+ * the accepted ones met: O((r + k) log n), r rejected and k candidates.
+ * Same rule and distribution as the passes; the random draws differ.
+ * Nothing eligible: FULL / NONE from the fleet's bitsets, O(n / 64).
  */
 #include <stdlib.h>
 
@@ -117,6 +135,14 @@ struct lat_state {
     uint32_t list_size;
     uint32_t n;
     double *samples; /* n x list_size, list mode */
+    /* the indexes, in a router (fleet != NULL) */
+    const struct route__fleet *fleet;
+    uint64_t cursor;          /* journal position, UINT64_MAX: never built */
+    struct route__minidx lim; /* eligible, request-independent limits met */
+    struct route__minidx all; /* eligible */
+    /* the pick being made (for the callbacks) */
+    const struct route_req *req;
+    const uint64_t *exclude;
     struct lat_backend b[];
 };
 
@@ -139,9 +165,25 @@ static int create_latency(void **state, const struct route_create_args *args, ch
     if (s->list_size < 1)
         s->list_size = 1;
     s->n = n;
+    s->cursor = UINT64_MAX;
     if (s->list) {
         s->samples = calloc((size_t)n * s->list_size, sizeof *s->samples);
         if (s->samples == NULL) {
+            free(s);
+            route__errf(err, errlen, "strategy 'lowest_latency': out of memory");
+            return -1;
+        }
+    }
+    s->fleet = route__fleet_for(n);
+    if (s->fleet != NULL) {
+        if (route__minidx_init(&s->lim, n) < 0) {
+            s->fleet = NULL;
+        } else if (route__minidx_init(&s->all, n) < 0) {
+            route__minidx_free(&s->lim);
+            s->fleet = NULL;
+        }
+        if (s->fleet == NULL) {
+            free(s->samples);
             free(s);
             route__errf(err, errlen, "strategy 'lowest_latency': out of memory");
             return -1;
@@ -154,9 +196,38 @@ static int create_latency(void **state, const struct route_create_args *args, ch
 static void destroy_latency(void *state)
 {
     struct lat_state *s = state;
-    if (s != NULL)
-        free(s->samples);
+    if (s == NULL)
+        return;
+    if (s->fleet != NULL) {
+        route__minidx_free(&s->lim);
+        route__minidx_free(&s->all);
+    }
+    free(s->samples);
     free(s);
+}
+
+/* File backend i in the indexes from the router's view and its score. */
+static void refile(struct lat_state *s, uint32_t i)
+{
+    const struct route_backend *b;
+    const struct route_backend_cfg *c;
+    bool in, lim;
+    int64_t k;
+    if (s->fleet == NULL || i >= s->n)
+        return;
+    b = &s->fleet->view->b[i];
+    c = &b->cfg;
+    in = (b->health == ROUTE_HEALTHY || b->health == ROUTE_HALF_OPEN) && !route__saturated(b);
+    lim = in && (c->rpm_limit <= 0 || b->rpm_used < c->rpm_limit) &&
+          (c->tpm_limit <= 0 || b->tpm_used <= c->tpm_limit);
+    k = route__double_key(s->b[i].score_ns);
+    route__minidx_set(&s->all, i, in, k);
+    route__minidx_set(&s->lim, i, lim, k);
+}
+
+static void on_change(void *ctx, uint32_t i)
+{
+    refile(ctx, i);
 }
 
 static void add_ewma(struct lat_state *s, uint32_t i, double x_ns)
@@ -190,10 +261,82 @@ static void add_list(struct lat_state *s, uint32_t i, double x)
     b->samples++;
 }
 
+static bool ok_all(void *ctx, uint32_t i)
+{
+    const struct lat_state *s = ctx;
+    return route__fleet_eligible(s->fleet, s->exclude, i);
+}
+
+static bool ok_lim(void *ctx, uint32_t i)
+{
+    const struct lat_state *s = ctx;
+    return route__fleet_eligible(s->fleet, s->exclude, i) &&
+           route__within_limits(&s->fleet->view->b[i], s->req);
+}
+
+/* Uniform among the members of x accepted by ok whose score is within
+ * (1 + buffer) x the least accepted score, or -1 when none is accepted. */
+static int32_t pick_in(struct lat_state *s, struct route__minidx *x, bool (*ok)(void *, uint32_t),
+                       const struct route_env *env)
+{
+    struct route__heap_walk w;
+    int32_t best = -1, i;
+    uint32_t ties = 0;
+    int64_t bound;
+    double min;
+    int32_t first = route__minidx_pick(x, env, ok, s);
+    if (first < 0 || s->buffer <= 0.0)
+        return first;
+    min = s->b[first].score_ns;
+    if (min == 0.0)
+        return first; /* the bound is 0: the score-0 set, drawn uniformly */
+    bound = route__double_key(min * (1.0 + s->buffer));
+    route__heap_walk_start(&w, &x->heap, x->frontier);
+    while ((i = route__heap_walk_next(&w, bound)) >= 0) {
+        if (x->heap.key[i] > bound)
+            break;
+        if (!ok(s, (uint32_t)i))
+            continue;
+        ties++;
+        if (ties == 1 || route_rand_below(env, ties) == 0)
+            best = i;
+    }
+    return best;
+}
+
+static int32_t scan_latency(const struct lat_state *s, const struct route_req *req,
+                            const struct route_view *view, const struct route_env *env,
+                            const uint64_t *exclude);
+
 static int32_t pick_latency(void *state, const struct route_req *req, const struct route_view *view,
                             const struct route_env *env, const uint64_t *exclude)
 {
-    const struct lat_state *s = state;
+    struct lat_state *s = state;
+    const struct route__fleet *f = route__fleet_of(s->fleet, view);
+    int32_t k;
+    if (f == NULL || view->n != s->n)
+        return scan_latency(s, req, view, env, exclude);
+    if (!route__fleet_drain(f, &s->cursor, on_change, s)) {
+        route__minidx_clear(&s->lim);
+        route__minidx_clear(&s->all);
+        for (uint32_t i = 0; i < s->n; i++)
+            refile(s, i);
+    }
+    s->req = req;
+    s->exclude = exclude;
+    k = pick_in(s, &s->lim, ok_lim, env);
+    if (k < 0)
+        k = pick_in(s, &s->all, ok_all, env); /* none within limits: ignore them */
+    if (k >= 0)
+        return k;
+    return route__any_candidate(f, view, exclude, NULL, 1) ? ROUTE_FULL : ROUTE_NONE;
+}
+
+/* The two passes. */
+static int32_t scan_latency(const struct lat_state *s, const struct route_req *req,
+                            const struct route_view *view, const struct route_env *env,
+                            const uint64_t *exclude)
+{
     struct route__count c = {0, 0};
     uint32_t n = view->n < s->n ? view->n : s->n;
     uint32_t in_limits = 0, ties = 0;
@@ -239,6 +382,7 @@ static void first_token_latency(void *state, uint32_t backend, const struct rout
     if (backend >= s->n || s->list)
         return;
     add_ewma(s, backend, ttft_ns > 0 ? (double)ttft_ns : 0.0);
+    refile(s, backend);
 }
 
 static void complete_latency(void *state, uint32_t backend, const struct route_req *req,
@@ -257,12 +401,15 @@ static void complete_latency(void *state, uint32_t backend, const struct route_r
         } else if (out->status == ROUTE_TIMEOUT && s->penalty_ns > 0.0) {
             add_list(s, backend, s->penalty_ns);
         }
+        refile(s, backend);
         return;
     }
     if (s->penalty_ns <= 0.0)
         return;
-    if (out->status == ROUTE_TIMEOUT || out->status == ROUTE_SERVER_ERROR)
+    if (out->status == ROUTE_TIMEOUT || out->status == ROUTE_SERVER_ERROR) {
         add_ewma(s, backend, s->penalty_ns);
+        refile(s, backend);
+    }
 }
 
 const struct route_ops route__ops_lowest_latency = {

@@ -168,6 +168,28 @@ typedef void (*check_fn)(void *ctx, int64_t now, const struct route_view *v,
                          const struct route_req *q, const uint64_t *ex, int32_t k);
 typedef void (*complete_fn)(void *ctx, uint32_t backend, const struct route_req *q,
                             const struct route_outcome *out, const struct route_env *env);
+typedef void (*dispatch_fn)(void *ctx, uint32_t backend, const struct route_req *q,
+                            const struct route_env *env);
+
+/* Prefix blocks of requests (drive.blocks): DOCS documents of DOC_BLOCKS
+ * distinct block hashes; a request sends the first 1..DOC_BLOCKS blocks of
+ * one of them. */
+#define DOCS       16u
+#define DOC_BLOCKS 8u
+static uint64_t g_docs[DOCS][DOC_BLOCKS];
+
+static void init_docs(void)
+{
+    for (uint32_t d = 0; d < DOCS; d++)
+        for (uint32_t j = 0; j < DOC_BLOCKS; j++)
+            g_docs[d][j] = 0x9e3779b97f4a7c15ull * (d * 64u + j + 1u);
+}
+
+/* The document a request's blocks come from. */
+static uint32_t doc_of(const struct route_req *q)
+{
+    return (uint32_t)((q->blocks - &g_docs[0][0]) / DOC_BLOCKS);
+}
 
 struct drive {
     const char *name;
@@ -180,6 +202,9 @@ struct drive {
     uint64_t seed;
     check_fn check;
     complete_fn complete; /* also told of each completion (reference states), may be NULL */
+    dispatch_fn dispatch; /* ... and of each dispatch, may be NULL */
+    bool blocks;          /* requests carry prefix blocks (g_docs) */
+    bool heavy;           /* fewer completions: loads build up to MAXOUT in flight */
     void *ctx;
 };
 
@@ -249,7 +274,7 @@ static void drive(const struct drive *d)
         if (act < 3) {
             route_router_set_health(r, trand(&g, d->n), trand(&g, 3) ? ROUTE_HEALTHY : ROUTE_DOWN);
         }
-        for (uint32_t c = trand(&g, 4); c > 0 && n_out > 0; c--) {
+        for (uint32_t c = trand(&g, d->heavy ? 2 : 4); c > 0 && n_out > 0; c--) {
             uint32_t j = trand(&g, n_out);
             struct attempt a = out[j];
             struct route_outcome o;
@@ -274,6 +299,10 @@ static void drive(const struct drive *d)
         q.max_tokens = 50 + trand(&g, 1000);
         q.output_tokens = trand(&g, 2) ? q.max_tokens / 2 : 0;
         q.attempt = 0;
+        if (d->blocks && trand(&g, 8) != 0) {
+            q.blocks = g_docs[trand(&g, DOCS)];
+            q.n_blocks = 1 + trand(&g, DOC_BLOCKS);
+        }
         if (trand(&g, 4) == 0) { /* a retry: a few backends excluded */
             memset(ex, 0, sizeof ex);
             for (uint32_t c = 1 + trand(&g, 3); c > 0; c--)
@@ -291,6 +320,8 @@ static void drive(const struct drive *d)
             bad_counters += check_counters(route_router_view(r), ch, &n_ch, out, n_out, env.now_ns);
         if (k >= 0 && n_out < MAXOUT && n_ch < 8 * MAXOUT && trand(&g, 10) < 9) {
             route_router_dispatch(r, (uint32_t)k, &q, &env);
+            if (d->dispatch != NULL)
+                d->dispatch(d->ctx, (uint32_t)k, &q, &env);
             out[n_out].backend = (uint32_t)k;
             out[n_out].req = q;
             n_out++;
@@ -567,6 +598,384 @@ static void test_randomised_properties(void)
 }
 
 /* ---------------------------------------------------------------------
+ * lowest_latency, cache_aware_guarded, bounded_load_hash: every pick
+ * checked against the rule recomputed from first principles (the
+ * strategy's own statistics modelled alongside), FULL / NONE against the
+ * scan
+ * ------------------------------------------------------------------- */
+
+#define LIST_MAX 16u
+
+struct three {
+    const struct route_ops *ops;
+    const char *name;
+    void *ref; /* hand-made state: the scan */
+    uint32_t n;
+    uint64_t picks, bad, nonneg;
+    /* lowest_latency: params and the modelled scores */
+    double alpha, buffer, penalty_ns;
+    bool list;
+    uint32_t list_size;
+    double score[MAXN];
+    uint64_t samples[MAXN];
+    double lst[MAXN][LIST_MAX];
+    uint32_t len[MAXN], next[MAXN];
+    /* cache_aware_guarded: params and the modelled block index */
+    double bal_abs, bal_rel, cache_threshold;
+    bool smallest_tree;
+    uint32_t maxlen[MAXN][DOCS]; /* longest prefix of each document dispatched */
+    /* bounded_load_hash: ring membership */
+    bool on_ring[MAXN];
+    double balance;
+};
+
+static void bad3(struct three *T, const char *what, int32_t k, int32_t want)
+{
+    if (T->bad < 5)
+        fprintf(stderr, "%s: pick %llu: %s (router %d, scan %d)\n", T->name,
+                (unsigned long long)T->picks, what, (int)k, (int)want);
+    T->bad++;
+}
+
+static void lat_add(struct three *T, uint32_t i, double x)
+{
+    if (T->list) {
+        double sum = 0.0;
+        if (T->len[i] < T->list_size) {
+            T->lst[i][T->len[i]++] = x;
+        } else {
+            T->lst[i][T->next[i]] = x;
+            T->next[i] = T->next[i] + 1 == T->list_size ? 0 : T->next[i] + 1;
+        }
+        for (uint32_t k = 0; k < T->len[i]; k++)
+            sum += T->lst[i][k];
+        T->score[i] = sum / (double)T->len[i];
+    } else if (T->samples[i] == 0) {
+        T->score[i] = x;
+    } else {
+        T->score[i] += T->alpha * (x - T->score[i]);
+    }
+    T->samples[i]++;
+}
+
+static void complete_three(void *ctx, uint32_t backend, const struct route_req *q,
+                           const struct route_outcome *out, const struct route_env *env)
+{
+    struct three *T = ctx;
+    if (T->ops->on_first_token != NULL)
+        T->ops->on_first_token(T->ref, backend, q, out->ttft_ns, env);
+    if (T->ops->on_complete != NULL)
+        T->ops->on_complete(T->ref, backend, q, out, env);
+    if (strcmp(T->name, "lowest_latency") != 0)
+        return;
+    if (T->list) {
+        if (out->status == ROUTE_OK) {
+            int64_t t = out->ttft_ns >= 0 ? out->ttft_ns : out->latency_ns;
+            int64_t tok = out->output_tokens > 1 ? out->output_tokens : 1;
+            lat_add(T, backend, (t > 0 ? (double)t : 0.0) / (double)tok);
+        } else if (out->status == ROUTE_TIMEOUT && T->penalty_ns > 0.0) {
+            lat_add(T, backend, T->penalty_ns);
+        }
+        return;
+    }
+    lat_add(T, backend, out->ttft_ns > 0 ? (double)out->ttft_ns : 0.0);
+    if (T->penalty_ns > 0.0 && (out->status == ROUTE_TIMEOUT || out->status == ROUTE_SERVER_ERROR))
+        lat_add(T, backend, T->penalty_ns);
+}
+
+static void dispatch_three(void *ctx, uint32_t backend, const struct route_req *q,
+                           const struct route_env *env)
+{
+    struct three *T = ctx;
+    if (T->ops->on_dispatch != NULL)
+        T->ops->on_dispatch(T->ref, backend, q, env);
+    if (q->blocks != NULL && q->n_blocks > T->maxlen[backend][doc_of(q)])
+        T->maxlen[backend][doc_of(q)] = q->n_blocks;
+}
+
+/* lowest_latency: k is among the eligible backends (within limits if any
+ * is) whose score is within (1 + buffer) x the least of them. */
+static bool latency_ok(const struct three *T, const struct route_backend *b, const uint64_t *ex,
+                       const struct route_req *q, int32_t k)
+{
+    bool any_lim = false, first = true;
+    double min = 0.0, thr;
+    for (uint32_t i = 0; i < T->n; i++)
+        any_lim = any_lim || (eligible(b, ex, i) && within(&b[i], q));
+    for (uint32_t i = 0; i < T->n; i++) {
+        if (!eligible(b, ex, i) || (any_lim && !within(&b[i], q)))
+            continue;
+        if (first || T->score[i] < min)
+            min = T->score[i];
+        first = false;
+    }
+    thr = min * (1.0 + T->buffer);
+    return eligible(b, ex, (uint32_t)k) && (!any_lim || within(&b[k], q)) && T->score[k] <= thr;
+}
+
+static uint32_t matched(const struct three *T, uint32_t i, const struct route_req *q)
+{
+    uint32_t m;
+    if (q->blocks == NULL || q->n_blocks == 0)
+        return 0;
+    m = T->maxlen[i][doc_of(q)];
+    return m < q->n_blocks ? m : q->n_blocks;
+}
+
+static uint32_t index_size(const struct three *T, uint32_t i)
+{
+    uint32_t size = 0;
+    for (uint32_t d = 0; d < DOCS; d++)
+        size += T->maxlen[i][d];
+    return size;
+}
+
+/* cache_aware_guarded: the least loaded when imbalanced; else the least
+ * loaded of the best matching when the match share beats the threshold;
+ * else the least loaded (compat: the smallest index). */
+static bool guarded_ok(const struct three *T, const struct route_backend *b, const uint64_t *ex,
+                       const struct route_req *q, int32_t k)
+{
+    int32_t min = INT32_MAX, max = -1, min_m = INT32_MAX;
+    uint32_t best = 0, small = UINT32_MAX;
+    for (uint32_t i = 0; i < T->n; i++) {
+        if (!eligible(b, ex, i))
+            continue;
+        min = b[i].inflight < min ? b[i].inflight : min;
+        max = b[i].inflight > max ? b[i].inflight : max;
+        best = matched(T, i, q) > best ? matched(T, i, q) : best;
+        small = index_size(T, i) < small ? index_size(T, i) : small;
+    }
+    if (!eligible(b, ex, (uint32_t)k))
+        return false;
+    if ((double)max - (double)min > T->bal_abs && (double)max > T->bal_rel * (double)min)
+        return b[k].inflight == min;
+    if (best > 0 && (double)best > T->cache_threshold * (double)q->n_blocks) {
+        for (uint32_t i = 0; i < T->n; i++)
+            if (eligible(b, ex, i) && matched(T, i, q) == best && b[i].inflight < min_m)
+                min_m = b[i].inflight;
+        return matched(T, (uint32_t)k, q) == best && b[k].inflight == min_m;
+    }
+    if (T->smallest_tree)
+        return index_size(T, (uint32_t)k) == small;
+    return b[k].inflight == min;
+}
+
+/* bounded_load_hash: the same answer as the scan, unless the walk found no
+ * backend within the bound: then both are least loaded. */
+static bool chash_ok(const struct three *T, const struct route_backend *b, const uint64_t *ex,
+                     int32_t k, int32_t want)
+{
+    int64_t total = 0, cap;
+    uint32_t usable_n = 0;
+    int32_t min = INT32_MAX;
+    double bound;
+    if (k == want)
+        return true;
+    for (uint32_t i = 0; i < T->n; i++) {
+        if (!usable(b, ex, i))
+            continue;
+        usable_n++;
+        total += b[i].inflight;
+        if (!saturated(&b[i]) && b[i].inflight < min)
+            min = b[i].inflight;
+    }
+    bound = T->balance * (double)(total + 1) / (double)usable_n;
+    cap = (int64_t)bound;
+    cap += (double)cap < bound;
+    for (uint32_t i = 0; i < T->n; i++)
+        if (T->on_ring[i] && eligible(b, ex, i) && b[i].inflight + 1 <= cap)
+            return false; /* the walk had a fit: the answers must agree */
+    return eligible(b, ex, (uint32_t)k) && b[k].inflight == min && b[want].inflight == min;
+}
+
+static void check_three(void *ctx, int64_t now, const struct route_view *v,
+                        const struct route_req *q, const uint64_t *ex, int32_t k)
+{
+    struct three *T = ctx;
+    struct route_view copy = *v;
+    struct counted c = {{T->picks * 31 + 7}, 0};
+    struct route_env env = {.now_ns = now, .rand = counted_next, .rand_ctx = &c};
+    int32_t want = T->ops->pick(T->ref, q, &copy, &env, ex);
+    bool ok;
+    T->picks++;
+    T->nonneg += k >= 0;
+    if ((k < 0 || want < 0) && k != want) {
+        bad3(T, "FULL/NONE differs", k, want);
+        return;
+    }
+    if (k < 0)
+        return;
+    if ((uint32_t)k >= T->n) {
+        bad3(T, "out of range", k, want);
+        return;
+    }
+    if (strcmp(T->name, "lowest_latency") == 0)
+        ok = latency_ok(T, v->b, ex, q, k) && latency_ok(T, v->b, ex, q, want);
+    else if (strcmp(T->name, "cache_aware_guarded") == 0)
+        ok = guarded_ok(T, v->b, ex, q, k) && guarded_ok(T, v->b, ex, q, want);
+    else
+        ok = chash_ok(T, v->b, ex, k, want);
+    if (!ok)
+        bad3(T, "breaks the rule", k, want);
+}
+
+static void run_three(const char *name, const double *params, uint32_t n, bool limits, bool heavy,
+                      int64_t staleness, uint64_t seed)
+{
+    static struct three T;
+    struct route_backend_cfg cfgs[MAXN];
+    struct sm64 g = {seed};
+    struct drive d;
+    bool any_w = false;
+    memset(&T, 0, sizeof T);
+    T.ops = route_registry_find(name);
+    T.name = name;
+    T.n = n;
+    T.alpha = params[0];
+    T.buffer = params[1];
+    T.penalty_ns = params[2] * 1e9;
+    T.list = params[3] >= 0.5;
+    T.list_size = (uint32_t)(params[4] + 0.5);
+    T.bal_abs = params[0];
+    T.bal_rel = params[1];
+    T.cache_threshold = params[2];
+    T.smallest_tree = params[3] == 1.0;
+    T.balance = params[2];
+    make_cfgs(&g, cfgs, n, limits);
+    for (uint32_t i = 0; i < n; i++) {
+        cfgs[i].model_group = i % 2;
+        any_w = any_w || cfgs[i].weight > 0;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        T.on_ring[i] = !any_w || cfgs[i].weight > 0;
+    T.ref = hand_state(T.ops, params, cfgs, n);
+    memset(&d, 0, sizeof d);
+    d.name = name;
+    d.params = params;
+    d.n = n;
+    d.limits = limits;
+    d.staleness = staleness;
+    d.health = true;
+    d.steps = 4000;
+    d.seed = seed;
+    d.check = check_three;
+    d.complete = complete_three;
+    d.dispatch = dispatch_three;
+    d.blocks = true;
+    d.heavy = heavy;
+    d.ctx = &T;
+    drive(&d);
+    if (T.bad != 0)
+        fprintf(stderr, "%s n=%u staleness=%lld: %llu of %llu picks wrong\n", name, n,
+                (long long)staleness, (unsigned long long)T.bad, (unsigned long long)T.picks);
+    CHECK_INT_EQ(T.bad, 0);
+    CHECK(n < 32 || T.nonneg > T.picks / 4);
+    if (T.ops->destroy != NULL)
+        T.ops->destroy(T.ref);
+}
+
+static void test_three(void)
+{
+    static const uint32_t sizes[] = {1, 7, 64, 65, 300};
+    double p[ROUTE_MAX_PARAMS];
+    for (uint32_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (int64_t stale = 0; stale <= 50 * NS_PER_MS; stale += 50 * NS_PER_MS) {
+            for (int heavy = 0; heavy <= 1; heavy++) {
+                uint64_t seed = 9000 + s * 10 + (uint64_t)stale + (uint64_t)heavy * 100;
+                default_params(route_registry_find("lowest_latency"), p);
+                run_three("lowest_latency", p, sizes[s], true, heavy, stale, seed);
+                p[1] = 0.3; /* buffer */
+                run_three("lowest_latency", p, sizes[s], true, heavy, stale, seed + 1);
+                p[1] = 0.2;
+                p[3] = 1.0; /* list mode */
+                p[4] = 4.0;
+                run_three("lowest_latency", p, sizes[s], true, heavy, stale, seed + 2);
+                default_params(route_registry_find("cache_aware_guarded"), p);
+                run_three("cache_aware_guarded", p, sizes[s], false, heavy, stale, seed + 3);
+                p[0] = 2.0; /* balance_abs_threshold: imbalance happens */
+                p[2] = 0.3;
+                run_three("cache_aware_guarded", p, sizes[s], false, heavy, stale, seed + 4);
+                p[3] = 1.0; /* compat: smallest index */
+                run_three("cache_aware_guarded", p, sizes[s], false, heavy, stale, seed + 5);
+                default_params(route_registry_find("bounded_load_hash"), p);
+                run_three("bounded_load_hash", p, sizes[s], false, heavy, stale, seed + 6);
+                p[2] = 1.05; /* a tight bound: long walks, fallbacks */
+                if (!heavy)  /* (heavy: full turns of the ring, slow) */
+                    run_three("bounded_load_hash", p, sizes[s], false, heavy, stale, seed + 7);
+            }
+        }
+    }
+}
+
+/* cache_aware_guarded in a router, fixed states where an excluded or
+ * saturated backend holds the minimum or maximum load: b0 idle, b1 at 40
+ * holding document 0, b2 .. b63 at 10, b2 holding document 1. */
+static void test_guarded_extremes(void)
+{
+    enum { N = 64 };
+    static struct route_backend_cfg cfgs[N];
+    struct sm64 g = {5};
+    struct route_env env = {.now_ns = NS_PER_S, .rand = sm64_next, .rand_ctx = &g};
+    double p[ROUTE_MAX_PARAMS];
+    uint64_t ex[ROUTE_EXCLUDE_WORDS(N)];
+    struct route_req q0, q1, plain;
+    for (int capped = 0; capped <= 1; capped++) {
+        struct route_router *r;
+        memset(cfgs, 0, sizeof cfgs);
+        for (uint32_t i = 0; i < N; i++)
+            cfgs[i].weight = 1;
+        if (capped)
+            cfgs[1].max_inflight = 40; /* b1 saturated: not in the load range */
+        default_params(route_registry_find("cache_aware_guarded"), p);
+        r = router_of("cache_aware_guarded", p, cfgs, N, NULL, 0);
+        if (r == NULL)
+            return;
+        memset(&plain, 0, sizeof plain);
+        q0 = plain;
+        q0.blocks = g_docs[0];
+        q0.n_blocks = DOC_BLOCKS;
+        q1 = plain;
+        q1.blocks = g_docs[1];
+        q1.n_blocks = DOC_BLOCKS;
+        for (uint32_t j = 0; j < 40; j++)
+            route_router_dispatch(r, 1, &q0, &env);
+        for (uint32_t i = 2; i < N; i++)
+            for (uint32_t j = 0; j < 10; j++)
+                route_router_dispatch(r, i, i == 2 ? &q1 : &plain, &env);
+        for (uint32_t t = 0; t < 20; t++) {
+            /* no exclude: 40 - 0 > 32 imbalanced -> b0 (capped: 10 - 0,
+             * balanced; document 1 -> b2) */
+            CHECK_INT_EQ(route_router_pick(r, &q1, &env, NULL), capped ? 2 : 0);
+            /* b0 out: 40 - 10 balanced, document 0 -> b1 (capped: FULL on b1,
+             * the router's answer for a saturated pick, never made: b1 is
+             * not eligible, so the match falls to the least loaded) */
+            memset(ex, 0, sizeof ex);
+            route_exclude_set(ex, 0);
+            if (!capped) {
+                CHECK_INT_EQ(route_router_pick(r, &q0, &env, ex), 1);
+            } else {
+                int32_t k = route_router_pick(r, &q0, &env, ex);
+                CHECK(k >= 2 && k < N);
+            }
+            /* b1 out: 10 - 0 balanced, document 1 -> b2 */
+            memset(ex, 0, sizeof ex);
+            route_exclude_set(ex, 1);
+            CHECK_INT_EQ(route_router_pick(r, &q1, &env, ex), 2);
+            /* b0 and b1 out: all at 10, document 1 -> b2 */
+            route_exclude_set(ex, 0);
+            CHECK_INT_EQ(route_router_pick(r, &q1, &env, ex), 2);
+            /* everything but b1 out: b1 (capped: FULL) */
+            for (uint32_t w = 0; w < ROUTE_EXCLUDE_WORDS(N); w++)
+                ex[w] = ~(uint64_t)0;
+            ex[0] &= ~(uint64_t)2;
+            CHECK_INT_EQ(route_router_pick(r, &q0, &env, ex), capped ? ROUTE_FULL : 1);
+        }
+        route_router_destroy(r);
+    }
+}
+
+/* ---------------------------------------------------------------------
  * Distributions in a fixed state
  * ------------------------------------------------------------------- */
 
@@ -580,9 +989,12 @@ static bool binomial_ok(double c, double N, double p)
     return d <= 0.0 || d * d <= 25.0 * var;
 }
 
+/* TTFT samples check_shares feeds each backend (> 0), NULL: none. */
+static const int64_t *g_shares_ttft;
+
 /* A router over n backends in a fixed state: some down, loads from
- * dispatches; then `picks` picks with exclude ex (no dispatch) and the
- * shares compared with want[]. */
+ * dispatches, TTFT samples (g_shares_ttft); then `picks` picks with
+ * exclude ex (no dispatch) and the shares compared with want[]. */
 static void check_shares(const char *name, const double *params, struct route_backend_cfg *cfgs,
                          uint32_t n, const uint32_t *load, const int64_t *tokens, const bool *down,
                          const uint64_t *ex, const double *want, uint32_t picks)
@@ -604,6 +1016,11 @@ static void check_shares(const char *name, const double *params, struct route_ba
         }
         if (down[i])
             route_router_set_health(r, i, ROUTE_DOWN);
+        if (g_shares_ttft != NULL && g_shares_ttft[i] > 0) {
+            struct route_req q;
+            memset(&q, 0, sizeof q);
+            route_router_first_token(r, i, &q, g_shares_ttft[i], &env);
+        }
     }
     for (uint32_t t = 0; t < picks; t++) {
         struct route_req q;
@@ -681,6 +1098,10 @@ static void test_distributions(void)
         want[i] = ELIG(i) && load[i] == 0 ? 1.0 / m : 0.0;
     default_params(route_registry_find("least_inflight"), p);
     check_shares("least_inflight", p, cfgs, N, load, NULL, down, ex, want, picks);
+    /* cache_aware_guarded, balanced, requests without blocks: the same */
+    default_params(route_registry_find("cache_aware_guarded"), p);
+    check_shares("cache_aware_guarded", p, cfgs, N, load, NULL, down, ex, want, picks);
+
     /* lowest_usage: dispatched tokens are the TPM use: the idle ones tie */
     default_params(route_registry_find("lowest_usage"), p);
     check_shares("lowest_usage", p, cfgs, N, load, NULL, down, ex, want, picks);
@@ -736,6 +1157,38 @@ static void test_distributions(void)
         want[i] /= total;
     default_params(route_registry_find("price_weighted"), p);
     check_shares("price_weighted", p, cfgs, N, load, NULL, down, ex, want, picks);
+
+    /* lowest_latency: TTFT 100 / 120 / 150 / 200 ms; backends with load
+     * whose index is a multiple of 5 have used their RPM.  Uniform among the
+     * eligible within limits up to (1 + buffer) x their least TTFT (buffer
+     * 0.5: 150 ms exactly is in). */
+    {
+        static struct route_backend_cfg lc[N];
+        static int64_t ttft[N];
+        static const int64_t levels[4] = {100, 120, 150, 200};
+        for (uint32_t i = 0; i < N; i++) {
+            lc[i] = cfgs[i];
+            lc[i].rpm_limit = i % 5 == 0 && load[i] > 0 ? load[i] : 0;
+            ttft[i] = levels[trand(&g, 4)] * NS_PER_MS;
+        }
+        for (int b = 0; b <= 1; b++) {
+            int64_t min = INT64_MAX, thr;
+            for (uint32_t i = 0; i < N; i++)
+                if (ELIG(i) && lc[i].rpm_limit == 0 && ttft[i] < min)
+                    min = ttft[i];
+            thr = b ? min * 3 / 2 : min;
+            m = 0;
+            for (uint32_t i = 0; i < N; i++)
+                m += ELIG(i) && lc[i].rpm_limit == 0 && ttft[i] <= thr;
+            for (uint32_t i = 0; i < N; i++)
+                want[i] = ELIG(i) && lc[i].rpm_limit == 0 && ttft[i] <= thr ? 1.0 / m : 0.0;
+            default_params(route_registry_find("lowest_latency"), p);
+            p[1] = b ? 0.5 : 0.0;
+            g_shares_ttft = ttft;
+            check_shares("lowest_latency", p, lc, N, load, NULL, down, ex, want, picks);
+            g_shares_ttft = NULL;
+        }
+    }
 #undef ELIG
 }
 
@@ -945,6 +1398,9 @@ int main(void)
     test_deterministic();
     test_round_robin_cyclic();
     test_randomised_properties();
+    init_docs();
+    test_three();
+    test_guarded_extremes();
     test_distributions();
     test_wrappers();
     return check_report("test_route_fast");
