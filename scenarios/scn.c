@@ -543,6 +543,16 @@ static int v_uint(struct ctx *c, const yaml_node_t *n, uint64_t max, uint64_t *o
     return 0;
 }
 
+/* A non-negative integer that fits 32 bits. */
+static int v_u32(struct ctx *c, const yaml_node_t *n, uint32_t *out)
+{
+    uint64_t u = 0;
+    if (v_uint(c, n, UINT32_MAX, &u))
+        return -1;
+    *out = (uint32_t)u;
+    return 0;
+}
+
 static int v_int(struct ctx *c, const yaml_node_t *n, int64_t min, int64_t max, int64_t *out)
 {
     const char *s = NULL;
@@ -1183,7 +1193,6 @@ static int parse_node(struct ctx *c, const yaml_node_t *n, struct scn_strategy *
 static int parse_health(struct ctx *c, const yaml_node_t *n, struct route_health_cfg *h)
 {
     const yaml_node_t *v[3], *w[8];
-    uint64_t u = 0;
     if (check_map(c, n, "'health'", health_keys, 3, v))
         return -1;
     if (v[0]) { /* cooldown */
@@ -1192,20 +1201,14 @@ static int parse_health(struct ctx *c, const yaml_node_t *n, struct route_health
             return -1;
         if (w[0] && v_duration_ns(c, w[0], &h->cooldown_ns))
             return -1;
-        if (w[1]) {
-            if (v_uint(c, w[1], UINT32_MAX, &u))
-                return -1;
-            h->allowed_fails = (uint32_t)u;
-        }
+        if (w[1] && v_u32(c, w[1], &h->allowed_fails))
+            return -1;
         if (w[2] && v_bool(c, w[2], &h->cooldown_429_multi))
             return -1;
         if (w[3] && v_fraction(c, w[3], &h->fail_ratio))
             return -1;
-        if (w[4]) {
-            if (v_uint(c, w[4], UINT32_MAX, &u))
-                return -1;
-            h->fail_min_requests = (uint32_t)u;
-        }
+        if (w[4] && v_u32(c, w[4], &h->fail_min_requests))
+            return -1;
         if (w[5] && v_bool(c, w[5], &h->retry_after_duration))
             return -1;
     }
@@ -1213,27 +1216,18 @@ static int parse_health(struct ctx *c, const yaml_node_t *n, struct route_health
         h->breaker = true;
         if (check_map(c, v[1], "'breaker'", breaker_keys, 8, w))
             return -1;
-        if (w[0]) {
-            if (v_uint(c, w[0], UINT32_MAX, &u))
-                return -1;
-            h->breaker_consecutive = (uint32_t)u;
-        }
+        if (w[0] && v_u32(c, w[0], &h->breaker_consecutive))
+            return -1;
         if (w[1] && v_fraction(c, w[1], &h->breaker_fail_rate))
             return -1;
-        if (w[2]) {
-            if (v_uint(c, w[2], UINT32_MAX, &u))
-                return -1;
-            h->breaker_min_requests = (uint32_t)u;
-        }
+        if (w[2] && v_u32(c, w[2], &h->breaker_min_requests))
+            return -1;
         if (w[3] && v_duration_ns(c, w[3], &h->breaker_window_ns))
             return -1;
         if (w[4] && v_duration_ns(c, w[4], &h->breaker_open_ns))
             return -1;
-        if (w[5]) {
-            if (v_uint(c, w[5], UINT32_MAX, &u))
-                return -1;
-            h->breaker_probes = (uint32_t)u;
-        }
+        if (w[5] && v_u32(c, w[5], &h->breaker_probes))
+            return -1;
         if (w[6] && v_fraction(c, w[6], &h->breaker_exploration))
             return -1;
         if (w[7] && v_bool(c, w[7], &h->breaker_bypass_all_open))
@@ -1243,11 +1237,8 @@ static int parse_health(struct ctx *c, const yaml_node_t *n, struct route_health
         h->outlier = true;
         if (check_map(c, v[2], "'outlier'", outlier_keys, 3, w))
             return -1;
-        if (w[0]) {
-            if (v_uint(c, w[0], UINT32_MAX, &u))
-                return -1;
-            h->outlier_consecutive_5xx = (uint32_t)u;
-        }
+        if (w[0] && v_u32(c, w[0], &h->outlier_consecutive_5xx))
+            return -1;
         if (w[1] && v_duration_ns(c, w[1], &h->outlier_base_ejection_ns))
             return -1;
         if (w[2] && v_fraction(c, w[2], &h->outlier_max_ejection))
@@ -2261,11 +2252,8 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
     }
     if (v[B_MODEL] && v_name(c, v[B_MODEL], "a model label", false, 0, b->model, sizeof b->model))
         return -1;
-    if (v[B_WEIGHT]) {
-        if (v_uint(c, v[B_WEIGHT], UINT32_MAX, &u))
-            return -1;
-        b->route.weight = (uint32_t)u;
-    }
+    if (v[B_WEIGHT] && v_u32(c, v[B_WEIGHT], &b->route.weight))
+        return -1;
     if (v[B_TIER]) {
         if (v_int(c, v[B_TIER], INT32_MIN, INT32_MAX, &i64))
             return -1;
@@ -2312,11 +2300,8 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
             return -1;
         b->api.concurrency = (int32_t)u;
     }
-    if (v[B_QUEUE_MAX]) {
-        if (v_uint(c, v[B_QUEUE_MAX], UINT32_MAX, &u))
-            return -1;
-        b->api.queue_max = (uint32_t)u;
-    }
+    if (v[B_QUEUE_MAX] && v_u32(c, v[B_QUEUE_MAX], &b->api.queue_max))
+        return -1;
     if (v[B_CACHED_FRACTION] && v_fraction(c, v[B_CACHED_FRACTION], &b->api.cached_fraction))
         return -1;
     if (v[B_BILL_FAILED]) {
