@@ -1,0 +1,270 @@
+/*
+ * pool.h - self-hosted GPU pools: replicas serving one model with
+ * iteration-level continuous batching, a KV-capacity bound and a per-replica
+ * prefix cache (prefix pool_).
+ *
+ * The model (what one replica does)
+ * ---------------------------------
+ * A replica runs engine steps back to back, like vLLM's scheduler loop
+ * (Orca-style iteration-level batching; Sarathi-style chunked prefill;
+ * Vidur's `sarathi` replica scheduler and BLIS's batch formation model the
+ * same loop, reference/simulators.md §1.1, §1.3).
+ *  - Admission queue: FIFO per replica.  At each step boundary the head is
+ *    admitted while the running batch has fewer than max_batch requests and
+ *    the KV cache holds the head; the first request that does not fit blocks
+ *    the rest (head-of-line, vLLM's FCFS policy).
+ *  - KV: a request RESERVES input + output tokens of KV at admission and
+ *    frees them when it is done or cancelled.  Choice: reserving the final
+ *    size means a running request never runs out of KV, so there is no
+ *    preemption/recompute to model (vLLM grows KV block by block and
+ *    preempts the newest request when it runs out; reservation is the
+ *    conservative, deterministic bound: it admits fewer requests under long
+ *    outputs).  The reservation is the full prompt even when prefix blocks
+ *    are cached (shared blocks are not reference-counted here).  A request
+ *    larger than the whole KV capacity can never run: pool_enqueue rejects
+ *    it with POOL_ETOOBIG (the engine fails it visibly, like a context
+ *    window error).
+ *  - A step takes (a) prefill work for admitted requests whose prompt is
+ *    not yet in KV, in admission order, at most chunked_prefill_tokens
+ *    prompt tokens per step in total (0 = unchunked: whole prompts), and
+ *    (b) one decode token for every running request past its prefill.
+ *  - Step time (roofline-style, linear; DESIGN.md "swappable parametric"):
+ *        t = t_fixed + prefill_tokens x t_prefill_per_token
+ *              + decode_batch x t_decode_per_seq + kv_tokens_read x t_kv_per_token
+ *    kv_tokens_read is the context attention reads: input + generated
+ *    tokens for each decoding request, and the tokens already in KV before
+ *    the chunk for each prefill chunk.  Compute and memory terms are added,
+ *    not overlapped (max), so a mixed prefill + decode step is over-estimated
+ *    by at most the smaller term.  Profiles derive the coefficients from
+ *    datasheet FLOPs and bandwidth (pool.c, pool_profile_perf).
+ *  - At the end of a step: a request whose prefill completed in it emits
+ *    FIRST_TOKEN (the step that finishes the prompt samples the first output
+ *    token, as in vLLM); a request that produced its last token emits DONE
+ *    and frees its KV.  So a request of output_tokens = n takes its prefill
+ *    step(s) plus n - 1 decode steps; n = 1 emits FIRST_TOKEN and DONE from
+ *    the same step.  output_tokens 0 is served as 1.
+ *  - Prefix cache: per replica, an LRU set of prompt block hashes (the
+ *    Mooncake trace's hash_ids: chained, block_tokens = 512 each).  At
+ *    admission the request's leading blocks present in the cache are hits
+ *    (the count stops at the first miss) and their tokens skip prefill (at
+ *    most input - 1 tokens: the last prompt token is always computed, as in
+ *    vLLM); the hits are touched.  When the prefill completes, all its
+ *    blocks are inserted, the first block ending most recently used, so a
+ *    chain is evicted from its tail.  The cache is a set of hashes with its
+ *    own capacity (default: KV capacity / block_tokens); it does not pin
+ *    blocks of running requests.  Blocks considered per request:
+ *    min(n_blocks, ceil(input_tokens / block_tokens)).
+ *
+ * Driving it (the engine, sim/engine.c)
+ * -------------------------------------
+ * Time is int64 nanoseconds.  Per replica, the engine keeps at most one
+ * pending "pool step" event, at pool_next_event(pool, r):
+ *  1. pool_enqueue(pool, r, &req) at time req.enq_ns.  If the replica was
+ *     idle, its next event becomes enq_ns (a zero-length "kick": admission
+ *     happens in pool_step, so simultaneous arrivals are admitted together).
+ *  2. When the event fires at t == pool_next_event(pool, r), call
+ *     pool_step(pool, r, t, events, pool_max_events(pool), &n): it finishes
+ *     the step ending at t (events: FIRST_TOKEN / DONE for the caller's
+ *     (idx, gen)), admits from the queue and starts the next step.
+ *  3. After pool_enqueue, pool_step or pool_cancel, read pool_next_event
+ *     again; if it changed, schedule a new event (lazy cancellation of the
+ *     old one with a per-replica generation).  -1 means idle: no event.
+ * pool_cancel removes a queued or running request (its KV is freed at
+ * once; the current step still ends at its scheduled time; admission waits
+ * for the step boundary).  A cancelled request emits no event.
+ *
+ * Every enqueued request ends as exactly one DONE or one successful
+ * pool_cancel.  Deterministic: no randomness, no clocks, no globals.  No
+ * allocation per step: the running batch and the event buffer are sized at
+ * creation; the queue, the request slots and the (idx, gen) index grow.
+ * Costs: pool_step O(running batch + blocks of the requests admitted or
+ * finishing prefill); pool_enqueue O(blocks) amortized; pool_cancel O(1)
+ * expected for a queued request (marked, skipped when reached) and
+ * O(running batch) for a running one.
+ *
+ * Not modelled here (yet): preemption and swapping, P/D disaggregation,
+ * spot preemption and autoscaling (issue 4 items 3, 4: the replica count
+ * is fixed at creation), quadratic attention FLOPs in prefill.
+ */
+#ifndef LBSIM_POOL_H
+#define LBSIM_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Error codes (negative). */
+enum pool_err {
+    POOL_OK = 0,
+    POOL_EINVAL = -1, /* bad argument or configuration; also pool_step at the wrong time */
+    POOL_ENOMEM = -2,
+    POOL_ETOOBIG = -3, /* input + output exceed the replica's KV capacity: can never run */
+    POOL_ENOSPC = -4,  /* the event buffer is too small (give pool_max_events) */
+    POOL_ENOENT = -5,  /* pool_cancel: no such request on this replica */
+};
+
+/* ---- hardware and model profiles ------------------------------------- */
+
+/* A GPU's datasheet figures. */
+struct pool_gpu {
+    const char *name;
+    double bf16_flops;      /* dense BF16 tensor FLOP/s */
+    double mem_bytes_per_s; /* memory bandwidth, bytes/s */
+    double mem_bytes;       /* memory size, bytes */
+    const char *source;
+};
+
+/* A model's size and attention shape (from its HF config.json). */
+struct pool_model {
+    const char *name;
+    double params;         /* parameter count */
+    uint32_t layers;       /* num_hidden_layers */
+    uint32_t kv_heads;     /* num_key_value_heads */
+    uint32_t head_dim;     /* hidden_size / num_attention_heads */
+    uint32_t weight_bytes; /* bytes per parameter (bf16: 2) */
+    uint32_t kv_bytes;     /* bytes per KV element (bf16: 2) */
+    const char *source;
+};
+
+/* A replica type: a model on n GPUs of one kind (tensor parallel), with the
+ * hourly price of the machine that holds them. */
+struct pool_profile {
+    const char *name; /* e.g. "h100-llama3.1-8b" */
+    const struct pool_gpu *gpu;
+    const struct pool_model *model;
+    uint32_t gpus;      /* GPUs per replica (tensor-parallel degree) */
+    uint32_t max_batch; /* running requests at most (vLLM max_num_seqs) */
+    const char *machine_type;
+    const char *region;
+    double usd_per_hour;      /* on-demand, per replica */
+    double usd_per_hour_spot; /* spot, per replica */
+    const char *price_source;
+};
+
+/* Step-time coefficients and capacity of one replica. */
+struct pool_perf {
+    double t_fixed_ns;             /* per step: scheduling/launch overhead + one weight read */
+    double t_prefill_ns_per_token; /* per prompt token computed */
+    double t_decode_ns_per_seq;    /* per decoding request in the step */
+    double t_kv_ns_per_token;      /* per KV token read by attention */
+    int64_t kv_capacity_tokens;    /* KV cache size, tokens */
+    uint32_t max_batch;            /* running requests at most */
+};
+
+/* The built-in profiles (static table): count, i-th, lookup by name (NULL
+ * when unknown). */
+uint32_t pool_profile_count(void);
+const struct pool_profile *pool_profile_at(uint32_t i);
+const struct pool_profile *pool_profile_find(const char *name);
+
+/* Derive step-time coefficients and KV capacity from a profile (pool.c
+ * states the formulas and assumptions).  POOL_EINVAL if the weights do not
+ * fit the GPUs' memory. */
+int pool_profile_perf(const struct pool_profile *p, struct pool_perf *out);
+
+/* Step time in ns (unrounded) of a step with this work. */
+double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32_t decode_batch,
+                    int64_t kv_tokens_read);
+
+/* KV bytes per token of a model: 2 (K and V) x layers x kv_heads x head_dim
+ * x kv_bytes. */
+double pool_kv_bytes_per_token(const struct pool_model *m);
+
+/* ---- the pool -------------------------------------------------------- */
+
+struct pool_cfg {
+    struct pool_perf perf;
+    uint32_t replicas;
+    uint32_t chunked_prefill_tokens; /* prompt tokens per step at most, 0 = unchunked */
+    uint32_t block_tokens;           /* tokens per prefix block (Mooncake: 512) */
+    bool prefix_cache;               /* per-replica prefix cache on/off */
+    uint32_t prefix_cache_blocks;    /* LRU capacity, 0 = kv_capacity_tokens / block_tokens */
+};
+
+/* Defaults: perf from `profile` (required), 1 replica, chunked prefill of
+ * 2048 tokens per step (assumption: vLLM's max_num_batched_tokens default
+ * varies with version and hardware), prefix cache on with the default
+ * capacity, 512-token blocks (Mooncake trace, Qin et al., FAST 2025).
+ * POOL_EINVAL if the profile is bad. */
+int pool_cfg_init(struct pool_cfg *cfg, const struct pool_profile *profile);
+
+/* A request for a replica.  The pool copies what it needs (blocks too). */
+struct pool_req {
+    uint32_t idx, gen;      /* the caller's opaque handle, returned in events */
+    int64_t input_tokens;   /* >= 0 */
+    int64_t output_tokens;  /* >= 0 (0 is served as 1) */
+    const uint64_t *blocks; /* prefix block hashes, chained (may be NULL) */
+    uint32_t n_blocks;
+    int64_t enq_ns; /* now */
+};
+
+enum pool_ev_kind {
+    POOL_EV_FIRST_TOKEN = 1,
+    POOL_EV_DONE = 2,
+};
+
+struct pool_event {
+    uint32_t kind; /* enum pool_ev_kind */
+    uint32_t idx, gen;
+    int64_t admit_ns;      /* when it left the queue (queue wait = admit_ns - enq_ns) */
+    int64_t cached_tokens; /* prompt tokens served from the prefix cache */
+};
+
+/* Per-replica counters. */
+struct pool_stats {
+    uint64_t steps;          /* steps with work */
+    int64_t busy_ns;         /* total length of finished steps */
+    uint64_t prefill_tokens; /* prompt tokens computed */
+    uint64_t cached_tokens;  /* prompt tokens skipped through the prefix cache */
+    uint64_t decode_tokens;  /* output tokens after the first */
+    uint64_t prefix_hit_blocks, prefix_miss_blocks, prefix_evictions;
+    uint64_t enqueued, admitted, first_tokens, completed, cancelled;
+    uint32_t max_queue; /* deepest queue seen */
+    uint32_t max_running;
+};
+
+struct pool;
+
+/* Create a pool (replicas idle, caches empty).  On error returns a
+ * negative code with a message in err. */
+int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t errlen);
+void pool_destroy(struct pool *p);
+
+uint32_t pool_replicas(const struct pool *p);
+const struct pool_cfg *pool_get_cfg(const struct pool *p);
+
+/* The event buffer pool_step needs: 2 x max_batch. */
+uint32_t pool_max_events(const struct pool *p);
+
+/* Append a request to replica r's queue at req->enq_ns.  POOL_ETOOBIG if
+ * it can never fit; POOL_EINVAL on bad arguments, a duplicate (idx, gen) on
+ * r, or enq_ns later than pool_next_event(p, r) (the engine missed a step);
+ * POOL_ENOMEM.  Nothing changes on error. */
+int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req);
+
+/* When replica r's current step ends (or its kick is due), -1 if idle. */
+int64_t pool_next_event(const struct pool *p, uint32_t r);
+
+/* Finish the step of replica r ending at now_ns (== pool_next_event), write
+ * its events to out[0..*n), admit from the queue and start the next step.
+ * POOL_EINVAL if now_ns is not the replica's next event; POOL_ENOSPC if max
+ * is below what the step may emit (nothing is changed then). */
+int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out, uint32_t max,
+              uint32_t *n);
+
+/* Remove a queued or running request; frees its KV.  POOL_ENOENT if (idx,
+ * gen) is not on replica r (never enqueued, done, or cancelled already). */
+int pool_cancel(struct pool *p, uint32_t r, uint32_t idx, uint32_t gen);
+
+/* Routing signals. */
+uint32_t pool_queue_depth(const struct pool *p, uint32_t r); /* waiting, not cancelled */
+uint32_t pool_running(const struct pool *p, uint32_t r);     /* in the running batch */
+double pool_kv_free(const struct pool *p, uint32_t r);       /* free share of KV, [0, 1] */
+/* Leading blocks of a prompt that replica r's prefix cache holds now
+ * (read-only: does not touch the LRU or the counters). */
+uint32_t pool_prefix_match(const struct pool *p, uint32_t r, const uint64_t *blocks,
+                           uint32_t n_blocks, int64_t input_tokens);
+
+const struct pool_stats *pool_stats(const struct pool *p, uint32_t r);
+
+#endif /* LBSIM_POOL_H */
