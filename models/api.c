@@ -7,10 +7,17 @@
  * page; OpenAI: "rate limits ... may be quantized" over shorter windows),
  * not as fixed wall-clock minutes.  We model each limit as a bucket of
  * capacity L refilled at L/60 per second; a request is admitted only when
- * both buckets hold its charge (1 request; input + max_tokens tokens), and
- * then both are charged.  Retry-After is the time until the emptier bucket
- * holds the charge; a charge larger than the capacity can never be
- * admitted, and gets the time to refill the whole bucket.
+ * every bucket of its style holds its charge, and then all are charged:
+ *   openai:    RPM 1, TPM input + max_tokens;
+ *   anthropic: RPM 1, ITPM input x (1 - cached_fraction) (cache reads do
+ *              not count toward ITPM on current models), OTPM max_tokens,
+ *              corrected at completion by api_complete();
+ *   gemini:    RPM 1, TPM input ("Tokens per minute (input)",
+ *              ai.google.dev/gemini-api/docs/rate-limits), RPD 1 (a counter
+ *              per day, not a bucket).
+ * Retry-After is the time until the emptiest bucket holds the charge (for
+ * RPD, the time to the reset); a charge larger than the capacity can never
+ * be admitted, and gets the time to refill the whole bucket.
  */
 #include "api.h"
 
@@ -51,11 +58,24 @@ static int64_t bucket_wait_ns(const struct api_bucket *b, double need)
     return ns < 1.0 ? 1 : (int64_t)ns;
 }
 
-int api_state_init(struct api_state *st, const struct api_cfg *cfg, int64_t now_ns)
+/* Index of the RPD day holding now_ns (floor division: days before the
+ * first reset are negative). */
+static int64_t rpd_day(const struct api_cfg *cfg, int64_t now_ns)
+{
+    int64_t x = now_ns - cfg->rpd_reset_ns;
+    return x >= 0 ? x / API_DAY_NS : -((-x + API_DAY_NS - 1) / API_DAY_NS);
+}
+
+int api_state_init(struct api_state *st, const struct api_cfg *cfg, int64_t now_ns, uint64_t seed,
+                   uint32_t backend)
 {
     memset(st, 0, sizeof *st);
     bucket_init(&st->rpm, cfg->rpm, now_ns);
     bucket_init(&st->tpm, cfg->tpm, now_ns);
+    bucket_init(&st->itpm, cfg->itpm, now_ns);
+    bucket_init(&st->otpm, cfg->otpm, now_ns);
+    st->rpd_day = rpd_day(cfg, now_ns);
+    fault_state_init(&st->faults, &cfg->faults, seed, backend);
     if (cfg->concurrency > 0) {
         st->q_cap = API_QUEUE_INITIAL;
         st->q = malloc(st->q_cap * sizeof *st->q);
@@ -74,17 +94,7 @@ void api_state_fini(struct api_state *st)
 bool api_in_outage(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
                    int *http_status)
 {
-    /* Time only moves forward, so a cursor skips finished windows. */
-    while (st->outage_cursor < cfg->n_outages && cfg->outages[st->outage_cursor].end_ns <= now_ns)
-        st->outage_cursor++;
-    if (st->outage_cursor < cfg->n_outages) {
-        const struct api_outage *o = &cfg->outages[st->outage_cursor];
-        if (o->start_ns <= now_ns) {
-            *http_status = o->http_status;
-            return true;
-        }
-    }
-    return false;
+    return fault_in_outage(&cfg->faults, &st->faults, now_ns, http_status);
 }
 
 static int queue_push(struct api_state *st, uint32_t idx, uint32_t gen, int64_t now_ns)
@@ -111,9 +121,51 @@ static int queue_push(struct api_state *st, uint32_t idx, uint32_t gen, int64_t 
     return 0;
 }
 
-enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
-                         int64_t input_tokens, int64_t max_tokens, uint32_t idx, uint32_t gen,
-                         int64_t *retry_after_ns, int *http_status)
+/* Refill b and raise *wait to the time until it holds `need` (b unlimited:
+ * nothing). */
+static void bucket_need(struct api_bucket *b, int64_t limit, double need, int64_t now_ns,
+                        int64_t *wait)
+{
+    if (limit <= 0)
+        return;
+    bucket_refill(b, now_ns);
+    int64_t w = bucket_wait_ns(b, need);
+    if (w > *wait)
+        *wait = w;
+}
+
+static void bucket_take(struct api_bucket *b, int64_t limit, double charge)
+{
+    if (limit > 0)
+        b->level -= charge;
+}
+
+/* The charges of one admission, by style. */
+struct charge {
+    double tpm, itpm, otpm;
+};
+
+static struct charge charge_of(const struct api_cfg *cfg, int64_t input_tokens, int64_t max_tokens)
+{
+    struct charge c = {0, 0, 0};
+    switch (cfg->limit_style) {
+    case API_LIMITS_OPENAI:
+        c.tpm = (double)(input_tokens + max_tokens);
+        break;
+    case API_LIMITS_ANTHROPIC:
+        c.itpm = (double)input_tokens * (1.0 - cfg->cached_fraction);
+        c.otpm = (double)max_tokens;
+        break;
+    case API_LIMITS_GEMINI:
+        c.tpm = (double)input_tokens;
+        break;
+    }
+    return c;
+}
+
+enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct rng *r,
+                         int64_t now_ns, int64_t input_tokens, int64_t max_tokens, uint32_t idx,
+                         uint32_t gen, int64_t *retry_after_ns, int *http_status)
 {
     if (api_in_outage(cfg, st, now_ns, http_status))
         return API_UNAVAILABLE;
@@ -121,18 +173,29 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, int64_
         *http_status = 400; /* OpenAI: context_length_exceeded */
         return API_CONTEXT_WINDOW;
     }
-
-    double tok = (double)(input_tokens + max_tokens);
-    int64_t wait = 0;
-    if (cfg->rpm > 0) {
-        bucket_refill(&st->rpm, now_ns);
-        int64_t w = bucket_wait_ns(&st->rpm, 1.0);
-        wait = w > wait ? w : wait;
+    if (cfg->faults.n_storms > 0 &&
+        fault_storm_hits(&cfg->faults, &st->faults, now_ns, r, retry_after_ns)) {
+        *http_status = 429;
+        return API_RATE_LIMITED;
     }
-    if (cfg->tpm > 0) {
-        bucket_refill(&st->tpm, now_ns);
-        int64_t w = bucket_wait_ns(&st->tpm, tok);
-        wait = w > wait ? w : wait;
+
+    struct charge c = charge_of(cfg, input_tokens, max_tokens);
+    int64_t wait = 0;
+    bucket_need(&st->rpm, cfg->rpm, 1.0, now_ns, &wait);
+    bucket_need(&st->tpm, cfg->tpm, c.tpm, now_ns, &wait);
+    bucket_need(&st->itpm, cfg->itpm, c.itpm, now_ns, &wait);
+    bucket_need(&st->otpm, cfg->otpm, c.otpm, now_ns, &wait);
+    if (cfg->rpd > 0) {
+        int64_t day = rpd_day(cfg, now_ns);
+        if (day != st->rpd_day) {
+            st->rpd_day = day;
+            st->rpd_used = 0;
+        }
+        if (st->rpd_used >= cfg->rpd) {
+            int64_t w = (day + 1) * API_DAY_NS + cfg->rpd_reset_ns - now_ns;
+            if (w > wait)
+                wait = w;
+        }
     }
     if (wait > 0) {
         *retry_after_ns = wait;
@@ -148,10 +211,12 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, int64_
         *http_status = 429;
         return API_RATE_LIMITED;
     }
-    if (cfg->rpm > 0)
-        st->rpm.level -= 1.0;
-    if (cfg->tpm > 0)
-        st->tpm.level -= tok;
+    bucket_take(&st->rpm, cfg->rpm, 1.0);
+    bucket_take(&st->tpm, cfg->tpm, c.tpm);
+    bucket_take(&st->itpm, cfg->itpm, c.itpm);
+    bucket_take(&st->otpm, cfg->otpm, c.otpm);
+    if (cfg->rpd > 0)
+        st->rpd_used++;
     if (full) {
         if (queue_push(st, idx, gen, now_ns) != 0) {
             /* Out of memory: refuse like an overloaded provider would. */
@@ -163,6 +228,17 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, int64_
     }
     st->busy++;
     return API_ACCEPT;
+}
+
+void api_complete(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
+                  int64_t max_tokens, int64_t produced)
+{
+    if (cfg->limit_style != API_LIMITS_ANTHROPIC || cfg->otpm <= 0 || produced >= max_tokens)
+        return;
+    bucket_refill(&st->otpm, now_ns);
+    st->otpm.level += (double)(max_tokens - produced);
+    if (st->otpm.level > st->otpm.cap)
+        st->otpm.level = st->otpm.cap;
 }
 
 bool api_release(struct api_state *st, bool (*is_live)(void *ctx, uint32_t idx, uint32_t gen),
@@ -189,26 +265,43 @@ void api_queue_cancelled(struct api_state *st)
     st->q_live--;
 }
 
-void api_draw(const struct api_cfg *cfg, struct rng *r, int64_t input_tokens, int64_t output_tokens,
-              struct api_draw *out)
+void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, int64_t now_ns,
+              int64_t input_tokens, int64_t output_tokens, struct api_draw *out)
 {
-    /* Draw order is fixed (fault, ttft, rate) so each attempt consumes the
-     * same numbers whatever happens to it. */
+    /* Draw order is fixed (fault, ttft, rate, hang, brownout error) so each
+     * attempt consumes the same numbers whatever happens to it. */
     double u = rng_unit(r);
     double ttft_s = dist_sample(&cfg->ttft_s, r);
     double tps = dist_sample(&cfg->output_tps, r);
+    struct fault_draw fd;
+    fault_draw_attempt(&cfg->faults, &st->faults, now_ns, r, &fd);
     /* One uniform decides both faults: [0, error_rate) a server error,
      * [error_rate, error_rate + content_policy_rate) a content refusal. */
-    out->fail = u < cfg->error_rate;
-    out->content_policy = !out->fail && u < cfg->error_rate + cfg->content_policy_rate;
-    out->http_status = out->fail ? cfg->error_status : out->content_policy ? 400 : 200;
+    double err = cfg->faults.error_rate;
+    out->fail = u < err;
+    out->content_policy = !out->fail && u < err + cfg->content_policy_rate;
+    out->http_status = out->fail ? cfg->faults.error_status : out->content_policy ? 400 : 200;
     out->fail = out->fail || out->content_policy;
+    if (!out->fail && fd.fail) { /* a brownout's extra errors */
+        out->fail = true;
+        out->http_status = fd.http_status;
+    }
+    out->hang = fd.hang;
+    if (out->hang) { /* no answer at all: not even an error */
+        out->fail = out->content_policy = false;
+        out->http_status = 0;
+        out->ttft_ns = INT64_MAX;
+        out->decode_ns = 0;
+        return;
+    }
     if (ttft_s < 0)
         ttft_s = 0;
     ttft_s += cfg->prefill_s_per_token * (double)input_tokens;
+    ttft_s *= fd.latency_x;
     out->ttft_ns = (int64_t)llround(ttft_s * API_NS_PER_S);
     if (output_tokens > 0 && tps > 0) {
-        out->decode_ns = (int64_t)llround((double)output_tokens / tps * API_NS_PER_S);
+        out->decode_ns =
+            (int64_t)llround((double)output_tokens / tps * fd.latency_x * API_NS_PER_S);
     } else {
         out->decode_ns = 0;
     }

@@ -3,22 +3,30 @@
  *
  * What a request meets at a provider account such as an OpenAI or
  * Anthropic organisation:
- *  - rate limits: RPM and TPM as continuously refilling token buckets
- *    (capacity = the per-minute limit, refilled at limit/60 per second).
- *    TPM is charged at admission with input tokens + max_tokens, as OpenAI
- *    does (reference/data.md §3); an empty bucket answers 429 with
- *    Retry-After = the time until the bucket holds the request;
+ *  - rate limits, as each provider enforces them (reference/data.md §3),
+ *    per-minute limits being continuously refilling token buckets
+ *    (capacity = the per-minute limit, refilled at limit/60 per second):
+ *      openai:    RPM + TPM, TPM charged input + max_tokens at admission;
+ *      anthropic: RPM + ITPM + OTPM; ITPM charged with the uncached input
+ *                 (cached_fraction of the input is a cache read and does not
+ *                 count), OTPM charged max_tokens at admission and refunded
+ *                 max_tokens - produced at completion (api_complete);
+ *      gemini:    RPM + TPM (input tokens) + RPD, a daily request count
+ *                 that resets every 24 h at rpd_reset_ns;
+ *    a request any bucket cannot hold answers 429 with Retry-After = the
+ *    time until every bucket holds it (for RPD: until the reset);
  *  - an optional concurrency limit with a FIFO queue at the backend;
  *  - latency: TTFT = a draw from a distribution + prefill_s_per_token x
  *    input tokens; output at a tokens/s rate drawn per request;
  *  - prices per token for input, cached input and output;
- *  - faults: a random error rate with a status code, and outage windows
- *    (every admission in the window fails with the outage's status).
+ *  - faults (faults.h): a random error rate with a status code, scheduled
+ *    and random outages, brownouts, 429 storms and hangs.
  *
  * The model is a value (struct api_cfg, immutable during a run) plus a
  * state (struct api_state, one per backend per run).  The queue stores the
  * caller's opaque (idx, gen) pairs; stale entries (cancelled by the caller)
- * are skipped when the caller pops them.
+ * are skipped when the caller pops them.  Calls come with non-decreasing
+ * times.
  */
 #ifndef LBSIM_API_H
 #define LBSIM_API_H
@@ -28,6 +36,7 @@
 #include <stdint.h>
 
 #include "../sim/dist.h"
+#include "faults.h"
 
 /* What a failed or cancelled attempt is billed. */
 enum api_bill {
@@ -36,17 +45,45 @@ enum api_bill {
     API_BILL_PARTIAL = 2, /* input + the output tokens produced so far */
 };
 
-struct api_outage {
-    int64_t start_ns, end_ns; /* [start, end) */
-    int http_status;          /* e.g. 503 */
+/* How the provider meters tokens (see the top of this file). */
+enum api_limit_style {
+    API_LIMITS_OPENAI = 0,    /* RPM + TPM (input + max_tokens) */
+    API_LIMITS_ANTHROPIC = 1, /* RPM + ITPM (uncached input) + OTPM (max_tokens, refunded) */
+    API_LIMITS_GEMINI = 2,    /* RPM + TPM (input) + RPD */
 };
 
+/* One day, the period of Gemini's RPD. */
+#define API_DAY_NS (86400LL * 1000000000LL)
+/* Gemini's RPD resets at midnight US Pacific (ai.google.dev/gemini-api/docs/
+ * rate-limits): 08:00 UTC in PST (UTC-8), the simulation clock's 0 being
+ * taken as 00:00 UTC.  Daylight saving time (07:00 UTC) is ignored. */
+#define API_RPD_RESET_PST_NS (8LL * 3600LL * 1000000000LL)
+
+/* A tier preset: the published limits of one model class at one tier. */
+struct api_limit_preset {
+    const char *name; /* e.g. "openai-gpt-4o-tier3" */
+    enum api_limit_style style;
+    int64_t rpm, tpm, itpm, otpm, rpd; /* 0 = not limited */
+    const char *source;                /* where the figures come from */
+    bool verified;                     /* false: a secondary source, not the provider's own page */
+};
+
+/* The preset called `name`, NULL if none. */
+const struct api_limit_preset *api_limit_preset_find(const char *name);
+/* Preset i (0-based), NULL past the last: for listings and suggestions. */
+const struct api_limit_preset *api_limit_preset_at(size_t i);
+
 struct api_cfg {
-    int64_t rpm;         /* requests per minute, 0 = unlimited */
-    int64_t tpm;         /* tokens per minute, 0 = unlimited */
-    int32_t concurrency; /* in service at once, 0 = unlimited */
-    uint32_t queue_max;  /* waiting at most, 0 = unbounded; overflow: 429 */
-    struct dist ttft_s;  /* seconds */
+    enum api_limit_style limit_style;
+    int64_t rpm;          /* requests per minute, 0 = unlimited */
+    int64_t tpm;          /* tokens per minute (openai, gemini), 0 = unlimited */
+    int64_t itpm, otpm;   /* anthropic: input / output tokens per minute, 0 = unlimited */
+    int64_t rpd;          /* gemini: requests per day, 0 = unlimited */
+    int64_t rpd_reset_ns; /* gemini: RPD resets at rpd_reset_ns + k days, in [0, 1 day) */
+    const struct api_limit_preset *limits_preset; /* the preset used, NULL = none */
+    int32_t concurrency;                          /* in service at once, 0 = unlimited */
+    uint32_t queue_max; /* waiting at most, 0 = unbounded; overflow: 429 */
+    struct dist ttft_s; /* seconds */
     double prefill_s_per_token;
     struct dist output_tps; /* tokens per second, > 0 */
     double price_input;     /* USD per token */
@@ -54,10 +91,7 @@ struct api_cfg {
     double price_output;    /* USD per token */
     double cached_fraction; /* share of input tokens served from cache */
     enum api_bill bill_failed;
-    double error_rate;                /* probability an admitted attempt fails */
-    int error_status;                 /* its HTTP status (500 by default) */
-    const struct api_outage *outages; /* sorted by start, not overlapping */
-    uint32_t n_outages;
+    struct fault_cfg faults;    /* error rate, outages, brownouts, storms, hangs */
     double content_policy_rate; /* probability an attempt is refused by the content policy
                                    (HTTP 400, error class content_policy) */
     int64_t context_window;     /* tokens; input + max_tokens above it answers 400
@@ -76,38 +110,53 @@ struct api_qent {
 };
 
 struct api_state {
-    struct api_bucket rpm, tpm;
-    int32_t busy; /* attempts in service */
+    struct api_bucket rpm, tpm, itpm, otpm;
+    int64_t rpd_used; /* requests admitted in day rpd_day */
+    int64_t rpd_day;  /* index of the current RPD day */
+    int32_t busy;     /* attempts in service */
     uint32_t q_head, q_len, q_cap;
-    struct api_qent *q;     /* ring buffer, grows */
-    uint32_t q_live;        /* entries not cancelled */
-    uint32_t outage_cursor; /* first outage not yet over */
+    struct api_qent *q; /* ring buffer, grows */
+    uint32_t q_live;    /* entries not cancelled */
+    struct fault_state faults;
 };
 
 enum api_admit {
-    API_ACCEPT = 0, /* in service now: caller draws the latency */
-    API_QUEUED = 1, /* waiting in the FIFO */
-    API_RATE_LIMITED = 2,
-    /* 429, *retry_after_ns set */ API_UNAVAILABLE = 3, /* outage: *http_status set */
+    API_ACCEPT = 0,         /* in service now: caller draws the latency */
+    API_QUEUED = 1,         /* waiting in the FIFO */
+    API_RATE_LIMITED = 2,   /* 429, *retry_after_ns set (-1 = no Retry-After) */
+    API_UNAVAILABLE = 3,    /* outage: *http_status set */
     API_CONTEXT_WINDOW = 4, /* the request does not fit the context window: 400 */
 };
 
-int api_state_init(struct api_state *st, const struct api_cfg *cfg, int64_t now_ns);
+/* `seed` and `backend` key the random outage schedule (faults.h). */
+int api_state_init(struct api_state *st, const struct api_cfg *cfg, int64_t now_ns, uint64_t seed,
+                   uint32_t backend);
 void api_state_fini(struct api_state *st);
 
-/* True if `now` lies in an outage window; sets *http_status. */
+/* True if `now` lies in an outage (scheduled or random); sets *http_status. */
 bool api_in_outage(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
                    int *http_status);
 
 /*
- * Admit an attempt at now_ns.  Order: outage, then the rate-limit buckets
- * (both must hold the request; both are charged), then the concurrency
- * limit (queue when full; 429 when the queue is at queue_max).  On
- * API_QUEUED the caller's (idx, gen) is appended to the FIFO.
+ * Admit an attempt at now_ns.  Order: outage, context window, 429 storm
+ * (one uniform from r, a stream keyed by the attempt, only inside a storm
+ * whose share is below 1; r may be NULL), then the rate limits of the
+ * style (every bucket must hold the request; all are charged), then the
+ * concurrency limit (queue when full; 429 when the queue is at
+ * queue_max).  On API_QUEUED the caller's (idx, gen) is appended to the
+ * FIFO.  Every admitted attempt (API_ACCEPT or API_QUEUED) must end with
+ * api_complete().
  */
-enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
-                         int64_t input_tokens, int64_t max_tokens, uint32_t idx, uint32_t gen,
-                         int64_t *retry_after_ns, int *http_status);
+enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct rng *r,
+                         int64_t now_ns, int64_t input_tokens, int64_t max_tokens, uint32_t idx,
+                         uint32_t gen, int64_t *retry_after_ns, int *http_status);
+
+/* An admitted attempt ended (completed, failed, timed out or cancelled)
+ * after producing `produced` output tokens: Anthropic's OTPM charge of
+ * max_tokens is corrected by refunding max_tokens - produced.  A no-op
+ * for the other styles. */
+void api_complete(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
+                  int64_t max_tokens, int64_t produced);
 
 /* A service slot was freed.  Pops the next live queued entry into *idx,
  * *gen, *enq_ns and keeps the slot busy for it (returns true), or releases
@@ -119,16 +168,23 @@ bool api_release(struct api_state *st, bool (*is_live)(void *ctx, uint32_t idx, 
 /* The caller cancelled a queued entry (its gen went stale). */
 void api_queue_cancelled(struct api_state *st);
 
-/* Per-attempt draws, from a stream keyed by (request, backend, attempt). */
+/* Per-attempt draws at service start (now_ns), from a stream keyed by
+ * (request, backend, attempt).  Draw order is fixed: fault, TTFT, output
+ * rate, then hang and brownout error (fault_draw_attempt).  A hung attempt
+ * (hang true) never produces a first token: ttft_ns is INT64_MAX and the
+ * caller schedules nothing but its attempt timeout (with no timeout it
+ * stays in flight for ever).  In a brownout TTFT and decode time are
+ * multiplied by its latency_x. */
 struct api_draw {
     bool fail;           /* the attempt fails with http_status */
     bool content_policy; /* ... because the content policy refused it (400) */
+    bool hang;           /* no first token, ever */
     int http_status;
     int64_t ttft_ns;   /* admission to first token (or to the error) */
     int64_t decode_ns; /* first token to last token */
 };
-void api_draw(const struct api_cfg *cfg, struct rng *r, int64_t input_tokens, int64_t output_tokens,
-              struct api_draw *out);
+void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, int64_t now_ns,
+              int64_t input_tokens, int64_t output_tokens, struct api_draw *out);
 
 /* USD billed for an attempt: `ok` true bills everything; otherwise per
  * cfg->bill_failed with `produced` output tokens so far. */

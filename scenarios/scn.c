@@ -16,6 +16,8 @@
  */
 #include "scn_int.h"
 
+#include "../models/catalog.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -39,7 +41,12 @@
 #define SCN_DEFAULT_TIMEOUT_NS    (600LL * 1000000000LL)
 #define SCN_DEFAULT_ERROR_STATUS  500
 #define SCN_DEFAULT_OUTAGE_STATUS 503
-#define SCN_DEFAULT_STRATEGY      "round_robin"
+/* A brownout's extra errors: 503, as an overloaded upstream answers. */
+#define SCN_DEFAULT_BROWNOUT_STATUS 503
+/* Largest brownout latency multiplier: slower than this is an outage by
+ * another name. */
+#define SCN_MAX_LATENCY_X    1000.0
+#define SCN_DEFAULT_STRATEGY "round_robin"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -151,18 +158,45 @@ static const char *const price_keys[] = {"input", "cached_input", "output"};
 enum { P_INPUT, P_CACHED, P_OUTPUT, P_N };
 _Static_assert(NKEYS(price_keys) == P_N, "price_keys");
 
-static const char *const limit_keys[] = {"rpm", "tpm"};
-enum { L_RPM, L_TPM, L_N };
+static const char *const limit_keys[] = {"style", "preset", "rpm", "tpm",
+                                         "itpm",  "otpm",   "rpd", "rpd_reset"};
+enum { L_STYLE, L_PRESET, L_RPM, L_TPM, L_ITPM, L_OTPM, L_RPD, L_RPD_RESET, L_N };
 _Static_assert(NKEYS(limit_keys) == L_N, "limit_keys");
+/* The order of enum api_limit_style. */
+static const char *const limit_style_names[] = {"openai", "anthropic", "gemini"};
 
 static const char *const latency_keys[] = {"ttft", "prefill_per_token", "output_rate"};
 enum { LA_TTFT, LA_PREFILL, LA_OUTPUT_RATE, LA_N };
 _Static_assert(NKEYS(latency_keys) == LA_N, "latency_keys");
 
-static const char *const fault_keys[] = {"error_rate", "error_status", "outages",
-                                         "content_policy_rate"};
-enum { F_ERROR_RATE, F_ERROR_STATUS, F_OUTAGES, F_CONTENT_POLICY, F_N };
+static const char *const fault_keys[] = {
+    "error_rate",     "error_status", "outages", "content_policy_rate",
+    "random_outages", "brownouts",    "storms",  "hang_rate"};
+enum {
+    F_ERROR_RATE,
+    F_ERROR_STATUS,
+    F_OUTAGES,
+    F_CONTENT_POLICY,
+    F_RANDOM_OUTAGES,
+    F_BROWNOUTS,
+    F_STORMS,
+    F_HANG_RATE,
+    F_N
+};
 _Static_assert(NKEYS(fault_keys) == F_N, "fault_keys");
+
+static const char *const random_outage_keys[] = {"mtbf", "mttr", "status"};
+enum { RO_MTBF, RO_MTTR, RO_STATUS, RO_N };
+_Static_assert(NKEYS(random_outage_keys) == RO_N, "random_outage_keys");
+
+static const char *const brownout_keys[] = {"start",     "duration",   "end",
+                                            "latency_x", "error_rate", "status"};
+enum { BO_START, BO_DURATION, BO_END, BO_LATENCY_X, BO_ERROR_RATE, BO_STATUS, BO_N };
+_Static_assert(NKEYS(brownout_keys) == BO_N, "brownout_keys");
+
+static const char *const storm_keys[] = {"start", "duration", "end", "share", "retry_after"};
+enum { SM_START, SM_DURATION, SM_END, SM_SHARE, SM_RETRY_AFTER, SM_N };
+_Static_assert(NKEYS(storm_keys) == SM_N, "storm_keys");
 
 static const char *const outage_keys[] = {"start", "duration", "end", "status"};
 enum { O_START, O_DURATION, O_END, O_STATUS, O_N };
@@ -2028,117 +2062,361 @@ static int parse_traffic(struct ctx *c, const yaml_node_t *n, struct scenario *s
     return 0;
 }
 
-struct outage_item {
-    struct api_outage o;
+/* ---------------------------------------------------------------------
+ * Faults (models/faults.h) and rate limits
+ * ------------------------------------------------------------------- */
+
+/* One window of a fault list (an outage, a brownout, a storm) while the
+ * list is checked: its span, node and position in the file. */
+struct span_item {
+    int64_t start_ns, end_ns;
     const yaml_node_t *node;
+    size_t idx;
 };
 
-static int outage_cmp(const void *a, const void *b)
+static int span_cmp(const void *a, const void *b)
 {
-    const struct outage_item *x = a, *y = b;
-    if (x->o.start_ns != y->o.start_ns)
-        return x->o.start_ns < y->o.start_ns ? -1 : 1;
-    return x->o.end_ns < y->o.end_ns ? -1 : (x->o.end_ns > y->o.end_ns);
+    const struct span_item *x = a, *y = b;
+    if (x->start_ns != y->start_ns)
+        return x->start_ns < y->start_ns ? -1 : 1;
+    return x->end_ns < y->end_ns ? -1 : (x->end_ns > y->end_ns);
 }
 
-static int parse_outage(struct ctx *c, const yaml_node_t *n, struct outage_item *it)
+/* [start, end) of window n from `start` and exactly one of `duration` and
+ * `end`.  `what` is the window with its article ("an outage"), `noun`
+ * without ("outage"). */
+static int parse_span(struct ctx *c, const yaml_node_t *n, const char *what, const char *noun,
+                      const yaml_node_t *vs, const yaml_node_t *vd, const yaml_node_t *ve,
+                      struct span_item *it)
 {
-    const yaml_node_t *v[O_N];
-    if (check_map(c, n, "an outage", outage_keys, O_N, v))
-        return -1;
+    char when[96];
     it->node = n;
-    it->o.http_status = SCN_DEFAULT_OUTAGE_STATUS;
-    if (v[O_START] == NULL)
-        return missing(c, n, "an outage", "start", "when the outage starts, e.g. 10m");
-    if (v_duration_ns(c, v[O_START], &it->o.start_ns))
+    snprintf(when, sizeof when, "when the %s starts, e.g. 10m", noun);
+    if (vs == NULL)
+        return missing(c, n, what, "start", when);
+    if (v_duration_ns(c, vs, &it->start_ns))
         return -1;
-    if ((v[O_DURATION] != NULL) == (v[O_END] != NULL))
-        return fail(c, n, "found an outage with %s, expected exactly one of 'duration' and 'end'",
-                    v[O_END] ? "both 'duration' and 'end'" : "neither 'duration' nor 'end'");
-    if (v[O_DURATION]) {
+    if ((vd != NULL) == (ve != NULL))
+        return fail(c, n, "found %s with %s, expected exactly one of 'duration' and 'end'", what,
+                    ve ? "both 'duration' and 'end'" : "neither 'duration' nor 'end'");
+    if (vd) {
         int64_t d = 0;
-        if (v_duration_ns(c, v[O_DURATION], &d))
+        if (v_duration_ns(c, vd, &d))
             return -1;
         if (d <= 0)
-            return fail(c, v[O_DURATION], "found a zero duration, expected an outage > 0");
-        if (it->o.start_ns > INT64_MAX - d)
-            return fail(c, v[O_DURATION], "found an outage ending after 292 years, expected less");
-        it->o.end_ns = it->o.start_ns + d;
+            return fail(c, vd, "found a zero duration, expected %s > 0", what);
+        if (it->start_ns > INT64_MAX - d)
+            return fail(c, vd, "found %s ending after 292 years, expected less", what);
+        it->end_ns = it->start_ns + d;
     } else {
-        if (v_duration_ns(c, v[O_END], &it->o.end_ns))
+        if (v_duration_ns(c, ve, &it->end_ns))
             return -1;
-        if (it->o.end_ns <= it->o.start_ns)
-            return fail(c, v[O_END], "found an end at %.9gs, expected an end after start %.9gs",
-                        (double)it->o.end_ns / 1e9, (double)it->o.start_ns / 1e9);
+        if (it->end_ns <= it->start_ns)
+            return fail(c, ve, "found an end at %.9gs, expected an end after start %.9gs",
+                        (double)it->end_ns / 1e9, (double)it->start_ns / 1e9);
     }
-    if (v[O_STATUS] && v_status(c, v[O_STATUS], &it->o.http_status))
-        return -1;
     return 0;
 }
 
-static int parse_outages(struct ctx *c, const yaml_node_t *n, struct scn_backend *b)
+/* Parses one window into *elem (its span into *it). */
+typedef int (*window_fn)(struct ctx *c, const yaml_node_t *n, struct span_item *it, void *elem);
+
+/*
+ * A list of windows (`key`: a sequence of `shape`), each parsed by fn into
+ * an element of elem_size bytes; sorted by start, overlaps refused.  *out
+ * gets a malloc'd array (NULL when the list is empty), *count its length.
+ */
+static int parse_windows(struct ctx *c, const yaml_node_t *n, const char *key, const char *shape,
+                         const char *what, const char *noun, size_t elem_size, window_fn fn,
+                         void **out, uint32_t *count_out)
 {
     char d[64];
+    *out = NULL;
+    *count_out = 0;
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail(c, n, "found %s, expected 'outages': a list of {start, duration | end, status}",
-                    describe(n, d, sizeof d));
+        return fail(c, n, "found %s, expected '%s': a list of %s", describe(n, d, sizeof d), key,
+                    shape);
     size_t count = seq_len(n);
     if (count == 0)
         return 0;
     if (count > UINT32_MAX / 2)
-        return fail(c, n, "found %zu outages, expected fewer", count);
-    struct outage_item *items = calloc(count, sizeof *items);
-    if (items == NULL)
-        return oom(c, n);
-    int rc = 0;
+        return fail(c, n, "found %zu %ss, expected fewer", count, noun);
+    struct span_item *items = calloc(count, sizeof *items);
+    unsigned char *raw = calloc(count, elem_size);
+    unsigned char *sorted = NULL;
+    int rc = items && raw ? 0 : oom(c, n);
     for (size_t i = 0; i < count && rc == 0; i++) {
         const yaml_node_t *it = node_of(c, n->data.sequence.items.start[i]);
-        rc = it ? parse_outage(c, it, &items[i]) : oom(c, n);
+        items[i].idx = i;
+        rc = it ? fn(c, it, &items[i], raw + i * elem_size) : oom(c, n);
     }
     if (rc == 0) {
-        qsort(items, count, sizeof *items, outage_cmp);
+        qsort(items, count, sizeof *items, span_cmp);
         for (size_t i = 1; i < count && rc == 0; i++)
-            if (items[i].o.start_ns < items[i - 1].o.end_ns)
+            if (items[i].start_ns < items[i - 1].end_ns)
                 rc =
                     fail(c, items[i].node,
-                         "found an outage [%.9gs, %.9gs) overlapping the outage [%.9gs, %.9gs) "
-                         "at line %zu, expected non-overlapping outage windows",
-                         (double)items[i].o.start_ns / 1e9, (double)items[i].o.end_ns / 1e9,
-                         (double)items[i - 1].o.start_ns / 1e9, (double)items[i - 1].o.end_ns / 1e9,
-                         items[i - 1].node->start_mark.line + 1);
+                         "found %s [%.9gs, %.9gs) overlapping the %s [%.9gs, %.9gs) at line "
+                         "%zu, expected non-overlapping %s windows",
+                         what, (double)items[i].start_ns / 1e9, (double)items[i].end_ns / 1e9, noun,
+                         (double)items[i - 1].start_ns / 1e9, (double)items[i - 1].end_ns / 1e9,
+                         items[i - 1].node->start_mark.line + 1, noun);
     }
     if (rc == 0) {
-        b->outages = malloc(count * sizeof *b->outages);
-        if (b->outages == NULL)
+        sorted = malloc(count * elem_size);
+        if (sorted == NULL)
             rc = oom(c, n);
     }
     if (rc == 0) {
         for (size_t i = 0; i < count; i++)
-            b->outages[i] = items[i].o;
-        b->api.outages = b->outages;
-        b->api.n_outages = (uint32_t)count;
+            memcpy(sorted + i * elem_size, raw + items[i].idx * elem_size, elem_size);
+        *out = sorted;
+        *count_out = (uint32_t)count;
     }
     free(items);
+    free(raw);
     return rc;
+}
+
+static int parse_outage(struct ctx *c, const yaml_node_t *n, struct span_item *it, void *elem)
+{
+    struct fault_outage *o = elem;
+    const yaml_node_t *v[O_N];
+    if (check_map(c, n, "an outage", outage_keys, O_N, v))
+        return -1;
+    if (parse_span(c, n, "an outage", "outage", v[O_START], v[O_DURATION], v[O_END], it))
+        return -1;
+    o->start_ns = it->start_ns;
+    o->end_ns = it->end_ns;
+    o->http_status = SCN_DEFAULT_OUTAGE_STATUS;
+    if (v[O_STATUS] && v_status(c, v[O_STATUS], &o->http_status))
+        return -1;
+    return 0;
+}
+
+static int parse_brownout(struct ctx *c, const yaml_node_t *n, struct span_item *it, void *elem)
+{
+    struct fault_brownout *w = elem;
+    const yaml_node_t *v[BO_N];
+    if (check_map(c, n, "a brownout", brownout_keys, BO_N, v))
+        return -1;
+    if (parse_span(c, n, "a brownout", "brownout", v[BO_START], v[BO_DURATION], v[BO_END], it))
+        return -1;
+    w->start_ns = it->start_ns;
+    w->end_ns = it->end_ns;
+    w->latency_x = 1.0;
+    w->error_rate = 0.0;
+    w->http_status = SCN_DEFAULT_BROWNOUT_STATUS;
+    if (v[BO_LATENCY_X] == NULL && v[BO_ERROR_RATE] == NULL)
+        return fail(c, n,
+                    "found a brownout without 'latency_x' or 'error_rate', expected at least one "
+                    "of them");
+    if (v[BO_LATENCY_X]) {
+        char q[64];
+        if (v_number(c, v[BO_LATENCY_X], &w->latency_x))
+            return -1;
+        if (!(w->latency_x >= 1.0 && w->latency_x <= SCN_MAX_LATENCY_X))
+            return fail(c, v[BO_LATENCY_X],
+                        "found %s, expected a latency multiplier from 1 (unchanged) to %g",
+                        scn__quote(scalar_str(v[BO_LATENCY_X]), q, sizeof q), SCN_MAX_LATENCY_X);
+    }
+    if (v[BO_ERROR_RATE] && v_fraction(c, v[BO_ERROR_RATE], &w->error_rate))
+        return -1;
+    if (v[BO_STATUS] && v_status(c, v[BO_STATUS], &w->http_status))
+        return -1;
+    return 0;
+}
+
+static int parse_storm(struct ctx *c, const yaml_node_t *n, struct span_item *it, void *elem)
+{
+    struct fault_storm *w = elem;
+    const yaml_node_t *v[SM_N];
+    if (check_map(c, n, "a storm", storm_keys, SM_N, v))
+        return -1;
+    if (parse_span(c, n, "a storm", "storm", v[SM_START], v[SM_DURATION], v[SM_END], it))
+        return -1;
+    w->start_ns = it->start_ns;
+    w->end_ns = it->end_ns;
+    w->share = 1.0;
+    w->retry_after_ns = -1;
+    if (v[SM_SHARE]) {
+        if (v_fraction(c, v[SM_SHARE], &w->share))
+            return -1;
+        if (w->share <= 0)
+            return fail(c, v[SM_SHARE], "found a share of 0, expected a share above 0");
+    }
+    if (v[SM_RETRY_AFTER] && v_duration_ns(c, v[SM_RETRY_AFTER], &w->retry_after_ns))
+        return -1;
+    return 0;
+}
+
+static int parse_random_outages(struct ctx *c, const yaml_node_t *n, struct fault_cfg *f)
+{
+    const yaml_node_t *v[RO_N];
+    if (check_map(c, n, "'random_outages'", random_outage_keys, RO_N, v))
+        return -1;
+    if (v[RO_MTBF] == NULL)
+        return missing(c, n, "'random_outages'", "mtbf", "the mean time between failures, e.g. 6h");
+    if (v[RO_MTTR] == NULL)
+        return missing(c, n, "'random_outages'", "mttr", "the mean time to repair, e.g. 10m");
+    if (v_duration_ns(c, v[RO_MTBF], &f->mtbf_ns) || v_duration_ns(c, v[RO_MTTR], &f->mttr_ns))
+        return -1;
+    if (f->mtbf_ns <= 0)
+        return fail(c, v[RO_MTBF], "found a zero mtbf, expected a mean time between failures > 0");
+    if (f->mttr_ns <= 0)
+        return fail(c, v[RO_MTTR], "found a zero mttr, expected a mean time to repair > 0");
+    f->random_status = SCN_DEFAULT_OUTAGE_STATUS;
+    if (v[RO_STATUS] && v_status(c, v[RO_STATUS], &f->random_status))
+        return -1;
+    return 0;
 }
 
 static int parse_faults(struct ctx *c, const yaml_node_t *n, struct scn_backend *b)
 {
     const yaml_node_t *v[F_N];
+    struct fault_cfg *f = &b->api.faults;
+    void *arr = NULL;
+    uint32_t count = 0;
     if (check_map(c, n, "'faults'", fault_keys, F_N, v))
         return -1;
-    if (v[F_ERROR_RATE] && v_fraction(c, v[F_ERROR_RATE], &b->api.error_rate))
+    if (v[F_ERROR_RATE] && v_fraction(c, v[F_ERROR_RATE], &f->error_rate))
         return -1;
-    if (v[F_ERROR_STATUS] && v_status(c, v[F_ERROR_STATUS], &b->api.error_status))
+    if (v[F_ERROR_STATUS] && v_status(c, v[F_ERROR_STATUS], &f->error_status))
         return -1;
-    if (v[F_OUTAGES] && parse_outages(c, v[F_OUTAGES], b))
-        return -1;
+    if (v[F_OUTAGES]) {
+        if (parse_windows(c, v[F_OUTAGES], "outages", "{start, duration | end, status}",
+                          "an outage", "outage", sizeof(struct fault_outage), parse_outage, &arr,
+                          &count))
+            return -1;
+        b->outages = arr;
+        f->outages = b->outages;
+        f->n_outages = count;
+    }
     if (v[F_CONTENT_POLICY] && v_fraction(c, v[F_CONTENT_POLICY], &b->api.content_policy_rate))
         return -1;
-    if (b->api.error_rate + b->api.content_policy_rate > 1.0 + 1e-12)
+    if (f->error_rate + b->api.content_policy_rate > 1.0 + 1e-12)
         return fail(c, n,
                     "found error_rate + content_policy_rate above 100%%, expected at most "
                     "100%%");
+    if (v[F_RANDOM_OUTAGES] && parse_random_outages(c, v[F_RANDOM_OUTAGES], f))
+        return -1;
+    if (v[F_BROWNOUTS]) {
+        if (parse_windows(c, v[F_BROWNOUTS], "brownouts",
+                          "{start, duration | end, latency_x, error_rate, status}", "a brownout",
+                          "brownout", sizeof(struct fault_brownout), parse_brownout, &arr, &count))
+            return -1;
+        b->brownouts = arr;
+        f->brownouts = b->brownouts;
+        f->n_brownouts = count;
+    }
+    if (v[F_STORMS]) {
+        if (parse_windows(c, v[F_STORMS], "storms", "{start, duration | end, share, retry_after}",
+                          "a storm", "storm", sizeof(struct fault_storm), parse_storm, &arr,
+                          &count))
+            return -1;
+        b->storms = arr;
+        f->storms = b->storms;
+        f->n_storms = count;
+    }
+    if (v[F_HANG_RATE] && v_fraction(c, v[F_HANG_RATE], &f->hang_rate))
+        return -1;
+    return 0;
+}
+
+/* A limit key that the style does not meter. */
+static int limit_not_in_style(struct ctx *c, const yaml_node_t *k, const char *key,
+                              enum api_limit_style style, const char *instead)
+{
+    return fail(c, k, "found '%s' with style %s, expected %s", key, limit_style_names[style],
+                instead);
+}
+
+static int parse_limits(struct ctx *c, const yaml_node_t *n, struct scn_backend *b)
+{
+    const yaml_node_t *l[L_N];
+    struct api_cfg *a = &b->api;
+    const struct api_limit_preset *p = NULL;
+    char q[64];
+    if (check_map(c, n, "'limits'", limit_keys, L_N, l))
+        return -1;
+    if (l[L_PRESET]) {
+        const char *name = NULL;
+        if (get_str(c, l[L_PRESET], "a rate-limit preset such as openai-gpt-4o-tier3", &name))
+            return -1;
+        p = api_limit_preset_find(name);
+        if (p == NULL) {
+            char list[2048];
+            size_t o = 0;
+            const char *best = NULL;
+            unsigned best_d = UINT_MAX;
+            list[0] = '\0';
+            for (size_t i = 0; api_limit_preset_at(i) != NULL; i++) {
+                const char *pn = api_limit_preset_at(i)->name;
+                scn__suggest_step(name, pn, &best, &best_d);
+                int k = snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", pn);
+                if (k > 0 && (size_t)k < sizeof list - o)
+                    o += (size_t)k;
+            }
+            const char *sg = scn__suggest_done(name, best, best_d);
+            return fail(c, l[L_PRESET], "found %s, expected a rate-limit preset: one of %s%s%s%s",
+                        scn__quote(name, q, sizeof q), list, sg ? "; did you mean '" : "",
+                        sg ? sg : "", sg ? "'?" : "");
+        }
+        a->limit_style = p->style;
+        a->rpm = p->rpm;
+        a->tpm = p->tpm;
+        a->itpm = p->itpm;
+        a->otpm = p->otpm;
+        a->rpd = p->rpd;
+        a->limits_preset = p;
+    }
+    if (l[L_STYLE]) {
+        size_t e = 0;
+        if (v_enum(c, l[L_STYLE], "a rate-limit style", limit_style_names, NKEYS(limit_style_names),
+                   &e))
+            return -1;
+        if (p != NULL && (enum api_limit_style)e != p->style)
+            return fail(c, l[L_STYLE],
+                        "found style '%s' with preset '%s', expected its style '%s' (or none)",
+                        limit_style_names[e], p->name, limit_style_names[p->style]);
+        a->limit_style = (enum api_limit_style)e;
+    }
+    enum api_limit_style st = a->limit_style;
+    if (st == API_LIMITS_ANTHROPIC && l[L_TPM])
+        return limit_not_in_style(c, l[L_TPM], "tpm", st,
+                                  "'itpm' and 'otpm' (Anthropic meters input and output tokens "
+                                  "separately)");
+    for (int k = L_ITPM; k <= L_OTPM && st != API_LIMITS_ANTHROPIC; k++)
+        if (l[k])
+            return limit_not_in_style(c, l[k], limit_keys[k], st, "it only with style anthropic");
+    for (int k = L_RPD; k <= L_RPD_RESET && st != API_LIMITS_GEMINI; k++)
+        if (l[k])
+            return limit_not_in_style(c, l[k], limit_keys[k], st, "it only with style gemini");
+    if (l[L_RPM] && v_count(c, l[L_RPM], &a->rpm))
+        return -1;
+    if (l[L_TPM] && v_count(c, l[L_TPM], &a->tpm))
+        return -1;
+    if (l[L_ITPM] && v_count(c, l[L_ITPM], &a->itpm))
+        return -1;
+    if (l[L_OTPM] && v_count(c, l[L_OTPM], &a->otpm))
+        return -1;
+    if (l[L_RPD] && v_count(c, l[L_RPD], &a->rpd))
+        return -1;
+    a->rpd_reset_ns = API_RPD_RESET_PST_NS;
+    if (l[L_RPD_RESET]) {
+        if (v_duration_ns(c, l[L_RPD_RESET], &a->rpd_reset_ns))
+            return -1;
+        if (a->rpd_reset_ns < 0 || a->rpd_reset_ns >= API_DAY_NS)
+            return fail(c, l[L_RPD_RESET],
+                        "found %s, expected a time of day from 0h to below 24h (UTC)",
+                        scn__quote(scalar_str(l[L_RPD_RESET]), q, sizeof q));
+    }
+    /* The router meters one window of input + max_tokens: for Anthropic
+     * it gets ITPM + OTPM when both are limited. */
+    b->route.rpm_limit = a->rpm;
+    b->route.tpm_limit = st != API_LIMITS_ANTHROPIC   ? a->tpm
+                         : a->itpm > 0 && a->otpm > 0 ? a->itpm + a->otpm
+                                                      : 0;
     return 0;
 }
 
@@ -2174,7 +2452,7 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
     b->kind = SCN_BACKEND_API;
     b->route.name = b->name;
     b->route.weight = 1;
-    b->api.error_status = SCN_DEFAULT_ERROR_STATUS;
+    b->api.faults.error_status = SCN_DEFAULT_ERROR_STATUS;
     b->api.bill_failed = API_BILL_NOTHING;
     dist_constant(&b->api.output_tps, SCN_DEFAULT_OUTPUT_TPS);
 
@@ -2250,8 +2528,21 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
             b->route.tags |= (uint64_t)1 << (tid - 1);
         }
     }
-    if (v[B_MODEL] && v_name(c, v[B_MODEL], "a model label", false, 0, b->model, sizeof b->model))
-        return -1;
+    /* A model of the price catalog (models/catalog.h) fills the prices and
+       context window; `prices:` and `context_window:` below override them.
+       Any other name is a plain label. */
+    const struct catalog_entry *ce = NULL;
+    if (v[B_MODEL]) {
+        if (v_name(c, v[B_MODEL], "a model label", false, 0, b->model, sizeof b->model))
+            return -1;
+        ce = catalog_find(b->model);
+        if (ce != NULL) {
+            b->route.context_window = ce->context_window;
+            b->route.price_input = b->api.price_input = ce->input_usd_per_mtok / 1e6;
+            b->route.price_cached = b->api.price_cached = ce->cached_input_usd_per_mtok / 1e6;
+            b->route.price_output = b->api.price_output = ce->output_usd_per_mtok / 1e6;
+        }
+    }
     if (v[B_WEIGHT] && v_u32(c, v[B_WEIGHT], &b->route.weight))
         return -1;
     if (v[B_TIER]) {
@@ -2270,12 +2561,18 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
 
     if (v[B_PRICES]) {
         const yaml_node_t *p[P_N];
-        double in = 0, cached = 0, out = 0;
+        /* Keys left out keep the catalog's price (0 without one); a given
+           input is also the cached price unless cached_input is given. */
+        double in = ce ? ce->input_usd_per_mtok : 0;
+        double cached = ce ? ce->cached_input_usd_per_mtok : 0;
+        double out = ce ? ce->output_usd_per_mtok : 0;
         if (check_map(c, v[B_PRICES], "'prices' (USD per 1M tokens)", price_keys, P_N, p))
             return -1;
-        if (p[P_INPUT] && v_usd(c, p[P_INPUT], &in))
-            return -1;
-        cached = in;
+        if (p[P_INPUT]) {
+            if (v_usd(c, p[P_INPUT], &in))
+                return -1;
+            cached = in;
+        }
         if (p[P_CACHED] && v_usd(c, p[P_CACHED], &cached))
             return -1;
         if (p[P_OUTPUT] && v_usd(c, p[P_OUTPUT], &out))
@@ -2284,17 +2581,8 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
         b->route.price_cached = b->api.price_cached = cached / 1e6;
         b->route.price_output = b->api.price_output = out / 1e6;
     }
-    if (v[B_LIMITS]) {
-        const yaml_node_t *l[L_N];
-        if (check_map(c, v[B_LIMITS], "'limits'", limit_keys, L_N, l))
-            return -1;
-        if (l[L_RPM] && v_count(c, l[L_RPM], &b->api.rpm))
-            return -1;
-        if (l[L_TPM] && v_count(c, l[L_TPM], &b->api.tpm))
-            return -1;
-        b->route.rpm_limit = b->api.rpm;
-        b->route.tpm_limit = b->api.tpm;
-    }
+    if (v[B_LIMITS] && parse_limits(c, v[B_LIMITS], b))
+        return -1;
     if (v[B_CONCURRENCY]) {
         if (v_uint(c, v[B_CONCURRENCY], INT32_MAX, &u))
             return -1;
@@ -2655,6 +2943,8 @@ void scn_free(struct scenario *s)
             dist_fini(&b->api.ttft_s);
             dist_fini(&b->api.output_tps);
             free(b->outages);
+            free(b->brownouts);
+            free(b->storms);
         }
         free(s->backends);
     }

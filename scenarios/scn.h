@@ -32,10 +32,12 @@ struct scn_backend {
     char group[SCN_NAME_MAX]; /* model group it serves ("" = default); route.model_group */
     char model[SCN_NAME_MAX]; /* label, e.g. "gpt-4o-mini" */
     enum scn_backend_kind kind;
-    struct route_backend_cfg route; /* weight, tier, prices, limits, ...;
-                                       route.name points at name above */
-    struct api_cfg api;             /* the provider model */
-    struct api_outage *outages;     /* owned; api.outages points here */
+    struct route_backend_cfg route;   /* weight, tier, prices, limits, ...;
+                                         route.name points at name above */
+    struct api_cfg api;               /* the provider model */
+    struct fault_outage *outages;     /* owned; api.faults.outages points here */
+    struct fault_brownout *brownouts; /* owned; api.faults.brownouts points here */
+    struct fault_storm *storms;       /* owned; api.faults.storms points here */
 };
 
 /* A strategy with its parameters (all filled, defaults included), and for

@@ -552,8 +552,11 @@ static int start_service(struct sim *s, uint32_t idx)
     uint32_t b = (uint32_t)q->backend;
     struct rng r;
     rng_keyed(&r, s->seed, RNG_LATENCY, q->rr.id, b, q->rr.attempt);
-    api_draw(&s->scn->backends[b].api, &r, q->rr.input_tokens, q->rr.output_tokens, &q->draw);
+    api_draw(&s->scn->backends[b].api, &s->be[b].api, &r, s->now_ns, q->rr.input_tokens,
+             q->rr.output_tokens, &q->draw);
     q->state = RS_SERVICE;
+    if (q->draw.hang) /* no first token ever: only the attempt timeout ends it */
+        return 0;
     return push(s, s->now_ns + q->draw.ttft_ns, q->draw.fail ? EV_FAIL : EV_FIRST_TOKEN, idx,
                 q->gen);
 }
@@ -607,7 +610,12 @@ static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
 
     int64_t retry_after = -1;
     int http = 0;
-    enum api_admit a = api_admit(&sb->api, &s->be[b].api, s->now_ns, q->rr.input_tokens,
+    struct rng fr, *frp = NULL; /* admission faults (429 storms), keyed per attempt */
+    if (sb->api.faults.n_storms > 0) {
+        rng_keyed(&fr, s->seed, RNG_FAULTS, q->rr.id, b, q->rr.attempt);
+        frp = &fr;
+    }
+    enum api_admit a = api_admit(&sb->api, &s->be[b].api, frp, s->now_ns, q->rr.input_tokens,
                                  q->rr.max_tokens, idx, q->gen, &retry_after, &http);
     switch (a) {
     case API_RATE_LIMITED:
@@ -828,6 +836,7 @@ static int cancel_attempt(struct sim *s, uint32_t idx)
     }
     if (in_service || q->state == RS_BACKEND_QUEUE) {
         const struct scn_backend *sb = &s->scn->backends[b];
+        api_complete(&sb->api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
         double c = sb->api.price_input * (double)q->rr.input_tokens;
         if (in_service && s->scn->router.hedge.bill_loser != API_BILL_NOTHING && c > 0) {
             for (uint32_t r = 0; r < s->n_routers; r++)
@@ -940,6 +949,8 @@ static int on_done(struct sim *s, uint32_t idx)
     uint32_t b = (uint32_t)q->backend;
     if (q->measured)
         s->be[b].res->successes++;
+    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens,
+                 q->rr.output_tokens);
     if (bill(s, q, b, true, q->rr.output_tokens) != 0)
         return -1;
     struct route_outcome out = {
@@ -963,6 +974,7 @@ static int on_fail(struct sim *s, uint32_t idx)
 {
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
+    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
     if (bill(s, q, b, false, 0) != 0)
         return -1;
     enum route_status cls = q->draw.http_status == 429   ? ROUTE_RATE_LIMITED
@@ -990,6 +1002,7 @@ static int on_timeout(struct sim *s, uint32_t idx)
     } else {
         return 0; /* streaming already: the timeout is to the first token */
     }
+    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
     if (attempt_failed(s, idx, ROUTE_TIMEOUT, 408, -1, -1, ROUTE_EC_GENERIC) != 0)
         return -1;
     if (in_service && backend_release(s, b) != 0)
@@ -1135,7 +1148,7 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
         cfgs[b] = scn->backends[b].route;
         snprintf(res->backends[b].name, sizeof res->backends[b].name, "%s", scn->backends[b].name);
         s->be[b].res = &res->backends[b];
-        if (api_state_init(&s->be[b].api, &scn->backends[b].api, 0) != 0) {
+        if (api_state_init(&s->be[b].api, &scn->backends[b].api, 0, seed, b) != 0) {
             free(cfgs);
             goto oom;
         }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../models/catalog.h"
 #include "cli_plugin.h"
 #include "cli_trace.h"
 #include "report.h"
@@ -33,6 +34,7 @@ static const char *const usage_main =
     "commands:\n"
     "  run SCENARIO     replay a scenario under one or more routing strategies\n"
     "  strategies       list the routing strategies with their parameters\n"
+    "  models [FILTER]  list the price catalog (prices, context windows)\n"
     "  trace ...        inspect (info), convert or synthesise (synth) traffic traces\n"
     "\n"
     "lbsim <command> --help for the options of a command.  lbsim --version.\n";
@@ -154,6 +156,63 @@ static int cmd_strategies(int argc, char **argv)
     for (uint32_t i = 0; i < pl.n_ops; i++)
         print_strategy(pl.ops[i], cli_plugins_path_of(&pl, pl.ops[i]));
     cli_plugins_free(&pl);
+    return 0;
+}
+
+static const char *const usage_models =
+    "usage: lbsim models [FILTER]\n"
+    "\n"
+    "Lists the price catalog (models/catalog/README.md): provider, model id,\n"
+    "USD per 1M input, cached input and output tokens, context window.  A\n"
+    "scenario backend's model: naming one (id, alias or provider/model) gets\n"
+    "these prices and context window unless it sets its own.  FILTER keeps\n"
+    "the models whose provider/id or an alias contains it (case-sensitive).\n";
+
+static bool catalog_matches(const struct catalog_entry *e, const char *filter)
+{
+    char full[256];
+    snprintf(full, sizeof full, "%s/%s", e->provider, e->id);
+    if (filter == NULL || strstr(full, filter) != NULL)
+        return true;
+    for (uint32_t k = 0; k < e->n_aliases; k++)
+        if (strstr(e->aliases[k], filter) != NULL)
+            return true;
+    return false;
+}
+
+static int cmd_models(int argc, char **argv)
+{
+    const char *filter = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_models, stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' || filter != NULL)
+            return usage_error(usage_models, "unexpected argument '%s'", argv[i]);
+        filter = argv[i];
+    }
+    size_t shown = 0;
+    for (size_t i = 0; i < catalog_count(); i++) {
+        const struct catalog_entry *e = catalog_at(i);
+        if (!catalog_matches(e, filter))
+            continue;
+        if (shown++ == 0)
+            printf("%-10s %-46s %9s %9s %9s %9s\n", "provider", "model", "input", "cached",
+                   "output", "context");
+        char ctx[32] = "-";
+        if (e->context_window > 0)
+            snprintf(ctx, sizeof ctx, "%lld", (long long)e->context_window);
+        printf("%-10s %-46s %9.4g %9.4g %9.4g %9s%s%s\n", e->provider, e->id, e->input_usd_per_mtok,
+               e->cached_input_usd_per_mtok, e->output_usd_per_mtok, ctx,
+               (e->flags & CATALOG_TIERED) ? "  tiered: base price" : "",
+               (e->flags & CATALOG_TIME_OF_DAY) ? "  standard hours" : "");
+    }
+    if (shown == 0) {
+        fprintf(stderr, "lbsim: no catalog model matches '%s'\n", filter ? filter : "");
+        return EXIT_USAGE;
+    }
+    printf("USD per 1M tokens; source %s (MIT)\n", catalog_source());
     return 0;
 }
 
@@ -478,5 +537,7 @@ int main(int argc, char **argv)
         return cmd_strategies(argc, argv);
     if (strcmp(cmd, "trace") == 0)
         return cli_trace(argc, argv);
+    if (strcmp(cmd, "models") == 0)
+        return cmd_models(argc, argv);
     return usage_error(usage_main, "unknown command '%s'", cmd);
 }

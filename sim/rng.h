@@ -33,12 +33,13 @@ enum rng_purpose {
     RNG_SIZES = 2,
     RNG_ROUTER = 3,
     RNG_LATENCY = 4,
-    RNG_FAULTS = 5,
+    RNG_FAULTS = 5, /* per-attempt admission faults (429 storms), keyed per attempt */
     RNG_BACKOFF = 6,
     RNG_OUTPUT_RATE = 7,
     RNG_SESSIONS = 8, /* synthetic sessions: turns and think times */
     RNG_LABELS = 9,   /* synthetic labels by share (keyed per request or session) */
     RNG_SAMPLE = 10,  /* trace transform: which rows `sample` keeps */
+    RNG_OUTAGES = 11, /* random outage schedules (keyed per backend) */
 };
 
 static inline uint64_t rng_splitmix64(uint64_t *x)

@@ -275,11 +275,11 @@ static void test_full(void)
     CHECK_NEAR(b->api.output_tps.b, 10.0, 0);
     CHECK_NEAR(b->api.output_tps.min, 5.0, 0);
     CHECK_NEAR(b->api.output_tps.max, 200.0, 0);
-    CHECK_NEAR(b->api.error_rate, 0.001, 1e-15);
-    CHECK_INT_EQ(b->api.error_status, 502);
-    CHECK_INT_EQ(b->api.n_outages, 2);
-    CHECK(b->api.outages == b->outages);
-    if (b->api.n_outages == 2) { /* sorted by start */
+    CHECK_NEAR(b->api.faults.error_rate, 0.001, 1e-15);
+    CHECK_INT_EQ(b->api.faults.error_status, 502);
+    CHECK_INT_EQ(b->api.faults.n_outages, 2);
+    CHECK(b->api.faults.outages == b->outages);
+    if (b->api.faults.n_outages == 2) { /* sorted by start */
         CHECK_INT_EQ(b->outages[0].start_ns, 600000000000LL);
         CHECK_INT_EQ(b->outages[0].end_ns, 690000000000LL);
         CHECK_INT_EQ(b->outages[0].http_status, 503);
@@ -310,9 +310,9 @@ static void test_full(void)
     CHECK_NEAR(b->api.prefill_s_per_token, 0.0, 0);
     CHECK_INT_EQ(b->api.output_tps.kind, DIST_CONSTANT);
     CHECK_NEAR(b->api.output_tps.a, 60.0, 0);
-    CHECK_NEAR(b->api.error_rate, 0.0, 0);
-    CHECK_INT_EQ(b->api.error_status, 500);
-    CHECK_INT_EQ(b->api.n_outages, 0);
+    CHECK_NEAR(b->api.faults.error_rate, 0.0, 0);
+    CHECK_INT_EQ(b->api.faults.error_status, 500);
+    CHECK_INT_EQ(b->api.faults.n_outages, 0);
     CHECK(b->outages == NULL);
 
     /* router */

@@ -1,0 +1,124 @@
+/*
+ * faults.c - fault schedules: scheduled and random outages, brownouts,
+ * 429 storms and hangs.  See faults.h.
+ *
+ * Random outages are an alternating renewal process: up times drawn from
+ * Exp(mean MTBF), down times from Exp(mean MTTR), the backend starting up
+ * at time 0.  Only the current (or next) down window is kept; the next one
+ * is drawn when a query passes its end, so memory is O(1) and the
+ * schedule is the same whatever the query times are.
+ */
+#include "faults.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* Largest time the schedule represents; later windows never start. */
+#define FAULT_NEVER_NS INT64_MAX
+
+/* An exponential duration in ns with mean mean_ns, at least 1 ns so the
+ * schedule always moves forward. */
+static int64_t exp_ns(struct rng *r, int64_t mean_ns)
+{
+    double d = -(double)mean_ns * log(rng_unit_pos(r));
+    if (!(d < 9.0e18))
+        return FAULT_NEVER_NS;
+    int64_t ns = (int64_t)llround(d);
+    return ns < 1 ? 1 : ns;
+}
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+    return a > FAULT_NEVER_NS - b ? FAULT_NEVER_NS : a + b;
+}
+
+/* Draw the down window after an up period starting at up_start_ns. */
+static void random_next(const struct fault_cfg *cfg, struct fault_state *st, int64_t up_start_ns)
+{
+    st->down_start_ns = add_sat(up_start_ns, exp_ns(&st->outage_rng, cfg->mtbf_ns));
+    st->down_end_ns = add_sat(st->down_start_ns, exp_ns(&st->outage_rng, cfg->mttr_ns));
+}
+
+void fault_state_init(struct fault_state *st, const struct fault_cfg *cfg, uint64_t seed,
+                      uint64_t key)
+{
+    st->outage_cursor = st->brownout_cursor = st->storm_cursor = 0;
+    st->down_start_ns = st->down_end_ns = FAULT_NEVER_NS;
+    rng_keyed(&st->outage_rng, seed, RNG_OUTAGES, key, 0, 0);
+    if (cfg->mtbf_ns > 0 && cfg->mttr_ns > 0)
+        random_next(cfg, st, 0);
+}
+
+bool fault_in_outage(const struct fault_cfg *cfg, struct fault_state *st, int64_t now_ns,
+                     int *http_status)
+{
+    while (st->outage_cursor < cfg->n_outages && cfg->outages[st->outage_cursor].end_ns <= now_ns)
+        st->outage_cursor++;
+    if (st->outage_cursor < cfg->n_outages) {
+        const struct fault_outage *o = &cfg->outages[st->outage_cursor];
+        if (o->start_ns <= now_ns) {
+            *http_status = o->http_status;
+            return true;
+        }
+    }
+    /* never true without random outages (the window is at FAULT_NEVER_NS) */
+    while (st->down_end_ns <= now_ns && st->down_end_ns != FAULT_NEVER_NS)
+        random_next(cfg, st, st->down_end_ns);
+    if (st->down_start_ns <= now_ns) {
+        *http_status = cfg->random_status;
+        return true;
+    }
+    return false;
+}
+
+void fault_random_window(const struct fault_state *st, int64_t *start_ns, int64_t *end_ns)
+{
+    *start_ns = st->down_start_ns;
+    *end_ns = st->down_end_ns;
+}
+
+const struct fault_brownout *fault_brownout_at(const struct fault_cfg *cfg, struct fault_state *st,
+                                               int64_t now_ns)
+{
+    while (st->brownout_cursor < cfg->n_brownouts &&
+           cfg->brownouts[st->brownout_cursor].end_ns <= now_ns)
+        st->brownout_cursor++;
+    if (st->brownout_cursor < cfg->n_brownouts &&
+        cfg->brownouts[st->brownout_cursor].start_ns <= now_ns)
+        return &cfg->brownouts[st->brownout_cursor];
+    return NULL;
+}
+
+const struct fault_storm *fault_storm_at(const struct fault_cfg *cfg, struct fault_state *st,
+                                         int64_t now_ns)
+{
+    while (st->storm_cursor < cfg->n_storms && cfg->storms[st->storm_cursor].end_ns <= now_ns)
+        st->storm_cursor++;
+    if (st->storm_cursor < cfg->n_storms && cfg->storms[st->storm_cursor].start_ns <= now_ns)
+        return &cfg->storms[st->storm_cursor];
+    return NULL;
+}
+
+bool fault_storm_hits(const struct fault_cfg *cfg, struct fault_state *st, int64_t now_ns,
+                      struct rng *r, int64_t *retry_after_ns)
+{
+    const struct fault_storm *s = fault_storm_at(cfg, st, now_ns);
+    if (s == NULL)
+        return false;
+    if (s->share < 1.0 && r != NULL && !(rng_unit(r) < s->share))
+        return false;
+    *retry_after_ns = s->retry_after_ns;
+    return true;
+}
+
+void fault_draw_attempt(const struct fault_cfg *cfg, struct fault_state *st, int64_t now_ns,
+                        struct rng *r, struct fault_draw *out)
+{
+    double u_hang = rng_unit(r);
+    double u_brown = rng_unit(r);
+    const struct fault_brownout *b = fault_brownout_at(cfg, st, now_ns);
+    out->hang = u_hang < cfg->hang_rate;
+    out->fail = b != NULL && u_brown < b->error_rate;
+    out->http_status = out->fail ? b->http_status : 0;
+    out->latency_x = b != NULL ? b->latency_x : 1.0;
+}
