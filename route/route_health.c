@@ -221,14 +221,9 @@ struct route__health *route__health_create(const struct route_health_cfg *cfg,
     h->base = calloc(n, sizeof *h->base);
     h->b = calloc(n, sizeof *h->b);
     h->over = calloc(n, sizeof *h->over);
-    h->due.item = calloc(n, sizeof *h->due.item);
-    h->due.pos = calloc(n, sizeof *h->due.pos);
-    h->due.key = calloc(n, sizeof *h->due.key);
-    h->due.cap = n;
     h->open = calloc(ROUTE_EXCLUDE_WORDS(n), sizeof *h->open);
     if (h->group_size == NULL || h->admin == NULL || h->base == NULL || h->b == NULL ||
-        h->over == NULL || h->due.item == NULL || h->due.pos == NULL || h->due.key == NULL ||
-        h->open == NULL) {
+        h->over == NULL || h->open == NULL || route__heap_init(&h->due, n) < 0) {
         route__health_destroy(h);
         route__errf(err, errlen, "health: out of memory");
         return NULL;
@@ -247,7 +242,6 @@ struct route__health *route__health_create(const struct route_health_cfg *cfg,
         h->base[i] = ROUTE_HEALTHY;
         h->b[i].minute = INT64_MIN;
         h->b[i].ring.start = INT64_MIN;
-        h->due.pos[i] = ROUTE__ABSENT;
     }
     h->n_avail = n;
     return h;
@@ -262,9 +256,7 @@ void route__health_destroy(struct route__health *h)
     free(h->base);
     free(h->b);
     free(h->over);
-    free(h->due.item);
-    free(h->due.pos);
-    free(h->due.key);
+    route__heap_free(&h->due);
     free(h->open);
     free(h);
 }

@@ -335,6 +335,10 @@ static inline bool route__heap_less(const struct route__heap *h, uint32_t a, uin
     return h->key[a] < h->key[b] || (h->key[a] == h->key[b] && a < b);
 }
 
+/* Allocate an empty heap for backends 0 .. n - 1 (0, or -1 out of memory:
+ * free with route__heap_free, which also takes a zeroed heap). */
+int route__heap_init(struct route__heap *h, uint32_t n);
+void route__heap_free(struct route__heap *h);
 /* Insert i with key k, or move it to key k if present. */
 void route__heap_set(struct route__heap *h, uint32_t i, int64_t k);
 /* Remove i if present. */
@@ -388,6 +392,94 @@ void route__minidx_set(struct route__minidx *x, uint32_t i, bool member, int64_t
 void route__minidx_clear(struct route__minidx *x);
 int32_t route__minidx_pick(struct route__minidx *x, const struct route_env *env,
                            bool (*ok)(void *ctx, uint32_t i), void *ctx);
+
+/* The plain passes of least_inflight (key: inflight) and
+ * least_inflight_tokens (key: inflight_tokens), route_least_inflight.c: the
+ * eligible backend of smallest key, ties uniformly at random (reservoir
+ * sampling, one draw per tie met); FULL / NONE when none is eligible.
+ * O(n). */
+int32_t route__least_scan(const struct route_view *view, const struct route_env *env,
+                          const uint64_t *exclude);
+int32_t route__least_tokens_scan(const struct route_view *view, const struct route_env *env,
+                                 const uint64_t *exclude);
+
+/*
+ * Load buckets (least_inflight, cache_aware_guarded; route_buckets.c), in a
+ * router only.  The backends sit in an array sorted by bucket: bucket 0
+ * holds the unusable ones (neither HEALTHY nor HALF_OPEN), bucket k in
+ * 1 .. ROUTE__BUCKETS_KMAX those with k - 1 in flight, the last one
+ * (ROUTE__BUCKETS_OVERFLOW) loads >= ROUTE__BUCKETS_KMAX, for which the
+ * caller's plain pass answers.  A load changes by 1 per dispatch or
+ * completion: one swap across a bucket boundary; a backend turning
+ * unusable or usable again moves to or from bucket 0 in O(load) swaps.
+ * Per bucket the number of saturated members, and a two-level bitset of
+ * the buckets that may hold an unsaturated member (a bit is set when one
+ * joins, cleared when a search meets the bucket without one), give the
+ * lowest / highest bucket holding an eligible backend in O(1) amortised.  An exclude set is counted
+ * into its members' buckets for one pick (pick_begin / pick_end).
+ */
+#define ROUTE__BUCKETS_KMAX     1024u
+#define ROUTE__BUCKETS_NB       (ROUTE__BUCKETS_KMAX + 2u)
+#define ROUTE__BUCKETS_OVERFLOW (ROUTE__BUCKETS_NB - 1u)
+#define ROUTE__BUCKETS_WORDS    ((ROUTE__BUCKETS_NB + 63u) / 64u)
+/* route__buckets_least: the lowest eligible bucket is the overflow one. */
+#define ROUTE__BUCKETS_PASS (-3)
+
+struct route__buckets {
+    const struct route__fleet *fleet;
+    uint32_t n;
+    uint64_t cursor;                     /* journal position, UINT64_MAX: never built */
+    uint32_t *ord;                       /* backends by bucket */
+    uint32_t *pos;                       /* position of each backend in ord */
+    uint32_t *bkt;                       /* bucket of each backend */
+    bool *sat;                           /* saturated, as filed */
+    uint32_t *start;                     /* NB + 1: first position of each bucket */
+    uint32_t *nsat;                      /* NB: saturated members per bucket */
+    uint32_t *nex;                       /* NB: excluded unsaturated members, this pick */
+    const uint64_t *ex;                  /* this pick's exclude set (NULL: none) */
+    uint32_t n_ex;                       /* its members counted into nex */
+    uint64_t live[ROUTE__BUCKETS_WORDS]; /* clear: bucket has no unsaturated member */
+    uint64_t live_sum;                   /* bit w: live[w] != 0 */
+};
+
+/* Allocate for the n backends of fleet f's view (0, or -1 out of memory:
+ * free with route__buckets_free, which also takes a zeroed struct). */
+int route__buckets_init(struct route__buckets *b, const struct route__fleet *f, uint32_t n);
+void route__buckets_free(struct route__buckets *b);
+/* Catch up with the router's journal (refile the backends that changed,
+ * or all of them when it has been lost); O(1) when nothing changed. */
+void route__buckets_catch_up(struct route__buckets *b);
+static inline void route__buckets_sync(struct route__buckets *b)
+{
+    if (b->cursor != b->fleet->seq)
+        route__buckets_catch_up(b);
+}
+bool route__buckets_exclude(struct route__buckets *b, const uint64_t *ex);
+void route__buckets_unexclude(struct route__buckets *b);
+/* Count an exclude set (NULL: none) in for one pick; false (nothing to
+ * undo) when it holds more than a quarter of the backends: the caller's
+ * pass should answer.  Each true must be followed by pick_end. */
+static inline bool route__buckets_pick_begin(struct route__buckets *b, const uint64_t *ex)
+{
+    b->ex = NULL;
+    b->n_ex = 0;
+    return ex == NULL || route__buckets_exclude(b, ex);
+}
+static inline void route__buckets_pick_end(struct route__buckets *b)
+{
+    if (b->n_ex > 0)
+        route__buckets_unexclude(b);
+    b->ex = NULL;
+}
+/* The lowest (up) or highest bucket with an eligible member, 0 if none
+ * (clears the stale bits it meets). */
+uint32_t route__buckets_extreme(struct route__buckets *b, bool up);
+/* A uniformly random eligible member of bucket k (which has one). */
+int32_t route__buckets_draw(const struct route__buckets *b, uint32_t k,
+                            const struct route_env *env);
+/* A uniformly random eligible backend of least load; ROUTE_NONE when none
+ * is eligible, ROUTE__BUCKETS_PASS when the least load is unknown. */
+int32_t route__buckets_least(struct route__buckets *b, const struct route_env *env);
 
 /* int64 with the order of a (non-NaN) double: a < b iff key(a) < key(b);
  * -0.0 and +0.0 map to the same key. */

@@ -90,37 +90,6 @@ static bool not_excluded(void *ctx, uint32_t i)
     return route__fleet_eligible(s->fleet, s->exclude, i);
 }
 
-static int32_t scan_lit(const struct route_view *view, const struct route_env *env,
-                        const uint64_t *exclude)
-{
-    struct route__count c = {0, 0};
-    int32_t best = ROUTE_NONE;
-    int64_t min = 0;
-    uint32_t ties = 0;
-    for (uint32_t i = 0; i < view->n; i++) {
-        int64_t load;
-        if (!route_usable(view, exclude, i))
-            continue;
-        c.usable++;
-        if (route__saturated(&view->b[i]))
-            continue;
-        c.eligible++;
-        load = view->b[i].inflight_tokens;
-        if (best < 0 || load < min) {
-            best = (int32_t)i;
-            min = load;
-            ties = 1;
-        } else if (load == min) {
-            ties++;
-            if (route_rand_below(env, ties) == 0)
-                best = (int32_t)i; /* each tie kept with probability 1/ties */
-        }
-    }
-    if (best < 0)
-        return route__no_pick(c);
-    return best;
-}
-
 static int32_t pick_lit(void *state, const struct route_req *req, const struct route_view *view,
                         const struct route_env *env, const uint64_t *exclude)
 {
@@ -129,7 +98,7 @@ static int32_t pick_lit(void *state, const struct route_req *req, const struct r
     int32_t k;
     (void)req;
     if (f == NULL || view->n != s->n)
-        return scan_lit(view, env, exclude);
+        return route__least_tokens_scan(view, env, exclude);
     s->view = view;
     if (!route__fleet_drain(f, &s->cursor, on_change, s)) {
         route__minidx_clear(&s->idx);
@@ -138,7 +107,7 @@ static int32_t pick_lit(void *state, const struct route_req *req, const struct r
     }
     s->exclude = exclude;
     k = route__minidx_pick(&s->idx, env, not_excluded, s);
-    return k >= 0 ? k : scan_lit(view, env, exclude);
+    return k >= 0 ? k : route__least_tokens_scan(view, env, exclude);
 }
 
 const struct route_ops route__ops_least_inflight_tokens = {

@@ -262,6 +262,31 @@ static void heap_down(struct route__heap *h, uint32_t p)
     }
 }
 
+int route__heap_init(struct route__heap *h, uint32_t n)
+{
+    uint32_t m = n > 0 ? n : 1;
+    memset(h, 0, sizeof *h);
+    h->item = calloc(m, sizeof *h->item);
+    h->pos = calloc(m, sizeof *h->pos);
+    h->key = calloc(m, sizeof *h->key);
+    h->cap = n;
+    if (h->item == NULL || h->pos == NULL || h->key == NULL) {
+        route__heap_free(h);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        h->pos[i] = ROUTE__ABSENT;
+    return 0;
+}
+
+void route__heap_free(struct route__heap *h)
+{
+    free(h->item);
+    free(h->pos);
+    free(h->key);
+    memset(h, 0, sizeof *h);
+}
+
 void route__heap_set(struct route__heap *h, uint32_t i, int64_t k)
 {
     uint32_t p = h->pos[i];
@@ -369,20 +394,14 @@ int route__minidx_init(struct route__minidx *x, uint32_t n)
     memset(x, 0, sizeof *x);
     x->zero = calloc(m, sizeof *x->zero);
     x->zpos = calloc(m, sizeof *x->zpos);
-    x->heap.item = calloc(m, sizeof *x->heap.item);
-    x->heap.pos = calloc(m, sizeof *x->heap.pos);
-    x->heap.key = calloc(m, sizeof *x->heap.key);
-    x->heap.cap = n;
     x->frontier = calloc(m, sizeof *x->frontier);
-    if (x->zero == NULL || x->zpos == NULL || x->heap.item == NULL || x->heap.pos == NULL ||
-        x->heap.key == NULL || x->frontier == NULL) {
+    if (x->zero == NULL || x->zpos == NULL || x->frontier == NULL ||
+        route__heap_init(&x->heap, n) < 0) {
         route__minidx_free(x);
         return -1;
     }
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n; i++)
         x->zpos[i] = ROUTE__ABSENT;
-        x->heap.pos[i] = ROUTE__ABSENT;
-    }
     return 0;
 }
 
@@ -390,9 +409,7 @@ void route__minidx_free(struct route__minidx *x)
 {
     free(x->zero);
     free(x->zpos);
-    free(x->heap.item);
-    free(x->heap.pos);
-    free(x->heap.key);
+    route__heap_free(&x->heap);
     free(x->frontier);
     memset(x, 0, sizeof *x);
 }

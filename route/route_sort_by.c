@@ -97,27 +97,6 @@ struct sort_state {
 
 static void destroy_sort(void *state);
 
-static int alloc_heap(struct route__heap *h, uint32_t n)
-{
-    uint32_t m = n > 0 ? n : 1;
-    h->item = calloc(m, sizeof *h->item);
-    h->pos = calloc(m, sizeof *h->pos);
-    h->key = calloc(m, sizeof *h->key);
-    h->cap = n;
-    if (h->item == NULL || h->pos == NULL || h->key == NULL)
-        return -1;
-    for (uint32_t i = 0; i < n; i++)
-        h->pos[i] = ROUTE__ABSENT;
-    return 0;
-}
-
-static void free_heap(struct route__heap *h)
-{
-    free(h->item);
-    free(h->pos);
-    free(h->key);
-}
-
 static int create_sort(void **state, const struct route_create_args *args, char *err, size_t errlen)
 {
     uint32_t n = args->n_backends;
@@ -128,7 +107,7 @@ static int create_sort(void **state, const struct route_create_args *args, char 
     }
     s->fleet = route__fleet_for(args->n_backends);
     s->cursor = UINT64_MAX;
-    if (s->fleet != NULL && (alloc_heap(&s->in, n) < 0 || alloc_heap(&s->all, n) < 0 ||
+    if (s->fleet != NULL && (route__heap_init(&s->in, n) < 0 || route__heap_init(&s->all, n) < 0 ||
                              (s->frontier = calloc(n > 0 ? n : 1, sizeof *s->frontier)) == NULL)) {
         destroy_sort(s);
         route__errf(err, errlen, "strategy 'sort_by': out of memory");
@@ -148,8 +127,8 @@ static void destroy_sort(void *state)
     struct sort_state *s = state;
     if (s == NULL)
         return;
-    free_heap(&s->in);
-    free_heap(&s->all);
+    route__heap_free(&s->in);
+    route__heap_free(&s->all);
     free(s->frontier);
     free(s);
 }
