@@ -91,7 +91,7 @@ static inline void live_check_off(struct route__buckets *b, uint32_t k)
         b->live_sum &= ~((uint64_t)1 << w);
 }
 
-/* Move backend i to bucket `to`, one bucket boundary at a time (the
+/* Move backend i to bucket `to`, one bucket boundary per step (the
  * buckets in between keep their sizes). */
 static inline void move_to(struct route__buckets *b, uint32_t i, uint32_t to)
 {

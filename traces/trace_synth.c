@@ -4,9 +4,9 @@
  *
  * Arrival processes (cfg->arrivals), all drawn from the stream
  * rng_stream(seed, RNG_ARRIVALS), on a running clock in double seconds of
- * trace time (one running sum, so no rounding builds up in the int64 ns
- * values; each arrival is converted to ns, then divided by rate_scale like
- * a file trace):
+ * trace time: one running sum, so no rounding builds up in the int64 ns
+ * values. Each arrival is converted to ns, then divided by rate_scale like
+ * a file trace:
  *
  *   POISSON  exponential gaps, -log(U) / rate.
  *   GAMMA    renewal process with Gamma gaps of mean 1/r and CV c: shape
@@ -62,7 +62,7 @@
  * (as a router with a prefix cache sees it: the previous turn's blocks are
  * cached and hit).  Ids are a bijective hash of a per-source counter, so
  * they are unique within a source.  Pending turns of open sessions wait in
- * a min-heap by arrival time (sim/heap.h; exactly one per open session) and
+ * a min-heap ordered by arrival (sim/heap.h; exactly one per open session) and
  * are merged with the process's next arrival, so records come out in
  * non-decreasing arrival order; a session's blocks are freed when it ends.
  * Memory is O(open sessions x their blocks), independent of the trace
