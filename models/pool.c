@@ -519,6 +519,7 @@ struct replica {
     int64_t next_ns;    /* end of the current step or kick time, -1 idle */
     int64_t step_start; /* start of the current step */
     bool stepping;      /* a step with work is in progress (not a kick) */
+    double slow;        /* step-time factor (brownouts), 1 = nominal */
     struct lru lru;
     struct pmap reqs; /* (idx, gen) -> slot id */
     struct pool_stats st;
@@ -595,6 +596,7 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
     for (uint32_t r = 0; r < cfg->replicas; r++) {
         struct replica *rp = &p->rep[r];
         rp->next_ns = -1;
+        rp->slow = 1.0;
         rp->q_cap = POOL_QUEUE_INITIAL;
         rp->q = malloc(rp->q_cap * sizeof *rp->q);
         rp->run = malloc((size_t)cfg->perf.max_batch * sizeof *rp->run);
@@ -908,7 +910,7 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
             }
         }
     }
-    double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read);
+    double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
     int64_t dt = t < 1.0 ? 1 : (int64_t)llround(t);
     rp->step_start = now_ns;
     rp->next_ns = now_ns + dt;
@@ -942,6 +944,40 @@ int pool_cancel(struct pool *p, uint32_t r, uint32_t idx, uint32_t gen)
     }
     rp->kv_used -= s->kv;
     slot_put(p, id);
+    return POOL_OK;
+}
+
+int pool_set_speed(struct pool *p, uint32_t r, double factor)
+{
+    if (p == NULL || r >= p->cfg.replicas || !isfinite(factor) || factor < 1.0)
+        return POOL_EINVAL;
+    p->rep[r].slow = factor;
+    return POOL_OK;
+}
+
+int pool_replica_reset(struct pool *p, uint32_t r)
+{
+    if (p == NULL || r >= p->cfg.replicas)
+        return POOL_EINVAL;
+    struct replica *rp = &p->rep[r];
+    if (rp->n_run > 0 || rp->q_live > 0)
+        return POOL_EINVAL;
+    while (rp->q_len > 0) { /* only cancelled entries are left */
+        slot_put(p, rp->q[rp->q_head]);
+        rp->q_head = (rp->q_head + 1u) % rp->q_cap;
+        rp->q_len--;
+    }
+    rp->q_head = 0;
+    rp->next_ns = -1;
+    rp->stepping = false;
+    rp->kv_used = 0;
+    struct lru fresh;
+    if (lru_init(&fresh, p->cfg.prefix_cache_blocks) != POOL_OK) {
+        lru_fini(&fresh);
+        return POOL_ENOMEM;
+    }
+    lru_fini(&rp->lru);
+    rp->lru = fresh;
     return POOL_OK;
 }
 

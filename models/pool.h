@@ -82,9 +82,11 @@
  * expected for a queued request (marked, skipped when reached) and
  * O(running batch) for a running one.
  *
- * Not modelled here (yet): preemption and swapping, P/D disaggregation,
- * spot preemption and autoscaling (issue 4 items 3, 4: the replica count
- * is fixed at creation), quadratic attention FLOPs in prefill.
+ * Spot preemption and autoscaling live in the engine (sim/engine.c): the
+ * replica slots are fixed at creation and the engine decides which serve;
+ * it kills a replica by cancelling its requests and pool_replica_reset().
+ * Not modelled here: KV preemption and swapping, P/D disaggregation,
+ * quadratic attention FLOPs in prefill.
  */
 #ifndef LBSIM_POOL_H
 #define LBSIM_POOL_H
@@ -255,6 +257,18 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
 /* Remove a queued or running request; frees its KV.  POOL_ENOENT if (idx,
  * gen) is not on replica r (never enqueued, done, or cancelled already). */
 int pool_cancel(struct pool *p, uint32_t r, uint32_t idx, uint32_t gen);
+
+/* Slow replica r down by `factor` (>= 1; 1 = nominal): every step planned
+ * from now on takes factor x its modelled time.  The engine sets it from
+ * brownouts (faults.h latency_x) before each step.  POOL_EINVAL if factor
+ * is not finite or below 1. */
+int pool_set_speed(struct pool *p, uint32_t r, double factor);
+
+/* Replica r was replaced by a new machine (spot preemption, scale-down and
+ * up again): its prefix cache starts empty.  The replica must hold no
+ * request (every one done or cancelled); cancelled queue entries still in
+ * its ring are dropped.  Counters are kept.  POOL_EINVAL if it is busy. */
+int pool_replica_reset(struct pool *p, uint32_t r);
 
 /* Routing signals. */
 uint32_t pool_queue_depth(const struct pool *p, uint32_t r); /* waiting, not cancelled */

@@ -48,14 +48,61 @@
 #define SCN_MAX_LATENCY_X    1000.0
 #define SCN_DEFAULT_STRATEGY "round_robin"
 
+/* ---- GPU pools (kind: pool) ------------------------------------------ */
+
+/* Context window of a pool backend that gives none: 131,072 tokens, the
+ * max_position_embeddings of meta-llama/Llama-3.1-8B and -70B config.json
+ * (every built-in profile serves Llama 3.1). */
+#define SCN_POOL_CONTEXT_WINDOW 131072
+/* Largest max_batch accepted: a guard against typos (vLLM's max_num_seqs
+ * default is 256; the pool sizes its batch arrays by it). */
+#define SCN_POOL_MAX_BATCH 65536u
+/* Spot: 30 s from the preemption notice to the hard stop.  GCP Spot VM
+ * docs: 30 s from soft-off to hard-off (reference/data.md §5; AWS gives
+ * 2 min). */
+#define SCN_SPOT_NOTICE_NS (30LL * 1000000000LL)
+/* Spot: 120 s from a hard stop until a replacement VM starts its warm-up.
+ * An assumption (no measured figure in reference/data.md): the time to
+ * re-request and boot a VM. */
+#define SCN_SPOT_REPLACEMENT_NS (120LL * 1000000000LL)
+/* Autoscaling defaults, after Kubernetes' HorizontalPodAutoscaler:
+ * evaluation every 15 s (kube-controller-manager
+ * --horizontal-pod-autoscaler-sync-period default), scale-down
+ * stabilization window 300 s (--horizontal-pod-autoscaler-downscale-
+ * stabilization default), tolerance 10% (--horizontal-pod-autoscaler-
+ * tolerance default).  Target utilization 70%: an assumption (a common
+ * HPA setting, not a default: HPA has none). */
+#define SCN_AS_INTERVAL_NS         (15LL * 1000000000LL)
+#define SCN_AS_SCALE_DOWN_DELAY_NS (300LL * 1000000000LL)
+#define SCN_AS_TOLERANCE           0.1
+#define SCN_AS_TARGET_UTILIZATION  0.7
+/* Autoscaling: 60 s from a scale-up decision until the new replica
+ * serves (billed meanwhile).  An assumption: loading an 8B model's 16 GB
+ * of weights and starting the server; issue 4 puts it at 30-90 s. */
+#define SCN_AS_WARMUP_NS (60LL * 1000000000LL)
+
+/* ---- regions and the gateway cache ----------------------------------- */
+
+/* Most regions an RTT matrix covers: (1024 + 1)^2 x 8 bytes = 8.4 MB. */
+#define SCN_MAX_REGIONS 1024u
+/* Gateway cache latencies, both assumptions (no measured figure): an
+ * in-process L1 lookup, like Portkey's simple cache, answers in 1 ms; an
+ * L2 lookup costs a Redis round trip within a region, 5 ms. */
+#define SCN_CACHE_L1_LATENCY_NS (1LL * 1000000LL)
+#define SCN_CACHE_L2_LATENCY_NS (5LL * 1000000LL)
+/* Largest cache tier: 100M entries, a guard against typos (memory is
+ * O(capacity), allocated when the run starts). */
+#define SCN_CACHE_MAX_ENTRIES 100000000LL
+
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---------------------------------------------------------------------
  * Key tables (one per mapping of the schema) and their indices
  * ------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"name",    "seed",     "duration", "warmup",  "interval",
-                                       "traffic", "backends", "router",   "compare", "slo"};
+static const char *const top_keys[] = {"name",     "seed",    "duration", "warmup",
+                                       "interval", "traffic", "backends", "router",
+                                       "compare",  "slo",     "regions",  "cache"};
 enum {
     K_NAME,
     K_SEED,
@@ -67,6 +114,8 @@ enum {
     K_ROUTER,
     K_COMPARE,
     K_SLO,
+    K_REGIONS,
+    K_CACHE,
     K_TOP_N
 };
 _Static_assert(NKEYS(top_keys) == K_TOP_N, "top_keys");
@@ -125,10 +174,14 @@ _Static_assert(NKEYS(label_kind_names) == TRACE_LABEL_KINDS_, "label kinds");
 _Static_assert(NKEYS(synth_keys) == SY_N, "synth_keys");
 
 static const char *const backend_keys[] = {
-    "name",           "kind",    "model",  "weight",      "tier",       "max_inflight",
-    "context_window", "prices",  "limits", "concurrency", "queue_max",  "cached_fraction",
-    "bill_failed",    "latency", "faults", "group",       "size_class", "budget",
-    "region",         "tags"};
+    "name",         "kind",         "model",          "weight",
+    "tier",         "max_inflight", "context_window", "prices",
+    "limits",       "concurrency",  "queue_max",      "cached_fraction",
+    "bill_failed",  "latency",      "faults",         "group",
+    "size_class",   "budget",       "region",         "tags",
+    "profile",      "replicas",     "max_batch",      "chunked_prefill",
+    "block_tokens", "prefix_cache", "price_per_hour", "spot",
+    "autoscale"};
 enum {
     B_NAME,
     B_KIND,
@@ -150,9 +203,56 @@ enum {
     B_BUDGET,
     B_REGION,
     B_TAGS,
+    B_PROFILE, /* the pool-only keys: B_PROFILE..B_AUTOSCALE */
+    B_REPLICAS,
+    B_MAX_BATCH,
+    B_CHUNKED_PREFILL,
+    B_BLOCK_TOKENS,
+    B_PREFIX_CACHE,
+    B_PRICE_PER_HOUR,
+    B_SPOT,
+    B_AUTOSCALE,
     B_N
 };
 _Static_assert(NKEYS(backend_keys) == B_N, "backend_keys");
+
+/* Keys of an api or tool backend that a pool refuses, and why. */
+static const struct {
+    int key;
+    const char *why;
+} pool_refused[] = {
+    {B_LATENCY, "a pool's latency emerges from its profile"},
+    {B_PRICES, "a pool bills price_per_hour per replica, not per token"},
+    {B_LIMITS, "a pool has no provider rate limits (max_inflight caps it at the router)"},
+    {B_CONCURRENCY, "a pool runs up to max_batch requests per replica"},
+    {B_QUEUE_MAX, "a pool queues per replica, unbounded"},
+    {B_CACHED_FRACTION, "a pool's prefix cache decides what is cached"},
+    {B_BILL_FAILED, "a pool bills by the hour, not per attempt"},
+};
+
+static const char *const spot_keys[] = {
+    "preemptions_per_day", "schedule",   "notice",        "on_kill",
+    "replacement_delay",   "stockout_p", "price_per_hour"};
+enum { SP_RATE, SP_SCHEDULE, SP_NOTICE, SP_ON_KILL, SP_REPLACEMENT, SP_STOCKOUT, SP_PRICE, SP_N };
+_Static_assert(NKEYS(spot_keys) == SP_N, "spot_keys");
+static const char *const preempt_keys[] = {"at", "replica"};
+/* The order of enum scn_on_kill. */
+static const char *const on_kill_names[] = {"retry", "migrate"};
+
+static const char *const autoscale_keys[] = {
+    "metric", "target", "min", "max", "interval", "warmup", "scale_down_delay", "tolerance"};
+enum { AS_METRIC, AS_TARGET, AS_MIN, AS_MAX, AS_INTERVAL, AS_WARMUP, AS_DOWN_DELAY, AS_TOL, AS_N };
+_Static_assert(NKEYS(autoscale_keys) == AS_N, "autoscale_keys");
+/* The order of enum scn_as_metric. */
+static const char *const as_metric_names[] = {"utilization", "queue_depth", "concurrency"};
+
+static const char *const regions_keys[] = {"default_rtt", "rtt"};
+static const char *const rtt_pair_keys[] = {"from", "to", "rtt"};
+
+static const char *const cache_keys[] = {"l1", "l2", "semantic_hit_rate", "repeat_rate"};
+enum { CA_L1, CA_L2, CA_SEMANTIC, CA_REPEAT, CA_N };
+_Static_assert(NKEYS(cache_keys) == CA_N, "cache_keys");
+static const char *const cache_tier_keys[] = {"capacity", "ttl", "latency"};
 
 static const char *const price_keys[] = {"input", "cached_input", "output"};
 enum { P_INPUT, P_CACHED, P_OUTPUT, P_N };
@@ -245,8 +345,8 @@ _Static_assert(NKEYS(retry_keys) == RT_N, "retry_keys");
 
 /* A strategy node: in `compare:`, in router.strategy, and as a child. */
 static const char *const compare_keys[] = {"strategy", "label",    "params", "child",
-                                           "children", "backends", "weight"};
-enum { C_STRATEGY, C_LABEL, C_PARAMS, C_CHILD, C_CHILDREN, C_BACKENDS, C_WEIGHT, C_N };
+                                           "children", "backends", "weight", "without"};
+enum { C_STRATEGY, C_LABEL, C_PARAMS, C_CHILD, C_CHILDREN, C_BACKENDS, C_WEIGHT, C_WITHOUT, C_N };
 
 static const char *const health_keys[] = {"cooldown", "breaker", "outlier"};
 static const char *const cooldown_keys[] = {"time",       "allowed_fails", "on_429",
@@ -1097,9 +1197,50 @@ static void node_sync(struct scn_strategy *st, double weight)
     st->root.weight = weight;
 }
 
+/* The backends a name means: a pool's name all its replica slots,
+ * "<pool>/<i>" or an api/tool backend's name one backend.  [*lo, *hi),
+ * or -1 when nothing has that name. */
+static int backends_named(const struct scenario *s, const char *name, uint32_t *lo, uint32_t *hi)
+{
+    for (uint32_t p = 0; p < s->n_pools; p++) {
+        if (strcmp(s->pools[p].name, name) == 0) {
+            *lo = s->pools[p].first_backend;
+            *hi = *lo + s->pools[p].slots;
+            return 0;
+        }
+    }
+    for (uint32_t b = 0; b < s->n_backends; b++) {
+        if (strcmp(s->backends[b].name, name) == 0) {
+            *lo = b;
+            *hi = b + 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* "found 'x', expected the name of a backend or pool; did you mean 'y'?" */
+static int unknown_backend(struct ctx *c, const yaml_node_t *n, const char *name)
+{
+    const struct scenario *s = c->s;
+    const char *best = NULL;
+    unsigned best_d = UINT_MAX;
+    char q[64];
+    for (uint32_t p = 0; p < s->n_pools; p++)
+        scn__suggest_step(name, s->pools[p].name, &best, &best_d);
+    for (uint32_t b = 0; b < s->n_backends; b++)
+        scn__suggest_step(name, s->backends[b].name, &best, &best_d);
+    const char *sg = scn__suggest_done(name, best, best_d);
+    return fail(c, n,
+                "found %s, expected the name of a backend (a pool's name means all its "
+                "replicas, '<pool>/<i>' one)%s%s%s",
+                scn__quote(name, q, sizeof q), sg ? "; did you mean '" : "", sg ? sg : "",
+                sg ? "'?" : "");
+}
+
 static int parse_subset(struct ctx *c, const yaml_node_t *n, struct route_spec *spec)
 {
-    char d[64], name[SCN_NAME_MAX], q[64];
+    char d[64], name[SCN_NAME_MAX];
     if (n->type != YAML_SEQUENCE_NODE || seq_len(n) == 0)
         return fail(c, n, "found %s, expected 'backends': a non-empty list of backend names",
                     describe(n, d, sizeof d));
@@ -1109,24 +1250,16 @@ static int parse_subset(struct ctx *c, const yaml_node_t *n, struct route_spec *
         return -1;
     for (size_t i = 0; i < seq_len(n); i++) {
         const yaml_node_t *it = node_of(c, n->data.sequence.items.start[i]);
+        uint32_t lo = 0, hi = 0;
         if (it == NULL)
             return oom(c, n);
-        if (v_name(c, it, "a backend name", true, 1, name, sizeof name))
+        /* not an identifier: pool slots are named "<pool>/<i>" */
+        if (v_name(c, it, "a backend name", false, 1, name, sizeof name))
             return -1;
-        uint32_t b = 0;
-        while (b < nb && strcmp(c->s->backends[b].name, name) != 0)
-            b++;
-        if (b == nb) {
-            const char *names[64];
-            uint32_t k = nb < 64 ? nb : 64;
-            for (uint32_t j = 0; j < k; j++)
-                names[j] = c->s->backends[j].name;
-            const char *sg = scn__suggest(name, names, k);
-            return fail(c, it, "found %s, expected the name of a backend%s%s%s",
-                        scn__quote(name, q, sizeof q), sg ? "; did you mean '" : "", sg ? sg : "",
-                        sg ? "'?" : "");
-        }
-        set[b >> 6] |= (uint64_t)1 << (b & 63u);
+        if (backends_named(c->s, name, &lo, &hi) != 0)
+            return unknown_backend(c, it, name);
+        for (uint32_t b = lo; b < hi; b++)
+            set[b >> 6] |= (uint64_t)1 << (b & 63u);
     }
     spec->backends = set;
     return 0;
@@ -1171,6 +1304,16 @@ static int parse_node(struct ctx *c, const yaml_node_t *n, struct scn_strategy *
             return fail(c, v[C_WEIGHT], "found weight %g, expected a weight >= 0", weight);
         if (v[C_BACKENDS] && parse_subset(c, v[C_BACKENDS], &st->root))
             return -1;
+        if (v[C_WITHOUT] && !top)
+            return fail(c, v[C_WITHOUT],
+                        "found 'without' on a nested strategy, expected 'without' only on a "
+                        "compare entry (it removes backends from the whole run)");
+        if (v[C_WITHOUT]) {
+            struct route_spec gone = {0};
+            if (parse_subset(c, v[C_WITHOUT], &gone))
+                return -1;
+            st->without = gone.backends;
+        }
         if (v[C_CHILD] && v[C_CHILDREN])
             return fail(c, v[C_CHILDREN], "found both 'child' and 'children', expected one");
         const yaml_node_t *list = v[C_CHILDREN];
@@ -2437,14 +2580,468 @@ static int parse_latency(struct ctx *c, const yaml_node_t *n, struct scn_backend
     return 0;
 }
 
-static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t *seq,
-                         struct scenario *s, size_t idx)
+/* ---------------------------------------------------------------------
+ * GPU pools (kind: pool): one entry of `backends:` becomes one backend
+ * per replica slot
+ * ------------------------------------------------------------------- */
+
+/* The key node of `key` in mapping n (for messages), else n. */
+static const yaml_node_t *key_node(struct ctx *c, const yaml_node_t *n, const char *key)
 {
+    for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+         p++) {
+        const yaml_node_t *k = node_of(c, p->key);
+        if (k != NULL && scalar_clean(k) && strcmp(scalar_str(k), key) == 0)
+            return k;
+    }
+    return n;
+}
+
+/* *dst = a copy of n elements of `size` bytes (NULL for none); -1 when out
+ * of memory. */
+static int dup_array(void **dst, const void *src, size_t n, size_t size)
+{
+    *dst = NULL;
+    if (src == NULL || n == 0)
+        return 0;
+    *dst = malloc(n * size);
+    if (*dst == NULL)
+        return -1;
+    memcpy(*dst, src, n * size);
+    return 0;
+}
+
+/* Grow scenario.backends to `count` entries, the new ones zeroed.  realloc
+ * may move the array: route.name of every entry is pointed back at its own
+ * name (the fault arrays are separate blocks and keep their addresses). */
+static int backends_resize(struct ctx *c, const yaml_node_t *n, struct scenario *s, uint32_t count)
+{
+    struct scn_backend *nb = realloc(s->backends, (size_t)count * sizeof *nb);
+    if (nb == NULL)
+        return oom(c, n);
+    if (count > s->n_backends)
+        memset(nb + s->n_backends, 0, (size_t)(count - s->n_backends) * sizeof *nb);
+    s->backends = nb;
+    s->n_backends = count;
+    for (uint32_t i = 0; i < count; i++)
+        nb[i].route.name = nb[i].name;
+    return 0;
+}
+
+static int parse_autoscale(struct ctx *c, const yaml_node_t *n, struct scn_autoscale *a)
+{
+    const yaml_node_t *v[AS_N];
+    char q[64];
+    size_t e = 0;
+    if (check_map(c, n, "'autoscale'", autoscale_keys, AS_N, v))
+        return -1;
+    a->enabled = true;
+    a->metric = SCN_AS_UTILIZATION;
+    a->target = SCN_AS_TARGET_UTILIZATION;
+    a->min = 1;
+    a->interval_ns = SCN_AS_INTERVAL_NS;
+    a->warmup_ns = SCN_AS_WARMUP_NS;
+    a->scale_down_delay_ns = SCN_AS_SCALE_DOWN_DELAY_NS;
+    a->tolerance = SCN_AS_TOLERANCE;
+    if (v[AS_METRIC]) {
+        if (v_enum(c, v[AS_METRIC], "an autoscaling metric", as_metric_names,
+                   NKEYS(as_metric_names), &e))
+            return -1;
+        a->metric = (enum scn_as_metric)e;
+    }
+    if (a->metric == SCN_AS_UTILIZATION) {
+        if (v[AS_TARGET] && v_fraction(c, v[AS_TARGET], &a->target))
+            return -1;
+        if (!(a->target > 0))
+            return fail(c, v[AS_TARGET],
+                        "found a target utilization of 0, expected a utilization above 0%% and "
+                        "at most 100%%");
+    } else {
+        if (v[AS_TARGET] == NULL)
+            return missing(c, n,
+                           a->metric == SCN_AS_QUEUE_DEPTH ? "'autoscale' with metric queue_depth"
+                                                           : "'autoscale' with metric concurrency",
+                           "target", "the requests per serving replica to aim at, e.g. 4");
+        if (v_number(c, v[AS_TARGET], &a->target))
+            return -1;
+        if (!(a->target > 0))
+            return fail(c, v[AS_TARGET], "found %s, expected a target number of requests > 0",
+                        scn__quote(scalar_str(v[AS_TARGET]), q, sizeof q));
+    }
+    if (v[AS_MIN] && v_u32(c, v[AS_MIN], &a->min))
+        return -1;
+    if (v[AS_MAX] == NULL)
+        return missing(c, n, "'autoscale'", "max", "the most replicas it may run, e.g. 8");
+    if (v_u32(c, v[AS_MAX], &a->max))
+        return -1;
+    uint32_t lo = a->min > 1 ? a->min : 1;
+    if (a->max < lo)
+        return fail(c, v[AS_MAX], "found max %u, expected max >= %u (at least min, and at least 1)",
+                    a->max, lo);
+    if (a->max > ROUTE_MAX_BACKENDS)
+        return fail(c, v[AS_MAX], "found max %u, expected at most %u replicas (a backend each)",
+                    a->max, ROUTE_MAX_BACKENDS);
+    if (v[AS_INTERVAL]) {
+        if (v_duration_ns(c, v[AS_INTERVAL], &a->interval_ns))
+            return -1;
+        if (a->interval_ns <= 0)
+            return fail(c, v[AS_INTERVAL], "found an interval of 0, expected an interval > 0");
+    }
+    if (v[AS_WARMUP] && v_duration_ns(c, v[AS_WARMUP], &a->warmup_ns))
+        return -1;
+    if (v[AS_DOWN_DELAY] && v_duration_ns(c, v[AS_DOWN_DELAY], &a->scale_down_delay_ns))
+        return -1;
+    if (v[AS_TOL]) {
+        if (v_fraction(c, v[AS_TOL], &a->tolerance))
+            return -1;
+        if (a->tolerance >= 1)
+            return fail(c, v[AS_TOL],
+                        "found a tolerance of 100%%, expected less than 100%% (the autoscaler "
+                        "would never act)");
+    }
+    return 0;
+}
+
+/* A scheduled preemption while the list is checked. */
+struct preempt_item {
+    struct scn_preempt p;
+    const yaml_node_t *node;
+};
+
+static int preempt_cmp(const void *a, const void *b)
+{
+    const struct scn_preempt *x = &((const struct preempt_item *)a)->p;
+    const struct scn_preempt *y = &((const struct preempt_item *)b)->p;
+    if (x->at_ns != y->at_ns)
+        return x->at_ns < y->at_ns ? -1 : 1;
+    return x->replica < y->replica ? -1 : (x->replica > y->replica);
+}
+
+/* `schedule: [{at, replica}, ...]`: slots of this pool, sorted by time. */
+static int parse_schedule(struct ctx *c, const yaml_node_t *n, struct scn_pool *p)
+{
+    struct scn_spot *sp = &p->spot;
+    char what[96];
+    if (want_seq(c, n, "'schedule': a list of {at, replica}"))
+        return -1;
+    size_t count = seq_len(n);
+    if (count == 0)
+        return 0;
+    if (count > UINT32_MAX / 2)
+        return fail(c, n, "found %zu preemptions, expected fewer", count);
+    struct preempt_item *items = calloc(count, sizeof *items);
+    if (items == NULL)
+        return oom(c, n);
+    snprintf(what, sizeof what, "the slot it hits, 0 to %u", p->slots - 1);
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        const yaml_node_t *it = seq_item(c, n, i), *w[2];
+        struct scn_preempt *e = &items[i].p;
+        items[i].node = it;
+        if (it == NULL)
+            rc = oom(c, n);
+        else if (check_map(c, it, "a scheduled preemption", preempt_keys, 2, w))
+            rc = -1;
+        else if (w[0] == NULL)
+            rc = missing(c, it, "a scheduled preemption", "at",
+                         "when the preemption notice comes, e.g. 10m");
+        else if (w[1] == NULL)
+            rc = missing(c, it, "a scheduled preemption", "replica", what);
+        else if (v_duration_ns(c, w[0], &e->at_ns) || v_u32(c, w[1], &e->replica))
+            rc = -1;
+        else if (e->replica >= p->slots)
+            rc = fail(c, w[1],
+                      "found replica %u, expected a slot index from 0 to %u (the pool has %u)",
+                      e->replica, p->slots - 1, p->slots);
+    }
+    if (rc == 0) {
+        qsort(items, count, sizeof *items, preempt_cmp);
+        for (size_t i = 1; i < count && rc == 0; i++)
+            if (preempt_cmp(&items[i], &items[i - 1]) == 0)
+                rc = fail(c, items[i].node,
+                          "found a second preemption of replica %u at %.9gs (first at line %zu), "
+                          "expected each (at, replica) once",
+                          items[i].p.replica, (double)items[i].p.at_ns / 1e9,
+                          items[i - 1].node->start_mark.line + 1);
+    }
+    if (rc == 0) {
+        sp->schedule = malloc(count * sizeof *sp->schedule);
+        if (sp->schedule == NULL)
+            rc = oom(c, n);
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < count; i++)
+            sp->schedule[i] = items[i].p;
+        sp->n_schedule = (uint32_t)count;
+    }
+    free(items);
+    return rc;
+}
+
+/* `spot:` true, false or a mapping.  *price gets spot.price_per_hour, or
+ * stays as it was when not given. */
+static int parse_spot(struct ctx *c, const yaml_node_t *n, struct scn_pool *p, double *price)
+{
+    struct scn_spot *sp = &p->spot;
+    const yaml_node_t *v[SP_N];
+    char q[64], list[256], m[128];
+    size_t e = 0;
+    if (n->type == YAML_SCALAR_NODE) {
+        const char *str = NULL;
+        bool on = false;
+        if (get_str(c, n, "'spot': true, false or a mapping", &str))
+            return -1;
+        if (scn__parse_bool(str, &on, m, sizeof m) != 0) {
+            join_names(spot_keys, SP_N, list, sizeof list);
+            return fail(c, n, "found %s, expected 'spot': true, false or a mapping with keys %s",
+                        scn__quote(str, q, sizeof q), list);
+        }
+        sp->enabled = on;
+        return 0;
+    }
+    if (check_map(c, n, "'spot'", spot_keys, SP_N, v))
+        return -1;
+    sp->enabled = true;
+    if (v[SP_RATE]) {
+        if (v_number(c, v[SP_RATE], &sp->preemptions_per_day))
+            return -1;
+        if (!(sp->preemptions_per_day >= 0))
+            return fail(c, v[SP_RATE], "found %s, expected preemptions per day >= 0",
+                        scn__quote(scalar_str(v[SP_RATE]), q, sizeof q));
+    }
+    if (v[SP_SCHEDULE] && parse_schedule(c, v[SP_SCHEDULE], p))
+        return -1;
+    if (v[SP_NOTICE] && v_duration_ns(c, v[SP_NOTICE], &sp->notice_ns))
+        return -1;
+    if (v[SP_ON_KILL]) {
+        if (v_enum(c, v[SP_ON_KILL], "what happens to requests on a preempted replica",
+                   on_kill_names, NKEYS(on_kill_names), &e))
+            return -1;
+        sp->on_kill = (enum scn_on_kill)e;
+    }
+    if (v[SP_REPLACEMENT]) {
+        const yaml_node_t *r = v[SP_REPLACEMENT];
+        if (r->type == YAML_SCALAR_NODE && strcmp(scalar_str(r), "none") == 0)
+            sp->replacement_delay_ns = -1;
+        else if (v_duration_ns(c, r, &sp->replacement_delay_ns))
+            return -1;
+    }
+    if (v[SP_STOCKOUT]) {
+        if (v_fraction(c, v[SP_STOCKOUT], &sp->stockout_p))
+            return -1;
+        if (sp->stockout_p >= 1)
+            return fail(c, v[SP_STOCKOUT],
+                        "found a stockout probability of 100%%, expected less than 100%% (for "
+                        "no replacement at all, replacement_delay: none)");
+    }
+    if (v[SP_PRICE] && v_usd(c, v[SP_PRICE], price))
+        return -1;
+    return 0;
+}
+
+/* "a, b, c": the built-in pool profiles. */
+static void profile_names(char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < pool_profile_count() && o < len; i++) {
+        int k = snprintf(buf + o, len - o, "%s%s", i ? ", " : "", pool_profile_at(i)->name);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+    }
+}
+
+/*
+ * The pool keys of backend entry n, whose common keys are parsed into
+ * s->backends[first] already (its name is the pool's); then that backend
+ * becomes slot 0 and slots 1.. are appended as copies of it.
+ */
+static int parse_pool(struct ctx *c, const yaml_node_t *n, const yaml_node_t *const *v,
+                      struct scenario *s, uint32_t first)
+{
+    char q[64], list[512];
+    struct scn_pool *np = realloc(s->pools, ((size_t)s->n_pools + 1) * sizeof *np);
+    if (np == NULL)
+        return oom(c, n);
+    s->pools = np;
+    uint32_t pi = s->n_pools++;
+    struct scn_pool *p = &np[pi];
+    memset(p, 0, sizeof *p);
+    memcpy(p->name, s->backends[first].name, sizeof p->name);
+    p->first_backend = first;
+
+    /* The profile: hardware, model and prices. */
+    profile_names(list, sizeof list);
+    if (v[B_PROFILE] == NULL) {
+        char expected[640];
+        snprintf(expected, sizeof expected, "a pool profile, one of %s", list);
+        return missing(c, n, "a pool backend", "profile", expected);
+    }
+    const char *pn = NULL;
+    if (get_str(c, v[B_PROFILE], "a pool profile", &pn))
+        return -1;
+    p->profile = pool_profile_find(pn);
+    if (p->profile == NULL) {
+        const char *best = NULL;
+        unsigned best_d = UINT_MAX;
+        for (uint32_t i = 0; i < pool_profile_count(); i++)
+            scn__suggest_step(pn, pool_profile_at(i)->name, &best, &best_d);
+        const char *sg = scn__suggest_done(pn, best, best_d);
+        return fail(c, v[B_PROFILE], "found %s, expected a pool profile: one of %s%s%s%s",
+                    scn__quote(pn, q, sizeof q), list, sg ? "; did you mean '" : "", sg ? sg : "",
+                    sg ? "'?" : "");
+    }
+    if (pool_cfg_init(&p->cfg, p->profile) != POOL_OK)
+        return fail(c, v[B_PROFILE],
+                    "found profile %s whose weights do not fit its GPUs, expected a usable "
+                    "profile",
+                    scn__quote(pn, q, sizeof q));
+
+    /* Replicas at t = 0 and replica slots. */
+    struct scn_autoscale *as = &p->autoscale;
+    if (v[B_AUTOSCALE] && parse_autoscale(c, v[B_AUTOSCALE], as))
+        return -1;
+    p->replicas = as->enabled ? as->min : 1;
+    if (v[B_REPLICAS]) {
+        if (v_u32(c, v[B_REPLICAS], &p->replicas))
+            return -1;
+        if (as->enabled && (p->replicas < as->min || p->replicas > as->max))
+            return fail(c, v[B_REPLICAS],
+                        "found replicas %u, expected %u to %u (autoscale's min to max)",
+                        p->replicas, as->min, as->max);
+        if (!as->enabled && p->replicas < 1)
+            return fail(c, v[B_REPLICAS],
+                        "found replicas 0, expected at least 1 (0 only with 'autoscale', whose "
+                        "min may be 0)");
+        if (!as->enabled && p->replicas > ROUTE_MAX_BACKENDS)
+            return fail(c, v[B_REPLICAS], "found replicas %u, expected at most %u (a backend each)",
+                        p->replicas, ROUTE_MAX_BACKENDS);
+    }
+    p->slots = as->enabled ? as->max : p->replicas;
+    p->cfg.replicas = p->slots;
+
+    /* Serving overrides of the profile. */
+    if (v[B_MAX_BATCH]) {
+        uint32_t mb = 0;
+        if (v_u32(c, v[B_MAX_BATCH], &mb))
+            return -1;
+        if (mb < 1 || mb > SCN_POOL_MAX_BATCH)
+            return fail(c, v[B_MAX_BATCH], "found max_batch %u, expected 1 to %u", mb,
+                        SCN_POOL_MAX_BATCH);
+        p->cfg.perf.max_batch = mb;
+    }
+    if (v[B_CHUNKED_PREFILL] && v_u32(c, v[B_CHUNKED_PREFILL], &p->cfg.chunked_prefill_tokens))
+        return -1;
+    if (v[B_BLOCK_TOKENS]) {
+        if (v_u32(c, v[B_BLOCK_TOKENS], &p->cfg.block_tokens))
+            return -1;
+        if (p->cfg.block_tokens < 1)
+            return fail(c, v[B_BLOCK_TOKENS], "found block_tokens 0, expected at least 1");
+    }
+    if (v[B_PREFIX_CACHE]) {
+        const yaml_node_t *pc = v[B_PREFIX_CACHE];
+        static const char expected[] = "'prefix_cache': true, false or a capacity in blocks >= 1";
+        const char *str = NULL;
+        char m[128];
+        uint64_t blocks = 0;
+        if (get_str(c, pc, expected, &str))
+            return -1;
+        if (scn__parse_bool(str, &p->cfg.prefix_cache, m, sizeof m) != 0) {
+            if (scn__parse_uint(str, UINT32_MAX, &blocks, m, sizeof m) != 0 || blocks < 1)
+                return fail(c, pc, "found %s, expected %s", scn__quote(str, q, sizeof q), expected);
+            p->cfg.prefix_cache = true;
+            p->cfg.prefix_cache_blocks = (uint32_t)blocks;
+        }
+    }
+
+    /* Prices: price_per_hour overrides the profile's; with spot, the
+     * spot's own price_per_hour wins, else the profile's spot price. */
+    double price = -1, spot_price = -1;
+    if (v[B_PRICE_PER_HOUR] && v_usd(c, v[B_PRICE_PER_HOUR], &price))
+        return -1;
+    p->spot.notice_ns = SCN_SPOT_NOTICE_NS;
+    p->spot.on_kill = SCN_KILL_RETRY;
+    p->spot.replacement_delay_ns = SCN_SPOT_REPLACEMENT_NS;
+    if (v[B_SPOT] && parse_spot(c, v[B_SPOT], p, &spot_price))
+        return -1;
+    if (p->spot.enabled)
+        p->usd_per_hour = spot_price >= 0 ? spot_price
+                          : price >= 0    ? price
+                                          : p->profile->usd_per_hour_spot;
+    else
+        p->usd_per_hour = price >= 0 ? price : p->profile->usd_per_hour;
+
+    /* One backend per slot, named "<pool>/<i>". */
+    char last[16];
+    int dl = snprintf(last, sizeof last, "/%u", p->slots - 1);
+    size_t nl = strlen(p->name);
+    if (dl < 0 || nl + (size_t)dl >= SCN_NAME_MAX)
+        return fail(c, v[B_NAME],
+                    "found pool name '%s' of %zu characters, expected at most %zu so that its "
+                    "replica names ('%s%s') fit %d characters",
+                    p->name, nl, (size_t)(SCN_NAME_MAX - 1) - (size_t)(dl < 0 ? 0 : dl), p->name,
+                    last, SCN_NAME_MAX - 1);
+    if ((uint64_t)first + p->slots > ROUTE_MAX_BACKENDS)
+        return fail(c, v[B_NAME],
+                    "found pool '%s' of %u replica slots, bringing the backends to %llu, "
+                    "expected at most %u in all (each replica slot is a backend)",
+                    p->name, p->slots, (unsigned long long)first + p->slots, ROUTE_MAX_BACKENDS);
+    if (backends_resize(c, n, s, first + p->slots))
+        return -1;
+    struct scn_backend *b0 = &s->backends[first];
+    b0->kind = SCN_BACKEND_POOL;
+    b0->pool = pi;
+    b0->route.kind = ROUTE_KIND_POOL;
+    if (b0->model[0] == '\0')
+        snprintf(b0->model, sizeof b0->model, "%s", p->profile->model->name);
+    for (uint32_t i = 1; i < p->slots; i++) {
+        struct scn_backend *b = &s->backends[first + i];
+        void *o = NULL, *w = NULL, *st = NULL;
+        *b = *b0;
+        b->outages = NULL;
+        b->brownouts = NULL;
+        b->storms = NULL;
+        const struct fault_cfg *f = &b0->api.faults;
+        if (dup_array(&o, b0->outages, f->n_outages, sizeof *b0->outages) ||
+            dup_array(&w, b0->brownouts, f->n_brownouts, sizeof *b0->brownouts) ||
+            dup_array(&st, b0->storms, f->n_storms, sizeof *b0->storms)) {
+            free(o);
+            free(w);
+            memset(b, 0, sizeof *b);
+            return oom(c, n);
+        }
+        b->outages = o;
+        b->brownouts = w;
+        b->storms = st;
+        b->api.faults.outages = b->outages;
+        b->api.faults.brownouts = b->brownouts;
+        b->api.faults.storms = b->storms;
+    }
+    for (uint32_t i = 0; i < p->slots; i++) {
+        struct scn_backend *b = &s->backends[first + i];
+        char num[16];
+        snprintf(num, sizeof num, "/%u", i);
+        memcpy(b->name, p->name, nl);
+        memcpy(b->name + nl, num, strlen(num) + 1);
+        b->replica = i;
+        b->route.name = b->name;
+    }
+    return 0;
+}
+
+/* Entry `item` of the `backends:` list `seq`, into the last backend of s
+ * (a pool appends its other slots). */
+static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t *seq,
+                         struct scenario *s, size_t item)
+{
+    uint32_t idx = s->n_backends - 1;
     struct scn_backend *b = &s->backends[idx];
     const yaml_node_t *v[B_N];
     uint64_t u = 0;
     int64_t i64 = 0;
     size_t e = 0;
+    bool pool = false;
     if (check_map(c, n, "a backend", backend_keys, B_N, v))
         return -1;
 
@@ -2460,23 +3057,37 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
         return missing(c, n, "a backend", "name", "a unique name such as openai-east");
     if (v_name(c, v[B_NAME], "a backend name", true, 1, b->name, sizeof b->name))
         return -1;
-    for (size_t j = 0; j < idx; j++) {
-        if (strcmp(s->backends[j].name, b->name) != 0)
-            continue;
+    /* Unique among the entries (api/tool backends and pools alike); the
+     * names of pool slots have a '/', which entry names cannot. */
+    for (size_t j = 0; j < item; j++) {
         const yaml_node_t *prev = map_get(c, node_of(c, seq->data.sequence.items.start[j]), "name");
+        if (prev == NULL || !scalar_clean(prev) || strcmp(scalar_str(prev), b->name) != 0)
+            continue;
         return fail(c, v[B_NAME],
                     "found duplicate backend name '%s' (first at line %zu), expected unique "
                     "backend names",
-                    b->name, prev ? prev->start_mark.line + 1 : 0);
+                    b->name, prev->start_mark.line + 1);
     }
     if (v[B_KIND]) {
         if (v_enum(c, v[B_KIND], "a backend kind", kind_names, NKEYS(kind_names), &e))
             return -1;
-        if (e == ROUTE_KIND_POOL)
-            return fail(c, v[B_KIND],
-                        "found kind 'pool', expected 'api' or 'tool' (GPU pool "
-                        "backends are not modelled yet)");
         b->route.kind = (uint32_t)e;
+        pool = e == ROUTE_KIND_POOL;
+    }
+    if (pool) {
+        for (size_t k = 0; k < NKEYS(pool_refused); k++)
+            if (v[pool_refused[k].key])
+                return fail(c, key_node(c, n, backend_keys[pool_refused[k].key]),
+                            "found '%s' on a pool backend, expected none: %s",
+                            backend_keys[pool_refused[k].key], pool_refused[k].why);
+        memset(&b->api.output_tps, 0, sizeof b->api.output_tps); /* no latency model */
+    } else {
+        for (int k = B_PROFILE; k <= B_AUTOSCALE; k++)
+            if (v[k])
+                return fail(c, key_node(c, n, backend_keys[k]),
+                            "found '%s' on a backend of kind '%s', expected it only with kind: "
+                            "pool",
+                            backend_keys[k], kind_names[b->route.kind]);
     }
     if (v[B_GROUP]) {
         if (v_group(c, v[B_GROUP], &b->route.model_group))
@@ -2535,7 +3146,7 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
     if (v[B_MODEL]) {
         if (v_name(c, v[B_MODEL], "a model label", false, 0, b->model, sizeof b->model))
             return -1;
-        ce = catalog_find(b->model);
+        ce = pool ? NULL : catalog_find(b->model); /* a pool bills by the hour */
         if (ce != NULL) {
             b->route.context_window = ce->context_window;
             b->route.price_input = b->api.price_input = ce->input_usd_per_mtok / 1e6;
@@ -2555,6 +3166,8 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
             return -1;
         b->route.max_inflight = (int32_t)u;
     }
+    if (pool)
+        b->route.context_window = SCN_POOL_CONTEXT_WINDOW;
     if (v[B_CONTEXT_WINDOW] && v_count(c, v[B_CONTEXT_WINDOW], &b->route.context_window))
         return -1;
     b->api.context_window = b->route.context_window;
@@ -2598,13 +3211,13 @@ static int parse_backend(struct ctx *c, const yaml_node_t *n, const yaml_node_t 
             return -1;
         b->api.bill_failed = (enum api_bill)e;
     }
-    if (v[B_LATENCY] == NULL)
+    if (!pool && v[B_LATENCY] == NULL)
         return missing(c, n, "a backend", "latency", "a mapping with at least 'ttft'");
-    if (parse_latency(c, v[B_LATENCY], b))
+    if (!pool && parse_latency(c, v[B_LATENCY], b))
         return -1;
     if (v[B_FAULTS] && parse_faults(c, v[B_FAULTS], b))
         return -1;
-    return 0;
+    return pool ? parse_pool(c, n, v, s, idx) : 0;
 }
 
 static int parse_backends(struct ctx *c, const yaml_node_t *n, struct scenario *s)
@@ -2618,17 +3231,177 @@ static int parse_backends(struct ctx *c, const yaml_node_t *n, struct scenario *
         return fail(c, n, "found an empty list, expected at least one backend in 'backends'");
     if (count > ROUTE_MAX_BACKENDS)
         return fail(c, n, "found %zu backends, expected at most %u", count, ROUTE_MAX_BACKENDS);
-    s->backends = calloc(count, sizeof *s->backends);
-    if (s->backends == NULL)
-        return oom(c, n);
-    s->n_backends = (uint32_t)count;
     for (size_t i = 0; i < count; i++) {
         const yaml_node_t *it = node_of(c, n->data.sequence.items.start[i]);
         if (it == NULL)
             return oom(c, n);
+        if (s->n_backends >= ROUTE_MAX_BACKENDS)
+            return fail(c, it,
+                        "found a backend past the limit of %u (the pools before it take one "
+                        "per replica slot), expected at most %u backends in all",
+                        ROUTE_MAX_BACKENDS, ROUTE_MAX_BACKENDS);
+        if (backends_resize(c, it, s, s->n_backends + 1))
+            return -1;
         if (parse_backend(c, it, n, s, i))
             return -1;
     }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Regions (RTT matrix) and the gateway cache
+ * ------------------------------------------------------------------- */
+
+/* One `rtt:` entry while the list is checked. */
+struct rtt_item {
+    uint32_t from, to; /* region ids */
+    int64_t ns;
+    const yaml_node_t *node; /* the rtt value */
+};
+
+/* A region name, interned (ids 1..n, shared with backends' `region:`). */
+static int v_region(struct ctx *c, const yaml_node_t *n, uint32_t *id)
+{
+    char name[SCN_NAME_MAX];
+    if (v_name(c, n, "a region", false, 1, name, sizeof name))
+        return -1;
+    int64_t rid = names_intern(&c->s->regions, &c->s->n_regions, name);
+    if (rid < 0)
+        return oom(c, n);
+    *id = (uint32_t)rid;
+    return 0;
+}
+
+/* Parse the `rtt:` list into items[0..count); regions are interned. */
+static int parse_rtt_list(struct ctx *c, const yaml_node_t *n, struct rtt_item *items, size_t count)
+{
+    char q[64], q2[64];
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = seq_item(c, n, i), *w[3];
+        struct rtt_item *r = &items[i];
+        if (it == NULL)
+            return oom(c, n);
+        if (check_map(c, it, "an RTT entry", rtt_pair_keys, 3, w))
+            return -1;
+        for (int k = 0; k < 3; k++)
+            if (w[k] == NULL)
+                return missing(c, it, "an RTT entry", rtt_pair_keys[k],
+                               k == 0   ? "the region requests come from"
+                               : k == 1 ? "the region of the backend"
+                                        : "the round-trip time, e.g. 80ms");
+        if (v_region(c, w[0], &r->from) || v_region(c, w[1], &r->to) ||
+            v_duration_ns(c, w[2], &r->ns))
+            return -1;
+        r->node = w[2];
+        /* symmetric: (a, b) and (b, a) are one pair */
+        for (size_t j = 0; j < i; j++) {
+            const struct rtt_item *o = &items[j];
+            bool same =
+                (o->from == r->from && o->to == r->to) || (o->from == r->to && o->to == r->from);
+            if (same && o->ns != r->ns)
+                return fail(c, w[2],
+                            "found rtt %s for %s -> %s, expected %s as given at line %zu (RTTs are "
+                            "symmetric: one value per pair)",
+                            scn__quote(scalar_str(w[2]), q, sizeof q), c->s->regions[r->from - 1],
+                            c->s->regions[r->to - 1],
+                            scn__quote(scalar_str(o->node), q2, sizeof q2),
+                            o->node->start_mark.line + 1);
+        }
+    }
+    return 0;
+}
+
+/*
+ * `regions: {default_rtt, rtt: [{from, to, rtt}]}`.  Parsed after
+ * everything else that names regions, so the matrix covers every id.
+ */
+static int parse_regions(struct ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    const yaml_node_t *v[2];
+    size_t count = 0;
+    if (check_map(c, n, "'regions'", regions_keys, 2, v))
+        return -1;
+    if (v[0] && v_duration_ns(c, v[0], &s->rtt.default_ns))
+        return -1;
+    if (v[1]) {
+        if (want_seq(c, v[1], "'rtt': a list of {from, to, rtt}"))
+            return -1;
+        count = seq_len(v[1]);
+    }
+    struct rtt_item *items = count ? calloc(count, sizeof *items) : NULL;
+    if (count && items == NULL)
+        return oom(c, n);
+    int rc = count ? parse_rtt_list(c, v[1], items, count) : 0;
+    if (rc == 0 && s->n_regions > SCN_MAX_REGIONS)
+        rc = fail(c, n, "found %u regions, expected at most %u", s->n_regions, SCN_MAX_REGIONS);
+    size_t w = (size_t)s->n_regions + 1;
+    if (rc == 0) {
+        s->rtt.ns = malloc(w * w * sizeof *s->rtt.ns);
+        if (s->rtt.ns == NULL)
+            rc = oom(c, n);
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < w; i++)
+            for (size_t j = 0; j < w; j++)
+                s->rtt.ns[i * w + j] = i == j && i > 0 ? 0 : s->rtt.default_ns;
+        s->rtt.ns[0] = 0;
+        for (size_t k = 0; k < count; k++) {
+            s->rtt.ns[items[k].from * w + items[k].to] = items[k].ns;
+            s->rtt.ns[items[k].to * w + items[k].from] = items[k].ns;
+        }
+    }
+    free(items);
+    return rc;
+}
+
+/* One tier of the gateway cache: {capacity, ttl, latency}. */
+static int parse_cache_tier(struct ctx *c, const yaml_node_t *n, const char *what,
+                            uint32_t *capacity, int64_t *ttl_ns, int64_t *latency_ns)
+{
+    const yaml_node_t *v[3];
+    int64_t cap = 0;
+    if (check_map(c, n, what, cache_tier_keys, 3, v))
+        return -1;
+    if (v[0] == NULL)
+        return missing(c, n, what, "capacity", "the number of entries, e.g. 10000 or 1M");
+    if (v_count(c, v[0], &cap))
+        return -1;
+    if (cap < 1 || cap > SCN_CACHE_MAX_ENTRIES)
+        return fail(c, v[0], "found capacity %lld, expected 1 to %lld entries", (long long)cap,
+                    (long long)SCN_CACHE_MAX_ENTRIES);
+    *capacity = (uint32_t)cap;
+    if (v[1] && v_duration_ns(c, v[1], ttl_ns))
+        return -1;
+    if (v[2] && v_duration_ns(c, v[2], latency_ns))
+        return -1;
+    return 0;
+}
+
+/* `cache: {l1, l2, semantic_hit_rate, repeat_rate}`. */
+static int parse_cache(struct ctx *c, const yaml_node_t *n, struct scn_cache *ca)
+{
+    const yaml_node_t *v[CA_N];
+    struct gcache_cfg *g = &ca->cfg;
+    if (check_map(c, n, "'cache'", cache_keys, CA_N, v))
+        return -1;
+    memset(g, 0, sizeof *g);
+    g->l1_latency_ns = SCN_CACHE_L1_LATENCY_NS;
+    g->l2_latency_ns = SCN_CACHE_L2_LATENCY_NS;
+    if (v[CA_L1] &&
+        parse_cache_tier(c, v[CA_L1], "'l1'", &g->l1_capacity, &g->l1_ttl_ns, &g->l1_latency_ns))
+        return -1;
+    if (v[CA_L2] &&
+        parse_cache_tier(c, v[CA_L2], "'l2'", &g->l2_capacity, &g->l2_ttl_ns, &g->l2_latency_ns))
+        return -1;
+    if (v[CA_SEMANTIC] && v_fraction(c, v[CA_SEMANTIC], &g->semantic_hit_rate))
+        return -1;
+    if (v[CA_REPEAT] && v_fraction(c, v[CA_REPEAT], &g->repeat_rate))
+        return -1;
+    if (v[CA_L1] == NULL && v[CA_L2] == NULL && !(g->semantic_hit_rate > 0))
+        return fail(c, n,
+                    "found a cache that can never hit, expected at least one of l1, l2, "
+                    "semantic_hit_rate (> 0)");
+    ca->enabled = true;
     return 0;
 }
 
@@ -2705,6 +3478,11 @@ static int parse_root(struct ctx *c, const yaml_node_t *root, struct scenario *s
     if (v[K_COMPARE] && parse_compare(c, v[K_COMPARE], s))
         return -1;
     if (v[K_SLO] && parse_slo(c, v[K_SLO], &s->slo))
+        return -1;
+    if (v[K_CACHE] && parse_cache(c, v[K_CACHE], &s->cache))
+        return -1;
+    /* Last: the RTT matrix spans every region named anywhere. */
+    if (v[K_REGIONS] && parse_regions(c, v[K_REGIONS], s))
         return -1;
     return 0;
 }
@@ -2948,6 +3726,10 @@ void scn_free(struct scenario *s)
         }
         free(s->backends);
     }
+    for (uint32_t i = 0; s->pools != NULL && i < s->n_pools; i++)
+        free(s->pools[i].spot.schedule);
+    free(s->pools);
+    free(s->rtt.ns);
     free(s->compare);
     free_source(&s->traffic, &s->traffic_store);
     for (uint32_t i = 0; i < s->n_sources; i++)

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "../models/api.h"
+#include "../models/gcache.h"
+#include "../models/pool.h"
 #include "../route/route.h"
 #include "../traces/trace.h"
 
@@ -24,7 +26,89 @@
 #define SCN_PATH_MAX 4096
 
 enum scn_backend_kind {
-    SCN_BACKEND_API = 0,
+    SCN_BACKEND_API = 0,  /* a hosted API account (also kind: tool) */
+    SCN_BACKEND_POOL = 1, /* one replica slot of a GPU pool (struct scn_pool) */
+};
+
+/* What happens to a request a preempted replica still holds at the
+ * deadline. */
+enum scn_on_kill {
+    SCN_KILL_RETRY = 0,   /* the attempt fails with 503 and the gateway's retry
+                             policy decides; one already streaming fails visibly */
+    SCN_KILL_MIGRATE = 1, /* re-routed at once without using a retry (recomputed
+                             elsewhere); the client's first token is kept */
+};
+
+/* A scheduled preemption of one replica slot. */
+struct scn_preempt {
+    int64_t at_ns;
+    uint32_t replica; /* slot index within the pool */
+};
+
+/* Spot capacity (reference/data.md §5). */
+struct scn_spot {
+    bool enabled;                 /* billed at the spot price */
+    double preemptions_per_day;   /* per replica, Poisson; 0 = none from a rate */
+    struct scn_preempt *schedule; /* owned, sorted by at_ns */
+    uint32_t n_schedule;
+    int64_t notice_ns;            /* no new work, in-flight runs on (GCP 30 s, AWS 2 min) */
+    enum scn_on_kill on_kill;     /* requests still on the replica at the deadline */
+    int64_t replacement_delay_ns; /* until a new VM starts its warm-up; -1 = no replacement */
+    double stockout_p;            /* a replacement attempt finds no capacity (then retried
+                                     after another replacement_delay) */
+};
+
+/* Autoscaling metric. */
+enum scn_as_metric {
+    SCN_AS_UTILIZATION = 0, /* KV-cache usage of the serving replicas (vLLM
+                               gpu_cache_usage_perc), sampled at each tick */
+    SCN_AS_QUEUE_DEPTH = 1, /* waiting requests per serving replica (vLLM
+                               num_requests_waiting) */
+    SCN_AS_CONCURRENCY = 2, /* running + waiting requests per serving replica
+                               (Knative / KServe concurrency target) */
+};
+
+/* A pool's autoscaler: Kubernetes HPA's rule
+ * desired = ceil(current x metric / target), with a tolerance and a
+ * scale-down stabilization window. */
+struct scn_autoscale {
+    bool enabled;
+    enum scn_as_metric metric;
+    double target;               /* utilization in (0, 1], or requests per replica > 0 */
+    uint32_t min, max;           /* replicas (max = the pool's slots) */
+    int64_t interval_ns;         /* evaluation period (HPA sync period 15 s) */
+    int64_t warmup_ns;           /* model load: billed, not serving (30-90 s) */
+    int64_t scale_down_delay_ns; /* HPA stabilization window (300 s) */
+    double tolerance;            /* no change while |metric/target - 1| <= tolerance (0.1) */
+};
+
+/* A GPU pool: `slots` replica slots, each a backend of its own
+ * (backends[first_backend + i], named "<name>/<i>"), serving one model
+ * on one hardware profile. */
+struct scn_pool {
+    char name[SCN_NAME_MAX];
+    const struct pool_profile *profile;
+    struct pool_cfg cfg;    /* perf (profile + overrides), chunking, prefix cache;
+                               cfg.replicas == slots */
+    uint32_t slots;         /* replica slots: autoscale.max, else replicas */
+    uint32_t replicas;      /* serving at t = 0 */
+    uint32_t first_backend; /* index of slot 0 in scenario.backends */
+    double usd_per_hour;    /* per replica, at the price in use (spot or on-demand) */
+    struct scn_spot spot;
+    struct scn_autoscale autoscale;
+};
+
+/* Round-trip times between regions (request region -> backend region). */
+struct scn_rtt {
+    int64_t *ns;        /* (n_regions + 1)^2, row = request region id, col = backend's;
+                           id 0 = unknown: default_ns (0 on the diagonal) */
+    int64_t default_ns; /* pairs not listed (0) */
+};
+
+/* The gateway's response cache (models/gcache.h). */
+struct scn_cache {
+    bool enabled;
+    struct gcache_cfg cfg;
 };
 
 struct scn_backend {
@@ -32,6 +116,8 @@ struct scn_backend {
     char group[SCN_NAME_MAX]; /* model group it serves ("" = default); route.model_group */
     char model[SCN_NAME_MAX]; /* label, e.g. "gpt-4o-mini" */
     enum scn_backend_kind kind;
+    uint32_t pool;                    /* kind POOL: index in scenario.pools */
+    uint32_t replica;                 /* kind POOL: slot index within the pool */
     struct route_backend_cfg route;   /* weight, tier, prices, limits, ...;
                                          route.name points at name above */
     struct api_cfg api;               /* the provider model */
@@ -49,6 +135,10 @@ struct scn_strategy {
     const struct route_ops *ops;
     double params[ROUTE_MAX_PARAMS];
     struct route_spec root;
+    /* `without:` on a compare entry: backends (pools: their slots) that do
+       not exist in this run: never routed to, never billed.  A bitset over
+       the scenario's backends, NULL = none. */
+    const uint64_t *without;
 };
 
 /* Hedged requests: a second attempt when the first has no first token
@@ -114,8 +204,12 @@ struct scenario {
                                         `traffic` is unused), NULL for a single source */
     struct scn_source *source_store;
     uint32_t n_sources;
-    struct scn_backend *backends;
+    struct scn_backend *backends; /* pool slots expanded: one backend each */
     uint32_t n_backends;
+    struct scn_pool *pools;
+    uint32_t n_pools;
+    struct scn_rtt rtt;     /* `regions: {rtt: ...}`; ns NULL = no RTTs */
+    struct scn_cache cache; /* `cache:` */
     struct scn_router router;
     struct scn_strategy *compare; /* `compare:` list; NULL/0 if absent */
     uint32_t n_compare;

@@ -212,6 +212,68 @@ static void jw_lat(struct jw *w, const char *key, const struct sim_lat *l)
     jw_close(w, '}');
 }
 
+/* GPU pools and the gateway cache of one run. */
+static void json_pools(struct jw *w, const struct sim_result *r)
+{
+    jw_member(w, "pools");
+    jw_open(w, '[');
+    for (uint32_t k = 0; r->pools && k < r->n_pools; k++) {
+        const struct sim_pool_result *p = &r->pools[k];
+        jw_member(w, NULL);
+        jw_open(w, '{');
+        jw_str(w, "name", p->name, sizeof p->name);
+        jw_str(w, "profile", p->profile, sizeof p->profile);
+        jw_bool(w, "spot", p->spot);
+        jw_real(w, "usd_per_hour", p->usd_per_hour);
+        jw_real(w, "replica_hours", p->replica_hours);
+        jw_real(w, "cost_usd", p->cost_usd);
+        jw_real(w, "warmup_s", p->warmup_s);
+        jw_member(w, "serving");
+        jw_open(w, '{');
+        jw_real(w, "mean", p->mean_serving);
+        jw_u64(w, "min", p->min_serving);
+        jw_u64(w, "max", p->max_serving);
+        jw_close(w, '}');
+        jw_u64(w, "preemptions", p->preemptions);
+        jw_u64(w, "killed", p->killed);
+        jw_u64(w, "migrated", p->migrated);
+        jw_u64(w, "replacements", p->replacements);
+        jw_u64(w, "stockouts", p->stockouts);
+        jw_u64(w, "scale_ups", p->scale_ups);
+        jw_u64(w, "scale_downs", p->scale_downs);
+        jw_u64(w, "prompt_tokens", p->prompt_tokens);
+        jw_u64(w, "cached_tokens", p->cached_tokens);
+        jw_real(w, "prefix_hit_rate", p->prefix_hit_rate);
+        jw_real(w, "busy_share", p->busy_share);
+        jw_member(w, "serving_over_time");
+        jw_open(w, '[');
+        for (uint32_t t = 0; p->serving_ts && t < r->n_ts; t++) {
+            jw_member(w, NULL);
+            fprintf(w->f, "%" PRIu32, p->serving_ts[t]);
+        }
+        jw_close(w, ']');
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_real(w, "prefix_hit_rate", r->prefix_hit_rate);
+    jw_real(w, "replica_hours", r->replica_hours);
+    jw_member(w, "preemptions");
+    jw_open(w, '{');
+    jw_u64(w, "count", r->preemptions);
+    jw_u64(w, "killed", r->preempt_killed);
+    jw_u64(w, "migrated", r->preempt_migrated);
+    jw_close(w, '}');
+    jw_u64(w, "cross_region_attempts", r->cross_region_attempts);
+    jw_member(w, "cache");
+    jw_open(w, '{');
+    jw_u64(w, "lookups", r->cache_lookups);
+    jw_u64(w, "l1_hits", r->cache_l1_hits);
+    jw_u64(w, "l2_hits", r->cache_l2_hits);
+    jw_u64(w, "semantic_hits", r->cache_semantic_hits);
+    jw_real(w, "hit_rate", r->cache_hit_rate);
+    jw_close(w, '}');
+}
+
 static void json_run(struct jw *w, const struct sim_result *r)
 {
     jw_member(w, NULL);
@@ -250,9 +312,17 @@ static void json_run(struct jw *w, const struct sim_result *r)
         jw_u64(w, "upstream_429", be->upstream_429);
         jw_u64(w, "errors", be->errors);
         jw_real(w, "cost_usd", be->cost_usd);
+        if (be->is_pool) {
+            jw_real(w, "replica_hours", be->replica_hours);
+            jw_real(w, "busy_share", be->busy_share);
+            jw_u64(w, "prompt_tokens", be->prompt_tokens);
+            jw_u64(w, "cached_tokens", be->cached_tokens);
+            jw_real(w, "prefix_hit_rate", be->prefix_hit_rate);
+        }
         jw_close(w, '}');
     }
     jw_close(w, ']');
+    json_pools(w, r);
 
     jw_member(w, "slo");
     jw_open(w, '{');
@@ -349,6 +419,65 @@ static double pct(uint64_t part, uint64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : NAN;
 }
 
+/* Pools and the response cache, when the runs have them: a row per
+ * (strategy, pool). */
+static void table_pools(FILE *f, const struct sim_result *res, uint32_t n, int nw)
+{
+    bool pools = false, cache = false;
+    for (uint32_t i = 0; res && i < n; i++) {
+        pools |= res[i].n_pools > 0;
+        cache |= res[i].cache_lookups > 0;
+    }
+    char name[SCN_NAME_MAX + 1], pname[SCN_NAME_MAX + 1], c[8][TABLE_CELL_MAX];
+    if (pools) {
+        fprintf(f, "\n%-*s %-16s %15s %10s %10s %9s %8s %7s %7s %8s\n", nw, "strategy", "pool",
+                "replicas avg/max", "replica-h", "cost USD", "warmup s", "busy%", "preempt",
+                "killed", "prefix%");
+        for (uint32_t i = 0; i < n; i++) {
+            const struct sim_result *r = &res[i];
+            table_name(name, sizeof name, r->strategy, sizeof r->strategy);
+            for (uint32_t k = 0; r->pools && k < r->n_pools; k++) {
+                const struct sim_pool_result *p = &r->pools[k];
+                table_name(pname, sizeof pname, p->name, sizeof p->name);
+                snprintf(c[0], TABLE_CELL_MAX, "%.2f/%" PRIu32, p->mean_serving, p->max_serving);
+                cell(c[1], TABLE_CELL_MAX, "%.3f", p->replica_hours);
+                cell(c[2], TABLE_CELL_MAX, "%.4f", p->cost_usd);
+                cell(c[3], TABLE_CELL_MAX, "%.0f", p->warmup_s);
+                cell(c[4], TABLE_CELL_MAX, "%.1f", 100.0 * p->busy_share);
+                snprintf(c[5], TABLE_CELL_MAX, "%" PRIu64, p->preemptions);
+                snprintf(c[6], TABLE_CELL_MAX, "%" PRIu64, p->killed);
+                cell(c[7], TABLE_CELL_MAX, "%.2f", 100.0 * p->prefix_hit_rate);
+                fprintf(f, "%-*s %-16s %15s %10s %10s %9s %8s %7s %7s %8s\n", nw, name, pname, c[0],
+                        c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+            }
+        }
+    }
+    bool cross = false;
+    for (uint32_t i = 0; res && i < n; i++)
+        cross |= res[i].cross_region_attempts > 0;
+    if (cross) {
+        fprintf(f, "\n%-*s %22s %9s\n", nw, "strategy", "cross-region attempts", "share%");
+        for (uint32_t i = 0; i < n; i++) {
+            const struct sim_result *r = &res[i];
+            table_name(name, sizeof name, r->strategy, sizeof r->strategy);
+            cell(c[0], TABLE_CELL_MAX, "%.2f", pct(r->cross_region_attempts, r->attempts));
+            fprintf(f, "%-*s %22" PRIu64 " %9s\n", nw, name, r->cross_region_attempts, c[0]);
+        }
+    }
+    if (cache) {
+        fprintf(f, "\n%-*s %10s %10s %10s %10s %8s\n", nw, "strategy", "lookups", "L1 hits",
+                "L2 hits", "semantic", "hit%");
+        for (uint32_t i = 0; i < n; i++) {
+            const struct sim_result *r = &res[i];
+            table_name(name, sizeof name, r->strategy, sizeof r->strategy);
+            cell(c[0], TABLE_CELL_MAX, "%.2f", 100.0 * r->cache_hit_rate);
+            fprintf(f, "%-*s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8s\n", nw,
+                    name, r->cache_lookups, r->cache_l1_hits, r->cache_l2_hits,
+                    r->cache_semantic_hits, c[0]);
+        }
+    }
+}
+
 void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
                   uint32_t n)
 {
@@ -403,6 +532,7 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
         }
         fputc('\n', f);
     }
+    table_pools(f, res, n, nw);
 }
 
 /* ---- time-series CSV ---------------------------------------------------- */
@@ -437,7 +567,7 @@ static void csv_real(FILE *f, double v)
 void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n)
 {
     fputs("strategy,t_s,arrivals,completed,failed,client_429,upstream_429,errors,attempts,"
-          "cost_usd,ttft_mean_s,inflight,healthy_backends\n",
+          "cost_usd,ttft_mean_s,inflight,healthy_backends,serving_replicas,cache_hits\n",
           f);
     for (uint32_t i = 0; res && i < n; i++) {
         const struct sim_result *r = &res[i];
@@ -457,7 +587,8 @@ void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n)
              * when none did */
             if (t->completed)
                 csv_real(f, t->ttft_sum_s / (double)t->completed);
-            fprintf(f, ",%" PRId64 ",%" PRIu32 "\n", t->inflight, t->healthy);
+            fprintf(f, ",%" PRId64 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64 "\n", t->inflight,
+                    t->healthy, t->serving, t->cache_hits);
         }
     }
 }
@@ -540,7 +671,7 @@ static int plot_summary_bars(const char *dir, const struct sim_result *res, uint
 }
 
 /* What a time-series plot shows of each interval. */
-enum ts_field { TS_CLIENT_429, TS_INFLIGHT };
+enum ts_field { TS_CLIENT_429, TS_INFLIGHT, TS_SERVING };
 
 static int plot_timeseries(const char *dir, const char *name, enum ts_field field,
                            const struct sim_result *res, uint32_t n,
@@ -577,7 +708,7 @@ static int plot_timeseries(const char *dir, const char *name, enum ts_field fiel
             } else {
                 /* a level sampled at the interval's end */
                 x[k] = (double)(t->t_ns + r->interval_ns) / NS_PER_S;
-                y[k] = (double)t->inflight;
+                y[k] = field == TS_INFLIGHT ? (double)t->inflight : (double)t->serving;
             }
         }
         s[ns++] = (struct plot_series){.label = labels[i].s, .x = x, .y = y, .n = r->n_ts};
@@ -588,11 +719,14 @@ static int plot_timeseries(const char *dir, const char *name, enum ts_field fiel
         char ylabel[96];
         if (field == TS_CLIENT_429)
             snprintf(ylabel, sizeof ylabel, "client 429s per %g s interval", interval_s);
-        else
+        else if (field == TS_INFLIGHT)
             snprintf(ylabel, sizeof ylabel, "client requests in flight");
+        else
+            snprintf(ylabel, sizeof ylabel, "GPU replicas serving (all pools)");
         rc = plot_lines(dir, name,
                         field == TS_CLIENT_429 ? "Client 429 responses over time"
-                                               : "Requests in flight over time",
+                        : field == TS_INFLIGHT ? "Requests in flight over time"
+                                               : "Pool replicas serving over time",
                         "time (s)", ylabel, s, ns, err, errlen);
     }
     free(s);
@@ -638,6 +772,15 @@ int report_plots(const char *dir, const struct sim_result *res, uint32_t n, cons
                              errlen);
         if (rc == 0 && written)
             names[count++] = "timeseries_inflight";
+    }
+    bool pools = false;
+    for (uint32_t i = 0; i < n; i++)
+        pools |= res[i].n_pools > 0;
+    if (rc == 0 && count < max_names && pools) {
+        rc = plot_timeseries(dir, "timeseries_replicas", TS_SERVING, res, n, labels, &written, err,
+                             errlen);
+        if (rc == 0 && written)
+            names[count++] = "timeseries_replicas";
     }
     free(labels);
     return rc == 0 ? count : -1;

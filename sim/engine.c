@@ -25,11 +25,14 @@
  */
 #include "sim.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../models/gcache.h"
+#include "../models/pool.h"
 #include "heap.h"
 #include "rng.h"
 
@@ -38,14 +41,21 @@
 #define TS_INITIAL       64u
 
 enum ev_kind {
-    EV_ARRIVAL = 0,     /* the pending trace record arrives */
-    EV_ROUTE = 1,       /* (re)route a request: after a backoff */
-    EV_FIRST_TOKEN = 2, /* the attempt's first token */
-    EV_DONE = 3,        /* the attempt's last token: success */
-    EV_FAIL = 4,        /* the attempt's error response */
-    EV_TIMEOUT = 5,
-    /* the attempt timeout fires */ EV_QUEUE_TIMEOUT = 6, /* the gateway queue wait cap fires */
-    EV_HEDGE = 7, /* start a hedged attempt if the first has no token yet */
+    EV_ARRIVAL = 0,       /* the pending trace record arrives */
+    EV_ROUTE = 1,         /* (re)route a request: after a backoff */
+    EV_FIRST_TOKEN = 2,   /* the attempt's first token */
+    EV_DONE = 3,          /* the attempt's last token: success */
+    EV_FAIL = 4,          /* the attempt's error response */
+    EV_TIMEOUT = 5,       /* the attempt timeout fires */
+    EV_QUEUE_TIMEOUT = 6, /* the gateway queue wait cap fires */
+    EV_HEDGE = 7,         /* start a hedged attempt if the first has no token yet */
+    EV_CACHE_HIT = 8,     /* the gateway cache answers (idx = request) */
+    /* Pool events: idx is a backend (a replica slot) or a pool, not a request. */
+    EV_POOL_STEP = 9, /* a replica's step ends (gen = the slot's step_gen) */
+    EV_REPLICA = 10,  /* a slot's lifecycle timer (gen = life_gen): warm-up done,
+                         notice deadline, replacement due */
+    EV_PREEMPT = 11,  /* a spot reclaim of a slot (aux 1: scheduled, else the rate's) */
+    EV_AUTOSCALE = 12 /* a pool's autoscaler evaluates (idx = pool) */
 };
 
 enum req_state {
@@ -78,6 +88,8 @@ struct req {
     uint32_t fallbacks_done;
     uint32_t replica;                       /* the gateway instance that routes it */
     uint32_t partner;                       /* the linked hedge / primary slot, NO_SLOT when none */
+    uint8_t at_pool;                        /* AT_POOL_*: where the attempt is on a pool replica */
+    uint64_t cache_key;                     /* gateway cache key, 0 = no cache */
     uint16_t fails_of[ROUTE_STATUS_COUNT_]; /* failed attempts by status, this group */
     int64_t waited_ns; /* backoff slept so far (Portkey's Retry-After budget) */
 };
@@ -91,9 +103,51 @@ struct gwq_ent {
     uint32_t idx, gen;
 };
 
+/* Where a pool attempt is: the replica holds it (queued or running), or it
+ * hung there (no events: only its timeout or a kill ends it). */
+enum { AT_POOL_NONE = 0, AT_POOL_IN = 1, AT_POOL_HUNG = 2 };
+
+/* Replica slot states.  Billed: WARMING, ACTIVE, DRAINING, NOTICE.  Offered
+ * to the router: ACTIVE only. */
+enum rep_state {
+    REP_OFF = 0,      /* no machine */
+    REP_PENDING = 1,  /* waiting for a replacement machine (not billed) */
+    REP_WARMING = 2,  /* loading the model: billed, not serving */
+    REP_ACTIVE = 3,   /* serving */
+    REP_DRAINING = 4, /* scale-down: no new work, finishing what it holds */
+    REP_NOTICE = 5,   /* reclaimed: no new work until the deadline, then killed */
+};
+
+struct replica_rt {
+    uint8_t state;
+    int64_t state_t; /* entered the state */
+    int64_t bill_t;  /* billed up to here */
+    int64_t step_t;  /* the pending EV_POOL_STEP time, -1 none */
+    uint32_t step_gen, life_gen;
+    uint32_t preempt_k; /* rate preemptions drawn so far (keys the stream) */
+    int64_t up_ns;      /* time serving, draining or in notice */
+};
+
+struct pool_rt {
+    const struct scn_pool *cfg;
+    struct pool *pool;
+    struct sim_pool_result *res;
+    uint32_t serving;          /* slots ACTIVE */
+    int64_t serving_t;         /* serving area integrated up to here */
+    double serving_area;       /* replica-ns */
+    int64_t below_since_ns;    /* autoscaler: desired < current since, -1 = not below */
+    uint32_t below_max;        /* ... the largest desired since then */
+    uint64_t arrivals_at_tick; /* arrivals seen at the last tick (scale from zero) */
+    uint32_t n_ts, ts_cap;     /* res->serving_ts */
+};
+
 struct backend_rt {
     struct api_state api;
     struct sim_backend_result *res;
+    struct pool_rt *pr; /* pool slots: their pool, NULL for API backends */
+    uint32_t r;         /* pool slot index */
+    bool absent;        /* `without:` this run: never routed to, never started */
+    struct replica_rt rep;
 };
 
 struct sim {
@@ -113,6 +167,14 @@ struct sim {
     uint32_t att_since;
     int64_t hedge_delay_ns;
     struct backend_rt *be;
+    struct pool_rt *pools;
+    uint32_t n_pools;
+    struct pool_event *pev; /* pool_step's event buffer */
+    uint32_t pev_cap;
+    uint32_t *kill_buf; /* slots of requests on a replica being killed */
+    uint32_t kill_cap;
+    struct gcache *cache;
+    uint64_t arrivals; /* all arrivals, measured or not */
 
     struct trace_src *trace;
     struct trace_rec pending; /* next arrival, valid when has_pending */
@@ -184,22 +246,31 @@ static uint32_t healthy_backends(struct sim *s, int64_t t_ns)
     uint32_t n = 0;
     for (uint32_t b = 0; b < s->nb; b++) {
         int st;
+        if (s->be[b].absent || (s->be[b].pr != NULL && s->be[b].rep.state != REP_ACTIVE))
+            continue;
         if (!api_in_outage(&s->scn->backends[b].api, &s->be[b].api, t_ns, &st))
             n++;
     }
     return n;
 }
 
-/* Close every interval that ends at or before t: snapshot in-flight
- * requests and healthy backends at its end. */
+static int pools_snapshot(struct sim *s, int64_t t_ns, uint32_t *serving);
+
+/* Close every interval that ends at or before t: bill pool replicas up to
+ * its end, snapshot in-flight requests, healthy backends and serving
+ * replicas at its end. */
 static int ts_advance(struct sim *s, int64_t t_ns)
 {
     while (t_ns >= s->ts_end_ns) {
+        uint32_t serving = 0;
+        if (s->n_pools > 0 && pools_snapshot(s, s->ts_end_ns, &serving) != 0)
+            return -1;
         struct sim_ts_row *r = ts_row(s, s->ts_end_ns - 1);
         if (r == NULL)
             return -1;
         r->inflight = s->live;
         r->healthy = healthy_backends(s, s->ts_end_ns - 1);
+        r->serving = serving;
         s->ts_end_ns += s->scn->interval_ns;
     }
     return 0;
@@ -310,9 +381,10 @@ static bool req_live(void *ctx, uint32_t idx, uint32_t gen)
     return s->reqs[idx].gen == gen && s->reqs[idx].state != RS_FREE;
 }
 
-static int push(struct sim *s, int64_t t_ns, enum ev_kind kind, uint32_t idx, uint32_t gen)
+static int push_ex(struct sim *s, int64_t t_ns, enum ev_kind kind, uint32_t idx, uint32_t gen,
+                   uint32_t aux)
 {
-    struct heap_ev e = {.t_ns = t_ns, .kind = kind, .idx = idx, .gen = gen};
+    struct heap_ev e = {.t_ns = t_ns, .kind = kind, .idx = idx, .gen = gen, .aux = aux};
     if (heap_push(&s->heap, e) != 0) {
         snprintf(s->err, s->errlen, "out of memory (event heap)");
         return -1;
@@ -320,11 +392,188 @@ static int push(struct sim *s, int64_t t_ns, enum ev_kind kind, uint32_t idx, ui
     return 0;
 }
 
+static int push(struct sim *s, int64_t t_ns, enum ev_kind kind, uint32_t idx, uint32_t gen)
+{
+    return push_ex(s, t_ns, kind, idx, gen, 0);
+}
+
 /* Little's law: integrate the number of measured requests in the system. */
 static void little_step(struct sim *s, int64_t t_ns)
 {
     s->area += (double)s->live_measured * (double)(t_ns - s->area_t_ns);
     s->area_t_ns = t_ns;
+}
+
+/* ------------------------------------------------------------------ */
+/* regions and pool replicas: helpers                                  */
+
+#define NS_PER_HOUR 3.6e12
+#define NS_PER_DAY  8.64e13
+
+/* RTT between the request's region and backend b's (`regions: rtt`),
+ * added to what the client waits for the first token and the last. */
+static int64_t rtt_ns(const struct sim *s, const struct req *q, uint32_t b)
+{
+    const struct scn_rtt *m = &s->scn->rtt;
+    if (m->ns == NULL)
+        return 0;
+    uint32_t n = s->scn->n_regions + 1;
+    uint32_t from = q->rr.region < n ? q->rr.region : 0;
+    uint32_t to = s->scn->backends[b].route.region;
+    return m->ns[(size_t)from * n + (to < n ? to : 0)];
+}
+
+static bool rep_billed(uint8_t st)
+{
+    return st >= REP_WARMING;
+}
+
+static bool rep_up(uint8_t st)
+{
+    return st >= REP_ACTIVE;
+}
+
+/* Periodic and lifecycle events keep being scheduled while they can still
+ * matter: until the window's end, or while requests remain. */
+static bool work_remains(const struct sim *s)
+{
+    return s->scn->duration_ns > 0 || s->has_pending || s->live > 0;
+}
+
+/* Bill slot b's replica up to t: replica-hours at the pool's hourly price,
+ * over the measured window only (like request costs). */
+static int accrue(struct sim *s, uint32_t b, int64_t t)
+{
+    struct backend_rt *be = &s->be[b];
+    struct replica_rt *rp = &be->rep;
+    int64_t from = rp->bill_t > s->scn->warmup_ns ? rp->bill_t : s->scn->warmup_ns;
+    bool billed = rep_billed(rp->state);
+    rp->bill_t = t;
+    if (!billed || t <= from)
+        return 0;
+    double h = (double)(t - from) / NS_PER_HOUR;
+    double c = h * be->pr->cfg->usd_per_hour;
+    struct sim_ts_row *row = ts_row(s, t - 1);
+    if (row == NULL)
+        return -1;
+    be->res->replica_hours += h;
+    be->res->cost_usd += c;
+    be->pr->res->replica_hours += h;
+    be->pr->res->cost_usd += c;
+    s->res->replica_hours += h;
+    s->res->cost_usd += c;
+    row->cost_usd += c;
+    return 0;
+}
+
+static int accrue_all(struct sim *s, int64_t t)
+{
+    for (uint32_t k = 0; k < s->n_pools; k++) {
+        const struct scn_pool *sp = s->pools[k].cfg;
+        for (uint32_t i = 0; i < sp->slots; i++)
+            if (accrue(s, sp->first_backend + i, t) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+static void serving_step(struct sim *s, struct pool_rt *pr)
+{
+    pr->serving_area += (double)pr->serving * (double)(s->now_ns - pr->serving_t);
+    pr->serving_t = s->now_ns;
+}
+
+/* Move slot b to state st now: billing, warm-up and serving time, and
+ * whether the routers may offer it. */
+static int rep_set(struct sim *s, uint32_t b, enum rep_state st)
+{
+    struct backend_rt *be = &s->be[b];
+    struct replica_rt *rp = &be->rep;
+    struct pool_rt *pr = be->pr;
+    if (accrue(s, b, s->now_ns) != 0)
+        return -1;
+    int64_t in_state = s->now_ns - rp->state_t;
+    if (rp->state == REP_WARMING)
+        pr->res->warmup_s += (double)in_state / NS_PER_S;
+    if (rep_up(rp->state))
+        rp->up_ns += in_state;
+    bool was = rp->state == REP_ACTIVE, is = st == REP_ACTIVE;
+    if (was != is) {
+        serving_step(s, pr);
+        pr->serving = is ? pr->serving + 1 : pr->serving - 1;
+        if (pr->serving < pr->res->min_serving)
+            pr->res->min_serving = pr->serving;
+        if (pr->serving > pr->res->max_serving)
+            pr->res->max_serving = pr->serving;
+        for (uint32_t r = 0; r < s->n_routers; r++)
+            route_router_set_health(s->routers[r], b, is ? ROUTE_HEALTHY : ROUTE_DOWN);
+    }
+    rp->state = (uint8_t)st;
+    rp->state_t = s->now_ns;
+    return 0;
+}
+
+/* After any change on slot b's replica: publish its queue and KV signals
+ * and (re)schedule its step event if the time moved (lazy cancellation). */
+/* At an interval's end t: bill every replica up to t and append each pool's
+ * serving count to its series; *serving = the sum. */
+static int pools_snapshot(struct sim *s, int64_t t_ns, uint32_t *serving)
+{
+    if (accrue_all(s, t_ns) != 0)
+        return -1;
+    *serving = 0;
+    for (uint32_t k = 0; k < s->n_pools; k++) {
+        struct pool_rt *pr = &s->pools[k];
+        if (pr->n_ts == pr->ts_cap) {
+            uint32_t ncap = pr->ts_cap ? pr->ts_cap * 2 : TS_INITIAL;
+            uint32_t *n = realloc(pr->res->serving_ts, (size_t)ncap * sizeof *n);
+            if (n == NULL)
+                return -1;
+            pr->res->serving_ts = n;
+            pr->ts_cap = ncap;
+        }
+        pr->res->serving_ts[pr->n_ts++] = pr->serving;
+        *serving += pr->serving;
+    }
+    return 0;
+}
+
+static int pool_resched(struct sim *s, uint32_t b)
+{
+    struct backend_rt *be = &s->be[b];
+    struct replica_rt *rp = &be->rep;
+    const struct pool *p = be->pr->pool;
+    int64_t t = pool_next_event(p, be->r);
+    int64_t qd = (int64_t)pool_queue_depth(p, be->r);
+    double kv = pool_kv_free(p, be->r);
+    for (uint32_t r = 0; r < s->n_routers; r++)
+        route_router_set_signals(s->routers[r], b, qd, kv, s->now_ns);
+    if (t == rp->step_t)
+        return 0;
+    rp->step_t = t;
+    rp->step_gen++;
+    if (t < 0)
+        return 0;
+    return push(s, t, EV_POOL_STEP, b, rp->step_gen);
+}
+
+/* The attempt of request idx leaves its pool replica (timeout, lost hedge,
+ * kill).  Call before its gen changes. */
+static int pool_leave(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint8_t at = q->at_pool;
+    q->at_pool = AT_POOL_NONE;
+    if (at != AT_POOL_IN)
+        return 0;
+    uint32_t b = (uint32_t)q->backend;
+    struct backend_rt *be = &s->be[b];
+    if (pool_cancel(be->pr->pool, be->r, idx, q->gen) != POOL_OK) {
+        snprintf(s->err, s->errlen, "internal error: pool %s lost request %" PRIu64,
+                 be->pr->cfg->name, q->rr.id);
+        return -1;
+    }
+    return pool_resched(s, b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -557,6 +806,7 @@ static int start_service(struct sim *s, uint32_t idx)
     q->state = RS_SERVICE;
     if (q->draw.hang) /* no first token ever: only the attempt timeout ends it */
         return 0;
+    q->draw.ttft_ns += rtt_ns(s, q, b);
     return push(s, s->now_ns + q->draw.ttft_ns, q->draw.fail ? EV_FAIL : EV_FIRST_TOKEN, idx,
                 q->gen);
 }
@@ -566,12 +816,66 @@ static int backend_release(struct sim *s, uint32_t b)
 {
     uint32_t idx, gen;
     int64_t enq;
+    if (s->be[b].pr != NULL)
+        return 0; /* a pool replica admits from its own queue */
     if (!api_release(&s->be[b].api, req_live, s, &idx, &gen, &enq))
         return 0;
     struct req *q = &s->reqs[idx];
     q->queue_wait_ns += s->now_ns - enq;
     signal_queue(s, b);
     return start_service(s, idx);
+}
+
+/* Service starts on a pool replica: the backend's fault draws (error rate,
+ * brownout errors, hangs; keyed like an API attempt's), then the replica's
+ * queue.  *ended is set when the attempt ended at once: a request larger
+ * than the replica's KV cache can never run and answers 400
+ * context_length_exceeded, which context-window fallbacks route. */
+static int pool_start(struct sim *s, uint32_t idx, bool *ended)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    struct backend_rt *be = &s->be[b];
+    const struct fault_cfg *fc = &s->scn->backends[b].api.faults;
+    struct rng r;
+    rng_keyed(&r, s->seed, RNG_LATENCY, q->rr.id, b, q->rr.attempt);
+    bool base_fail = rng_unit(&r) < fc->error_rate;
+    struct fault_draw fd;
+    fault_draw_attempt(fc, &be->api.faults, s->now_ns, &r, &fd);
+    *ended = false;
+    q->state = RS_SERVICE;
+    memset(&q->draw, 0, sizeof q->draw);
+    if (base_fail || fd.fail) {
+        q->draw.fail = true;
+        q->draw.http_status = base_fail ? fc->error_status : fd.http_status;
+        return push(s, s->now_ns + rtt_ns(s, q, b), EV_FAIL, idx, q->gen);
+    }
+    if (fd.hang) {
+        q->draw.hang = true;
+        q->at_pool = AT_POOL_HUNG;
+        return 0;
+    }
+    struct pool_req pq = {
+        .idx = idx,
+        .gen = q->gen,
+        .input_tokens = q->rr.input_tokens,
+        .output_tokens = q->rr.output_tokens,
+        .blocks = q->blocks,
+        .n_blocks = q->blocks != NULL ? q->rr.n_blocks : 0,
+        .enq_ns = s->now_ns,
+    };
+    int rc = pool_enqueue(be->pr->pool, be->r, &pq);
+    if (rc == POOL_ETOOBIG) {
+        *ended = true;
+        return attempt_failed(s, idx, ROUTE_CLIENT_ERROR, 400, -1, -1, ROUTE_EC_CONTEXT_WINDOW);
+    }
+    if (rc != POOL_OK) {
+        snprintf(s->err, s->errlen, "%s: %s", be->pr->cfg->name,
+                 rc == POOL_ENOMEM ? "out of memory (pool)" : "internal error: pool_enqueue");
+        return -1;
+    }
+    q->at_pool = AT_POOL_IN;
+    return pool_resched(s, b);
 }
 
 /* Hedged requests: after the first attempt of a client request is sent,
@@ -605,6 +909,9 @@ static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
         s->res->attempts++;
         s->be[b].res->attempts++;
         row->attempts++;
+        uint32_t rr = q->rr.region, br = sb->route.region;
+        if (rr != 0 && br != 0 && rr != br)
+            s->res->cross_region_attempts++;
     }
     route_router_dispatch(rt(s, q), b, &q->rr, &s->env);
 
@@ -630,6 +937,14 @@ static int dispatch(struct sim *s, uint32_t idx, uint32_t b)
         signal_queue(s, b);
         break;
     case API_ACCEPT:
+        if (s->be[b].pr != NULL) { /* a pool: the first token's time emerges later */
+            bool ended = false;
+            if (pool_start(s, idx, &ended) != 0)
+                return -1;
+            if (ended)
+                return 0;
+            break;
+        }
         if (start_service(s, idx) != 0)
             return -1;
         /* Admitted now: the first token (or error) comes at ttft_ns after
@@ -803,8 +1118,29 @@ static int on_arrival(struct sim *s)
     } else {
         s->res->unmeasured++;
     }
+    s->arrivals++;
+    uint64_t trace_key = t->cache_key;
     if (read_next(s) != 0)
         return -1;
+    if (s->cache != NULL) {
+        /* The gateway's response cache answers before any routing: same
+         * draws for every strategy (keyed by the request). */
+        struct rng cr;
+        int64_t lat = 0;
+        rng_keyed(&cr, s->seed, RNG_CACHE, q->rr.id, 0, 0);
+        q->cache_key = gcache_key(s->cache, trace_key, &cr);
+        enum gcache_result hit = gcache_lookup(s->cache, q->cache_key, s->now_ns, &cr, &lat);
+        if (q->measured) {
+            s->res->cache_lookups++;
+            s->res->cache_l1_hits += hit == GCACHE_L1;
+            s->res->cache_l2_hits += hit == GCACHE_L2;
+            s->res->cache_semantic_hits += hit == GCACHE_SEMANTIC;
+        }
+        if (hit != GCACHE_MISS) {
+            q->state = RS_SERVICE;
+            return push(s, s->now_ns + lat, EV_CACHE_HIT, idx, q->gen);
+        }
+    }
     return route_req(s, idx);
 }
 
@@ -862,6 +1198,8 @@ static int cancel_attempt(struct sim *s, uint32_t idx)
         };
         route_router_complete(rt(s, q), b, &q->rr, &out, &s->env);
     }
+    if (q->at_pool != AT_POOL_NONE && pool_leave(s, idx) != 0)
+        return -1;
     release_slot(s, idx);
     if (in_service && backend_release(s, b) != 0)
         return -1;
@@ -935,11 +1273,14 @@ static int on_first_token(struct sim *s, uint32_t idx)
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
     q->state = RS_STREAMING;
-    q->first_token_ns = s->now_ns;
+    if (q->first_token_ns < 0) /* a migrated stream keeps its client's first token */
+        q->first_token_ns = s->now_ns;
     route_router_first_token(rt(s, q), b, &q->rr, s->now_ns - q->attempt_ns, &s->env);
     hedge_observe(s, s->now_ns - q->attempt_ns);
     if (q->partner != NO_SLOT && hedge_resolve(s, idx) != 0)
         return -1;
+    if (s->be[b].pr != NULL)
+        return 0; /* the replica's step emits the last token */
     return push(s, s->now_ns + q->draw.decode_ns, EV_DONE, idx, q->gen);
 }
 
@@ -963,6 +1304,8 @@ static int on_done(struct sim *s, uint32_t idx)
         .retry_after_ns = -1,
     };
     route_router_complete(rt(s, q), b, &q->rr, &out, &s->env);
+    if (s->cache != NULL && q->cache_key != 0)
+        gcache_insert(s->cache, q->cache_key, s->now_ns);
     if (finish(s, idx, 200, false) != 0)
         return -1;
     if (backend_release(s, b) != 0)
@@ -1002,6 +1345,8 @@ static int on_timeout(struct sim *s, uint32_t idx)
     } else {
         return 0; /* streaming already: the timeout is to the first token */
     }
+    if (q->at_pool != AT_POOL_NONE && pool_leave(s, idx) != 0)
+        return -1;
     api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
     if (attempt_failed(s, idx, ROUTE_TIMEOUT, 408, -1, -1, ROUTE_EC_GENERIC) != 0)
         return -1;
@@ -1019,10 +1364,406 @@ static int on_queue_timeout(struct sim *s, uint32_t idx)
     return finish(s, idx, 429, true);
 }
 
+/* ------------------------------------------------------------------ */
+/* pool replicas: steps, reclaims, autoscaling                         */
+
+static int retire(struct sim *s, uint32_t b);
+
+/* EV_POOL_STEP: slot b's step ends.  A brownout slows the next step down
+ * by its latency_x; first tokens and completions reach the client one RTT
+ * later when the regions are apart. */
+static int on_pool_step(struct sim *s, uint32_t b)
+{
+    struct backend_rt *be = &s->be[b];
+    struct pool *p = be->pr->pool;
+    const struct fault_cfg *fc = &s->scn->backends[b].api.faults;
+    be->rep.step_t = -1;
+    if (fc->n_brownouts > 0) {
+        const struct fault_brownout *bo = fault_brownout_at(fc, &be->api.faults, s->now_ns);
+        (void)pool_set_speed(p, be->r, bo != NULL && bo->latency_x > 1.0 ? bo->latency_x : 1.0);
+    }
+    uint32_t n = 0;
+    if (pool_step(p, be->r, s->now_ns, s->pev, s->pev_cap, &n) != POOL_OK) {
+        snprintf(s->err, s->errlen, "internal error: pool %s step", be->pr->cfg->name);
+        return -1;
+    }
+    if (pool_resched(s, b) != 0)
+        return -1;
+    for (uint32_t k = 0; k < n; k++) {
+        const struct pool_event *ev = &s->pev[k];
+        struct req *q = &s->reqs[ev->idx];
+        if (q->gen != ev->gen || q->at_pool != AT_POOL_IN || q->backend != (int32_t)b)
+            continue; /* cannot happen: every attempt that leaves is cancelled */
+        int64_t d = rtt_ns(s, q, b);
+        int rc;
+        if (ev->kind == POOL_EV_FIRST_TOKEN) {
+            q->queue_wait_ns += ev->admit_ns - q->attempt_ns;
+            rc = d > 0 ? push(s, s->now_ns + d, EV_FIRST_TOKEN, ev->idx, q->gen)
+                       : on_first_token(s, ev->idx);
+        } else {
+            q->at_pool = AT_POOL_NONE;
+            rc = d > 0 ? push(s, s->now_ns + d, EV_DONE, ev->idx, q->gen) : on_done(s, ev->idx);
+        }
+        if (rc != 0)
+            return -1;
+    }
+    if (be->rep.state == REP_DRAINING && pool_running(p, be->r) == 0 &&
+        pool_queue_depth(p, be->r) == 0)
+        return retire(s, b);
+    return 0;
+}
+
+/* A request on a reclaimed replica at its deadline.  Migrate: re-routed
+ * now, the attempt not counted against the retry budget (llm-d / SGLang
+ * style requeue; the work is recomputed elsewhere).  Retry: the attempt
+ * fails with 503 and the gateway's retry policy decides; a request already
+ * streaming cannot be retried by a gateway (the client holds a partial
+ * answer), so it fails visibly. */
+static int kill_one(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    struct pool_rt *pr = s->be[b].pr;
+    if (pool_leave(s, idx) != 0)
+        return -1;
+    if (q->measured) {
+        pr->res->killed++;
+        s->res->preempt_killed++;
+    }
+    struct route_outcome out = {
+        .error_class = ROUTE_EC_GENERIC,
+        .status = ROUTE_CANCELLED,
+        .http_status = 503,
+        .latency_ns = s->now_ns - q->attempt_ns,
+        .ttft_ns = -1,
+        .input_tokens = q->rr.input_tokens,
+        .retry_after_ns = -1,
+    };
+    if (pr->cfg->spot.on_kill == SCN_KILL_MIGRATE) {
+        if (q->measured) {
+            pr->res->migrated++;
+            s->res->preempt_migrated++;
+        }
+        route_router_complete(rt(s, q), b, &q->rr, &out, &s->env);
+        q->gen++; /* drop the attempt's pending events */
+        q->rr.attempt--;
+        q->state = RS_BACKOFF;
+        return push(s, s->now_ns, EV_ROUTE, idx, q->gen);
+    }
+    if (q->state == RS_STREAMING) {
+        if (q->measured) {
+            struct sim_ts_row *row = ts_row(s, s->now_ns);
+            if (row == NULL)
+                return -1;
+            s->be[b].res->errors++;
+            row->errors++;
+        }
+        out.status = ROUTE_SERVER_ERROR;
+        route_router_complete(rt(s, q), b, &q->rr, &out, &s->env);
+        q->gen++;
+        return finish(s, idx, 503, false);
+    }
+    return attempt_failed(s, idx, ROUTE_SERVER_ERROR, 503, -1, -1, ROUTE_EC_GENERIC);
+}
+
+/* Kill every request slot b's replica holds, then empty the replica (a
+ * new machine starts with a cold prefix cache).  O(request slots): runs
+ * once per reclaim or retirement. */
+static int kill_replica(struct sim *s, uint32_t b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->cap; i++) {
+        const struct req *q = &s->reqs[i];
+        if (q->state == RS_FREE || q->at_pool == AT_POOL_NONE || q->backend != (int32_t)b)
+            continue;
+        if (n + 2 > s->kill_cap) {
+            uint32_t ncap = s->kill_cap ? s->kill_cap * 2 : 64u;
+            uint32_t *nb = realloc(s->kill_buf, (size_t)ncap * sizeof *nb);
+            if (nb == NULL) {
+                snprintf(s->err, s->errlen, "out of memory (preemption)");
+                return -1;
+            }
+            s->kill_buf = nb;
+            s->kill_cap = ncap;
+        }
+        s->kill_buf[n++] = i;
+        s->kill_buf[n++] = q->gen;
+    }
+    for (uint32_t k = 0; k < n; k += 2) {
+        uint32_t idx = s->kill_buf[k];
+        const struct req *q = &s->reqs[idx];
+        if (q->gen != s->kill_buf[k + 1] || q->at_pool == AT_POOL_NONE || q->backend != (int32_t)b)
+            continue; /* ended meanwhile (a hedge partner of an earlier kill) */
+        if (kill_one(s, idx) != 0)
+            return -1;
+    }
+    struct backend_rt *be = &s->be[b];
+    if (pool_replica_reset(be->pr->pool, be->r) != POOL_OK) {
+        snprintf(s->err, s->errlen, "internal error: pool %s replica %u not empty",
+                 be->pr->cfg->name, be->r);
+        return -1;
+    }
+    return pool_resched(s, b);
+}
+
+/* A draining replica is empty: release the machine. */
+static int retire(struct sim *s, uint32_t b)
+{
+    if (kill_replica(s, b) != 0) /* hung attempts, if any */
+        return -1;
+    return rep_set(s, b, REP_OFF);
+}
+
+static int64_t pool_warmup_ns(const struct scn_pool *sp)
+{
+    return sp->autoscale.warmup_ns;
+}
+
+/* Slot b was reclaimed: kill what it holds, and ask for a replacement
+ * machine unless the pool has none (replacement_delay: none). */
+static int reclaim(struct sim *s, uint32_t b)
+{
+    struct backend_rt *be = &s->be[b];
+    if (kill_replica(s, b) != 0)
+        return -1;
+    int64_t delay = be->pr->cfg->spot.replacement_delay_ns;
+    if (delay < 0)
+        return rep_set(s, b, REP_OFF);
+    if (rep_set(s, b, REP_PENDING) != 0)
+        return -1;
+    be->rep.life_gen++;
+    return push(s, s->now_ns + delay, EV_REPLICA, b, be->rep.life_gen);
+}
+
+/* A spot reclaim of slot b: a billed replica gets its notice (no new
+ * work; what it holds runs on until the deadline).  A warming replica
+ * holds nothing and goes at once. */
+static int preempt(struct sim *s, uint32_t b)
+{
+    struct backend_rt *be = &s->be[b];
+    struct replica_rt *rp = &be->rep;
+    if (!rep_billed(rp->state) || rp->state == REP_NOTICE)
+        return 0;
+    be->pr->res->preemptions++;
+    s->res->preemptions++;
+    rp->life_gen++; /* a pending warm-up end no longer applies */
+    int64_t notice = be->pr->cfg->spot.notice_ns;
+    if (notice <= 0 || rp->state == REP_WARMING)
+        return reclaim(s, b);
+    if (rep_set(s, b, REP_NOTICE) != 0)
+        return -1;
+    return push(s, s->now_ns + notice, EV_REPLICA, b, rp->life_gen);
+}
+
+/* EV_PREEMPT: a reclaim from the schedule (aux 1) or from the slot's
+ * Poisson process of preemptions_per_day (aux 0: draws the next one). */
+static int preempt_next(struct sim *s, uint32_t b)
+{
+    struct backend_rt *be = &s->be[b];
+    struct rng r;
+    rng_keyed(&r, s->seed, RNG_PREEMPT, b, 0, be->rep.preempt_k++);
+    double mean_ns = NS_PER_DAY / be->pr->cfg->spot.preemptions_per_day;
+    double gap = -log1p(-rng_unit(&r)) * mean_ns;
+    if (gap < 1.0)
+        gap = 1.0;
+    if (gap >= (double)(INT64_MAX - s->now_ns))
+        return 0; /* never, in practice */
+    return push_ex(s, s->now_ns + (int64_t)gap, EV_PREEMPT, b, 0, 0);
+}
+
+static int on_preempt(struct sim *s, uint32_t b, uint32_t aux)
+{
+    if (aux == 0 && work_remains(s) && preempt_next(s, b) != 0)
+        return -1;
+    return preempt(s, b);
+}
+
+/* Start slot b's replica: a model load (billed, not serving), then it
+ * serves. */
+static int rep_start(struct sim *s, uint32_t b)
+{
+    struct replica_rt *rp = &s->be[b].rep;
+    if (rp->state == REP_DRAINING) /* still loaded: serves again at once */
+        return rep_set(s, b, REP_ACTIVE);
+    if (rep_set(s, b, REP_WARMING) != 0)
+        return -1;
+    rp->life_gen++;
+    return push(s, s->now_ns + pool_warmup_ns(s->be[b].pr->cfg), EV_REPLICA, b, rp->life_gen);
+}
+
+/* EV_REPLICA: slot b's lifecycle timer. */
+static int on_replica(struct sim *s, uint32_t b, uint32_t gen)
+{
+    struct backend_rt *be = &s->be[b];
+    struct replica_rt *rp = &be->rep;
+    if (gen != rp->life_gen)
+        return 0;
+    switch ((enum rep_state)rp->state) {
+    case REP_NOTICE:
+        return reclaim(s, b);
+    case REP_PENDING: {
+        const struct scn_spot *sp = &be->pr->cfg->spot;
+        struct rng r;
+        rng_keyed(&r, s->seed, RNG_PREEMPT, b, 1, rp->preempt_k++);
+        if (rng_unit(&r) < sp->stockout_p) { /* no capacity: ask again later */
+            be->pr->res->stockouts++;
+            if (!work_remains(s))
+                return 0;
+            rp->life_gen++;
+            return push(s, s->now_ns + sp->replacement_delay_ns, EV_REPLICA, b, rp->life_gen);
+        }
+        be->pr->res->replacements++;
+        return rep_start(s, b);
+    }
+    case REP_WARMING:
+        if (rep_set(s, b, REP_ACTIVE) != 0)
+            return -1;
+        return pool_resched(s, b); /* publish its signals */
+    case REP_OFF:
+    case REP_ACTIVE:
+    case REP_DRAINING:
+        break;
+    }
+    return 0;
+}
+
+/* Scale-down: stop slot b taking work; it is released once empty. */
+static int rep_stop(struct sim *s, uint32_t b)
+{
+    struct backend_rt *be = &s->be[b];
+    struct replica_rt *rp = &be->rep;
+    rp->life_gen++;
+    if (rp->state == REP_PENDING || rp->state == REP_WARMING)
+        return rep_set(s, b, REP_OFF);
+    if (rep_set(s, b, REP_DRAINING) != 0)
+        return -1;
+    if (pool_running(be->pr->pool, be->r) == 0 && pool_queue_depth(be->pr->pool, be->r) == 0 &&
+        be->rep.step_t < 0)
+        return retire(s, b);
+    return 0;
+}
+
+/* EV_AUTOSCALE: the Kubernetes HPA rule on pool k, on a gauge sampled at
+ * the tick like a Prometheus scrape (KV-cache usage, waiting requests, or
+ * running + waiting per serving replica).  desired =
+ * ceil(serving x metric / target), unchanged within the tolerance, clamped
+ * to [min, max]; warming and pending replicas count as current (HPA counts
+ * unready pods).  Scale-up starts replicas at once (draining ones first);
+ * scale-down waits until every recommendation over scale_down_delay was
+ * lower (HPA's stabilization window) and then drains the newest replicas.
+ * With no replica serving, any arrival since the last tick asks for one
+ * (scale from zero, as KEDA's activation does). */
+static int on_autoscale(struct sim *s, uint32_t k)
+{
+    struct pool_rt *pr = &s->pools[k];
+    const struct scn_pool *sp = pr->cfg;
+    const struct scn_autoscale *as = &sp->autoscale;
+    uint32_t serving = 0, current = 0;
+    double kv_used = 0;
+    int64_t queued = 0, running = 0;
+    for (uint32_t i = 0; i < sp->slots; i++) {
+        uint32_t b = sp->first_backend + i;
+        struct replica_rt *rp = &s->be[b].rep;
+        if (rp->state == REP_ACTIVE) {
+            serving++;
+            kv_used += 1.0 - pool_kv_free(pr->pool, i);
+            queued += pool_queue_depth(pr->pool, i);
+            running += pool_running(pr->pool, i);
+        }
+        if (rp->state == REP_ACTIVE || rp->state == REP_WARMING || rp->state == REP_PENDING)
+            current++;
+    }
+    uint32_t desired = current;
+    if (serving > 0) {
+        double metric = as->metric == SCN_AS_UTILIZATION   ? kv_used / serving
+                        : as->metric == SCN_AS_QUEUE_DEPTH ? (double)queued / serving
+                                                           : (double)(queued + running) / serving;
+        double ratio = metric / as->target;
+        if (fabs(ratio - 1.0) > as->tolerance) {
+            double d = ceil((double)serving * ratio - 1e-9);
+            desired = d > (double)sp->slots ? sp->slots : (uint32_t)d;
+        }
+    } else if (current == 0) {
+        desired = s->arrivals > pr->arrivals_at_tick ? 1 : 0;
+    }
+    pr->arrivals_at_tick = s->arrivals;
+    if (desired < as->min)
+        desired = as->min;
+    if (desired > as->max)
+        desired = as->max;
+    if (desired > current) {
+        pr->below_since_ns = -1;
+        uint32_t need = desired - current;
+        for (int pass = 0; pass < 2 && need > 0; pass++) /* draining first, then off */
+            for (uint32_t i = 0; i < sp->slots && need > 0; i++) {
+                uint32_t b = sp->first_backend + i;
+                uint8_t st = s->be[b].rep.state;
+                if (st == (pass == 0 ? REP_DRAINING : REP_OFF) && !s->be[b].absent) {
+                    if (rep_start(s, b) != 0)
+                        return -1;
+                    pr->res->scale_ups++;
+                    need--;
+                }
+            }
+    } else if (desired < current) {
+        if (pr->below_since_ns < 0 || desired > pr->below_max)
+            pr->below_max = desired;
+        if (pr->below_since_ns < 0)
+            pr->below_since_ns = s->now_ns;
+        if (s->now_ns - pr->below_since_ns >= as->scale_down_delay_ns) {
+            uint32_t drop = current - pr->below_max;
+            /* pending first, then warming, then the highest serving slots */
+            static const uint8_t order[] = {REP_PENDING, REP_WARMING, REP_ACTIVE};
+            for (uint32_t o = 0; o < 3 && drop > 0; o++)
+                for (uint32_t i = sp->slots; i-- > 0 && drop > 0;) {
+                    uint32_t b = sp->first_backend + i;
+                    if (s->be[b].rep.state == order[o]) {
+                        if (rep_stop(s, b) != 0)
+                            return -1;
+                        pr->res->scale_downs++;
+                        drop--;
+                    }
+                }
+            pr->below_since_ns = -1;
+        }
+    } else {
+        pr->below_since_ns = -1;
+    }
+    if (!work_remains(s))
+        return 0;
+    return push(s, s->now_ns + as->interval_ns, EV_AUTOSCALE, k, 0);
+}
+
+/* EV_CACHE_HIT: the gateway answers from its cache. */
+static int on_cache_hit(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    q->first_token_ns = s->now_ns;
+    if (q->measured) {
+        struct sim_ts_row *row = ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        row->cache_hits++;
+    }
+    return finish(s, idx, 200, false);
+}
+
 static int handle(struct sim *s, const struct heap_ev *e)
 {
-    if (e->kind == EV_ARRIVAL)
+    switch ((enum ev_kind)e->kind) {
+    case EV_ARRIVAL:
         return on_arrival(s);
+    case EV_POOL_STEP:
+        return e->gen == s->be[e->idx].rep.step_gen ? on_pool_step(s, e->idx) : 0;
+    case EV_REPLICA:
+        return on_replica(s, e->idx, e->gen);
+    case EV_PREEMPT:
+        return on_preempt(s, e->idx, e->aux);
+    case EV_AUTOSCALE:
+        return on_autoscale(s, e->idx);
+    default:
+        break;
+    }
     struct req *q = &s->reqs[e->idx];
     if (q->gen != e->gen || q->state == RS_FREE)
         return 0; /* stale: the attempt ended or was cancelled */
@@ -1041,7 +1782,13 @@ static int handle(struct sim *s, const struct heap_ev *e)
         return on_queue_timeout(s, e->idx);
     case EV_HEDGE:
         return on_hedge(s, e->idx);
+    case EV_CACHE_HIT:
+        return on_cache_hit(s, e->idx);
     case EV_ARRIVAL:
+    case EV_POOL_STEP:
+    case EV_REPLICA:
+    case EV_PREEMPT:
+    case EV_AUTOSCALE:
         break;
     }
     return 0;
@@ -1098,6 +1845,39 @@ static void summarise(struct sim *s)
     }
     res->escalation_rate =
         res->tiered_requests > 0 ? (double)res->escalations / (double)res->tiered_requests : NAN;
+    uint64_t hits = res->cache_l1_hits + res->cache_l2_hits + res->cache_semantic_hits;
+    res->cache_hit_rate = s->cache == NULL ? NAN : ratio((double)hits, (double)res->cache_lookups);
+    uint64_t all_prompt = 0, all_cached = 0;
+    for (uint32_t k = 0; k < s->n_pools; k++) {
+        struct pool_rt *pr = &s->pools[k];
+        struct sim_pool_result *pres = pr->res;
+        const struct scn_pool *sp = pr->cfg;
+        serving_step(s, pr);
+        pres->mean_serving = s->now_ns > 0 ? pr->serving_area / (double)s->now_ns : pr->serving;
+        int64_t busy = 0, up = 0;
+        for (uint32_t i = 0; i < sp->slots; i++) {
+            uint32_t b = sp->first_backend + i;
+            const struct replica_rt *rp = &s->be[b].rep;
+            const struct pool_stats *st = pool_stats(pr->pool, i);
+            struct sim_backend_result *br = &res->backends[b];
+            int64_t slot_up = rp->up_ns + (rep_up(rp->state) ? s->now_ns - rp->state_t : 0);
+            br->prompt_tokens = st->prefill_tokens + st->cached_tokens;
+            br->cached_tokens = st->cached_tokens;
+            br->prefix_hit_rate =
+                br->prompt_tokens ? (double)br->cached_tokens / (double)br->prompt_tokens : NAN;
+            br->busy_share = ratio((double)st->busy_ns, (double)slot_up);
+            busy += st->busy_ns;
+            up += slot_up;
+            pres->prompt_tokens += br->prompt_tokens;
+            pres->cached_tokens += br->cached_tokens;
+        }
+        pres->busy_share = ratio((double)busy, (double)up);
+        pres->prefix_hit_rate =
+            pres->prompt_tokens ? (double)pres->cached_tokens / (double)pres->prompt_tokens : NAN;
+        all_prompt += pres->prompt_tokens;
+        all_cached += pres->cached_tokens;
+    }
+    res->prefix_hit_rate = all_prompt ? (double)all_cached / (double)all_prompt : NAN;
     /* Little: requests still in flight contribute their time so far. */
     little_step(s, s->now_ns);
     double span = (double)(s->now_ns - s->scn->warmup_ns);
@@ -1114,6 +1894,84 @@ static void summarise(struct sim *s)
 
 /* ------------------------------------------------------------------ */
 /* set-up and run                                                      */
+
+/* Pools: one struct pool per scenario pool, its first `replicas` slots
+ * serving (warm) at t = 0, the others off; preemption and autoscaler
+ * events.  After the routers exist. */
+static int setup_pools(struct sim *s)
+{
+    const struct scenario *scn = s->scn;
+    uint32_t n = scn->n_pools;
+    s->pools = calloc(n, sizeof *s->pools);
+    s->res->pools = calloc(n, sizeof *s->res->pools);
+    if (s->pools == NULL || s->res->pools == NULL) {
+        snprintf(s->err, s->errlen, "out of memory (pools)");
+        return -1;
+    }
+    s->n_pools = s->res->n_pools = n;
+    for (uint32_t k = 0; k < n; k++) {
+        const struct scn_pool *sp = &scn->pools[k];
+        struct pool_rt *pr = &s->pools[k];
+        pr->cfg = sp;
+        pr->res = &s->res->pools[k];
+        pr->below_since_ns = -1;
+        snprintf(pr->res->name, sizeof pr->res->name, "%s", sp->name);
+        snprintf(pr->res->profile, sizeof pr->res->profile, "%s", sp->profile->name);
+        pr->res->spot = sp->spot.enabled;
+        pr->res->usd_per_hour = sp->usd_per_hour;
+        uint32_t present = 0;
+        for (uint32_t i = 0; i < sp->slots; i++)
+            present += !s->be[sp->first_backend + i].absent;
+        char perr[160];
+        if (pool_create(&sp->cfg, &pr->pool, perr, sizeof perr) != POOL_OK) {
+            snprintf(s->err, s->errlen, "%s: %s", sp->name, perr);
+            return -1;
+        }
+        uint32_t me = pool_max_events(pr->pool);
+        if (me > s->pev_cap) {
+            struct pool_event *ne = realloc(s->pev, (size_t)me * sizeof *ne);
+            if (ne == NULL) {
+                snprintf(s->err, s->errlen, "out of memory (pools)");
+                return -1;
+            }
+            s->pev = ne;
+            s->pev_cap = me;
+        }
+        for (uint32_t i = 0; i < sp->slots; i++) {
+            uint32_t b = sp->first_backend + i;
+            struct backend_rt *be = &s->be[b];
+            be->pr = pr;
+            be->r = i;
+            be->rep.step_t = -1;
+            be->res->is_pool = true;
+            if (i < sp->replicas && !be->absent) {
+                be->rep.state = REP_ACTIVE;
+                pr->serving++;
+            }
+            for (uint32_t r = 0; r < s->n_routers; r++) {
+                route_router_set_signals(s->routers[r], b, 0, 1.0, 0);
+                if (be->rep.state != REP_ACTIVE)
+                    route_router_set_health(s->routers[r], b, ROUTE_DOWN);
+            }
+            if (!be->absent && sp->spot.enabled && sp->spot.preemptions_per_day > 0 &&
+                preempt_next(s, b) != 0)
+                return -1;
+        }
+        if (present == 0)
+            continue; /* the pool is not in this run */
+        pr->res->min_serving = pr->res->max_serving = pr->serving;
+        for (uint32_t j = 0; j < sp->spot.n_schedule; j++) {
+            const struct scn_preempt *e = &sp->spot.schedule[j];
+            if (s->be[sp->first_backend + e->replica].absent)
+                continue;
+            if (push_ex(s, e->at_ns, EV_PREEMPT, sp->first_backend + e->replica, 0, 1) != 0)
+                return -1;
+        }
+        if (sp->autoscale.enabled && push(s, sp->autoscale.interval_ns, EV_AUTOSCALE, k, 0) != 0)
+            return -1;
+    }
+    return 0;
+}
 
 static int setup(struct sim *s, const struct scenario *scn, const struct scn_strategy *strat,
                  uint64_t seed, struct sim_result *res)
@@ -1183,6 +2041,22 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
     }
     if (sr->hedge.percentile > 0 && hist_init(&s->att_ttft) != 0)
         goto oom;
+    if (strat->without != NULL) {
+        for (uint32_t b = 0; b < s->nb; b++) {
+            if ((strat->without[b >> 6] >> (b & 63u) & 1u) == 0)
+                continue;
+            s->be[b].absent = true;
+            for (uint32_t r = 0; r < s->n_routers; r++)
+                route_router_set_health(s->routers[r], b, ROUTE_DOWN);
+        }
+    }
+    if (scn->n_pools > 0 && setup_pools(s) != 0)
+        return -1;
+    if (scn->cache.enabled) {
+        s->cache = gcache_create(&scn->cache.cfg, s->err, s->errlen);
+        if (s->cache == NULL)
+            return -1;
+    }
     if (pool_grow(s) != 0)
         goto oom;
     s->trace = scn_open_traffic(scn, seed, s->err, s->errlen);
@@ -1210,6 +2084,13 @@ static void teardown(struct sim *s)
         for (uint32_t i = 0; i < s->cap; i++)
             free(s->reqs[i].blocks);
     hist_fini(&s->att_ttft);
+    if (s->pools)
+        for (uint32_t k = 0; k < s->n_pools; k++)
+            pool_destroy(s->pools[k].pool);
+    free(s->pools);
+    free(s->pev);
+    free(s->kill_buf);
+    gcache_destroy(s->cache);
     if (s->be)
         for (uint32_t b = 0; b < s->nb; b++)
             api_state_fini(&s->be[b].api);
@@ -1256,9 +2137,18 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
         /* the last, partial interval: snapshot at the end */
         struct sim_ts_row *last = &res->ts[res->n_ts - 1];
         if (last->inflight < 0) {
+            uint32_t serving = 0;
+            if (s.n_pools > 0 && pools_snapshot(&s, s.now_ns, &serving) != 0)
+                rc = -1;
+            last = &res->ts[res->n_ts - 1];
             last->inflight = s.live;
             last->healthy = healthy_backends(&s, s.now_ns);
+            last->serving = serving;
+        } else if (s.n_pools > 0 && accrue_all(&s, s.now_ns) != 0) {
+            rc = -1;
         }
+    }
+    if (rc == 0) {
         res->trace_rows_skipped = trace_skipped(s.trace);
         summarise(&s);
         sim_slo_eval(&scn->slo, res);
@@ -1275,6 +2165,12 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
 
 void sim_result_free(struct sim_result *res)
 {
+    if (res->pools)
+        for (uint32_t k = 0; k < res->n_pools; k++)
+            free(res->pools[k].serving_ts);
+    free(res->pools);
+    res->pools = NULL;
+    res->n_pools = 0;
     free(res->backends);
     free(res->ts);
     hist_fini(&res->ttft_hist);

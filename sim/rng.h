@@ -40,6 +40,8 @@ enum rng_purpose {
     RNG_LABELS = 9,   /* synthetic labels by share (keyed per request or session) */
     RNG_SAMPLE = 10,  /* trace transform: which rows `sample` keeps */
     RNG_OUTAGES = 11, /* random outage schedules (keyed per backend) */
+    RNG_CACHE = 12,   /* gateway response cache: synthetic repeats, semantic hits */
+    RNG_PREEMPT = 13, /* spot preemptions and replacement stock-outs (keyed per slot) */
 };
 
 static inline uint64_t rng_splitmix64(uint64_t *x)

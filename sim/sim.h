@@ -35,7 +35,37 @@ struct sim_lat {
 struct sim_backend_result {
     char name[SCN_NAME_MAX];
     uint64_t attempts, successes, upstream_429, errors, timeouts;
-    double cost_usd;
+    double cost_usd; /* API: tokens billed; pool slot: replica-hours x price */
+    /* pool slots only (is_pool) */
+    bool is_pool;
+    double replica_hours;   /* billed (warming + serving + draining + notice), measured window */
+    double busy_share;      /* step time / time up (serving, draining or in notice), whole run */
+    uint64_t prompt_tokens; /* prompt tokens admitted (computed + from the prefix cache) */
+    uint64_t cached_tokens; /* ... served from the prefix cache */
+    double prefix_hit_rate; /* cached / prompt tokens, NaN when none */
+};
+
+/* A GPU pool over the run. */
+struct sim_pool_result {
+    char name[SCN_NAME_MAX];
+    char profile[SCN_NAME_MAX];
+    bool spot;
+    double usd_per_hour;  /* per replica */
+    double replica_hours; /* billed, measured window */
+    double cost_usd;      /* replica_hours x usd_per_hour */
+    double warmup_s;      /* replica-seconds spent loading the model (billed, not serving) */
+    double mean_serving;  /* time-average of serving replicas */
+    uint32_t min_serving, max_serving;
+    uint64_t preemptions;            /* replicas reclaimed (spot) */
+    uint64_t killed;                 /* requests still on a reclaimed replica at its deadline */
+    uint64_t migrated;               /* ... of those, re-routed without using a retry */
+    uint64_t replacements;           /* replacement replicas obtained */
+    uint64_t stockouts;              /* replacement attempts that found no capacity */
+    uint64_t scale_ups, scale_downs; /* autoscaler decisions (replicas added / drained) */
+    uint64_t prompt_tokens, cached_tokens;
+    double prefix_hit_rate; /* NaN when no prompt tokens */
+    double busy_share;      /* step time / replica time up */
+    uint32_t *serving_ts;   /* serving replicas at the end of each interval (n_ts) */
 };
 
 /* One time-series interval [t, t + interval). */
@@ -45,7 +75,9 @@ struct sim_ts_row {
     double cost_usd;
     double ttft_sum_s; /* sum of TTFT of requests completing here */
     int64_t inflight;  /* client requests in flight at interval end */
-    uint32_t healthy;  /* backends not in an outage at interval end */
+    uint32_t healthy;  /* backends serving (not in an outage, pool slots up) at interval end */
+    uint32_t serving;  /* pool replicas serving at interval end (all pools) */
+    uint64_t cache_hits;
 };
 
 struct sim_slo_violation {
@@ -86,7 +118,20 @@ struct sim_result {
     uint64_t escalations, tiered_requests; /* model_tier */
     double escalation_rate; /* escalations / tiered_requests, NaN when no model_tier */
     uint64_t spillovers;    /* ordered_priority picks past the first tier */
-    struct hist ttft_hist;  /* ns, for CDF plots */
+    /* gateway response cache (NaN rate without `cache:`) */
+    uint64_t cache_lookups, cache_l1_hits, cache_l2_hits, cache_semantic_hits;
+    double cache_hit_rate;
+    /* GPU pools */
+    struct sim_pool_result *pools;
+    uint32_t n_pools;
+    double prefix_hit_rate; /* over every pool, NaN without pools */
+    double replica_hours;   /* over every pool */
+    uint64_t preemptions, preempt_killed, preempt_migrated;
+    /* attempts sent to a backend in another region than the request's
+       (both known): a data-sovereignty breach when the regions are
+       jurisdictions */
+    uint64_t cross_region_attempts;
+    struct hist ttft_hist; /* ns, for CDF plots */
     bool slo_pass;
     struct sim_slo_violation violations[SCN_SLO_COUNT_];
     uint32_t n_violations;

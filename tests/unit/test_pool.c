@@ -362,6 +362,7 @@ static uint64_t stress_run(uint64_t seed, int *ok)
     c.chunked_prefill_tokens = 256;
     c.block_tokens = 64;
     c.prefix_cache = true;
+    c.prefix_cache = true;
     c.prefix_cache_blocks = 16;
     struct pool *p = mkpool(&c);
     struct spec *sp = calloc(n, sizeof *sp);
@@ -607,6 +608,57 @@ static void test_cancel(void)
     pool_destroy(p);
 }
 
+/* Brownout slow-down and replica replacement. */
+static void test_speed_reset(void)
+{
+    struct pool_cfg c = custom_cfg(1.0 * MS, 0, 0, 0, 1000, 8);
+    c.block_tokens = 100;
+    c.prefix_cache = true;
+    c.prefix_cache_blocks = 16;
+    struct pool *p = mkpool(&c);
+    struct pool_event ev[16];
+    uint32_t n = 0;
+    const uint64_t blocks[] = {11, 12, 13};
+    struct pool_req a = {.idx = 1,
+                         .gen = 1,
+                         .input_tokens = 300,
+                         .output_tokens = 1,
+                         .blocks = blocks,
+                         .n_blocks = 3};
+    CHECK_INT_EQ(pool_set_speed(p, 0, 0.5), POOL_EINVAL);
+    CHECK_INT_EQ(pool_set_speed(p, 0, NAN), POOL_EINVAL);
+    CHECK_INT_EQ(pool_set_speed(p, 0, 3.0), POOL_OK);
+    CHECK_INT_EQ(pool_enqueue(p, 0, &a), POOL_OK);
+    CHECK_INT_EQ(pool_step(p, 0, 0, ev, 16, &n), POOL_OK);
+    CHECK_INT_EQ(pool_next_event(p, 0), 3 * MS); /* 3 x the 1 ms step */
+    /* Busy: no reset. */
+    CHECK_INT_EQ(pool_replica_reset(p, 0), POOL_EINVAL);
+    CHECK_INT_EQ(pool_set_speed(p, 0, 1.0), POOL_OK);
+    CHECK_INT_EQ(pool_step(p, 0, 3 * MS, ev, 16, &n), POOL_OK);
+    CHECK_INT_EQ(n, 2); /* first token and done */
+    CHECK_INT_EQ(pool_prefix_match(p, 0, blocks, 3, 300), 3);
+    /* A queued request cancelled, then the replica replaced: cache empty. */
+    struct pool_req b = a;
+    b.idx = 2;
+    b.enq_ns = 3 * MS;
+    CHECK_INT_EQ(pool_enqueue(p, 0, &b), POOL_OK);
+    CHECK_INT_EQ(pool_cancel(p, 0, 2, 1), POOL_OK);
+    CHECK_INT_EQ(pool_replica_reset(p, 0), POOL_OK);
+    CHECK_INT_EQ(pool_prefix_match(p, 0, blocks, 3, 300), 0);
+    CHECK_INT_EQ(pool_next_event(p, 0), -1);
+    CHECK_INT_EQ(pool_stats(p, 0)->completed, 1); /* counters kept */
+    /* It serves again, with a cold cache. */
+    struct pool_req d = a;
+    d.idx = 3;
+    d.enq_ns = 5 * MS;
+    CHECK_INT_EQ(pool_enqueue(p, 0, &d), POOL_OK);
+    CHECK_INT_EQ(pool_step(p, 0, 5 * MS, ev, 16, &n), POOL_OK);
+    CHECK_INT_EQ(pool_step(p, 0, 6 * MS, ev, 16, &n), POOL_OK);
+    CHECK_INT_EQ(n, 2);
+    CHECK_INT_EQ(ev[0].cached_tokens, 0);
+    pool_destroy(p);
+}
+
 /* ---- profiles -------------------------------------------------------- */
 
 static void test_profiles(void)
@@ -658,6 +710,7 @@ int main(void)
     test_kv_bound();
     test_prefix();
     test_cancel();
+    test_speed_reset();
     test_conservation();
     test_md1();
     return check_report("test_pool");

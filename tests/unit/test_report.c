@@ -284,11 +284,12 @@ static void test_csv(const struct sim_result *res)
     if (!csv)
         return;
     const char *header = "strategy,t_s,arrivals,completed,failed,client_429,upstream_429,errors,"
-                         "attempts,cost_usd,ttft_mean_s,inflight,healthy_backends\n";
+                         "attempts,cost_usd,ttft_mean_s,inflight,healthy_backends,serving_replicas,"
+                         "cache_hits\n";
     CHECK(strncmp(csv, header, strlen(header)) == 0);
-    CHECK_STR_CONTAINS(csv, "\nleast_busy,0,300,290,5,3,20,2,330,1,0.5,5,2\n");
+    CHECK_STR_CONTAINS(csv, "\nleast_busy,0,300,290,5,3,20,2,330,1,0.5,5,2,0,0\n");
     /* no completions: the mean TTFT field is empty */
-    CHECK_STR_CONTAINS(csv, "\nleast_busy,60,400,0,10,10,60,5,500,1.5,,12,1\n");
+    CHECK_STR_CONTAINS(csv, "\nleast_busy,60,400,0,10,10,60,5,500,1.5,,12,1,0,0\n");
     CHECK_STR_CONTAINS(csv, "\n\"say \"\"hi\"\"\\\n\",120,300,310,");
     int lines = 0;
     for (const char *p = csv; *p; p++)
