@@ -1244,6 +1244,7 @@ static int on_hedge(struct sim *s, uint32_t idx)
     q->gen = gen;
     q->is_hedge = true;
     q->partner = idx;
+    q->at_pool = AT_POOL_NONE; /* the copy is not on the primary's replica */
     q->blocks = NULL;
     if (p->blocks != NULL) {
         q->blocks = malloc((size_t)p->rr.n_blocks * sizeof *q->blocks);
@@ -1883,7 +1884,7 @@ static void summarise(struct sim *s)
     double span = (double)(s->now_ns - s->scn->warmup_ns);
     double sojourn = s->sojourn_sum_ns;
     for (uint32_t i = 0; i < s->cap; i++)
-        if (s->reqs[i].state != RS_FREE && s->reqs[i].measured)
+        if (s->reqs[i].state != RS_FREE && s->reqs[i].measured && !s->reqs[i].is_hedge)
             sojourn += (double)(s->now_ns - s->reqs[i].arrival_ns);
     if (span > 0 && n > 0) {
         res->little_lambda = n / (span / NS_PER_S);
