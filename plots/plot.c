@@ -232,6 +232,22 @@ static void gp_outputs_series(FILE *f, const char *name, const struct plot_serie
     fputs("unset output\n", f);
 }
 
+/* A flat series (every y equal, e.g. no 429s at all, or a fixed replica
+ * count) would make gnuplot warn "empty y range" and pick its own; give it
+ * a range around the value instead. */
+static void gp_flat_yrange(FILE *f, const struct plot_series *s, uint32_t n_series)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (uint32_t i = 0; i < n_series; i++)
+        for (uint32_t k = 0; k < s[i].n; k++)
+            if (isfinite(s[i].y[k])) {
+                lo = s[i].y[k] < lo ? s[i].y[k] : lo;
+                hi = s[i].y[k] > hi ? s[i].y[k] : hi;
+            }
+    if (lo == hi) /* lo <= hi: finite, at least one point */
+        fprintf(f, "set yrange [%.17g:%.17g]\n", lo >= 0 && lo < 1 ? 0.0 : lo - 1, hi + 1);
+}
+
 static int plot_curves(const char *dir, const char *name, const char *title, const char *xlabel,
                        const char *ylabel, const struct plot_series *s, uint32_t n_series, bool cdf,
                        char *err, size_t errlen)
@@ -266,6 +282,8 @@ static int plot_curves(const char *dir, const char *name, const char *title, con
         fputs("set key top right\n", f);
         if (blocks == 0)
             fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
+        else
+            gp_flat_yrange(f, s, n_series);
     }
     if (blocks == 0)
         gp_no_data(f);
@@ -307,7 +325,7 @@ static uint32_t bar_count(const double *values, uint32_t n_groups, uint32_t m, b
 /* One panel: boxes at x = group index, the value printed above each. */
 static void gp_bar_panel(FILE *f, const char *name, const char *const *groups, uint32_t n_groups,
                          const char *metric, const char *ylabel, uint32_t count, bool negative,
-                         uint32_t block, uint32_t color)
+                         bool flat, uint32_t block, uint32_t color)
 {
     fputs("set title ", f);
     gp_str(f, metric);
@@ -337,7 +355,8 @@ static void gp_bar_panel(FILE *f, const char *name, const char *const *groups, u
         return;
     }
     /* Bars grow from 0: keep 0 in view unless a value is negative. */
-    fputs(negative ? "set yrange [*:*]\n" : "set yrange [0:*]\n", f);
+    /* All zero: gnuplot would warn about an empty range. */
+    fputs(flat ? "set yrange [0:1]\n" : negative ? "set yrange [*:*]\n" : "set yrange [0:*]\n", f);
     fputs("plot ", f);
     gp_str(f, file);
     fprintf(f, " index %u using 1:2 with boxes lc %u notitle, \\\n     ", block, color);
@@ -409,12 +428,17 @@ int plot_bars(const char *dir, const char *name, const char *title, const char *
         for (uint32_t m = 0; m < n_metrics; m++) {
             bool negative;
             uint32_t count = bar_count(values, n_groups, m, &negative);
+            bool flat = true;
+            for (uint32_t g = 0; g < n_groups; g++) {
+                double v = values[(size_t)m * n_groups + g];
+                flat &= !isfinite(v) || v == 0.0;
+            }
             gp_bar_panel(f, name, groups, n_groups, metrics ? metrics[m] : "",
-                         ylabels ? ylabels[m] : "", count, negative, block, m + 1);
+                         ylabels ? ylabels[m] : "", count, negative, flat, block, m + 1);
             block += count > 0;
         }
         if (n_metrics == 0)
-            gp_bar_panel(f, name, groups, n_groups, "", "", 0, false, 0, 1);
+            gp_bar_panel(f, name, groups, n_groups, "", "", 0, false, false, 0, 1);
         fputs("unset multiplot\n", f);
     }
     fputs("unset output\n", f);

@@ -1,0 +1,121 @@
+/*
+ * bench_pool.c - simulated requests and events per wall second for GPU
+ * pool backends.
+ *
+ * Replays bench_pool.yaml (10^6 synthetic Poisson requests, one pool of 8
+ * H100 replicas of Llama-3.1-8B with continuous batching and the prefix
+ * cache, ~70% of capacity) under round_robin, least_inflight and
+ * power_of_two, one run at a time on one core, best of REPEATS.  A pool
+ * costs more per request than an API backend: each replica's engine step
+ * is an event (~2.9 per request here) and walks the running batch, so
+ * events/request is ~4.8 (bench_api: ~3).
+ * Target (chosen here; the requirement asks for the figures): >= 500,000
+ * simulated requests per second per core (measured 810k-880k on a 2-core
+ * machine).  Also prints events/s, ns/event, the peak resident set of the
+ * process (memory is O(in-flight requests), not O(requests)) and, as a
+ * check that the pool is stable rather than diverging, p99 TTFT and the
+ * peak requests in flight at an interval end.  Prints the figures; it does
+ * not fail on them (wall-clock limits do not belong in tests: machines are
+ * noisy).
+ *
+ * usage: bench_pool [SCENARIO] [REPEATS] [STRATEGY]
+ * (STRATEGY: run that one only, e.g. for one run under callgrind)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "../sim/sim.h"
+
+#define TARGET_REQ_PER_S 500000.0
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Peak resident set of this process so far, MiB (Linux: ru_maxrss in KiB). */
+static double peak_rss_mib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return -1.0;
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static int64_t peak_inflight(const struct sim_result *res)
+{
+    int64_t peak = 0;
+    for (uint32_t i = 0; i < res->n_ts; i++)
+        if (res->ts[i].inflight > peak)
+            peak = res->ts[i].inflight;
+    return peak;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = argc > 1 ? argv[1] : "bench/bench_pool.yaml";
+    int repeats = argc > 2 ? atoi(argv[2]) : 3;
+    if (repeats < 1)
+        repeats = 1;
+    char err[1024];
+    struct scenario scn;
+    if (scn_load(path, &scn, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    const char *names[] = {"round_robin", "least_inflight", "power_of_two"};
+    int n_names = 3;
+    if (argc > 3) {
+        names[0] = argv[3];
+        n_names = 1;
+    }
+    int rc = 0;
+    for (int k = 0; k < n_names; k++) {
+        struct scn_strategy st;
+        if (scn_strategy_by_name(names[k], &st, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            scn_free(&scn);
+            return 2;
+        }
+        double best = 1e30;
+        struct sim_result res;
+        uint64_t reqs = 0, events = 0;
+        for (int r = 0; r < repeats; r++) {
+            double t0 = now_s();
+            if (sim_run(&scn, &st, scn.seed, NULL, &res, err, sizeof err) != 0) {
+                fprintf(stderr, "%s\n", err);
+                scn_free(&scn);
+                return 2;
+            }
+            double dt = now_s() - t0;
+            if (dt < best)
+                best = dt;
+            if (r > 0 && (res.requests != reqs || res.events != events)) {
+                fprintf(stderr, "bench_pool %s: repetition %d differs (%llu events, was %llu)\n",
+                        names[k], r, (unsigned long long)res.events, (unsigned long long)events);
+                rc = 1;
+            }
+            reqs = res.requests;
+            events = res.events;
+            if (r + 1 < repeats)
+                sim_result_free(&res);
+        }
+        double rps = (double)reqs / best;
+        printf("bench_pool %-14s %llu requests (%llu completed), %llu events, %.3f s: "
+               "%.0f requests/s, %.0f events/s, %.1f ns/event, %.2f events/request, "
+               "p99 TTFT %.3f s, peak in flight %lld, peak RSS %.1f MiB  "
+               "[target >= %.0f requests/s: %s]\n",
+               names[k], (unsigned long long)reqs, (unsigned long long)res.completed,
+               (unsigned long long)events, best, rps, (double)events / best,
+               best * 1e9 / (double)events, (double)events / (double)reqs, res.ttft.p99,
+               (long long)peak_inflight(&res), peak_rss_mib(), TARGET_REQ_PER_S,
+               rps >= TARGET_REQ_PER_S ? "met" : "MISSED");
+        sim_result_free(&res);
+    }
+    scn_free(&scn);
+    return rc;
+}
