@@ -1515,11 +1515,6 @@ static int retire(struct sim *s, uint32_t b)
     return rep_set(s, b, REP_OFF);
 }
 
-static int64_t pool_warmup_ns(const struct scn_pool *sp)
-{
-    return sp->autoscale.warmup_ns;
-}
-
 /* Slot b was reclaimed: kill what it holds, and ask for a replacement
  * machine unless the pool has none (replacement_delay: none). */
 static int reclaim(struct sim *s, uint32_t b)
@@ -1589,7 +1584,9 @@ static int rep_start(struct sim *s, uint32_t b)
     if (rep_set(s, b, REP_WARMING) != 0)
         return -1;
     rp->life_gen++;
-    return push(s, s->now_ns + pool_warmup_ns(s->be[b].pr->cfg), EV_REPLICA, b, rp->life_gen);
+    return push(
+        s, s->now_ns + s->be[b].pr->cfg->autoscale.warmup_ns /* filled even without autoscale */,
+        EV_REPLICA, b, rp->life_gen);
 }
 
 /* EV_REPLICA: slot b's lifecycle timer. */
