@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../sim/sim.h"
+#include "sim.h"
 
 #define TARGET_REQ_PER_S 2000000.0
 

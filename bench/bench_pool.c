@@ -26,7 +26,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "../sim/sim.h"
+#include "sim.h"
 
 #define TARGET_REQ_PER_S 500000.0
 

@@ -63,7 +63,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../route/route.h"
+#include "route.h"
 
 #define N_SIZES   3
 #define POOL      4096u

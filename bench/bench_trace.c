@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../traces/trace.h"
+#include "trace.h"
 
 #define TARGET_ROWS_PER_S 5000000.0
 #define SHORT_ROWS        100000ull

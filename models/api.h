@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sim/dist.h"
+#include "dist.h"
 #include "faults.h"
 
 /* What a failed or cancelled attempt is billed. */

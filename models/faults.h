@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../sim/rng.h"
+#include "rng.h"
 
 /* A scheduled outage: every admission in [start, end) fails. */
 struct fault_outage {

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sim/rng.h"
+#include "rng.h"
 
 /* Prompts a synthetic repeat may repeat: the last 4,096 (a repeat of an
  * older prompt is as unlikely to hit a TTL-bounded cache anyway). */

@@ -44,7 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/rng.h"
+#include "rng.h"
 
 /* ---- constants ------------------------------------------------------- */
 

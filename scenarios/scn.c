@@ -16,7 +16,7 @@
  */
 #include "scn_int.h"
 
-#include "../models/catalog.h"
+#include "catalog.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -16,11 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../models/api.h"
-#include "../models/gcache.h"
-#include "../models/pool.h"
-#include "../route/route.h"
-#include "../traces/trace.h"
+#include "api.h"
+#include "gcache.h"
+#include "pool.h"
+#include "route.h"
+#include "trace.h"
 
 #define SCN_NAME_MAX 64
 #define SCN_PATH_MAX 4096

@@ -31,8 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../models/gcache.h"
-#include "../models/pool.h"
+#include "gcache.h"
+#include "pool.h"
 #include "heap.h"
 #include "rng.h"
 

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../scenarios/scn.h"
+#include "scn.h"
 #include "hist.h"
 
 /* Latency summary in seconds. */

@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sim/dist.h"
+#include "dist.h"
 
 enum trace_format {
     TRACE_AUTO = 0, /* by header row: Azure's TIMESTAMP,... or native */

@@ -3,7 +3,7 @@
  * (trace_fit_lengths, see trace.h).
  *
  * The source is read to its end once; input and output token counts go
- * into two log-linear histograms (sim/hist.h: exact below 1,024, else
+ * into two log-linear histograms (base/hist.h: exact below 1,024, else
  * buckets within 0.05% of their values), so memory is fixed (~0.9 MiB)
  * whatever the trace length.
  *
@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/hist.h"
+#include "hist.h"
 #include "trace.h"
 
 /* The representative value of bucket i of h (hist_quantile's choice). */

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sim/rng.h"
+#include "rng.h"
 #include "trace.h"
 
 #define TRACE_ERR_MAX 512

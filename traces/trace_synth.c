@@ -62,7 +62,7 @@
  * (as a router with a prefix cache sees it: the previous turn's blocks are
  * cached and hit).  Ids are a bijective hash of a per-source counter, so
  * they are unique within a source.  Pending turns of open sessions wait in
- * a min-heap ordered by arrival (sim/heap.h; exactly one per open session) and
+ * a min-heap ordered by arrival (base/heap.h; exactly one per open session) and
  * are merged with the process's next arrival, so records come out in
  * non-decreasing arrival order; a session's blocks are freed when it ends.
  * Memory is O(open sessions x their blocks), independent of the trace
@@ -86,7 +86,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
-#include "../sim/heap.h"
+#include "heap.h"
 #include "trace_internal.h"
 
 /* The default diurnal period: one day, in ns. */

@@ -50,7 +50,7 @@
  *                the shared traces: 19,366 rows over 3,502 s = 5.53/s); 0
  *                when the span is 0.
  *   peak rate    most rows in one minute [k min, k+1 min) of trace time.
- *   tokens       exact mean and max; p50/p90/p99 nearest-rank from sim/hist.h
+ *   tokens       exact mean and max; p50/p90/p99 nearest-rank from base/hist.h
  *                (exact below 2048 tokens, within 0.05% above).
  *   CV           of the inter-arrival gaps (rows - 1 of them), Welford, sample
  *                standard deviation (n - 1) over the mean; 0 with < 2 gaps.
@@ -64,7 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/hist.h"
+#include "hist.h"
 #include "trace_internal.h"
 
 struct trace_xform {

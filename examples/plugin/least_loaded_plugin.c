@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../route/route.h"
+#include "route.h"
 
 /* Exported: the one symbol the host looks for (ROUTE_PLUGIN_SYMBOL). */
 const struct route_ops *const *lbsim_route_plugin(uint32_t *n, uint32_t *abi);

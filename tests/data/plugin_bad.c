@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../route/route.h"
+#include "route.h"
 
 const struct route_ops *const *lbsim_route_plugin(uint32_t *n, uint32_t *abi);
 const struct route_ops *const *lbsim_route_plugin_v0(uint32_t *n, uint32_t *abi);

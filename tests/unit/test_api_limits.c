@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../models/api.h"
-#include "../../sim/sim.h"
-#include "../check.h"
+#include "api.h"
+#include "sim.h"
+#include "check.h"
 
 #define S_NS   1000000000LL
 #define MIN_NS (60LL * S_NS)

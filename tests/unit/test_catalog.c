@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../models/catalog.h"
-#include "../../scenarios/scn.h"
-#include "../check.h"
+#include "catalog.h"
+#include "scn.h"
+#include "check.h"
 
 static char tmpdir[64];
 

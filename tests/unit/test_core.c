@@ -12,11 +12,11 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "../check.h"
-#include "../../sim/dist.h"
-#include "../../sim/heap.h"
-#include "../../sim/hist.h"
-#include "../../sim/rng.h"
+#include "check.h"
+#include "dist.h"
+#include "heap.h"
+#include "hist.h"
+#include "rng.h"
 
 /* Chi-square critical value at p = 0.001 for 9 degrees of freedom (10
  * bins); a correct generator fails one run in a thousand seeds, and these

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../models/gcache.h"
-#include "../check.h"
+#include "gcache.h"
+#include "check.h"
 
 #define S 1000000000LL
 

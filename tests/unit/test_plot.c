@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../check.h"
-#include "../../plots/plot.h"
+#include "check.h"
+#include "plot.h"
 
 #define GNUPLOT "/usr/bin/gnuplot"
 

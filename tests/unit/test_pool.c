@@ -2,14 +2,14 @@
  * test_pool.c - models/pool: continuous batching, KV bound, prefix cache,
  * cancellation, and an M/D/1 validation, driven by a small event loop.
  */
-#include "../check.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "../../models/pool.h"
-#include "../../sim/heap.h"
-#include "../../sim/rng.h"
+#include "pool.h"
+#include "heap.h"
+#include "rng.h"
 
 #define MS 1000000LL /* ns per millisecond */
 

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../check.h"
-#include "../../sim/report.h"
+#include "check.h"
+#include "report.h"
 
 /* Everything report_* writes to a stream, as one string. */
 struct capture {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../check.h"
+#include "check.h"
 #include "route.h"
 
 #define NS_PER_S  1000000000LL

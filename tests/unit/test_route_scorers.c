@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../check.h"
+#include "check.h"
 #include "route.h"
 
 #define MAXN 64u

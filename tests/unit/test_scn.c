@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../check.h"
-#include "../../scenarios/scn.h"
+#include "check.h"
+#include "scn.h"
 
 #define DATA "tests/data/"
 

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../scenarios/scn.h"
-#include "../check.h"
+#include "scn.h"
+#include "check.h"
 
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL

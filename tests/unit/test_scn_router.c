@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../scenarios/scn.h"
-#include "../check.h"
+#include "scn.h"
+#include "check.h"
 
 #define NS_PER_S 1000000000LL
 

@@ -22,8 +22,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "../../traces/trace.h"
-#include "../check.h"
+#include "trace.h"
+#include "check.h"
 
 #define DATA     "tests/data/"
 #define MOONCAKE "traces/data/mooncake_conversation_sample.jsonl"

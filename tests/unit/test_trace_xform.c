@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../traces/trace.h"
-#include "../check.h"
+#include "trace.h"
+#include "check.h"
 
 #define CONV "traces/data/AzureLLMInferenceTrace_conv.csv"
 #define CODE "traces/data/AzureLLMInferenceTrace_code.csv"

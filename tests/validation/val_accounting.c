@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../sim/report.h"
-#include "../../sim/sim.h"
-#include "../check.h"
+#include "report.h"
+#include "sim.h"
+#include "check.h"
 
 #define MAX_RUNS 16
 #define EARLY_NS (600LL * 1000000000LL)

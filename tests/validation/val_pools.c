@@ -21,10 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../models/pool.h"
-#include "../../sim/report.h"
-#include "../../sim/sim.h"
-#include "../check.h"
+#include "pool.h"
+#include "report.h"
+#include "sim.h"
+#include "check.h"
 
 #define NS_PER_S 1e9
 #define MAX_RUNS 8

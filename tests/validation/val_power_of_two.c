@@ -41,8 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../sim/sim.h"
-#include "../check.h"
+#include "sim.h"
+#include "check.h"
 
 #define BATCHES 20
 #define SERVERS 100

@@ -13,8 +13,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../../sim/sim.h"
-#include "../check.h"
+#include "sim.h"
+#include "check.h"
 
 #define BATCHES 20
 /* Student t quantile, 0.995, 19 degrees of freedom (two-sided 99%). */

@@ -15,8 +15,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "../../sim/sim.h"
-#include "../check.h"
+#include "sim.h"
+#include "check.h"
 
 static int run(const char *path, struct sim_result *res)
 {

@@ -34,8 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../traces/trace.h"
-#include "../check.h"
+#include "trace.h"
+#include "check.h"
 
 #define NS_PER_S      1e9
 #define IDC_WINDOW_NS INT64_C(10000000000)

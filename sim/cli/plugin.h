@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../route/route.h"
+#include "route.h"
 
 /* Plugins given with --plugin on one command line. */
 #define CLI_PLUGIN_MAX 32u

@@ -31,9 +31,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../scenarios/scn.h"
-#include "../traces/trace.h"
-#include "cli_trace.h"
+#include "scn.h"
+#include "trace.h"
+#include "cmd_trace.h"
 
 #define EXIT_USAGE    2
 #define EXIT_INTERNAL 3

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../plots/plot.h"
+#include "plot.h"
 
 /* Reals in JSON and CSV: 9 significant digits are more than any metric
  * carries and never expose the last-bit noise of "%.17g". */

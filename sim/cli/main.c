@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../models/catalog.h"
-#include "cli_plugin.h"
-#include "cli_trace.h"
+#include "catalog.h"
+#include "plugin.h"
+#include "cmd_trace.h"
 #include "report.h"
 #include "sim.h"
 

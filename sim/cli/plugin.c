@@ -4,7 +4,7 @@
  * Part of the CLI layer: the library code (route/, sim/ engine) never loads
  * code.  Errors are returned as messages; main.c prints them and exits 2.
  */
-#include "cli_plugin.h"
+#include "plugin.h"
 
 #include <dlfcn.h>
 #include <errno.h>
