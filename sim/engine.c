@@ -2179,25 +2179,13 @@ void sim_result_free(struct sim_result *res)
 
 double sim_slo_value(const struct sim_result *res, enum scn_slo_metric m)
 {
+    const struct sim_result *r = res;
     switch (m) {
-    case SCN_SLO_TTFT_P50:
-        return res->ttft.p50;
-    case SCN_SLO_TTFT_P90:
-        return res->ttft.p90;
-    case SCN_SLO_TTFT_P95:
-        return res->ttft.p95;
-    case SCN_SLO_TTFT_P99:
-        return res->ttft.p99;
-    case SCN_SLO_E2E_P99:
-        return res->e2e.p99;
-    case SCN_SLO_CLIENT_429_RATE:
-        return res->client_429_rate;
-    case SCN_SLO_UPSTREAM_429_RATE:
-        return res->upstream_429_rate;
-    case SCN_SLO_ERROR_RATE:
-        return res->error_rate;
-    case SCN_SLO_COST_PER_1K:
-        return res->cost_per_1k_requests_usd;
+#define SLO_CASE(metric, value)                                                                    \
+    case metric:                                                                                   \
+        return value;
+        SIM_SLO_METRICS(SLO_CASE)
+#undef SLO_CASE
     case SCN_SLO_COUNT_:
         break;
     }

@@ -68,16 +68,26 @@ struct sim_pool_result {
     uint32_t *serving_ts;   /* serving replicas at the end of each interval (n_ts) */
 };
 
-/* One time-series interval [t, t + interval). */
+/* Field types of the metric lists in metrics.def. */
+#define SIM__CTYPE_U64                uint64_t
+#define SIM__CTYPE_I64                int64_t
+#define SIM__CTYPE_U32                uint32_t
+#define SIM__CTYPE_REAL               double
+#define SIM__CTYPE_LAT                struct sim_lat
+#define SIM__FIELD_VAL(type, field)   SIM__CTYPE_##type field;
+#define SIM__FIELD_FIELD(type, field) SIM__CTYPE_##type field;
+#define SIM__FIELD_OPEN(type, field)
+#define SIM__FIELD_CLOSE(type, field)
+#define SIM__FIELD_HOOK(type, field)
+#define SIM__RUN_FIELD(kind, type, field, key, unit, doc)   SIM__FIELD_##kind(type, field)
+#define SIM__TS_FIELD(kind, type, field, column, unit, doc) SIM__CTYPE_##type field;
+
+#include "metrics.def"
+
+/* One time-series interval [t, t + interval): the columns of
+ * SIM_TS_COLUMNS (metrics.def). */
 struct sim_ts_row {
-    int64_t t_ns;
-    uint64_t arrivals, completed, failed, client_429, upstream_429, errors, attempts;
-    double cost_usd;
-    double ttft_sum_s; /* sum of TTFT of requests completing here */
-    int64_t inflight;  /* client requests in flight at interval end */
-    uint32_t healthy;  /* backends serving (not in an outage, pool slots up) at interval end */
-    uint32_t serving;  /* pool replicas serving at interval end (all pools) */
-    uint64_t cache_hits;
+    SIM_TS_COLUMNS(SIM__TS_FIELD)
 };
 
 struct sim_slo_violation {
@@ -87,50 +97,16 @@ struct sim_slo_violation {
 
 struct sim_result {
     char strategy[SCN_NAME_MAX];
-    /* conservation: requests = completed + failed + in_flight_at_end */
-    uint64_t requests, completed, failed, in_flight_at_end;
-    uint64_t unmeasured; /* arrivals before warmup (not in the metrics) */
-    struct sim_lat ttft, e2e;
-    double queue_wait_mean_s, queue_wait_p99_s;
-    uint64_t client_429_gateway, client_429_provider; /* final 429s by source */
-    uint64_t attempts, upstream_429, final_errors, retries, timeouts;
-    double client_429_rate, client_429_gateway_rate, client_429_provider_rate;
-    double upstream_429_rate, error_rate, attempts_per_request;
-    double cost_usd, cost_per_1k_requests_usd, cost_per_success_usd;
+    /* Every metric of SIM_RUN_METRICS (metrics.def), in its order.
+       Conservation: requests = completed + failed + in_flight_at_end. */
+    SIM_RUN_METRICS(SIM__RUN_FIELD)
     struct sim_backend_result *backends;
     uint32_t n_backends;
+    struct sim_pool_result *pools;
+    uint32_t n_pools;
     struct sim_ts_row *ts;
     uint32_t n_ts;
     int64_t interval_ns;
-    /* Little's law over the measured window: L = lambda * W */
-    double little_lambda, little_w_s, little_l;
-    int64_t end_ns;              /* virtual time when the run ended */
-    uint64_t events;             /* events processed */
-    uint64_t trace_rows_skipped; /* bad rows skipped (traffic skip_bad_rows) */
-    /* routing behaviour (summed over gateway replicas) */
-    uint64_t fallbacks;  /* switches to a fallback model group */
-    uint64_t hedges;     /* hedged attempts started */
-    uint64_t hedge_wins; /* ... that answered first */
-    uint64_t cooldowns;  /* backends put in cooldown */
-    double cooldown_s;   /* total cooldown time started */
-    uint64_t breaker_opens;
-    uint64_t ejections;
-    uint64_t escalations, tiered_requests; /* model_tier */
-    double escalation_rate; /* escalations / tiered_requests, NaN when no model_tier */
-    uint64_t spillovers;    /* ordered_priority picks past the first tier */
-    /* gateway response cache (NaN rate without `cache:`) */
-    uint64_t cache_lookups, cache_l1_hits, cache_l2_hits, cache_semantic_hits;
-    double cache_hit_rate;
-    /* GPU pools */
-    struct sim_pool_result *pools;
-    uint32_t n_pools;
-    double prefix_hit_rate; /* over every pool, NaN without pools */
-    double replica_hours;   /* over every pool */
-    uint64_t preemptions, preempt_killed, preempt_migrated;
-    /* attempts sent to a backend in another region than the request's
-       (both known): a data-sovereignty breach when the regions are
-       jurisdictions */
-    uint64_t cross_region_attempts;
     struct hist ttft_hist; /* ns, for CDF plots */
     bool slo_pass;
     struct sim_slo_violation violations[SCN_SLO_COUNT_];

@@ -212,10 +212,9 @@ static void jw_lat(struct jw *w, const char *key, const struct sim_lat *l)
     jw_close(w, '}');
 }
 
-/* GPU pools and the gateway cache of one run. */
-static void json_pools(struct jw *w, const struct sim_result *r)
+/* The `pools` array of one run. */
+static void json_hook_pools(struct jw *w, const struct sim_result *r)
 {
-    jw_member(w, "pools");
     jw_open(w, '[');
     for (uint32_t k = 0; r->pools && k < r->n_pools; k++) {
         const struct sim_pool_result *p = &r->pools[k];
@@ -255,52 +254,11 @@ static void json_pools(struct jw *w, const struct sim_result *r)
         jw_close(w, '}');
     }
     jw_close(w, ']');
-    jw_real(w, "prefix_hit_rate", r->prefix_hit_rate);
-    jw_real(w, "replica_hours", r->replica_hours);
-    jw_member(w, "preemptions");
-    jw_open(w, '{');
-    jw_u64(w, "count", r->preemptions);
-    jw_u64(w, "killed", r->preempt_killed);
-    jw_u64(w, "migrated", r->preempt_migrated);
-    jw_close(w, '}');
-    jw_u64(w, "cross_region_attempts", r->cross_region_attempts);
-    jw_member(w, "cache");
-    jw_open(w, '{');
-    jw_u64(w, "lookups", r->cache_lookups);
-    jw_u64(w, "l1_hits", r->cache_l1_hits);
-    jw_u64(w, "l2_hits", r->cache_l2_hits);
-    jw_u64(w, "semantic_hits", r->cache_semantic_hits);
-    jw_real(w, "hit_rate", r->cache_hit_rate);
-    jw_close(w, '}');
 }
 
-static void json_run(struct jw *w, const struct sim_result *r)
+/* The `backends` array of one run. */
+static void json_hook_backends(struct jw *w, const struct sim_result *r)
 {
-    jw_member(w, NULL);
-    jw_open(w, '{');
-    jw_str(w, "strategy", r->strategy, sizeof r->strategy);
-    jw_u64(w, "requests", r->requests);
-    jw_u64(w, "completed", r->completed);
-    jw_u64(w, "failed", r->failed);
-    jw_u64(w, "in_flight_at_end", r->in_flight_at_end);
-    jw_lat(w, "ttft_s", &r->ttft);
-    jw_lat(w, "e2e_s", &r->e2e);
-    jw_member(w, "queue_wait_s");
-    jw_open(w, '{');
-    jw_real(w, "mean", r->queue_wait_mean_s);
-    jw_real(w, "p99", r->queue_wait_p99_s);
-    jw_close(w, '}');
-    jw_real(w, "client_429_rate", r->client_429_rate);
-    jw_real(w, "client_429_gateway_rate", r->client_429_gateway_rate);
-    jw_real(w, "client_429_provider_rate", r->client_429_provider_rate);
-    jw_real(w, "upstream_429_rate", r->upstream_429_rate);
-    jw_real(w, "error_rate", r->error_rate);
-    jw_real(w, "attempts_per_request", r->attempts_per_request);
-    jw_real(w, "cost_usd", r->cost_usd);
-    jw_real(w, "cost_per_1k_requests_usd", r->cost_per_1k_requests_usd);
-    jw_real(w, "cost_per_success_usd", r->cost_per_success_usd);
-
-    jw_member(w, "backends");
     jw_open(w, '[');
     for (uint32_t b = 0; r->backends && b < r->n_backends; b++) {
         const struct sim_backend_result *be = &r->backends[b];
@@ -322,9 +280,11 @@ static void json_run(struct jw *w, const struct sim_result *r)
         jw_close(w, '}');
     }
     jw_close(w, ']');
-    json_pools(w, r);
+}
 
-    jw_member(w, "slo");
+/* The SLO verdict of one run. */
+static void json_hook_slo(struct jw *w, const struct sim_result *r)
+{
     jw_open(w, '{');
     jw_bool(w, "pass", r->slo_pass);
     jw_member(w, "violations");
@@ -341,31 +301,33 @@ static void json_run(struct jw *w, const struct sim_result *r)
     }
     jw_close(w, ']');
     jw_close(w, '}');
+}
 
-    jw_u64(w, "retries", r->retries);
-    jw_u64(w, "timeouts", r->timeouts);
-    jw_u64(w, "attempts", r->attempts);
-    jw_u64(w, "unmeasured", r->unmeasured);
-    jw_member(w, "little");
+/* One member of a run object per SIM_RUN_METRICS entry (metrics.def). */
+#define JSON_VAL_U64(w, r, field, key)   jw_u64(w, key, r->field)
+#define JSON_VAL_REAL(w, r, field, key)  jw_real(w, key, r->field)
+#define JSON_VAL_LAT(w, r, field, key)   jw_lat(w, key, &r->field)
+#define JSON_VAL(w, r, type, field, key) JSON_VAL_##type(w, r, field, key)
+#define JSON_FIELD(w, r, type, field, key)
+#define JSON_OPEN(w, r, type, field, key)                                                          \
+    do {                                                                                           \
+        jw_member(w, key);                                                                         \
+        jw_open(w, '{');                                                                           \
+    } while (0)
+#define JSON_CLOSE(w, r, type, field, key) jw_close(w, '}')
+#define JSON_HOOK(w, r, type, field, key)                                                          \
+    do {                                                                                           \
+        jw_member(w, key);                                                                         \
+        json_hook_##field(w, r);                                                                   \
+    } while (0)
+#define JSON_RUN_MEMBER(kind, type, field, key, unit, doc) JSON_##kind(w, r, type, field, key);
+
+static void json_run(struct jw *w, const struct sim_result *r)
+{
+    jw_member(w, NULL);
     jw_open(w, '{');
-    jw_real(w, "lambda_per_s", r->little_lambda);
-    jw_real(w, "mean_time_in_system_s", r->little_w_s);
-    jw_real(w, "mean_in_system", r->little_l);
-    jw_close(w, '}');
-    jw_u64(w, "fallbacks", r->fallbacks);
-    jw_u64(w, "hedges", r->hedges);
-    jw_u64(w, "hedge_wins", r->hedge_wins);
-    jw_member(w, "cooldowns");
-    jw_open(w, '{');
-    jw_u64(w, "count", r->cooldowns);
-    jw_real(w, "total_s", r->cooldown_s);
-    jw_close(w, '}');
-    jw_u64(w, "breaker_opens", r->breaker_opens);
-    jw_u64(w, "ejections", r->ejections);
-    jw_real(w, "escalation_rate", r->escalation_rate);
-    jw_u64(w, "spillovers", r->spillovers);
-    jw_u64(w, "events", r->events);
-    jw_u64(w, "trace_rows_skipped", r->trace_rows_skipped);
+    jw_str(w, "strategy", r->strategy, sizeof r->strategy);
+    SIM_RUN_METRICS(JSON_RUN_MEMBER)
     jw_close(w, '}');
 }
 
@@ -413,6 +375,17 @@ static void cell(char *buf, size_t len, const char *fmt, double v)
 #define TABLE_MIN_NAME_W 8
 /* Room for any table cell ("%.6f" of a large double, "FAIL: ..." lists). */
 #define TABLE_CELL_MAX 512
+
+/* A table cell: an integer for COUNT columns, else fmt ("-" when not
+ * finite). */
+#define COUNT NULL
+static void table_cell(char *buf, const char *fmt, double v)
+{
+    if (fmt == NULL && isfinite(v))
+        snprintf(buf, TABLE_CELL_MAX, "%" PRIu64, (uint64_t)v);
+    else
+        cell(buf, TABLE_CELL_MAX, fmt ? fmt : "%.0f", v);
+}
 
 static double pct(uint64_t part, uint64_t whole)
 {
@@ -490,11 +463,14 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
         int l = (int)strnlen(res[i].strategy, sizeof res[i].strategy);
         nw = l > nw ? l : nw;
     }
-    static const char *const head[] = {"requests",  "ok%",      "TTFT p50 s", "TTFT p99 s",
-                                       "e2e p99 s", "429% cli", "429% up",    "err%",
-                                       "att/req",   "cost USD", "USD/1k req"};
+    /* The columns of SIM_TABLE_COLUMNS (metrics.def). */
+#define TABLE_HEAD(header, w, format, value)  header,
+#define TABLE_WIDTH(header, w, format, value) w,
+    static const char *const head[] = {SIM_TABLE_COLUMNS(TABLE_HEAD)};
     enum { NCOL = sizeof head / sizeof head[0] };
-    static const int width[NCOL] = {10, 8, 11, 11, 10, 9, 9, 8, 8, 11, 11};
+    static const int width[NCOL] = {SIM_TABLE_COLUMNS(TABLE_WIDTH)};
+#undef TABLE_HEAD
+#undef TABLE_WIDTH
 
     fprintf(f, "%-*s", nw, "strategy");
     for (int c = 0; c < NCOL; c++)
@@ -504,17 +480,10 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
     for (uint32_t i = 0; res && i < n; i++) {
         const struct sim_result *r = &res[i];
         char cells[NCOL][TABLE_CELL_MAX];
-        snprintf(cells[0], TABLE_CELL_MAX, "%" PRIu64, r->requests);
-        cell(cells[1], TABLE_CELL_MAX, "%.2f", pct(r->completed, r->requests));
-        cell(cells[2], TABLE_CELL_MAX, "%.3f", r->ttft.p50);
-        cell(cells[3], TABLE_CELL_MAX, "%.3f", r->ttft.p99);
-        cell(cells[4], TABLE_CELL_MAX, "%.3f", r->e2e.p99);
-        cell(cells[5], TABLE_CELL_MAX, "%.3f", 100.0 * r->client_429_rate);
-        cell(cells[6], TABLE_CELL_MAX, "%.3f", 100.0 * r->upstream_429_rate);
-        cell(cells[7], TABLE_CELL_MAX, "%.3f", 100.0 * r->error_rate);
-        cell(cells[8], TABLE_CELL_MAX, "%.3f", r->attempts_per_request);
-        cell(cells[9], TABLE_CELL_MAX, "%.4f", r->cost_usd);
-        cell(cells[10], TABLE_CELL_MAX, "%.4f", r->cost_per_1k_requests_usd);
+        int col = 0;
+#define TABLE_CELL(header, w, format, value) table_cell(cells[col++], format, value);
+        SIM_TABLE_COLUMNS(TABLE_CELL)
+#undef TABLE_CELL
 
         table_name(name, sizeof name, r->strategy, sizeof r->strategy);
         fprintf(f, "%-*s", nw, name);
@@ -564,31 +533,33 @@ static void csv_real(FILE *f, double v)
         fprintf(f, REPORT_REAL_FMT, v);
 }
 
+/* One CSV field per SIM_TS_COLUMNS entry (metrics.def). */
+#define CSV_HEAD(kind, type, field, column, unit, doc) "," column
+#define CSV_TIME(f, t, field)                          csv_real(f, (double)t->field / NS_PER_S)
+#define CSV_U64(f, t, field)                           fprintf(f, "%" PRIu64, t->field)
+#define CSV_U32(f, t, field)                           fprintf(f, "%" PRIu32, t->field)
+#define CSV_I64(f, t, field)                           fprintf(f, "%" PRId64, t->field)
+#define CSV_REAL(f, t, field)                          csv_real(f, t->field)
+/* the mean over the requests completing in the interval; empty when none */
+#define CSV_MEAN(f, t, field)                                                                      \
+    do {                                                                                           \
+        if (t->completed)                                                                          \
+            csv_real(f, t->field / (double)t->completed);                                          \
+    } while (0)
+#define CSV_FIELD(kind, type, field, column, unit, doc)                                            \
+    fputc(',', f);                                                                                 \
+    CSV_##kind(f, t, field);
+
 void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n)
 {
-    fputs("strategy,t_s,arrivals,completed,failed,client_429,upstream_429,errors,attempts,"
-          "cost_usd,ttft_mean_s,inflight,healthy_backends,serving_replicas,cache_hits\n",
-          f);
+    fputs("strategy" SIM_TS_COLUMNS(CSV_HEAD) "\n", f);
     for (uint32_t i = 0; res && i < n; i++) {
         const struct sim_result *r = &res[i];
         for (uint32_t k = 0; r->ts && k < r->n_ts; k++) {
             const struct sim_ts_row *t = &r->ts[k];
             csv_field(f, r->strategy, sizeof r->strategy);
-            fputc(',', f);
-            csv_real(f, (double)t->t_ns / NS_PER_S);
-            fprintf(f,
-                    ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                    ",%" PRIu64 ",",
-                    t->arrivals, t->completed, t->failed, t->client_429, t->upstream_429, t->errors,
-                    t->attempts);
-            csv_real(f, t->cost_usd);
-            fputc(',', f);
-            /* mean TTFT of the requests completing in this interval; empty
-             * when none did */
-            if (t->completed)
-                csv_real(f, t->ttft_sum_s / (double)t->completed);
-            fprintf(f, ",%" PRId64 ",%" PRIu32 ",%" PRIu32 ",%" PRIu64 "\n", t->inflight,
-                    t->healthy, t->serving, t->cache_hits);
+            SIM_TS_COLUMNS(CSV_FIELD)
+            fputc('\n', f);
         }
     }
 }
