@@ -10,6 +10,10 @@
 #include "route_prefix_int.h"
 
 #define MAX_BUCKET_BITS 24u
+/* The bucket tables start this small and double with the entries held. */
+#define MIN_BUCKET_BITS 4u
+/* Entries and keys are allocated at least this many at a time. */
+#define MIN_GROW 64u
 
 /* splitmix64 finalizer (Steele, Lea, Flood 2014): spreads block hashes that
  * may be small integers over the bucket bits. */
@@ -39,7 +43,6 @@ int route__pidx_init(struct route__pidx *x, uint32_t n, double capacity, const c
                      size_t errlen)
 {
     uint64_t total;
-    uint32_t bits = 4;
     memset(x, 0, sizeof *x);
     if (n == 0 || !(capacity >= 1.0) || capacity > (double)UINT32_MAX) {
         route__errf(err, errlen, "strategy '%s': lru_blocks %g must be >= 1", who, capacity);
@@ -56,26 +59,19 @@ int route__pidx_init(struct route__pidx *x, uint32_t n, double capacity, const c
                     (unsigned)(UINT32_MAX - 1));
         return -1;
     }
-    while (bits < MAX_BUCKET_BITS && ((uint64_t)1 << bits) < total)
-        bits++;
-    x->shift = 64u - bits;
-    /* calloc: zero is the empty state everywhere, and large blocks are mapped
-     * lazily, so only what backends actually fill costs memory. */
-    x->ent = calloc((size_t)total, sizeof x->ent[0]);
-    x->key = calloc((size_t)total, sizeof x->key[0]);
-    x->bits = calloc((size_t)total * x->words, sizeof x->bits[0]);
-    x->kbucket = calloc((size_t)1 << bits, sizeof x->kbucket[0]);
-    x->ebucket = calloc((size_t)1 << bits, sizeof x->ebucket[0]);
+    x->max_ent = (uint32_t)total;
+    x->shift = 64u - MIN_BUCKET_BITS;
+    x->n_buckets = (uint32_t)1 << MIN_BUCKET_BITS;
+    x->kbucket = calloc(x->n_buckets, sizeof x->kbucket[0]);
+    x->ebucket = calloc(x->n_buckets, sizeof x->ebucket[0]);
     x->lru_head = calloc(n, sizeof x->lru_head[0]);
     x->lru_tail = calloc(n, sizeof x->lru_tail[0]);
     x->used = calloc(n, sizeof x->used[0]);
     x->level = calloc((size_t)ROUTE__PIDX_MAX_BLOCKS * x->words, sizeof x->level[0]);
-    if (x->ent == NULL || x->key == NULL || x->bits == NULL || x->kbucket == NULL ||
-        x->ebucket == NULL || x->lru_head == NULL || x->lru_tail == NULL || x->used == NULL ||
-        x->level == NULL) {
+    if (x->kbucket == NULL || x->ebucket == NULL || x->lru_head == NULL || x->lru_tail == NULL ||
+        x->used == NULL || x->level == NULL) {
         route__pidx_free(x);
-        route__errf(err, errlen, "strategy '%s': out of memory for a %llu-entry prefix index", who,
-                    (unsigned long long)total);
+        route__errf(err, errlen, "strategy '%s': out of memory for a prefix index", who);
         return -1;
     }
     return 0;
@@ -107,9 +103,8 @@ static uint32_t key_find(const struct route__pidx *x, uint64_t hash)
 /* Entry index + 1 of (key k + 1, backend b), or 0. */
 static uint32_t ent_find(const struct route__pidx *x, uint32_t k1, uint32_t b)
 {
-    uint32_t lo = b * x->cap, hi = lo + x->cap;
     uint32_t l = x->ebucket[ebucket_of(x, x->key[k1 - 1].hash, b)];
-    while (l != 0 && !(l - 1 >= lo && l - 1 < hi && x->ent[l - 1].key == k1))
+    while (l != 0 && !(x->ent[l - 1].backend == b && x->ent[l - 1].key == k1))
         l = x->ent[l - 1].chain_next;
     return l;
 }
@@ -182,7 +177,8 @@ static uint32_t key_alloc(struct route__pidx *x, uint64_t hash)
         k = x->key_free - 1;
         x->key_free = x->key[k].chain_next;
     } else {
-        k = x->key_fresh++; /* keys in use <= live entries < n x cap */
+        k = x->key_fresh++; /* keys in use <= live entries <= n x cap */
+        memset(bits_of(x, k), 0, (size_t)x->words * sizeof x->bits[0]);
     }
     head = &x->kbucket[kbucket_of(x, hash)];
     x->key[k].hash = hash;
@@ -190,6 +186,71 @@ static uint32_t key_alloc(struct route__pidx *x, uint64_t hash)
     x->key[k].chain_next = *head;
     *head = k + 1;
     return k + 1;
+}
+
+/* Double both bucket tables (keeping the load factor <= 1) and relink every
+ * live key and entry.  Chain order never changes an answer: lookups find
+ * the one key of a hash and the one entry of a (key, backend).  On failure
+ * the old tables stay (longer chains, same answers). */
+static void grow_buckets(struct route__pidx *x)
+{
+    uint32_t nb = x->n_buckets * 2u;
+    uint32_t *kb = calloc(nb, sizeof *kb), *eb = calloc(nb, sizeof *eb);
+    if (kb == NULL || eb == NULL) {
+        free(kb);
+        free(eb);
+        return;
+    }
+    free(x->kbucket);
+    free(x->ebucket);
+    x->kbucket = kb;
+    x->ebucket = eb;
+    x->n_buckets = nb;
+    x->shift--;
+    for (uint32_t k = 0; k < x->key_fresh; k++) {
+        uint32_t *head;
+        if (x->key[k].holders == 0)
+            continue; /* on the free list */
+        head = &x->kbucket[kbucket_of(x, x->key[k].hash)];
+        x->key[k].chain_next = *head;
+        *head = k + 1;
+    }
+    for (uint32_t e = 0; e < x->ent_fresh; e++) { /* entries are recycled, never freed */
+        uint32_t *head =
+            &x->ebucket[ebucket_of(x, x->key[x->ent[e].key - 1].hash, x->ent[e].backend)];
+        x->ent[e].chain_next = *head;
+        *head = e + 1;
+    }
+}
+
+/* Room for one more entry and one more key: the arrays grow geometrically
+ * with the blocks actually held (amortised O(1) per insert), so an index
+ * costs memory in proportion to its use, not to n x capacity.  0, or -1
+ * out of memory. */
+static int reserve(struct route__pidx *x)
+{
+    if (x->ent_fresh == x->ent_cap) {
+        uint32_t cap = x->ent_cap < MIN_GROW ? MIN_GROW : x->ent_cap;
+        cap = cap > x->max_ent / 2u ? x->max_ent : cap * 2u;
+        struct route__pidx_ent *ent = realloc(x->ent, (size_t)cap * sizeof *ent);
+        struct route__pidx_key *key;
+        uint64_t *bits;
+        if (ent == NULL)
+            return -1;
+        x->ent = ent;
+        key = realloc(x->key, (size_t)cap * sizeof *key);
+        if (key == NULL)
+            return -1;
+        x->key = key;
+        bits = realloc(x->bits, (size_t)cap * x->words * sizeof *bits);
+        if (bits == NULL)
+            return -1;
+        x->bits = bits;
+        x->ent_cap = cap;
+    }
+    if (x->ent_fresh >= x->n_buckets && x->shift > 64u - MAX_BUCKET_BITS)
+        grow_buckets(x);
+    return 0;
 }
 
 static void touch_or_add(struct route__pidx *x, uint32_t b, uint64_t hash)
@@ -203,10 +264,15 @@ static void touch_or_add(struct route__pidx *x, uint32_t b, uint64_t hash)
             return;
         }
     }
-    if (x->used[b] < x->cap)
-        e = b * x->cap + x->used[b]++;
-    else
+    if (x->used[b] < x->cap) {
+        if (reserve(x) < 0)
+            return; /* out of memory: the block stays unindexed (a miss later) */
+        e = x->ent_fresh++;
+        x->used[b]++;
+        x->ent[e].backend = b;
+    } else {
         e = evict_lru(x, b); /* never k1's entry: b does not hold hash */
+    }
     if (k1 == 0)
         k1 = key_alloc(x, hash);
     x->ent[e].key = k1;

@@ -43,6 +43,7 @@
 
 struct route__pidx_ent {
     uint32_t key;                /* its key (index + 1) */
+    uint32_t backend;            /* the backend holding it */
     uint32_t lru_prev, lru_next; /* neighbours in the backend's LRU list */
     uint32_t chain_next;         /* next in its (hash, backend) bucket */
 };
@@ -54,13 +55,16 @@ struct route__pidx_key {
 };
 
 struct route__pidx {
-    uint32_t n;     /* backends */
-    uint32_t cap;   /* entries per backend */
-    uint32_t words; /* bitset words per key: ROUTE_EXCLUDE_WORDS(n) */
-    uint32_t shift; /* 64 - log2(buckets) of both tables */
-    struct route__pidx_ent *ent;
-    struct route__pidx_key *key;
-    uint64_t *bits;                /* words per key */
+    uint32_t n;                    /* backends */
+    uint32_t cap;                  /* entries per backend */
+    uint32_t words;                /* bitset words per key: ROUTE_EXCLUDE_WORDS(n) */
+    uint32_t shift;                /* 64 - log2(buckets) of both tables */
+    uint32_t max_ent;              /* n x cap: entries (and keys) never exceed it */
+    uint32_t n_buckets;            /* 2^(64 - shift), each table */
+    struct route__pidx_ent *ent;   /* ent_fresh used of ent_cap */
+    struct route__pidx_key *key;   /* key_fresh used of ent_cap */
+    uint64_t *bits;                /* words per key, ent_cap keys */
+    uint32_t ent_fresh, ent_cap;   /* entries ever made (all live: recycled in place) */
     uint32_t key_fresh, key_free;  /* never used keys start here; free list (+1) */
     uint32_t *kbucket, *ebucket;   /* chain heads (+1) */
     uint32_t *lru_head, *lru_tail; /* per backend: most / least recently used (+1) */
