@@ -1,7 +1,7 @@
 /*
  * route_prefix_int.h - the router-side prefix block index shared by
  * `weighted_scorers` (prefix scorer), `prefix_affinity` and
- * `cache_aware_guarded` (route_prefix_index.c).  Internal to route/.
+ * `cache_aware_guarded` (index/prefix_index.c).  Internal to route/.
  *
  * Model: GIE's approximate prefix-cache scorer
  * (gateway-api-inference-extension@1748e829,
@@ -126,5 +126,19 @@ static inline uint32_t route__pidx_size(const struct route__pidx *x, uint32_t b)
 {
     return x->used[b];
 }
+
+/* The best-matching eligible backends of the last match: the deepest
+ * level with an eligible backend; among those the fewest in flight, random
+ * ties.  Sets *len to the match (0 and ROUTE_NONE when no eligible backend
+ * matches a block).  O(levels x words + holders visited). */
+int32_t route__pidx_best_matched(const struct route__pidx *x, const struct route_view *view,
+                                 const uint64_t *exclude, const struct route_env *env,
+                                 uint32_t *len);
+
+/* The on_dispatch hook of prefix_affinity and cache_aware_guarded, whose
+ * states begin with their struct route__pidx: index the request's blocks
+ * for the chosen backend. */
+void route__pidx_on_dispatch(void *state, uint32_t backend, const struct route_req *req,
+                             const struct route_env *env);
 
 #endif /* LBSIM_ROUTE_PREFIX_INT_H */
