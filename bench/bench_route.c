@@ -64,24 +64,12 @@
 #include <time.h>
 
 #include "route.h"
+#include "sm64.h"
 
 #define N_SIZES   3
 #define POOL      4096u
 #define N_BLOCKS  8u
 #define MAX_NODES 8u
-
-struct sm64 {
-    uint64_t s;
-};
-
-static uint64_t sm64_next(void *ctx)
-{
-    struct sm64 *g = ctx;
-    uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static uint32_t brand(struct sm64 *g, uint32_t n)
 {

@@ -1,5 +1,7 @@
 /*
- * route.h - lbsim's production routing library (prefix route_).
+ * route.h - lbsim's production routing library (prefix route_): the
+ * gateway API.  The strategy-author interface (ops table, backend view,
+ * node helpers, plugin symbol, ABI versioning) is route_strategy.h.
  *
  * This is the code a gateway runs to decide which backend (provider
  * account, GPU pool) serves a request.  The simulator links it with a
@@ -9,7 +11,8 @@
  *
  * Objects and lifecycles
  *   struct route_ops       one static const table per strategy (pick and
- *                          optional hooks), registered in route_registry.c
+ *                          optional hooks; route_strategy.h), listed in
+ *                          registry.c
  *   struct route_router    one per gateway instance: the backend view
  *                          (configuration + live counters), the strategy
  *                          state, and the lifecycle calls the gateway makes
@@ -33,11 +36,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* ABI version of struct route_ops and the types it passes.  Append-only
- * (SQLite sqlite3_vfs iVersion style): a plugin built against a different
- * version is refused by route_ops_check(). */
-#define ROUTE_ABI_VERSION 2u
 
 /* pick() results besides a backend index. */
 #define ROUTE_NONE (-1) /* nothing usable: the gateway answers 429 */
@@ -132,47 +130,6 @@ enum route_health {
     ROUTE_EJECTED = 5,   /* passive outlier ejection (Envoy) */
 };
 
-/* Rolling 60 s usage window, one-second buckets (sliding, the way
- * providers meter, not LiteLLM's fixed wall-clock minute). */
-#define ROUTE_WINDOW_SLOTS   60u
-#define ROUTE_WINDOW_SLOT_NS 1000000000LL
-
-struct route_window {
-    int64_t slot_start_ns;           /* start time of newest slot */
-    uint32_t head;                   /* index of newest slot */
-    int64_t req[ROUTE_WINDOW_SLOTS]; /* requests per slot */
-    int64_t tok[ROUTE_WINDOW_SLOTS]; /* tokens per slot */
-    int64_t req_sum, tok_sum;        /* sums over the window */
-};
-
-/* One backend in the read-only view a strategy gets: configuration plus the
- * live counters the router maintains from the lifecycle calls. */
-struct route_backend {
-    struct route_backend_cfg cfg;
-    enum route_health health;
-    int32_t inflight;        /* attempts dispatched, not completed */
-    int64_t inflight_tokens; /* input + max_tokens of those attempts */
-    int64_t rpm_used;        /* requests dispatched in the last 60 s */
-    int64_t tpm_used;        /* input + max_tokens dispatched, last 60 s */
-    int64_t ttft_ewma_ns;    /* EWMA of observed TTFT, 0 = no sample */
-    uint64_t ttft_samples;   /* number of TTFT observations */
-    uint64_t dispatched;     /* lifetime attempts */
-    struct route_window win; /* backing store of rpm_used / tpm_used */
-    /* ABI 2 */
-    int64_t queue_depth; /* backend-reported waiting requests, -1 unknown */
-    double kv_free;      /* backend-reported free KV share [0,1], -1 unknown */
-    int64_t signal_t_ns; /* when the backend-reported signals were sampled */
-    double spent_usd;    /* cost billed in the current budget window */
-    int64_t budget_start_ns;
-    int64_t cooldown_until_ns;    /* end of ROUTE_COOLDOWN / ROUTE_OPEN / ROUTE_EJECTED */
-    uint64_t successes, failures; /* lifetime outcomes seen by the router */
-};
-
-struct route_view {
-    const struct route_backend *b;
-    uint32_t n;
-};
-
 /* Outcome classes passed to on_complete and to the retry policy. */
 enum route_status {
     ROUTE_OK = 0,
@@ -208,75 +165,14 @@ struct route_outcome {
  * Strategies
  * ------------------------------------------------------------------- */
 
-/* What a strategy reads, so the caller computes expensive inputs only when
- * some strategy needs them (HAProxy BE_LB_NEED_* style). */
-enum route_need {
-    ROUTE_NEED_TOKENS = 1u << 0,
-    ROUTE_NEED_PRICES = 1u << 1,
-    ROUTE_NEED_LIMITS = 1u << 2,
-    ROUTE_NEED_LATENCY = 1u << 3,
-    ROUTE_NEED_WEIGHTS = 1u << 4,
-    ROUTE_NEED_INFLIGHT = 1u << 5,
-};
-
-/* A numeric strategy parameter, documented by `lbsim strategies`. */
-struct route_param {
-    const char *name;
-    double def;       /* default value */
-    double min, max;  /* accepted range, inclusive */
-    const char *unit; /* "", "s", "ratio", ... for documentation */
-    const char *doc;
-};
-
-#define ROUTE_MAX_PARAMS 16u
-
+/* A strategy is a struct route_ops table (route_strategy.h, the
+ * strategy-author interface); an instantiated one is a struct route_node.
+ * The gateway names, lists and configures them through the calls below. */
+struct route_ops;
 struct route_node;
 
-/* What create() gets.  Pointers are valid for the router's lifetime. */
-struct route_create_args {
-    const double *params; /* ops->n_params values, defaults filled */
-    uint32_t n_backends;
-    const struct route_backend_cfg *cfgs; /* the n backends' configuration */
-    struct route_node *const *children;   /* child nodes (wrappers, groups) */
-    const double *child_weights;          /* one per child (groups) */
-    uint32_t n_children;
-};
-
-/*
- * A strategy.  One static const instance per strategy, designated
- * initializers.  Contract:
- *  - create: allocate private state for n backends with the given params
- *    (params[i] matches ops->params[i]; all present, defaults filled) and
- *    children (n_children within [min_children, max_children]).
- *    Returns 0 and sets *state (may be NULL for stateless strategies), or
- *    a negative value and a message in err.
- *  - pick: return an index < view->n that is HEALTHY and not set in
- *    `exclude` (a bitset of ROUTE_EXCLUDE_WORDS(n) words), or ROUTE_NONE /
- *    ROUTE_FULL.  Must not keep pointers into view.  O(n) at worst.
- *  - hooks (may be NULL): observe the attempt life cycle to maintain
- *    private signals.  The router has already updated the live counters of
- *    the view when a hook runs.
- */
-struct route_ops {
-    uint32_t abi_version; /* ROUTE_ABI_VERSION */
-    const char *name;     /* unique, [a-z0-9_]+ */
-    const char *summary;  /* one line */
-    const char *source;   /* paper or router + version reproduced */
-    uint32_t needs;       /* enum route_need bits */
-    const struct route_param *params;
-    uint32_t n_params;
-    uint32_t min_children, max_children; /* ABI 2: 0, 0 for a leaf strategy */
-    int (*create)(void **state, const struct route_create_args *args, char *err, size_t errlen);
-    void (*destroy)(void *state);
-    int32_t (*pick)(void *state, const struct route_req *req, const struct route_view *view,
-                    const struct route_env *env, const uint64_t *exclude);
-    void (*on_dispatch)(void *state, uint32_t backend, const struct route_req *req,
-                        const struct route_env *env);
-    void (*on_first_token)(void *state, uint32_t backend, const struct route_req *req,
-                           int64_t ttft_ns, const struct route_env *env);
-    void (*on_complete)(void *state, uint32_t backend, const struct route_req *req,
-                        const struct route_outcome *out, const struct route_env *env);
-};
+/* Parameters per strategy (route_spec.params, route_ops.n_params). */
+#define ROUTE_MAX_PARAMS 16u
 
 /* The built-in strategies, in documentation order. */
 uint32_t route_registry_count(void);
@@ -284,8 +180,9 @@ const struct route_ops *route_registry_at(uint32_t i);
 /* Look a strategy up by name; NULL if unknown. */
 const struct route_ops *route_registry_find(const char *name);
 
-/* Validate an ops table (from the registry or a plugin): ABI version, name,
- * mandatory callbacks, params.  0 or negative with a message. */
+/* Validate an ops table (from the registry or a plugin): ABI major, minor
+ * and table size (route_strategy.h, "Versioning"), name, mandatory
+ * callbacks, params.  0 or negative with a message. */
 int route_ops_check(const struct route_ops *ops, char *err, size_t errlen);
 
 /* Index of parameter `name` in ops->params, or -1. */
@@ -299,11 +196,6 @@ struct route_registry {
     uint32_t n_extra;
 };
 const struct route_ops *route_registry_lookup(const struct route_registry *reg, const char *name);
-
-/* The symbol a plugin shared object exports (README "Writing a strategy
- * plugin"): returns its ops tables and sets *n and *abi. */
-#define ROUTE_PLUGIN_SYMBOL "lbsim_route_plugin"
-typedef const struct route_ops *const *(*route_plugin_fn)(uint32_t *n, uint32_t *abi);
 
 /* ---------------------------------------------------------------------
  * Composition: a tree of strategy nodes
@@ -324,26 +216,6 @@ struct route_spec {
     const uint64_t *backends; /* bitset of the backends this node may pick, NULL = all */
     double weight;            /* for a parent that weighs its children (loadbalance) */
 };
-
-/* Pick through a node (a parent calls this for its children).  Applies
- * the node's backend subset, then its strategy.  No allocation. */
-int32_t route_node_pick(struct route_node *node, const struct route_req *req,
-                        const struct route_view *view, const struct route_env *env,
-                        const uint64_t *exclude);
-
-/* A scratch exclude bitset owned by the node (ROUTE_EXCLUDE_WORDS(n)
- * words) for wrappers that narrow the set before delegating.  Each node has
- * its own, so nested wrappers do not clobber each other. */
-uint64_t *route_node_scratch(struct route_node *node);
-
-/* True when some backend is usable, not saturated and inside the node's
- * subset. */
-bool route_node_any_usable(const struct route_node *node, const struct route_view *view,
-                           const uint64_t *exclude);
-
-/* The stats block of the router owning the node (strategies count
- * escalations and spillovers there). */
-struct route_stats *route_node_stats(struct route_node *node);
 
 /* ---------------------------------------------------------------------
  * Health: cooldowns, circuit breaker, outlier ejection
@@ -402,25 +274,11 @@ static inline void route_exclude_set(uint64_t *ex, uint32_t i)
     ex[i >> 6] |= (uint64_t)1 << (i & 63u);
 }
 
-/* True when backend i of the view may be offered: healthy (or half-open,
- * admitting probes) and not excluded. */
-static inline bool route_usable(const struct route_view *v, const uint64_t *ex, uint32_t i)
-{
-    enum route_health h = v->b[i].health;
-    return (h == ROUTE_HEALTHY || h == ROUTE_HALF_OPEN) && !route_excluded(ex, i);
-}
-
 /* ---------------------------------------------------------------------
  * Router: the view + a strategy instance + lifecycle calls
  * ------------------------------------------------------------------- */
 
 struct route_router;
-
-/* EWMA weight of a new TTFT sample in route_backend.ttft_ewma_ns.
- * 1/8 as in TCP's SRTT estimator (RFC 6298 alpha), a common default for
- * smoothing latency signals in gateways (Envoy's peak-EWMA uses a time
- * constant instead; see route_latency.c for the strategy's own EWMA). */
-#define ROUTE_TTFT_EWMA_SHIFT 3
 
 /*
  * Create a router over n backends (1..ROUTE_MAX_BACKENDS).  `cfgs` is
@@ -480,12 +338,6 @@ void route_router_first_token(struct route_router *r, uint32_t backend, const st
 /* The attempt ended (success, failure or cancellation). */
 void route_router_complete(struct route_router *r, uint32_t backend, const struct route_req *req,
                            const struct route_outcome *out, const struct route_env *env);
-
-/* Usage-window helpers (exposed for tests and for strategies that keep
- * their own windows). */
-void route_window_init(struct route_window *w, int64_t now_ns);
-void route_window_advance(struct route_window *w, int64_t now_ns);
-void route_window_add(struct route_window *w, int64_t now_ns, int64_t requests, int64_t tokens);
 
 /* ---------------------------------------------------------------------
  * Retry policy
@@ -593,5 +445,10 @@ struct route_fallbacks {
  * the generic rules, as LiteLLM does. */
 int64_t route_fallback_target(const struct route_fallbacks *f, uint32_t origin,
                               enum route_error_class cls, uint32_t k);
+
+/* A gateway reads strategy tables too (lists them, checks scenario
+ * parameters against ops->params), so the complete struct route_ops comes
+ * with this header.  Strategy authors include route_strategy.h. */
+#include "route_strategy.h"
 
 #endif /* LBSIM_ROUTE_H */

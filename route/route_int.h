@@ -1,7 +1,8 @@
 /*
  * route_int.h - internals shared by the files of route/ (prefix route__).
  *
- * Not installed, not part of the contract: plugins see route.h only.
+ * Not installed, not part of the contract: plugins see route.h and
+ * route_strategy.h only.
  * Holds the candidate filter every strategy applies (usable and not
  * saturated), the rate-limit filter of the LiteLLM-style strategies, and
  * the extern ops tables the registry lists.
@@ -11,7 +12,29 @@
 
 #include <string.h>
 
-#include "route.h"
+#include "route_strategy.h"
+
+/* Rolling 60 s usage window, one-second buckets (sliding, the way
+ * providers meter, not LiteLLM's fixed wall-clock minute).  The router
+ * keeps one per backend (window.c) and publishes its sums as rpm_used /
+ * tpm_used; strategies never see the ring. */
+#define ROUTE__WINDOW_SLOTS   60u
+#define ROUTE__WINDOW_SLOT_NS 1000000000LL
+
+struct route__window {
+    int64_t slot_start_ns;            /* start time of newest slot */
+    uint32_t head;                    /* index of newest slot */
+    int64_t req[ROUTE__WINDOW_SLOTS]; /* requests per slot */
+    int64_t tok[ROUTE__WINDOW_SLOTS]; /* tokens per slot */
+    int64_t req_sum, tok_sum;         /* sums over the window */
+};
+
+void route__window_init(struct route__window *w, int64_t now_ns);
+/* Roll forward to now (time going backwards is ignored). */
+void route__window_advance(struct route__window *w, int64_t now_ns);
+void route__window_add(struct route__window *w, int64_t now_ns, int64_t requests, int64_t tokens);
+/* When the sums of w next change by themselves (INT64_MAX: empty). */
+int64_t route__window_next_change(const struct route__window *w);
 
 /* Write a message into a caller buffer (NULL or 0 length: dropped). */
 void route__errf(char *err, size_t errlen, const char *fmt, ...);
@@ -114,7 +137,7 @@ static inline bool route__bit_or_all(const uint64_t *bits, uint32_t i)
 }
 
 /*
- * Health of a router's backends (route_health.c): LiteLLM cooldowns, the
+ * Health of a router's backends (health.c): LiteLLM cooldowns, the
  * circuit breaker and Envoy outlier ejection, plus the gateway's own
  * route_router_set_health() marks.  The router owns one and calls:
  *  - route__health_pick_begin before every pick: writes the health and
@@ -214,10 +237,10 @@ int32_t route__bits_select(const uint64_t *bits, uint32_t words, uint32_t k);
  *    (health, counters, windows, signals, spend), in order, in a ring of
  *    mask + 1 entries.  A strategy keeps a cursor; when it has fallen more
  *    than a ring behind it rebuilds its index from the view.
- * A strategy gets the fleet at create() through route__fleet_creating()
- * (NULL outside route_router_create_spec: strategies created by hand, as
- * the unit tests do, keep their plain scans) and must check at pick time
- * that it is called with that router's view (route__fleet_of).
+ * A strategy gets the fleet at create() from its own node,
+ * route__node_fleet(args->node) (NULL outside a router: strategies created
+ * by hand, as the unit tests do, keep their plain scans) and must check at
+ * pick time that it is called with that router's view (route__fleet_of).
  * ------------------------------------------------------------------- */
 struct route__fleet {
     const struct route_view *view;
@@ -229,9 +252,8 @@ struct route__fleet {
     uint64_t seq;
 };
 
-/* The fleet of the router whose strategy nodes are being created on this
- * thread, else NULL. */
-const struct route__fleet *route__fleet_creating(void);
+/* The fleet of the router owning `node`; NULL for a NULL node. */
+const struct route__fleet *route__node_fleet(const struct route_node *node);
 
 static inline const struct route__fleet *route__fleet_of(const struct route__fleet *f,
                                                          const struct route_view *view)
@@ -363,11 +385,11 @@ int32_t route__heap_walk_next(struct route__heap_walk *w, int64_t bound);
  * handful of backends. */
 #define ROUTE__INDEX_MIN_N 32u
 
-/* The fleet a strategy over n backends indexes from: NULL outside a router
+/* The fleet a strategy being created indexes from: NULL outside a router
  * or below ROUTE__INDEX_MIN_N backends. */
-static inline const struct route__fleet *route__fleet_for(uint32_t n)
+static inline const struct route__fleet *route__fleet_for(const struct route_create_args *args)
 {
-    return n >= ROUTE__INDEX_MIN_N ? route__fleet_creating() : NULL;
+    return args->n_backends >= ROUTE__INDEX_MIN_N ? route__node_fleet(args->node) : NULL;
 }
 
 /*
@@ -394,7 +416,7 @@ int32_t route__minidx_pick(struct route__minidx *x, const struct route_env *env,
                            bool (*ok)(void *ctx, uint32_t i), void *ctx);
 
 /* The plain passes of least_inflight (key: inflight) and
- * least_inflight_tokens (key: inflight_tokens), route_least_inflight.c: the
+ * least_inflight_tokens (key: inflight_tokens), strategy/least_inflight.c: the
  * eligible backend of smallest key, ties uniformly at random (reservoir
  * sampling, one draw per tie met); FULL / NONE when none is eligible.
  * O(n). */
@@ -404,7 +426,7 @@ int32_t route__least_tokens_scan(const struct route_view *view, const struct rou
                                  const uint64_t *exclude);
 
 /*
- * Load buckets (least_inflight, cache_aware_guarded; route_buckets.c), in a
+ * Load buckets (least_inflight, cache_aware_guarded; index/buckets.c), in a
  * router only.  The backends sit in an array sorted by bucket: bucket 0
  * holds the unusable ones (neither HEALTHY nor HALF_OPEN), bucket k in
  * 1 .. ROUTE__BUCKETS_KMAX those with k - 1 in flight, the last one
@@ -491,7 +513,7 @@ static inline int64_t route__double_key(double d)
     return k >= 0 ? k : (int64_t)((uint64_t)k ^ (uint64_t)INT64_MAX);
 }
 
-/* Built-in strategies, listed by route_registry.c.  One table per strategy,
+/* Built-in strategies, listed by registry.c.  One table per strategy,
  * defined in the strategy's file (const, so immutable). */
 extern const struct route_ops route__ops_random;
 extern const struct route_ops route__ops_weighted_random;

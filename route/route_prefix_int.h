@@ -1,7 +1,7 @@
 /*
  * route_prefix_int.h - the router-side prefix block index shared by
  * `weighted_scorers` (prefix scorer), `prefix_affinity` and
- * `cache_aware_guarded` (route_prefix_index.c).  Internal to route/.
+ * `cache_aware_guarded` (index/prefix_index.c).  Internal to route/.
  *
  * Model: GIE's approximate prefix-cache scorer
  * (gateway-api-inference-extension@1748e829,
@@ -43,6 +43,7 @@
 
 struct route__pidx_ent {
     uint32_t key;                /* its key (index + 1) */
+    uint32_t backend;            /* the backend holding it */
     uint32_t lru_prev, lru_next; /* neighbours in the backend's LRU list */
     uint32_t chain_next;         /* next in its (hash, backend) bucket */
 };
@@ -54,13 +55,16 @@ struct route__pidx_key {
 };
 
 struct route__pidx {
-    uint32_t n;     /* backends */
-    uint32_t cap;   /* entries per backend */
-    uint32_t words; /* bitset words per key: ROUTE_EXCLUDE_WORDS(n) */
-    uint32_t shift; /* 64 - log2(buckets) of both tables */
-    struct route__pidx_ent *ent;
-    struct route__pidx_key *key;
-    uint64_t *bits;                /* words per key */
+    uint32_t n;                    /* backends */
+    uint32_t cap;                  /* entries per backend */
+    uint32_t words;                /* bitset words per key: ROUTE_EXCLUDE_WORDS(n) */
+    uint32_t shift;                /* 64 - log2(buckets) of both tables */
+    uint32_t max_ent;              /* n x cap: entries (and keys) never exceed it */
+    uint32_t n_buckets;            /* 2^(64 - shift), each table */
+    struct route__pidx_ent *ent;   /* ent_fresh used of ent_cap */
+    struct route__pidx_key *key;   /* key_fresh used of ent_cap */
+    uint64_t *bits;                /* words per key, ent_cap keys */
+    uint32_t ent_fresh, ent_cap;   /* entries ever made (all live: recycled in place) */
     uint32_t key_fresh, key_free;  /* never used keys start here; free list (+1) */
     uint32_t *kbucket, *ebucket;   /* chain heads (+1) */
     uint32_t *lru_head, *lru_tail; /* per backend: most / least recently used (+1) */
@@ -122,5 +126,19 @@ static inline uint32_t route__pidx_size(const struct route__pidx *x, uint32_t b)
 {
     return x->used[b];
 }
+
+/* The best-matching eligible backends of the last match: the deepest
+ * level with an eligible backend; among those the fewest in flight, random
+ * ties.  Sets *len to the match (0 and ROUTE_NONE when no eligible backend
+ * matches a block).  O(levels x words + holders visited). */
+int32_t route__pidx_best_matched(const struct route__pidx *x, const struct route_view *view,
+                                 const uint64_t *exclude, const struct route_env *env,
+                                 uint32_t *len);
+
+/* The on_dispatch hook of prefix_affinity and cache_aware_guarded, whose
+ * states begin with their struct route__pidx: index the request's blocks
+ * for the chosen backend. */
+void route__pidx_on_dispatch(void *state, uint32_t backend, const struct route_req *req,
+                             const struct route_env *env);
 
 #endif /* LBSIM_ROUTE_PREFIX_INT_H */

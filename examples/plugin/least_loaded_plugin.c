@@ -17,8 +17,9 @@
  *   cc -std=c11 -O2 -shared -fPIC -o least_loaded.so least_loaded_plugin.c -lm
  *   lbsim run scenario.yaml --plugin ./least_loaded.so --strategy plugin_least_loaded
  *
- * A plugin may use route.h's types and its static inline helpers
- * (route_usable, route_excluded) but no function of the route library:
+ * A plugin may use the types and static inline helpers of
+ * route_strategy.h and route.h (route_view_at, route_usable,
+ * route_excluded) but no function of the route library:
  * the host does not export them.  Randomness comes from env->rand only.
  */
 #include <math.h>
@@ -26,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "route.h"
+#include "route_strategy.h"
 
 /* Exported: the one symbol the host looks for (ROUTE_PLUGIN_SYMBOL). */
 const struct route_ops *const *lbsim_route_plugin(uint32_t *n, uint32_t *abi);
@@ -80,7 +81,7 @@ static int32_t ll_pick(void *state, const struct route_req *req, const struct ro
     uint32_t ties = 0, usable = 0;
     (void)req;
     for (uint32_t i = 0; i < view->n; i++) {
-        const struct route_backend *b = &view->b[i];
+        const struct route_backend *b = route_view_at(view, i); /* not view->b[i] */
         if (!route_usable(view, exclude, i) || b->cfg.weight == 0)
             continue;
         usable++;
@@ -112,11 +113,10 @@ static const struct route_param ll_params[] = {
 };
 
 static const struct route_ops ll_ops = {
-    .abi_version = ROUTE_ABI_VERSION,
+    ROUTE_OPS_INIT, /* abi_version, abi_minor, ops_size */
     .name = "plugin_least_loaded",
     .summary = "(inflight + 1)^bias / weight is least, random among ties (example plugin)",
     .source = "Envoy weighted least-request (active_request_bias), all hosts compared",
-    .needs = ROUTE_NEED_INFLIGHT | ROUTE_NEED_WEIGHTS,
     .params = ll_params,
     .n_params = sizeof ll_params / sizeof ll_params[0],
     .min_children = 0,

@@ -1,5 +1,5 @@
 /*
- * cli_plugin.c - load strategy plugins with dlopen/dlsym (cli_plugin.h).
+ * plugin.c - load strategy plugins with dlopen/dlsym (plugin.h).
  *
  * Part of the CLI layer: the library code (route/, sim/ engine) never loads
  * code.  Errors are returned as messages; main.c prints them and exits 2.
@@ -170,7 +170,7 @@ int cli_plugins_load(struct cli_plugins *p, const char *path, char *err, size_t 
          * another layout. */
         errf(err, errlen,
              "%s: found route ABI %u, expected ABI %u: rebuild the plugin against this lbsim's "
-             "route/route.h",
+             "route/route_strategy.h",
              path, (unsigned)abi, (unsigned)ROUTE_ABI_VERSION);
         dlclose(h);
         return -1;

@@ -1,12 +1,14 @@
 /*
- * cli_plugin.h - strategy plugins for the command line (`--plugin PATH.so`).
+ * plugin.h - strategy plugins for the command line (`--plugin PATH.so`).
  *
- * A plugin is a shared object exporting ROUTE_PLUGIN_SYMBOL (route.h), a
+ * A plugin is a shared object exporting ROUTE_PLUGIN_SYMBOL (route_strategy.h), a
  * route_plugin_fn that returns its ops tables and the route ABI it was built
  * against.  Loading checks, in order: the file exists and dlopen()s (all
- * symbols resolved now, RTLD_NOW), the symbol is there, the plugin's ABI is
- * ROUTE_ABI_VERSION, it exports at least one table, every table passes
- * route_ops_check(), and no name clashes with a built-in strategy or a
+ * symbols resolved now, RTLD_NOW), the symbol is there, the plugin's major
+ * ABI is ROUTE_ABI_VERSION (nothing else of it is trusted otherwise), it
+ * exports at least one table, every table passes route_ops_check() (major,
+ * a minor no newer than ROUTE_ABI_MINOR, ops_size at least an ABI 3.0
+ * table: older minors are accepted), and no name clashes with a built-in strategy or a
  * strategy of a plugin loaded before.  Any failure leaves the set as it was
  * (the object is closed) and writes "PATH: found X, expected Y" into err.
  *
@@ -20,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "route.h"
+#include "route_strategy.h"
 
 /* Plugins given with --plugin on one command line. */
 #define CLI_PLUGIN_MAX 32u

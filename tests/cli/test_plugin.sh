@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Strategy plugins (--plugin PATH.so): the example plugin lists and runs;
-# a wrong ABI, a missing file, a missing symbol, an invalid ops table, an
+# a wrong major ABI, a newer minor, a too-small table, a missing file, a missing symbol, an invalid ops table, an
 # unresolved symbol and a name clash are each exit 2 with a message naming
 # the file and the defect.
 # usage: test_plugin.sh path/to/lbsim path/to/lbsim_example_plugin.so DIR
@@ -50,10 +50,18 @@ expect_fail() {
 bad="$DIR/lbsim_test_plugin_bad_abi.so"
 expect_fail bad_abi run tests/data/cli_small.yaml --plugin "$bad"
 check "bad_abi: names the file" has "$bad" "$tmp/bad_abi.err"
-check "bad_abi: names the found ABI" has "found route ABI 1" "$tmp/bad_abi.err"
-check "bad_abi: names the expected ABI" has "expected ABI 2" "$tmp/bad_abi.err"
+check "bad_abi: names the found ABI" has "found route ABI 2" "$tmp/bad_abi.err"
+check "bad_abi: names the expected ABI" has "expected ABI 3" "$tmp/bad_abi.err"
 expect_fail bad_abi_list strategies --plugin "$bad"
-check "bad_abi: strategies reports it too" has "found route ABI 1" "$tmp/bad_abi_list.err"
+check "bad_abi: strategies reports it too" has "found route ABI 2" "$tmp/bad_abi_list.err"
+
+so="$DIR/lbsim_test_plugin_new_minor.so"
+expect_fail new_minor run tests/data/cli_small.yaml --plugin "$so"
+check "new_minor: names the file, found and expected" has "$so: found an invalid strategy table (#1): strategy 'plugin_bad': found route ABI 3.1, expected at most 3.0" "$tmp/new_minor.err"
+
+so="$DIR/lbsim_test_plugin_small_ops.so"
+expect_fail small_ops run tests/data/cli_small.yaml --plugin "$so"
+check "small_ops: names the file, found and expected" grep -qE "^lbsim: $so: found an invalid strategy table \(#1\): strategy 'plugin_bad': found a [0-9]+-byte table, expected at least [0-9]+ bytes \(ABI 3\.0\)" "$tmp/small_ops.err"
 
 expect_fail missing run tests/data/cli_small.yaml --plugin "$tmp/nope.so"
 check "missing: names the file" has "$tmp/nope.so: found no such file" "$tmp/missing.err"

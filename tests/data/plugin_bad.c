@@ -1,7 +1,9 @@
 /*
  * plugin_bad.c - broken strategy plugins for tests/cli/test_plugin.sh, one
  * per macro (CMake builds each as a MODULE target):
- *   PLUGIN_BAD_ABI    reports route ABI 1 (an older lbsim)
+ *   PLUGIN_BAD_ABI    reports route ABI 2 (an older lbsim)
+ *   PLUGIN_NEW_MINOR  a table of ABI 3.(ROUTE_ABI_MINOR + 1): a newer lbsim
+ *   PLUGIN_SMALL_OPS  a table whose ops_size is below an ABI 3.0 table
  *   PLUGIN_NO_SYMBOL  exports no lbsim_route_plugin
  *   PLUGIN_BAD_OPS    a table without pick (route_ops_check refuses it)
  *   PLUGIN_CLASH      a strategy named like a built-in (least_inflight)
@@ -10,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "route.h"
+#include "route_strategy.h"
 
 const struct route_ops *const *lbsim_route_plugin(uint32_t *n, uint32_t *abi);
 const struct route_ops *const *lbsim_route_plugin_v0(uint32_t *n, uint32_t *abi);
@@ -43,6 +45,16 @@ static int32_t bad_pick(void *state, const struct route_req *req, const struct r
 
 static const struct route_ops bad_ops = {
     .abi_version = ROUTE_ABI_VERSION,
+#ifdef PLUGIN_NEW_MINOR
+    .abi_minor = ROUTE_ABI_MINOR + 1u,
+#else
+    .abi_minor = ROUTE_ABI_MINOR,
+#endif
+#ifdef PLUGIN_SMALL_OPS
+    .ops_size = (uint32_t)offsetof(struct route_ops, on_dispatch),
+#else
+    .ops_size = (uint32_t)sizeof(struct route_ops),
+#endif
 #ifdef PLUGIN_CLASH
     .name = "least_inflight",
 #else
@@ -68,7 +80,7 @@ const struct route_ops *const *lbsim_route_plugin(uint32_t *n, uint32_t *abi)
     (void)bad_pick;
     *n = 1;
 #ifdef PLUGIN_BAD_ABI
-    *abi = 1;
+    *abi = 2;
 #else
     *abi = ROUTE_ABI_VERSION;
 #endif

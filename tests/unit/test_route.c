@@ -9,7 +9,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "route.h"
+#include "route_int.h" /* route__window: the router's internal usage window */
+#include "sm64.h"
 
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
@@ -17,20 +18,6 @@
 /* ---------------------------------------------------------------------
  * Test scaffolding: a seeded random source and random views
  * ------------------------------------------------------------------- */
-
-/* splitmix64 (Steele, Lea, Flood 2014): a tiny, good 64-bit generator. */
-struct sm64 {
-    uint64_t s;
-};
-
-static uint64_t sm64_next(void *ctx)
-{
-    struct sm64 *g = ctx;
-    uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static struct route_env make_env(struct sm64 *g, int64_t now_ns)
 {
@@ -200,9 +187,7 @@ static void test_ops_check(void)
         {.name = "k", .def = 0.5, .min = 0.0, .max = 1.0, .unit = "", .doc = ""},
         {.name = "k", .def = 0.5, .min = 0.0, .max = 1.0, .unit = "", .doc = ""},
     };
-    const struct route_ops good = {.abi_version = ROUTE_ABI_VERSION,
-                                   .name = "my_strat2",
-                                   .create = create_null,
+    const struct route_ops good = {ROUTE_OPS_INIT, .name = "my_strat2", .create = create_null,
                                    .pick = pick_zero};
     struct route_ops o;
     char err[256];
@@ -213,6 +198,27 @@ static void test_ops_check(void)
     CHECK(route_ops_check(&o, err, sizeof err) < 0);
     CHECK_STR_CONTAINS(err, "my_strat2");
     CHECK_STR_CONTAINS(err, "ABI");
+    CHECK_STR_CONTAINS(err, "found route ABI 4, expected ABI 3");
+    o.abi_version = ROUTE_ABI_VERSION - 1; /* ABI 2 tables had another layout */
+    CHECK(route_ops_check(&o, err, sizeof err) < 0);
+    CHECK_STR_CONTAINS(err, "found route ABI 2");
+    /* ABI 3 rule: a newer minor is refused, an older or equal one is not;
+     * a table smaller than an ABI 3.0 one is refused. */
+    o = good;
+    o.abi_minor = ROUTE_ABI_MINOR + 1;
+    CHECK(route_ops_check(&o, err, sizeof err) < 0);
+    CHECK_STR_CONTAINS(err, "expected at most 3.0");
+    o = good;
+    o.ops_size = ROUTE_OPS_SIZE_3_0 - 1;
+    CHECK(route_ops_check(&o, err, sizeof err) < 0);
+    CHECK_STR_CONTAINS(err, "ROUTE_OPS_INIT");
+    o = good;
+    o.ops_size = 0; /* a table without ROUTE_OPS_INIT */
+    CHECK(route_ops_check(&o, err, sizeof err) < 0);
+    o = good;
+    o.ops_size = (uint32_t)sizeof o + 64u; /* built against a larger minor's table... */
+    CHECK_INT_EQ(route_ops_check(&o, err, sizeof err), 0); /* ...but claiming 3.0: fields read */
+    CHECK(ROUTE_OPS_SIZE_3_0 <= sizeof(struct route_ops));
     o = good;
     o.name = "Bad-Name";
     CHECK(route_ops_check(&o, err, sizeof err) < 0);
@@ -1169,47 +1175,47 @@ static void test_lowest_cost_litellm(void)
 
 static void test_window(void)
 {
-    struct route_window w;
+    struct route__window w;
     struct sm64 g = {3};
     int64_t adds_t[400], adds_n[400];
     int nadds = 0;
     int64_t now;
 
-    route_window_init(&w, 0);
-    route_window_add(&w, NS_PER_S / 2, 1, 100);
-    route_window_add(&w, 3 * NS_PER_S, 2, 50);
+    route__window_init(&w, 0);
+    route__window_add(&w, NS_PER_S / 2, 1, 100);
+    route__window_add(&w, 3 * NS_PER_S, 2, 50);
     CHECK_INT_EQ(w.req_sum, 3);
     CHECK_INT_EQ(w.tok_sum, 150);
-    route_window_advance(&w, 59 * NS_PER_S + 999 * NS_PER_MS);
+    route__window_advance(&w, 59 * NS_PER_S + 999 * NS_PER_MS);
     CHECK_INT_EQ(w.req_sum, 3);
-    route_window_advance(&w, 60 * NS_PER_S); /* slot [0, 1 s) expires */
+    route__window_advance(&w, 60 * NS_PER_S); /* slot [0, 1 s) expires */
     CHECK_INT_EQ(w.req_sum, 2);
     CHECK_INT_EQ(w.tok_sum, 50);
-    route_window_advance(&w, 63 * NS_PER_S);
+    route__window_advance(&w, 63 * NS_PER_S);
     CHECK_INT_EQ(w.req_sum, 0);
     CHECK_INT_EQ(w.tok_sum, 0);
     /* A gap longer than the window. */
-    route_window_add(&w, 70 * NS_PER_S, 5, 500);
-    route_window_advance(&w, 500 * NS_PER_S);
+    route__window_add(&w, 70 * NS_PER_S, 5, 500);
+    route__window_advance(&w, 500 * NS_PER_S);
     CHECK_INT_EQ(w.req_sum, 0);
-    route_window_add(&w, 500 * NS_PER_S + 1, 1, 10);
-    route_window_advance(&w, 510 * NS_PER_S);
+    route__window_add(&w, 500 * NS_PER_S + 1, 1, 10);
+    route__window_advance(&w, 510 * NS_PER_S);
     CHECK_INT_EQ(w.req_sum, 1);
     CHECK_INT_EQ(w.tok_sum, 10);
     for (int64_t k = 0; k < 60; k++)
         CHECK(w.req[k] >= 0);
     /* Time going backwards is ignored; adds land in the newest slot. */
-    route_window_add(&w, 505 * NS_PER_S, 1, 1);
+    route__window_add(&w, 505 * NS_PER_S, 1, 1);
     CHECK_INT_EQ(w.req_sum, 2);
     /* Steady state: one add per second keeps 60 in the window. */
-    route_window_init(&w, 0);
+    route__window_init(&w, 0);
     for (int64_t s = 0; s < 200; s++) {
-        route_window_add(&w, s * NS_PER_S + 123, 1, 1);
+        route__window_add(&w, s * NS_PER_S + 123, 1, 1);
         CHECK_INT_EQ(w.req_sum, s < 60 ? s + 1 : 60);
     }
     /* Random times and gaps against a brute-force model: an add at time t
      * counts while floor(now) - floor(t) < 60 s. */
-    route_window_init(&w, 0);
+    route__window_init(&w, 0);
     now = 0;
     for (int step = 0; step < 400; step++) {
         int64_t expect = 0, q;
@@ -1218,7 +1224,7 @@ static void test_window(void)
             kind == 0 ? (int64_t)trand(&g, 200) * NS_PER_S : (int64_t)trand(&g, 3000) * NS_PER_MS;
         adds_t[nadds] = now;
         adds_n[nadds] = 1 + trand(&g, 5);
-        route_window_add(&w, now, adds_n[nadds], 10 * adds_n[nadds]);
+        route__window_add(&w, now, adds_n[nadds], 10 * adds_n[nadds]);
         nadds++;
         q = now / NS_PER_S;
         for (int a = 0; a < nadds; a++) {
@@ -1229,14 +1235,14 @@ static void test_window(void)
         CHECK_INT_EQ(w.tok_sum, 10 * expect);
     }
     /* Negative times and extreme gaps. */
-    route_window_init(&w, -5 * NS_PER_S - 1);
+    route__window_init(&w, -5 * NS_PER_S - 1);
     CHECK_INT_EQ(w.slot_start_ns, -6 * NS_PER_S);
-    route_window_add(&w, -NS_PER_S, 1, 1);
-    route_window_advance(&w, INT64_MAX);
+    route__window_add(&w, -NS_PER_S, 1, 1);
+    route__window_advance(&w, INT64_MAX);
     CHECK_INT_EQ(w.req_sum, 0);
-    route_window_init(&w, INT64_MIN);
-    route_window_add(&w, INT64_MIN, 1, 1);
-    route_window_advance(&w, INT64_MAX);
+    route__window_init(&w, INT64_MIN);
+    route__window_add(&w, INT64_MIN, 1, 1);
+    route__window_advance(&w, INT64_MAX);
     CHECK_INT_EQ(w.req_sum, 0);
     CHECK(w.slot_start_ns <= INT64_MAX && w.slot_start_ns > INT64_MAX - NS_PER_S);
 }
@@ -1338,15 +1344,9 @@ static int32_t pick_bad(void *state, const struct route_req *req, const struct r
 }
 
 static const struct route_ops bad_ops = {
-    .abi_version = ROUTE_ABI_VERSION,
-    .name = "bad",
-    .summary = "test: returns a fixed answer",
-    .source = "test",
-    .params = bad_params,
-    .n_params = 1,
-    .create = create_bad,
-    .destroy = free,
-    .pick = pick_bad,
+    ROUTE_OPS_INIT,       .name = "bad",        .summary = "test: returns a fixed answer",
+    .source = "test",     .params = bad_params, .n_params = 1,
+    .create = create_bad, .destroy = free,      .pick = pick_bad,
 };
 
 static int32_t bad_pick_once(double ret, const uint64_t *ex, bool down2, bool sat1)

@@ -28,24 +28,12 @@
 
 #include "check.h"
 #include "route.h"
+#include "sm64.h"
 
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
 #define MAXN      300u
 #define MAXOUT    4096u
-
-struct sm64 {
-    uint64_t s;
-};
-
-static uint64_t sm64_next(void *ctx)
-{
-    struct sm64 *g = ctx;
-    uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static uint32_t trand(struct sm64 *g, uint32_t n)
 {

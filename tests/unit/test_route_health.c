@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "route.h"
+#include "sm64.h"
 
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
@@ -18,20 +19,6 @@
 /* ---------------------------------------------------------------------
  * Scaffolding
  * ------------------------------------------------------------------- */
-
-/* splitmix64 (Steele, Lea, Flood 2014). */
-struct sm64 {
-    uint64_t s;
-};
-
-static uint64_t sm64_next(void *ctx)
-{
-    struct sm64 *g = ctx;
-    uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static struct route_env make_env(struct sm64 *g, int64_t now_ns)
 {
@@ -90,12 +77,8 @@ static int32_t pick_first(void *state, const struct route_req *req, const struct
 }
 
 static const struct route_ops first_ops = {
-    .abi_version = ROUTE_ABI_VERSION,
-    .name = "t_first",
-    .summary = "test: lowest eligible index",
-    .source = "test",
-    .create = create_plain,
-    .pick = pick_first,
+    ROUTE_OPS_INIT,   .name = "t_first",      .summary = "test: lowest eligible index",
+    .source = "test", .create = create_plain, .pick = pick_first,
 };
 
 static struct route_router *mk(const struct route_ops *ops, const struct route_backend_cfg *cfg,
@@ -836,7 +819,7 @@ static void wrap_complete(void *state, uint32_t b, const struct route_req *req,
 }
 
 static const struct route_ops wrap_ops = {
-    .abi_version = ROUTE_ABI_VERSION,
+    ROUTE_OPS_INIT,
     .name = "t_wrap",
     .summary = "test: delegate to the only child",
     .source = "test",
@@ -980,7 +963,7 @@ static void spy_complete(void *state, uint32_t b, const struct route_req *req,
 }
 
 static const struct route_ops spy_ops = {
-    .abi_version = ROUTE_ABI_VERSION,
+    ROUTE_OPS_INIT,
     .name = "t_spy",
     .summary = "test: answers its hook count",
     .source = "test",
@@ -1103,15 +1086,9 @@ static int32_t pick_helper(void *state, const struct route_req *req, const struc
 }
 
 static const struct route_ops helper_ops = {
-    .abi_version = ROUTE_ABI_VERSION,
-    .name = "t_helper",
-    .summary = "test: exercises route_node_*",
-    .source = "test",
-    .min_children = 1,
-    .max_children = 1,
-    .create = create_helper,
-    .destroy = free,
-    .pick = pick_helper,
+    ROUTE_OPS_INIT,          .name = "t_helper", .summary = "test: exercises route_node_*",
+    .source = "test",        .min_children = 1,  .max_children = 1,
+    .create = create_helper, .destroy = free,    .pick = pick_helper,
 };
 
 static void test_node_api(void)
@@ -1295,20 +1272,12 @@ static void test_fallback_target(void)
 static void test_registry_lookup(void)
 {
     static const struct route_ops my = {
-        .abi_version = ROUTE_ABI_VERSION,
-        .name = "my_plugin",
-        .summary = "test plugin",
-        .source = "test",
-        .create = create_plain,
-        .pick = pick_first,
+        ROUTE_OPS_INIT,   .name = "my_plugin",    .summary = "test plugin",
+        .source = "test", .create = create_plain, .pick = pick_first,
     };
     static const struct route_ops shadow = {
-        .abi_version = ROUTE_ABI_VERSION,
-        .name = "random",
-        .summary = "test plugin shadowing a built-in",
-        .source = "test",
-        .create = create_plain,
-        .pick = pick_first,
+        ROUTE_OPS_INIT,   .name = "random",       .summary = "test plugin shadowing a built-in",
+        .source = "test", .create = create_plain, .pick = pick_first,
     };
     static const struct route_ops *const extra[] = {&my, &shadow};
     struct route_registry reg = {.extra = extra, .n_extra = 2};

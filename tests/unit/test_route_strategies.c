@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "route.h"
+#include "sm64.h"
 
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
@@ -21,19 +22,6 @@
 /* ---------------------------------------------------------------------
  * Scaffolding
  * ------------------------------------------------------------------- */
-
-struct sm64 {
-    uint64_t s;
-};
-
-static uint64_t sm64_next(void *ctx)
-{
-    struct sm64 *g = ctx;
-    uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static struct route_env make_env(struct sm64 *g, int64_t now_ns)
 {

@@ -1,0 +1,90 @@
+/*
+ * router_int.h - the router and node objects, shared by the files that
+ * implement them (router.c, publish.c, window.c).  Strategies never see
+ * these: they get nodes as opaque pointers and the view.
+ */
+#ifndef LBSIM_ROUTER_INT_H
+#define LBSIM_ROUTER_INT_H
+
+#include "route_int.h"
+
+/* Buckets of the window timing wheel: > ROUTE__WINDOW_SLOTS seconds. */
+#define ROUTE__WHEEL 64u
+
+/* Deepest spec tree and most nodes accepted (bounds the recursion). */
+#define ROUTE__MAX_DEPTH 32u
+#define ROUTE__MAX_NODES 4096u
+
+struct route_node {
+    const struct route_ops *ops;
+    void *state;
+    bool created;
+    struct route_router *router;
+    const uint64_t *subset;       /* NULL = every backend */
+    uint64_t *narrow;             /* exclude | ~subset, built by route_node_pick */
+    uint64_t *scratch;            /* route_node_scratch() */
+    struct route_node **children; /* n_children pointers */
+    double *child_weights;        /* n_children weights */
+    uint32_t n_children;
+    double params[ROUTE_MAX_PARAMS];
+};
+
+struct route_router {
+    struct route_node *nodes; /* post-order: children before parents, root last */
+    uint32_t n_nodes;
+    struct route_node *root;
+    struct route_node **child_ptrs;
+    double *child_w;
+    uint64_t *bits;                 /* 3 bitsets per node: subset, narrow, scratch */
+    struct route_backend_cfg *cfgs; /* copy handed to create() */
+    struct route_backend *live;     /* the exact counters */
+    struct route__window *win;      /* n: backing store of live rpm/tpm_used */
+    struct route_backend *pub;      /* what strategies see (== live if no staleness) */
+    struct route_view view;         /* view.b == pub */
+    uint32_t n, words;
+    uint64_t last_mask; /* valid bits of the last bitset word */
+    bool clock_started;
+    /* Lazy windows: a timing wheel of one-second buckets holding each
+     * backend at the time its window's oldest non-empty slot expires (the
+     * only times rpm/tpm_used change by themselves; always whole seconds). */
+    int64_t *win_key;   /* n: that time, INT64_MAX = none */
+    uint32_t *win_next; /* n: intrusive bucket lists */
+    uint32_t *win_prev;
+    uint32_t wheel[ROUTE__WHEEL];
+    int64_t wheel_done; /* every expiry at or before this time is applied */
+    bool wheel_overdue; /* one was scheduled at or before wheel_done */
+    int64_t staleness_ns;
+    bool published;
+    int64_t next_publish_ns;
+    /* Publication (staleness > 0): the backends whose live counters changed
+     * since the last publication. */
+    uint32_t *dirty;
+    uint32_t n_dirty;
+    uint64_t *dirty_bits;
+    /* What built-in strategies use to skip whole-fleet scans. */
+    struct route__fleet fleet;
+    int64_t budget_next_ns; /* earliest budget window end */
+    struct route__health *health;
+    struct route_stats stats;
+};
+
+/* publish.c: backend i's live counters changed (publish at once without
+ * staleness, else at the next publication). */
+void route__live_changed(struct route_router *r, uint32_t i);
+/* publish.c: mark backend i for the first publication. */
+void route__mark_dirty(struct route_router *r, uint32_t i);
+/* publish.c: the windows and budget periods start at the first time the
+ * router sees. */
+void route__start_clock(struct route_router *r, int64_t now_ns);
+/* publish.c: roll the budget periods and republish if due (before a pick). */
+void route__roll_budgets(struct route_router *r, int64_t now_ns);
+void route__maybe_publish(struct route_router *r, int64_t now_ns);
+/* publish.c: copy backend i's window sums into its live counters. */
+void route__sync_usage(struct route_router *r, uint32_t i);
+
+/* window.c: (re)file backend i in the timing wheel at its window's next
+ * change; roll the windows whose sums change by now. */
+void route__schedule_window(struct route_router *r, uint32_t i);
+void route__roll_windows(struct route_router *r, int64_t now_ns);
+
+#endif /* LBSIM_ROUTER_INT_H */
