@@ -40,7 +40,6 @@ static void unknown_strategy(const char *name, char *msg, size_t len)
              s ? "'?" : "");
 }
 
-/* A strategy with its default parameters.  0, or -1 with a message. */
 int scn__strategy_init(const struct route_registry *reg, struct scn_strategy *st, const char *name,
                        const char *label, char *msg, size_t len)
 {
@@ -70,7 +69,10 @@ int scn__strategy_init(const struct route_registry *reg, struct scn_strategy *st
     return 0;
 }
 
-/* Intern `name` in a table of names (ids 1..n); -1 on allocation failure. */
+/* ---------------------------------------------------------------------
+ * Names: model groups, regions and tags, ids 1..n
+ * ------------------------------------------------------------------- */
+
 int64_t scn__names_intern(char (**tab)[SCN_NAME_MAX], uint32_t *n, const char *name)
 {
     for (uint32_t i = 0; i < *n; i++)
@@ -102,6 +104,10 @@ uint32_t scn_region_id(const struct scenario *s, const char *name)
 {
     return scn__names_find(s->regions, s->n_regions, name);
 }
+
+/* ---------------------------------------------------------------------
+ * Queries
+ * ------------------------------------------------------------------- */
 
 int scn_strategy_by_name(const char *name, struct scn_strategy *out, char *err, size_t errlen)
 {

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* ---------------------------------------------------------------------
+ * Strategy parameters
+ * ------------------------------------------------------------------- */
+
 /* `params:` of a strategy: overrides of its defaults, range-checked. */
 static int parse_params(struct scn__ctx *c, const yaml_node_t *n, struct scn_strategy *st)
 {
@@ -430,7 +434,7 @@ static int parse_hedge(struct scn__ctx *c, const yaml_node_t *n, struct scn_hedg
 }
 
 /* ---------------------------------------------------------------------
- * Sections
+ * Retries, the router, compare and SLOs
  * ------------------------------------------------------------------- */
 
 static int parse_retries(struct scn__ctx *c, const yaml_node_t *n, struct route_retry *r)

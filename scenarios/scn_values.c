@@ -410,7 +410,10 @@ int scn__parse_dist(struct scn__ctx *c, const yaml_node_t *n, enum scn__dunit u,
     return 0;
 }
 
-/* A model group named in the scenario (backends' `group:`, fallbacks). */
+/* ---------------------------------------------------------------------
+ * Model groups
+ * ------------------------------------------------------------------- */
+
 int scn__v_group(struct scn__ctx *c, const yaml_node_t *n, uint32_t *id)
 {
     char name[SCN_NAME_MAX];
