@@ -1,7 +1,7 @@
 /*
  * scn_units.c - the value syntax of scenario files: durations, rates,
  * fractions, money, integers, counts, booleans; edit distance for "did you
- * mean" suggestions; SLO metric names.  See scn.h.
+ * mean" suggestions.  See scn.h.
  *
  * Numbers are read with strtod/strtoll on a span first matched against a
  * plain decimal grammar, so "inf", "nan" and hex floats are refused and a
@@ -18,13 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Names as in `slo:` and the summary JSON, in enum scn_slo_metric order. */
-static const char *const slo_names[SCN_SLO_COUNT_] = {
-    "ttft_p50",          "ttft_p90",   "ttft_p95",
-    "ttft_p99",          "e2e_p99",    "client_429_rate",
-    "upstream_429_rate", "error_rate", "cost_per_1k_requests",
-};
-
 static const char DURATION_EXPECTED[] = "a duration such as 500ms, 2s, 5m or 1h";
 static const char RATE_EXPECTED[] = "a rate such as 20/s, 300/m or 1000/h";
 static const char FRACTION_EXPECTED[] = "a fraction in [0, 1] such as 0.1% or 0.001";
@@ -33,13 +26,6 @@ static const char COUNT_EXPECTED[] = "a non-negative count such as 500, 200k or 
 
 /* 2^63 as a double: the first value that does not fit in int64_t. */
 static const double TWO_POW_63 = 9223372036854775808.0;
-
-const char *scn_slo_name(enum scn_slo_metric m)
-{
-    if ((unsigned)m >= (unsigned)SCN_SLO_COUNT_)
-        return NULL;
-    return slo_names[m];
-}
 
 void scn__errf(char *err, size_t errlen, const char *fmt, ...)
 {
