@@ -21,7 +21,8 @@ struct verb {
     const char *summary;
 };
 
-/* Every verb, in the order --help lists them.  A new verb is one row here. */
+/* Every verb, in the order --help lists them.  A new verb is its file
+ * cmd_<verb>.c, its prototype in cli.h and one row here. */
 static const struct verb verbs[] = {
     {"run", "SCENARIO", cmd_run, "replay a scenario under one or more routing strategies"},
     {"strategies", "", cmd_strategies, "list the routing strategies with their parameters"},
