@@ -12,23 +12,16 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench.h"
 #include "sim.h"
 
 #define TARGET_REQ_PER_S 2000000.0
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "bench/bench_api.yaml";
-    int repeats = argc > 2 ? atoi(argv[2]) : 3;
+    int repeats = bench_repeats(argc > 2 ? argv[2] : NULL, 3);
     char err[1024];
     struct scenario scn;
     if (scn_load(path, &scn, err, sizeof err) != 0) {
@@ -43,23 +36,23 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", err);
             return 2;
         }
-        double best = 1e30;
+        struct bench_timer tm;
+        bench_timer_init(&tm);
         struct sim_result res;
         uint64_t reqs = 0, events = 0;
         for (int r = 0; r < repeats; r++) {
-            double t0 = now_s();
+            bench_start(&tm);
             if (sim_run(&scn, &st, scn.seed, NULL, &res, err, sizeof err) != 0) {
                 fprintf(stderr, "%s\n", err);
                 return 2;
             }
-            double dt = now_s() - t0;
-            if (dt < best)
-                best = dt;
+            bench_stop(&tm);
             reqs = res.requests;
             events = res.events;
             if (r + 1 < repeats)
                 sim_result_free(&res);
         }
+        double best = tm.best_s;
         double rps = (double)reqs / best;
         printf("bench_engine %-13s %llu requests, %llu events, %.3f s: %.0f requests/s, "
                "%.1f ns/event, %.2f events/request, p99 TTFT %.3f s, attempts/req %.4f  "

@@ -23,28 +23,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <time.h>
 
+#include "bench.h"
 #include "sim.h"
 
 #define TARGET_REQ_PER_S 500000.0
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Peak resident set of this process so far, MiB (Linux: ru_maxrss in KiB). */
-static double peak_rss_mib(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return -1.0;
-    return (double)ru.ru_maxrss / 1024.0;
-}
 
 static int64_t peak_inflight(const struct sim_result *res)
 {
@@ -58,9 +41,7 @@ static int64_t peak_inflight(const struct sim_result *res)
 int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "bench/bench_pool.yaml";
-    int repeats = argc > 2 ? atoi(argv[2]) : 3;
-    if (repeats < 1)
-        repeats = 1;
+    int repeats = bench_repeats(argc > 2 ? argv[2] : NULL, 3);
     char err[1024];
     struct scenario scn;
     if (scn_load(path, &scn, err, sizeof err) != 0) {
@@ -81,19 +62,18 @@ int main(int argc, char **argv)
             scn_free(&scn);
             return 2;
         }
-        double best = 1e30;
+        struct bench_timer tm;
+        bench_timer_init(&tm);
         struct sim_result res;
         uint64_t reqs = 0, events = 0;
         for (int r = 0; r < repeats; r++) {
-            double t0 = now_s();
+            bench_start(&tm);
             if (sim_run(&scn, &st, scn.seed, NULL, &res, err, sizeof err) != 0) {
                 fprintf(stderr, "%s\n", err);
                 scn_free(&scn);
                 return 2;
             }
-            double dt = now_s() - t0;
-            if (dt < best)
-                best = dt;
+            bench_stop(&tm);
             if (r > 0 && (res.requests != reqs || res.events != events)) {
                 fprintf(stderr, "bench_pool %s: repetition %d differs (%llu events, was %llu)\n",
                         names[k], r, (unsigned long long)res.events, (unsigned long long)events);
@@ -104,6 +84,7 @@ int main(int argc, char **argv)
             if (r + 1 < repeats)
                 sim_result_free(&res);
         }
+        double best = tm.best_s;
         double rps = (double)reqs / best;
         printf("bench_pool %-14s %llu requests (%llu completed), %llu events, %.3f s: "
                "%.0f requests/s, %.0f events/s, %.1f ns/event, %.2f events/request, "
@@ -112,7 +93,7 @@ int main(int argc, char **argv)
                names[k], (unsigned long long)reqs, (unsigned long long)res.completed,
                (unsigned long long)events, best, rps, (double)events / best,
                best * 1e9 / (double)events, (double)events / (double)reqs, res.ttft.p99,
-               (long long)peak_inflight(&res), peak_rss_mib(), TARGET_REQ_PER_S,
+               (long long)peak_inflight(&res), bench_peak_rss_mib(), TARGET_REQ_PER_S,
                rps >= TARGET_REQ_PER_S ? "met" : "MISSED");
         sim_result_free(&res);
     }

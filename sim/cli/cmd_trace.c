@@ -1,6 +1,7 @@
 /*
- * cli_trace.c - `lbsim trace`: look at a trace, convert it to lbsim's native
- * CSV, or write the traffic a scenario generates (see cli_trace.h).
+ * cmd_trace.c - `lbsim trace`: look at a trace, convert it to lbsim's native
+ * CSV, or write the traffic a scenario generates.  Returns the exit status:
+ * 0 success, 2 bad usage or bad input, 3 internal error.
  *
  *   info FILE      rows, span, mean and peak rates, token percentiles,
  *                  inter-arrival CV and index of dispersion (trace_stats).
@@ -31,13 +32,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
+#include "cli.h"
 #include "scn.h"
 #include "trace.h"
-#include "cmd_trace.h"
-
-#define EXIT_USAGE    2
-#define EXIT_INTERNAL 3
-#define ERRLEN        1024
 
 static const char *const usage_trace =
     "usage: lbsim trace <command> [options]\n"
@@ -94,19 +92,6 @@ static const char *const usage_synth =
     "  -o, --out FILE     write to FILE instead of stdout\n"
     "\n"
     "exit status: 0 ok, 2 bad usage or bad input.\n";
-
-static int usage_error(const char *usage, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "lbsim trace: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n\n%s", usage);
-    return EXIT_USAGE;
-}
-
-static int is_help(const char *a)
-{
-    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
-}
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -167,82 +152,128 @@ static int parse_window(const char *s, int64_t *start, int64_t *end, char *err, 
     return 0;
 }
 
-/* Options of info and convert.  -1 = usage error already reported (status
- * in *rc), 1 = --help printed, 0 = go. */
-static int parse_file_opts(int argc, char **argv, const char *usage, int is_info,
-                           struct file_opts *o, int *rc)
+enum {
+    OPT_FORMAT,
+    OPT_RATE_SCALE,
+    OPT_WINDOW,
+    OPT_IDC_WINDOW,
+    OPT_SKIP_BAD_ROWS,
+    OPT_JSON,
+    OPT_OUT,
+    OPT_SEED,
+};
+
+static const struct args_opt info_options[] = {
+    {"--json", NULL, ARGS_FLAG, OPT_JSON},
+    {"--skip-bad-rows", NULL, ARGS_FLAG, OPT_SKIP_BAD_ROWS},
+    {"--format", NULL, ARGS_VALUE, OPT_FORMAT},
+    {"--rate-scale", NULL, ARGS_VALUE, OPT_RATE_SCALE},
+    {"--window", NULL, ARGS_VALUE, OPT_WINDOW},
+    {"--idc-window", NULL, ARGS_VALUE, OPT_IDC_WINDOW},
+};
+
+static const struct args_opt convert_options[] = {
+    {"--skip-bad-rows", NULL, ARGS_FLAG, OPT_SKIP_BAD_ROWS},
+    {"--format", NULL, ARGS_VALUE, OPT_FORMAT},
+    {"--rate-scale", NULL, ARGS_VALUE, OPT_RATE_SCALE},
+    {"--window", NULL, ARGS_VALUE, OPT_WINDOW},
+    {"--out", "-o", ARGS_VALUE, OPT_OUT},
+};
+
+static const struct args_opt synth_options[] = {
+    {"--seed", NULL, ARGS_VALUE, OPT_SEED},
+    {"--out", "-o", ARGS_VALUE, OPT_OUT},
+};
+
+static const struct args_spec trace_spec = {.who = "lbsim trace", .usage = usage_trace};
+static const struct args_spec info_spec = {.who = "lbsim trace",
+                                           .usage = usage_info,
+                                           .opts = info_options,
+                                           .n_opts = ARGS_COUNT(info_options)};
+static const struct args_spec convert_spec = {.who = "lbsim trace",
+                                              .usage = usage_convert,
+                                              .opts = convert_options,
+                                              .n_opts = ARGS_COUNT(convert_options)};
+static const struct args_spec synth_spec = {.who = "lbsim trace",
+                                            .usage = usage_synth,
+                                            .opts = synth_options,
+                                            .n_opts = ARGS_COUNT(synth_options)};
+
+/* One option of info or convert.  0, or the exit status of a usage error
+ * (already reported). */
+static int file_option(const struct args_spec *spec, int id, const char *v, struct file_opts *o)
+{
+    char err[CLI_ERRLEN];
+    switch (id) {
+    case OPT_JSON:
+        o->json = 1;
+        break;
+    case OPT_SKIP_BAD_ROWS:
+        o->cfg.skip_bad_rows = 1;
+        break;
+    case OPT_FORMAT:
+        if (parse_format(v, &o->cfg.format) != 0)
+            return args_usage_error(spec,
+                                    "--format: found '%s', expected auto, native, azure2023, "
+                                    "burstgpt, mooncake or servegen",
+                                    v);
+        break;
+    case OPT_RATE_SCALE: {
+        char *end;
+        errno = 0;
+        double x = strtod(v, &end);
+        if (errno || end == v || *end != '\0' || !(x > 0) || !isfinite(x))
+            return args_usage_error(spec, "--rate-scale: found '%s', expected a number > 0", v);
+        o->cfg.rate_scale = x;
+        break;
+    }
+    case OPT_WINDOW:
+        if (parse_window(v, &o->cfg.window_start_ns, &o->cfg.window_end_ns, err, sizeof err) != 0)
+            return args_usage_error(spec, "%s", err);
+        break;
+    case OPT_IDC_WINDOW:
+        if (scn_parse_duration_ns(v, &o->idc_window_ns, err, sizeof err) != 0 ||
+            o->idc_window_ns <= 0)
+            return args_usage_error(
+                spec, "--idc-window: found '%s', expected a duration > 0 (e.g. 1s)", v);
+        break;
+    case OPT_OUT:
+        o->out = v;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* Options of info and convert.  -1 = go on, else the exit status (0 after
+ * --help). */
+static int parse_file_opts(int argc, char **argv, const struct args_spec *spec, struct file_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->cfg.format = TRACE_AUTO;
     o->cfg.rate_scale = 1.0;
     o->idc_window_ns = 1000000000LL;
-    char err[ERRLEN];
-    for (int i = 3; i < argc; i++) {
-        const char *a = argv[i];
-        if (is_help(a)) {
-            fputs(usage, stdout);
-            return 1;
-        } else if (is_info && strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if (strcmp(a, "--skip-bad-rows") == 0) {
-            o->cfg.skip_bad_rows = 1;
-        } else if (strcmp(a, "--format") == 0 || strcmp(a, "--rate-scale") == 0 ||
-                   strcmp(a, "--window") == 0 || (is_info && strcmp(a, "--idc-window") == 0) ||
-                   (!is_info && (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0))) {
-            if (i + 1 >= argc) {
-                *rc = usage_error(usage, "option '%s' needs a value", a);
-                return -1;
-            }
-            const char *v = argv[++i];
-            if (strcmp(a, "--format") == 0) {
-                if (parse_format(v, &o->cfg.format) != 0) {
-                    *rc = usage_error(usage,
-                                      "--format: found '%s', expected auto, native, azure2023, "
-                                      "burstgpt, mooncake or servegen",
-                                      v);
-                    return -1;
-                }
-            } else if (strcmp(a, "--rate-scale") == 0) {
-                char *end;
-                errno = 0;
-                double x = strtod(v, &end);
-                if (errno || end == v || *end != '\0' || !(x > 0) || !isfinite(x)) {
-                    *rc = usage_error(usage, "--rate-scale: found '%s', expected a number > 0", v);
-                    return -1;
-                }
-                o->cfg.rate_scale = x;
-            } else if (strcmp(a, "--window") == 0) {
-                if (parse_window(v, &o->cfg.window_start_ns, &o->cfg.window_end_ns, err,
-                                 sizeof err) != 0) {
-                    *rc = usage_error(usage, "%s", err);
-                    return -1;
-                }
-            } else if (strcmp(a, "--idc-window") == 0) {
-                if (scn_parse_duration_ns(v, &o->idc_window_ns, err, sizeof err) != 0 ||
-                    o->idc_window_ns <= 0) {
-                    *rc = usage_error(
-                        usage, "--idc-window: found '%s', expected a duration > 0 (e.g. 1s)", v);
-                    return -1;
-                }
-            } else {
-                o->out = v;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            *rc = usage_error(usage, "unknown option '%s'", a);
-            return -1;
-        } else if (o->file == NULL) {
-            o->file = a;
-        } else {
-            *rc = usage_error(usage, "unexpected argument '%s' (one FILE)", a);
-            return -1;
+    struct args a;
+    args_init(&a, spec, argc, argv, 3);
+    enum args_tok t;
+    while ((t = args_next(&a)) != ARGS_END) {
+        if (t == ARGS_OPERAND) {
+            if (o->file != NULL)
+                return args_usage_error(spec, "unexpected argument '%s' (one FILE)", a.arg);
+            o->file = a.value;
+            continue;
         }
+        if (t != ARGS_OPTION)
+            return args_stop(&a, t);
+        int rc = file_option(spec, a.opt->id, a.value, o);
+        if (rc != 0)
+            return rc;
     }
-    if (o->file == NULL) {
-        *rc = usage_error(usage, "%s", "missing FILE");
-        return -1;
-    }
+    if (o->file == NULL)
+        return args_usage_error(spec, "%s", "missing FILE");
     o->cfg.path = o->file;
-    return 0;
+    return -1;
 }
 
 /* ---- info ---------------------------------------------------------------- */
@@ -265,21 +296,20 @@ static void json_string(FILE *f, const char *s)
 static int cmd_info(int argc, char **argv)
 {
     struct file_opts o;
-    int rc = 0;
-    int p = parse_file_opts(argc, argv, usage_info, 1, &o, &rc);
-    if (p != 0)
-        return p > 0 ? 0 : rc;
-    char err[ERRLEN];
+    int rc = parse_file_opts(argc, argv, &info_spec, &o);
+    if (rc >= 0)
+        return rc;
+    char err[CLI_ERRLEN];
     struct trace_src *src = trace_open(&o.cfg, 1, err, sizeof err);
     if (!src) {
         fprintf(stderr, "lbsim: %s\n", err);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     struct trace_stats st;
     if (trace_stats_compute(src, o.idc_window_ns, &st, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         trace_close(src);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     const char *fmt = trace_format_name(trace_format_of(src));
     unsigned long long skipped = (unsigned long long)trace_skipped(src);
@@ -548,12 +578,12 @@ static struct trace_src *do_open(const struct reopen *ro, char *err, size_t errl
 /* Two passes: find the columns in use, then write.  Exit status. */
 static int write_native(const struct reopen *ro, const char *out_path)
 {
-    char err[ERRLEN];
+    char err[CLI_ERRLEN];
     int used[W_N_] = {0};
     struct trace_src *src = do_open(ro, err, sizeof err);
     if (!src) {
         fprintf(stderr, "lbsim: %s\n", err);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     struct trace_rec r;
     int rc;
@@ -565,19 +595,19 @@ static int write_native(const struct reopen *ro, const char *out_path)
     trace_close(src);
     if (rc < 0) {
         fprintf(stderr, "lbsim: %s\n", err);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
 
     src = do_open(ro, err, sizeof err);
     if (!src) {
         fprintf(stderr, "lbsim: %s\n", err);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     struct outbuf *o = malloc(sizeof *o);
     if (!o) {
         trace_close(src);
         fprintf(stderr, "lbsim: out of memory\n");
-        return EXIT_INTERNAL;
+        return CLI_EXIT_INTERNAL;
     }
     o->n = 0;
     o->failed = 0;
@@ -588,7 +618,7 @@ static int write_native(const struct reopen *ro, const char *out_path)
             fprintf(stderr, "lbsim: cannot write '%s': %s\n", out_path, strerror(errno));
             free(o);
             trace_close(src);
-            return EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
     }
     write_header(o, used);
@@ -602,7 +632,7 @@ static int write_native(const struct reopen *ro, const char *out_path)
     int status = 0;
     if (rc < 0) {
         fprintf(stderr, "lbsim: %s\n", err);
-        status = EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     }
     if (out_path) {
         if (fclose(o->f) != 0)
@@ -613,7 +643,7 @@ static int write_native(const struct reopen *ro, const char *out_path)
     if (o->failed && status == 0) {
         fprintf(stderr, "lbsim: cannot write '%s': %s\n", out_path ? out_path : "stdout",
                 strerror(errno));
-        status = EXIT_USAGE;
+        status = CLI_EXIT_USAGE;
     }
     if (status != 0 && out_path)
         unlink(out_path);
@@ -624,25 +654,11 @@ static int write_native(const struct reopen *ro, const char *out_path)
 static int cmd_convert(int argc, char **argv)
 {
     struct file_opts o;
-    int rc = 0;
-    int p = parse_file_opts(argc, argv, usage_convert, 0, &o, &rc);
-    if (p != 0)
-        return p > 0 ? 0 : rc;
+    int rc = parse_file_opts(argc, argv, &convert_spec, &o);
+    if (rc >= 0)
+        return rc;
     struct reopen ro = {.cfg = &o.cfg, .seed = 1};
     return write_native(&ro, o.out);
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *out = (uint64_t)v;
-    return 0;
 }
 
 static int cmd_synth(int argc, char **argv)
@@ -650,38 +666,36 @@ static int cmd_synth(int argc, char **argv)
     const char *scn_path = NULL, *out = NULL;
     uint64_t seed = 0;
     int seed_set = 0;
-    for (int i = 3; i < argc; i++) {
-        const char *a = argv[i];
-        if (is_help(a)) {
-            fputs(usage_synth, stdout);
-            return 0;
-        } else if (strcmp(a, "--seed") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
-            if (i + 1 >= argc)
-                return usage_error(usage_synth, "option '%s' needs a value", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--seed") == 0) {
-                if (parse_u64(v, &seed) != 0)
-                    return usage_error(usage_synth,
-                                       "--seed: found '%s', expected a non-negative integer", v);
-                seed_set = 1;
-            } else {
-                out = v;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error(usage_synth, "unknown option '%s'", a);
-        } else if (scn_path == NULL) {
-            scn_path = a;
+    struct args a;
+    args_init(&a, &synth_spec, argc, argv, 3);
+    enum args_tok t;
+    while ((t = args_next(&a)) != ARGS_END) {
+        if (t == ARGS_OPERAND) {
+            if (scn_path != NULL)
+                return args_usage_error(&synth_spec, "unexpected argument '%s' (one SCENARIO)",
+                                        a.arg);
+            scn_path = a.value;
+            continue;
+        }
+        if (t != ARGS_OPTION)
+            return args_stop(&a, t);
+        if (a.opt->id == OPT_SEED) {
+            /* Stricter than `lbsim run --seed`: a digit first (no blank or '+'). */
+            if (a.value[0] < '0' || a.value[0] > '9' || args_u64(a.value, &seed) != 0)
+                return args_usage_error(
+                    &synth_spec, "--seed: found '%s', expected a non-negative integer", a.value);
+            seed_set = 1;
         } else {
-            return usage_error(usage_synth, "unexpected argument '%s' (one SCENARIO)", a);
+            out = a.value;
         }
     }
     if (scn_path == NULL)
-        return usage_error(usage_synth, "%s", "missing SCENARIO");
-    char err[ERRLEN];
+        return args_usage_error(&synth_spec, "%s", "missing SCENARIO");
+    char err[CLI_ERRLEN];
     struct scenario scn;
     if (scn_load(scn_path, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
-        return EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
     struct reopen ro = {
         .scn = &scn, .seed = seed_set ? seed : scn.seed, .stop_ns = scn.duration_ns};
@@ -690,22 +704,27 @@ static int cmd_synth(int argc, char **argv)
     return rc;
 }
 
-int cli_trace(int argc, char **argv)
+/* The sub-commands of `lbsim trace`. */
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} trace_verbs[] = {
+    {"info", cmd_info},
+    {"convert", cmd_convert},
+    {"synth", cmd_synth},
+};
+
+int cmd_trace(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "lbsim trace: missing command (info, convert or synth)\n\n%s", usage_trace);
-        return EXIT_USAGE;
-    }
+    if (argc < 3)
+        return args_usage_error(&trace_spec, "%s", "missing command (info, convert or synth)");
     const char *cmd = argv[2];
-    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_trace, stdout);
         return 0;
     }
-    if (strcmp(cmd, "info") == 0)
-        return cmd_info(argc, argv);
-    if (strcmp(cmd, "convert") == 0)
-        return cmd_convert(argc, argv);
-    if (strcmp(cmd, "synth") == 0)
-        return cmd_synth(argc, argv);
-    return usage_error(usage_trace, "unknown command '%s' (info, convert or synth)", cmd);
+    for (size_t i = 0; i < sizeof trace_verbs / sizeof trace_verbs[0]; i++)
+        if (strcmp(cmd, trace_verbs[i].name) == 0)
+            return trace_verbs[i].fn(argc, argv);
+    return args_usage_error(&trace_spec, "unknown command '%s' (info, convert or synth)", cmd);
 }

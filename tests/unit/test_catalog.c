@@ -12,8 +12,10 @@
 #include "catalog.h"
 #include "scn.h"
 #include "check.h"
+#include "tmp.h"
 
-static char tmpdir[64];
+/* This test's private directory (main() creates and removes it). */
+static char tmpdir[TMP_DIR_MAX];
 
 static void check_prices(const char *model, double in, double cached, double out, int64_t ctx)
 {
@@ -105,8 +107,8 @@ static void test_table(void)
 
 static int load(const char *backend, struct scenario *s)
 {
-    char path[128], err[1024] = "";
-    snprintf(path, sizeof path, "%s/scn.yaml", tmpdir);
+    char path[TMP_PATH_MAX], err[1024] = "";
+    tmp_path(path, sizeof path, tmpdir, "scn.yaml");
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return -1;
@@ -211,14 +213,11 @@ static void test_scenario(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lbsim_test_catalog_XXXXXX");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
+    if (tmp_dir(tmpdir, sizeof tmpdir, "test_catalog") != 0)
         return 1;
-    }
     test_lookup();
     test_table();
     test_scenario();
-    rmdir(tmpdir);
+    tmp_rmdir(tmpdir);
     return check_report("test_catalog");
 }

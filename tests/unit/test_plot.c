@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmp.h"
 #include "plot.h"
 
 #define GNUPLOT "/usr/bin/gnuplot"
@@ -216,14 +217,11 @@ static void test_files(const char *dir, const char *dir2)
 
 int main(void)
 {
-    char dir[] = "/tmp/lbsim_test_plot_XXXXXX";
-    char dir2[] = "/tmp/lbsim_test_plot_XXXXXX";
-    if (!mkdtemp(dir) || !mkdtemp(dir2)) {
-        perror("mkdtemp");
+    char dir[TMP_DIR_MAX], dir2[TMP_DIR_MAX];
+    if (tmp_dir(dir, sizeof dir, "test_plot") != 0 || tmp_dir(dir2, sizeof dir2, "test_plot") != 0)
         return 1;
-    }
     test_files(dir, dir2);
-    rmdir(dir);
-    rmdir(dir2);
+    tmp_rmdir(dir);
+    tmp_rmdir(dir2);
     return check_report("test_plot");
 }

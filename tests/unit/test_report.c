@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmp.h"
 #include "report.h"
 
 /* Everything report_* writes to a stream, as one string. */
@@ -335,8 +336,8 @@ static long fsize(const char *dir, const char *name, const char *ext)
 
 static void test_plots(struct sim_result *res)
 {
-    char dir[] = "/tmp/lbsim_test_report_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[TMP_DIR_MAX];
+    CHECK(tmp_dir(dir, sizeof dir, "test_report") == 0);
     char err[256] = "";
     const char *names[8];
     int n = report_plots(dir, res, 2, names, 8, err, sizeof err);
@@ -388,13 +389,7 @@ static void test_plots(struct sim_result *res)
             CHECK(fsize(dir, want[i], "svg") > 0);
         }
     }
-    static const char *const exts[] = {"dat", "gp", "png", "svg"};
-    for (int i = 0; i < 4; i++)
-        for (int e = 0; e < 4; e++) {
-            snprintf(path, sizeof path, "%s/%s.%s", dir, want[i], exts[e]);
-            unlink(path);
-        }
-    rmdir(dir);
+    tmp_rmdir(dir);
 }
 
 int main(void)

@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "scn.h"
+#include "tmp.h"
 
 #define DATA "tests/data/"
 
@@ -24,26 +25,8 @@
  * helpers
  * ------------------------------------------------------------------- */
 
-static char tmpdir[64];
-
-static void tmp_path(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static int write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return -1;
-    size_t k = fwrite(data, 1, len, f);
-    return (fclose(f) == 0 && k == len) ? 0 : -1;
-}
-
-static int write_str(const char *path, const char *text)
-{
-    return write_file(path, text, strlen(text));
-}
+/* This test's private directory (main() creates and removes it). */
+static char tmpdir[TMP_DIR_MAX];
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -416,23 +399,23 @@ static void test_minimal(void)
 static void test_trace_and_defaults(void)
 {
     char dir[128], scen[192], trace[192], err[1024] = "";
-    tmp_path(dir, sizeof dir, "sub");
+    tmp_path(dir, sizeof dir, tmpdir, "sub");
     CHECK_INT_EQ(mkdir(dir, 0700), 0);
     snprintf(scen, sizeof scen, "%s/my.scenario.yaml", dir);
     snprintf(trace, sizeof trace, "%s/t.csv", dir);
-    CHECK_INT_EQ(write_str(trace, "arrival_s,input_tokens,output_tokens\n0,1,1\n"), 0);
-    CHECK_INT_EQ(write_str(scen, "traffic:\n"
-                                 "  trace: t.csv\n"
-                                 "  format: azure2023\n"
-                                 "  rate_scale: 4\n"
-                                 "  limit: 100\n"
-                                 "backends:\n"
-                                 "  - name: a\n"
-                                 "    latency: &lat\n"
-                                 "      ttft: {dist: uniform, low: 100ms, high: 300ms}\n"
-                                 "      output_rate: {dist: empirical, values: [50, 70]}\n"
-                                 "  - name: b\n"
-                                 "    latency: *lat\n"),
+    CHECK_INT_EQ(tmp_write_str(trace, "arrival_s,input_tokens,output_tokens\n0,1,1\n"), 0);
+    CHECK_INT_EQ(tmp_write_str(scen, "traffic:\n"
+                                     "  trace: t.csv\n"
+                                     "  format: azure2023\n"
+                                     "  rate_scale: 4\n"
+                                     "  limit: 100\n"
+                                     "backends:\n"
+                                     "  - name: a\n"
+                                     "    latency: &lat\n"
+                                     "      ttft: {dist: uniform, low: 100ms, high: 300ms}\n"
+                                     "      output_rate: {dist: empirical, values: [50, 70]}\n"
+                                     "  - name: b\n"
+                                     "    latency: *lat\n"),
                  0);
     struct scenario s;
     int rc = scn_load(scen, &s, err, sizeof err);
@@ -591,12 +574,12 @@ static void test_inline(void)
         "name: \"0123456789012345678901234567890123456789012345678901234567890123456789\"\n",
     };
     char path[192];
-    tmp_path(path, sizeof path, "inline.yaml");
+    tmp_path(path, sizeof path, tmpdir, "inline.yaml");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         size_t len = strlen(bad[i]);
         if (i == 9)
             len = 5; /* the one with an embedded NUL byte */
-        CHECK_INT_EQ(write_file(path, bad[i], len), 0);
+        CHECK_INT_EQ(tmp_write(path, bad[i], len), 0);
         struct scenario s;
         char err[1024] = "";
         int rc = scn_load(path, &s, err, sizeof err);
@@ -611,10 +594,10 @@ static void test_inline(void)
         CHECK_STR_CONTAINS(err, "expected");
     }
     /* A backoff_base above the default cap raises the cap. */
-    CHECK_INT_EQ(write_str(path, "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, "
-                                 "output_tokens: 1}}\n"
-                                 "backends: [{name: a, latency: {ttft: 1s}}]\n"
-                                 "router: {retries: {backoff_base: 20s}}\n"),
+    CHECK_INT_EQ(tmp_write_str(path, "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, "
+                                     "output_tokens: 1}}\n"
+                                     "backends: [{name: a, latency: {ttft: 1s}}]\n"
+                                     "router: {retries: {backoff_base: 20s}}\n"),
                  0);
     struct scenario ok;
     char okerr[512] = "";
@@ -626,7 +609,7 @@ static void test_inline(void)
     }
 
     /* An error message that does not fit is truncated, not overflowed. */
-    CHECK_INT_EQ(write_str(path, "seed: x\n"), 0);
+    CHECK_INT_EQ(tmp_write_str(path, "seed: x\n"), 0);
     struct scenario s;
     char small[8];
     CHECK_INT_EQ(scn_load(path, &s, small, sizeof small), -1);
@@ -686,11 +669,11 @@ static void test_robustness(void)
     if (text == NULL)
         return;
     char path[192];
-    tmp_path(path, sizeof path, "fuzz.yaml");
+    tmp_path(path, sizeof path, tmpdir, "fuzz.yaml");
     int loaded = 0, failed = 0;
     bad = 0;
     for (size_t cut = 0; cut <= len; cut++) {
-        if (write_file(path, text, cut) != 0) {
+        if (tmp_write(path, text, cut) != 0) {
             bad++;
             break;
         }
@@ -718,7 +701,7 @@ static void test_robustness(void)
         for (size_t i = 0; i < len; i++) {
             memcpy(mut, text, len);
             mut[i] = flips[f];
-            if (write_file(path, mut, len) != 0) {
+            if (tmp_write(path, mut, len) != 0) {
                 bad++;
                 break;
             }
@@ -733,11 +716,8 @@ static void test_robustness(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lbsim_test_scn_XXXXXX");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
+    if (tmp_dir(tmpdir, sizeof tmpdir, "test_scn") != 0)
         return 1;
-    }
     test_units();
     test_full();
     test_minimal();
@@ -746,6 +726,6 @@ int main(void)
     test_errors();
     test_inline();
     test_robustness();
-    rmdir(tmpdir);
+    tmp_rmdir(tmpdir);
     return check_report("test_scn");
 }

@@ -14,12 +14,15 @@
 
 #include "scn.h"
 #include "check.h"
+#include "tmp.h"
 
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
 
-static char tmpdir[64];
-static char path[128];
+/* This test's private directory and the one scenario file in it (main()
+ * creates and removes them). */
+static char tmpdir[TMP_DIR_MAX];
+static char path[TMP_PATH_MAX];
 
 static int load_text(const char *text, size_t len, struct scenario *s, char *err, size_t errlen)
 {
@@ -44,7 +47,7 @@ static const char *const head =
  */
 static void expect_error_(int line, const char *tail, const char *at, const char *needles)
 {
-    char text[8192], err[2048] = "", want[256], buf[512];
+    char text[8192], err[2048] = "", want[TMP_PATH_MAX + 64], buf[512];
     struct scenario s;
     snprintf(text, sizeof text, "%s%s", head, tail);
     int rc = load_text(text, strlen(text), &s, err, sizeof err);
@@ -625,17 +628,13 @@ static void test_truncations(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/lbsim_test_scn_pool_XXXXXX");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
+    if (tmp_dir(tmpdir, sizeof tmpdir, "test_scn_pool") != 0)
         return 1;
-    }
-    snprintf(path, sizeof path, "%s/pool.yaml", tmpdir);
+    tmp_path(path, sizeof path, tmpdir, "pool.yaml");
     test_full();
     test_defaults();
     test_errors();
     test_truncations();
-    remove(path);
-    rmdir(tmpdir);
+    tmp_rmdir(tmpdir);
     return check_report("test_scn_pool");
 }

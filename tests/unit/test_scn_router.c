@@ -9,18 +9,15 @@
 
 #include "scn.h"
 #include "check.h"
+#include "tmp.h"
 
 #define NS_PER_S 1000000000LL
 
 static int load_text(const char *text, struct scenario *s, char *err, size_t errlen)
 {
-    char path[] = "/tmp/lbsim_scn_router_XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
+    char path[TMP_PATH_MAX];
+    if (tmp_file(path, sizeof path, "scn_router", text) != 0)
         return -2;
-    FILE *f = fdopen(fd, "w");
-    fputs(text, f);
-    fclose(f);
     int rc = scn_load(path, s, err, errlen);
     remove(path);
     return rc;

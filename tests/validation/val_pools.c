@@ -25,6 +25,7 @@
 #include "report.h"
 #include "sim.h"
 #include "check.h"
+#include "tmp.h"
 
 #define NS_PER_S 1e9
 #define MAX_RUNS 8
@@ -73,14 +74,16 @@ static void test_md1(void)
     double d_ns = (double)llround(pool_step_ns(&perf, in, 0, 0));
     const double rho = 0.7;
     double rate = rho / (d_ns / NS_PER_S);
-    char dir[] = "/tmp/lbsim_val_pools_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[256];
-    snprintf(path, sizeof path, "%s/md1.yaml", dir);
+    char dir[TMP_DIR_MAX];
+    CHECK(tmp_dir(dir, sizeof dir, "val_pools") == 0);
+    char path[TMP_PATH_MAX];
+    tmp_path(path, sizeof path, dir, "md1.yaml");
     FILE *f = fopen(path, "w");
     CHECK(f != NULL);
-    if (f == NULL)
+    if (f == NULL) {
+        tmp_rmdir(dir);
         return;
+    }
     fprintf(f,
             "name: md1\nseed: 3\ntraffic:\n  synthetic:\n    rate: %.9f/s\n    count: 300000\n"
             "    input_tokens: {dist: constant, value: %lld}\n"
@@ -91,8 +94,10 @@ static void test_md1(void)
             rate, (long long)in);
     fclose(f);
     struct scenario scn;
-    if (load(path, &scn) != 0)
+    if (load(path, &scn) != 0) {
+        tmp_rmdir(dir);
         return;
+    }
     struct sim_result r;
     char err[512];
     if (sim_run(&scn, &scn.router.strategy, scn.seed, NULL, &r, err, sizeof err) == 0) {
@@ -114,8 +119,7 @@ static void test_md1(void)
         CHECK(0);
     }
     scn_free(&scn);
-    unlink(path);
-    rmdir(dir);
+    tmp_rmdir(dir);
 }
 
 /* ---- prefix-aware routing on Mooncake ---------------------------------- */

@@ -1,0 +1,21 @@
+/*
+ * cli.c - what the verbs share (see cli.h): loading the --plugin objects
+ * of `lbsim run` and `lbsim strategies`.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cli_load_plugins(struct cli_plugins *pl, const char *const *paths, uint32_t n)
+{
+    char err[CLI_ERRLEN];
+    cli_plugins_init(pl);
+    for (uint32_t i = 0; i < n; i++) {
+        if (cli_plugins_load(pl, paths[i], err, sizeof err) != 0) {
+            fprintf(stderr, "lbsim: %s\n", err);
+            cli_plugins_free(pl);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return 0;
+}

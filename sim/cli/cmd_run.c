@@ -1,0 +1,266 @@
+/*
+ * cmd_run.c - `lbsim run SCENARIO`: replay a scenario's traffic under one
+ * or more routing strategies, print the table or the JSON, and write the
+ * output directory.
+ *
+ * The --plugin objects are loaded first, in a pass of their own, since
+ * the scenario may name their strategies; they are unloaded after every
+ * router and scenario is gone.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "args.h"
+#include "cli.h"
+#include "outdir.h"
+#include "report.h"
+#include "sim.h"
+
+#define MAX_STRATEGIES 64
+
+static const char *const usage_run =
+    "usage: lbsim run SCENARIO [--strategy NAME]... [--plugin PATH.so]...\n"
+    "                 [--seed N] [--threads N] [--out DIR] [--json]\n"
+    "\n"
+    "Replays the scenario's traffic against its backends under each strategy\n"
+    "(the --strategy flags, else the scenario's compare: list, else its\n"
+    "router.strategy), all on the same traffic and random draws.\n"
+    "\n"
+    "  --strategy NAME  run this strategy (repeatable; default parameters)\n"
+    "  --plugin PATH    load strategies from a shared object before the scenario\n"
+    "                   (repeatable; see examples/plugin/README.md)\n"
+    "  --seed N         override the scenario's seed\n"
+    "  --threads N      OpenMP threads for the runs (default: all cores)\n"
+    "  --out DIR        write summary.json, timeseries.csv and plots to DIR\n"
+    "  --json           print the summary JSON on stdout instead of the table\n"
+    "\n"
+    "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run,\n"
+    "2 bad usage or bad input, 3 internal error.\n";
+
+/* Largest --threads accepted. */
+#define MAX_THREADS 1024
+
+enum { OPT_STRATEGY, OPT_PLUGIN, OPT_SEED, OPT_THREADS, OPT_OUT, OPT_JSON };
+
+static const struct args_opt run_options[] = {
+    {"--strategy", NULL, ARGS_VALUE, OPT_STRATEGY}, {"--plugin", NULL, ARGS_VALUE, OPT_PLUGIN},
+    {"--seed", NULL, ARGS_VALUE, OPT_SEED},         {"--threads", NULL, ARGS_VALUE, OPT_THREADS},
+    {"--out", NULL, ARGS_VALUE, OPT_OUT},           {"--json", NULL, ARGS_FLAG, OPT_JSON},
+};
+
+static const struct args_spec run_spec = {
+    .who = "lbsim",
+    .usage = usage_run,
+    .opts = run_options,
+    .n_opts = ARGS_COUNT(run_options),
+};
+
+struct run_opts {
+    const char *scn_path, *out_dir;
+    const char *names[MAX_STRATEGIES];
+    uint32_t n_names;
+    uint64_t seed, threads;
+    int seed_set, json;
+};
+
+/* The first pass: the --plugin paths, up to a --help.  Only their own
+ * errors are reported here; everything else is left to parse_run. */
+static int parse_plugins(int argc, char **argv, const char **paths, uint32_t *n)
+{
+    struct args a;
+    args_init(&a, &run_spec, argc, argv, 2);
+    enum args_tok t;
+    while ((t = args_next(&a)) != ARGS_END && t != ARGS_HELP) {
+        if (a.opt == NULL || a.opt->id != OPT_PLUGIN)
+            continue;
+        if (t == ARGS_NO_VALUE)
+            return args_stop(&a, t);
+        if (*n == CLI_PLUGIN_MAX)
+            return args_usage_error(&run_spec, "too many --plugin options (at most %s)", "32");
+        paths[(*n)++] = a.value;
+    }
+    return 0;
+}
+
+/* The second pass: everything but the plugins.  -1 = go on, else the exit
+ * status (0 after --help). */
+static int parse_run(int argc, char **argv, struct run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    struct args a;
+    args_init(&a, &run_spec, argc, argv, 2);
+    enum args_tok t;
+    while ((t = args_next(&a)) != ARGS_END) {
+        if (t == ARGS_OPERAND) {
+            if (o->scn_path != NULL)
+                return args_usage_error(&run_spec,
+                                        "unexpected argument '%s' (one scenario per run)", a.arg);
+            o->scn_path = a.value;
+            continue;
+        }
+        if (t != ARGS_OPTION)
+            return args_stop(&a, t);
+        const char *v = a.value;
+        switch (a.opt->id) {
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case OPT_PLUGIN:
+            break; /* loaded by cmd_run */
+        case OPT_STRATEGY:
+            if (o->n_names == MAX_STRATEGIES)
+                return args_usage_error(&run_spec, "too many --strategy options (at most %s)",
+                                        "64");
+            o->names[o->n_names++] = v;
+            break;
+        case OPT_SEED:
+            if (args_u64(v, &o->seed) != 0)
+                return args_usage_error(&run_spec,
+                                        "--seed: found '%s', expected a non-negative integer", v);
+            o->seed_set = 1;
+            break;
+        case OPT_THREADS:
+            if (args_u64(v, &o->threads) != 0 || o->threads == 0 || o->threads > MAX_THREADS)
+                return args_usage_error(&run_spec,
+                                        "--threads: found '%s', expected an integer in 1..1024", v);
+            break;
+        case OPT_OUT:
+            o->out_dir = v;
+            break;
+        default:
+            break;
+        }
+    }
+    if (o->scn_path == NULL)
+        return args_usage_error(&run_spec, "%s", "missing SCENARIO");
+    return -1;
+}
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int run_scenario(const struct run_opts *o, const struct route_registry *reg)
+{
+    char err[CLI_ERRLEN];
+    struct scenario scn;
+    if (scn_load_ex(o->scn_path, reg, &scn, err, sizeof err) != 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    uint64_t seed = o->seed_set ? o->seed : scn.seed;
+
+    struct scn_strategy *strats;
+    uint32_t n;
+    int rc = 0;
+    if (o->n_names > 0) {
+        n = o->n_names;
+        strats = calloc(n, sizeof *strats);
+        if (strats == NULL) {
+            scn_free(&scn);
+            fprintf(stderr, "lbsim: out of memory\n");
+            return CLI_EXIT_INTERNAL;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (scn_strategy_by_name_ex(reg, o->names[i], &strats[i], err, sizeof err) != 0) {
+                fprintf(stderr, "lbsim: --strategy: %s\n", err);
+                free(strats);
+                scn_free(&scn);
+                return CLI_EXIT_USAGE;
+            }
+        }
+    } else {
+        n = scn.n_compare > 0 ? scn.n_compare : 1;
+        strats = calloc(n, sizeof *strats);
+        if (strats == NULL) {
+            scn_free(&scn);
+            fprintf(stderr, "lbsim: out of memory\n");
+            return CLI_EXIT_INTERNAL;
+        }
+        if (scn.n_compare > 0)
+            memcpy(strats, scn.compare, n * sizeof *strats);
+        else
+            strats[0] = scn.router.strategy;
+    }
+
+    struct sim_result *res = calloc(n, sizeof *res);
+    int *rcs = calloc(n, sizeof *rcs);
+    char *errs = calloc(n, CLI_ERRLEN);
+    if (res == NULL || rcs == NULL || errs == NULL) {
+        fprintf(stderr, "lbsim: out of memory\n");
+        rc = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    double t0 = wall_seconds();
+    int crc = sim_compare(&scn, strats, n, seed, (int)o->threads, res, rcs, errs, CLI_ERRLEN);
+    double wall = wall_seconds() - t0;
+    if (crc != 0) {
+        for (uint32_t i = 0; i < n; i++)
+            if (rcs[i] != 0)
+                fprintf(stderr, "lbsim: %s: %s\n", strats[i].label, errs + (size_t)i * CLI_ERRLEN);
+        rc = CLI_EXIT_USAGE; /* bad trace rows and bad strategies are input errors */
+        goto done;
+    }
+    uint64_t total = 0, events = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        total += res[i].requests + res[i].unmeasured;
+        events += res[i].events;
+    }
+    if (res[0].trace_rows_skipped > 0) /* the same traffic for every run */
+        fprintf(stderr, "lbsim: skipped %llu bad trace row(s) (skip_bad_rows: true)\n",
+                (unsigned long long)res[0].trace_rows_skipped);
+    if (o->json)
+        report_json(stdout, &scn, seed, res, n);
+    else
+        report_table(stdout, &scn, seed, res, n);
+    fprintf(stderr,
+            "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n", n,
+            (unsigned long long)total, (unsigned long long)events, wall,
+            wall > 0 ? (double)total / wall : 0.0);
+    if (o->out_dir != NULL) {
+        rc = outdir_write(o->out_dir, &scn, seed, res, n);
+        if (rc != 0)
+            goto done;
+        if (!o->json)
+            printf("\nwrote %s/summary.json, %s/timeseries.csv and plots\n", o->out_dir,
+                   o->out_dir);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (!res[i].slo_pass)
+            rc = CLI_EXIT_SLO;
+done:
+    if (res != NULL)
+        for (uint32_t i = 0; i < n; i++)
+            if (rcs != NULL && rcs[i] == 0)
+                sim_result_free(&res[i]);
+    free(res);
+    free(rcs);
+    free(errs);
+    free(strats);
+    scn_free(&scn);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *plugin_paths[CLI_PLUGIN_MAX];
+    uint32_t n_plugins = 0;
+    int rc = parse_plugins(argc, argv, plugin_paths, &n_plugins);
+    if (rc != 0)
+        return rc;
+    struct cli_plugins pl;
+    rc = cli_load_plugins(&pl, plugin_paths, n_plugins);
+    if (rc != 0)
+        return rc;
+    struct run_opts o;
+    rc = parse_run(argc, argv, &o);
+    if (rc < 0)
+        rc = run_scenario(&o, &pl.reg);
+    cli_plugins_free(&pl); /* after every router and scenario is gone */
+    return rc;
+}

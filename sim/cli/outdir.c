@@ -1,0 +1,144 @@
+/*
+ * outdir.c - writing `lbsim run --out DIR` (see outdir.h): mkdir -p, the
+ * output files, the gnuplot lookup on PATH and its fork/exec.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "outdir.h"
+#include "report.h"
+
+/* Plot names report_plots may return. */
+#define MAX_PLOTS 16
+
+int outdir_mkdirs(const char *path)
+{
+    char buf[SCN_PATH_MAX];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char c = buf[i];
+            buf[i] = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            buf[i] = c;
+        }
+    }
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* Whether an executable prog is in one of the PATH directories. */
+static int on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    if (path == NULL)
+        return 0;
+    char buf[SCN_PATH_MAX];
+    while (*path) {
+        const char *colon = strchr(path, ':');
+        size_t len = colon ? (size_t)(colon - path) : strlen(path);
+        if (len > 0 && len + strlen(prog) + 2 < sizeof buf) {
+            memcpy(buf, path, len);
+            buf[len] = '/';
+            strcpy(buf + len + 1, prog);
+            if (access(buf, X_OK) == 0)
+                return 1;
+        }
+        path += len;
+        if (*path == ':')
+            path++;
+    }
+    return 0;
+}
+
+/* Run `gnuplot NAME.gp` inside dir.  0 on success. */
+static int run_gnuplot(const char *dir, const char *name)
+{
+    char script[SCN_PATH_MAX];
+    snprintf(script, sizeof script, "%s.gp", name);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (chdir(dir) != 0)
+            _exit(127);
+        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0)
+        return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Open dir/name for writing; NULL after printing the error. */
+static FILE *open_out(const char *dir, const char *name, char *path, size_t pathlen)
+{
+    snprintf(path, pathlen, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        fprintf(stderr, "lbsim: cannot write '%s': %s\n", path, strerror(errno));
+    return f;
+}
+
+/* Close a file open_out opened: 0, or CLI_EXIT_USAGE after printing the
+ * error. */
+static int close_out(FILE *f, const char *path)
+{
+    if (fclose(f) != 0) {
+        fprintf(stderr, "lbsim: cannot write '%s': %s\n", path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int outdir_write(const char *dir, const struct scenario *scn, uint64_t seed,
+                 const struct sim_result *res, uint32_t n)
+{
+    char path[SCN_PATH_MAX + 32];
+    if (outdir_mkdirs(dir) != 0) {
+        fprintf(stderr, "lbsim: cannot create output directory '%s': %s\n", dir, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    FILE *f = open_out(dir, "summary.json", path, sizeof path);
+    if (f == NULL)
+        return CLI_EXIT_USAGE;
+    report_json(f, scn, seed, res, n);
+    if (close_out(f, path) != 0)
+        return CLI_EXIT_USAGE;
+    f = open_out(dir, "timeseries.csv", path, sizeof path);
+    if (f == NULL)
+        return CLI_EXIT_USAGE;
+    report_timeseries_csv(f, res, n);
+    if (close_out(f, path) != 0)
+        return CLI_EXIT_USAGE;
+    const char *names[MAX_PLOTS];
+    char err[CLI_ERRLEN] = "";
+    int np = report_plots(dir, res, n, names, MAX_PLOTS, err, sizeof err);
+    if (np < 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    if (!on_path("gnuplot")) {
+        fprintf(stderr,
+                "lbsim: gnuplot not found: wrote the plot data and scripts (.dat, .gp) "
+                "to %s; install gnuplot-nox to render them\n",
+                dir);
+        return 0;
+    }
+    for (int i = 0; i < np; i++)
+        if (run_gnuplot(dir, names[i]) != 0)
+            fprintf(stderr, "lbsim: gnuplot failed on %s/%s.gp\n", dir, names[i]);
+    return 0;
+}
