@@ -52,6 +52,32 @@ void u64map_fini(struct u64map *m)
     m->vals = NULL;
 }
 
+/* Backward shift: later entries of the probe run move into the hole unless
+ * their home lies cyclically in (hole, j]. */
+void u64map_del(struct u64map *m, uint64_t key)
+{
+    uint32_t i = u64map__home(m, key);
+    while (m->vals[i] != U64MAP_NONE && m->keys[i] != key)
+        i = (i + 1) & m->mask;
+    if (m->vals[i] == U64MAP_NONE)
+        return;
+    uint32_t j = i;
+    for (;;) {
+        j = (j + 1) & m->mask;
+        if (m->vals[j] == U64MAP_NONE)
+            break;
+        uint32_t k = u64map__home(m, m->keys[j]);
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            m->keys[i] = m->keys[j];
+            m->vals[i] = m->vals[j];
+            i = j;
+        }
+    }
+    m->vals[i] = U64MAP_NONE;
+    m->n--;
+}
+
 int u64map__grow(struct u64map *m)
 {
     uint32_t slots = m->mask + 1u;

@@ -13,9 +13,9 @@
  * empty slot and cannot be stored.  Nothing iterates over the table, so
  * its layout never shows in any result.
  *
- * The hot operations (get, put, del, reserve1) are inline: the pool's
- * prefix cache calls them per block and per request.  Allocation lives in
- * u64map.c.  Memory: 12 bytes per slot, 2 to 4 slots per entry.
+ * The hot operations (get, put, reserve1) are inline: the pool's prefix
+ * cache calls them per block and per request.  Deletion and allocation
+ * live in u64map.c.  Memory: 12 bytes per slot, 2 to 4 slots per entry.
  */
 #ifndef LBSIM_U64MAP_H
 #define LBSIM_U64MAP_H
@@ -74,31 +74,9 @@ static inline void u64map_put(struct u64map *m, uint64_t key, uint32_t val)
     m->n++;
 }
 
-/* Remove key if present (backward shift: later entries of the probe run
- * move into the hole unless their home lies cyclically in (hole, j]). */
-static inline void u64map_del(struct u64map *m, uint64_t key)
-{
-    uint32_t i = u64map__home(m, key);
-    while (m->vals[i] != U64MAP_NONE && m->keys[i] != key)
-        i = (i + 1) & m->mask;
-    if (m->vals[i] == U64MAP_NONE)
-        return;
-    uint32_t j = i;
-    for (;;) {
-        j = (j + 1) & m->mask;
-        if (m->vals[j] == U64MAP_NONE)
-            break;
-        uint32_t k = u64map__home(m, m->keys[j]);
-        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-        if (!stays) {
-            m->keys[i] = m->keys[j];
-            m->vals[i] = m->vals[j];
-            i = j;
-        }
-    }
-    m->vals[i] = U64MAP_NONE;
-    m->n--;
-}
+/* Remove key if present (u64map.c).  Out of line: it runs once per entry's
+ * life, and inlining its loop into a caller's hot loop costs registers. */
+void u64map_del(struct u64map *m, uint64_t key);
 
 /* Make room for one more entry (load <= 1/2), growing if needed.
  * BASE_OK or BASE_ENOMEM (m unchanged). */

@@ -473,10 +473,15 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         rp->st.busy_ns += now_ns - rp->step_start;
         rp->st.steps++;
     }
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < rp->n_run; i++) {
-        uint32_t id = rp->run[i];
-        struct slot *s = &p->slots[id];
+    /* Nothing in this loop moves the slot or batch arrays or changes the
+     * batch size; held in locals, they stay in registers across the calls
+     * below (u64map_del is in another file). */
+    struct slot *slots = p->slots;
+    uint32_t *run = rp->run;
+    uint32_t n_run = rp->n_run, k = 0;
+    for (uint32_t i = 0; i < n_run; i++) {
+        uint32_t id = run[i];
+        struct slot *s = &slots[id];
         bool done = false;
         if (s->in_step) {
             if (!s->first_done) {
@@ -507,7 +512,7 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
             slot_put(p, id);
             rp->st.completed++;
         } else {
-            rp->run[k++] = id;
+            run[k++] = id;
         }
     }
     rp->n_run = k;
