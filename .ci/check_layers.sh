@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 declare -A allowed=(
     [base]=""
     [route]=""
-    [plots]=""
+    [plots]="base"
     [models]="base"
     [traces]="base"
     [scenarios]="base models traces route"

@@ -59,6 +59,18 @@ void hist_bucket_range(uint32_t i, int64_t *lo, int64_t *width)
     *width = (int64_t)(1ull << shift);
 }
 
+int64_t hist_bucket_value(const struct hist *h, uint32_t i)
+{
+    int64_t lo, width;
+    hist_bucket_range(i, &lo, &width);
+    int64_t v = lo + (width - 1) / 2;
+    if (v < h->min)
+        v = h->min;
+    if (v > h->max)
+        v = h->max;
+    return v;
+}
+
 void hist_merge(struct hist *dst, const struct hist *src)
 {
     if (src->count == 0)
@@ -97,14 +109,7 @@ int64_t hist_quantile(const struct hist *h, double q)
         if (cum >= rank)
             break;
     }
-    int64_t lo, width;
-    hist_bucket_range(i, &lo, &width);
-    int64_t v = lo + (width - 1) / 2;
-    if (v < h->min)
-        v = h->min;
-    if (v > h->max)
-        v = h->max;
-    return v;
+    return hist_bucket_value(h, i);
 }
 
 double hist_mean(const struct hist *h)

@@ -59,6 +59,11 @@ static inline void hist_add(struct hist *h, int64_t v)
 /* Lower bound and width of bucket i. */
 void hist_bucket_range(uint32_t i, int64_t *lo, int64_t *width);
 
+/* The value that stands for bucket i of h: its midpoint lo + (width - 1) / 2
+ * (exact below 2^SUB), clamped to [h->min, h->max] so a bucket never
+ * reports a value outside what was added.  hist_quantile reports it. */
+int64_t hist_bucket_value(const struct hist *h, uint32_t i);
+
 /* Merge src into dst. */
 void hist_merge(struct hist *dst, const struct hist *src);
 

@@ -2,34 +2,34 @@
  * gcache.c - the gateway response cache: two LRU levels with TTLs, a
  * semantic hit probability, synthetic repeats.  See gcache.h.
  *
- * Each level is a fixed array of entries on an intrusive LRU list plus an
- * open-addressing index (linear probing, backward-shift deletion: Knuth,
- * TAOCP vol. 3, 6.4 Algorithm R), sized to a power of two at least twice
- * the capacity so probes stay short.  Expired entries are dropped lazily
- * when looked up or when they reach the LRU tail.
+ * Each level is a fixed array of entries on an intrusive LRU list
+ * (base/lru.h) plus an open-addressing index from key to entry
+ * (base/u64map.h: linear probing, backward-shift deletion, at most half
+ * full).  Expired entries are dropped lazily when looked up or when they
+ * reach the LRU tail.
  */
 #include "gcache.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NIL   UINT32_MAX
-#define EMPTY UINT32_MAX
+#include "err.h"
+#include "lru.h"
+#include "u64map.h"
 
 struct entry {
     uint64_t key;
     int64_t expires_ns; /* INT64_MAX = never */
-    uint32_t prev, next;
 };
 
 struct level {
     uint32_t cap, n;
     int64_t ttl_ns, latency_ns;
     struct entry *e;
-    uint32_t head, tail, free_head; /* LRU: head = most recent */
-    uint32_t *index;                /* slot -> entry, EMPTY */
-    uint32_t mask;
+    struct lru_link *link; /* recency links of e[], and the free list (next) */
+    struct lru_list lru;   /* head = most recent */
+    uint32_t free_head;    /* free entries, linked through link[].next */
+    struct u64map index;   /* key -> entry */
 };
 
 struct gcache {
@@ -41,35 +41,21 @@ struct gcache {
     struct gcache_stats st;
 };
 
-static uint32_t slot_of(const struct level *l, uint64_t key)
-{
-    return (uint32_t)rng_mix64(key) & l->mask;
-}
-
 static int level_init(struct level *l, uint32_t cap, int64_t ttl_ns, int64_t latency_ns)
 {
     memset(l, 0, sizeof *l);
     l->cap = cap;
     l->ttl_ns = ttl_ns;
     l->latency_ns = latency_ns;
-    l->head = l->tail = NIL;
+    lru_list_init(&l->lru);
     if (cap == 0)
         return 0;
-    uint32_t size = 1;
-    while (size < 2 * cap) {
-        if (size > UINT32_MAX / 4)
-            return -1;
-        size *= 2;
-    }
-    l->mask = size - 1;
     l->e = malloc((size_t)cap * sizeof *l->e);
-    l->index = malloc((size_t)size * sizeof *l->index);
-    if (l->e == NULL || l->index == NULL)
+    l->link = malloc((size_t)cap * sizeof *l->link);
+    if (l->e == NULL || l->link == NULL || u64map_init(&l->index, cap) != BASE_OK)
         return -1;
-    for (uint32_t i = 0; i < size; i++)
-        l->index[i] = EMPTY;
     for (uint32_t i = 0; i < cap; i++)
-        l->e[i].next = i + 1 < cap ? i + 1 : NIL;
+        l->link[i].next = i + 1 < cap ? i + 1 : LRU_NIL;
     l->free_head = 0;
     return 0;
 }
@@ -77,64 +63,16 @@ static int level_init(struct level *l, uint32_t cap, int64_t ttl_ns, int64_t lat
 static void level_fini(struct level *l)
 {
     free(l->e);
-    free(l->index);
+    free(l->link);
+    u64map_fini(&l->index);
 }
 
-static uint32_t find_slot(const struct level *l, uint64_t key)
+/* Drop entry i (on the LRU list and in the index) onto the free list. */
+static void level_remove(struct level *l, uint32_t i)
 {
-    for (uint32_t s = slot_of(l, key);; s = (s + 1) & l->mask) {
-        uint32_t i = l->index[s];
-        if (i == EMPTY || l->e[i].key == key)
-            return s;
-    }
-}
-
-static void lru_unlink(struct level *l, uint32_t i)
-{
-    struct entry *x = &l->e[i];
-    if (x->prev != NIL)
-        l->e[x->prev].next = x->next;
-    else
-        l->head = x->next;
-    if (x->next != NIL)
-        l->e[x->next].prev = x->prev;
-    else
-        l->tail = x->prev;
-}
-
-static void lru_push_front(struct level *l, uint32_t i)
-{
-    l->e[i].prev = NIL;
-    l->e[i].next = l->head;
-    if (l->head != NIL)
-        l->e[l->head].prev = i;
-    l->head = i;
-    if (l->tail == NIL)
-        l->tail = i;
-}
-
-/* Remove the index slot s (backward-shift deletion keeps probing valid). */
-static void index_delete(struct level *l, uint32_t s)
-{
-    uint32_t hole = s;
-    for (uint32_t j = (s + 1) & l->mask; l->index[j] != EMPTY; j = (j + 1) & l->mask) {
-        uint32_t home = slot_of(l, l->e[l->index[j]].key);
-        /* move j into the hole if its home is not in (hole, j] cyclically */
-        bool between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-        if (!between) {
-            l->index[hole] = l->index[j];
-            hole = j;
-        }
-    }
-    l->index[hole] = EMPTY;
-}
-
-static void level_remove(struct level *l, uint32_t s)
-{
-    uint32_t i = l->index[s];
-    lru_unlink(l, i);
-    index_delete(l, s);
-    l->e[i].next = l->free_head;
+    lru_unlink(&l->lru, l->link, i);
+    u64map_del(&l->index, l->e[i].key);
+    l->link[i].next = l->free_head;
     l->free_head = i;
     l->n--;
 }
@@ -145,17 +83,15 @@ static int level_get(struct level *l, uint64_t key, int64_t now_ns, uint64_t *ex
 {
     if (l->cap == 0)
         return 0;
-    uint32_t s = find_slot(l, key);
-    uint32_t i = l->index[s];
-    if (i == EMPTY)
+    uint32_t i = u64map_get(&l->index, key);
+    if (i == U64MAP_NONE)
         return 0;
     if (l->e[i].expires_ns <= now_ns) {
-        level_remove(l, s);
+        level_remove(l, i);
         (*expired)++;
         return 0;
     }
-    lru_unlink(l, i);
-    lru_push_front(l, i);
+    lru_touch(&l->lru, l->link, i);
     return 1;
 }
 
@@ -164,29 +100,26 @@ static void level_put(struct level *l, uint64_t key, int64_t now_ns, struct gcac
     if (l->cap == 0)
         return;
     int64_t exp = l->ttl_ns > 0 && now_ns <= INT64_MAX - l->ttl_ns ? now_ns + l->ttl_ns : INT64_MAX;
-    uint32_t s = find_slot(l, key);
-    uint32_t i = l->index[s];
-    if (i != EMPTY) { /* refresh */
+    uint32_t i = u64map_get(&l->index, key);
+    if (i != U64MAP_NONE) { /* refresh */
         l->e[i].expires_ns = exp;
-        lru_unlink(l, i);
-        lru_push_front(l, i);
+        lru_touch(&l->lru, l->link, i);
         return;
     }
     if (l->n == l->cap) { /* evict the least recently used */
-        uint32_t victim = l->tail;
+        uint32_t victim = l->lru.tail;
         if (l->e[victim].expires_ns <= now_ns)
             st->expirations++;
         else
             st->evictions++;
-        level_remove(l, find_slot(l, l->e[victim].key));
-        s = find_slot(l, key);
+        level_remove(l, victim);
     }
     i = l->free_head;
-    l->free_head = l->e[i].next;
+    l->free_head = l->link[i].next;
     l->e[i].key = key;
     l->e[i].expires_ns = exp;
-    lru_push_front(l, i);
-    l->index[s] = i;
+    lru_push_front(&l->lru, l->link, i);
+    u64map_put(&l->index, key, i);
     l->n++;
 }
 
@@ -195,19 +128,19 @@ struct gcache *gcache_create(const struct gcache_cfg *cfg, char *err, size_t err
     if (!(cfg->semantic_hit_rate >= 0 && cfg->semantic_hit_rate <= 1) ||
         !(cfg->repeat_rate >= 0 && cfg->repeat_rate <= 1) || cfg->l1_ttl_ns < 0 ||
         cfg->l2_ttl_ns < 0 || cfg->l1_latency_ns < 0 || cfg->l2_latency_ns < 0) {
-        snprintf(err, errlen, "gateway cache: found rates outside [0, 1] or negative times");
+        base_errf(err, errlen, "gateway cache: found rates outside [0, 1] or negative times");
         return NULL;
     }
     struct gcache *c = calloc(1, sizeof *c);
     if (c == NULL) {
-        snprintf(err, errlen, "gateway cache: out of memory");
+        base_errf(err, errlen, "gateway cache: out of memory");
         return NULL;
     }
     c->cfg = *cfg;
     if (level_init(&c->l1, cfg->l1_capacity, cfg->l1_ttl_ns, cfg->l1_latency_ns) != 0 ||
         level_init(&c->l2, cfg->l2_capacity, cfg->l2_ttl_ns, cfg->l2_latency_ns) != 0) {
-        snprintf(err, errlen, "gateway cache: out of memory for %u + %u entries", cfg->l1_capacity,
-                 cfg->l2_capacity);
+        base_errf(err, errlen, "gateway cache: out of memory for %u + %u entries", cfg->l1_capacity,
+                  cfg->l2_capacity);
         gcache_destroy(c);
         return NULL;
     }

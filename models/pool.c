@@ -1,64 +1,25 @@
 /*
- * pool.c - self-hosted GPU pools: profiles, the step-time model, and the
- * per-replica continuous-batching loop with a prefix cache.  See pool.h
- * for the model and how the engine drives it.
+ * pool.c - self-hosted GPU pools: the step-time model and the per-replica
+ * continuous-batching loop with a prefix cache.  See pool.h for the model
+ * and how the engine drives it; the built-in profiles and the roofline
+ * derivation of their coefficients are pool_profiles.c.
  *
- * Step-time coefficients of a profile (pool_profile_perf)
- * --------------------------------------------------------
- * For a model of P parameters (bf16: 2P bytes of weights) on g GPUs, each
- * of peak dense BF16 throughput F (FLOP/s), memory bandwidth B (bytes/s)
- * and memory M (bytes):
- *   F_eff = g x F x MFU x tp,   B_eff = g x B x MEM_EFF x tp
- *   (tp = TP_EFF when g > 1, else 1: all-reduce and imbalance losses)
- *   t_prefill_per_token = 2P / F_eff     (2 FLOPs per parameter per token,
- *                                         Kaplan et al. 2020, "Scaling Laws
- *                                         for Neural Language Models" §2.1)
- *   t_decode_per_seq    = 2P / F_eff     (the same matmul FLOPs per token)
- *   t_fixed             = STEP_OVERHEAD + 2P / B_eff
- *                         (every step reads all weights once)
- *   t_kv_per_token      = kv_bytes_per_token / B_eff
- *   kv_bytes_per_token  = 2 x layers x kv_heads x head_dim x 2 bytes
- *   kv_capacity_tokens  = (MEM_UTIL x g x M - 2P - g x RESERVE) / kv_bytes_per_token
- * Attention FLOPs (quadratic in context) are left out: for Llama-3.1-8B at
- * 4k tokens they are about 4 x layers x hidden x ctx/2 = 1 GFLOP per token
- * against 16 GFLOP of matmuls.
- *
- * Assumptions (stated, not calibrated against a measured engine):
- *   MFU 0.5: prefill GEMMs reach about half of peak.  Pope et al.,
- *     "Efficiently Scaling Transformer Inference" (MLSys 2023) report 76%
- *     MFU for large-batch prompt processing on TPU v4; serving engines on
- *     GPUs with small chunks get less.
- *   MEM_EFF 0.7: decode GEMV kernels stream weights at about 70% of the
- *     datasheet bandwidth.
- *   TP_EFF 0.8 for tensor-parallel replicas (NVLink all-reduce per layer).
- *   MEM_UTIL 0.9: vLLM's default gpu_memory_utilization (vLLM engine
- *     arguments, docs.vllm.ai).
- *   RESERVE 2 GB per GPU for activations, CUDA graphs and the allocator.
- *   STEP_OVERHEAD 0.5 ms: scheduler, sampling and kernel launches per step.
- *   max_batch 256: vLLM's default max_num_seqs (vLLM engine arguments).
+ * The prefix cache of a replica is an LRU set of block hashes: a u64map
+ * from hash to entry plus an lru list threaded through the entries
+ * (base/u64map.h, base/lru.h).  Requests in a replica are found by
+ * (idx, gen) through a second u64map.
  */
 #include "pool.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "err.h"
+#include "lru.h"
+#include "u64map.h"
 
 /* ---- constants ------------------------------------------------------- */
-
-#define POOL_TERA 1e12 /* FLOP/s per TFLOP/s, bytes/s per TB/s */
-#define POOL_GIGA 1e9  /* bytes per GB, ns per s */
-
-/* Assumptions (see the header comment). */
-#define POOL_MFU              0.5      /* model FLOPs utilisation in prefill/decode matmuls */
-#define POOL_MEM_EFF          0.7      /* achieved / datasheet memory bandwidth */
-#define POOL_TP_EFF           0.8      /* tensor-parallel efficiency (g > 1) */
-#define POOL_MEM_UTIL         0.9      /* vLLM gpu_memory_utilization default */
-#define POOL_RESERVE_BYTES    2e9      /* bytes per GPU for activations and graphs */
-#define POOL_STEP_OVERHEAD_NS 500000.0 /* 0.5 ms per step */
-#define POOL_MAX_NUM_SEQS     256u     /* vLLM max_num_seqs default */
 
 /* pool_cfg_init defaults. */
 #define POOL_CHUNK_DEFAULT 2048u /* prompt tokens per step (assumption) */
@@ -66,193 +27,18 @@
 #define POOL_QUEUE_INITIAL 16u
 #define POOL_MAP_INITIAL   16u
 #define POOL_SLOTS_INITIAL 16u
-#define POOL_HASH_SALT     0x9E3779B97F4A7C15ull /* golden-ratio constant */
 
 #define NIL          UINT32_MAX
 #define POOL_LRU_MAX (UINT32_MAX / 4u) /* blocks per replica cache at most */
 
-/* ---- profiles -------------------------------------------------------- */
+/* The pool's codes are the base vocabulary's (err.h), so a base/ error
+ * passes through unchanged. */
+_Static_assert((int)POOL_EINVAL == BASE_EINVAL && (int)POOL_ENOMEM == BASE_ENOMEM &&
+                   (int)POOL_ETOOBIG == BASE_ETOOBIG && (int)POOL_ENOSPC == BASE_ENOSPC &&
+                   (int)POOL_ENOENT == BASE_ENOENT,
+               "pool.h codes must equal err.h's");
 
-static const struct pool_gpu gpu_h100 = {
-    .name = "H100-SXM-80GB",
-    .bf16_flops = 989.0 * POOL_TERA,
-    .mem_bytes_per_s = 3.35 * POOL_TERA,
-    .mem_bytes = 80.0 * POOL_GIGA,
-    .source = "NVIDIA H100 Tensor Core GPU datasheet, SXM: BF16 1,979 TFLOPS with sparsity "
-              "(989 dense), HBM3 3.35 TB/s, 80 GB",
-};
-
-static const struct pool_gpu gpu_a100 = {
-    .name = "A100-SXM-80GB",
-    .bf16_flops = 312.0 * POOL_TERA,
-    .mem_bytes_per_s = 2.0 * POOL_TERA,
-    .mem_bytes = 80.0 * POOL_GIGA,
-    .source = "NVIDIA A100 Tensor Core GPU datasheet, 80GB SXM: BF16 312 TFLOPS dense "
-              "(624 with sparsity), HBM2e 2,039 GB/s (2.0 TB/s used), 80 GB",
-};
-
-static const struct pool_gpu gpu_l4 = {
-    .name = "L4-24GB",
-    .bf16_flops = 121.0 * POOL_TERA,
-    .mem_bytes_per_s = 0.3 * POOL_TERA,
-    .mem_bytes = 24.0 * POOL_GIGA,
-    .source = "NVIDIA L4 Tensor Core GPU datasheet: BF16 242 TFLOPS with sparsity (121 dense), "
-              "GDDR6 300 GB/s, 24 GB",
-};
-
-static const struct pool_model model_llama31_8b = {
-    .name = "llama-3.1-8b",
-    .params = 8.03e9,
-    .layers = 32,
-    .kv_heads = 8,
-    .head_dim = 128,
-    .weight_bytes = 2,
-    .kv_bytes = 2,
-    .source = "meta-llama/Llama-3.1-8B config.json: num_hidden_layers 32, num_key_value_heads "
-              "8, hidden_size 4096 / num_attention_heads 32 = head_dim 128; 8.03B parameters "
-              "(Hugging Face model page); bf16",
-};
-
-static const struct pool_model model_llama31_70b = {
-    .name = "llama-3.1-70b",
-    .params = 70.6e9,
-    .layers = 80,
-    .kv_heads = 8,
-    .head_dim = 128,
-    .weight_bytes = 2,
-    .kv_bytes = 2,
-    .source = "meta-llama/Llama-3.1-70B config.json: num_hidden_layers 80, num_key_value_heads "
-              "8, hidden_size 8192 / num_attention_heads 64 = head_dim 128; 70.6B parameters "
-              "(Hugging Face model page); bf16",
-};
-
-/* GCP us-central1 hourly prices: Cyclenerd/google-cloud-pricing-cost-calculator
- * pricing.yml (generated 2026-07-30), compute.instance.<type>.cost.us-central1
- * .hour and .hour_spot (../shared/providers/gcp-pricing; reference/data.md §5).
- * Multi-GPU machine types cost exactly n x the 1-GPU type there.
- * Llama-3.1-70B is not offered on L4: its 141 GB of bf16 weights need at
- * least 6 L4s (24 GB each) and tensor parallelism must divide 64 heads, so
- * 8 (g2-standard-96), leaving ~15 GB of KV across 8 slow GPUs: not a
- * deployment anyone runs in bf16. */
-#define GCP_PRICES "Cyclenerd pricing.yml 2026-07-30, us-central1 hour / hour_spot"
-
-static const struct pool_profile profiles[] = {
-    {
-        .name = "h100-llama3.1-8b",
-        .gpu = &gpu_h100,
-        .model = &model_llama31_8b,
-        .gpus = 1,
-        .max_batch = POOL_MAX_NUM_SEQS,
-        .machine_type = "a3-highgpu-1g",
-        .region = "us-central1",
-        .usd_per_hour = 11.06125,
-        .usd_per_hour_spot = 6.326193,
-        .price_source = GCP_PRICES,
-    },
-    {
-        .name = "a100-llama3.1-8b",
-        .gpu = &gpu_a100,
-        .model = &model_llama31_8b,
-        .gpus = 1,
-        .max_batch = POOL_MAX_NUM_SEQS,
-        .machine_type = "a2-ultragpu-1g",
-        .region = "us-central1",
-        .usd_per_hour = 5.068798,
-        .usd_per_hour_spot = 2.759546,
-        .price_source = GCP_PRICES,
-    },
-    {
-        /* g2-standard-8 (8 vCPU, 32 GB RAM) rather than g2-standard-4
-         * ($0.706832 / $0.397336, 16 GB RAM: no room to stage 16 GB of
-         * weights through host memory). */
-        .name = "l4-llama3.1-8b",
-        .gpu = &gpu_l4,
-        .model = &model_llama31_8b,
-        .gpus = 1,
-        .max_batch = POOL_MAX_NUM_SEQS,
-        .machine_type = "g2-standard-8",
-        .region = "us-central1",
-        .usd_per_hour = 0.853624,
-        .usd_per_hour_spot = 0.479872,
-        .price_source = GCP_PRICES,
-    },
-    {
-        .name = "h100x4-llama3.1-70b",
-        .gpu = &gpu_h100,
-        .model = &model_llama31_70b,
-        .gpus = 4,
-        .max_batch = POOL_MAX_NUM_SEQS,
-        .machine_type = "a3-highgpu-4g",
-        .region = "us-central1",
-        .usd_per_hour = 44.245,
-        .usd_per_hour_spot = 25.304770,
-        .price_source = GCP_PRICES,
-    },
-    {
-        .name = "a100x8-llama3.1-70b",
-        .gpu = &gpu_a100,
-        .model = &model_llama31_70b,
-        .gpus = 8,
-        .max_batch = POOL_MAX_NUM_SEQS,
-        .machine_type = "a2-ultragpu-8g",
-        .region = "us-central1",
-        .usd_per_hour = 40.550383,
-        .usd_per_hour_spot = 22.076370,
-        .price_source = GCP_PRICES,
-    },
-};
-
-#define N_PROFILES ((uint32_t)(sizeof profiles / sizeof profiles[0]))
-
-uint32_t pool_profile_count(void)
-{
-    return N_PROFILES;
-}
-
-const struct pool_profile *pool_profile_at(uint32_t i)
-{
-    return i < N_PROFILES ? &profiles[i] : NULL;
-}
-
-const struct pool_profile *pool_profile_find(const char *name)
-{
-    if (name == NULL)
-        return NULL;
-    for (uint32_t i = 0; i < N_PROFILES; i++)
-        if (strcmp(profiles[i].name, name) == 0)
-            return &profiles[i];
-    return NULL;
-}
-
-double pool_kv_bytes_per_token(const struct pool_model *m)
-{
-    return 2.0 * m->layers * m->kv_heads * m->head_dim * m->kv_bytes;
-}
-
-int pool_profile_perf(const struct pool_profile *p, struct pool_perf *out)
-{
-    if (p == NULL || out == NULL || p->gpu == NULL || p->model == NULL || p->gpus == 0 ||
-        p->max_batch == 0)
-        return POOL_EINVAL;
-    const struct pool_gpu *g = p->gpu;
-    const struct pool_model *m = p->model;
-    double n = (double)p->gpus;
-    double tp = p->gpus > 1 ? POOL_TP_EFF : 1.0;
-    double flops = n * g->bf16_flops * POOL_MFU * tp;
-    double bw = n * g->mem_bytes_per_s * POOL_MEM_EFF * tp;
-    double weights = m->params * m->weight_bytes;
-    double kv_tok = pool_kv_bytes_per_token(m);
-    double kv_bytes = POOL_MEM_UTIL * n * g->mem_bytes - weights - n * POOL_RESERVE_BYTES;
-    if (!(flops > 0.0) || !(bw > 0.0) || !(kv_tok > 0.0) || !(kv_bytes >= kv_tok))
-        return POOL_EINVAL;
-    out->t_prefill_ns_per_token = 2.0 * m->params / flops * POOL_GIGA;
-    out->t_decode_ns_per_seq = out->t_prefill_ns_per_token;
-    out->t_fixed_ns = POOL_STEP_OVERHEAD_NS + weights / bw * POOL_GIGA;
-    out->t_kv_ns_per_token = kv_tok / bw * POOL_GIGA;
-    out->kv_capacity_tokens = (int64_t)floor(kv_bytes / kv_tok);
-    out->max_batch = p->max_batch;
-    return POOL_OK;
-}
+/* ---- the step-time model ---------------------------------------------- */
 
 double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32_t decode_batch,
                     int64_t kv_tokens_read)
@@ -278,209 +64,70 @@ int pool_cfg_init(struct pool_cfg *cfg, const struct pool_profile *profile)
     return POOL_OK;
 }
 
-/* ---- a u64 -> u32 open-addressing map (linear probing) --------------- */
+/* ---- the prefix cache: an LRU set of block hashes --------------------- */
 
-struct pmap {
-    uint64_t *keys;
-    uint32_t *vals; /* NIL = empty */
-    uint32_t mask, n;
-};
-
-static uint32_t pmap_home(const struct pmap *m, uint64_t key)
-{
-    return (uint32_t)(rng_mix64(key ^ POOL_HASH_SALT) & m->mask);
-}
-
-static int pmap_alloc(struct pmap *m, uint32_t cap)
-{
-    m->keys = malloc((size_t)cap * sizeof *m->keys);
-    m->vals = malloc((size_t)cap * sizeof *m->vals);
-    if (m->keys == NULL || m->vals == NULL) {
-        free(m->keys);
-        free(m->vals);
-        m->keys = NULL;
-        m->vals = NULL;
-        return POOL_ENOMEM;
-    }
-    for (uint32_t i = 0; i < cap; i++)
-        m->vals[i] = NIL;
-    m->mask = cap - 1;
-    m->n = 0;
-    return POOL_OK;
-}
-
-/* A table with room for `entries` at load <= 1/2. */
-static int pmap_init(struct pmap *m, uint32_t entries)
-{
-    uint32_t cap = POOL_MAP_INITIAL;
-    while (cap < 2u * entries + 2u)
-        cap *= 2u;
-    return pmap_alloc(m, cap);
-}
-
-static void pmap_fini(struct pmap *m)
-{
-    free(m->keys);
-    free(m->vals);
-    m->keys = NULL;
-    m->vals = NULL;
-}
-
-static uint32_t pmap_get(const struct pmap *m, uint64_t key)
-{
-    for (uint32_t i = pmap_home(m, key);; i = (i + 1) & m->mask) {
-        if (m->vals[i] == NIL)
-            return NIL;
-        if (m->keys[i] == key)
-            return m->vals[i];
-    }
-}
-
-/* Insert a key known to be absent; the caller guaranteed room. */
-static void pmap_put(struct pmap *m, uint64_t key, uint32_t val)
-{
-    uint32_t i = pmap_home(m, key);
-    while (m->vals[i] != NIL)
-        i = (i + 1) & m->mask;
-    m->keys[i] = key;
-    m->vals[i] = val;
-    m->n++;
-}
-
-/* Delete with backward shift (no tombstones). */
-static void pmap_del(struct pmap *m, uint64_t key)
-{
-    uint32_t i = pmap_home(m, key);
-    while (m->vals[i] != NIL && m->keys[i] != key)
-        i = (i + 1) & m->mask;
-    if (m->vals[i] == NIL)
-        return;
-    uint32_t j = i;
-    for (;;) {
-        j = (j + 1) & m->mask;
-        if (m->vals[j] == NIL)
-            break;
-        uint32_t k = pmap_home(m, m->keys[j]);
-        /* Entry j stays unless its home lies cyclically outside (i, j]. */
-        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-        if (!stays) {
-            m->keys[i] = m->keys[j];
-            m->vals[i] = m->vals[j];
-            i = j;
-        }
-    }
-    m->vals[i] = NIL;
-    m->n--;
-}
-
-/* Make room for one more entry (load <= 1/2), rehashing if needed. */
-static int pmap_reserve1(struct pmap *m)
-{
-    uint32_t cap = m->mask + 1u;
-    if (2u * (m->n + 1u) <= cap)
-        return POOL_OK;
-    struct pmap bigger;
-    if (cap > UINT32_MAX / 2u || pmap_alloc(&bigger, cap * 2u) != POOL_OK)
-        return POOL_ENOMEM;
-    for (uint32_t i = 0; i < cap; i++)
-        if (m->vals[i] != NIL)
-            pmap_put(&bigger, m->keys[i], m->vals[i]);
-    pmap_fini(m);
-    *m = bigger;
-    return POOL_OK;
-}
-
-/* ---- LRU set of block hashes ----------------------------------------- */
-
-struct lru {
+struct pcache {
     uint32_t cap, n;
-    uint64_t *key;
-    uint32_t *prev, *next;
-    uint32_t head, tail; /* head = most recently used */
-    struct pmap map;
+    uint64_t *key;         /* block hash of each entry */
+    struct lru_link *link; /* recency links of each entry */
+    struct lru_list list;  /* head = most recently used */
+    struct u64map map;     /* block hash -> entry */
 };
 
-static int lru_init(struct lru *l, uint32_t cap)
+static int pcache_init(struct pcache *c, uint32_t cap)
 {
-    memset(l, 0, sizeof *l);
-    l->head = l->tail = NIL;
+    memset(c, 0, sizeof *c);
+    lru_list_init(&c->list);
     if (cap == 0)
         return POOL_OK;
-    l->cap = cap;
-    l->key = malloc((size_t)cap * sizeof *l->key);
-    l->prev = malloc((size_t)cap * sizeof *l->prev);
-    l->next = malloc((size_t)cap * sizeof *l->next);
-    if (l->key == NULL || l->prev == NULL || l->next == NULL || pmap_init(&l->map, cap) != 0)
+    c->cap = cap;
+    c->key = malloc((size_t)cap * sizeof *c->key);
+    c->link = malloc((size_t)cap * sizeof *c->link);
+    if (c->key == NULL || c->link == NULL || u64map_init(&c->map, cap) != BASE_OK)
         return POOL_ENOMEM;
     return POOL_OK;
 }
 
-static void lru_fini(struct lru *l)
+static void pcache_fini(struct pcache *c)
 {
-    free(l->key);
-    free(l->prev);
-    free(l->next);
-    pmap_fini(&l->map);
+    free(c->key);
+    free(c->link);
+    u64map_fini(&c->map);
 }
 
-static void lru_unlink(struct lru *l, uint32_t i)
+/* The entry holding block hash `key`, or NIL. */
+static uint32_t pcache_find(const struct pcache *c, uint64_t key)
 {
-    if (l->prev[i] != NIL)
-        l->next[l->prev[i]] = l->next[i];
-    else
-        l->head = l->next[i];
-    if (l->next[i] != NIL)
-        l->prev[l->next[i]] = l->prev[i];
-    else
-        l->tail = l->prev[i];
+    return c->cap ? u64map_get(&c->map, key) : NIL;
 }
 
-static void lru_push_front(struct lru *l, uint32_t i)
+static void pcache_touch(struct pcache *c, uint32_t i)
 {
-    l->prev[i] = NIL;
-    l->next[i] = l->head;
-    if (l->head != NIL)
-        l->prev[l->head] = i;
-    l->head = i;
-    if (l->tail == NIL)
-        l->tail = i;
-}
-
-static uint32_t lru_find(const struct lru *l, uint64_t key)
-{
-    return l->cap ? pmap_get(&l->map, key) : NIL;
-}
-
-static void lru_touch(struct lru *l, uint32_t i)
-{
-    if (l->head != i) {
-        lru_unlink(l, i);
-        lru_push_front(l, i);
-    }
+    lru_touch(&c->list, c->link, i);
 }
 
 /* Insert or touch; returns 1 if a block was evicted. */
-static int lru_insert(struct lru *l, uint64_t key)
+static int pcache_insert(struct pcache *c, uint64_t key)
 {
-    if (l->cap == 0)
+    if (c->cap == 0)
         return 0;
-    uint32_t i = pmap_get(&l->map, key);
-    if (i != NIL) {
-        lru_touch(l, i);
+    uint32_t i = u64map_get(&c->map, key);
+    if (i != U64MAP_NONE) {
+        pcache_touch(c, i);
         return 0;
     }
     int evicted = 0;
-    if (l->n < l->cap) {
-        i = l->n++;
+    if (c->n < c->cap) {
+        i = c->n++;
     } else {
-        i = l->tail;
-        lru_unlink(l, i);
-        pmap_del(&l->map, l->key[i]);
+        i = c->list.tail;
+        lru_unlink(&c->list, c->link, i);
+        u64map_del(&c->map, c->key[i]);
         evicted = 1;
     }
-    l->key[i] = key;
-    pmap_put(&l->map, key, i);
-    lru_push_front(l, i);
+    c->key[i] = key;
+    u64map_put(&c->map, key, i);
+    lru_push_front(&c->list, c->link, i);
     return evicted;
 }
 
@@ -516,12 +163,12 @@ struct replica {
     uint32_t *run; /* running batch in admission order, capacity max_batch */
     uint32_t n_run;
     int64_t kv_used;
-    int64_t next_ns;    /* end of the current step or kick time, -1 idle */
-    int64_t step_start; /* start of the current step */
-    bool stepping;      /* a step with work is in progress (not a kick) */
-    double slow;        /* step-time factor (brownouts), 1 = nominal */
-    struct lru lru;
-    struct pmap reqs; /* (idx, gen) -> slot id */
+    int64_t next_ns;      /* end of the current step or kick time, -1 idle */
+    int64_t step_start;   /* start of the current step */
+    bool stepping;        /* a step with work is in progress (not a kick) */
+    double slow;          /* step-time factor (brownouts), 1 = nominal */
+    struct pcache prefix; /* the prefix cache */
+    struct u64map reqs;   /* (idx, gen) -> slot id */
     struct pool_stats st;
 };
 
@@ -547,8 +194,7 @@ static bool perf_ok(const struct pool_perf *f)
 
 static int fail(char *err, size_t errlen, int rc, const char *msg)
 {
-    if (err != NULL && errlen > 0)
-        snprintf(err, errlen, "%s", msg);
+    base_errf(err, errlen, "%s", msg);
     return rc;
 }
 
@@ -600,9 +246,9 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         rp->q_cap = POOL_QUEUE_INITIAL;
         rp->q = malloc(rp->q_cap * sizeof *rp->q);
         rp->run = malloc((size_t)cfg->perf.max_batch * sizeof *rp->run);
-        int rc = lru_init(&rp->lru, p->cfg.prefix_cache_blocks);
+        int rc = pcache_init(&rp->prefix, p->cfg.prefix_cache_blocks);
         if (rp->q == NULL || rp->run == NULL || rc != POOL_OK ||
-            pmap_init(&rp->reqs, POOL_MAP_INITIAL) != POOL_OK) {
+            u64map_init(&rp->reqs, POOL_MAP_INITIAL) != BASE_OK) {
             pool_destroy(p);
             return fail(err, errlen, POOL_ENOMEM, "pool: out of memory");
         }
@@ -619,8 +265,8 @@ void pool_destroy(struct pool *p)
         for (uint32_t r = 0; r < p->cfg.replicas; r++) {
             free(p->rep[r].q);
             free(p->rep[r].run);
-            lru_fini(&p->rep[r].lru);
-            pmap_fini(&p->rep[r].reqs);
+            pcache_fini(&p->rep[r].prefix);
+            u64map_fini(&p->rep[r].reqs);
         }
     }
     for (uint32_t i = 0; i < p->n_slots; i++)
@@ -696,7 +342,7 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     if (need > p->cfg.perf.kv_capacity_tokens)
         return POOL_ETOOBIG;
     uint64_t key = req_key(req->idx, req->gen);
-    if (pmap_get(&rp->reqs, key) != NIL)
+    if (u64map_get(&rp->reqs, key) != U64MAP_NONE)
         return POOL_EINVAL;
     if (rp->next_ns >= 0 && req->enq_ns > rp->next_ns)
         return POOL_EINVAL; /* the engine missed this replica's step */
@@ -714,7 +360,7 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
         s->blocks = b;
         s->cap_blocks = nb;
     }
-    if (pmap_reserve1(&rp->reqs) != POOL_OK)
+    if (u64map_reserve1(&rp->reqs) != BASE_OK)
         return POOL_ENOMEM;
     if (rp->q_len == rp->q_cap) {
         if (rp->q_cap > UINT32_MAX / 2u)
@@ -751,7 +397,7 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     s->first_done = 0;
     s->in_step = 0;
 
-    pmap_put(&rp->reqs, key, id);
+    u64map_put(&rp->reqs, key, id);
     rp->q[(rp->q_head + rp->q_len) % rp->q_cap] = id;
     rp->q_len++;
     rp->q_live++;
@@ -779,10 +425,10 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
     s->admit_ns = now_ns;
     if (s->n_blocks > 0) {
         uint32_t j = 0;
-        while (j < s->n_blocks && lru_find(&rp->lru, s->blocks[j]) != NIL)
+        while (j < s->n_blocks && pcache_find(&rp->prefix, s->blocks[j]) != NIL)
             j++;
         for (uint32_t i = j; i-- > 0;) /* block 0 ends most recently used */
-            lru_touch(&rp->lru, lru_find(&rp->lru, s->blocks[i]));
+            pcache_touch(&rp->prefix, pcache_find(&rp->prefix, s->blocks[i]));
         rp->st.prefix_hit_blocks += j;
         rp->st.prefix_miss_blocks += s->n_blocks - j;
         int64_t cached = (int64_t)j * p->cfg.block_tokens;
@@ -827,10 +473,15 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         rp->st.busy_ns += now_ns - rp->step_start;
         rp->st.steps++;
     }
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < rp->n_run; i++) {
-        uint32_t id = rp->run[i];
-        struct slot *s = &p->slots[id];
+    /* Nothing in this loop moves the slot or batch arrays or changes the
+     * batch size; held in locals, they stay in registers across the calls
+     * below (u64map_del is in another file). */
+    struct slot *slots = p->slots;
+    uint32_t *run = rp->run;
+    uint32_t n_run = rp->n_run, k = 0;
+    for (uint32_t i = 0; i < n_run; i++) {
+        uint32_t id = run[i];
+        struct slot *s = &slots[id];
         bool done = false;
         if (s->in_step) {
             if (!s->first_done) {
@@ -842,7 +493,8 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
                     rp->st.first_tokens++;
                     emit(out, n, POOL_EV_FIRST_TOKEN, s);
                     for (uint32_t b = s->n_blocks; b-- > 0;)
-                        rp->st.prefix_evictions += (uint64_t)lru_insert(&rp->lru, s->blocks[b]);
+                        rp->st.prefix_evictions +=
+                            (uint64_t)pcache_insert(&rp->prefix, s->blocks[b]);
                     done = s->generated >= s->output;
                 }
             } else {
@@ -856,11 +508,11 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         if (done) {
             emit(out, n, POOL_EV_DONE, s);
             rp->kv_used -= s->kv;
-            pmap_del(&rp->reqs, req_key(s->idx, s->gen));
+            u64map_del(&rp->reqs, req_key(s->idx, s->gen));
             slot_put(p, id);
             rp->st.completed++;
         } else {
-            rp->run[k++] = id;
+            run[k++] = id;
         }
     }
     rp->n_run = k;
@@ -924,11 +576,11 @@ int pool_cancel(struct pool *p, uint32_t r, uint32_t idx, uint32_t gen)
         return POOL_EINVAL;
     struct replica *rp = &p->rep[r];
     uint64_t key = req_key(idx, gen);
-    uint32_t id = pmap_get(&rp->reqs, key);
-    if (id == NIL)
+    uint32_t id = u64map_get(&rp->reqs, key);
+    if (id == U64MAP_NONE)
         return POOL_ENOENT;
     struct slot *s = &p->slots[id];
-    pmap_del(&rp->reqs, key);
+    u64map_del(&rp->reqs, key);
     rp->st.cancelled++;
     if (s->state == SLOT_QUEUED) {
         s->state = SLOT_CANCELLED; /* freed when the queue reaches it */
@@ -971,13 +623,13 @@ int pool_replica_reset(struct pool *p, uint32_t r)
     rp->next_ns = -1;
     rp->stepping = false;
     rp->kv_used = 0;
-    struct lru fresh;
-    if (lru_init(&fresh, p->cfg.prefix_cache_blocks) != POOL_OK) {
-        lru_fini(&fresh);
+    struct pcache fresh;
+    if (pcache_init(&fresh, p->cfg.prefix_cache_blocks) != POOL_OK) {
+        pcache_fini(&fresh);
         return POOL_ENOMEM;
     }
-    lru_fini(&rp->lru);
-    rp->lru = fresh;
+    pcache_fini(&rp->prefix);
+    rp->prefix = fresh;
     return POOL_OK;
 }
 
@@ -1004,9 +656,9 @@ uint32_t pool_prefix_match(const struct pool *p, uint32_t r, const uint64_t *blo
     if (r >= p->cfg.replicas || blocks == NULL || !p->cfg.prefix_cache)
         return 0;
     uint32_t nb = blocks_considered(p, n_blocks, input_tokens);
-    const struct lru *l = &p->rep[r].lru;
+    const struct pcache *l = &p->rep[r].prefix;
     uint32_t j = 0;
-    while (j < nb && lru_find(l, blocks[j]) != NIL)
+    while (j < nb && pcache_find(l, blocks[j]) != NIL)
         j++;
     return j;
 }

@@ -16,10 +16,11 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "err.h"
 
 /* Longest "<dir>/<name>.<ext>" accepted (Linux PATH_MAX). */
 #define PLOT_PATH_MAX 4096
@@ -43,27 +44,13 @@ static const struct plot_term plot_terms[] = {
     {"set terminal svg size " PLOT_SIZE " noenhanced dynamic", "svg"},
 };
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void
-plot_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* "<path>: <strerror(e)>" without the static buffer of strerror(). */
 static void plot_syserr(char *err, size_t errlen, const char *what, const char *path, int e)
 {
     char msg[256];
     if (strerror_r(e, msg, sizeof msg) != 0)
         snprintf(msg, sizeof msg, "error %d", e);
-    plot_errf(err, errlen, "%s %s: %s", what, path, msg);
+    base_errf(err, errlen, "%s %s: %s", what, path, msg);
 }
 
 /* An output file being written, with its path for error messages. */
@@ -79,12 +66,12 @@ static int plot_open(struct plot_file *pf, const char *dir, const char *name, co
     if (!dir || !*dir)
         dir = ".";
     if (!name || !*name) {
-        plot_errf(err, errlen, "plot: empty plot name");
+        base_errf(err, errlen, "plot: empty plot name");
         return -1;
     }
     int len = snprintf(pf->path, sizeof pf->path, "%s/%s.%s", dir, name, ext);
     if (len < 0 || (size_t)len >= sizeof pf->path) {
-        plot_errf(err, errlen, "plot: path too long: %s/%s.%s", dir, name, ext);
+        base_errf(err, errlen, "plot: path too long: %s/%s.%s", dir, name, ext);
         return -1;
     }
     pf->f = fopen(pf->path, "w");
@@ -372,7 +359,7 @@ int plot_bars(const char *dir, const char *name, const char *title, const char *
               const double *values, uint32_t n_metrics, char *err, size_t errlen)
 {
     if (n_metrics > 0 && n_groups > 0 && !values) {
-        plot_errf(err, errlen, "plot %s: no values", name ? name : "");
+        base_errf(err, errlen, "plot %s: no values", name ? name : "");
         return -1;
     }
     struct plot_file dat, gp;

@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_internal.h"
+#include "err.h"
+#include "trace_int.h"
 #include "trace_io.h"
 
 static const uint64_t fnv_offset = 0xcbf29ce484222325ull;
@@ -34,30 +35,24 @@ static uint64_t fnv1a64(const char *s, size_t len)
     return h;
 }
 
-uint64_t trace_session_key(const char *s, size_t len)
+uint64_t trace__session_key(const char *s, size_t len)
 {
     uint64_t h = fnv1a64(s, len);
     return h ? h : 1;
 }
 
-void trace_fail(struct trace_src *src, const char *fmt, ...)
+void trace__fail(struct trace_src *src, const char *fmt, ...)
 {
     if (src->failed)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(src->errmsg, sizeof src->errmsg, fmt, ap);
+    base_verrf(src->errmsg, sizeof src->errmsg, fmt, ap);
     va_end(ap);
     src->failed = 1;
 }
 
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s", msg);
-}
-
-int trace_scale_ns(const struct trace_src *src, int64_t raw_ns, int64_t *out)
+int trace__scale_ns(const struct trace_src *src, int64_t raw_ns, int64_t *out)
 {
     if (src->rate_scale == 1.0) {
         *out = raw_ns;
@@ -93,8 +88,8 @@ static int intern_grow(struct trace_intern *t)
     return 0;
 }
 
-int trace_intern_label(struct trace_src *src, enum trace_label_kind kind, const char *s, size_t len,
-                       uint32_t *id)
+int trace__intern_label(struct trace_src *src, enum trace_label_kind kind, const char *s,
+                        size_t len, uint32_t *id)
 {
     struct trace_intern *t = &src->labels[kind];
     if ((uint64_t)(t->n + 1) * 4 > (uint64_t)t->nslot * 3 && intern_grow(t) != 0)
@@ -143,14 +138,14 @@ const char *trace_label(const struct trace_src *src, enum trace_label_kind kind,
 struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *err, size_t errlen)
 {
     if (!cfg) {
-        set_err(err, errlen, "trace: no configuration given");
+        base_errf(err, errlen, "trace: no configuration given");
         return NULL;
     }
     if (!(cfg->rate_scale > 0) || !isfinite(cfg->rate_scale)) {
         char msg[128];
         snprintf(msg, sizeof msg, "trace: found rate_scale %g, expected a number > 0",
                  cfg->rate_scale);
-        set_err(err, errlen, msg);
+        base_errf(err, errlen, "%s", msg);
         return NULL;
     }
     switch (cfg->format) {
@@ -161,7 +156,7 @@ struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *e
     case TRACE_MOONCAKE:
     case TRACE_SERVEGEN:
         if (!cfg->path || !cfg->path[0]) {
-            set_err(err, errlen, "trace: no file path given");
+            base_errf(err, errlen, "trace: no file path given");
             return NULL;
         }
         break;
@@ -173,14 +168,14 @@ struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *e
                  "trace: found format %d, expected auto, native, azure2023, burstgpt, mooncake, "
                  "servegen or synthetic",
                  (int)cfg->format);
-        set_err(err, errlen, msg);
+        base_errf(err, errlen, "%s", msg);
         return NULL;
     }
     }
 
     struct trace_src *src = calloc(1, sizeof *src);
     if (!src) {
-        set_err(err, errlen, "trace: out of memory");
+        base_errf(err, errlen, "trace: out of memory");
         return NULL;
     }
     src->rate_scale = cfg->rate_scale;
@@ -188,11 +183,11 @@ struct trace_src *trace_open(const struct trace_cfg *cfg, uint64_t seed, char *e
     src->format = cfg->format;
     src->cfg = *cfg;
     src->seed = seed;
-    int rc = trace_raw_open(src);
+    int rc = trace__raw_open(src);
     if (rc == 0)
-        rc = trace_xform_open(src);
+        rc = trace__xform_open(src);
     if (rc != 0) {
-        set_err(err, errlen, src->errmsg);
+        base_errf(err, errlen, "%s", src->errmsg);
         trace_close(src);
         return NULL;
     }
@@ -203,15 +198,15 @@ int trace_next(struct trace_src *src, struct trace_rec *out, char *err, size_t e
 {
     if (src->limit && src->delivered >= src->limit)
         return 0;
-    int rc = src->merge ? trace_merge_next(src, out)
-             : src->xf  ? trace_xform_next(src, out)
-                        : trace_raw_next(src, out);
+    int rc = src->merge ? trace__merge_next(src, out)
+             : src->xf  ? trace__xform_next(src, out)
+                        : trace__raw_next(src, out);
     if (rc > 0) {
         src->delivered++;
         return 1;
     }
     if (rc < 0) {
-        set_err(err, errlen, src->errmsg);
+        base_errf(err, errlen, "%s", src->errmsg);
         return -1;
     }
     return 0;
@@ -246,59 +241,59 @@ const char *trace_format_name(enum trace_format f)
 uint64_t trace_skipped(const struct trace_src *src)
 {
     if (src->merge)
-        return src->skipped + trace_merge_skipped(src->merge);
+        return src->skipped + trace__merge_skipped(src->merge);
     return src->skipped;
 }
 
 /* ---- the format readers ------------------------------------------------- */
 
-int trace_raw_open(struct trace_src *src)
+int trace__raw_open(struct trace_src *src)
 {
     const struct trace_cfg *cfg = &src->cfg;
     switch (cfg->format) {
     case TRACE_SYNTHETIC:
-        return trace_synth_open(src, &cfg->synth, src->seed);
+        return trace__synth_open(src, &cfg->synth, src->seed);
     case TRACE_MOONCAKE:
-        return trace_jsonl_open(src, cfg->path);
+        return trace__jsonl_open(src, cfg->path);
     case TRACE_SERVEGEN:
-        return trace_servegen_open(src, cfg->path, src->seed);
+        return trace__servegen_open(src, cfg->path, src->seed);
     case TRACE_AUTO:
         /* by extension (.jsonl[.gz|.zst]) or a first byte '{' after
            decompression: Mooncake JSONL; else a CSV, told apart by its
            header (trace_csv.c: Azure, BurstGPT or native) */
-        if (trace_io_guess_format(cfg->path) == TRACE_MOONCAKE)
-            return trace_jsonl_open(src, cfg->path);
-        return trace_csv_open(src, cfg->path, TRACE_AUTO);
+        if (trace__io_guess_format(cfg->path) == TRACE_MOONCAKE)
+            return trace__jsonl_open(src, cfg->path);
+        return trace__csv_open(src, cfg->path, TRACE_AUTO);
     case TRACE_NATIVE:
     case TRACE_AZURE2023:
     case TRACE_BURSTGPT:
-        return trace_csv_open(src, cfg->path, cfg->format);
+        return trace__csv_open(src, cfg->path, cfg->format);
     }
-    trace_fail(src, "trace: unknown format %d", (int)cfg->format);
+    trace__fail(src, "trace: unknown format %d", (int)cfg->format);
     return -1;
 }
 
-int trace_raw_next(struct trace_src *src, struct trace_rec *out)
+int trace__raw_next(struct trace_src *src, struct trace_rec *out)
 {
     if (src->syn)
-        return trace_synth_next(src, out);
+        return trace__synth_next(src, out);
     if (src->jsonl)
-        return trace_jsonl_next(src, out);
+        return trace__jsonl_next(src, out);
     if (src->sg)
-        return trace_servegen_next(src, out);
-    return trace_csv_next(src, out);
+        return trace__servegen_next(src, out);
+    return trace__csv_next(src, out);
 }
 
-void trace_raw_close(struct trace_src *src)
+void trace__raw_close(struct trace_src *src)
 {
     if (src->csv)
-        trace_csv_close(src->csv);
+        trace__csv_close(src->csv);
     if (src->syn)
-        trace_synth_close(src->syn);
+        trace__synth_close(src->syn);
     if (src->jsonl)
-        trace_jsonl_close(src->jsonl);
+        trace__jsonl_close(src->jsonl);
     if (src->sg)
-        trace_servegen_close(src->sg);
+        trace__servegen_close(src->sg);
     src->csv = NULL;
     src->syn = NULL;
     src->jsonl = NULL;
@@ -309,11 +304,11 @@ void trace_close(struct trace_src *src)
 {
     if (!src)
         return;
-    trace_raw_close(src);
+    trace__raw_close(src);
     if (src->xf)
-        trace_xform_close(src->xf);
+        trace__xform_close(src->xf);
     if (src->merge)
-        trace_merge_close(src->merge);
+        trace__merge_close(src->merge);
     for (int k = 0; k < TRACE_LABEL_KINDS_; k++) {
         struct trace_intern *t = &src->labels[k];
         for (uint32_t i = 0; i < t->n; i++)

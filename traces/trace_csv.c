@@ -61,7 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_internal.h"
+#include "trace_int.h"
 #include "trace_io.h"
 
 #define RING        1024 /* records; a slice fed to libcsv is < RING bytes */
@@ -348,8 +348,8 @@ static void push(struct trace_src *src, const struct trace_rec *r)
 {
     struct trace_csv *c = src->csv;
     if (c->q_count == RING) { /* cannot happen: slices are shorter than RING */
-        trace_fail(src, "%s:%llu: internal error: row queue overflow", c->path,
-                   (unsigned long long)r->line);
+        trace__fail(src, "%s:%llu: internal error: row queue overflow", c->path,
+                    (unsigned long long)r->line);
         return;
     }
     size_t at = (c->q_head + c->q_count) % RING;
@@ -458,18 +458,18 @@ static void header_done(struct trace_src *src)
         else if (c->hdr_seen[COL_ARRIVAL])
             f = TRACE_NATIVE;
         else {
-            trace_fail(src,
-                       "%s:%llu: found header '%s', expected '%s' (azure2023), '%s' (burstgpt) "
-                       "or a native header with the columns %s",
-                       c->path, ln, c->hdr_text, azure_header, bg_header, native_list);
+            trace__fail(src,
+                        "%s:%llu: found header '%s', expected '%s' (azure2023), '%s' (burstgpt) "
+                        "or a native header with the columns %s",
+                        c->path, ln, c->hdr_text, azure_header, bg_header, native_list);
             return;
         }
     }
     src->format = f;
     if (f == TRACE_AZURE2023) {
         if (!az) {
-            trace_fail(src, "%s:%llu: found header '%s', expected '%s'", c->path, ln, c->hdr_text,
-                       azure_header);
+            trace__fail(src, "%s:%llu: found header '%s', expected '%s'", c->path, ln, c->hdr_text,
+                        azure_header);
             return;
         }
         c->ncols = 3;
@@ -483,10 +483,10 @@ static void header_done(struct trace_src *src)
     }
     if (f == TRACE_BURSTGPT) {
         if (!bg) {
-            trace_fail(src,
-                       "%s:%llu: found header '%s', expected the BurstGPT columns '%s' (any "
-                       "order; Session ID and Elapsed time optional), each once",
-                       c->path, ln, c->hdr_text, bg_header);
+            trace__fail(src,
+                        "%s:%llu: found header '%s', expected the BurstGPT columns '%s' (any "
+                        "order; Session ID and Elapsed time optional), each once",
+                        c->path, ln, c->hdr_text, bg_header);
             return;
         }
         for (int b = 0; b < BG_N; b++)
@@ -500,21 +500,21 @@ static void header_done(struct trace_src *src)
     }
     /* native */
     if (c->hdr_unknown[0]) {
-        trace_fail(src, "%s:%llu: found unknown column '%s', expected one of %s", c->path, ln,
-                   c->hdr_unknown, native_list);
+        trace__fail(src, "%s:%llu: found unknown column '%s', expected one of %s", c->path, ln,
+                    c->hdr_unknown, native_list);
         return;
     }
     if (c->hdr_dup[0]) {
-        trace_fail(src, "%s:%llu: found column '%s' twice, expected each of %s at most once",
-                   c->path, ln, c->hdr_dup, native_list);
+        trace__fail(src, "%s:%llu: found column '%s' twice, expected each of %s at most once",
+                    c->path, ln, c->hdr_dup, native_list);
         return;
     }
     for (int k = COL_ARRIVAL; k <= COL_OUTPUT; k++)
         if (!c->hdr_seen[k]) {
-            trace_fail(src,
-                       "%s:%llu: found header '%s' without column '%s', expected the columns "
-                       "%s",
-                       c->path, ln, c->hdr_text, native_names[k], native_list);
+            trace__fail(src,
+                        "%s:%llu: found header '%s' without column '%s', expected the columns "
+                        "%s",
+                        c->path, ln, c->hdr_text, native_names[k], native_list);
             return;
         }
     /* no unknown and no duplicate: hdr_n <= COL_NATIVE_N_ < MAX_COLS */
@@ -537,7 +537,7 @@ static void label_field(struct trace_src *src, enum trace_label_kind kind, const
         row_error(c, "found a NUL byte in %s, expected text", name);
         return;
     }
-    if (trace_intern_label(src, kind, s, len, &c->cur.label[kind]) != 0)
+    if (trace__intern_label(src, kind, s, len, &c->cur.label[kind]) != 0)
         row_error(c, "out of memory interning %s", name);
 }
 
@@ -671,11 +671,11 @@ static void on_field(void *field, size_t len, void *data)
         return;
     case COL_SESSION:
         if (len)
-            c->cur.session = trace_session_key(s, len);
+            c->cur.session = trace__session_key(s, len);
         return;
     case COL_CACHE_KEY:
         if (len)
-            c->cur.cache_key = trace_session_key(s, len);
+            c->cur.cache_key = trace__session_key(s, len);
         return;
     case COL_PREFIX_HASHES:
         hashes_field(src, s, len);
@@ -748,7 +748,7 @@ static void finish_row(struct trace_src *src)
                   c->cur_time);
         return;
     }
-    if (trace_scale_ns(src, raw, &c->cur.arrival_ns) != 0) {
+    if (trace__scale_ns(src, raw, &c->cur.arrival_ns) != 0) {
         row_error(c, "found arrival '%s' beyond the int64 nanosecond range after rate_scale",
                   c->cur_time);
         return;
@@ -790,7 +790,7 @@ static void on_row(int term, void *data)
                 if (c->skip_bad)
                     src->skipped++;
                 else
-                    trace_fail(src, "%s", c->row_err);
+                    trace__fail(src, "%s", c->row_err);
             }
         }
     }
@@ -818,13 +818,13 @@ static void parse_failed(struct trace_src *src)
     int e = csv_error(&c->p);
     unsigned long long ln = (unsigned long long)(c->line + c->embedded);
     if (e == CSV_ENOMEM || e == CSV_ETOOBIG)
-        trace_fail(src, "%s:%llu: found a field longer than %d bytes, expected shorter fields",
-                   c->path, ln, FIELD_MAX - 1);
+        trace__fail(src, "%s:%llu: found a field longer than %d bytes, expected shorter fields",
+                    c->path, ln, FIELD_MAX - 1);
     else
-        trace_fail(src,
-                   "%s:%llu: found malformed CSV (%s), expected quotes only around whole "
-                   "fields, closed before the end of the file",
-                   c->path, ln, csv_strerror(e));
+        trace__fail(src,
+                    "%s:%llu: found malformed CSV (%s), expected quotes only around whole "
+                    "fields, closed before the end of the file",
+                    c->path, ln, csv_strerror(e));
 }
 
 /* Parse until the ring is at least half full (or the arena holds
@@ -841,12 +841,12 @@ static void fill(struct trace_src *src)
                 break;
             }
             char msg[TRACE_ERR_MAX];
-            int rc = trace_io_chunk(c->io, &c->buf, &c->buf_len, msg, sizeof msg);
+            int rc = trace__io_chunk(c->io, &c->buf, &c->buf_len, msg, sizeof msg);
             c->buf_pos = 0;
             if (rc < 0) {
                 c->buf_len = 0;
-                trace_fail(src, "%s (reading line %llu)", msg,
-                           (unsigned long long)(c->line + c->embedded));
+                trace__fail(src, "%s (reading line %llu)", msg,
+                            (unsigned long long)(c->line + c->embedded));
                 break;
             }
             if (rc == 0) {
@@ -868,11 +868,11 @@ static void fill(struct trace_src *src)
     }
 }
 
-int trace_csv_open(struct trace_src *src, const char *path, enum trace_format format)
+int trace__csv_open(struct trace_src *src, const char *path, enum trace_format format)
 {
     struct trace_csv *c = calloc(1, sizeof *c);
     if (!c) {
-        trace_fail(src, "%s: out of memory", path);
+        trace__fail(src, "%s: out of memory", path);
         return -1;
     }
     src->csv = c;
@@ -885,33 +885,33 @@ int trace_csv_open(struct trace_src *src, const char *path, enum trace_format fo
     c->ring = malloc(RING * sizeof *c->ring);
     c->ring_blk = malloc(RING * sizeof *c->ring_blk);
     if (!c->path || !c->ring || !c->ring_blk) {
-        trace_fail(src, "%s: out of memory", path);
+        trace__fail(src, "%s: out of memory", path);
         return -1;
     }
     memcpy(c->path, path, plen + 1);
     if (csv_init(&c->p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL) != 0) {
-        trace_fail(src, "%s: out of memory", path);
+        trace__fail(src, "%s: out of memory", path);
         return -1;
     }
     c->parser_live = 1;
     csv_set_realloc_func(&c->p, capped_realloc);
     char msg[TRACE_ERR_MAX];
-    c->io = trace_io_open(path, msg, sizeof msg);
+    c->io = trace__io_open(path, msg, sizeof msg);
     if (!c->io) {
-        trace_fail(src, "%s", msg);
+        trace__fail(src, "%s", msg);
         return -1;
     }
     while (!c->header_done && !c->done && !src->failed)
         fill(src);
     if (!c->header_done && !src->failed)
-        trace_fail(src,
-                   "%s:%llu: found end of file, expected a header row ('%s', '%s' or native "
-                   "columns %s)",
-                   path, (unsigned long long)c->line, azure_header, bg_header, native_list);
+        trace__fail(src,
+                    "%s:%llu: found end of file, expected a header row ('%s', '%s' or native "
+                    "columns %s)",
+                    path, (unsigned long long)c->line, azure_header, bg_header, native_list);
     return c->header_ok ? 0 : -1;
 }
 
-int trace_csv_next(struct trace_src *src, struct trace_rec *out)
+int trace__csv_next(struct trace_src *src, struct trace_rec *out)
 {
     struct trace_csv *c = src->csv;
     if (c->q_count == 0) {
@@ -934,9 +934,9 @@ int trace_csv_next(struct trace_src *src, struct trace_rec *out)
     return src->failed ? -1 : 0;
 }
 
-void trace_csv_close(struct trace_csv *c)
+void trace__csv_close(struct trace_csv *c)
 {
-    trace_io_close(c->io);
+    trace__io_close(c->io);
     if (c->parser_live)
         csv_free(&c->p);
     free(c->path);

@@ -27,19 +27,6 @@
 #include "hist.h"
 #include "trace.h"
 
-/* The representative value of bucket i of h (hist_quantile's choice). */
-static double bucket_value(const struct hist *h, uint32_t i)
-{
-    int64_t lo, width;
-    hist_bucket_range(i, &lo, &width);
-    int64_t v = lo + (width - 1) / 2;
-    if (v < h->min)
-        v = h->min;
-    if (v > h->max)
-        v = h->max;
-    return (double)v;
-}
-
 static int fit_one(const struct hist *h, uint32_t max_bins, struct dist *d, const char *what,
                    char *err, size_t errlen)
 {
@@ -60,7 +47,7 @@ static int fit_one(const struct hist *h, uint32_t max_bins, struct dist *d, cons
         for (uint32_t i = 0; i < HIST_BUCKETS; i++) {
             if (!h->buckets[i])
                 continue;
-            val[n] = bucket_value(h, i);
+            val[n] = (double)hist_bucket_value(h, i);
             mass[n] = (double)h->buckets[i];
             n++;
         }
@@ -73,7 +60,7 @@ static int fit_one(const struct hist *h, uint32_t max_bins, struct dist *d, cons
             double left = (double)h->buckets[i];
             if (left == 0)
                 continue;
-            double v = bucket_value(h, i);
+            double v = (double)hist_bucket_value(h, i);
             while (left > 0) {
                 /* The last bin ends at the total, so it always has room. */
                 double end = b + 1 == nb ? total : floor(total * (b + 1) / nb);

@@ -15,13 +15,13 @@
  * buffer, before more input is read or the end is declared.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include "err.h"
 #include "trace_io.h"
 
 #define IN_SIZE  (1u << 17) /* compressed (or plain) bytes per read */
@@ -49,22 +49,6 @@ struct trace_io {
     size_t zret; /* last ZSTD_decompressStream result: 0 = at a frame boundary */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Read the next piece of the file into io->in.  0, or -1 on a read error. */
 static int refill(struct trace_io *io, char *err, size_t errlen)
 {
@@ -75,7 +59,7 @@ static int refill(struct trace_io *io, char *err, size_t errlen)
     size_t n = fread(io->in, 1, IN_SIZE, io->fp);
     if (n < IN_SIZE) {
         if (ferror(io->fp)) {
-            set_err(err, errlen, "%s: read error: %s", io->path, strerror(errno));
+            base_errf(err, errlen, "%s: read error: %s", io->path, strerror(errno));
             return -1;
         }
         io->in_eof = 1;
@@ -84,30 +68,30 @@ static int refill(struct trace_io *io, char *err, size_t errlen)
     return 0;
 }
 
-struct trace_io *trace_io_open(const char *path, char *err, size_t errlen)
+struct trace_io *trace__io_open(const char *path, char *err, size_t errlen)
 {
     struct trace_io *io = calloc(1, sizeof *io);
     if (!io) {
-        set_err(err, errlen, "%s: out of memory", path);
+        base_errf(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     size_t plen = strlen(path);
     io->path = malloc(plen + 1);
     io->in = malloc(IN_SIZE);
     if (!io->path || !io->in) {
-        set_err(err, errlen, "%s: out of memory", path);
-        trace_io_close(io);
+        base_errf(err, errlen, "%s: out of memory", path);
+        trace__io_close(io);
         return NULL;
     }
     memcpy(io->path, path, plen + 1);
     io->fp = fopen(path, "rb");
     if (!io->fp) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        trace_io_close(io);
+        base_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        trace__io_close(io);
         return NULL;
     }
     if (refill(io, err, errlen) != 0) {
-        trace_io_close(io);
+        trace__io_close(io);
         return NULL;
     }
     /* A file shorter than IN_SIZE is whole in `in` now; a longer one has
@@ -123,15 +107,15 @@ struct trace_io *trace_io_open(const char *path, char *err, size_t errlen)
     if (io->codec != PLAIN) {
         io->out = malloc(OUT_SIZE);
         if (!io->out) {
-            set_err(err, errlen, "%s: out of memory", path);
-            trace_io_close(io);
+            base_errf(err, errlen, "%s: out of memory", path);
+            trace__io_close(io);
             return NULL;
         }
     }
     if (io->codec == GZIP) {
         if (inflateInit2(&io->zs, 15 + 32) != Z_OK) {
-            set_err(err, errlen, "%s: out of memory (zlib)", path);
-            trace_io_close(io);
+            base_errf(err, errlen, "%s: out of memory (zlib)", path);
+            trace__io_close(io);
             return NULL;
         }
         io->zs_live = 1;
@@ -139,8 +123,8 @@ struct trace_io *trace_io_open(const char *path, char *err, size_t errlen)
     } else if (io->codec == ZSTD) {
         io->zd = ZSTD_createDCtx();
         if (!io->zd) {
-            set_err(err, errlen, "%s: out of memory (zstd)", path);
-            trace_io_close(io);
+            base_errf(err, errlen, "%s: out of memory (zstd)", path);
+            trace__io_close(io);
             return NULL;
         }
         io->zret = 1;
@@ -172,10 +156,10 @@ static int chunk_gzip(struct trace_io *io, const unsigned char **data, size_t *l
                 return -1;
             if (io->in_len == 0) {
                 if (io->member_open) {
-                    set_err(err, errlen,
-                            "%s: truncated gzip data (the file ends inside a compressed "
-                            "member), expected a complete gzip file",
-                            io->path);
+                    base_errf(err, errlen,
+                              "%s: truncated gzip data (the file ends inside a compressed "
+                              "member), expected a complete gzip file",
+                              io->path);
                     return -1;
                 }
                 return 0;
@@ -184,7 +168,8 @@ static int chunk_gzip(struct trace_io *io, const unsigned char **data, size_t *l
         if (io->member_ended && io->in_pos < io->in_len) {
             /* bytes after a member: the next concatenated member */
             if (inflateReset(&io->zs) != Z_OK) {
-                set_err(err, errlen, "%s: corrupt gzip data (cannot reset the decoder)", io->path);
+                base_errf(err, errlen, "%s: corrupt gzip data (cannot reset the decoder)",
+                          io->path);
                 return -1;
             }
             io->member_ended = 0;
@@ -209,17 +194,17 @@ static int chunk_gzip(struct trace_io *io, const unsigned char **data, size_t *l
             io->pending = 0;
         } else if (ret == Z_BUF_ERROR) {
             if (io->zs.avail_in > 0 && produced == 0) {
-                set_err(err, errlen, "%s: corrupt gzip data (no progress), expected gzip",
-                        io->path);
+                base_errf(err, errlen, "%s: corrupt gzip data (no progress), expected gzip",
+                          io->path);
                 return -1;
             }
             io->pending = 0;
         } else if (ret == Z_MEM_ERROR) {
-            set_err(err, errlen, "%s: out of memory (zlib)", io->path);
+            base_errf(err, errlen, "%s: out of memory (zlib)", io->path);
             return -1;
         } else if (ret != Z_OK) {
-            set_err(err, errlen, "%s: corrupt gzip data (%s), expected a valid gzip file", io->path,
-                    io->zs.msg ? io->zs.msg : zError(ret));
+            base_errf(err, errlen, "%s: corrupt gzip data (%s), expected a valid gzip file",
+                      io->path, io->zs.msg ? io->zs.msg : zError(ret));
             return -1;
         }
         if (produced) {
@@ -239,10 +224,10 @@ static int chunk_zstd(struct trace_io *io, const unsigned char **data, size_t *l
                 return -1;
             if (io->in_len == 0) {
                 if (io->zret != 0) {
-                    set_err(err, errlen,
-                            "%s: truncated zstd data (the file ends inside a frame), "
-                            "expected a complete zstd file",
-                            io->path);
+                    base_errf(err, errlen,
+                              "%s: truncated zstd data (the file ends inside a frame), "
+                              "expected a complete zstd file",
+                              io->path);
                     return -1;
                 }
                 return 0;
@@ -253,8 +238,8 @@ static int chunk_zstd(struct trace_io *io, const unsigned char **data, size_t *l
         size_t r = ZSTD_decompressStream(io->zd, &ob, &ib);
         io->in_pos = ib.pos;
         if (ZSTD_isError(r)) {
-            set_err(err, errlen, "%s: corrupt zstd data (%s), expected a valid zstd file", io->path,
-                    ZSTD_getErrorName(r));
+            base_errf(err, errlen, "%s: corrupt zstd data (%s), expected a valid zstd file",
+                      io->path, ZSTD_getErrorName(r));
             return -1;
         }
         io->zret = r;
@@ -267,8 +252,8 @@ static int chunk_zstd(struct trace_io *io, const unsigned char **data, size_t *l
     }
 }
 
-int trace_io_chunk(struct trace_io *io, const unsigned char **data, size_t *len, char *err,
-                   size_t errlen)
+int trace__io_chunk(struct trace_io *io, const unsigned char **data, size_t *len, char *err,
+                    size_t errlen)
 {
     if (io->done)
         return 0;
@@ -289,7 +274,7 @@ int trace_io_chunk(struct trace_io *io, const unsigned char **data, size_t *len,
     return rc;
 }
 
-void trace_io_close(struct trace_io *io)
+void trace__io_close(struct trace_io *io)
 {
     if (!io)
         return;
@@ -323,7 +308,7 @@ static int ends_with_ci(const char *s, const char *suffix)
     return 1;
 }
 
-enum trace_format trace_io_guess_format(const char *path)
+enum trace_format trace__io_guess_format(const char *path)
 {
     static const char *const jsonl_ext[] = {".jsonl", ".jsonl.gz", ".jsonl.zst"};
     for (size_t i = 0; i < sizeof jsonl_ext / sizeof jsonl_ext[0]; i++)
@@ -331,14 +316,14 @@ enum trace_format trace_io_guess_format(const char *path)
             return TRACE_MOONCAKE;
 
     char err[8];
-    struct trace_io *io = trace_io_open(path, err, sizeof err);
+    struct trace_io *io = trace__io_open(path, err, sizeof err);
     if (!io)
         return TRACE_AUTO;
     enum trace_format f = TRACE_AUTO;
     size_t seen = 0; /* bytes looked at: give up after 64 KiB of white space */
     const unsigned char *p;
     size_t n;
-    while (seen < 65536 && trace_io_chunk(io, &p, &n, err, sizeof err) == 1) {
+    while (seen < 65536 && trace__io_chunk(io, &p, &n, err, sizeof err) == 1) {
         size_t i = 0;
         if (seen == 0 && n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
             i = 3; /* UTF-8 byte-order mark */
@@ -351,6 +336,6 @@ enum trace_format trace_io_guess_format(const char *path)
             break;
         }
     }
-    trace_io_close(io);
+    trace__io_close(io);
     return f;
 }

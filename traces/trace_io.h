@@ -1,6 +1,6 @@
 /*
  * trace_io.h - a buffered byte reader for trace files that decompresses
- * gzip and zstd transparently (prefix trace_io_).  Private to traces/.
+ * gzip and zstd transparently (prefix trace__io_).  Private to traces/.
  *
  * The compression is recognised by the file's first bytes, not its name:
  * 1f 8b is gzip (zlib's inflate, windowBits 15+32; concatenated members are
@@ -26,15 +26,15 @@ struct trace_io;
 
 /* Open `path` and recognise its compression.  NULL + message on failure
  * ("PATH: cannot open: reason", out of memory). */
-struct trace_io *trace_io_open(const char *path, char *err, size_t errlen);
+struct trace_io *trace__io_open(const char *path, char *err, size_t errlen);
 
 /* The next piece of (decompressed) bytes: 1 with *data and *len set (len >
  * 0; the bytes stay valid until the next call), 0 at the end of the file,
  * -1 with a message on a read or decompression error. */
-int trace_io_chunk(struct trace_io *io, const unsigned char **data, size_t *len, char *err,
-                   size_t errlen);
+int trace__io_chunk(struct trace_io *io, const unsigned char **data, size_t *len, char *err,
+                    size_t errlen);
 
-void trace_io_close(struct trace_io *io);
+void trace__io_close(struct trace_io *io);
 
 /*
  * The format of a trace file for TRACE_AUTO, before a reader opens it:
@@ -45,6 +45,6 @@ void trace_io_close(struct trace_io *io);
  * A file that cannot be read gives TRACE_AUTO too: the reader that opens
  * it next reports the error.
  */
-enum trace_format trace_io_guess_format(const char *path);
+enum trace_format trace__io_guess_format(const char *path);
 
 #endif /* LBSIM_TRACE_IO_H */

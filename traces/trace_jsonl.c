@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_internal.h"
+#include "trace_int.h"
 #include "trace_io.h"
 
 #define LINE_MAX_BYTES (16u << 20) /* 16 MiB */
@@ -84,11 +84,11 @@ static int next_line(struct trace_src *src, const char **p, size_t *n)
                 break;
             }
             char msg[TRACE_ERR_MAX];
-            int rc = trace_io_chunk(j->io, &j->chunk, &j->chunk_len, msg, sizeof msg);
+            int rc = trace__io_chunk(j->io, &j->chunk, &j->chunk_len, msg, sizeof msg);
             j->chunk_pos = 0;
             if (rc < 0) {
                 j->chunk_len = 0;
-                trace_fail(src, "%s (reading line %llu)", msg, (unsigned long long)j->line_no + 1);
+                trace__fail(src, "%s (reading line %llu)", msg, (unsigned long long)j->line_no + 1);
                 return -1;
             }
             if (rc == 0) {
@@ -120,8 +120,8 @@ static int next_line(struct trace_src *src, const char **p, size_t *n)
                         cap = LINE_MAX_BYTES;
                     char *line = realloc(j->line, cap);
                     if (!line) {
-                        trace_fail(src, "%s:%llu: out of memory reading a line", j->path,
-                                   (unsigned long long)j->line_no + 1);
+                        trace__fail(src, "%s:%llu: out of memory reading a line", j->path,
+                                    (unsigned long long)j->line_no + 1);
                         return -1;
                     }
                     j->line = line;
@@ -471,11 +471,11 @@ static int parse_line(struct trace_jsonl *j, const char *s, size_t n, struct tra
 
 /* ---- the reader --------------------------------------------------------- */
 
-int trace_jsonl_open(struct trace_src *src, const char *path)
+int trace__jsonl_open(struct trace_src *src, const char *path)
 {
     struct trace_jsonl *j = calloc(1, sizeof *j);
     if (!j) {
-        trace_fail(src, "%s: out of memory", path);
+        trace__fail(src, "%s: out of memory", path);
         return -1;
     }
     src->jsonl = j;
@@ -484,14 +484,14 @@ int trace_jsonl_open(struct trace_src *src, const char *path)
     size_t plen = strlen(path);
     j->path = malloc(plen + 1);
     if (!j->path) {
-        trace_fail(src, "%s: out of memory", path);
+        trace__fail(src, "%s: out of memory", path);
         return -1;
     }
     memcpy(j->path, path, plen + 1);
     char msg[TRACE_ERR_MAX];
-    j->io = trace_io_open(path, msg, sizeof msg);
+    j->io = trace__io_open(path, msg, sizeof msg);
     if (!j->io) {
-        trace_fail(src, "%s", msg);
+        trace__fail(src, "%s", msg);
         return -1;
     }
     return 0;
@@ -524,7 +524,7 @@ static int row_time(struct trace_src *src, int64_t ts_ms, struct trace_rec *r)
             (long long)ts_ms);
         return -1;
     }
-    if (trace_scale_ns(src, raw, &r->arrival_ns) != 0) {
+    if (trace__scale_ns(src, raw, &r->arrival_ns) != 0) {
         bad(j, "found timestamp %lld beyond the int64 nanosecond range after rate_scale",
             (long long)ts_ms);
         return -1;
@@ -537,7 +537,7 @@ static int row_time(struct trace_src *src, int64_t ts_ms, struct trace_rec *r)
     return 0;
 }
 
-int trace_jsonl_next(struct trace_src *src, struct trace_rec *out)
+int trace__jsonl_next(struct trace_src *src, struct trace_rec *out)
 {
     struct trace_jsonl *j = src->jsonl;
     if (src->failed)
@@ -555,10 +555,10 @@ int trace_jsonl_next(struct trace_src *src, struct trace_rec *out)
                 src->skipped++;
                 continue;
             }
-            trace_fail(src,
-                       "%s:%llu: found a line longer than %u bytes, expected one JSON "
-                       "object per line",
-                       j->path, (unsigned long long)j->line_no, LINE_MAX_BYTES);
+            trace__fail(src,
+                        "%s:%llu: found a line longer than %u bytes, expected one JSON "
+                        "object per line",
+                        j->path, (unsigned long long)j->line_no, LINE_MAX_BYTES);
             return -1;
         }
         struct trace_rec r;
@@ -574,7 +574,7 @@ int trace_jsonl_next(struct trace_src *src, struct trace_rec *out)
                 src->skipped++;
                 continue;
             }
-            trace_fail(src, "%s", j->err);
+            trace__fail(src, "%s", j->err);
             return -1;
         }
         r.line = j->line_no;
@@ -584,11 +584,11 @@ int trace_jsonl_next(struct trace_src *src, struct trace_rec *out)
     }
 }
 
-void trace_jsonl_close(struct trace_jsonl *j)
+void trace__jsonl_close(struct trace_jsonl *j)
 {
     if (!j)
         return;
-    trace_io_close(j->io);
+    trace__io_close(j->io);
     free(j->path);
     free(j->line);
     free(j->blocks);

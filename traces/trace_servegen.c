@@ -63,7 +63,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
-#include "trace_internal.h"
+#include "trace_int.h"
 #include "trace_io.h"
 
 /* ServeGen's window length (its README and every trace CSV: 600 s). */
@@ -127,9 +127,9 @@ static const char *const sg_part_names[SG_PARTS] = {"text_tokens", "image_tokens
 static int slurp(struct trace_src *src, const char *path, char **out, size_t *out_len)
 {
     char err[TRACE_ERR_MAX];
-    struct trace_io *io = trace_io_open(path, err, sizeof err);
+    struct trace_io *io = trace__io_open(path, err, sizeof err);
     if (!io) {
-        trace_fail(src, "%s", err);
+        trace__fail(src, "%s", err);
         return -1;
     }
     char *buf = NULL;
@@ -137,10 +137,10 @@ static int slurp(struct trace_src *src, const char *path, char **out, size_t *ou
     const unsigned char *data;
     size_t n;
     int rc;
-    while ((rc = trace_io_chunk(io, &data, &n, err, sizeof err)) > 0) {
+    while ((rc = trace__io_chunk(io, &data, &n, err, sizeof err)) > 0) {
         if (len + n + 1 > SG_MAX_FILE_BYTES) {
-            trace_fail(src, "%s: found a file over %zu bytes, expected a ServeGen client file",
-                       path, (size_t)SG_MAX_FILE_BYTES);
+            trace__fail(src, "%s: found a file over %zu bytes, expected a ServeGen client file",
+                        path, (size_t)SG_MAX_FILE_BYTES);
             rc = -2;
             break;
         }
@@ -150,7 +150,7 @@ static int slurp(struct trace_src *src, const char *path, char **out, size_t *ou
                 c *= 2;
             char *b = realloc(buf, c);
             if (!b) {
-                trace_fail(src, "%s: out of memory", path);
+                trace__fail(src, "%s: out of memory", path);
                 rc = -2;
                 break;
             }
@@ -160,15 +160,15 @@ static int slurp(struct trace_src *src, const char *path, char **out, size_t *ou
         memcpy(buf + len, data, n);
         len += n;
     }
-    trace_io_close(io);
+    trace__io_close(io);
     if (rc < 0) {
         if (rc == -1)
-            trace_fail(src, "%s", err);
+            trace__fail(src, "%s", err);
         free(buf);
         return -1;
     }
     if (!buf && !(buf = malloc(1))) {
-        trace_fail(src, "%s: out of memory", path);
+        trace__fail(src, "%s: out of memory", path);
         return -1;
     }
     buf[len] = '\0';
@@ -240,8 +240,8 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
         if (ll == 0) {
             if (pos >= len)
                 break; /* the final newline */
-            trace_fail(src, "%s:%llu: found an empty line, expected %s", path,
-                       (unsigned long long)line, "window_start_s,rate,cv,pattern,p1,p2");
+            trace__fail(src, "%s:%llu: found an empty line, expected %s", path,
+                        (unsigned long long)line, "window_start_s,rate,cv,pattern,p1,p2");
             return -1;
         }
         const char *f[6];
@@ -261,9 +261,9 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
             p = c + 1;
         }
         if (nf != 6) {
-            trace_fail(src, "%s:%llu: found %u fields, expected 6 (%s,%s,%s,%s,%s,%s)", path,
-                       (unsigned long long)line, nf, names[0], names[1], names[2], names[3],
-                       names[4], names[5]);
+            trace__fail(src, "%s:%llu: found %u fields, expected 6 (%s,%s,%s,%s,%s,%s)", path,
+                        (unsigned long long)line, nf, names[0], names[1], names[2], names[3],
+                        names[4], names[5]);
             return -1;
         }
         double v[6] = {0};
@@ -271,9 +271,9 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
             if (i == 3)
                 continue;
             if (field_num(f[i], fl[i], &v[i]) != 0) {
-                trace_fail(src, "%s:%llu: found %s \"%.*s\", expected a number", path,
-                           (unsigned long long)line, names[i], (int)(fl[i] > 40 ? 40 : fl[i]),
-                           f[i]);
+                trace__fail(src, "%s:%llu: found %s \"%.*s\", expected a number", path,
+                            (unsigned long long)line, names[i], (int)(fl[i] > 40 ? 40 : fl[i]),
+                            f[i]);
                 return -1;
             }
         }
@@ -286,30 +286,30 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
         else if (fl[3] == 7 && memcmp(f[3], "Weibull", 7) == 0)
             w.pattern = SG_WEIBULL;
         else {
-            trace_fail(src, "%s:%llu: found pattern \"%.*s\", expected Gamma, Weibull or empty",
-                       path, (unsigned long long)line, (int)(fl[3] > 40 ? 40 : fl[3]), f[3]);
+            trace__fail(src, "%s:%llu: found pattern \"%.*s\", expected Gamma, Weibull or empty",
+                        path, (unsigned long long)line, (int)(fl[3] > 40 ? 40 : fl[3]), f[3]);
             return -1;
         }
         if (!(w.start_s >= 0) || (sg->nw && !(w.start_s > sg->w[sg->nw - 1].start_s))) {
-            trace_fail(src, "%s:%llu: found window_start_s %g, expected %s", path,
-                       (unsigned long long)line, w.start_s,
-                       sg->nw ? "a start after the previous window's" : "a time >= 0");
+            trace__fail(src, "%s:%llu: found window_start_s %g, expected %s", path,
+                        (unsigned long long)line, w.start_s,
+                        sg->nw ? "a start after the previous window's" : "a time >= 0");
             return -1;
         }
         if (!(rate >= 0)) {
-            trace_fail(src, "%s:%llu: found rate %g, expected a rate >= 0", path,
-                       (unsigned long long)line, rate);
+            trace__fail(src, "%s:%llu: found rate %g, expected a rate >= 0", path,
+                        (unsigned long long)line, rate);
             return -1;
         }
         if (w.pattern == SG_IDLE && rate > 0) {
-            trace_fail(src, "%s:%llu: found rate %g with no pattern, expected rate 0 (idle)", path,
-                       (unsigned long long)line, rate);
+            trace__fail(src, "%s:%llu: found rate %g with no pattern, expected rate 0 (idle)", path,
+                        (unsigned long long)line, rate);
             return -1;
         }
         if (w.pattern != SG_IDLE && rate > 0) {
             if (!(cv > 0)) {
-                trace_fail(src, "%s:%llu: found cv %g, expected a CV > 0 for rate %g", path,
-                           (unsigned long long)line, cv, rate);
+                trace__fail(src, "%s:%llu: found cv %g, expected a CV > 0 for rate %g", path,
+                            (unsigned long long)line, cv, rate);
                 return -1;
             }
             if (w.pattern == SG_GAMMA) {
@@ -320,9 +320,9 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
                 if (!(w.shape > 0)) {
                     double cv_lo, cv_hi;
                     trace__weibull_cv_range(&cv_lo, &cv_hi);
-                    trace_fail(src,
-                               "%s:%llu: found cv %g, expected a CV in [%.4g, %.4g] for Weibull",
-                               path, (unsigned long long)line, cv, cv_lo, cv_hi);
+                    trace__fail(src,
+                                "%s:%llu: found cv %g, expected a CV in [%.4g, %.4g] for Weibull",
+                                path, (unsigned long long)line, cv, cv_lo, cv_hi);
                     return -1;
                 }
                 w.scale = 1.0 / (rate * exp(gsl_sf_lngamma(1.0 + 1.0 / w.shape)));
@@ -334,7 +334,7 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
             uint32_t c = cap ? cap * 2 : 256;
             struct sg_window *nwp = realloc(sg->w, (size_t)c * sizeof *nwp);
             if (!nwp) {
-                trace_fail(src, "%s: out of memory", path);
+                trace__fail(src, "%s: out of memory", path);
                 return -1;
             }
             sg->w = nwp;
@@ -346,8 +346,8 @@ static int parse_trace(struct trace_src *src, struct trace_servegen *sg, const c
         sg->w[sg->nw++] = w;
     }
     if (sg->nw == 0) {
-        trace_fail(src, "%s:1: found no windows, expected lines of %s", path,
-                   "window_start_s,rate,cv,pattern,p1,p2");
+        trace__fail(src, "%s:1: found no windows, expected lines of %s", path,
+                    "window_start_s,rate,cv,pattern,p1,p2");
         return -1;
     }
     return 0;
@@ -382,13 +382,13 @@ static int jp_fail(const struct jp *j, size_t at, const char *expected)
     unsigned long long line, col;
     jp_where(j, at, &line, &col);
     if (at >= j->len)
-        trace_fail(j->src, "%s:%llu:%llu: found the end of the file, expected %s", j->path, line,
-                   col, expected);
+        trace__fail(j->src, "%s:%llu:%llu: found the end of the file, expected %s", j->path, line,
+                    col, expected);
     else
-        trace_fail(j->src, "%s:%llu:%llu: found '%c' (byte %zu), expected %s", j->path, line, col,
-                   (unsigned char)j->s[at] >= 0x20 && (unsigned char)j->s[at] < 0x7f ? j->s[at]
-                                                                                     : '?',
-                   at, expected);
+        trace__fail(j->src, "%s:%llu:%llu: found '%c' (byte %zu), expected %s", j->path, line, col,
+                    (unsigned char)j->s[at] >= 0x20 && (unsigned char)j->s[at] < 0x7f ? j->s[at]
+                                                                                      : '?',
+                    at, expected);
     return -1;
 }
 
@@ -585,7 +585,7 @@ static int parse_dataset(struct trace_src *src, struct trace_servegen *sg)
             uint32_t c = cap ? cap * 2 : 64;
             struct sg_set *ns = realloc(sg->sets, (size_t)c * sizeof *ns);
             if (!ns) {
-                trace_fail(src, "%s: out of memory", sg->ds_path);
+                trace__fail(src, "%s: out of memory", sg->ds_path);
                 return -1;
             }
             sg->sets = ns;
@@ -621,10 +621,10 @@ static int parse_dataset(struct trace_src *src, struct trace_servegen *sg)
     for (uint32_t i = 0; i < sg->nw; i++)
         active |= sg->w[i].pattern != SG_IDLE;
     if (active && !any) {
-        trace_fail(src,
-                   "%s:1: found no window with non-empty input_tokens and output_tokens, "
-                   "expected at least one for the trace's active windows",
-                   sg->ds_path);
+        trace__fail(src,
+                    "%s:1: found no window with non-empty input_tokens and output_tokens, "
+                    "expected at least one for the trace's active windows",
+                    sg->ds_path);
         return -1;
     }
     return 0;
@@ -648,10 +648,10 @@ static int build_dist(struct trace_src *src, struct trace_servegen *sg, const st
         if (rc != 0) {
             unsigned long long line, col;
             jp_where(&j, sp->off, &line, &col);
-            trace_fail(src, "%s:%llu:%llu: %s", sg->ds_path, line, col, err);
+            trace__fail(src, "%s:%llu:%llu: %s", sg->ds_path, line, col, err);
         }
     } else if (!vals || !wts) {
-        trace_fail(src, "%s: out of memory", sg->ds_path);
+        trace__fail(src, "%s: out of memory", sg->ds_path);
     }
     free(vals);
     free(wts);
@@ -715,21 +715,21 @@ static uint32_t set_for(struct trace_servegen *sg, double t)
 
 /* ---- open / next / close ------------------------------------------------- */
 
-int trace_servegen_open(struct trace_src *src, const char *path, uint64_t seed)
+int trace__servegen_open(struct trace_src *src, const char *path, uint64_t seed)
 {
     struct trace_servegen *sg = calloc(1, sizeof *sg);
     if (!sg) {
-        trace_fail(src, "%s: out of memory", path);
+        trace__fail(src, "%s: out of memory", path);
         return -1;
     }
     src->sg = sg;
     src->format = TRACE_SERVEGEN;
     sg->ds_path = dataset_path(path);
     if (!sg->ds_path) {
-        trace_fail(src,
-                   "%s: found a file name without \"trace.csv\", expected a ServeGen "
-                   "chunk-N-trace.csv with its chunk-N-dataset.json beside it",
-                   path);
+        trace__fail(src,
+                    "%s: found a file name without \"trace.csv\", expected a ServeGen "
+                    "chunk-N-trace.csv with its chunk-N-dataset.json beside it",
+                    path);
         return -1;
     }
     char *csv;
@@ -756,7 +756,7 @@ static int64_t round_tokens(double x)
     return llround(x);
 }
 
-int trace_servegen_next(struct trace_src *src, struct trace_rec *out)
+int trace__servegen_next(struct trace_src *src, struct trace_rec *out)
 {
     struct trace_servegen *sg = src->sg;
     if (sg->done)
@@ -784,7 +784,7 @@ int trace_servegen_next(struct trace_src *src, struct trace_rec *out)
         sg->wi++;
     }
     int64_t arrival;
-    if (!(sg->t_s < S_HORIZON) || trace_scale_ns(src, llround(sg->t_s * 1e9), &arrival) != 0) {
+    if (!(sg->t_s < S_HORIZON) || trace__scale_ns(src, llround(sg->t_s * 1e9), &arrival) != 0) {
         sg->done = 1;
         return 0;
     }
@@ -806,7 +806,7 @@ int trace_servegen_next(struct trace_src *src, struct trace_rec *out)
     return 1;
 }
 
-void trace_servegen_close(struct trace_servegen *sg)
+void trace__servegen_close(struct trace_servegen *sg)
 {
     free_dists(sg);
     free(sg->w);

@@ -87,7 +87,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "heap.h"
-#include "trace_internal.h"
+#include "trace_int.h"
 
 /* The default diurnal period: one day, in ns. */
 #define DAY_NS INT64_C(86400000000000)
@@ -307,7 +307,7 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
         break;
     case TRACE_ARR_GAMMA:
         if (!(cfg->cv > 0) || !isfinite(cfg->cv)) {
-            trace_fail(src, "synthetic trace: found gamma cv %g, expected a CV > 0", cfg->cv);
+            trace__fail(src, "synthetic trace: found gamma cv %g, expected a CV > 0", cfg->cv);
             return -1;
         }
         s->shape = 1.0 / (cfg->cv * cfg->cv);
@@ -316,11 +316,11 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
     case TRACE_ARR_WEIBULL:
         if (!(cfg->cv > 0) || !isfinite(cfg->cv) ||
             !(s->shape = trace__weibull_shape_for_cv(cfg->cv))) {
-            trace_fail(src,
-                       "synthetic trace: found weibull cv %g, expected a CV in [%.4g, %.4g] "
-                       "(Weibull shapes %g to %g)",
-                       cfg->cv, sqrt(expm1(weibull_log1p_cv2(WEIBULL_K_HI))),
-                       sqrt(expm1(weibull_log1p_cv2(WEIBULL_K_LO))), WEIBULL_K_HI, WEIBULL_K_LO);
+            trace__fail(src,
+                        "synthetic trace: found weibull cv %g, expected a CV in [%.4g, %.4g] "
+                        "(Weibull shapes %g to %g)",
+                        cfg->cv, sqrt(expm1(weibull_log1p_cv2(WEIBULL_K_HI))),
+                        sqrt(expm1(weibull_log1p_cv2(WEIBULL_K_LO))), WEIBULL_K_HI, WEIBULL_K_LO);
             return -1;
         }
         s->scale = 1.0 / (cfg->rate_per_s * exp(gsl_sf_lngamma(1.0 + 1.0 / s->shape)));
@@ -328,22 +328,22 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
     case TRACE_ARR_MMPP: {
         needs_rate = 0;
         if (cfg->mmpp_states < 1 || cfg->mmpp_states > TRACE_MMPP_MAX_STATES) {
-            trace_fail(src, "synthetic trace: found %u MMPP states, expected 1 to %u",
-                       cfg->mmpp_states, TRACE_MMPP_MAX_STATES);
+            trace__fail(src, "synthetic trace: found %u MMPP states, expected 1 to %u",
+                        cfg->mmpp_states, TRACE_MMPP_MAX_STATES);
             return -1;
         }
         double any = 0, dsum = 0;
         for (uint32_t i = 0; i < cfg->mmpp_states; i++) {
             double r = cfg->mmpp_rate_per_s[i], d = cfg->mmpp_dwell_s[i];
             if (!(r >= 0) || !isfinite(r)) {
-                trace_fail(src, "synthetic trace: found MMPP state %u rate %g/s, expected >= 0", i,
-                           r);
+                trace__fail(src, "synthetic trace: found MMPP state %u rate %g/s, expected >= 0", i,
+                            r);
                 return -1;
             }
             if (!(d > 0) || !isfinite(d)) {
-                trace_fail(src,
-                           "synthetic trace: found MMPP state %u mean dwell %g s, expected > 0", i,
-                           d);
+                trace__fail(src,
+                            "synthetic trace: found MMPP state %u mean dwell %g s, expected > 0", i,
+                            d);
                 return -1;
             }
             s->mrate[i] = r;
@@ -352,8 +352,8 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
             dsum += d;
         }
         if (!(any > 0)) {
-            trace_fail(src, "synthetic trace: found every MMPP state at rate 0, expected at "
-                            "least one state with a rate > 0");
+            trace__fail(src, "synthetic trace: found every MMPP state at rate 0, expected at "
+                             "least one state with a rate > 0");
             return -1;
         }
         s->n_states = cfg->mmpp_states;
@@ -362,23 +362,23 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
     case TRACE_ARR_DIURNAL: {
         int64_t period = cfg->diurnal_period_ns;
         if (period < 0) {
-            trace_fail(src, "synthetic trace: found diurnal period %lld ns, expected >= 0",
-                       (long long)period);
+            trace__fail(src, "synthetic trace: found diurnal period %lld ns, expected >= 0",
+                        (long long)period);
             return -1;
         }
         if (cfg->n_table > 0) {
             needs_rate = 0;
             if (!cfg->table_t_ns || !cfg->table_rate) {
-                trace_fail(src,
-                           "synthetic trace: found a rate table of %u steps without "
-                           "its times or rates, expected both",
-                           cfg->n_table);
+                trace__fail(src,
+                            "synthetic trace: found a rate table of %u steps without "
+                            "its times or rates, expected both",
+                            cfg->n_table);
                 return -1;
             }
             s->tab_t_s = malloc((size_t)cfg->n_table * sizeof *s->tab_t_s);
             s->tab_rate = malloc((size_t)cfg->n_table * sizeof *s->tab_rate);
             if (!s->tab_t_s || !s->tab_rate) {
-                trace_fail(src, "synthetic trace: out of memory");
+                trace__fail(src, "synthetic trace: out of memory");
                 return -1;
             }
             s->n_table = cfg->n_table;
@@ -387,31 +387,31 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
                 int64_t t = cfg->table_t_ns[i];
                 double r = cfg->table_rate[i];
                 if (i == 0 && t != 0) {
-                    trace_fail(src,
-                               "synthetic trace: found the rate table starting at %lld ns, "
-                               "expected its first step at 0",
-                               (long long)t);
+                    trace__fail(src,
+                                "synthetic trace: found the rate table starting at %lld ns, "
+                                "expected its first step at 0",
+                                (long long)t);
                     return -1;
                 }
                 if (i > 0 && t <= cfg->table_t_ns[i - 1]) {
-                    trace_fail(src,
-                               "synthetic trace: found rate table step %u at %lld ns, expected "
-                               "a time after step %u (%lld ns)",
-                               i, (long long)t, i - 1, (long long)cfg->table_t_ns[i - 1]);
+                    trace__fail(src,
+                                "synthetic trace: found rate table step %u at %lld ns, expected "
+                                "a time after step %u (%lld ns)",
+                                i, (long long)t, i - 1, (long long)cfg->table_t_ns[i - 1]);
                     return -1;
                 }
                 if (period > 0 && t >= period) {
-                    trace_fail(src,
-                               "synthetic trace: found rate table step %u at %lld ns, expected "
-                               "a time within the period (%lld ns)",
-                               i, (long long)t, (long long)period);
+                    trace__fail(src,
+                                "synthetic trace: found rate table step %u at %lld ns, expected "
+                                "a time within the period (%lld ns)",
+                                i, (long long)t, (long long)period);
                     return -1;
                 }
                 if (!(r >= 0) || !isfinite(r)) {
-                    trace_fail(src,
-                               "synthetic trace: found rate table step %u rate %g/s, expected "
-                               ">= 0",
-                               i, r);
+                    trace__fail(src,
+                                "synthetic trace: found rate table step %u rate %g/s, expected "
+                                ">= 0",
+                                i, r);
                     return -1;
                 }
                 s->tab_t_s[i] = (double)t / 1e9;
@@ -420,8 +420,8 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
                     s->lmax = r;
             }
             if (!(s->lmax > 0)) {
-                trace_fail(src, "synthetic trace: found every rate table step at rate 0, "
-                                "expected at least one rate > 0");
+                trace__fail(src, "synthetic trace: found every rate table step at rate 0, "
+                                 "expected at least one rate > 0");
                 return -1;
             }
             s->period_s = (double)period / 1e9;
@@ -429,7 +429,7 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
         }
         double a = cfg->diurnal_amplitude;
         if (!(a >= 0 && a <= 1)) {
-            trace_fail(src, "synthetic trace: found diurnal amplitude %g, expected 0 to 1", a);
+            trace__fail(src, "synthetic trace: found diurnal amplitude %g, expected 0 to 1", a);
             return -1;
         }
         s->amp = a;
@@ -439,14 +439,14 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
         break;
     }
     default:
-        trace_fail(src,
-                   "synthetic trace: found arrival process %d, expected poisson, gamma, "
-                   "weibull, mmpp or diurnal",
-                   (int)cfg->arrivals);
+        trace__fail(src,
+                    "synthetic trace: found arrival process %d, expected poisson, gamma, "
+                    "weibull, mmpp or diurnal",
+                    (int)cfg->arrivals);
         return -1;
     }
     if (needs_rate && (!(cfg->rate_per_s > 0) || !isfinite(cfg->rate_per_s))) {
-        trace_fail(src, "synthetic trace: found rate %g/s, expected a rate > 0", cfg->rate_per_s);
+        trace__fail(src, "synthetic trace: found rate %g/s, expected a rate > 0", cfg->rate_per_s);
         return -1;
     }
     return 0;
@@ -456,42 +456,42 @@ static int check_labels(struct trace_src *src, struct trace_synth_state *s,
                         const struct trace_synth *cfg)
 {
     if (cfg->n_labels > TRACE_MAX_LABEL_SHARES) {
-        trace_fail(src, "synthetic trace: found %u label shares, expected at most %u",
-                   cfg->n_labels, TRACE_MAX_LABEL_SHARES);
+        trace__fail(src, "synthetic trace: found %u label shares, expected at most %u",
+                    cfg->n_labels, TRACE_MAX_LABEL_SHARES);
         return -1;
     }
     for (uint32_t i = 0; i < cfg->n_labels; i++) {
         const struct trace_label_share *l = &cfg->labels[i];
         if ((int)l->kind < 0 || l->kind >= TRACE_LABEL_KINDS_) {
-            trace_fail(src, "synthetic trace: found label kind %d in share %u, expected 0 to %d",
-                       (int)l->kind, i, TRACE_LABEL_KINDS_ - 1);
+            trace__fail(src, "synthetic trace: found label kind %d in share %u, expected 0 to %d",
+                        (int)l->kind, i, TRACE_LABEL_KINDS_ - 1);
             return -1;
         }
         size_t len = strnlen(l->value, sizeof l->value);
         if (len == 0 || len == sizeof l->value) {
-            trace_fail(src,
-                       "synthetic trace: found label share %u with %s value, expected 1 to %zu "
-                       "characters",
-                       i, len ? "an unterminated" : "an empty", sizeof l->value - 1);
+            trace__fail(src,
+                        "synthetic trace: found label share %u with %s value, expected 1 to %zu "
+                        "characters",
+                        i, len ? "an unterminated" : "an empty", sizeof l->value - 1);
             return -1;
         }
         if (!(l->share > 0 && l->share <= 1)) {
-            trace_fail(src, "synthetic trace: found share %g for label %s, expected (0, 1]",
-                       l->share, l->value);
+            trace__fail(src, "synthetic trace: found share %g for label %s, expected (0, 1]",
+                        l->share, l->value);
             return -1;
         }
         struct label_pick *p = &s->pick[l->kind];
         double prev = p->n ? p->cum[p->n - 1] : 0.0;
         if (prev + l->share > 1.0 + SHARE_SLACK) {
-            trace_fail(src,
-                       "synthetic trace: found label shares of one kind summing to %g with %s, "
-                       "expected a sum <= 1",
-                       prev + l->share, l->value);
+            trace__fail(src,
+                        "synthetic trace: found label shares of one kind summing to %g with %s, "
+                        "expected a sum <= 1",
+                        prev + l->share, l->value);
             return -1;
         }
         uint32_t id;
-        if (trace_intern_label(src, l->kind, l->value, len, &id) != 0) {
-            trace_fail(src, "synthetic trace: out of memory");
+        if (trace__intern_label(src, l->kind, l->value, len, &id) != 0) {
+            trace__fail(src, "synthetic trace: out of memory");
             return -1;
         }
         p->id[p->n] = id;
@@ -505,28 +505,28 @@ static int check_labels(struct trace_src *src, struct trace_synth_state *s,
 static int copy_dist(struct trace_src *src, struct dist *dst, const struct dist *from, int *have)
 {
     if (dist_copy(dst, from) != 0) {
-        trace_fail(src, "synthetic trace: out of memory");
+        trace__fail(src, "synthetic trace: out of memory");
         return -1;
     }
     *have = 1;
     return 0;
 }
 
-int trace_synth_open(struct trace_src *src, const struct trace_synth *cfg, uint64_t seed)
+int trace__synth_open(struct trace_src *src, const struct trace_synth *cfg, uint64_t seed)
 {
     if (cfg->duration_ns < 0) {
-        trace_fail(src, "synthetic trace: found duration %lld ns, expected >= 0",
-                   (long long)cfg->duration_ns);
+        trace__fail(src, "synthetic trace: found duration %lld ns, expected >= 0",
+                    (long long)cfg->duration_ns);
         return -1;
     }
     if (cfg->count == 0 && cfg->duration_ns == 0) {
-        trace_fail(src, "synthetic trace: found neither count nor duration, expected at "
-                        "least one of them to end the trace");
+        trace__fail(src, "synthetic trace: found neither count nor duration, expected at "
+                         "least one of them to end the trace");
         return -1;
     }
     struct trace_synth_state *s = calloc(1, sizeof *s);
     if (!s) {
-        trace_fail(src, "synthetic trace: out of memory");
+        trace__fail(src, "synthetic trace: out of memory");
         return -1;
     }
     src->syn = s;
@@ -542,7 +542,7 @@ int trace_synth_open(struct trace_src *src, const struct trace_synth *cfg, uint6
             copy_dist(src, &s->think, &cfg->think_s, &s->have_think) != 0)
             return -1;
         if (heap_init(&s->pending, 0) != 0) {
-            trace_fail(src, "synthetic trace: out of memory");
+            trace__fail(src, "synthetic trace: out of memory");
             return -1;
         }
     }
@@ -684,7 +684,7 @@ static int session_schedule(struct trace_synth_state *s, uint32_t i, double t_s)
 
 /* ---- next ---------------------------------------------------------------- */
 
-int trace_synth_next(struct trace_src *src, struct trace_rec *out)
+int trace__synth_next(struct trace_src *src, struct trace_rec *out)
 {
     struct trace_synth_state *s = src->syn;
     if (s->release) {
@@ -714,7 +714,7 @@ int trace_synth_next(struct trace_src *src, struct trace_rec *out)
     }
     int64_t raw = turn ? top->t_ns : s->next_ns;
     int64_t arrival;
-    if (trace_scale_ns(src, raw, &arrival) != 0 || (s->duration_ns && arrival >= s->duration_ns)) {
+    if (trace__scale_ns(src, raw, &arrival) != 0 || (s->duration_ns && arrival >= s->duration_ns)) {
         s->done = 1;
         return 0;
     }
@@ -742,7 +742,7 @@ int trace_synth_next(struct trace_src *src, struct trace_rec *out)
         } else {
             int64_t slot = session_alloc(s);
             if (slot < 0) {
-                trace_fail(src, "synthetic trace: out of memory (sessions)");
+                trace__fail(src, "synthetic trace: out of memory (sessions)");
                 return -1;
             }
             s->have_next = 0;
@@ -759,7 +759,7 @@ int trace_synth_next(struct trace_src *src, struct trace_rec *out)
         x->prev_in = in;
         x->prev_out = r.output_tokens;
         if (session_blocks(s, x, in) != 0 || session_schedule(s, i, t_s) != 0) {
-            trace_fail(src, "synthetic trace: out of memory (sessions)");
+            trace__fail(src, "synthetic trace: out of memory (sessions)");
             return -1;
         }
         r.input_tokens = in;
@@ -773,7 +773,7 @@ int trace_synth_next(struct trace_src *src, struct trace_rec *out)
     return 1;
 }
 
-void trace_synth_close(struct trace_synth_state *s)
+void trace__synth_close(struct trace_synth_state *s)
 {
     if (s->have_input)
         dist_fini(&s->input);

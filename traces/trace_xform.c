@@ -8,7 +8,7 @@
  *
  *   window   keep the rows whose arrival lies in [window_start_ns,
  *            window_end_ns) of the trace's own time.  The bounds are scaled
- *            like the arrivals (trace_scale_ns: divided by rate_scale,
+ *            like the arrivals (trace__scale_ns: divided by rate_scale,
  *            rounded to the nearest ns) and compared with the scaled
  *            arrivals; kept arrivals are re-based so the window starts at 0.
  *            Reading stops at the first row at or after the end (arrivals
@@ -64,8 +64,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "hist.h"
-#include "trace_internal.h"
+#include "trace_int.h"
 
 struct trace_xform {
     int has_window, has_end;
@@ -88,7 +89,7 @@ static const char *cfg_name(const struct trace_src *src)
     return trace_format_name(src->cfg.format);
 }
 
-int trace_xform_open(struct trace_src *src)
+int trace__xform_open(struct trace_src *src)
 {
     const struct trace_cfg *c = &src->cfg;
     int any_label = 0;
@@ -102,36 +103,36 @@ int trace_xform_open(struct trace_src *src)
     const char *name = cfg_name(src);
     if (c->window_start_ns < 0 || c->window_end_ns < 0 ||
         (c->window_end_ns != 0 && c->window_end_ns <= c->window_start_ns)) {
-        trace_fail(src,
-                   "trace %s: found window [%lld ns, %lld ns), expected 0 <= start < end (end 0 "
-                   "= no end)",
-                   name, (long long)c->window_start_ns, (long long)c->window_end_ns);
+        trace__fail(src,
+                    "trace %s: found window [%lld ns, %lld ns), expected 0 <= start < end (end 0 "
+                    "= no end)",
+                    name, (long long)c->window_start_ns, (long long)c->window_end_ns);
         return -1;
     }
     if (!(c->sample >= 0 && c->sample <= 1)) {
-        trace_fail(src,
-                   "trace %s: found sample %g, expected a probability in [0, 1] (0 = keep all)",
-                   name, c->sample);
+        trace__fail(src,
+                    "trace %s: found sample %g, expected a probability in [0, 1] (0 = keep all)",
+                    name, c->sample);
         return -1;
     }
     if (c->repeat_to_ns < 0) {
-        trace_fail(src, "trace %s: found repeat_to %lld ns, expected >= 0 (0 = play once)", name,
-                   (long long)c->repeat_to_ns);
+        trace__fail(src, "trace %s: found repeat_to %lld ns, expected >= 0 (0 = play once)", name,
+                    (long long)c->repeat_to_ns);
         return -1;
     }
 
     struct trace_xform *xf = calloc(1, sizeof *xf);
     if (!xf) {
-        trace_fail(src, "trace %s: out of memory", name);
+        trace__fail(src, "trace %s: out of memory", name);
         return -1;
     }
     src->xf = xf;
     xf->has_window = c->window_start_ns != 0 || c->window_end_ns != 0;
     xf->has_end = c->window_end_ns != 0;
-    if (trace_scale_ns(src, c->window_start_ns, &xf->ws) != 0 ||
-        (xf->has_end && trace_scale_ns(src, c->window_end_ns, &xf->we) != 0)) {
-        trace_fail(src, "trace %s: window beyond the int64 nanosecond range after rate_scale",
-                   name);
+    if (trace__scale_ns(src, c->window_start_ns, &xf->ws) != 0 ||
+        (xf->has_end && trace__scale_ns(src, c->window_end_ns, &xf->we) != 0)) {
+        trace__fail(src, "trace %s: window beyond the int64 nanosecond range after rate_scale",
+                    name);
         return -1;
     }
     if (xf->has_end && xf->we <= xf->ws)
@@ -142,9 +143,9 @@ int trace_xform_open(struct trace_src *src)
     xf->set_priority = c->set_priority;
     for (int k = 0; k < TRACE_LABEL_KINDS_; k++) {
         size_t len = strnlen(c->set_label[k], sizeof c->set_label[k]);
-        if (len && trace_intern_label(src, (enum trace_label_kind)k, c->set_label[k], len,
-                                      &xf->set_label[k]) != 0) {
-            trace_fail(src, "trace %s: out of memory", name);
+        if (len && trace__intern_label(src, (enum trace_label_kind)k, c->set_label[k], len,
+                                       &xf->set_label[k]) != 0) {
+            trace__fail(src, "trace %s: out of memory", name);
             return -1;
         }
     }
@@ -171,18 +172,18 @@ static int next_pass(struct trace_src *src, struct trace_xform *xf)
         return 0;
     xf->pass_rows = 0;
     xf->pass_last = 0;
-    trace_raw_close(src);
-    return trace_raw_open(src) == 0 ? 1 : -1;
+    trace__raw_close(src);
+    return trace__raw_open(src) == 0 ? 1 : -1;
 }
 
-int trace_xform_next(struct trace_src *src, struct trace_rec *out)
+int trace__xform_next(struct trace_src *src, struct trace_rec *out)
 {
     struct trace_xform *xf = src->xf;
     for (;;) {
         if (xf->done)
             return 0;
         struct trace_rec r;
-        int rc = trace_raw_next(src, &r);
+        int rc = trace__raw_next(src, &r);
         if (rc < 0)
             return rc;
         if (rc > 0 && r.arrival_ns < xf->ws)
@@ -220,7 +221,7 @@ int trace_xform_next(struct trace_src *src, struct trace_rec *out)
     }
 }
 
-void trace_xform_close(struct trace_xform *xf)
+void trace__xform_close(struct trace_xform *xf)
 {
     free(xf);
 }
@@ -242,7 +243,7 @@ struct trace_merge {
     struct merge_in *in;
 };
 
-uint64_t trace_merge_skipped(const struct trace_merge *m)
+uint64_t trace__merge_skipped(const struct trace_merge *m)
 {
     uint64_t n = 0;
     for (uint32_t i = 0; i < m->n; i++)
@@ -250,7 +251,7 @@ uint64_t trace_merge_skipped(const struct trace_merge *m)
     return n;
 }
 
-void trace_merge_close(struct trace_merge *m)
+void trace__merge_close(struct trace_merge *m)
 {
     if (!m)
         return;
@@ -263,22 +264,11 @@ void trace_merge_close(struct trace_merge *m)
     free(m);
 }
 
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-    if (err && errlen) {
-        size_t n = strlen(msg);
-        if (n >= errlen)
-            n = errlen - 1;
-        memcpy(err, msg, n);
-        err[n] = '\0';
-    }
-}
-
 struct trace_src *trace_open_merge(const struct trace_cfg *cfgs, uint32_t n, uint64_t seed,
                                    char *err, size_t errlen)
 {
     if (!cfgs || n == 0) {
-        set_err(err, errlen, "trace: found a merge of 0 sources, expected at least one");
+        base_errf(err, errlen, "trace: found a merge of 0 sources, expected at least one");
         return NULL;
     }
     struct trace_src *src = calloc(1, sizeof *src);
@@ -288,7 +278,7 @@ struct trace_src *trace_open_merge(const struct trace_cfg *cfgs, uint32_t n, uin
         free(src);
         free(m);
         free(in);
-        set_err(err, errlen, "trace: out of memory");
+        base_errf(err, errlen, "trace: out of memory");
         return NULL;
     }
     m->in = in;
@@ -333,14 +323,14 @@ static int remap_label(struct trace_src *src, struct merge_in *in, int k, uint32
             *out = 0;
             return 0;
         }
-        if (trace_intern_label(src, (enum trace_label_kind)k, s, strlen(s), &in->map[k][id]) != 0)
+        if (trace__intern_label(src, (enum trace_label_kind)k, s, strlen(s), &in->map[k][id]) != 0)
             return -1;
     }
     *out = in->map[k][id];
     return 0;
 }
 
-int trace_merge_next(struct trace_src *src, struct trace_rec *out)
+int trace__merge_next(struct trace_src *src, struct trace_rec *out)
 {
     struct trace_merge *m = src->merge;
     if (src->failed)
@@ -352,7 +342,7 @@ int trace_merge_next(struct trace_src *src, struct trace_rec *out)
         if (in->state == IN_REFILL) {
             int rc = trace_next(in->src, &in->rec, err, sizeof err);
             if (rc < 0) {
-                trace_fail(src, "%s", err);
+                trace__fail(src, "%s", err);
                 return -1;
             }
             in->state = rc > 0 ? IN_PENDING : IN_ENDED;
@@ -367,7 +357,7 @@ int trace_merge_next(struct trace_src *src, struct trace_rec *out)
     struct trace_rec r = in->rec;
     for (int k = 0; k < TRACE_LABEL_KINDS_; k++)
         if (remap_label(src, in, k, r.label[k], &r.label[k]) != 0) {
-            trace_fail(src, "trace: out of memory merging labels");
+            trace__fail(src, "trace: out of memory merging labels");
             return -1;
         }
     in->state = IN_REFILL;
@@ -414,18 +404,18 @@ int trace_stats_compute(struct trace_src *src, int64_t idc_window_ns, struct tra
 {
     memset(st, 0, sizeof *st);
     if (idc_window_ns <= 0) {
-        set_err(err, errlen, "trace stats: found an IDC window <= 0 ns, expected > 0 (e.g. 1 s)");
+        base_errf(err, errlen, "trace stats: found an IDC window <= 0 ns, expected > 0 (e.g. 1 s)");
         return -1;
     }
     st->idc_window_ns = idc_window_ns;
     struct hist hin, hout;
     if (hist_init(&hin) != 0) {
-        set_err(err, errlen, "trace stats: out of memory");
+        base_errf(err, errlen, "trace stats: out of memory");
         return -1;
     }
     if (hist_init(&hout) != 0) {
         hist_fini(&hin);
-        set_err(err, errlen, "trace stats: out of memory");
+        base_errf(err, errlen, "trace stats: out of memory");
         return -1;
     }
     struct welford gaps = {0}, counts = {0};

@@ -1,5 +1,5 @@
 /*
- * test_core.c - unit tests of the sim/ core primitives: rng, dist, hist,
+ * test_core.c - unit tests of base/'s core primitives: rng, dist, hist,
  * heap.  Statistical checks use fixed seeds, so they are deterministic;
  * their tolerances are several standard errors wide.
  */
@@ -556,6 +556,32 @@ static void test_hist_quantiles(void)
     CHECK(h.buckets == NULL);
 }
 
+/* hist_bucket_value: the midpoint hist_quantile reports, clamped to the
+ * values seen. */
+static void test_hist_bucket_value(void)
+{
+    struct hist h;
+    CHECK_INT_EQ(hist_init(&h), 0);
+    int64_t v[] = {5, 1000, 5000, 123456789};
+    for (uint32_t i = 0; i < 4; i++)
+        hist_add(&h, v[i]);
+    CHECK_INT_EQ(hist_bucket_value(&h, hist_index(5)), 5); /* exact range */
+    CHECK_INT_EQ(hist_bucket_value(&h, hist_index(1000)), 1000);
+    /* 5000 is above the exact range (width 4 there): the bucket midpoint */
+    int64_t lo, width;
+    hist_bucket_range(hist_index(5000), &lo, &width);
+    CHECK_INT_EQ(hist_bucket_value(&h, hist_index(5000)), lo + (width - 1) / 2);
+    CHECK_INT_EQ(hist_quantile(&h, 0.75), hist_bucket_value(&h, hist_index(5000)));
+    /* The top bucket's midpoint lies below its value's bucket end but may
+     * exceed the maximum: clamped to it. */
+    CHECK(hist_bucket_value(&h, hist_index(123456789)) <= 123456789);
+    CHECK_INT_EQ(hist_quantile(&h, 1.0), 123456789);
+    /* Buckets outside [min, max] clamp to the ends. */
+    CHECK_INT_EQ(hist_bucket_value(&h, 0), 5);
+    CHECK_INT_EQ(hist_bucket_value(&h, HIST_BUCKETS - 1), 123456789);
+    hist_fini(&h);
+}
+
 static void test_hist_merge(void)
 {
     struct rng r;
@@ -763,6 +789,7 @@ int main(void)
     test_dist_empirical();
     test_hist_layout();
     test_hist_quantiles();
+    test_hist_bucket_value();
     test_hist_merge();
     test_heap_sorted();
     test_heap_random();

@@ -1,14 +1,16 @@
 /*
- * trace_internal.h - private parts shared by the trace readers (trace.c,
- * trace_csv.c, trace_synth.c).  Not part of the public contract (trace.h).
+ * trace_int.h - internals shared by the files of traces/ (prefix trace__).
+ * Not part of the public contract (trace.h, prefix trace_): the engine,
+ * the scenario loader and the CLI never include it.
  *
  * A source is one struct trace_src with a format-specific state: a CSV
- * stream (native or Azure 2023) or a synthetic generator.  The common part
+ * stream (native or Azure 2023), a Mooncake JSONL or ServeGen reader, a
+ * synthetic generator, or a merge of sources.  The common part
  * holds the limits, the time scale, the label tables and a sticky error:
  * once a row is bad, every later trace_next() returns the same error.
  */
-#ifndef LBSIM_TRACE_INTERNAL_H
-#define LBSIM_TRACE_INTERNAL_H
+#ifndef LBSIM_TRACE_INT_H
+#define LBSIM_TRACE_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,8 +55,9 @@ struct trace_src {
     uint64_t skipped; /* bad rows skipped (cfg.skip_bad_rows) */
 };
 
-/* Record the sticky error (printf-style) unless one is already set. */
-void trace_fail(struct trace_src *src, const char *fmt, ...)
+/* Record the sticky error (printf-style, base_verrf) unless one is
+ * already set. */
+void trace__fail(struct trace_src *src, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
@@ -62,26 +65,26 @@ void trace_fail(struct trace_src *src, const char *fmt, ...)
 
 /* Scale a raw relative time (ns) by 1/rate_scale, rounding to nearest.
  * 0, or -1 if the result does not fit in int64. */
-int trace_scale_ns(const struct trace_src *src, int64_t raw_ns, int64_t *out);
+int trace__scale_ns(const struct trace_src *src, int64_t raw_ns, int64_t *out);
 
 /* Intern a label (len bytes, no NUL inside): *id = 1.. . 0 or -1 (ENOMEM). */
-int trace_intern_label(struct trace_src *src, enum trace_label_kind kind, const char *s, size_t len,
-                       uint32_t *id);
+int trace__intern_label(struct trace_src *src, enum trace_label_kind kind, const char *s,
+                        size_t len, uint32_t *id);
 
 /* FNV-1a 64 of a session string, 0 mapped to 1. */
-uint64_t trace_session_key(const char *s, size_t len);
+uint64_t trace__session_key(const char *s, size_t len);
 
 /* CSV readers (trace_csv.c).  open: reads the header row; the format may be
  * TRACE_AUTO, TRACE_NATIVE or TRACE_AZURE2023 and is resolved into
  * src->format.  0, or -1 with src->errmsg set. */
-int trace_csv_open(struct trace_src *src, const char *path, enum trace_format format);
-int trace_csv_next(struct trace_src *src, struct trace_rec *out);
-void trace_csv_close(struct trace_csv *csv);
+int trace__csv_open(struct trace_src *src, const char *path, enum trace_format format);
+int trace__csv_next(struct trace_src *src, struct trace_rec *out);
+void trace__csv_close(struct trace_csv *csv);
 
 /* Synthetic generator (trace_synth.c). */
-int trace_synth_open(struct trace_src *src, const struct trace_synth *cfg, uint64_t seed);
-int trace_synth_next(struct trace_src *src, struct trace_rec *out);
-void trace_synth_close(struct trace_synth_state *syn);
+int trace__synth_open(struct trace_src *src, const struct trace_synth *cfg, uint64_t seed);
+int trace__synth_next(struct trace_src *src, struct trace_rec *out);
+void trace__synth_close(struct trace_synth_state *syn);
 
 /* Renewal processes (trace_synth.c, shared with trace_servegen.c).
  * The Weibull shape whose inter-arrival CV is `cv` (0 if out of range), and
@@ -93,32 +96,32 @@ void trace__weibull_cv_range(double *lo, double *hi);
 double trace__renewal_gap(struct rng *r, int gamma, double shape, double scale, int *started);
 
 /* Mooncake JSONL reader (trace_jsonl.c). */
-int trace_jsonl_open(struct trace_src *src, const char *path);
-int trace_jsonl_next(struct trace_src *src, struct trace_rec *out);
-void trace_jsonl_close(struct trace_jsonl *j);
+int trace__jsonl_open(struct trace_src *src, const char *path);
+int trace__jsonl_next(struct trace_src *src, struct trace_rec *out);
+void trace__jsonl_close(struct trace_jsonl *j);
 
 /* ServeGen per-window statistics turned into arrivals (trace_servegen.c).
  * `path` is a chunk-N-trace.csv; its chunk-N-dataset.json beside it gives
  * the length distributions. */
-int trace_servegen_open(struct trace_src *src, const char *path, uint64_t seed);
-int trace_servegen_next(struct trace_src *src, struct trace_rec *out);
-void trace_servegen_close(struct trace_servegen *sg);
+int trace__servegen_open(struct trace_src *src, const char *path, uint64_t seed);
+int trace__servegen_next(struct trace_src *src, struct trace_rec *out);
+void trace__servegen_close(struct trace_servegen *sg);
 
 /* The format reader alone, before transforms (trace.c): open, next, close. */
-int trace_raw_open(struct trace_src *src);
-int trace_raw_next(struct trace_src *src, struct trace_rec *out);
-void trace_raw_close(struct trace_src *src);
+int trace__raw_open(struct trace_src *src);
+int trace__raw_next(struct trace_src *src, struct trace_rec *out);
+void trace__raw_close(struct trace_src *src);
 
 /* Transforms (trace_xform.c): window, sample, repeat, overrides.  open
- * leaves src->xf NULL when cfg has none; next pulls from trace_raw_next
+ * leaves src->xf NULL when cfg has none; next pulls from trace__raw_next
  * (and may close/reopen the raw reader to repeat). */
-int trace_xform_open(struct trace_src *src);
-int trace_xform_next(struct trace_src *src, struct trace_rec *out);
-void trace_xform_close(struct trace_xform *xf);
+int trace__xform_open(struct trace_src *src);
+int trace__xform_next(struct trace_src *src, struct trace_rec *out);
+void trace__xform_close(struct trace_xform *xf);
 /* Merged sources (trace_xform.c). */
-int trace_merge_next(struct trace_src *src, struct trace_rec *out);
-void trace_merge_close(struct trace_merge *m);
+int trace__merge_next(struct trace_src *src, struct trace_rec *out);
+void trace__merge_close(struct trace_merge *m);
 /* Bad rows skipped by all inputs of a merge. */
-uint64_t trace_merge_skipped(const struct trace_merge *m);
+uint64_t trace__merge_skipped(const struct trace_merge *m);
 
-#endif /* LBSIM_TRACE_INTERNAL_H */
+#endif /* LBSIM_TRACE_INT_H */

@@ -1,0 +1,242 @@
+/*
+ * pool_profiles.c - the built-in GPU pool profiles (GPUs, models, machine
+ * prices) and the roofline derivation of their step-time coefficients.
+ * The batching loop that uses them is pool.c; see pool.h for the model.
+ *
+ * Step-time coefficients of a profile (pool_profile_perf)
+ * --------------------------------------------------------
+ * For a model of P parameters (bf16: 2P bytes of weights) on g GPUs, each
+ * of peak dense BF16 throughput F (FLOP/s), memory bandwidth B (bytes/s)
+ * and memory M (bytes):
+ *   F_eff = g x F x MFU x tp,   B_eff = g x B x MEM_EFF x tp
+ *   (tp = TP_EFF when g > 1, else 1: all-reduce and imbalance losses)
+ *   t_prefill_per_token = 2P / F_eff     (2 FLOPs per parameter per token,
+ *                                         Kaplan et al. 2020, "Scaling Laws
+ *                                         for Neural Language Models" §2.1)
+ *   t_decode_per_seq    = 2P / F_eff     (the same matmul FLOPs per token)
+ *   t_fixed             = STEP_OVERHEAD + 2P / B_eff
+ *                         (every step reads all weights once)
+ *   t_kv_per_token      = kv_bytes_per_token / B_eff
+ *   kv_bytes_per_token  = 2 x layers x kv_heads x head_dim x 2 bytes
+ *   kv_capacity_tokens  = (MEM_UTIL x g x M - 2P - g x RESERVE) / kv_bytes_per_token
+ * Attention FLOPs (quadratic in context) are left out: for Llama-3.1-8B at
+ * 4k tokens they are about 4 x layers x hidden x ctx/2 = 1 GFLOP per token
+ * against 16 GFLOP of matmuls.
+ *
+ * Assumptions (stated, not calibrated against a measured engine):
+ *   MFU 0.5: prefill GEMMs reach about half of peak.  Pope et al.,
+ *     "Efficiently Scaling Transformer Inference" (MLSys 2023) report 76%
+ *     MFU for large-batch prompt processing on TPU v4; serving engines on
+ *     GPUs with small chunks get less.
+ *   MEM_EFF 0.7: decode GEMV kernels stream weights at about 70% of the
+ *     datasheet bandwidth.
+ *   TP_EFF 0.8 for tensor-parallel replicas (NVLink all-reduce per layer).
+ *   MEM_UTIL 0.9: vLLM's default gpu_memory_utilization (vLLM engine
+ *     arguments, docs.vllm.ai).
+ *   RESERVE 2 GB per GPU for activations, CUDA graphs and the allocator.
+ *   STEP_OVERHEAD 0.5 ms: scheduler, sampling and kernel launches per step.
+ *   max_batch 256: vLLM's default max_num_seqs (vLLM engine arguments).
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "pool.h"
+
+/* ---- constants ------------------------------------------------------- */
+
+#define POOL_TERA 1e12 /* FLOP/s per TFLOP/s, bytes/s per TB/s */
+#define POOL_GIGA 1e9  /* bytes per GB, ns per s */
+
+/* Assumptions (see the header comment). */
+#define POOL_MFU              0.5      /* model FLOPs utilisation in prefill/decode matmuls */
+#define POOL_MEM_EFF          0.7      /* achieved / datasheet memory bandwidth */
+#define POOL_TP_EFF           0.8      /* tensor-parallel efficiency (g > 1) */
+#define POOL_MEM_UTIL         0.9      /* vLLM gpu_memory_utilization default */
+#define POOL_RESERVE_BYTES    2e9      /* bytes per GPU for activations and graphs */
+#define POOL_STEP_OVERHEAD_NS 500000.0 /* 0.5 ms per step */
+#define POOL_MAX_NUM_SEQS     256u     /* vLLM max_num_seqs default */
+
+/* ---- profiles -------------------------------------------------------- */
+
+static const struct pool_gpu gpu_h100 = {
+    .name = "H100-SXM-80GB",
+    .bf16_flops = 989.0 * POOL_TERA,
+    .mem_bytes_per_s = 3.35 * POOL_TERA,
+    .mem_bytes = 80.0 * POOL_GIGA,
+    .source = "NVIDIA H100 Tensor Core GPU datasheet, SXM: BF16 1,979 TFLOPS with sparsity "
+              "(989 dense), HBM3 3.35 TB/s, 80 GB",
+};
+
+static const struct pool_gpu gpu_a100 = {
+    .name = "A100-SXM-80GB",
+    .bf16_flops = 312.0 * POOL_TERA,
+    .mem_bytes_per_s = 2.0 * POOL_TERA,
+    .mem_bytes = 80.0 * POOL_GIGA,
+    .source = "NVIDIA A100 Tensor Core GPU datasheet, 80GB SXM: BF16 312 TFLOPS dense "
+              "(624 with sparsity), HBM2e 2,039 GB/s (2.0 TB/s used), 80 GB",
+};
+
+static const struct pool_gpu gpu_l4 = {
+    .name = "L4-24GB",
+    .bf16_flops = 121.0 * POOL_TERA,
+    .mem_bytes_per_s = 0.3 * POOL_TERA,
+    .mem_bytes = 24.0 * POOL_GIGA,
+    .source = "NVIDIA L4 Tensor Core GPU datasheet: BF16 242 TFLOPS with sparsity (121 dense), "
+              "GDDR6 300 GB/s, 24 GB",
+};
+
+static const struct pool_model model_llama31_8b = {
+    .name = "llama-3.1-8b",
+    .params = 8.03e9,
+    .layers = 32,
+    .kv_heads = 8,
+    .head_dim = 128,
+    .weight_bytes = 2,
+    .kv_bytes = 2,
+    .source = "meta-llama/Llama-3.1-8B config.json: num_hidden_layers 32, num_key_value_heads "
+              "8, hidden_size 4096 / num_attention_heads 32 = head_dim 128; 8.03B parameters "
+              "(Hugging Face model page); bf16",
+};
+
+static const struct pool_model model_llama31_70b = {
+    .name = "llama-3.1-70b",
+    .params = 70.6e9,
+    .layers = 80,
+    .kv_heads = 8,
+    .head_dim = 128,
+    .weight_bytes = 2,
+    .kv_bytes = 2,
+    .source = "meta-llama/Llama-3.1-70B config.json: num_hidden_layers 80, num_key_value_heads "
+              "8, hidden_size 8192 / num_attention_heads 64 = head_dim 128; 70.6B parameters "
+              "(Hugging Face model page); bf16",
+};
+
+/* GCP us-central1 hourly prices: Cyclenerd/google-cloud-pricing-cost-calculator
+ * pricing.yml (generated 2026-07-30), compute.instance.<type>.cost.us-central1
+ * .hour and .hour_spot (../shared/providers/gcp-pricing; reference/data.md §5).
+ * Multi-GPU machine types cost exactly n x the 1-GPU type there.
+ * Llama-3.1-70B is not offered on L4: its 141 GB of bf16 weights need at
+ * least 6 L4s (24 GB each) and tensor parallelism must divide 64 heads, so
+ * 8 (g2-standard-96), leaving ~15 GB of KV across 8 slow GPUs: not a
+ * deployment anyone runs in bf16. */
+#define GCP_PRICES "Cyclenerd pricing.yml 2026-07-30, us-central1 hour / hour_spot"
+
+static const struct pool_profile profiles[] = {
+    {
+        .name = "h100-llama3.1-8b",
+        .gpu = &gpu_h100,
+        .model = &model_llama31_8b,
+        .gpus = 1,
+        .max_batch = POOL_MAX_NUM_SEQS,
+        .machine_type = "a3-highgpu-1g",
+        .region = "us-central1",
+        .usd_per_hour = 11.06125,
+        .usd_per_hour_spot = 6.326193,
+        .price_source = GCP_PRICES,
+    },
+    {
+        .name = "a100-llama3.1-8b",
+        .gpu = &gpu_a100,
+        .model = &model_llama31_8b,
+        .gpus = 1,
+        .max_batch = POOL_MAX_NUM_SEQS,
+        .machine_type = "a2-ultragpu-1g",
+        .region = "us-central1",
+        .usd_per_hour = 5.068798,
+        .usd_per_hour_spot = 2.759546,
+        .price_source = GCP_PRICES,
+    },
+    {
+        /* g2-standard-8 (8 vCPU, 32 GB RAM) rather than g2-standard-4
+         * ($0.706832 / $0.397336, 16 GB RAM: no room to stage 16 GB of
+         * weights through host memory). */
+        .name = "l4-llama3.1-8b",
+        .gpu = &gpu_l4,
+        .model = &model_llama31_8b,
+        .gpus = 1,
+        .max_batch = POOL_MAX_NUM_SEQS,
+        .machine_type = "g2-standard-8",
+        .region = "us-central1",
+        .usd_per_hour = 0.853624,
+        .usd_per_hour_spot = 0.479872,
+        .price_source = GCP_PRICES,
+    },
+    {
+        .name = "h100x4-llama3.1-70b",
+        .gpu = &gpu_h100,
+        .model = &model_llama31_70b,
+        .gpus = 4,
+        .max_batch = POOL_MAX_NUM_SEQS,
+        .machine_type = "a3-highgpu-4g",
+        .region = "us-central1",
+        .usd_per_hour = 44.245,
+        .usd_per_hour_spot = 25.304770,
+        .price_source = GCP_PRICES,
+    },
+    {
+        .name = "a100x8-llama3.1-70b",
+        .gpu = &gpu_a100,
+        .model = &model_llama31_70b,
+        .gpus = 8,
+        .max_batch = POOL_MAX_NUM_SEQS,
+        .machine_type = "a2-ultragpu-8g",
+        .region = "us-central1",
+        .usd_per_hour = 40.550383,
+        .usd_per_hour_spot = 22.076370,
+        .price_source = GCP_PRICES,
+    },
+};
+
+#define N_PROFILES ((uint32_t)(sizeof profiles / sizeof profiles[0]))
+
+uint32_t pool_profile_count(void)
+{
+    return N_PROFILES;
+}
+
+const struct pool_profile *pool_profile_at(uint32_t i)
+{
+    return i < N_PROFILES ? &profiles[i] : NULL;
+}
+
+const struct pool_profile *pool_profile_find(const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (uint32_t i = 0; i < N_PROFILES; i++)
+        if (strcmp(profiles[i].name, name) == 0)
+            return &profiles[i];
+    return NULL;
+}
+
+double pool_kv_bytes_per_token(const struct pool_model *m)
+{
+    return 2.0 * m->layers * m->kv_heads * m->head_dim * m->kv_bytes;
+}
+
+int pool_profile_perf(const struct pool_profile *p, struct pool_perf *out)
+{
+    if (p == NULL || out == NULL || p->gpu == NULL || p->model == NULL || p->gpus == 0 ||
+        p->max_batch == 0)
+        return POOL_EINVAL;
+    const struct pool_gpu *g = p->gpu;
+    const struct pool_model *m = p->model;
+    double n = (double)p->gpus;
+    double tp = p->gpus > 1 ? POOL_TP_EFF : 1.0;
+    double flops = n * g->bf16_flops * POOL_MFU * tp;
+    double bw = n * g->mem_bytes_per_s * POOL_MEM_EFF * tp;
+    double weights = m->params * m->weight_bytes;
+    double kv_tok = pool_kv_bytes_per_token(m);
+    double kv_bytes = POOL_MEM_UTIL * n * g->mem_bytes - weights - n * POOL_RESERVE_BYTES;
+    if (!(flops > 0.0) || !(bw > 0.0) || !(kv_tok > 0.0) || !(kv_bytes >= kv_tok))
+        return POOL_EINVAL;
+    out->t_prefill_ns_per_token = 2.0 * m->params / flops * POOL_GIGA;
+    out->t_decode_ns_per_seq = out->t_prefill_ns_per_token;
+    out->t_fixed_ns = POOL_STEP_OVERHEAD_NS + weights / bw * POOL_GIGA;
+    out->t_kv_ns_per_token = kv_tok / bw * POOL_GIGA;
+    out->kv_capacity_tokens = (int64_t)floor(kv_bytes / kv_tok);
+    out->max_batch = p->max_batch;
+    return POOL_OK;
+}
