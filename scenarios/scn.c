@@ -119,12 +119,12 @@ int scn_strategy_by_name_ex(const struct route_registry *reg, const char *name,
 {
     char m[1400];
     if (name == NULL || out == NULL) {
-        scn__errf(err, errlen, "found no strategy name, expected one");
+        base_errf(err, errlen, "found no strategy name, expected one");
         return -1;
     }
     if (scn__strategy_init(reg, out, name, name, m, sizeof m) != 0) {
         memset(out, 0, sizeof *out);
-        scn__errf(err, errlen, "%s", m);
+        base_errf(err, errlen, "%s", m);
         return -1;
     }
     return 0;

@@ -24,6 +24,7 @@
 
 #include <yaml.h>
 
+#include "err.h"
 #include "scn.h"
 
 #if defined(__GNUC__)
@@ -36,9 +37,6 @@
 #define SCN__NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- value parsers (scn_units.c) -------------------------------------- */
-
-/* Write a message into a caller buffer (NULL or 0 length: dropped). */
-void scn__errf(char *err, size_t errlen, const char *fmt, ...) SCN__PRINTF(3, 4);
 
 /* `s` quoted for a message: 'text', at most ~40 characters (then "..."),
  * control characters shown as '?'.  Returns buf. */

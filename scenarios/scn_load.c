@@ -297,7 +297,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, char *er
         int e = errno;
         if (strerror_r(e, eb, sizeof eb) != 0)
             snprintf(eb, sizeof eb, "error %d", e);
-        scn__errf(err, errlen, "%s: found no readable file (%s), expected a scenario file", path,
+        base_errf(err, errlen, "%s: found no readable file (%s), expected a scenario file", path,
                   eb);
         return -1;
     }
@@ -307,7 +307,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, char *er
     while (b != NULL) {
         if (n == cap) {
             if (cap >= SCN_FILE_MAX) {
-                scn__errf(err, errlen, "%s: found a file larger than %zu MiB, expected a scenario",
+                base_errf(err, errlen, "%s: found a file larger than %zu MiB, expected a scenario",
                           path, SCN_FILE_MAX >> 20);
                 rc = -1;
                 break;
@@ -328,7 +328,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, char *er
                 int e = errno;
                 if (strerror_r(e, eb, sizeof eb) != 0)
                     snprintf(eb, sizeof eb, "error %d", e);
-                scn__errf(err, errlen, "%s: found an unreadable file (%s), expected a scenario",
+                base_errf(err, errlen, "%s: found an unreadable file (%s), expected a scenario",
                           path, eb);
                 rc = -1;
             }
@@ -337,7 +337,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, char *er
     }
     fclose(f);
     if (b == NULL) {
-        scn__errf(err, errlen, "%s: found no memory left, expected to read the file", path);
+        base_errf(err, errlen, "%s: found no memory left, expected to read the file", path);
         return -1;
     }
     if (rc != 0) {
@@ -372,7 +372,7 @@ static int yaml_fail(struct scn__ctx *c, const yaml_parser_t *p, const unsigned 
     const char *problem = p->problem ? p->problem : "an error";
     switch (p->error) {
     case YAML_MEMORY_ERROR:
-        scn__errf(c->err, c->errlen, "%s: found no memory left, expected to parse the YAML",
+        base_errf(c->err, c->errlen, "%s: found no memory left, expected to parse the YAML",
                   c->path);
         return -1;
     case YAML_READER_ERROR: {
@@ -409,17 +409,17 @@ int scn_load_ex(const char *path, const struct route_registry *reg, struct scena
     }
     err[0] = '\0';
     if (out == NULL) {
-        scn__errf(err, errlen, "%s: no scenario to fill", path ? path : "(null)");
+        base_errf(err, errlen, "%s: no scenario to fill", path ? path : "(null)");
         return -1;
     }
     memset(out, 0, sizeof *out);
     if (path == NULL || path[0] == '\0') {
-        scn__errf(err, errlen, "(none): found no scenario path, expected a file name");
+        base_errf(err, errlen, "(none): found no scenario path, expected a file name");
         return -1;
     }
     size_t pl = strlen(path);
     if (pl >= sizeof out->path) {
-        scn__errf(err, errlen, "found a path of %zu bytes, expected at most %zu", pl,
+        base_errf(err, errlen, "found a path of %zu bytes, expected at most %zu", pl,
                   sizeof out->path - 1);
         return -1;
     }
@@ -437,7 +437,7 @@ int scn_load_ex(const char *path, const struct route_registry *reg, struct scena
     yaml_document_t doc;
     int rc = -1;
     if (!yaml_parser_initialize(&parser)) {
-        scn__errf(err, errlen, "%s: found no memory left, expected to parse the YAML", path);
+        base_errf(err, errlen, "%s: found no memory left, expected to parse the YAML", path);
         free(buf);
         memset(out, 0, sizeof *out);
         return -1;
@@ -471,7 +471,7 @@ int scn_load_ex(const char *path, const struct route_registry *reg, struct scena
     free(buf);
     if (rc != 0) {
         if (err[0] == '\0')
-            scn__errf(err, errlen, "%s: found an invalid scenario, expected a valid one", path);
+            base_errf(err, errlen, "%s: found an invalid scenario, expected a valid one", path);
         scn_free(out);
         return -1;
     }

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +25,6 @@ static const char COUNT_EXPECTED[] = "a non-negative count such as 500, 200k or 
 
 /* 2^63 as a double: the first value that does not fit in int64_t. */
 static const double TWO_POW_63 = 9223372036854775808.0;
-
-void scn__errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 const char *scn__quote(const char *s, char *buf, size_t len)
 {
@@ -123,7 +112,7 @@ int scn__parse_number(const char *s, double *out, char *err, size_t errlen)
     const char *p = skip_space(s), *end;
     double v;
     if (scn__number_prefix(p, &v, &end) != 0 || !only_space(end)) {
-        scn__errf(err, errlen, "found %s, expected a number", scn__quote(s, q, sizeof q));
+        base_errf(err, errlen, "found %s, expected a number", scn__quote(s, q, sizeof q));
         return -1;
     }
     *out = v;
@@ -171,7 +160,7 @@ static int parse_duration(const char *s, int64_t *ns_out, double *s_out, char *e
     const char *p = skip_space(s), *end;
     double v;
     if (scn__number_prefix(p, &v, &end) != 0) {
-        scn__errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q),
+        base_errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q),
                   DURATION_EXPECTED);
         return -1;
     }
@@ -179,12 +168,12 @@ static int parse_duration(const char *s, int64_t *ns_out, double *s_out, char *e
     size_t un = word_len(u);
     int64_t scale = duration_unit_ns(u, un);
     if (scale == 0 || !only_space(u + un)) {
-        scn__errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q),
+        base_errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q),
                   DURATION_EXPECTED);
         return -1;
     }
     if (v < 0) {
-        scn__errf(err, errlen, "found %s, expected a non-negative duration such as 500ms, 2s",
+        base_errf(err, errlen, "found %s, expected a non-negative duration such as 500ms, 2s",
                   scn__quote(s, q, sizeof q));
         return -1;
     }
@@ -198,7 +187,7 @@ static int parse_duration(const char *s, int64_t *ns_out, double *s_out, char *e
         errno = 0;
         long long iv = strtoll(p, NULL, 10);
         if (errno == ERANGE || iv > INT64_MAX / scale) {
-            scn__errf(err, errlen, "found %s, expected a duration below 292 years",
+            base_errf(err, errlen, "found %s, expected a duration below 292 years",
                       scn__quote(s, q, sizeof q));
             return -1;
         }
@@ -206,7 +195,7 @@ static int parse_duration(const char *s, int64_t *ns_out, double *s_out, char *e
     } else {
         double x = v * (double)scale;
         if (!(x < TWO_POW_63)) {
-            scn__errf(err, errlen, "found %s, expected a duration below 292 years",
+            base_errf(err, errlen, "found %s, expected a duration below 292 years",
                       scn__quote(s, q, sizeof q));
             return -1;
         }
@@ -257,14 +246,14 @@ int scn_parse_rate_per_s(const char *s, double *out, char *err, size_t errlen)
     if (!only_space(p))
         goto bad;
     if (v < 0) {
-        scn__errf(err, errlen, "found %s, expected a non-negative rate such as 20/s",
+        base_errf(err, errlen, "found %s, expected a non-negative rate such as 20/s",
                   scn__quote(s, q, sizeof q));
         return -1;
     }
     *out = v / per;
     return 0;
 bad:
-    scn__errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q), RATE_EXPECTED);
+    base_errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q), RATE_EXPECTED);
     return -1;
 }
 
@@ -287,7 +276,7 @@ int scn_parse_fraction(const char *s, double *out, char *err, size_t errlen)
     *out = v;
     return 0;
 bad:
-    scn__errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q), FRACTION_EXPECTED);
+    base_errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q), FRACTION_EXPECTED);
     return -1;
 }
 
@@ -311,7 +300,7 @@ int scn_parse_usd(const char *s, double *out, char *err, size_t errlen)
     *out = v;
     return 0;
 bad:
-    scn__errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q), USD_EXPECTED);
+    base_errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q), USD_EXPECTED);
     return -1;
 }
 
@@ -323,14 +312,14 @@ int scn__parse_uint(const char *s, uint64_t max, uint64_t *out, char *err, size_
     while (isdigit((unsigned char)p[n]))
         n++;
     if (n == 0 || !only_space(p + n)) {
-        scn__errf(err, errlen, "found %s, expected a non-negative integer",
+        base_errf(err, errlen, "found %s, expected a non-negative integer",
                   scn__quote(s, q, sizeof q));
         return -1;
     }
     errno = 0;
     unsigned long long v = strtoull(p, NULL, 10);
     if (errno == ERANGE || v > max) {
-        scn__errf(err, errlen, "found %s, expected an integer in [0, %llu]",
+        base_errf(err, errlen, "found %s, expected an integer in [0, %llu]",
                   scn__quote(s, q, sizeof q), (unsigned long long)max);
         return -1;
     }
@@ -349,13 +338,13 @@ int scn__parse_int(const char *s, int64_t min, int64_t max, int64_t *out, char *
         digits++;
     }
     if (digits == 0 || !only_space(p + n)) {
-        scn__errf(err, errlen, "found %s, expected an integer", scn__quote(s, q, sizeof q));
+        base_errf(err, errlen, "found %s, expected an integer", scn__quote(s, q, sizeof q));
         return -1;
     }
     errno = 0;
     long long v = strtoll(p, NULL, 10);
     if (errno == ERANGE || v < min || v > max) {
-        scn__errf(err, errlen, "found %s, expected an integer in [%lld, %lld]",
+        base_errf(err, errlen, "found %s, expected an integer in [%lld, %lld]",
                   scn__quote(s, q, sizeof q), (long long)min, (long long)max);
         return -1;
     }
@@ -407,17 +396,17 @@ int scn__parse_count(const char *s, int64_t *out, char *err, size_t errlen)
     if (!isfinite(v) || !(v < TWO_POW_63))
         goto range;
     if (v != floor(v)) {
-        scn__errf(err, errlen, "found %s, expected a whole number such as 200k or 1.5M",
+        base_errf(err, errlen, "found %s, expected a whole number such as 200k or 1.5M",
                   scn__quote(s, q, sizeof q));
         return -1;
     }
     *out = (int64_t)v;
     return 0;
 range:
-    scn__errf(err, errlen, "found %s, expected a count below 2^63", scn__quote(s, q, sizeof q));
+    base_errf(err, errlen, "found %s, expected a count below 2^63", scn__quote(s, q, sizeof q));
     return -1;
 bad:
-    scn__errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q), COUNT_EXPECTED);
+    base_errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q), COUNT_EXPECTED);
     return -1;
 }
 
@@ -444,7 +433,7 @@ int scn__parse_bool(const char *s, bool *out, char *err, size_t errlen)
             return 0;
         }
     }
-    scn__errf(err, errlen, "found %s, expected true or false (or yes/no, on/off)",
+    base_errf(err, errlen, "found %s, expected true or false (or yes/no, on/off)",
               scn__quote(s, q, sizeof q));
     return -1;
 }

@@ -8,24 +8,15 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "err.h"
+
 #define PLUGIN_PATH_MAX    4096
 #define CLI_PLUGIN_MAX_OPS 4096u /* strategies per plugin */
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void cli_plugins_init(struct cli_plugins *p)
 {
@@ -61,40 +52,40 @@ static int add_tables(struct cli_plugins *p, const char *path, const struct rout
 {
     char msg[512];
     if (tab == NULL || n == 0) {
-        errf(err, errlen,
-             "%s: found no strategies (%s, n = %u), expected at least one route_ops table", path,
-             tab == NULL ? "a NULL table" : "an empty table", (unsigned)n);
+        base_errf(err, errlen,
+                  "%s: found no strategies (%s, n = %u), expected at least one route_ops table",
+                  path, tab == NULL ? "a NULL table" : "an empty table", (unsigned)n);
         return -1;
     }
     if (n > CLI_PLUGIN_MAX_OPS) {
-        errf(err, errlen, "%s: found %u strategies, expected at most %u", path, (unsigned)n,
-             CLI_PLUGIN_MAX_OPS);
+        base_errf(err, errlen, "%s: found %u strategies, expected at most %u", path, (unsigned)n,
+                  CLI_PLUGIN_MAX_OPS);
         return -1;
     }
     if (reserve(p, p->n_ops + n) != 0) {
-        errf(err, errlen, "%s: out of memory for %u strategies", path, (unsigned)n);
+        base_errf(err, errlen, "%s: out of memory for %u strategies", path, (unsigned)n);
         return -1;
     }
     for (uint32_t i = 0; i < n; i++) {
         const struct route_ops *o = tab[i];
         if (route_ops_check(o, msg, sizeof msg) != 0) {
-            errf(err, errlen, "%s: found an invalid strategy table (#%u): %s", path,
-                 (unsigned)i + 1, msg);
+            base_errf(err, errlen, "%s: found an invalid strategy table (#%u): %s", path,
+                      (unsigned)i + 1, msg);
             return -1;
         }
         if (route_registry_find(o->name) != NULL) {
-            errf(err, errlen,
-                 "%s: found strategy '%s', which is a built-in strategy, expected a new name "
-                 "(e.g. 'plugin_%s')",
-                 path, o->name, o->name);
+            base_errf(err, errlen,
+                      "%s: found strategy '%s', which is a built-in strategy, expected a new name "
+                      "(e.g. 'plugin_%s')",
+                      path, o->name, o->name);
             return -1;
         }
         for (uint32_t j = 0; j < p->n_ops + i; j++) {
             if (strcmp(p->ops[j]->name, o->name) == 0) {
                 const char *other = j < p->n_ops ? p->paths[p->ops_plugin[j]] : path;
-                errf(err, errlen,
-                     "%s: found strategy '%s', expected a new name: %s already defines it", path,
-                     o->name, other);
+                base_errf(err, errlen,
+                          "%s: found strategy '%s', expected a new name: %s already defines it",
+                          path, o->name, other);
                 return -1;
             }
         }
@@ -110,30 +101,30 @@ int cli_plugins_load(struct cli_plugins *p, const char *path, char *err, size_t 
     struct stat st;
 
     if (path == NULL || path[0] == '\0') {
-        errf(err, errlen, "--plugin: found an empty path, expected a shared object (.so)");
+        base_errf(err, errlen, "--plugin: found an empty path, expected a shared object (.so)");
         return -1;
     }
     if (p->n == CLI_PLUGIN_MAX) {
-        errf(err, errlen, "%s: found more than %u plugins, expected at most %u", path,
-             CLI_PLUGIN_MAX, CLI_PLUGIN_MAX);
+        base_errf(err, errlen, "%s: found more than %u plugins, expected at most %u", path,
+                  CLI_PLUGIN_MAX, CLI_PLUGIN_MAX);
         return -1;
     }
     if (stat(path, &st) != 0) {
-        errf(err, errlen, "%s: found no such file (%s), expected a strategy plugin (.so)", path,
-             strerror(errno));
+        base_errf(err, errlen, "%s: found no such file (%s), expected a strategy plugin (.so)",
+                  path, strerror(errno));
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        errf(err, errlen, "%s: found a directory or special file, expected a shared object (.so)",
-             path);
+        base_errf(err, errlen,
+                  "%s: found a directory or special file, expected a shared object (.so)", path);
         return -1;
     }
     /* dlopen searches the library path for a name without a slash: make a
      * relative name mean the file in the current directory. */
     int k = snprintf(buf, sizeof buf, "%s%s", strchr(path, '/') != NULL ? "" : "./", path);
     if (k < 0 || (size_t)k >= sizeof buf) {
-        errf(err, errlen, "%s: found a path too long, expected at most %d bytes", path,
-             PLUGIN_PATH_MAX - 3);
+        base_errf(err, errlen, "%s: found a path too long, expected at most %d bytes", path,
+                  PLUGIN_PATH_MAX - 3);
         return -1;
     }
 
@@ -141,19 +132,19 @@ int cli_plugins_load(struct cli_plugins *p, const char *path, char *err, size_t 
     void *h = dlopen(buf, RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
         const char *e = dlerror();
-        errf(err, errlen,
-             "%s: found a file dlopen cannot load (%s), expected a shared object built with "
-             "-shared -fPIC whose symbols all resolve",
-             path, e != NULL ? e : "unknown error");
+        base_errf(err, errlen,
+                  "%s: found a file dlopen cannot load (%s), expected a shared object built with "
+                  "-shared -fPIC whose symbols all resolve",
+                  path, e != NULL ? e : "unknown error");
         return -1;
     }
     dlerror();
     void *sym = dlsym(h, ROUTE_PLUGIN_SYMBOL);
     if (sym == NULL) {
-        errf(err, errlen,
-             "%s: found no symbol '%s', expected a strategy plugin exporting it "
-             "(see examples/plugin/README.md)",
-             path, ROUTE_PLUGIN_SYMBOL);
+        base_errf(err, errlen,
+                  "%s: found no symbol '%s', expected a strategy plugin exporting it "
+                  "(see examples/plugin/README.md)",
+                  path, ROUTE_PLUGIN_SYMBOL);
         dlclose(h);
         return -1;
     }
@@ -168,10 +159,11 @@ int cli_plugins_load(struct cli_plugins *p, const char *path, char *err, size_t 
     if (abi != ROUTE_ABI_VERSION) {
         /* Nothing else of the plugin is trusted: its tables may have
          * another layout. */
-        errf(err, errlen,
-             "%s: found route ABI %u, expected ABI %u: rebuild the plugin against this lbsim's "
-             "route/route_strategy.h",
-             path, (unsigned)abi, (unsigned)ROUTE_ABI_VERSION);
+        base_errf(
+            err, errlen,
+            "%s: found route ABI %u, expected ABI %u: rebuild the plugin against this lbsim's "
+            "route/route_strategy.h",
+            path, (unsigned)abi, (unsigned)ROUTE_ABI_VERSION);
         dlclose(h);
         return -1;
     }
