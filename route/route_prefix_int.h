@@ -12,23 +12,24 @@
  * the number of its leading blocks that i holds.
  *
  * Layout:
- *  - entries, one per (block, backend) held: backend b owns the slice
- *    [b x capacity, (b + 1) x capacity) of one pool, filled in order and
- *    then recycled from b's LRU tail; each is on b's LRU list (doubly
+ *  - entries, one per (block, backend) held: backend b holds at most
+ *    `capacity` of them, then recycles its LRU tail; each is on b's LRU list (doubly
  *    linked) and on a bucket chain of a table keyed by (hash, backend);
  *  - keys, one per distinct block hash held by anyone: the hash, the
  *    number of holders and a bitset of the holders (ceil(n / 64) words),
  *    on a bucket chain of a table keyed by hash; recycled through a free
  *    list when the last holder evicts the block.
- *  Links are index + 1 (0 = none) and calloc'ed memory is the empty state,
- *  so pool pages are only touched as backends fill them.  Worst-case
- *  virtual size: n x capacity x (32 + 8 ceil(n / 64)) bytes plus two
- *  bucket tables of <= 2^24 words (e.g. 10 MB for 8 backends at the GIE
- *  capacity 31250, 1.5 GB of address space for 512).
+ *  Links are index + 1 (0 = none).  The entry, key and bitset arrays and
+ *  the bucket tables start small and grow geometrically with the blocks
+ *  held (reserve() in prefix_index.c), so memory follows use, not n x capacity:
+ *  a router built per test case or per trial costs no more than it holds.
+ *  Worst case: n x capacity x (32 + 8 ceil(n / 64)) bytes plus two bucket
+ *  tables of <= 2^24 words.  When growth fails for lack of memory the
+ *  block is simply not indexed (a later cache miss), never an error.
  *
  * Costs: insert O(1) per block (expected); match O(blocks x ceil(n / 64))
  * word operations: the holders of blocks 0..j are the AND of the bitsets,
- * kept per level.  No allocation after init.
+ * kept per level.  Allocation only when the index grows (amortised O(1)).
  */
 #ifndef LBSIM_ROUTE_PREFIX_INT_H
 #define LBSIM_ROUTE_PREFIX_INT_H

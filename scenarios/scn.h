@@ -7,7 +7,7 @@
  * unknown keys suggest the nearest valid key.  Units: durations `500ms`,
  * `2s`, `5m`, `1h` (a bare number is seconds); rates `20/s`, `300/m`,
  * `1000/h`; percentages `0.1%` (or a bare fraction); money `$1.50` or
- * `1.50` (USD).  See README.md "Scenario reference" for every key.
+ * `1.50` (USD).  See docs/scenario-reference.md for every key.
  */
 #ifndef LBSIM_SCN_H
 #define LBSIM_SCN_H

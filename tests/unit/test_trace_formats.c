@@ -4,7 +4,7 @@
  * detection (TRACE_AUTO) and skip_bad_rows.
  *
  * BurstGPT (Wang et al., KDD 2025) data is not bundled: it was not
- * obtainable for this repository (../shared has only its schema), so
+ * obtainable for this repository (only its schema was), so
  * tests/data/fmt_burstgpt.csv is written by hand in its exact format; its
  * first three rows are the ones quoted in BurstGPT's README.
  *

@@ -27,7 +27,7 @@
  * against sum(rate x 600 s), length sets switching at their window
  * starts, error messages.  Determinism (same seed, same first 1000
  * records).  trace_fit_lengths on the Azure 2023 conversation trace: fitted
- * means within 2% of the trace's (../shared/traces/README.md: input 1,155,
+ * means within 2% of the trace's (traces/data/README.md: input 1,155,
  * output 211 tokens).
  */
 #include <math.h>
