@@ -65,12 +65,16 @@ static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
     return s->in.label_map[k][id] - 1;
 }
 
+/* Publish the depth of backend b's front FIFO to every gateway replica's
+ * router (no KV-cache signal: -1). */
 void sim__signal_queue(struct sim *s, uint32_t b)
 {
     for (uint32_t r = 0; r < s->n_routers; r++)
         route_router_set_signals(s->routers[r], b, (int64_t)s->be[b].api.q_live, -1.0, s->now_ns);
 }
 
+/* Read the next trace record and schedule its arrival (none at or past the
+ * window's end). */
 int sim__read_next(struct sim *s)
 {
     int rc = trace_next(s->in.trace, &s->in.pending, s->err, s->errlen);

@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "sim_int.h"
 
+/* Integrate pool pr's serving replicas up to now (its mean_serving). */
 void sim__serving_step(struct sim *s, struct pool_rt *pr)
 {
     pr->serving_area += (double)pr->serving * (double)(s->now_ns - pr->serving_t);
@@ -93,8 +94,8 @@ static int preempt(struct sim *s, uint32_t b)
     return sim__push(s, s->now_ns + notice, EV_REPLICA, b, rp->life_gen);
 }
 
-/* EV_PREEMPT: a reclaim from the schedule (aux 1) or from the slot's
- * Poisson process of preemptions_per_day (aux 0: draws the next one). */
+/* Schedule slot b's next reclaim of its Poisson process of
+ * preemptions_per_day (exponential gaps, keyed per slot and draw). */
 static int preempt_next(struct sim *s, uint32_t b)
 {
     struct backend_rt *be = &s->be[b];
@@ -109,6 +110,8 @@ static int preempt_next(struct sim *s, uint32_t b)
     return sim__push_ex(s, s->now_ns + (int64_t)gap, EV_PREEMPT, b, 0, 0);
 }
 
+/* EV_PREEMPT: a reclaim from the schedule (aux 1) or from the slot's
+ * Poisson process (aux 0: draws the next one first). */
 int sim__on_preempt(struct sim *s, uint32_t b, uint32_t aux)
 {
     if (aux == 0 && sim__work_remains(s) && preempt_next(s, b) != 0)
