@@ -55,8 +55,8 @@
  *    blocks of running requests.  Blocks considered per request:
  *    min(n_blocks, ceil(input_tokens / block_tokens)).
  *
- * Driving it (the engine, sim/engine.c)
- * -------------------------------------
+ * Driving it (the engine, sim/backend_pool.c)
+ * -------------------------------------------
  * Time is int64 nanoseconds.  Per replica, the engine keeps at most one
  * pending "pool step" event, at pool_next_event(pool, r):
  *  1. pool_enqueue(pool, r, &req) at time req.enq_ns.  If the replica was
@@ -82,7 +82,7 @@
  * expected for a queued request (marked, skipped when reached) and
  * O(running batch) for a running one.
  *
- * Spot preemption and autoscaling live in the engine (sim/engine.c): the
+ * Spot preemption and autoscaling live in the engine (sim/replicas.c): the
  * replica slots are fixed at creation and the engine decides which serve;
  * it kills a replica by cancelling its requests and pool_replica_reset().
  * Not modelled here: KV preemption and swapping, P/D disaggregation,

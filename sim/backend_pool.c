@@ -1,0 +1,277 @@
+/*
+ * backend_pool.c - the GPU pool replica backend kind (models/pool.h).
+ *
+ * Each replica slot of a pool is a backend.  An admitted attempt gets the
+ * backend's fault draws, then joins the replica's queue; its first token
+ * and last come out of the replica's continuous-batching steps
+ * (EV_POOL_STEP).  The replica's lifecycle (warm-up, spot reclaims, the
+ * autoscaler) is replicas.c's; a reclaim kills what a replica holds here.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "backend.h"
+#include "sim_int.h"
+
+/* After any change on slot b's replica: publish its queue and KV signals
+ * and (re)schedule its step event if the time moved (lazy cancellation). */
+int sim__pool_resched(struct sim *s, uint32_t b)
+{
+    struct backend_rt *be = &s->be[b];
+    struct replica_rt *rp = &be->rep;
+    const struct pool *p = be->pr->pool;
+    int64_t t = pool_next_event(p, be->r);
+    int64_t qd = (int64_t)pool_queue_depth(p, be->r);
+    double kv = pool_kv_free(p, be->r);
+    for (uint32_t r = 0; r < s->n_routers; r++)
+        route_router_set_signals(s->routers[r], b, qd, kv, s->now_ns);
+    if (t == rp->step_t)
+        return 0;
+    rp->step_t = t;
+    rp->step_gen++;
+    if (t < 0)
+        return 0;
+    return sim__push(s, t, EV_POOL_STEP, b, rp->step_gen);
+}
+
+/* The attempt of request idx leaves its pool replica (timeout, lost hedge,
+ * kill).  Call before its gen changes. */
+static int pool_leave(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint8_t at = q->at_pool;
+    q->at_pool = AT_POOL_NONE;
+    if (at != AT_POOL_IN)
+        return 0;
+    uint32_t b = (uint32_t)q->backend;
+    struct backend_rt *be = &s->be[b];
+    if (pool_cancel(be->pr->pool, be->r, idx, q->gen) != POOL_OK) {
+        snprintf(s->err, s->errlen, "internal error: pool %s lost request %" PRIu64,
+                 be->pr->cfg->name, q->rr.id);
+        return -1;
+    }
+    return sim__pool_resched(s, b);
+}
+
+/* Service starts on a pool replica: the backend's fault draws (error rate,
+ * brownout errors, hangs; keyed like an API attempt's), then the replica's
+ * queue.  *how is SIM__START_ENDED when the attempt ended at once: a request larger
+ * than the replica's KV cache can never run and answers 400
+ * context_length_exceeded, which context-window fallbacks route. */
+static int pool_start(struct sim *s, uint32_t idx, enum sim__start *how)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    struct backend_rt *be = &s->be[b];
+    const struct fault_cfg *fc = &s->scn->backends[b].api.faults;
+    struct rng r;
+    rng_keyed(&r, s->seed, RNG_LATENCY, q->rr.id, b, q->rr.attempt);
+    bool base_fail = rng_unit(&r) < fc->error_rate;
+    struct fault_draw fd;
+    fault_draw_attempt(fc, &be->api.faults, s->now_ns, &r, &fd);
+    *how = SIM__START_TIMED; /* the first token's time emerges later */
+    q->state = RS_SERVICE;
+    memset(&q->draw, 0, sizeof q->draw);
+    if (base_fail || fd.fail) {
+        q->draw.fail = true;
+        q->draw.http_status = base_fail ? fc->error_status : fd.http_status;
+        return sim__push(s, s->now_ns + sim__rtt_ns(s, q, b), EV_FAIL, idx, q->gen);
+    }
+    if (fd.hang) {
+        q->draw.hang = true;
+        q->at_pool = AT_POOL_HUNG;
+        return 0;
+    }
+    struct pool_req pq = {
+        .idx = idx,
+        .gen = q->gen,
+        .input_tokens = q->rr.input_tokens,
+        .output_tokens = q->rr.output_tokens,
+        .blocks = q->blocks,
+        .n_blocks = q->blocks != NULL ? q->rr.n_blocks : 0,
+        .enq_ns = s->now_ns,
+    };
+    int rc = pool_enqueue(be->pr->pool, be->r, &pq);
+    if (rc == POOL_ETOOBIG) {
+        *how = SIM__START_ENDED;
+        return sim__attempt_failed(s, idx, ROUTE_CLIENT_ERROR, 400, -1, -1,
+                                   ROUTE_EC_CONTEXT_WINDOW);
+    }
+    if (rc != POOL_OK) {
+        snprintf(s->err, s->errlen, "%s: %s", be->pr->cfg->name,
+                 rc == POOL_ENOMEM ? "out of memory (pool)" : "internal error: pool_enqueue");
+        return -1;
+    }
+    q->at_pool = AT_POOL_IN;
+    return sim__pool_resched(s, b);
+}
+
+/* EV_POOL_STEP: slot b's step ends.  A brownout slows the next step down
+ * by its latency_x; first tokens and completions reach the client one RTT
+ * later when the regions are apart. */
+int sim__on_pool_step(struct sim *s, uint32_t b)
+{
+    struct backend_rt *be = &s->be[b];
+    struct pool *p = be->pr->pool;
+    const struct fault_cfg *fc = &s->scn->backends[b].api.faults;
+    be->rep.step_t = -1;
+    if (fc->n_brownouts > 0) {
+        const struct fault_brownout *bo = fault_brownout_at(fc, &be->api.faults, s->now_ns);
+        (void)pool_set_speed(p, be->r, bo != NULL && bo->latency_x > 1.0 ? bo->latency_x : 1.0);
+    }
+    uint32_t n = 0;
+    if (pool_step(p, be->r, s->now_ns, s->pools.ev, s->pools.ev_cap, &n) != POOL_OK) {
+        snprintf(s->err, s->errlen, "internal error: pool %s step", be->pr->cfg->name);
+        return -1;
+    }
+    if (sim__pool_resched(s, b) != 0)
+        return -1;
+    for (uint32_t k = 0; k < n; k++) {
+        const struct pool_event *ev = &s->pools.ev[k];
+        struct req *q = &s->reqs[ev->idx];
+        if (q->gen != ev->gen || q->at_pool != AT_POOL_IN || q->backend != (int32_t)b)
+            continue; /* cannot happen: every attempt that leaves is cancelled */
+        int64_t d = sim__rtt_ns(s, q, b);
+        int rc;
+        if (ev->kind == POOL_EV_FIRST_TOKEN) {
+            q->queue_wait_ns += ev->admit_ns - q->attempt_ns;
+            rc = d > 0 ? sim__push(s, s->now_ns + d, EV_FIRST_TOKEN, ev->idx, q->gen)
+                       : sim__on_first_token(s, ev->idx);
+        } else {
+            q->at_pool = AT_POOL_NONE;
+            rc = d > 0 ? sim__push(s, s->now_ns + d, EV_DONE, ev->idx, q->gen)
+                       : sim__on_done(s, ev->idx);
+        }
+        if (rc != 0)
+            return -1;
+    }
+    if (be->rep.state == REP_DRAINING && pool_running(p, be->r) == 0 &&
+        pool_queue_depth(p, be->r) == 0)
+        return sim__retire(s, b);
+    return 0;
+}
+
+/* A request on a reclaimed replica at its deadline.  Migrate: re-routed
+ * now, the attempt not counted against the retry budget (llm-d / SGLang
+ * style requeue; the work is recomputed elsewhere).  Retry: the attempt
+ * fails with 503 and the gateway's retry policy decides; a request already
+ * streaming cannot be retried by a gateway (the client holds a partial
+ * answer), so it fails visibly. */
+static int kill_one(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    struct pool_rt *pr = s->be[b].pr;
+    if (pool_leave(s, idx) != 0)
+        return -1;
+    if (q->measured) {
+        pr->res->killed++;
+        s->res->preempt_killed++;
+    }
+    struct route_outcome out = {
+        .error_class = ROUTE_EC_GENERIC,
+        .status = ROUTE_CANCELLED,
+        .http_status = 503,
+        .latency_ns = s->now_ns - q->attempt_ns,
+        .ttft_ns = -1,
+        .input_tokens = q->rr.input_tokens,
+        .retry_after_ns = -1,
+    };
+    if (pr->cfg->spot.on_kill == SCN_KILL_MIGRATE) {
+        if (q->measured) {
+            pr->res->migrated++;
+            s->res->preempt_migrated++;
+        }
+        route_router_complete(sim__router(s, q), b, &q->rr, &out, &s->env);
+        q->gen++; /* drop the attempt's pending events */
+        q->rr.attempt--;
+        q->state = RS_BACKOFF;
+        return sim__push(s, s->now_ns, EV_ROUTE, idx, q->gen);
+    }
+    if (q->state == RS_STREAMING) {
+        if (q->measured) {
+            struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
+            if (row == NULL)
+                return -1;
+            s->be[b].res->errors++;
+            row->errors++;
+        }
+        out.status = ROUTE_SERVER_ERROR;
+        route_router_complete(sim__router(s, q), b, &q->rr, &out, &s->env);
+        q->gen++;
+        return sim__finish(s, idx, 503, false);
+    }
+    return sim__attempt_failed(s, idx, ROUTE_SERVER_ERROR, 503, -1, -1, ROUTE_EC_GENERIC);
+}
+
+/* Kill every request slot b's replica holds, then empty the replica (a
+ * new machine starts with a cold prefix cache).  O(request slots): runs
+ * once per reclaim or retirement. */
+int sim__kill_replica(struct sim *s, uint32_t b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->cap; i++) {
+        const struct req *q = &s->reqs[i];
+        if (q->state == RS_FREE || q->at_pool == AT_POOL_NONE || q->backend != (int32_t)b)
+            continue;
+        if (n + 2 > s->pools.kill_cap) {
+            uint32_t ncap = s->pools.kill_cap ? s->pools.kill_cap * 2 : 64u;
+            uint32_t *nb = realloc(s->pools.kill, (size_t)ncap * sizeof *nb);
+            if (nb == NULL) {
+                snprintf(s->err, s->errlen, "out of memory (preemption)");
+                return -1;
+            }
+            s->pools.kill = nb;
+            s->pools.kill_cap = ncap;
+        }
+        s->pools.kill[n++] = i;
+        s->pools.kill[n++] = q->gen;
+    }
+    for (uint32_t k = 0; k < n; k += 2) {
+        uint32_t idx = s->pools.kill[k];
+        const struct req *q = &s->reqs[idx];
+        if (q->gen != s->pools.kill[k + 1] || q->at_pool == AT_POOL_NONE ||
+            q->backend != (int32_t)b)
+            continue; /* ended meanwhile (a hedge partner of an earlier kill) */
+        if (kill_one(s, idx) != 0)
+            return -1;
+    }
+    struct backend_rt *be = &s->be[b];
+    if (pool_replica_reset(be->pr->pool, be->r) != POOL_OK) {
+        snprintf(s->err, s->errlen, "internal error: pool %s replica %u not empty",
+                 be->pr->cfg->name, be->r);
+        return -1;
+    }
+    return sim__pool_resched(s, b);
+}
+
+/* The replica's step emits the last token. */
+static int pool_first_token(struct sim *s, uint32_t idx)
+{
+    (void)s;
+    (void)idx;
+    return 0;
+}
+
+/* A replica admits from its own queue, not from the front's FIFO. */
+static int pool_release_slot(struct sim *s, uint32_t b)
+{
+    (void)s;
+    (void)b;
+    return 0;
+}
+
+/* Offered to the routers only while serving (replicas.c). */
+static bool pool_up(const struct sim *s, uint32_t b)
+{
+    return s->be[b].rep.state == REP_ACTIVE;
+}
+
+const struct sim__backend_ops sim__backend_pool = {
+    .kind = "pool",
+    .start = pool_start,
+    .first_token = pool_first_token,
+    .leave = pool_leave,
+    .release = pool_release_slot,
+    .up = pool_up,
+};

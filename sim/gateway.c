@@ -1,0 +1,619 @@
+/*
+ * gateway.c - a request's life at the gateway.
+ *
+ * The gateway here plays the part a production LLM gateway (LiteLLM,
+ * Portkey) plays around route/: for each client request it asks the
+ * router for a backend, sends an attempt, and on a 429, 5xx or timeout
+ * retries after a backoff, rerouting away from the backends already tried,
+ * until route_retry_should() says to give up; then it may switch to a
+ * fallback model group.  Before any routing, the gateway's response cache
+ * may answer; when the router answers FULL, the request waits in the
+ * gateway's FIFO.  Hedged attempts are in hedge.c; how a backend serves an
+ * admitted attempt is its kind's (backend.h).
+ *
+ * Common random numbers.  Arrivals and sizes come from the trace (or the
+ * synthetic streams); an attempt's latency and fault draws come from
+ * rng_keyed(seed, purpose, request id, backend, attempt): the same request
+ * meets the same latency on the same backend whichever strategy sent it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "gcache.h"
+#include "sim_int.h"
+
+/* Map a trace label id to the scenario's id space (cached per id). */
+static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
+{
+    if (id == 0)
+        return 0;
+    if (id >= s->in.label_cap[k]) {
+        uint32_t ncap = id * 2 + 16;
+        uint32_t *n = realloc(s->in.label_map[k], (size_t)ncap * sizeof *n);
+        if (n == NULL)
+            return 0; /* out of memory: treated as unlabelled */
+        memset(n + s->in.label_cap[k], 0, (size_t)(ncap - s->in.label_cap[k]) * sizeof *n);
+        s->in.label_map[k] = n;
+        s->in.label_cap[k] = ncap;
+    }
+    if (s->in.label_map[k][id] == 0) {
+        const char *str = trace_label(s->in.trace, k, id);
+        uint32_t v = 0;
+        if (str != NULL) {
+            switch (k) {
+            case TRACE_LABEL_MODEL_GROUP:
+                v = scn_group_id(s->scn, str); /* unknown groups: the default */
+                break;
+            case TRACE_LABEL_TASK:
+                v = strcmp(str, SCN_TOOL_TASK) == 0 ? 1u : 2u;
+                break;
+            case TRACE_LABEL_REGION:
+                /* a region no backend names matches only backends of any region */
+                v = scn_region_id(s->scn, str);
+                if (v == 0)
+                    v = UINT32_MAX - 1;
+                break;
+            case TRACE_LABEL_TENANT:
+            case TRACE_LABEL_KINDS_:
+                v = id;
+                break;
+            }
+        }
+        s->in.label_map[k][id] = v + 1;
+    }
+    return s->in.label_map[k][id] - 1;
+}
+
+/* Publish the depth of backend b's front FIFO to every gateway replica's
+ * router (no KV-cache signal: -1). */
+void sim__signal_queue(struct sim *s, uint32_t b)
+{
+    for (uint32_t r = 0; r < s->n_routers; r++)
+        route_router_set_signals(s->routers[r], b, (int64_t)s->be[b].api.q_live, -1.0, s->now_ns);
+}
+
+/* Read the next trace record and schedule its arrival (none at or past the
+ * window's end). */
+int sim__read_next(struct sim *s)
+{
+    int rc = trace_next(s->in.trace, &s->in.pending, s->err, s->errlen);
+    if (rc < 0)
+        return -1;
+    s->in.has_pending = rc > 0;
+    if (s->in.has_pending && s->scn->duration_ns > 0 &&
+        s->in.pending.arrival_ns >= s->scn->duration_ns)
+        s->in.has_pending = false;
+    if (s->in.has_pending)
+        return sim__push(s, s->in.pending.arrival_ns, EV_ARRIVAL, 0, 0);
+    return 0;
+}
+
+/* The client gets its answer: 200, or the final error. */
+int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
+{
+    struct req *q = &s->reqs[idx];
+    if (q->partner != NO_SLOT) {
+        struct req *h = &s->reqs[q->partner];
+        if (http_status != 200 && h->state != RS_FREE) {
+            /* This attempt chain gave up, but its hedge is still running:
+             * the hedge carries the client request from here on. */
+            h->is_hedge = false;
+            h->partner = NO_SLOT;
+            h->queue_wait_ns += q->queue_wait_ns;
+            sim__slot_release(s, idx);
+            return 0;
+        }
+        h->partner = NO_SLOT;
+    }
+    if (q->is_hedge) { /* a hedge that failed on its own: nothing for the client */
+        sim__slot_release(s, idx);
+        return 0;
+    }
+    struct sim_result *res = s->res;
+    bool ok = http_status == 200;
+    if (q->measured) {
+        struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        sim__little_step(s, s->now_ns);
+        s->m.live_measured--;
+        s->m.sojourn_sum_ns += (double)(s->now_ns - q->arrival_ns);
+        hist_add(&s->m.qwait, q->queue_wait_ns);
+        if (ok) {
+            res->completed++;
+            row->completed++;
+            hist_add(&res->ttft_hist, q->first_token_ns - q->arrival_ns);
+            hist_add(&s->m.e2e, s->now_ns - q->arrival_ns);
+            row->ttft_sum_s += (double)(q->first_token_ns - q->arrival_ns) / NS_PER_S;
+        } else {
+            res->failed++;
+            row->failed++;
+            if (http_status == 429) {
+                row->client_429++;
+                if (gateway_429)
+                    res->client_429_gateway++;
+                else
+                    res->client_429_provider++;
+            }
+        }
+    }
+    if (s->hooks && s->hooks->on_request) {
+        struct sim_req_record rec = {
+            .id = q->rr.id,
+            .arrival_ns = q->arrival_ns,
+            .first_token_ns = ok ? q->first_token_ns : -1,
+            .done_ns = s->now_ns,
+            .queue_wait_ns = q->queue_wait_ns,
+            .input_tokens = q->rr.input_tokens,
+            .output_tokens = q->rr.output_tokens,
+            .attempts = q->rr.attempt,
+            .final_status = http_status,
+            .backend = q->backend,
+            .measured = q->measured,
+        };
+        s->hooks->on_request(s->hooks->ctx, &rec);
+    }
+    sim__slot_release(s, idx);
+    s->live--;
+    return 0;
+}
+
+static bool untried_left(struct sim *s, uint32_t idx)
+{
+    const struct route_view *v = route_router_view(sim__router(s, &s->reqs[idx]));
+    const uint64_t *ex = sim__exclude(s, idx);
+    for (uint32_t b = 0; b < v->n; b++)
+        if (route_usable(v, ex, b))
+            return true;
+    return false;
+}
+
+/* Bill an attempt to its backend (and the run, if measured). */
+int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced)
+{
+    double c =
+        api_cost(&s->scn->backends[b].api, q->rr.input_tokens, q->rr.output_tokens, produced, ok);
+    if (c != 0.0) /* budgets count every dollar billed */
+        for (uint32_t r = 0; r < s->n_routers; r++)
+            route_router_add_cost(s->routers[r], b, c, s->now_ns);
+    if (q->measured && c != 0.0) {
+        struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        s->be[b].res->cost_usd += c;
+        s->res->cost_usd += c;
+        row->cost_usd += c;
+    }
+    return 0;
+}
+
+/* Switch request idx to its next fallback group for a failure of class
+ * ec; true if there was one (the request is routed again now). */
+static int try_fallback(struct sim *s, uint32_t idx, enum route_error_class ec, bool *done)
+{
+    struct req *q = &s->reqs[idx];
+    const struct route_fallbacks *f = &s->scn->router.fallbacks;
+    *done = false;
+    if (f->n_rules == 0 || q->is_hedge)
+        return 0;
+    int64_t g = route_fallback_target(f, q->origin_group, ec, q->fallbacks_done);
+    if (g < 0)
+        return 0;
+    q->fallbacks_done++;
+    q->group = (uint32_t)g;
+    q->rr.model_group = (uint32_t)g;
+    q->rr.fallback_depth = q->fallbacks_done;
+    q->rr.attempt = 0; /* each fallback group gets its own retries (LiteLLM) */
+    memset(q->fails_of, 0, sizeof q->fails_of);
+    sim__exclude_init(s, idx);
+    if (q->measured)
+        s->res->fallbacks++;
+    q->state = RS_BACKOFF;
+    *done = true;
+    return sim__push(s, s->now_ns, EV_ROUTE, idx, q->gen);
+}
+
+/* The current attempt of request idx failed with `cls`. */
+int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int http,
+                        int64_t retry_after_ns, int64_t ttft_ns, enum route_error_class ec)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    struct sim_backend_result *br = s->be[b].res;
+    if (q->measured) {
+        struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        if (cls == ROUTE_RATE_LIMITED) {
+            br->upstream_429++;
+            s->res->upstream_429++;
+            row->upstream_429++;
+        } else {
+            br->errors++;
+            row->errors++;
+            if (cls == ROUTE_TIMEOUT) {
+                br->timeouts++;
+                s->res->timeouts++;
+            }
+        }
+    }
+    struct route_outcome out = {
+        .error_class = ec,
+        .status = cls,
+        .http_status = http,
+        .latency_ns = s->now_ns - q->attempt_ns,
+        .ttft_ns = ttft_ns,
+        .input_tokens = q->rr.input_tokens,
+        .output_tokens = 0,
+        .retry_after_ns = retry_after_ns,
+    };
+    route_router_complete(sim__router(s, q), b, &q->rr, &out, &s->env);
+    q->gen++; /* drop the attempt's pending events */
+    if (q->fails_of[cls] < UINT16_MAX)
+        q->fails_of[cls]++;
+    if (q->is_hedge) /* a hedge gets no retries: its primary goes on */
+        return sim__finish(s, idx, http, false);
+
+    bool done = false;
+    /* Context-window and content-policy failures skip retries when a
+     * fallback of their class exists (LiteLLM should_retry_this_error). */
+    if (ec != ROUTE_EC_GENERIC) {
+        if (try_fallback(s, idx, ec, &done) != 0)
+            return -1;
+        if (done)
+            return 0;
+    }
+    const struct route_retry *pol = &s->scn->router.retry;
+    int64_t delay = -1;
+    if (route_retry_should_class(pol, q->rr.attempt, q->fails_of[cls], cls)) {
+        struct rng jr;
+        rng_keyed(&jr, s->seed, RNG_BACKOFF, q->rr.id, q->rr.attempt, q->fallbacks_done);
+        delay = route_retry_delay_ex(pol, q->rr.attempt, cls, retry_after_ns, q->waited_ns,
+                                     rng_unit(&jr), untried_left(s, idx));
+    }
+    if (delay < 0) { /* no retry (or the Retry-After budget is spent): fall back or give up */
+        if (try_fallback(s, idx, ec, &done) != 0)
+            return -1;
+        return done ? 0 : sim__finish(s, idx, http, false);
+    }
+    if (q->measured)
+        s->res->retries++;
+    q->waited_ns += delay;
+    q->state = RS_BACKOFF;
+    return sim__push(s, s->now_ns + delay, EV_ROUTE, idx, q->gen);
+}
+
+int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
+{
+    struct req *q = &s->reqs[idx];
+    const struct scn_backend *sb = &s->scn->backends[b];
+    q->rr.attempt++;
+    q->backend = (int32_t)b;
+    q->attempt_ns = s->now_ns;
+    route_exclude_set(sim__exclude(s, idx), b);
+    if (q->measured) {
+        struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        s->res->attempts++;
+        s->be[b].res->attempts++;
+        row->attempts++;
+        uint32_t rr = q->rr.region, br = sb->route.region;
+        if (rr != 0 && br != 0 && rr != br)
+            s->res->cross_region_attempts++;
+    }
+    route_router_dispatch(sim__router(s, q), b, &q->rr, &s->env);
+
+    int64_t retry_after = -1;
+    int http = 0;
+    struct rng fr, *frp = NULL; /* admission faults (429 storms), keyed per attempt */
+    if (sb->api.faults.n_storms > 0) {
+        rng_keyed(&fr, s->seed, RNG_FAULTS, q->rr.id, b, q->rr.attempt);
+        frp = &fr;
+    }
+    enum api_admit a = api_admit(&sb->api, &s->be[b].api, frp, s->now_ns, q->rr.input_tokens,
+                                 q->rr.max_tokens, idx, q->gen, &retry_after, &http);
+    switch (a) {
+    case API_RATE_LIMITED:
+        return sim__attempt_failed(s, idx, ROUTE_RATE_LIMITED, http, retry_after, -1,
+                                   ROUTE_EC_GENERIC);
+    case API_UNAVAILABLE:
+        return sim__attempt_failed(s, idx, ROUTE_SERVER_ERROR, http, -1, -1, ROUTE_EC_GENERIC);
+    case API_CONTEXT_WINDOW:
+        return sim__attempt_failed(s, idx, ROUTE_CLIENT_ERROR, http, -1, -1,
+                                   ROUTE_EC_CONTEXT_WINDOW);
+    case API_QUEUED:
+        q->state = RS_BACKEND_QUEUE;
+        q->wait_start_ns = s->now_ns;
+        sim__signal_queue(s, b);
+        break;
+    case API_ACCEPT: {
+        enum sim__start how = SIM__START_TIMED;
+        if (s->be[b].ops->start(s, idx, &how) != 0)
+            return -1;
+        if (how == SIM__START_ENDED)
+            return 0;
+        if (how == SIM__START_UNTIMED)
+            return sim__hedge_schedule(s, idx);
+        break;
+    }
+    }
+    if (sim__hedge_schedule(s, idx) != 0)
+        return -1;
+    if (s->scn->router.attempt_timeout_ns > 0)
+        return sim__push(s, s->now_ns + s->scn->router.attempt_timeout_ns, EV_TIMEOUT, idx, q->gen);
+    return 0;
+}
+
+static int gwq_push(struct sim *s, uint32_t idx)
+{
+    if (s->gwq.len == s->gwq.cap) {
+        uint32_t ncap = s->gwq.cap ? s->gwq.cap * 2 : 64u;
+        struct gwq_ent *n = malloc((size_t)ncap * sizeof *n);
+        if (n == NULL)
+            return -1;
+        for (uint32_t i = 0; i < s->gwq.len; i++)
+            n[i] = s->gwq.ring[(s->gwq.head + i) & (s->gwq.cap - 1)];
+        free(s->gwq.ring);
+        s->gwq.ring = n;
+        s->gwq.cap = ncap;
+        s->gwq.head = 0;
+    }
+    s->gwq.ring[(s->gwq.head + s->gwq.len) & (s->gwq.cap - 1)] =
+        (struct gwq_ent){.idx = idx, .gen = s->reqs[idx].gen};
+    s->gwq.len++;
+    return 0;
+}
+
+/* Route request idx now. */
+int sim__route_req(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint64_t *ex = sim__exclude(s, idx);
+    int32_t pick = route_router_pick(sim__router(s, q), &q->rr, &s->env, ex);
+    if (pick == ROUTE_NONE && q->rr.attempt > 0) {
+        /* Every usable backend has been tried: a retry may go back to one
+         * (LiteLLM retries within the same group the same way). */
+        sim__exclude_init(s, idx);
+        pick = route_router_pick(sim__router(s, q), &q->rr, &s->env, ex);
+    }
+    if (pick == ROUTE_NONE) {
+        /* "No deployments available": a fallback group may still serve. */
+        bool done = false;
+        if (try_fallback(s, idx, ROUTE_EC_GENERIC, &done) != 0)
+            return -1;
+        return done ? 0 : sim__finish(s, idx, 429, true);
+    }
+    if (pick == ROUTE_FULL) {
+        q->state = RS_GATEWAY_QUEUE;
+        q->wait_start_ns = s->now_ns;
+        if (gwq_push(s, idx) != 0) {
+            snprintf(s->err, s->errlen, "out of memory (gateway queue)");
+            return -1;
+        }
+        if (s->scn->router.queue_timeout_ns > 0)
+            return sim__push(s, s->now_ns + s->scn->router.queue_timeout_ns, EV_QUEUE_TIMEOUT, idx,
+                             q->gen);
+        return 0;
+    }
+    return sim__dispatch(s, idx, (uint32_t)pick);
+}
+
+/* Capacity was freed: route waiting requests in FIFO order while the
+ * router has room (head-of-line: the head blocks the rest). */
+int sim__gateway_wake(struct sim *s)
+{
+    while (s->gwq.len > 0) {
+        struct gwq_ent e = s->gwq.ring[s->gwq.head];
+        struct req *q = &s->reqs[e.idx];
+        if (q->gen != e.gen || q->state != RS_GATEWAY_QUEUE) {
+            s->gwq.head = (s->gwq.head + 1) & (s->gwq.cap - 1);
+            s->gwq.len--;
+            continue;
+        }
+        int32_t pick =
+            route_router_pick(sim__router(s, q), &q->rr, &s->env, sim__exclude(s, e.idx));
+        if (pick == ROUTE_FULL)
+            return 0;
+        s->gwq.head = (s->gwq.head + 1) & (s->gwq.cap - 1);
+        s->gwq.len--;
+        q->queue_wait_ns += s->now_ns - q->wait_start_ns;
+        int rc = pick == ROUTE_NONE ? sim__finish(s, e.idx, 429, true)
+                                    : sim__dispatch(s, e.idx, (uint32_t)pick);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int sim__on_arrival(struct sim *s)
+{
+    uint32_t idx;
+    if (sim__slot_take(s, &idx) != 0)
+        return -1;
+    struct req *q = &s->reqs[idx];
+    s->live++;
+    const struct trace_rec *t = &s->in.pending;
+    uint32_t gen = q->gen;
+    memset(q, 0, sizeof *q);
+    q->gen = gen;
+    q->rr.id = s->in.next_id++;
+    q->rr.input_tokens = t->input_tokens;
+    q->rr.output_tokens = t->output_tokens;
+    /* TPM is charged with max_tokens at admission: the trace's value when it
+     * has one, else the tokens the request will actually produce. */
+    q->rr.max_tokens = t->max_tokens > 0 ? t->max_tokens : t->output_tokens;
+    q->rr.session = t->session;
+    q->rr.priority = t->priority;
+    q->rr.model_group = t->label[TRACE_LABEL_MODEL_GROUP];
+    q->rr.task = t->label[TRACE_LABEL_TASK];
+    q->rr.tenant = t->label[TRACE_LABEL_TENANT];
+    q->rr.region = t->label[TRACE_LABEL_REGION];
+    q->arrival_ns = s->now_ns;
+    q->first_token_ns = -1;
+    q->backend = -1;
+    q->partner = NO_SLOT;
+    q->replica = (uint32_t)(q->rr.id % s->n_routers);
+    q->rr.model_group = map_label(s, TRACE_LABEL_MODEL_GROUP, t->label[TRACE_LABEL_MODEL_GROUP]);
+    if (q->rr.model_group == 0)
+        q->rr.model_group = s->scn->router.default_group;
+    q->origin_group = q->group = q->rr.model_group;
+    q->rr.task = map_label(s, TRACE_LABEL_TASK, t->label[TRACE_LABEL_TASK]);
+    q->rr.region = map_label(s, TRACE_LABEL_REGION, t->label[TRACE_LABEL_REGION]);
+    if (t->n_blocks > 0) {
+        q->blocks = malloc((size_t)t->n_blocks * sizeof *q->blocks);
+        if (q->blocks == NULL) {
+            snprintf(s->err, s->errlen, "out of memory (prefix blocks)");
+            return -1;
+        }
+        memcpy(q->blocks, t->blocks, (size_t)t->n_blocks * sizeof *q->blocks);
+        q->rr.blocks = q->blocks;
+        q->rr.n_blocks = t->n_blocks;
+    }
+    q->measured = s->now_ns >= s->scn->warmup_ns;
+    sim__exclude_init(s, idx);
+    if (q->measured) {
+        struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        sim__little_step(s, s->now_ns);
+        s->m.live_measured++;
+        s->res->requests++;
+        row->arrivals++;
+    } else {
+        s->res->unmeasured++;
+    }
+    s->in.arrivals++;
+    uint64_t trace_key = t->cache_key;
+    if (sim__read_next(s) != 0)
+        return -1;
+    if (s->cache != NULL) {
+        /* The gateway's response cache answers before any routing: same
+         * draws for every strategy (keyed by the request). */
+        struct rng cr;
+        int64_t lat = 0;
+        rng_keyed(&cr, s->seed, RNG_CACHE, q->rr.id, 0, 0);
+        q->cache_key = gcache_key(s->cache, trace_key, &cr);
+        enum gcache_result hit = gcache_lookup(s->cache, q->cache_key, s->now_ns, &cr, &lat);
+        if (q->measured) {
+            s->res->cache_lookups++;
+            s->res->cache_l1_hits += hit == GCACHE_L1;
+            s->res->cache_l2_hits += hit == GCACHE_L2;
+            s->res->cache_semantic_hits += hit == GCACHE_SEMANTIC;
+        }
+        if (hit != GCACHE_MISS) {
+            q->state = RS_SERVICE;
+            return sim__push(s, s->now_ns + lat, EV_CACHE_HIT, idx, q->gen);
+        }
+    }
+    return sim__route_req(s, idx);
+}
+
+/* EV_CACHE_HIT: the gateway answers from its cache. */
+int sim__on_cache_hit(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    q->first_token_ns = s->now_ns;
+    if (q->measured) {
+        struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
+        if (row == NULL)
+            return -1;
+        row->cache_hits++;
+    }
+    return sim__finish(s, idx, 200, false);
+}
+
+int sim__on_first_token(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    q->state = RS_STREAMING;
+    if (q->first_token_ns < 0) /* a migrated stream keeps its client's first token */
+        q->first_token_ns = s->now_ns;
+    route_router_first_token(sim__router(s, q), b, &q->rr, s->now_ns - q->attempt_ns, &s->env);
+    sim__hedge_observe(s, s->now_ns - q->attempt_ns);
+    if (q->partner != NO_SLOT && sim__hedge_resolve(s, idx) != 0)
+        return -1;
+    return s->be[b].ops->first_token(s, idx);
+}
+
+int sim__on_done(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    if (q->measured)
+        s->be[b].res->successes++;
+    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens,
+                 q->rr.output_tokens);
+    if (sim__bill(s, q, b, true, q->rr.output_tokens) != 0)
+        return -1;
+    struct route_outcome out = {
+        .status = ROUTE_OK,
+        .http_status = 200,
+        .latency_ns = s->now_ns - q->attempt_ns,
+        .ttft_ns = q->first_token_ns - q->attempt_ns,
+        .input_tokens = q->rr.input_tokens,
+        .output_tokens = q->rr.output_tokens,
+        .retry_after_ns = -1,
+    };
+    route_router_complete(sim__router(s, q), b, &q->rr, &out, &s->env);
+    if (s->cache != NULL && q->cache_key != 0)
+        gcache_insert(s->cache, q->cache_key, s->now_ns);
+    if (sim__finish(s, idx, 200, false) != 0)
+        return -1;
+    if (s->be[b].ops->release(s, b) != 0)
+        return -1;
+    return sim__gateway_wake(s);
+}
+
+int sim__on_fail(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
+    if (sim__bill(s, q, b, false, 0) != 0)
+        return -1;
+    enum route_status cls = q->draw.http_status == 429   ? ROUTE_RATE_LIMITED
+                            : q->draw.http_status >= 500 ? ROUTE_SERVER_ERROR
+                                                         : ROUTE_CLIENT_ERROR;
+    enum route_error_class ec = q->draw.content_policy ? ROUTE_EC_CONTENT_POLICY : ROUTE_EC_GENERIC;
+    if (sim__attempt_failed(s, idx, cls, q->draw.http_status, -1, -1, ec) != 0)
+        return -1;
+    if (s->be[b].ops->release(s, b) != 0)
+        return -1;
+    return sim__gateway_wake(s);
+}
+
+int sim__on_timeout(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    uint32_t b = (uint32_t)q->backend;
+    bool in_service = q->state == RS_SERVICE;
+    if (q->state == RS_BACKEND_QUEUE) {
+        api_queue_cancelled(&s->be[b].api);
+        q->queue_wait_ns += s->now_ns - q->wait_start_ns;
+    } else if (in_service) {
+        if (sim__bill(s, q, b, false, 0) != 0)
+            return -1;
+    } else {
+        return 0; /* streaming already: the timeout is to the first token */
+    }
+    if (s->be[b].ops->leave(s, idx) != 0)
+        return -1;
+    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
+    if (sim__attempt_failed(s, idx, ROUTE_TIMEOUT, 408, -1, -1, ROUTE_EC_GENERIC) != 0)
+        return -1;
+    if (in_service && s->be[b].ops->release(s, b) != 0)
+        return -1;
+    return sim__gateway_wake(s);
+}
+
+int sim__on_queue_timeout(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    if (q->state != RS_GATEWAY_QUEUE)
+        return 0;
+    q->queue_wait_ns += s->now_ns - q->wait_start_ns;
+    return sim__finish(s, idx, 429, true);
+}

@@ -1,0 +1,255 @@
+/*
+ * metrics.c - what a run measures: the time series, Little's law, replica
+ * billing, the summary of the result, SLO evaluation.
+ *
+ * Memory is O(intervals): latencies go into histograms, not lists.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "sim_int.h"
+
+/* The slow path of sim__ts_row: append rows up to interval k. */
+struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k)
+{
+    struct sim_result *res = s->res;
+    while ((int64_t)res->n_ts <= k) {
+        if (res->n_ts == s->m.ts_cap) {
+            uint32_t ncap = s->m.ts_cap * 2;
+            struct sim_ts_row *n = realloc(res->ts, (size_t)ncap * sizeof *n);
+            if (n == NULL)
+                return NULL;
+            res->ts = n;
+            s->m.ts_cap = ncap;
+        }
+        struct sim_ts_row *r = &res->ts[res->n_ts];
+        memset(r, 0, sizeof *r);
+        r->t_ns = (int64_t)res->n_ts * s->scn->interval_ns;
+        r->inflight = -1;
+        res->n_ts++;
+    }
+    return &res->ts[k];
+}
+
+/* Backends serving at t: present, up (backend.h) and not in an outage. */
+uint32_t sim__healthy_backends(struct sim *s, int64_t t_ns)
+{
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < s->nb; b++) {
+        int st;
+        if (s->be[b].absent || !s->be[b].ops->up(s, b))
+            continue;
+        if (!api_in_outage(&s->scn->backends[b].api, &s->be[b].api, t_ns, &st))
+            n++;
+    }
+    return n;
+}
+
+/* Close every interval that ends at or before t: bill pool replicas up to
+ * its end, snapshot in-flight requests, healthy backends and serving
+ * replicas at its end. */
+int sim__ts_advance(struct sim *s, int64_t t_ns)
+{
+    while (t_ns >= s->m.ts_end_ns) {
+        uint32_t serving = 0;
+        if (s->pools.n > 0 && sim__pools_snapshot(s, s->m.ts_end_ns, &serving) != 0)
+            return -1;
+        struct sim_ts_row *r = sim__ts_row(s, s->m.ts_end_ns - 1);
+        if (r == NULL)
+            return -1;
+        r->inflight = s->live;
+        r->healthy = sim__healthy_backends(s, s->m.ts_end_ns - 1);
+        r->serving = serving;
+        s->m.ts_end_ns += s->scn->interval_ns;
+    }
+    return 0;
+}
+
+/* Bill slot b's replica up to t: replica-hours at the pool's hourly price,
+ * over the measured window only (like request costs). */
+int sim__accrue(struct sim *s, uint32_t b, int64_t t)
+{
+    struct backend_rt *be = &s->be[b];
+    struct replica_rt *rp = &be->rep;
+    int64_t from = rp->bill_t > s->scn->warmup_ns ? rp->bill_t : s->scn->warmup_ns;
+    bool billed = sim__rep_billed(rp->state);
+    rp->bill_t = t;
+    if (!billed || t <= from)
+        return 0;
+    double h = (double)(t - from) / NS_PER_HOUR;
+    double c = h * be->pr->cfg->usd_per_hour;
+    struct sim_ts_row *row = sim__ts_row(s, t - 1);
+    if (row == NULL)
+        return -1;
+    be->res->replica_hours += h;
+    be->res->cost_usd += c;
+    be->pr->res->replica_hours += h;
+    be->pr->res->cost_usd += c;
+    s->res->replica_hours += h;
+    s->res->cost_usd += c;
+    row->cost_usd += c;
+    return 0;
+}
+
+int sim__accrue_all(struct sim *s, int64_t t)
+{
+    for (uint32_t k = 0; k < s->pools.n; k++) {
+        const struct scn_pool *sp = s->pools.rt[k].cfg;
+        for (uint32_t i = 0; i < sp->slots; i++)
+            if (sim__accrue(s, sp->first_backend + i, t) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* At an interval's end t: bill every replica up to t and append each pool's
+ * serving count to its series; *serving = the sum. */
+int sim__pools_snapshot(struct sim *s, int64_t t_ns, uint32_t *serving)
+{
+    if (sim__accrue_all(s, t_ns) != 0)
+        return -1;
+    *serving = 0;
+    for (uint32_t k = 0; k < s->pools.n; k++) {
+        struct pool_rt *pr = &s->pools.rt[k];
+        if (pr->n_ts == pr->ts_cap) {
+            uint32_t ncap = pr->ts_cap ? pr->ts_cap * 2 : TS_INITIAL;
+            uint32_t *n = realloc(pr->res->serving_ts, (size_t)ncap * sizeof *n);
+            if (n == NULL)
+                return -1;
+            pr->res->serving_ts = n;
+            pr->ts_cap = ncap;
+        }
+        pr->res->serving_ts[pr->n_ts++] = pr->serving;
+        *serving += pr->serving;
+    }
+    return 0;
+}
+
+static void lat_summary(const struct hist *h, struct sim_lat *l)
+{
+    l->mean = hist_mean(h) / NS_PER_S;
+    l->p50 = (double)hist_quantile(h, 0.50) / NS_PER_S;
+    l->p90 = (double)hist_quantile(h, 0.90) / NS_PER_S;
+    l->p95 = (double)hist_quantile(h, 0.95) / NS_PER_S;
+    l->p99 = (double)hist_quantile(h, 0.99) / NS_PER_S;
+    l->p999 = (double)hist_quantile(h, 0.999) / NS_PER_S;
+    l->max = h->count ? (double)h->max / NS_PER_S : 0.0;
+}
+
+static double ratio(double a, double b)
+{
+    return b > 0 ? a / b : 0.0;
+}
+
+void sim__summarise(struct sim *s)
+{
+    struct sim_result *res = s->res;
+    res->in_flight_at_end = (uint64_t)s->m.live_measured;
+    lat_summary(&res->ttft_hist, &res->ttft);
+    lat_summary(&s->m.e2e, &res->e2e);
+    res->queue_wait_mean_s = hist_mean(&s->m.qwait) / NS_PER_S;
+    res->queue_wait_p99_s = (double)hist_quantile(&s->m.qwait, 0.99) / NS_PER_S;
+    double n = (double)res->requests;
+    uint64_t c429 = res->client_429_gateway + res->client_429_provider;
+    res->client_429_rate = ratio((double)c429, n);
+    res->client_429_gateway_rate = ratio((double)res->client_429_gateway, n);
+    res->client_429_provider_rate = ratio((double)res->client_429_provider, n);
+    res->upstream_429_rate = ratio((double)res->upstream_429, (double)res->attempts);
+    res->final_errors = res->failed;
+    res->error_rate = ratio((double)res->failed, n);
+    res->attempts_per_request = ratio((double)res->attempts, n);
+    res->cost_per_1k_requests_usd = ratio(res->cost_usd * 1000.0, n);
+    res->cost_per_success_usd = ratio(res->cost_usd, (double)res->completed);
+    res->end_ns = s->now_ns;
+    for (uint32_t r = 0; r < s->n_routers; r++) {
+        const struct route_stats *st = route_router_stats(s->routers[r]);
+        res->cooldowns += st->cooldowns;
+        res->cooldown_s += (double)st->cooldown_ns / NS_PER_S;
+        res->breaker_opens += st->breaker_opens;
+        res->ejections += st->ejections;
+        res->escalations += st->escalations;
+        res->tiered_requests += st->tiered_requests;
+        res->spillovers += st->spillovers;
+    }
+    res->escalation_rate =
+        res->tiered_requests > 0 ? (double)res->escalations / (double)res->tiered_requests : NAN;
+    uint64_t hits = res->cache_l1_hits + res->cache_l2_hits + res->cache_semantic_hits;
+    res->cache_hit_rate = s->cache == NULL ? NAN : ratio((double)hits, (double)res->cache_lookups);
+    uint64_t all_prompt = 0, all_cached = 0;
+    for (uint32_t k = 0; k < s->pools.n; k++) {
+        struct pool_rt *pr = &s->pools.rt[k];
+        struct sim_pool_result *pres = pr->res;
+        const struct scn_pool *sp = pr->cfg;
+        sim__serving_step(s, pr);
+        pres->mean_serving = s->now_ns > 0 ? pr->serving_area / (double)s->now_ns : pr->serving;
+        int64_t busy = 0, up = 0;
+        for (uint32_t i = 0; i < sp->slots; i++) {
+            uint32_t b = sp->first_backend + i;
+            const struct replica_rt *rp = &s->be[b].rep;
+            const struct pool_stats *st = pool_stats(pr->pool, i);
+            struct sim_backend_result *br = &res->backends[b];
+            int64_t slot_up = rp->up_ns + (sim__rep_up(rp->state) ? s->now_ns - rp->state_t : 0);
+            br->prompt_tokens = st->prefill_tokens + st->cached_tokens;
+            br->cached_tokens = st->cached_tokens;
+            br->prefix_hit_rate =
+                br->prompt_tokens ? (double)br->cached_tokens / (double)br->prompt_tokens : NAN;
+            br->busy_share = ratio((double)st->busy_ns, (double)slot_up);
+            busy += st->busy_ns;
+            up += slot_up;
+            pres->prompt_tokens += br->prompt_tokens;
+            pres->cached_tokens += br->cached_tokens;
+        }
+        pres->busy_share = ratio((double)busy, (double)up);
+        pres->prefix_hit_rate =
+            pres->prompt_tokens ? (double)pres->cached_tokens / (double)pres->prompt_tokens : NAN;
+        all_prompt += pres->prompt_tokens;
+        all_cached += pres->cached_tokens;
+    }
+    res->prefix_hit_rate = all_prompt ? (double)all_cached / (double)all_prompt : NAN;
+    /* Little: requests still in flight contribute their time so far. */
+    sim__little_step(s, s->now_ns);
+    double span = (double)(s->now_ns - s->scn->warmup_ns);
+    double sojourn = s->m.sojourn_sum_ns;
+    for (uint32_t i = 0; i < s->cap; i++)
+        if (s->reqs[i].state != RS_FREE && s->reqs[i].measured && !s->reqs[i].is_hedge)
+            sojourn += (double)(s->now_ns - s->reqs[i].arrival_ns);
+    if (span > 0 && n > 0) {
+        res->little_lambda = n / (span / NS_PER_S);
+        res->little_w_s = sojourn / n / NS_PER_S;
+        res->little_l = s->m.area / span;
+    }
+}
+
+double sim_slo_value(const struct sim_result *res, enum scn_slo_metric m)
+{
+    const struct sim_result *r = res;
+    switch (m) {
+#define SLO_CASE(metric, value)                                                                    \
+    case metric:                                                                                   \
+        return value;
+        SIM_SLO_METRICS(SLO_CASE)
+#undef SLO_CASE
+    case SCN_SLO_COUNT_:
+        break;
+    }
+    return 0.0;
+}
+
+void sim_slo_eval(const struct scn_slo *slo, struct sim_result *res)
+{
+    res->n_violations = 0;
+    for (int m = 0; m < SCN_SLO_COUNT_; m++) {
+        if (!slo->set[m])
+            continue;
+        double v = sim_slo_value(res, (enum scn_slo_metric)m);
+        if (v > slo->limit[m]) {
+            struct sim_slo_violation *x = &res->violations[res->n_violations++];
+            x->metric = (enum scn_slo_metric)m;
+            x->limit = slo->limit[m];
+            x->value = v;
+        }
+    }
+    res->slo_pass = res->n_violations == 0;
+}

@@ -1,0 +1,391 @@
+/*
+ * sim_int.h - the engine's internals, shared by the files of sim/ (prefix
+ * sim__; not part of the public API of sim.h).
+ *
+ * One run is one struct sim.  Its fields are grouped by the file that owns
+ * them; a file may read the others' groups, and writes them only through
+ * the sim__ functions declared here.  Who owns what:
+ *
+ *   engine.c       set-up, teardown, the event loop and its one switch
+ *   gateway.c      a request's life: arrival, gateway cache, route,
+ *                  dispatch, the gateway FIFO, retries, fallbacks, finish
+ *   hedge.c        hedged attempts: schedule, start, resolve, cancel
+ *   reqslots.c     the request-slot pool and the per-request exclude sets
+ *   backend.h      the backend ops table; backend_api.c and
+ *                  backend_pool.c are its two adapters
+ *   replicas.c     pool replica lifecycle: warm-up, spot notice / reclaim /
+ *                  replacement, the HPA autoscaler
+ *   metrics.c      time series, Little's law, replica billing, the summary,
+ *                  SLO evaluation
+ *
+ * Events and their order.  Every event is a (time, seq) record in a 4-ary
+ * heap (heap.h); seq makes the order total, so a run is a deterministic
+ * function of (scenario, strategy, seed) as long as every file pushes its
+ * events in the same order.  An attempt's pending events carry the
+ * request's generation `gen`; ending or cancelling an attempt bumps gen, so
+ * stale events are dropped when popped (lazy cancellation, as Redis ae.c
+ * does with deleted timers).
+ */
+#ifndef LBSIM_SIM_INT_H
+#define LBSIM_SIM_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "heap.h"
+#include "rng.h"
+#include "scn.h"
+#include "sim.h"
+
+#define NS_PER_S    1e9
+#define NS_PER_HOUR 3.6e12
+#define NS_PER_DAY  8.64e13
+
+#define REQ_POOL_INITIAL 1024u /* request slots at the start (doubles) */
+#define TS_INITIAL       64u   /* time-series rows at the start (doubles) */
+
+/* Recompute the hedge delay from observed TTFTs every this many samples
+ * (a histogram quantile costs ~3.6 us; bench figures in README). */
+#define HEDGE_REFRESH_SAMPLES 256u
+
+#define NO_SLOT UINT32_MAX
+
+enum ev_kind {
+    EV_ARRIVAL = 0,       /* the pending trace record arrives */
+    EV_ROUTE = 1,         /* (re)route a request: after a backoff */
+    EV_FIRST_TOKEN = 2,   /* the attempt's first token */
+    EV_DONE = 3,          /* the attempt's last token: success */
+    EV_FAIL = 4,          /* the attempt's error response */
+    EV_TIMEOUT = 5,       /* the attempt timeout fires */
+    EV_QUEUE_TIMEOUT = 6, /* the gateway queue wait cap fires */
+    EV_HEDGE = 7,         /* start a hedged attempt if the first has no token yet */
+    EV_CACHE_HIT = 8,     /* the gateway cache answers (idx = request) */
+    /* Pool events: idx is a backend (a replica slot) or a pool, not a request. */
+    EV_POOL_STEP = 9, /* a replica's step ends (gen = the slot's step_gen) */
+    EV_REPLICA = 10,  /* a slot's lifecycle timer (gen = life_gen): warm-up done,
+                         notice deadline, replacement due */
+    EV_PREEMPT = 11,  /* a spot reclaim of a slot (aux 1: scheduled, else the rate's) */
+    EV_AUTOSCALE = 12 /* a pool's autoscaler evaluates (idx = pool) */
+};
+
+enum req_state {
+    RS_FREE = 0,
+    RS_BACKOFF = 1,       /* waiting for an EV_ROUTE */
+    RS_GATEWAY_QUEUE = 2, /* the router answered FULL */
+    RS_BACKEND_QUEUE = 3, /* in a backend's FIFO */
+    RS_SERVICE = 4,       /* admitted, before the first token */
+    RS_STREAMING = 5,     /* first token seen, before the last */
+};
+
+/* Where a pool attempt is: the replica holds it (queued or running), or it
+ * hung there (no events: only its timeout or a kill ends it). */
+enum { AT_POOL_NONE = 0, AT_POOL_IN = 1, AT_POOL_HUNG = 2 };
+
+struct req {
+    struct route_req rr;
+    int64_t arrival_ns;
+    int64_t attempt_ns;     /* when the current attempt was dispatched */
+    int64_t wait_start_ns;  /* entered the current queue */
+    int64_t queue_wait_ns;  /* total queueing (gateway + backend FIFOs) */
+    int64_t first_token_ns; /* client-visible first token, -1 none */
+    struct api_draw draw;   /* the current attempt's draws */
+    uint32_t gen;
+    uint32_t next_free;
+    int32_t backend; /* current/last backend, -1 none */
+    uint8_t state;
+    bool measured;
+    bool is_hedge; /* a hedged copy: not a client request of its own */
+    uint8_t hedges_done;
+    uint64_t *blocks;      /* owned copy of the prefix blocks, NULL when none */
+    uint32_t origin_group; /* the model group asked for (0 = none) */
+    uint32_t group;        /* the group being tried (a fallback's, after one) */
+    uint32_t fallbacks_done;
+    uint32_t replica;                       /* the gateway instance that routes it */
+    uint32_t partner;                       /* the linked hedge / primary slot, NO_SLOT when none */
+    uint8_t at_pool;                        /* AT_POOL_*: where the attempt is on a pool replica */
+    uint64_t cache_key;                     /* gateway cache key, 0 = no cache */
+    uint16_t fails_of[ROUTE_STATUS_COUNT_]; /* failed attempts by status, this group */
+    int64_t waited_ns; /* backoff slept so far (Portkey's Retry-After budget) */
+};
+
+/* Replica slot states.  Billed: WARMING, ACTIVE, DRAINING, NOTICE.  Offered
+ * to the router: ACTIVE only. */
+enum rep_state {
+    REP_OFF = 0,      /* no machine */
+    REP_PENDING = 1,  /* waiting for a replacement machine (not billed) */
+    REP_WARMING = 2,  /* loading the model: billed, not serving */
+    REP_ACTIVE = 3,   /* serving */
+    REP_DRAINING = 4, /* scale-down: no new work, finishing what it holds */
+    REP_NOTICE = 5,   /* reclaimed: no new work until the deadline, then killed */
+};
+
+struct replica_rt {
+    uint8_t state;
+    int64_t state_t; /* entered the state */
+    int64_t bill_t;  /* billed up to here */
+    int64_t step_t;  /* the pending EV_POOL_STEP time, -1 none */
+    uint32_t step_gen, life_gen;
+    uint32_t preempt_k; /* rate preemptions drawn so far (keys the stream) */
+    int64_t up_ns;      /* time serving, draining or in notice */
+};
+
+struct pool_rt {
+    const struct scn_pool *cfg;
+    struct pool *pool;
+    struct sim_pool_result *res;
+    uint32_t serving;          /* slots ACTIVE */
+    int64_t serving_t;         /* serving area integrated up to here */
+    double serving_area;       /* replica-ns */
+    int64_t below_since_ns;    /* autoscaler: desired < current since, -1 = not below */
+    uint32_t below_max;        /* ... the largest desired since then */
+    uint64_t arrivals_at_tick; /* arrivals seen at the last tick (scale from zero) */
+    uint32_t n_ts, ts_cap;     /* res->serving_ts */
+};
+
+struct sim__backend_ops;
+
+struct backend_rt {
+    const struct sim__backend_ops *ops; /* the backend's kind (backend.h) */
+    struct api_state api; /* the provider-side front every kind has: limits, outages, faults */
+    struct sim_backend_result *res;
+    struct pool_rt *pr; /* pool slots: their pool, NULL for API backends */
+    uint32_t r;         /* pool slot index */
+    bool absent;        /* `without:` this run: never routed to, never started */
+    struct replica_rt rep;
+};
+
+struct gwq_ent {
+    uint32_t idx, gen;
+};
+
+/* The gateway FIFO: requests the router answered FULL for (a power-of-two
+ * ring of (slot, gen); stale entries are skipped when they reach the head). */
+struct sim__gwq {
+    struct gwq_ent *ring;
+    uint32_t head, len, cap;
+};
+
+/* Percentile hedging: observed attempt TTFTs and the current delay. */
+struct sim__hedge_est {
+    struct hist ttft;
+    uint32_t since; /* samples since the delay was last recomputed */
+    int64_t delay_ns;
+};
+
+/* The traffic: the open trace, its next record and the label maps. */
+struct sim__traffic {
+    struct trace_src *trace;
+    struct trace_rec pending; /* next arrival, valid when has_pending */
+    bool has_pending;
+    uint64_t next_id;
+    uint64_t arrivals;                       /* all arrivals, measured or not */
+    uint32_t *label_map[TRACE_LABEL_KINDS_]; /* trace label id -> scenario id, +1; 0 unset */
+    uint32_t label_cap[TRACE_LABEL_KINDS_];
+};
+
+/* GPU pools: one runtime per scenario pool, and scratch buffers. */
+struct sim__pools {
+    struct pool_rt *rt;
+    uint32_t n;
+    struct pool_event *ev; /* pool_step's event buffer */
+    uint32_t ev_cap;
+    uint32_t *kill; /* (slot, gen) pairs of requests on a replica being killed */
+    uint32_t kill_cap;
+};
+
+/* Metrics kept while the run goes (the rest is in *res directly). */
+struct sim__metrics {
+    struct hist e2e, qwait;
+    uint32_t ts_cap;
+    int64_t ts_end_ns; /* end of the open time-series interval */
+    /* Little's law integral over measured requests in the system */
+    int64_t live_measured;
+    int64_t area_t_ns;
+    double area;
+    double sojourn_sum_ns;
+};
+
+struct sim {
+    const struct scenario *scn;
+    uint64_t seed;
+    int64_t now_ns;
+    struct heap heap;
+    const struct sim_hooks *hooks;
+    struct sim_result *res;
+    char *err;
+    size_t errlen;
+
+    /* the gateway: its routers, model-group exclusions, cache, FIFO */
+    struct rng router_rng;
+    struct route_env env;
+    struct route_router **routers; /* one per gateway replica (1 when shared) */
+    uint32_t n_routers;
+    uint32_t nb, ex_words;
+    uint64_t *nonmember; /* per model group g (0..n_groups): backends not serving g */
+    struct gcache *cache;
+    struct sim__gwq gwq;
+    struct sim__hedge_est hedge;
+
+    struct sim__traffic in;
+
+    /* request slots (reqslots.c): recycled through a free list */
+    struct req *reqs;
+    uint64_t *exclude; /* ex_words per request slot */
+    uint32_t cap, free_head, live;
+
+    struct backend_rt *be; /* nb backends */
+    struct sim__pools pools;
+    struct sim__metrics m;
+};
+
+/* ------------------------------------------------------------------ */
+/* small helpers of the hot path                                       */
+
+static inline int sim__push_ex(struct sim *s, int64_t t_ns, enum ev_kind kind, uint32_t idx,
+                               uint32_t gen, uint32_t aux)
+{
+    struct heap_ev e = {.t_ns = t_ns, .kind = kind, .idx = idx, .gen = gen, .aux = aux};
+    if (heap_push(&s->heap, e) != 0) {
+        snprintf(s->err, s->errlen, "out of memory (event heap)");
+        return -1;
+    }
+    return 0;
+}
+
+static inline int sim__push(struct sim *s, int64_t t_ns, enum ev_kind kind, uint32_t idx,
+                            uint32_t gen)
+{
+    return sim__push_ex(s, t_ns, kind, idx, gen, 0);
+}
+
+static inline uint64_t *sim__exclude(struct sim *s, uint32_t idx)
+{
+    return &s->exclude[(size_t)idx * s->ex_words];
+}
+
+/* The router of the gateway instance that handles q. */
+static inline struct route_router *sim__router(const struct sim *s, const struct req *q)
+{
+    return s->routers[q->replica];
+}
+
+/* RTT between the request's region and backend b's (`regions: rtt`),
+ * added to what the client waits for the first token and the last. */
+static inline int64_t sim__rtt_ns(const struct sim *s, const struct req *q, uint32_t b)
+{
+    const struct scn_rtt *m = &s->scn->rtt;
+    if (m->ns == NULL)
+        return 0;
+    uint32_t n = s->scn->n_regions + 1;
+    uint32_t from = q->rr.region < n ? q->rr.region : 0;
+    uint32_t to = s->scn->backends[b].route.region;
+    return m->ns[(size_t)from * n + (to < n ? to : 0)];
+}
+
+/* Periodic and lifecycle events keep being scheduled while they can still
+ * matter: until the window's end, or while requests remain. */
+static inline bool sim__work_remains(const struct sim *s)
+{
+    return s->scn->duration_ns > 0 || s->in.has_pending || s->live > 0;
+}
+
+static inline bool sim__rep_billed(uint8_t st)
+{
+    return st >= REP_WARMING;
+}
+
+static inline bool sim__rep_up(uint8_t st)
+{
+    return st >= REP_ACTIVE;
+}
+
+/* ------------------------------------------------------------------ */
+/* reqslots.c                                                          */
+
+int sim__slots_grow(struct sim *s);
+/* Take a free slot for a new request (growing the pool, which may move
+ * it): 0 and *idx, or -1 with the error set.  The slot keeps its gen; the
+ * caller fills the rest. */
+int sim__slot_take(struct sim *s, uint32_t *idx);
+void sim__slot_release(struct sim *s, uint32_t idx);
+void sim__exclude_init(struct sim *s, uint32_t idx);
+
+/* ------------------------------------------------------------------ */
+/* gateway.c                                                           */
+
+int sim__read_next(struct sim *s);
+void sim__signal_queue(struct sim *s, uint32_t b);
+int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429);
+int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced);
+int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int http,
+                        int64_t retry_after_ns, int64_t ttft_ns, enum route_error_class ec);
+int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b);
+int sim__route_req(struct sim *s, uint32_t idx);
+int sim__gateway_wake(struct sim *s);
+int sim__on_arrival(struct sim *s);
+int sim__on_first_token(struct sim *s, uint32_t idx);
+int sim__on_done(struct sim *s, uint32_t idx);
+int sim__on_fail(struct sim *s, uint32_t idx);
+int sim__on_timeout(struct sim *s, uint32_t idx);
+int sim__on_queue_timeout(struct sim *s, uint32_t idx);
+int sim__on_cache_hit(struct sim *s, uint32_t idx);
+
+/* ------------------------------------------------------------------ */
+/* hedge.c                                                             */
+
+int sim__hedge_schedule(struct sim *s, uint32_t idx);
+void sim__hedge_observe(struct sim *s, int64_t ttft_ns);
+int sim__hedge_resolve(struct sim *s, uint32_t idx);
+int sim__on_hedge(struct sim *s, uint32_t idx);
+
+/* ------------------------------------------------------------------ */
+/* backend_pool.c                                                      */
+
+int sim__pool_resched(struct sim *s, uint32_t b);
+int sim__kill_replica(struct sim *s, uint32_t b);
+int sim__on_pool_step(struct sim *s, uint32_t b);
+
+/* ------------------------------------------------------------------ */
+/* replicas.c                                                          */
+
+int sim__pools_setup(struct sim *s);
+void sim__serving_step(struct sim *s, struct pool_rt *pr);
+int sim__rep_set(struct sim *s, uint32_t b, enum rep_state st);
+int sim__retire(struct sim *s, uint32_t b);
+int sim__on_preempt(struct sim *s, uint32_t b, uint32_t aux);
+int sim__on_replica(struct sim *s, uint32_t b, uint32_t gen);
+int sim__on_autoscale(struct sim *s, uint32_t k);
+
+/* ------------------------------------------------------------------ */
+/* metrics.c                                                           */
+
+struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k);
+
+/* The time-series row of the interval holding t (appending rows up to it);
+ * NULL when out of memory. */
+static inline struct sim_ts_row *sim__ts_row(struct sim *s, int64_t t_ns)
+{
+    int64_t k = t_ns / s->scn->interval_ns;
+    if (k < 0)
+        k = 0;
+    if (k < (int64_t)s->res->n_ts)
+        return &s->res->ts[k];
+    return sim__ts_extend(s, k);
+}
+
+/* Little's law: integrate the number of measured requests in the system. */
+static inline void sim__little_step(struct sim *s, int64_t t_ns)
+{
+    s->m.area += (double)s->m.live_measured * (double)(t_ns - s->m.area_t_ns);
+    s->m.area_t_ns = t_ns;
+}
+
+uint32_t sim__healthy_backends(struct sim *s, int64_t t_ns);
+int sim__ts_advance(struct sim *s, int64_t t_ns);
+int sim__accrue(struct sim *s, uint32_t b, int64_t t);
+int sim__accrue_all(struct sim *s, int64_t t);
+int sim__pools_snapshot(struct sim *s, int64_t t_ns, uint32_t *serving);
+void sim__summarise(struct sim *s);
+
+#endif /* LBSIM_SIM_INT_H */
