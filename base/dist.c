@@ -3,7 +3,7 @@
  *
  * Sampling is on the hot path (one latency and one or two sizes per
  * request), so the exponential is drawn inline from -log(u) on xoshiro
- * (reference/performance.md §2: ~7 ns, most of it log()) and the normal
+ * (docs/notes/performance.md §2: ~7 ns, most of it log()) and the normal
  * kinds use GSL's ziggurat (Marsaglia and Tsang 2000), the fastest normal
  * sampler GSL has, through the stack gsl_rng of rng_as_gsl().
  */

@@ -10,7 +10,7 @@
  *
  * Sifts move a hole instead of swapping, and the minimum of four children
  * is a tournament of two independent pairs with a branch-free compare:
- * reference/performance.md §5 measured this form 1.1-1.8x faster than a
+ * docs/notes/performance.md §5 measured this form 1.1-1.8x faster than a
  * short-circuit compare up to 10^5 pending events.
  */
 #include "heap.h"
@@ -32,7 +32,7 @@
 
 #ifdef __SIZEOF_INT128__
 /* (t_ns, seq) as one unsigned 128-bit key: a single cmp/sbb, no branch
- * (reference/performance.md §2).  Flipping the sign bit of t_ns maps the
+ * (docs/notes/performance.md §2).  Flipping the sign bit of t_ns maps the
  * int64 order onto the unsigned order.  Measured here: 107 ns per hold at
  * 10^5 pending against 133 ns for the bitwise form below. */
 __extension__ typedef unsigned __int128 heap_key;

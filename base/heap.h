@@ -4,7 +4,7 @@
  * Events are ordered by (time, seq); seq is a per-heap counter assigned at
  * push, so events at equal times fire in insertion (FIFO) order and every
  * run has one total, deterministic order.  A 4-ary heap of 32-byte records
- * is the default of DESIGN.md (reference/performance.md §2, §5: ~50 ns per
+ * is the default of docs/DESIGN.md (docs/notes/performance.md §2, §5: ~50 ns per
  * event, 1.24x faster than a binary heap at 10^5 pending).
  *
  * Cancellation is lazy: the payload carries a generation the handler checks

@@ -4,7 +4,7 @@
  * xoshiro256** (Blackman and Vigna, "Scrambled linear pseudorandom number
  * generators", ACM TOMS 2021) seeded through splitmix64.  It is ~4x
  * cheaper per exponential variate than GSL's mt19937 on our machines
- * (reference/performance.md §2), and it is exposed as a gsl_rng_type so
+ * (docs/notes/performance.md §2), and it is exposed as a gsl_rng_type so
  * that every gsl_ran_* distribution draws from it.
  *
  * Streams.  A run never shares one stream between purposes: each purpose

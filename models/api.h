@@ -3,7 +3,7 @@
  *
  * What a request meets at a provider account such as an OpenAI or
  * Anthropic organisation:
- *  - rate limits, as each provider enforces them (reference/data.md §3),
+ *  - rate limits, as each provider enforces them (docs/notes/data.md §3),
  *    per-minute limits being continuously refilling token buckets
  *    (capacity = the per-minute limit, refilled at limit/60 per second):
  *      openai:    RPM + TPM, TPM charged input + max_tokens at admission;

@@ -1,6 +1,6 @@
 /*
  * api_presets.c - rate-limit tier presets (`limits: {preset: NAME}`), with
- * the figures of reference/data.md §3 and their sources.
+ * the figures of docs/notes/data.md §3 and their sources.
  *
  * `verified` is true only where the figures come from the provider's own
  * page (Anthropic tier 1, Gemini); figures from secondary sources (OpenAI
@@ -12,13 +12,13 @@
 
 #include "api.h"
 
-#define SRC_OPENAI "reference/data.md §3: ai-buzz.com \"OpenAI Rate Limits Explained\" (secondary)"
+#define SRC_OPENAI "docs/notes/data.md §3: ai-buzz.com \"OpenAI Rate Limits Explained\" (secondary)"
 #define SRC_ANTHROPIC_T1                                                                           \
-    "reference/data.md §3: Anthropic rate-limits page (mirror anthropic.mintlify.app/en/api/"     \
+    "docs/notes/data.md §3: Anthropic rate-limits page (mirror anthropic.mintlify.app/en/api/"    \
     "rate-limits)"
-#define SRC_ANTHROPIC_T24 "reference/data.md §3: hivebook.wiki (secondary)"
+#define SRC_ANTHROPIC_T24 "docs/notes/data.md §3: hivebook.wiki (secondary)"
 #define SRC_GEMINI                                                                                 \
-    "reference/data.md §3: ai.google.dev/gemini-api/docs/quota (zh-cn copy, around May 2025)"
+    "docs/notes/data.md §3: ai.google.dev/gemini-api/docs/quota (zh-cn copy, around May 2025)"
 
 #define TOK_K 1000LL
 #define TOK_M 1000000LL

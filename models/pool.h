@@ -8,7 +8,7 @@
  * A replica runs engine steps back to back, like vLLM's scheduler loop
  * (Orca-style iteration-level batching; Sarathi-style chunked prefill;
  * Vidur's `sarathi` replica scheduler and BLIS's batch formation model the
- * same loop, reference/simulators.md §1.1, §1.3).
+ * same loop, docs/notes/simulators.md §1.1, §1.3).
  *  - Admission queue: FIFO per replica.  At each step boundary the head is
  *    admitted while the running batch has fewer than max_batch requests and
  *    the KV cache holds the head; the first request that does not fit blocks
@@ -28,7 +28,7 @@
  *    not yet in KV, in admission order, at most chunked_prefill_tokens
  *    prompt tokens per step in total (0 = unchunked: whole prompts), and
  *    (b) one decode token for every running request past its prefill.
- *  - Step time (roofline-style, linear; DESIGN.md "swappable parametric"):
+ *  - Step time (roofline-style, linear; docs/DESIGN.md "swappable parametric"):
  *        t = t_fixed + prefill_tokens x t_prefill_per_token
  *              + decode_batch x t_decode_per_seq + kv_tokens_read x t_kv_per_token
  *    kv_tokens_read is the context attention reads: input + generated

@@ -115,7 +115,7 @@ static const struct pool_model model_llama31_70b = {
 
 /* GCP us-central1 hourly prices: Cyclenerd/google-cloud-pricing-cost-calculator
  * pricing.yml (generated 2026-07-30), compute.instance.<type>.cost.us-central1
- * .hour and .hour_spot (reference/data.md §5).
+ * .hour and .hour_spot (docs/notes/data.md §5).
  * Multi-GPU machine types cost exactly n x the 1-GPU type there.
  * Llama-3.1-70B is not offered on L4: its 141 GB of bf16 weights need at
  * least 6 L4s (24 GB each) and tensor parallelism must divide 64 heads, so

@@ -8,7 +8,7 @@
  * same calls give the same states (no clock reads, no global state).
  *
  * 1. Cooldowns: LiteLLM router_utils/cooldown_handlers.py (v1.x, 2024-2026;
- *    reference/routers.md §2.1.4).
+ *    docs/notes/routers.md §2.1.4).
  *    - Eligible outcomes (_is_cooldown_required): 429, 401, 404, 408
  *      (timeouts) and 5xx / unknown errors; other 4xx never cool and are
  *      not counted.  The HTTP status comes from route_outcome.http_status,
@@ -36,7 +36,7 @@
  *    exception type; APIConnectionError's exemption.
  *
  * 2. Circuit breaker: SGLang model gateway src/core/circuit_breaker.rs
- *    (2025-2026; reference/routers.md §2.6) and Portkey cb_config (§2.2).
+ *    (2025-2026; docs/notes/routers.md §2.6) and Portkey cb_config (§2.2).
  *    Failures are ROUTE_SERVER_ERROR, ROUTE_TIMEOUT and ROUTE_RATE_LIMITED
  *    (SGLang counts every failed request; Portkey's failure_status_codes
  *    default ">500" would exclude 429: configure the rate, not the codes);
@@ -61,7 +61,7 @@
  *    failure rate reproduce it closely.
  *
  * 3. Outlier ejection: Envoy outlier_detection consecutive_5xx
- *    (envoy/source/extensions/outlier_detection; reference/routers.md §5).
+ *    (envoy/source/extensions/outlier_detection; docs/notes/routers.md §5).
  *    outlier_consecutive_5xx 5xx in a row (ROUTE_SERVER_ERROR and
  *    ROUTE_TIMEOUT: locally originated errors count as 5xx when
  *    split_external_local_origin_errors is false, Envoy's default) eject a

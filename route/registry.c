@@ -1,6 +1,6 @@
 /*
  * registry.c - the built-in strategies, in documentation order
- * (reference/routers.md §4: stateless spreaders, load-aware, then the
+ * (docs/notes/routers.md §4: stateless spreaders, load-aware, then the
  * LiteLLM signal-driven strategies), then wrappers and groups.  Immutable:
  * safe from any thread.  route_registry_lookup() adds caller-supplied tables
  * (plugins) in front of the built-ins.

@@ -2,7 +2,7 @@
  * retry.c - retry policy (whether to retry, how long to back off) and
  * fallback targets.
  *
- * Backoff presets (reference/routers.md §2.1.5, §2.2, §2.6 and §5):
+ * Backoff presets (docs/notes/routers.md §2.1.5, §2.2, §2.6 and §5):
  *  - LiteLLM (the default; litellm/router.py _time_to_sleep_before_retry,
  *    litellm._calculate_retry_after = the OpenAI SDK algorithm): no sleep
  *    when another healthy deployment can take the retry, otherwise
@@ -28,7 +28,7 @@
  *    values as a starting point and tags it CUSTOM).
  *
  * Fallbacks: LiteLLM router_utils/fallback_event_handlers.py
- * (reference/routers.md §2.1.6): fallbacks / context_window_fallbacks /
+ * (docs/notes/routers.md §2.1.6): fallbacks / context_window_fallbacks /
  * content_policy_fallbacks, "*" generic key, max_fallbacks (5).
  */
 #include <string.h>

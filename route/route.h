@@ -7,7 +7,7 @@
  * account, GPU pool) serves a request.  The simulator links it with a
  * virtual clock; a production gateway links it with the wall clock.  It
  * depends on libc only: no clock reads, no global random state, no
- * printing, nothing from sim/ (DESIGN.md, "The routing contract").
+ * printing, nothing from sim/ (docs/DESIGN.md, "The routing contract").
  *
  * Objects and lifecycles
  *   struct route_ops       one static const table per strategy (pick and
@@ -348,10 +348,10 @@ void route_router_complete(struct route_router *r, uint32_t backend, const struc
  * the OpenAI SDK / LiteLLM `_calculate_retry_after` algorithm:
  * min(base * multiplier^n, max) scaled by U[1 - jitter, 1], floored at the
  * provider's Retry-After when it is honoured (capped at retry_after_cap).
- * Source: reference/routers.md §2.1.5 (LiteLLM router.py,
+ * Source: docs/notes/routers.md §2.1.5 (LiteLLM router.py,
  * _time_to_sleep_before_retry), §5 (retry knobs of Portkey, SGLang, Envoy).
  */
-/* Backoff formulas of real routers (reference/routers.md §5). */
+/* Backoff formulas of real routers (docs/notes/routers.md §5). */
 enum route_backoff {
     ROUTE_BACKOFF_LITELLM = 0, /* min(0.5 s 2^n, 8 s) x U[0.75, 1]; 0 if another deployment is
                                   healthy; Retry-After if 0 < x <= 60 s (router.py) */

@@ -8,7 +8,7 @@
  * them.  With a staleness > 0 the counters a strategy sees are a copy
  * republished at most that often (publish.c; llm-d 50 ms, vLLM
  * production-stack 30 s, SGLang load_check_interval_secs;
- * reference/routers.md §5 "Signal freshness"); health is always current.
+ * docs/notes/routers.md §5 "Signal freshness"); health is always current.
  *
  * Strategies form a tree (route_spec -> route_node): children are created
  * first, so a parent's create() gets live child nodes, and every create()

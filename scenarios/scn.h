@@ -45,7 +45,7 @@ struct scn_preempt {
     uint32_t replica; /* slot index within the pool */
 };
 
-/* Spot capacity (reference/data.md §5). */
+/* Spot capacity (docs/notes/data.md §5). */
 struct scn_spot {
     bool enabled;                 /* billed at the spot price */
     double preemptions_per_day;   /* per replica, Poisson; 0 = none from a rate */

@@ -14,11 +14,11 @@
  * default is 256; the pool sizes its batch arrays by it). */
 #define SCN_POOL_MAX_BATCH 65536u
 /* Spot: 30 s from the preemption notice to the hard stop.  GCP Spot VM
- * docs: 30 s from soft-off to hard-off (reference/data.md §5; AWS gives
+ * docs: 30 s from soft-off to hard-off (docs/notes/data.md §5; AWS gives
  * 2 min). */
 #define SCN_SPOT_NOTICE_NS (30LL * 1000000000LL)
 /* Spot: 120 s from a hard stop until a replacement VM starts its warm-up.
- * An assumption (no measured figure in reference/data.md): the time to
+ * An assumption (no measured figure in docs/notes/data.md): the time to
  * re-request and boot a VM. */
 #define SCN_SPOT_REPLACEMENT_NS (120LL * 1000000000LL)
 /* Autoscaling defaults, after Kubernetes' HorizontalPodAutoscaler:

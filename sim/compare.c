@@ -4,8 +4,8 @@
  *
  * Each trial builds its own struct sim from the const scenario and writes
  * only res[i], rc[i] and its own slice of the error buffer, so the results
- * do not depend on the thread count or the schedule (reference
- * aesthetics.md §3.2: "a sweep is an array of trials").  All trials use the
+ * do not depend on the thread count or the schedule (docs/notes/aesthetics.md
+ * §3.2: "a sweep is an array of trials").  All trials use the
  * same seed: common random numbers, so differences between strategies are
  * paired rather than drowned in sampling noise.
  */

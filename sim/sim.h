@@ -9,7 +9,7 @@
  * streamed).  Memory is O(in-flight requests + backends + time-series
  * intervals), independent of the number of requests.
  *
- * Request life (DESIGN.md): arrival -> route (pick) -> attempt dispatched
+ * Request life (docs/DESIGN.md): arrival -> route (pick) -> attempt dispatched
  * -> backend admission (429 / queue / accept) -> first token -> completion
  * or failure -> retry after backoff (rerouted, tried backends excluded) or
  * give up.  An attempt whose first token does not come within the attempt

@@ -2,7 +2,7 @@
  * trace.h - streaming request sources (prefix trace_).
  *
  * A source yields requests in non-decreasing arrival order, one at a time,
- * in memory independent of the trace length (DESIGN.md: "traces stream").
+ * in memory independent of the trace length (docs/DESIGN.md: "traces stream").
  * Formats (files may be gzip or zstd compressed; detected by magic bytes):
  *   native     lbsim's CSV: header row naming the columns, any order:
  *              arrival_s, input_tokens, output_tokens (required);

@@ -11,7 +11,7 @@
  * (sgl-model-gateway/src/policies/prefix_hash.rs: ring over the first
  * prefix_token_count = 256 tokens, walk while load > avg x load_factor
  * 1.25) and HAProxy `hash-balance-factor` (lb_chash.c,
- * chash_server_is_eligible); reference/routers.md §2.6, §4 row 23.
+ * chash_server_is_eligible); docs/notes/routers.md §2.6, §4 row 23.
  *
  *   key  = hash of the first prefix_blocks block hashes of the request;
  *          else of req->session; else of req->id (no affinity at all).

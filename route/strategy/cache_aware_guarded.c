@@ -4,7 +4,7 @@
  *
  * `cache_aware_guarded` (SGLang model gateway cache_aware,
  * sgl-model-gateway/src/policies/cache_aware.rs; AIBrix prefix-cache,
- * pkg/plugins/gateway/algorithms/prefix_cache.go; reference/routers.md
+ * pkg/plugins/gateway/algorithms/prefix_cache.go; docs/notes/routers.md
  * §2.4, §2.6, §4 row 21), loads = router-local in-flight counts over the
  * eligible backends:
  *   1. imbalanced iff max_load - min_load > balance_abs_threshold and
@@ -21,7 +21,7 @@
  *   text even when it balances).
  *   Defaults are SGLang's library defaults (32 / 1.1 / 0.5); the
  *   sglang-router CLI defaults are 64 / 1.5 / 0.3 (per a third-party audit,
- *   reference/routers.md §2.6): set the three parameters to replay them.
+ *   docs/notes/routers.md §2.6): set the three parameters to replay them.
  *   AIBrix's variant (abs imbalance 16 only, match among running <=
  *   mean + 2 sigma) is not reproduced.  SGLang matches characters of raw
  *   text in a radix tree with periodic LRU trimming; here whole blocks in an

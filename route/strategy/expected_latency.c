@@ -3,7 +3,7 @@
  * latency for this request, ties broken uniformly at random.
  *
  * Adapts AIBrix `least-latency` (vllm-project/aibrix
- * pkg/plugins/gateway/algorithms/least_latency.go, e3e10f9e; reference/
+ * pkg/plugins/gateway/algorithms/least_latency.go, e3e10f9e; docs/notes/
  * routers.md §2.4, §4 row 9): argmin over pods of
  *   queue_time + mean_prefill_time x guess_prompt / avg_prompt
  *              + mean_decode_time x guess_gen / avg_gen

@@ -2,7 +2,7 @@
  * fallback.c - the group strategy `fallback` (see loadbalance.c for its sibling):
  * Portkey's recursive target modes (Portkey-AI/gateway
  * src/handlers/handlerUtils.ts tryTargetsRecursively, 2024-2026;
- * reference/routers.md §2.2).  Each child is a node (a leaf strategy or a
+ * docs/notes/routers.md §2.2).  Each child is a node (a leaf strategy or a
  * wrapper, possibly limited to a subset of the backends); the group answers
  * for the whole tree at pick time.
  *

@@ -4,7 +4,7 @@
  *
  * Reproduces the LiteLLM pre-call checks (litellm/router.py
  * `_pre_call_checks`, `enable_pre_call_checks` / `optional_pre_call_checks`,
- * v1.x 2024-2026; reference/routers.md §2.1.1 step 3, §2.1.9, §4 row 26):
+ * v1.x 2024-2026; docs/notes/routers.md §2.1.1 step 3, §2.1.9, §4 row 26):
  * the context-window check (model_info.max_input_tokens), `region_name`,
  * tag filtering (`enable_tag_filtering`, `&tag` = required), deployment
  * budgets (`max_budget` + `budget_duration`, budget_limiter.py), and

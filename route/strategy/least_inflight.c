@@ -7,7 +7,7 @@
  * deployments count 0) and AIBrix `least-request`
  * (pkg/plugins/gateway/algorithms/least_request.go, e3e10f9e: minimum
  * active requests of this gateway instance, random among ties);
- * reference/routers.md §4 row 5.  Envoy's LEAST_REQUEST is the same idea
+ * docs/notes/routers.md §4 row 5.  Envoy's LEAST_REQUEST is the same idea
  * but by default samples only 2 hosts (choice_count = 2): see power_of_two.
  *
  * Quirks / choices:

@@ -4,7 +4,7 @@
  * completed), ties broken uniformly at random.
  *
  * Reproduces the "least outstanding tokens" signal of llm-d / GIE
- * `token-load-scorer` (in-flight tokens; reference/routers.md §4 row 17)
+ * `token-load-scorer` (in-flight tokens; docs/notes/routers.md §4 row 17)
  * used as an argmin rather than a score, and AIBrix `throughput`'s idea
  * that a request's cost is its token count rather than 1 (§2.4).  The
  * scorer form (1 - min(1, tokens / 4194304)) is weighted_scorers'

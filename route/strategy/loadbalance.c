@@ -2,7 +2,7 @@
  * loadbalance.c - the group strategy `loadbalance` (see fallback.c for its
  * sibling): Portkey's recursive target modes (Portkey-AI/gateway
  * src/handlers/handlerUtils.ts tryTargetsRecursively, 2024-2026;
- * reference/routers.md §2.2).
+ * docs/notes/routers.md §2.2).
  *
  * `loadbalance`: weighted random among the children with a usable,
  * non-saturated backend (route_node_any_usable), weights from the spec

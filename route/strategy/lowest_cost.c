@@ -2,7 +2,7 @@
  * lowest_cost.c - strategy `lowest_cost`: cheapest expected request.
  *
  * Reproduces LiteLLM `cost-based-routing` (litellm/router_strategy/
- * lowest_cost.py, 2024-2026; reference/routers.md §2.1.2 and §4 row 10):
+ * lowest_cost.py, 2024-2026; docs/notes/routers.md §2.1.2 and §4 row 10):
  * drop deployments over their RPM/TPM for the window, then take the
  * minimum cost, deterministically (LiteLLM sorts by cost and takes the
  * first, so ties go to list order: the lowest index here).  If the filter

@@ -4,7 +4,7 @@
  *
  * Reproduces LiteLLM `latency-based-routing`
  * (litellm/router_strategy/lowest_latency.py, 2024-2026;
- * reference/routers.md §2.1.2 and §4 row 8): filter out deployments over
+ * docs/notes/routers.md §2.1.2 and §4 row 8): filter out deployments over
  * their RPM/TPM for the window, take those whose latency is
  * <= (1 + lowest_latency_buffer) x the minimum, pick one at random;
  * deployments never sampled score 0 so they are explored first; a

@@ -3,7 +3,7 @@
  * among backends with room for this request.
  *
  * Reproduces LiteLLM `usage-based-routing-v2` (litellm/router_strategy/
- * lowest_tpm_rpm_v2.py, 2024-2026; reference/routers.md §2.1.2 and §4
+ * lowest_tpm_rpm_v2.py, 2024-2026; docs/notes/routers.md §2.1.2 and §4
  * row 7): D' = backends with rpm_used + 1 <= rpm_limit and
  * tpm_used + tokens <= tpm_limit (0 = unlimited); argmin tpm_used over D',
  * ties at random; empty D' -> "No deployments available" (429): ROUTE_NONE.
@@ -14,7 +14,7 @@
  *    reserve at admission); the TPM filter is tpm_used + input + max_tokens
  *    <= tpm_limit.
  *  - window = 1: LiteLLM's own accounting (lowest_tpm_rpm_v2.py;
- *    reference/routers.md §5 "Capacity per deployment"): fixed minute
+ *    docs/notes/routers.md §5 "Capacity per deployment"): fixed minute
  *    buckets floor(now / 60 s) (LiteLLM keys them by the UTC minute %H-%M),
  *    RPM charged at dispatch (pre_call_check INCR), TPM charged after a
  *    success with the total tokens (usage.total_tokens: the outcome's input

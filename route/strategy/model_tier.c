@@ -7,7 +7,7 @@
  * strong model iff the per-request win rate >= threshold, the threshold
  * calibrated so a share strong_pct of requests goes to the strong model) and
  * the LiteLLM complexity / auto routers (litellm/router_strategy/, which
- * pick a model group by request difficulty); reference/routers.md §2.9, §4
+ * pick a model group by request difficulty); docs/notes/routers.md §2.9, §4
  * row 30.  lbsim has no per-request quality score, so the calibrated share
  * is the parameter: escalate_p is RouteLLM's strong_pct.
  *

@@ -8,7 +8,7 @@
  * `_get_order_filtered_deployments`, v1.x: keep the minimum `order` among
  * the healthy deployments, "PTU first, pay-as-you-go on spill"), Envoy /
  * Envoy AI Gateway backendRefs `priority` (lower first, higher ones as
- * fallback) and OpenRouter `order`; reference/routers.md §2.1.9, §2.8, §4
+ * fallback) and OpenRouter `order`; docs/notes/routers.md §2.1.9, §2.8, §4
  * row 4 (spill_mode empty_only).
  *
  * Rule, tiers in ascending cfg.tier order, considering only backends that

@@ -8,7 +8,7 @@
  * (pkg/plugins/gateway/algorithms/power_of_two.go, e3e10f9e: two distinct
  * candidates, fewer running requests wins, `count1 <= count2` so ties go to
  * the first drawn) and SGLang gateway `power_of_two` (2025-2026);
- * reference/routers.md §4 row 6.
+ * docs/notes/routers.md §4 row 6.
  *
  * Quirks / choices:
  *  - Load = router-local in-flight count (AIBrix keeps it in Redis, SGLang

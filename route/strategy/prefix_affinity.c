@@ -7,7 +7,7 @@
  * `prefix_affinity` (GIE prefix-cache-scorer used alone;
  * gateway-api-inference-extension@1748e829,
  * pkg/epp/framework/plugins/scheduling/scorer/prefix; vLLM production-stack
- * `prefixaware`, routing_logic.py; reference/routers.md §2.5, §4 row 19):
+ * `prefixaware`, routing_logic.py; docs/notes/routers.md §2.5, §4 row 19):
  *   m_i = leading blocks of the request that backend i holds in the index.
  *   Among the eligible backends take those with the longest match M; if
  *   M = 0 or M / blocks < min_match, take all eligible instead.  Among the

@@ -6,7 +6,7 @@
  *
  * Reproduces OpenRouter provider routing, default strategy as documented
  * until 2025 (openrouter.ai/docs/features/provider-routing, "Load
- * balancing (default strategy)"; reference/routers.md §2.10, §4 row 11):
+ * balancing (default strategy)"; docs/notes/routers.md §2.10, §4 row 11):
  * prioritise providers without a significant outage in the last 30 s
  * (older docs: 10 s); among them, weight by the inverse square of the price
  * (the blog's "inverse-square price weighting"; the older doc example of 3x

@@ -5,7 +5,7 @@
  * vllm-project/aibrix e3e10f9e), SGLang model gateway `random`
  * (sgl-model-gateway, 2025-2026) and LiteLLM `simple-shuffle` when no
  * deployment has a weight/rpm/tpm (litellm/router_strategy/simple_shuffle.py;
- * reference/routers.md §4 row 1).
+ * docs/notes/routers.md §4 row 1).
  *
  * Eligible = healthy, not excluded, below its router-side max_inflight.
  *

@@ -9,7 +9,7 @@
  * largest current weight wins (first, i.e. lowest index, on ties) and loses
  * the total of the weights added.  Weights {5, 1, 1} give a a b a c a a;
  * equal weights give plain cyclic order, which is what vLLM production-stack,
- * SGLang, Dynamo and Envoy call round-robin (reference/routers.md §4 row 3).
+ * SGLang, Dynamo and Envoy call round-robin (docs/notes/routers.md §4 row 3).
  *
  * Quirks / choices:
  *  - Ineligible backends (down, excluded, saturated) neither accumulate nor

@@ -6,7 +6,7 @@
  * "latency", "throughput") and the `:floor` (price) / `:nitro` (throughput)
  * model suffixes, with the `preferred_max_latency` /
  * `preferred_min_throughput` cutoffs (openrouter.ai/docs/features/
- * provider-routing, 2025-2026; reference/routers.md §2.10, §4 row 12):
+ * provider-routing, 2025-2026; docs/notes/routers.md §2.10, §4 row 12):
  * sorting disables load balancing and providers are tried in order (a retry
  * excludes the first and the next one follows).
  *

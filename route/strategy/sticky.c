@@ -9,7 +9,7 @@
  * (router_utils/pre_call_checks/deployment_affinity_check.py, TTL
  * deployment_affinity_ttl_seconds = 3600 s), Portkey sticky load balancing
  * (strategy.sticky_session, ttl 3600 s) and SGLang gateway `manual`
- * (X-SMG-Routing-Key -> worker map, TTL eviction); reference/routers.md
+ * (X-SMG-Routing-Key -> worker map, TTL eviction); docs/notes/routers.md
  * §2.1.9, §2.2, §2.6, §4 row 24 (hash = map).  The hash-ring forms
  * (vLLM-PS `session`, SGLang consistent_hashing) are bounded_load_hash.
  *

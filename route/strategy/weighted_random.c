@@ -6,7 +6,7 @@
  * (litellm/router_strategy/simple_shuffle.py, 2024-2026: random.choices
  * with weights, missing weights count 0) and Portkey `loadbalance`
  * (Portkey-AI/gateway 669825cb: r = U[0, sum w), walk subtracting weights);
- * reference/routers.md §4 row 2.  The walk here is the same as Portkey's:
+ * docs/notes/routers.md §4 row 2.  The walk here is the same as Portkey's:
  * the first backend whose cumulative weight exceeds r.
  *
  * Quirks / choices:

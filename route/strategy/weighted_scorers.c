@@ -8,7 +8,7 @@
  * profile pkg/epp/config/loader/defaults.go: queue-scorer x2,
  * kv-cache-utilization-scorer x2, prefix-cache-scorer x3, max-score-picker)
  * and, in spirit, AIBrix's multi-strategy soft scoring
- * (multi_router_readme.md); reference/routers.md §2.3, §2.4, §4 rows 13-19.
+ * (multi_router_readme.md); docs/notes/routers.md §2.3, §2.4, §4 rows 13-19.
  *
  *   total_i = sum_k w_k x clamp(s_k(i), 0, 1)      over the eligible backends
  *

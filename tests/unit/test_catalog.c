@@ -4,7 +4,7 @@
  *
  * Expected figures are those of the generated table's source,
  * pydantic/genai-prices data.json at commit 47df840 (2026-08-21), USD per
- * million tokens; they agree with reference/data.md.
+ * million tokens; they agree with docs/notes/data.md.
  */
 #include <stdlib.h>
 #include <unistd.h>
