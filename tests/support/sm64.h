@@ -24,4 +24,11 @@ static inline uint64_t sm64_next(void *ctx)
     return z ^ (z >> 31);
 }
 
+/* A test-side integer in [0, n) (Lemire's multiply-shift on the high 32
+ * bits): independent of the code under test. */
+static inline uint32_t sm64_below(struct sm64 *g, uint32_t n)
+{
+    return (uint32_t)((sm64_next(g) >> 32) * n >> 32);
+}
+
 #endif /* LBSIM_TEST_SM64_H */
