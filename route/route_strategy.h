@@ -18,14 +18,16 @@
  *    route_backend_cfg is the exception: route_backend embeds it first, so
  *    it is frozen within a major (a new per-backend setting is appended to
  *    route_backend, or waits for the next major).  Each append bumps
- *    ROUTE_ABI_MINOR and notes "ABI 3.k" beside the field.  Nothing is ever inserted before an existing field.
+ *    ROUTE_ABI_MINOR and notes "ABI 3.k" beside the field.  Nothing is
+ *    ever inserted before an existing field.
  *  - A table records the minor it was built against (abi_minor) and its own
  *    size (ops_size = sizeof(struct route_ops) as the plugin saw it).  The
  *    host accepts a table of its major with abi_minor <= ROUTE_ABI_MINOR and
  *    ops_size >= ROUTE_OPS_SIZE_3_0.  When a later minor appends a hook, the
  *    host must read it only when ops_size covers it (treating it as NULL
- *    otherwise), so older plugins keep working; 3.0 has no such hook yet.  A newer minor is
- *    refused: the plugin may read fields this host does not fill.
+ *    otherwise), so older plugins keep working; 3.0 has no such hook yet.
+ *    A newer minor is refused: the plugin may read fields this host does
+ *    not fill.
  *  - Arrays are walked with their entry size: view entries with
  *    route_view_at() (view->stride), never view->b[i] in a plugin, because
  *    struct route_backend grows when fields are appended.
