@@ -431,3 +431,291 @@ int plot_bars(const char *dir, const char *name, const char *title, const char *
     fputs("unset output\n", f);
     return plot_close(&gp, 0, err, errlen);
 }
+
+/* ---- bands -------------------------------------------------------------- */
+
+/* The terminals' loop of a script whose plot command is written by fn. */
+static void gp_outputs(FILE *f, const char *name, void (*fn)(FILE *, const void *), const void *ctx)
+{
+    for (size_t t = 0; t < sizeof plot_terms / sizeof plot_terms[0]; t++) {
+        char out[PLOT_PATH_MAX];
+        snprintf(out, sizeof out, "%s.%s", name, plot_terms[t].ext);
+        fprintf(f, "%s\nset output ", plot_terms[t].set_terminal);
+        gp_str(f, out);
+        fputc('\n', f);
+        fn(f, ctx);
+    }
+    fputs("unset output\n", f);
+}
+
+struct bands_ctx {
+    const char *name;
+    const struct plot_band *s;
+    uint32_t n;
+};
+
+static uint32_t band_points(const struct plot_band *b)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < b->n; i++)
+        k += b->x && b->y && isfinite(b->x[i]) && isfinite(b->y[i]);
+    return k;
+}
+
+static void gp_plot_bands(FILE *f, const void *vctx)
+{
+    const struct bands_ctx *c = vctx;
+    char file[PLOT_PATH_MAX];
+    snprintf(file, sizeof file, "%s.dat", c->name);
+    uint32_t block = 0;
+    for (uint32_t k = 0; k < c->n; k++) {
+        if (band_points(&c->s[k]) == 0)
+            continue;
+        /* The band first (under the line), in the series' own colour;
+         * points without a band (NaN ends) leave a gap. */
+        fputs(block == 0 ? "plot " : ", \\\n     ", f);
+        gp_str(f, file);
+        fprintf(f,
+                " index %u using 1:3:4 with filledcurves fs transparent solid 0.18 noborder "
+                "lc %u notitle, \\\n     ",
+                block, k + 1);
+        gp_str(f, file);
+        fprintf(f, " index %u using 1:2 with linespoints lw 2 pt 7 ps 0.8 lc %u title ", block,
+                k + 1);
+        gp_str(f, c->s[k].label);
+        block++;
+    }
+    if (block == 0)
+        fputs("plot NaN notitle", f);
+    fputc('\n', f);
+}
+
+int plot_bands(const char *dir, const char *name, const char *title, const char *xlabel,
+               const char *ylabel, const struct plot_band *s, uint32_t n_series, char *err,
+               size_t errlen)
+{
+    struct plot_file dat, gp;
+    if (plot_open(&dat, dir, name, "dat", err, errlen) != 0)
+        return -1;
+    FILE *f = dat.f;
+    fprintf(f, "# %s.dat - written by lbsim; one index block per series: x<TAB>y<TAB>lo<TAB>hi\n",
+            name);
+    uint32_t blocks = 0;
+    double lo_all = INFINITY, hi_all = -INFINITY;
+    for (uint32_t k = 0; k < n_series; k++) {
+        const struct plot_band *b = &s[k];
+        if (band_points(b) == 0)
+            continue;
+        if (blocks > 0)
+            fputs("\n\n", f);
+        fputs("# ", f);
+        dat_text(f, b->label);
+        fputc('\n', f);
+        for (uint32_t i = 0; i < b->n; i++) {
+            if (!isfinite(b->x[i]) || !isfinite(b->y[i]))
+                continue;
+            double lo = b->lo && isfinite(b->lo[i]) ? b->lo[i] : b->y[i];
+            double hi = b->hi && isfinite(b->hi[i]) ? b->hi[i] : b->y[i];
+            fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\n",
+                    b->x[i], b->y[i], lo, hi);
+            lo_all = lo < lo_all ? lo : lo_all;
+            hi_all = hi > hi_all ? hi : hi_all;
+        }
+        blocks++;
+    }
+    if (plot_close(&dat, 0, err, errlen) != 0)
+        return -1;
+    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0)
+        return -1;
+    f = gp.f;
+    gp_header(f, name, "curves with 95% confidence bands");
+    fputs("set title ", f);
+    gp_str(f, title);
+    fputs("\nset xlabel ", f);
+    gp_str(f, xlabel);
+    fputs("\nset ylabel ", f);
+    gp_str(f, ylabel);
+    fputs("\nset grid\nset key outside right top\n", f);
+    if (blocks == 0) {
+        fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
+        gp_no_data(f);
+    } else if (lo_all == hi_all) {
+        fprintf(f, "set yrange [%.17g:%.17g]\n", lo_all >= 0 && lo_all < 1 ? 0.0 : lo_all - 1,
+                hi_all + 1);
+    }
+    struct bands_ctx c = {name, s, n_series};
+    gp_outputs(f, name, gp_plot_bands, &c);
+    return plot_close(&gp, 0, err, errlen);
+}
+
+/* ---- tornado ------------------------------------------------------------ */
+
+struct tornado_ctx {
+    const char *name;
+    uint32_t count;
+};
+
+static void gp_plot_tornado(FILE *f, const void *vctx)
+{
+    const struct tornado_ctx *c = vctx;
+    char file[PLOT_PATH_MAX];
+    snprintf(file, sizeof file, "%s.dat", c->name);
+    if (c->count == 0) {
+        fputs("plot NaN notitle\n", f);
+        return;
+    }
+    /* x = middle, y = row, xlow, xhigh, ylow, yhigh */
+    fputs("plot ", f);
+    gp_str(f, file);
+    fputs(" using (($2+$3)/2):1:2:3:($1-0.35):($1+0.35) with boxxyerror fs solid 0.7 lc 1 "
+          "notitle\n",
+          f);
+}
+
+int plot_tornado(const char *dir, const char *name, const char *title, const char *xlabel,
+                 const char *const *labels, const double *lo, const double *hi, uint32_t n,
+                 double baseline, char *err, size_t errlen)
+{
+    struct plot_file dat, gp;
+    if (plot_open(&dat, dir, name, "dat", err, errlen) != 0)
+        return -1;
+    FILE *f = dat.f;
+    fprintf(f, "# %s.dat - written by lbsim; one row per input: row<TAB>low<TAB>high<TAB>input\n",
+            name);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!isfinite(lo[i]) || !isfinite(hi[i]))
+            continue;
+        /* The first input is drawn on top. */
+        fprintf(f, "%u\t" PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\t", n - 1 - i, lo[i], hi[i]);
+        dat_text(f, labels ? labels[i] : "");
+        fputc('\n', f);
+        count++;
+    }
+    if (plot_close(&dat, 0, err, errlen) != 0)
+        return -1;
+    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0)
+        return -1;
+    f = gp.f;
+    gp_header(f, name, "tornado chart: the output's range as each input moves alone");
+    fputs("set title ", f);
+    gp_str(f, title);
+    fputs("\nset xlabel ", f);
+    gp_str(f, xlabel);
+    /* Bars never touch the frame: 5% of the range on each side. */
+    fprintf(f,
+            "\nset grid xtics\nunset key\nset offsets graph 0.05, graph 0.05, 0, 0\n"
+            "set yrange [-0.6:%u.6]\n",
+            n ? n - 1 : 0);
+    if (n > 0) {
+        fputs("set ytics nomirror (", f);
+        for (uint32_t i = 0; i < n; i++) {
+            if (i)
+                fputs(", ", f);
+            gp_str(f, labels ? labels[i] : "");
+            fprintf(f, " %u", n - 1 - i);
+        }
+        fputs(")\n", f);
+    }
+    if (isfinite(baseline))
+        fprintf(f,
+                "set arrow 1 from %.17g, graph 0 to %.17g, graph 1 nohead lw 2 dt 2 lc rgb "
+                "'black'\n",
+                baseline, baseline);
+    if (count == 0) {
+        fputs("set xrange [0:1]\n", f);
+        gp_no_data(f);
+    }
+    struct tornado_ctx c = {name, count};
+    gp_outputs(f, name, gp_plot_tornado, &c);
+    return plot_close(&gp, 0, err, errlen);
+}
+
+/* ---- Pareto front ------------------------------------------------------- */
+
+struct pareto_ctx {
+    const char *name;
+    uint32_t n, n_front;
+    bool chosen;
+};
+
+static void gp_plot_pareto(FILE *f, const void *vctx)
+{
+    const struct pareto_ctx *c = vctx;
+    char file[PLOT_PATH_MAX];
+    snprintf(file, sizeof file, "%s.dat", c->name);
+    if (c->n == 0) {
+        fputs("plot NaN notitle\n", f);
+        return;
+    }
+    fputs("plot ", f);
+    gp_str(f, file);
+    fputs(" index 0 using 1:2 with points pt 7 ps 0.7 lc rgb '#999999' title 'evaluated'", f);
+    if (c->n_front > 0) {
+        fputs(", \\\n     ", f);
+        gp_str(f, file);
+        fputs(" index 1 using 1:2 with linespoints lw 2 pt 7 lc 1 title 'Pareto front'", f);
+    }
+    if (c->chosen) {
+        fputs(", \\\n     ", f);
+        gp_str(f, file);
+        fputs(" index 2 using 1:2 with points pt 6 ps 2.5 lw 2 lc 7 title 'chosen'", f);
+    }
+    fputc('\n', f);
+}
+
+int plot_pareto(const char *dir, const char *name, const char *title, const char *xlabel,
+                const char *ylabel, const double *x, const double *y, uint32_t n, const double *fx,
+                const double *fy, uint32_t n_front, double cx, double cy, double limit, char *err,
+                size_t errlen)
+{
+    struct plot_file dat, gp;
+    if (plot_open(&dat, dir, name, "dat", err, errlen) != 0)
+        return -1;
+    FILE *f = dat.f;
+    fprintf(f, "# %s.dat - written by lbsim; blocks: evaluated points, the front, the chosen\n",
+            name);
+    uint32_t k = 0, kf = 0;
+    fputs("# evaluated\n", f);
+    for (uint32_t i = 0; i < n; i++)
+        if (isfinite(x[i]) && isfinite(y[i])) {
+            fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\n", x[i], y[i]);
+            k++;
+        }
+    fputs("\n\n# front\n", f);
+    for (uint32_t i = 0; i < n_front; i++)
+        if (isfinite(fx[i]) && isfinite(fy[i])) {
+            fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\n", fx[i], fy[i]);
+            kf++;
+        }
+    bool chosen = isfinite(cx) && isfinite(cy);
+    fputs("\n\n# chosen\n", f);
+    if (chosen)
+        fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\n", cx, cy);
+    if (plot_close(&dat, 0, err, errlen) != 0)
+        return -1;
+    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0)
+        return -1;
+    f = gp.f;
+    gp_header(f, name, "cost against a service level: evaluated points and their Pareto front");
+    fputs("set title ", f);
+    gp_str(f, title);
+    fputs("\nset xlabel ", f);
+    gp_str(f, xlabel);
+    fputs("\nset ylabel ", f);
+    gp_str(f, ylabel);
+    fputs("\nset grid\nset key outside right top\n", f);
+    if (isfinite(limit))
+        fprintf(f,
+                "set arrow 1 from graph 0, first %.17g to graph 1, first %.17g nohead lw 2 dt 2 "
+                "lc rgb 'red'\nset label 1 'SLO' at graph 0.01, first %.17g offset 0,0.6 "
+                "tc rgb 'red'\n",
+                limit, limit, limit);
+    if (k == 0) {
+        fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
+        gp_no_data(f);
+    }
+    struct pareto_ctx c = {name, k, kf, chosen};
+    gp_outputs(f, name, gp_plot_pareto, &c);
+    return plot_close(&gp, 0, err, errlen);
+}

@@ -37,4 +37,34 @@ int plot_lines(const char *dir, const char *name, const char *title, const char 
                const char *ylabel, const struct plot_series *s, uint32_t n_series, char *err,
                size_t errlen);
 
+/* A curve with a confidence band: n points (x, y) and the band [lo, hi]
+ * at each x (NaN ends: no band there). */
+struct plot_band {
+    const char *label;
+    const double *x, *y, *lo, *hi;
+    uint32_t n;
+};
+
+/* Lines with points and a shaded band per series, e.g. a metric against a
+ * swept input with its 95% interval, one series per strategy. */
+int plot_bands(const char *dir, const char *name, const char *title, const char *xlabel,
+               const char *ylabel, const struct plot_band *s, uint32_t n_series, char *err,
+               size_t errlen);
+
+/* A tornado chart: one horizontal bar per input, from lo[i] to hi[i] of
+ * the output (xlabel), drawn in the given order (top first: sort by swing
+ * before calling), with a vertical line at the baseline output. */
+int plot_tornado(const char *dir, const char *name, const char *title, const char *xlabel,
+                 const char *const *labels, const double *lo, const double *hi, uint32_t n,
+                 double baseline, char *err, size_t errlen);
+
+/* A cost/quality scatter with its Pareto front: every evaluated point
+ * (x[i], y[i]) as a dot, the front (fx, fy; sorted by x) as a line, the
+ * chosen point (cx, cy) marked, and a horizontal line at y = limit when
+ * limit is finite. */
+int plot_pareto(const char *dir, const char *name, const char *title, const char *xlabel,
+                const char *ylabel, const double *x, const double *y, uint32_t n, const double *fx,
+                const double *fy, uint32_t n_front, double cx, double cy, double limit, char *err,
+                size_t errlen);
+
 #endif /* LBSIM_PLOT_H */

@@ -215,12 +215,61 @@ static void test_files(const char *dir, const char *dir2)
     remove_outputs(dir2, "cdf");
 }
 
+/* Bands, tornado and Pareto plots: data files hold what was given, and
+ * gnuplot renders each without a word. */
+static void test_experiment_plots(const char *dir)
+{
+    char err[256] = "";
+    static const double x[] = {1, 2, 3, 4};
+    static const double y1[] = {2.0, 1.5, 1.2, 1.1}, lo1[] = {1.8, 1.4, 1.1, 1.05},
+                        hi1[] = {2.2, 1.6, 1.3, 1.15};
+    static const double y2[] = {2.5, 1.9, NAN, 1.3}, lo2[] = {NAN, 1.7, 1.0, 1.2},
+                        hi2[] = {NAN, 2.1, 1.4, 1.4};
+    const struct plot_band b[] = {
+        {.label = "round_robin", .x = x, .y = y1, .lo = lo1, .hi = hi1, .n = 4},
+        {.label = "least_inflight", .x = x, .y = y2, .lo = lo2, .hi = hi2, .n = 4},
+    };
+    CHECK(plot_bands(dir, "bands", "p99 TTFT", "replicas", "p99 TTFT (s)", b, 2, err, sizeof err) ==
+          0);
+    char *dat = slurp(dir, "bands", "dat");
+    CHECK_STR_CONTAINS(dat, "1\t2\t1.8\t2.2\n");
+    CHECK_STR_CONTAINS(dat, "# least_inflight\n1\t2.5\t2.5\t2.5\n2\t1.9\t1.7\t2.1\n4\t");
+    free(dat);
+
+    static const char *const labels[] = {"rate_scale", "ttft", "replicas"};
+    static const double lo[] = {0.8, 1.1, NAN}, hi[] = {3.0, 1.6, 2.0};
+    CHECK(plot_tornado(dir, "tornado", "What moves p99 TTFT", "p99 TTFT (s)", labels, lo, hi, 3,
+                       1.3, err, sizeof err) == 0);
+    dat = slurp(dir, "tornado", "dat");
+    CHECK_STR_CONTAINS(dat, "2\t0.8\t3\trate_scale\n1\t1.1\t1.6\tttft\n");
+    CHECK(strstr(dat, "replicas") == NULL);
+    free(dat);
+
+    static const double px[] = {1.0, 2.0, 3.0, 1.5}, py[] = {3.0, 1.2, 0.9, 2.0};
+    static const double fx[] = {1.0, 1.5, 2.0, 3.0}, fy[] = {3.0, 2.0, 1.2, 0.9};
+    CHECK(plot_pareto(dir, "pareto", "cost vs p99", "USD per 1k requests", "p99 TTFT (s)", px, py,
+                      4, fx, fy, 4, 2.0, 1.2, 1.5, err, sizeof err) == 0);
+    dat = slurp(dir, "pareto", "dat");
+    CHECK_STR_CONTAINS(dat, "# chosen\n2\t1.2\n");
+    free(dat);
+    CHECK(plot_pareto(dir, "pareto_empty", "none", "x", "y", px, py, 0, fx, fy, 0, NAN, NAN, NAN,
+                      err, sizeof err) == 0);
+
+    static const char *const names[] = {"bands", "tornado", "pareto", "pareto_empty"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (access(GNUPLOT, X_OK) == 0)
+            render(dir, names[i]);
+        remove_outputs(dir, names[i]);
+    }
+}
+
 int main(void)
 {
     char dir[TMP_DIR_MAX], dir2[TMP_DIR_MAX];
     if (tmp_dir(dir, sizeof dir, "test_plot") != 0 || tmp_dir(dir2, sizeof dir2, "test_plot") != 0)
         return 1;
     test_files(dir, dir2);
+    test_experiment_plots(dir);
     tmp_rmdir(dir);
     tmp_rmdir(dir2);
     return check_report("test_plot");
