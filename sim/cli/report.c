@@ -685,9 +685,9 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
         reps = res[i].rep.replications > reps ? res[i].rep.replications : reps;
     if (reps > 1)
         fprintf(f,
-                "replications: %" PRIu32 " (seed is replication 0's; means, \u00b1 the half-width"
-                " of the 95%% t-interval; SLO pass/FAIL on the interval, unsure when it"
-                " straddles the limit)\n",
+                "replications: %" PRIu32 " (means \u00b1 the half-width of the 95%% t-interval;"
+                " SLO pass/FAIL on the interval, unsure when it straddles the limit; time"
+                " series and TTFT CDF: replication 0, the seed above)\n",
                 reps);
 
     int nw = TABLE_MIN_NAME_W;
