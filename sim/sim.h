@@ -90,9 +90,35 @@ struct sim_ts_row {
     SIM_TS_COLUMNS(SIM__TS_FIELD)
 };
 
+/* A two-sided 95% confidence interval [lo, hi]. */
+struct sim_ci {
+    double lo, hi;
+};
+
+/* An SLO verdict over replications: pass when the upper bound of the
+ * metric's 95% interval is within the limit, fail when the lower bound is
+ * beyond it, unsure when the interval straddles the limit. */
+enum sim_verdict { SIM_VERDICT_PASS, SIM_VERDICT_UNSURE, SIM_VERDICT_FAIL };
+
 struct sim_slo_violation {
     enum scn_slo_metric metric;
-    double limit, value;
+    double limit, value;      /* value: the mean over replications when R > 1 */
+    enum sim_verdict verdict; /* R > 1 only (a single run's violation fails) */
+    struct sim_ci ci;         /* R > 1 only */
+};
+
+/* What a mean over R > 1 replications adds to its result (sim_aggregate):
+ * for each SLO metric (SIM_SLO_METRICS) the 95% t-interval of its mean,
+ * and, against a reference strategy run on the same R seeds, the mean
+ * paired difference (this - reference) with its 95% t-interval. */
+struct sim_rep {
+    uint32_t replications; /* 0: a single run, the rest is unset */
+    struct sim_ci ci[SCN_SLO_COUNT_];
+    enum sim_verdict verdict; /* the worst over the scenario's slo: */
+    bool has_ref;             /* diff_* set; false for the reference itself */
+    char ref[SCN_NAME_MAX];
+    double diff_mean[SCN_SLO_COUNT_];
+    struct sim_ci diff_ci[SCN_SLO_COUNT_];
 };
 
 struct sim_result {
@@ -108,9 +134,10 @@ struct sim_result {
     uint32_t n_ts;
     int64_t interval_ns;
     struct hist ttft_hist; /* ns, for CDF plots */
-    bool slo_pass;
+    bool slo_pass;         /* R > 1: the verdict is pass */
     struct sim_slo_violation violations[SCN_SLO_COUNT_];
     uint32_t n_violations;
+    struct sim_rep rep; /* replications; zero for a single run */
 };
 
 /* A finished request, for per-request output and validation tests. */
@@ -157,5 +184,69 @@ double sim_slo_value(const struct sim_result *res, enum scn_slo_metric m);
 int sim_compare(const struct scenario *scn, const struct scn_strategy *strategies, uint32_t n,
                 uint64_t seed, int threads, struct sim_result *res, int *rc, char *err,
                 size_t errlen);
+
+/* ---- trials and replications (trials.c, replicate.c) ------------------- */
+
+/* One independent run: a scenario (const, shared), a strategy, a seed. */
+struct sim_trial {
+    const struct scenario *scn;
+    const struct scn_strategy *strategy;
+    uint64_t seed;
+};
+
+/*
+ * Run n trials as OpenMP work over one pool of up to `threads` threads
+ * (0 = OpenMP's default; never more threads than trials).  Trial i writes
+ * only res[i], rc[i] (sim_run's return code) and err[i * errlen ..], so
+ * the results are identical whatever the thread count and schedule.
+ * Returns 0 if every trial succeeded, else -1.
+ */
+int sim_trials(const struct sim_trial *t, uint32_t n, int threads, struct sim_result *res, int *rc,
+               char *err, size_t errlen);
+
+/*
+ * The seed of replication r of a run seeded `seed`.  r = 0 is `seed`
+ * itself (so one replication is the plain run); r > 0 goes through two
+ * 64-bit finalizers, so replication seeds are unrelated to each other and
+ * to nearby base seeds.  Every strategy of one invocation uses the same
+ * replication seeds: common random numbers, paired comparisons.
+ */
+uint64_t sim_rep_seed(uint64_t seed, uint32_t r);
+
+/*
+ * Fold R >= 1 replications of one strategy into *mean: every numeric
+ * metric of SIM_RUN_METRICS is the mean over the replications (LAT
+ * components one by one; integer counts rounded to the nearest integer,
+ * so the JSON keeps its types; a metric that is NaN in any replication
+ * is NaN), backends[] and pools[] scalars likewise.  The time series,
+ * the TTFT histogram and pools' serving series are replication 0's: *mean
+ * takes over reps[0]'s arrays, reps[0] is left without them (free every
+ * reps[i] and *mean with sim_result_free).  With R > 1 fills mean->rep.ci;
+ * with R = 1 *mean is reps[0] unchanged.  Returns 0, or -1 when R = 0.
+ */
+int sim_aggregate(struct sim_result *reps, uint32_t R, struct sim_result *mean);
+
+/* The SLO verdicts of an aggregated result from its intervals (R > 1):
+ * fills slo_pass, violations (the metrics not passing) and rep.verdict. */
+void sim_slo_eval_ci(const struct scn_slo *slo, struct sim_result *mean);
+
+/* Paired differences reps[r] - ref[r] (r < R, same seeds) of every SLO
+ * metric into out->diff_mean / diff_ci; out->ref = ref[0].strategy. */
+void sim_paired_diff(const struct sim_result *reps, const struct sim_result *ref, uint32_t R,
+                     struct sim_rep *out);
+
+/*
+ * sim_compare with R replications per strategy: n x R trials in one pool
+ * (replication r of every strategy uses sim_rep_seed(seed, r)), then
+ * res[i] = the aggregate of strategy i (sim_aggregate, sim_slo_eval_ci)
+ * and, when 0 <= ref < n, its paired differences against strategy ref.
+ * R = 1 is exactly sim_compare.  rc[i] and err[i * errlen] report the
+ * first failed replication of strategy i.  Returns 0 if every run
+ * succeeded (then free each res[i]); on failure no res[i] needs freeing
+ * beyond those with rc[i] == 0.
+ */
+int sim_replicate(const struct scenario *scn, const struct scn_strategy *strategies, uint32_t n,
+                  uint64_t seed, uint32_t R, int ref, int threads, struct sim_result *res, int *rc,
+                  char *err, size_t errlen);
 
 #endif /* LBSIM_SIM_H */

@@ -15,6 +15,7 @@
 #include "args.h"
 #include "cli.h"
 #include "outdir.h"
+#include "replicate.h"
 #include "report.h"
 #include "sim.h"
 
@@ -23,6 +24,7 @@
 static const char *const usage_run =
     "usage: lbsim run SCENARIO [--strategy NAME]... [--plugin PATH.so]...\n"
     "                 [--seed N] [--threads N] [--out DIR] [--json]\n"
+    "                 [--replications R [--vs NAME]]\n"
     "\n"
     "Replays the scenario's traffic against its backends under each strategy\n"
     "(the --strategy flags, else the scenario's compare: list, else its\n"
@@ -35,19 +37,24 @@ static const char *const usage_run =
     "  --threads N      OpenMP threads for the runs (default: all cores)\n"
     "  --out DIR        write summary.json, timeseries.csv and plots to DIR\n"
     "  --json           print the summary JSON on stdout instead of the table\n"
+    "  --replications R run each strategy on R seeds (replication 0 = the seed):\n"
+    "                   means, 95% intervals, SLO pass/FAIL/unsure (default 1)\n"
+    "  --vs NAME        paired differences against NAME (default: the first)\n"
     "\n"
-    "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run,\n"
+    "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run\n"
+    "(with replications: FAIL or unsure),\n"
     "2 bad usage or bad input, 3 internal error.\n";
 
 /* Largest --threads accepted. */
 #define MAX_THREADS 1024
 
-enum { OPT_STRATEGY, OPT_PLUGIN, OPT_SEED, OPT_THREADS, OPT_OUT, OPT_JSON };
+enum { OPT_STRATEGY, OPT_PLUGIN, OPT_SEED, OPT_THREADS, OPT_OUT, OPT_JSON, OPT_REPS, OPT_VS };
 
 static const struct args_opt run_options[] = {
     {"--strategy", NULL, ARGS_VALUE, OPT_STRATEGY}, {"--plugin", NULL, ARGS_VALUE, OPT_PLUGIN},
     {"--seed", NULL, ARGS_VALUE, OPT_SEED},         {"--threads", NULL, ARGS_VALUE, OPT_THREADS},
     {"--out", NULL, ARGS_VALUE, OPT_OUT},           {"--json", NULL, ARGS_FLAG, OPT_JSON},
+    {"--replications", NULL, ARGS_VALUE, OPT_REPS}, {"--vs", NULL, ARGS_VALUE, OPT_VS},
 };
 
 static const struct args_spec run_spec = {
@@ -58,7 +65,8 @@ static const struct args_spec run_spec = {
 };
 
 struct run_opts {
-    const char *scn_path, *out_dir;
+    const char *scn_path, *out_dir, *vs;
+    uint32_t reps;
     const char *names[MAX_STRATEGIES];
     uint32_t n_names;
     uint64_t seed, threads;
@@ -89,6 +97,7 @@ static int parse_plugins(int argc, char **argv, const char **paths, uint32_t *n)
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->reps = 1;
     struct args a;
     args_init(&a, &run_spec, argc, argv, 2);
     enum args_tok t;
@@ -128,6 +137,16 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
             break;
         case OPT_OUT:
             o->out_dir = v;
+            break;
+        case OPT_REPS:
+            if (rep_parse_count(v, &o->reps) != 0)
+                return args_usage_error(&run_spec,
+                                        "--replications: found '%s', expected an integer in "
+                                        "1..10000",
+                                        v);
+            break;
+        case OPT_VS:
+            o->vs = v;
             break;
         default:
             break;
@@ -188,6 +207,12 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
             strats[0] = scn.router.strategy;
     }
 
+    int ref;
+    if ((rc = rep_reference(o->vs, o->reps, strats, n, &ref)) != 0) {
+        free(strats);
+        scn_free(&scn);
+        return rc;
+    }
     struct sim_result *res = calloc(n, sizeof *res);
     int *rcs = calloc(n, sizeof *rcs);
     char *errs = calloc(n, CLI_ERRLEN);
@@ -197,7 +222,8 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         goto done;
     }
     double t0 = wall_seconds();
-    int crc = sim_compare(&scn, strats, n, seed, (int)o->threads, res, rcs, errs, CLI_ERRLEN);
+    int crc = sim_replicate(&scn, strats, n, seed, o->reps, ref, (int)o->threads, res, rcs, errs,
+                            CLI_ERRLEN);
     double wall = wall_seconds() - t0;
     if (crc != 0) {
         for (uint32_t i = 0; i < n; i++)
@@ -208,8 +234,8 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
     }
     uint64_t total = 0, events = 0;
     for (uint32_t i = 0; i < n; i++) {
-        total += res[i].requests + res[i].unmeasured;
-        events += res[i].events;
+        total += (res[i].requests + res[i].unmeasured) * o->reps; /* means x R */
+        events += res[i].events * o->reps;
     }
     if (res[0].trace_rows_skipped > 0) /* the same traffic for every run */
         fprintf(stderr, "lbsim: skipped %llu bad trace row(s) (skip_bad_rows: true)\n",
@@ -219,8 +245,8 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
     else
         report_table(stdout, &scn, seed, res, n);
     fprintf(stderr,
-            "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n", n,
-            (unsigned long long)total, (unsigned long long)events, wall,
+            "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n",
+            n * o->reps, (unsigned long long)total, (unsigned long long)events, wall,
             wall > 0 ? (double)total / wall : 0.0);
     if (o->out_dir != NULL) {
         rc = outdir_write(o->out_dir, &scn, seed, res, n);

@@ -282,11 +282,61 @@ static void json_hook_backends(struct jw *w, const struct sim_result *r)
     jw_close(w, ']');
 }
 
+/* An SLO verdict over replications, as the JSON and the table name it. */
+static const char *verdict_name(enum sim_verdict v)
+{
+    return v == SIM_VERDICT_PASS ? "pass" : v == SIM_VERDICT_FAIL ? "FAIL" : "unsure";
+}
+
+/* A 95% interval as [lo, hi]. */
+static void jw_ci(struct jw *w, const char *key, struct sim_ci ci)
+{
+    jw_member(w, key);
+    fputc('[', w->f);
+    json_real(w->f, ci.lo);
+    fputs(", ", w->f);
+    json_real(w->f, ci.hi);
+    fputc(']', w->f);
+}
+
+/* What replications add to a run (R > 1): their count, the 95% interval
+ * of each SLO metric's mean, and the paired differences against the
+ * reference strategy (named as in slo:). */
+static void json_replications(struct jw *w, const struct sim_result *r)
+{
+    const struct sim_rep *rep = &r->rep;
+    jw_u64(w, "replications", rep->replications);
+    jw_member(w, "ci95");
+    jw_open(w, '{');
+    for (int k = 0; k < SCN_SLO_COUNT_; k++)
+        jw_ci(w, scn_slo_name((enum scn_slo_metric)k), rep->ci[k]);
+    jw_close(w, '}');
+    if (!rep->has_ref)
+        return;
+    jw_member(w, "vs");
+    jw_open(w, '{');
+    jw_str(w, "strategy", rep->ref, sizeof rep->ref);
+    jw_member(w, "diff");
+    jw_open(w, '{');
+    for (int k = 0; k < SCN_SLO_COUNT_; k++) {
+        jw_member(w, scn_slo_name((enum scn_slo_metric)k));
+        jw_open(w, '{');
+        jw_real(w, "mean", rep->diff_mean[k]);
+        jw_ci(w, "ci95", rep->diff_ci[k]);
+        jw_close(w, '}');
+    }
+    jw_close(w, '}');
+    jw_close(w, '}');
+}
+
 /* The SLO verdict of one run. */
 static void json_hook_slo(struct jw *w, const struct sim_result *r)
 {
     jw_open(w, '{');
     jw_bool(w, "pass", r->slo_pass);
+    bool reps = r->rep.replications > 1;
+    if (reps)
+        jw_str(w, "verdict", verdict_name(r->rep.verdict), SIZE_MAX);
     jw_member(w, "violations");
     jw_open(w, '[');
     uint32_t nv = r->n_violations < SCN_SLO_COUNT_ ? r->n_violations : SCN_SLO_COUNT_;
@@ -297,6 +347,10 @@ static void json_hook_slo(struct jw *w, const struct sim_result *r)
         jw_str(w, "metric", scn_slo_name(sv->metric), SIZE_MAX);
         jw_real(w, "limit", sv->limit);
         jw_real(w, "value", sv->value);
+        if (reps) {
+            jw_str(w, "verdict", verdict_name(sv->verdict), SIZE_MAX);
+            jw_ci(w, "ci95", sv->ci);
+        }
         jw_close(w, '}');
     }
     jw_close(w, ']');
@@ -328,6 +382,8 @@ static void json_run(struct jw *w, const struct sim_result *r)
     jw_open(w, '{');
     jw_str(w, "strategy", r->strategy, sizeof r->strategy);
     SIM_RUN_METRICS(JSON_RUN_MEMBER)
+    if (r->rep.replications > 1)
+        json_replications(w, r);
     jw_close(w, '}');
 }
 
@@ -451,56 +507,236 @@ static void table_pools(FILE *f, const struct sim_result *res, uint32_t n, int n
     }
 }
 
+/* The columns of SIM_TABLE_COLUMNS (metrics.def). */
+#define NOCI                                      (-1)
+#define TABLE_HEAD(header, w, format, value, ci)  header,
+#define TABLE_WIDTH(header, w, format, value, ci) w,
+#define TABLE_FMT(header, w, format, value, ci)   format,
+#define TABLE_CI(header, w, format, value, ci)    ci,
+static const char *const table_head[] = {SIM_TABLE_COLUMNS(TABLE_HEAD)};
+enum { NCOL = sizeof table_head / sizeof table_head[0] };
+static const int table_width[NCOL] = {SIM_TABLE_COLUMNS(TABLE_WIDTH)};
+static const char *const table_fmt[NCOL] = {SIM_TABLE_COLUMNS(TABLE_FMT)};
+static const int table_ci[NCOL] = {SIM_TABLE_COLUMNS(TABLE_CI)};
+
+/* Column c's value for run r. */
+static double table_value(int col, const struct sim_result *r)
+{
+    int c = 0;
+#define TABLE_VALUE(header, w, format, value, ci)                                                  \
+    if (col == c++)                                                                                \
+        return value;
+    SIM_TABLE_COLUMNS(TABLE_VALUE)
+#undef TABLE_VALUE
+    return NAN;
+}
+
+/* Set SLO metric m of r to v (SIM_SLO_METRICS names lvalues). */
+static void slo_set(struct sim_result *r, enum scn_slo_metric m, double v)
+{
+    switch (m) {
+#define SLO_SET(metric, value)                                                                     \
+    case metric:                                                                                   \
+        value = v;                                                                                 \
+        break;
+        SIM_SLO_METRICS(SLO_SET)
+#undef SLO_SET
+    case SCN_SLO_COUNT_:
+        break;
+    }
+}
+
+/* Half the spread of column c (linear in its SLO metric, metrics.def)
+ * over the interval ci of that metric, r's other fields held. */
+static double table_halfwidth(int c, const struct sim_result *r, struct sim_ci ci)
+{
+    struct sim_result t = *r;
+    slo_set(&t, (enum scn_slo_metric)table_ci[c], ci.lo);
+    double lo = table_value(c, &t);
+    slo_set(&t, (enum scn_slo_metric)table_ci[c], ci.hi);
+    double hi = table_value(c, &t);
+    return fabs(hi - lo) / 2.0;
+}
+
+/* "v ± hw" in column c's format (just v when hw is undefined). */
+static void table_pm(char *buf, int c, double v, double hw)
+{
+    table_cell(buf, table_fmt[c], v);
+    if (!isfinite(v) || !isfinite(hw))
+        return;
+    char h[TABLE_CELL_MAX];
+    table_cell(h, table_fmt[c], hw);
+    size_t l = strlen(buf);
+    snprintf(buf + l, TABLE_CELL_MAX - l, " \u00b1 %s", h);
+}
+
+/* Terminal columns of a UTF-8 cell ("±" is two bytes, one column). */
+static int disp_width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static void put_cell(FILE *f, const char *s, int w)
+{
+    for (int k = disp_width(s); k < w; k++)
+        fputc(' ', f);
+    fputs(s, f);
+}
+
+/* The SLO column of run r: pass / FAIL: metrics (a single run), or the
+ * verdict over replications: FAIL: metrics; unsure: metrics. */
+static void table_slo(FILE *f, const struct sim_result *r)
+{
+    if (r->slo_pass && r->n_violations == 0) {
+        fputs("  pass\n", f);
+        return;
+    }
+    uint32_t nv = r->n_violations < SCN_SLO_COUNT_ ? r->n_violations : SCN_SLO_COUNT_;
+    bool reps = r->rep.replications > 1;
+    const char *sep = "  ";
+    for (int pass = 0; pass < (reps ? 2 : 1); pass++) {
+        enum sim_verdict want = pass == 0 ? SIM_VERDICT_FAIL : SIM_VERDICT_UNSURE;
+        bool any = false;
+        for (uint32_t v = 0; v < nv; v++) {
+            if (reps && r->violations[v].verdict != want)
+                continue;
+            const char *m = scn_slo_name(r->violations[v].metric);
+            if (!any)
+                fprintf(f, "%s%s: ", sep, pass == 0 ? "FAIL" : "unsure");
+            fprintf(f, "%s%s", any ? "," : "", m ? m : "?");
+            any = true;
+            sep = "; ";
+        }
+    }
+    fputc('\n', f);
+}
+
+/* Paired differences against the reference strategy (replications with a
+ * reference): one row per other run, one column per SLO column. */
+static void table_diffs(FILE *f, const struct sim_result *res, uint32_t n, int nw)
+{
+    const struct sim_result *first = NULL;
+    for (uint32_t i = 0; i < n; i++)
+        if (res[i].rep.replications > 1 && res[i].rep.has_ref && first == NULL)
+            first = &res[i];
+    if (first == NULL)
+        return;
+    char name[SCN_NAME_MAX + 1];
+    table_name(name, sizeof name, first->rep.ref, sizeof first->rep.ref);
+    fprintf(f,
+            "\npaired differences vs %s (run - %s, mean \u00b1 95%% half-width over %" PRIu32
+            " replications on the same seeds; * = interval excludes 0)\n",
+            name, name, first->rep.replications);
+    int width[NCOL];
+    char(*cells)[NCOL][TABLE_CELL_MAX] = calloc(n, sizeof *cells);
+    if (cells == NULL)
+        return;
+    for (int c = 0; c < NCOL; c++)
+        width[c] = table_width[c];
+    for (uint32_t i = 0; i < n; i++) {
+        const struct sim_rep *rep = &res[i].rep;
+        for (int c = 0; c < NCOL && rep->has_ref; c++) {
+            if (table_ci[c] == NOCI)
+                continue;
+            int k = table_ci[c];
+            struct sim_result z;
+            memset(&z, 0, sizeof z);
+            slo_set(&z, (enum scn_slo_metric)k, rep->diff_mean[k]);
+            table_pm(cells[i][c], c, table_value(c, &z), table_halfwidth(c, &z, rep->diff_ci[k]));
+            bool sig = rep->diff_ci[k].lo > 0 || rep->diff_ci[k].hi < 0;
+            strcat(cells[i][c], sig ? "*" : " "); /* the numbers stay aligned */
+            int w = disp_width(cells[i][c]);
+            width[c] = w > width[c] ? w : width[c];
+        }
+    }
+    fprintf(f, "%-*s", nw, "strategy");
+    for (int c = 0; c < NCOL; c++)
+        if (table_ci[c] != NOCI) {
+            fputc(' ', f);
+            put_cell(f, table_head[c], width[c]);
+        }
+    fputc('\n', f);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!res[i].rep.has_ref)
+            continue;
+        table_name(name, sizeof name, res[i].strategy, sizeof res[i].strategy);
+        fprintf(f, "%-*s", nw, name);
+        for (int c = 0; c < NCOL; c++)
+            if (table_ci[c] != NOCI) {
+                fputc(' ', f);
+                put_cell(f, cells[i][c], width[c]);
+            }
+        fputc('\n', f);
+    }
+    free(cells);
+}
+
 void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
                   uint32_t n)
 {
     char name[SCN_NAME_MAX + 1];
     table_name(name, sizeof name, scn ? scn->name : "-", SCN_NAME_MAX);
     fprintf(f, "scenario: %s\nseed: %" PRIu64 "\n", name, seed);
+    uint32_t reps = 0;
+    for (uint32_t i = 0; res && i < n; i++)
+        reps = res[i].rep.replications > reps ? res[i].rep.replications : reps;
+    if (reps > 1)
+        fprintf(f,
+                "replications: %" PRIu32 " (means \u00b1 the half-width of the 95%% t-interval;"
+                " SLO pass/FAIL on the interval, unsure when it straddles the limit; time"
+                " series and TTFT CDF: replication 0, the seed above)\n",
+                reps);
 
     int nw = TABLE_MIN_NAME_W;
     for (uint32_t i = 0; res && i < n; i++) {
         int l = (int)strnlen(res[i].strategy, sizeof res[i].strategy);
         nw = l > nw ? l : nw;
     }
-    /* The columns of SIM_TABLE_COLUMNS (metrics.def). */
-#define TABLE_HEAD(header, w, format, value)  header,
-#define TABLE_WIDTH(header, w, format, value) w,
-    static const char *const head[] = {SIM_TABLE_COLUMNS(TABLE_HEAD)};
-    enum { NCOL = sizeof head / sizeof head[0] };
-    static const int width[NCOL] = {SIM_TABLE_COLUMNS(TABLE_WIDTH)};
-#undef TABLE_HEAD
-#undef TABLE_WIDTH
+    char(*cells)[NCOL][TABLE_CELL_MAX] = calloc(n ? n : 1, sizeof *cells);
+    if (cells == NULL)
+        return;
+    int width[NCOL];
+    for (int c = 0; c < NCOL; c++)
+        width[c] = table_width[c];
+    for (uint32_t i = 0; res && i < n; i++) {
+        const struct sim_result *r = &res[i];
+        for (int c = 0; c < NCOL; c++) {
+            if (r->rep.replications > 1 && table_ci[c] != NOCI) {
+                table_pm(cells[i][c], c, table_value(c, r),
+                         table_halfwidth(c, r, r->rep.ci[table_ci[c]]));
+                /* mean ± hw cells widen their column; single runs keep
+                   the fixed widths */
+                int w = disp_width(cells[i][c]);
+                width[c] = w > width[c] ? w : width[c];
+            } else {
+                table_cell(cells[i][c], table_fmt[c], table_value(c, r));
+            }
+        }
+    }
 
     fprintf(f, "%-*s", nw, "strategy");
-    for (int c = 0; c < NCOL; c++)
-        fprintf(f, " %*s", width[c], head[c]);
+    for (int c = 0; c < NCOL; c++) {
+        fputc(' ', f);
+        put_cell(f, table_head[c], width[c]);
+    }
     fputs("  SLO\n", f);
 
     for (uint32_t i = 0; res && i < n; i++) {
         const struct sim_result *r = &res[i];
-        char cells[NCOL][TABLE_CELL_MAX];
-        int col = 0;
-#define TABLE_CELL(header, w, format, value) table_cell(cells[col++], format, value);
-        SIM_TABLE_COLUMNS(TABLE_CELL)
-#undef TABLE_CELL
-
         table_name(name, sizeof name, r->strategy, sizeof r->strategy);
         fprintf(f, "%-*s", nw, name);
-        for (int c = 0; c < NCOL; c++)
-            fprintf(f, " %*s", width[c], cells[c]);
-        if (r->slo_pass && r->n_violations == 0) {
-            fputs("  pass\n", f);
-            continue;
+        for (int c = 0; c < NCOL; c++) {
+            fputc(' ', f);
+            put_cell(f, cells[i][c], width[c]);
         }
-        fputs("  FAIL", f);
-        uint32_t nv = r->n_violations < SCN_SLO_COUNT_ ? r->n_violations : SCN_SLO_COUNT_;
-        for (uint32_t v = 0; v < nv; v++) {
-            const char *m = scn_slo_name(r->violations[v].metric);
-            fprintf(f, "%s%s", v ? "," : ": ", m ? m : "?");
-        }
-        fputc('\n', f);
+        table_slo(f, r);
     }
+    free(cells);
+    if (res != NULL)
+        table_diffs(f, res, n, nw);
     table_pools(f, res, n, nw);
 }
 

@@ -4,6 +4,10 @@
  * CSV and the plot inputs.  CLI layer: these write to the streams and
  * directories they are given and nothing else.
  *
+ * Results aggregated over replications (rep.replications > 1, sim.h) add
+ * their intervals, verdicts and paired differences to the table and the
+ * JSON (docs/metrics.md, "Replications"); single runs print as before.
+ *
  * Numbers are printed with fixed formats ("%.17g" is never used for
  * metrics) so that the same results give byte-identical files.
  */
