@@ -235,6 +235,40 @@ int scn_load(const char *path, struct scenario *out, char *err, size_t errlen);
 int scn_load_ex(const char *path, const struct route_registry *reg, struct scenario *out, char *err,
                 size_t errlen);
 
+/* An override of one value of the scenario file, as `--set PATH=VALUE`
+ * gives it (docs/scenario-reference.md, "What-ifs: --set").
+ *
+ * PATH is the YAML path with dots: mapping keys, and list items by index
+ * (`backends.0`) or by name (`backends.openai-a`: a backend's name, a
+ * compare entry's label or strategy).  It ends at its first '=' or NUL,
+ * so it may point into the "PATH=VALUE" argument itself.  VALUE is read as
+ * it would be written in the file at PATH (`30s`, `800k`, `5%`,
+ * `{rpm: 100}`, `[a, b]`); text that is not one valid YAML value (empty,
+ * only a comment, `a: b: c`) is taken as the plain string.  origin names
+ * the override in messages ("--set", "--vary"; NULL = "--set"). */
+struct scn_set {
+    const char *path;
+    const char *value;
+    const char *origin;
+};
+
+/* Split "PATH=VALUE" at its first '=' into *out (pointers into arg, which
+ * must outlive it; origin "--set").  0, or -1 with a message when there is
+ * no '=', PATH is empty or has an empty component ("a..b"). */
+int scn_set_parse(const char *arg, struct scn_set *out, char *err, size_t errlen);
+
+/* scn_load_ex with the overrides sets[0..n_sets) applied in order, each to
+ * the file as the ones before left it.  A path that does not lead to a
+ * value (through a scalar, an index out of range, an item name or a key
+ * that is not there) is an error naming the override, the file, the part
+ * of the path found and what was expected there; a key missing from an
+ * existing mapping is added (and checked by the loader like any other).
+ * The loader's errors on a value an override gave start
+ * "<origin> PATH=VALUE: " instead of "file:line:col: ".  Reentrant:
+ * scn_load_set(path, reg, NULL, 0, ...) is scn_load_ex(path, reg, ...). */
+int scn_load_set(const char *path, const struct route_registry *reg, const struct scn_set *sets,
+                 uint32_t n_sets, struct scenario *out, char *err, size_t errlen);
+
 /* Group id (1-based) of a model group name, 0 if the scenario has none. */
 uint32_t scn_group_id(const struct scenario *s, const char *name);
 /* Region id (1-based) of a region name, 0 if no backend names it. */

@@ -108,7 +108,15 @@ struct scn__ctx {
     size_t errlen;
     const struct route_registry *reg; /* strategies beyond the built-ins (plugins) */
     struct scenario *s;               /* the scenario being built */
+    const struct scn_set *sets;       /* the overrides applied to doc (scn_set.c) */
+    uint32_t n_sets;
 };
+
+/* The nodes override k adds to the document carry marks with index
+ * SCN__SET_MARK + k (a scenario file is at most 64 MiB, so no position in
+ * it comes near): messages at such a mark start "<origin> PATH=VALUE: "
+ * instead of "file:line:col: ". */
+#define SCN__SET_MARK ((size_t)1 << (sizeof(size_t) * 8 - 2))
 
 /* "file:line:col: " of mark m (1-based) and the message: always -1. */
 int scn__fail_at(struct scn__ctx *c, yaml_mark_t m, const char *fmt, ...) SCN__PRINTF(3, 4);
@@ -219,6 +227,14 @@ uint32_t scn__names_find(char (*tab)[SCN_NAME_MAX], uint32_t n, const char *name
 /* A strategy with its default parameters.  0, or -1 with a message. */
 int scn__strategy_init(const struct route_registry *reg, struct scn_strategy *st, const char *name,
                        const char *label, char *msg, size_t len);
+
+/* ---- overrides (scn_set.c) -------------------------------------------- */
+
+/* Apply the overrides, in order, to c->doc (c->sets, c->n_sets already
+ * set).  0, or -1 with the message in c->err. */
+int scn__set_apply(struct scn__ctx *c, const struct scn_set *sets, uint32_t n_sets);
+/* "<origin> PATH=VALUE: " into buf; snprintf's result. */
+int scn__set_prefix(const struct scn_set *s, char *buf, size_t len);
 
 /* ---- the sections of a scenario file --------------------------------- */
 

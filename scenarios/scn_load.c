@@ -39,7 +39,11 @@
 
 static int vfail_at(struct scn__ctx *c, yaml_mark_t m, const char *fmt, va_list ap)
 {
-    int k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->path, m.line + 1, m.column + 1);
+    int k;
+    if (m.index >= SCN__SET_MARK && m.index - SCN__SET_MARK < c->n_sets)
+        k = scn__set_prefix(&c->sets[m.index - SCN__SET_MARK], c->err, c->errlen);
+    else
+        k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->path, m.line + 1, m.column + 1);
     if (k >= 0 && (size_t)k < c->errlen)
         vsnprintf(c->err + k, c->errlen - (size_t)k, fmt, ap);
     return -1;
@@ -402,6 +406,12 @@ int scn_load(const char *path, struct scenario *out, char *err, size_t errlen)
 int scn_load_ex(const char *path, const struct route_registry *reg, struct scenario *out, char *err,
                 size_t errlen)
 {
+    return scn_load_set(path, reg, NULL, 0, out, err, errlen);
+}
+
+int scn_load_set(const char *path, const struct route_registry *reg, const struct scn_set *sets,
+                 uint32_t n_sets, struct scenario *out, char *err, size_t errlen)
+{
     char local[256];
     if (err == NULL || errlen == 0) {
         err = local;
@@ -424,6 +434,12 @@ int scn_load_ex(const char *path, const struct route_registry *reg, struct scena
         return -1;
     }
     memcpy(out->path, path, pl + 1);
+    if (sets == NULL && n_sets > 0) {
+        base_errf(err, errlen, "%s: found %u overrides and no array of them", path,
+                  (unsigned)n_sets);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
 
     unsigned char *buf = NULL;
     size_t len = 0;
@@ -431,8 +447,14 @@ int scn_load_ex(const char *path, const struct route_registry *reg, struct scena
         memset(out, 0, sizeof *out);
         return -1;
     }
-    struct scn__ctx c = {
-        .path = out->path, .doc = NULL, .err = err, .errlen = errlen, .reg = reg, .s = out};
+    struct scn__ctx c = {.path = out->path,
+                         .doc = NULL,
+                         .err = err,
+                         .errlen = errlen,
+                         .reg = reg,
+                         .s = out,
+                         .sets = sets,
+                         .n_sets = n_sets};
     yaml_parser_t parser;
     yaml_document_t doc;
     int rc = -1;
@@ -461,8 +483,9 @@ int scn_load_ex(const char *path, const struct route_registry *reg, struct scena
                 rc = scn__fail(&c, second,
                                "found a second YAML document, expected one scenario per "
                                "file");
-            else
-                rc = parse_root(&c, root, out);
+            else if (scn__set_apply(&c, sets, n_sets) == 0)
+                /* the root again: the overrides may have moved the nodes */
+                rc = parse_root(&c, yaml_document_get_root_node(&doc), out);
             yaml_document_delete(&next);
         }
         yaml_document_delete(&doc);

@@ -24,6 +24,10 @@
 /* Size of the error buffers handed to library calls. */
 #define CLI_ERRLEN 1024
 
+/* --set options per command line (each names one value of the scenario). */
+#define CLI_SET_MAX     256
+#define CLI_SET_MAX_STR "256"
+
 /* The verbs: argv[0] is the program, argv[1] the verb, its own arguments
  * start at argv[2].  Each returns the exit status. */
 int cmd_run(int argc, char **argv);

@@ -22,14 +22,17 @@
 #define MAX_STRATEGIES 64
 
 static const char *const usage_run =
-    "usage: lbsim run SCENARIO [--strategy NAME]... [--plugin PATH.so]...\n"
-    "                 [--seed N] [--threads N] [--out DIR] [--json]\n"
-    "                 [--replications R [--vs NAME]]\n"
+    "usage: lbsim run SCENARIO [--set PATH=VALUE]... [--strategy NAME]...\n"
+    "                 [--plugin PATH.so]... [--seed N] [--threads N] [--out DIR]\n"
+    "                 [--json] [--replications R [--vs NAME]]\n"
     "\n"
     "Replays the scenario's traffic against its backends under each strategy\n"
     "(the --strategy flags, else the scenario's compare: list, else its\n"
     "router.strategy), all on the same traffic and random draws.\n"
     "\n"
+    "  --set PATH=VALUE override a value of the scenario file (repeatable), e.g.\n"
+    "                   traffic.rate_scale=2, backends.openai-a.limits.rpm=10k,\n"
+    "                   router.strategy=least_inflight (docs/scenario-reference.md)\n"
     "  --strategy NAME  run this strategy (repeatable; default parameters)\n"
     "  --plugin PATH    load strategies from a shared object before the scenario\n"
     "                   (repeatable; see examples/plugin/README.md)\n"
@@ -48,13 +51,24 @@ static const char *const usage_run =
 /* Largest --threads accepted. */
 #define MAX_THREADS 1024
 
-enum { OPT_STRATEGY, OPT_PLUGIN, OPT_SEED, OPT_THREADS, OPT_OUT, OPT_JSON, OPT_REPS, OPT_VS };
+enum {
+    OPT_STRATEGY,
+    OPT_PLUGIN,
+    OPT_SEED,
+    OPT_THREADS,
+    OPT_OUT,
+    OPT_JSON,
+    OPT_REPS,
+    OPT_VS,
+    OPT_SET
+};
 
 static const struct args_opt run_options[] = {
     {"--strategy", NULL, ARGS_VALUE, OPT_STRATEGY}, {"--plugin", NULL, ARGS_VALUE, OPT_PLUGIN},
     {"--seed", NULL, ARGS_VALUE, OPT_SEED},         {"--threads", NULL, ARGS_VALUE, OPT_THREADS},
     {"--out", NULL, ARGS_VALUE, OPT_OUT},           {"--json", NULL, ARGS_FLAG, OPT_JSON},
     {"--replications", NULL, ARGS_VALUE, OPT_REPS}, {"--vs", NULL, ARGS_VALUE, OPT_VS},
+    {"--set", NULL, ARGS_VALUE, OPT_SET},
 };
 
 static const struct args_spec run_spec = {
@@ -69,6 +83,8 @@ struct run_opts {
     uint32_t reps;
     const char *names[MAX_STRATEGIES];
     uint32_t n_names;
+    struct scn_set sets[CLI_SET_MAX];
+    uint32_t n_sets;
     uint64_t seed, threads;
     int seed_set, json;
 };
@@ -148,6 +164,16 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
         case OPT_VS:
             o->vs = v;
             break;
+        case OPT_SET: {
+            char err[CLI_ERRLEN];
+            if (o->n_sets == CLI_SET_MAX)
+                return args_usage_error(&run_spec, "too many --set options (at most %s)",
+                                        CLI_SET_MAX_STR);
+            if (scn_set_parse(v, &o->sets[o->n_sets], err, sizeof err) != 0)
+                return args_usage_error(&run_spec, "%s", err);
+            o->n_sets++;
+            break;
+        }
         default:
             break;
         }
@@ -168,7 +194,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
 {
     char err[CLI_ERRLEN];
     struct scenario scn;
-    if (scn_load_ex(o->scn_path, reg, &scn, err, sizeof err) != 0) {
+    if (scn_load_set(o->scn_path, reg, o->sets, o->n_sets, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         return CLI_EXIT_USAGE;
     }

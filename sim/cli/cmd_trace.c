@@ -83,11 +83,13 @@ static const char *const usage_convert =
     "exit status: 0 ok, 2 bad usage or bad input (the message names file:line).\n";
 
 static const char *const usage_synth =
-    "usage: lbsim trace synth SCENARIO [--seed N] [-o OUT.csv]\n"
+    "usage: lbsim trace synth SCENARIO [--set PATH=VALUE]... [--seed N] [-o OUT.csv]\n"
     "\n"
     "Writes the traffic the scenario's traffic: section generates (up to its\n"
     "duration:), as `lbsim run` replays it, as lbsim's native CSV.\n"
     "\n"
+    "  --set PATH=VALUE   override a value of the scenario file (repeatable),\n"
+    "                     as `lbsim run --set` does\n"
     "  --seed N           override the scenario's seed\n"
     "  -o, --out FILE     write to FILE instead of stdout\n"
     "\n"
@@ -161,6 +163,7 @@ enum {
     OPT_JSON,
     OPT_OUT,
     OPT_SEED,
+    OPT_SET,
 };
 
 static const struct args_opt info_options[] = {
@@ -183,6 +186,7 @@ static const struct args_opt convert_options[] = {
 static const struct args_opt synth_options[] = {
     {"--seed", NULL, ARGS_VALUE, OPT_SEED},
     {"--out", "-o", ARGS_VALUE, OPT_OUT},
+    {"--set", NULL, ARGS_VALUE, OPT_SET},
 };
 
 static const struct args_spec trace_spec = {.who = "lbsim trace", .usage = usage_trace};
@@ -664,6 +668,9 @@ static int cmd_convert(int argc, char **argv)
 static int cmd_synth(int argc, char **argv)
 {
     const char *scn_path = NULL, *out = NULL;
+    struct scn_set sets[CLI_SET_MAX];
+    uint32_t n_sets = 0;
+    char err[CLI_ERRLEN];
     uint64_t seed = 0;
     int seed_set = 0;
     struct args a;
@@ -685,15 +692,21 @@ static int cmd_synth(int argc, char **argv)
                 return args_usage_error(
                     &synth_spec, "--seed: found '%s', expected a non-negative integer", a.value);
             seed_set = 1;
+        } else if (a.opt->id == OPT_SET) {
+            if (n_sets == CLI_SET_MAX)
+                return args_usage_error(&synth_spec, "too many --set options (at most %s)",
+                                        CLI_SET_MAX_STR);
+            if (scn_set_parse(a.value, &sets[n_sets], err, sizeof err) != 0)
+                return args_usage_error(&synth_spec, "%s", err);
+            n_sets++;
         } else {
             out = a.value;
         }
     }
     if (scn_path == NULL)
         return args_usage_error(&synth_spec, "%s", "missing SCENARIO");
-    char err[CLI_ERRLEN];
     struct scenario scn;
-    if (scn_load(scn_path, &scn, err, sizeof err) != 0) {
+    if (scn_load_set(scn_path, NULL, sets, n_sets, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         return CLI_EXIT_USAGE;
     }
