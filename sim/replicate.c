@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "sim_int.h"
 #include "stats.h"
 
 /* Keeps replication seeds apart from the rng_stream purposes, which mix
@@ -222,6 +223,75 @@ void sim_paired_diff(const struct sim_result *reps, const struct sim_result *ref
     free(x);
 }
 
+/* Fold the n x R trial results of one scenario (strategy-major: trial
+ * i * R + r is replication r of strategy i) into res[0..n): the aggregate of
+ * each strategy, its SLO verdicts and, for R > 1 and 0 <= ref < n, its
+ * paired differences against strategy ref.  Frees every trial result.
+ * rc[i] / err[i * errlen] report the first failed replication of strategy
+ * i.  Returns 0 when every strategy folded. */
+int sim__fold(const struct scenario *scn, const struct sim_trial *t, uint32_t n, uint32_t R,
+              int ref, struct sim_result *tr, int *trc, const char *terr, struct sim_result *res,
+              int *rc, char *err, size_t errlen)
+{
+    size_t nt = (size_t)n * R;
+    int failed = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        rc[i] = 0;
+        err[(size_t)i * errlen] = '\0';
+        for (uint32_t r = 0; r < R && rc[i] == 0; r++) {
+            size_t j = (size_t)i * R + r;
+            if (trc[j] != 0) {
+                rc[i] = trc[j];
+                if (R > 1)
+                    snprintf(err + (size_t)i * errlen, errlen, "replication %u (seed %llu): %s", r,
+                             (unsigned long long)t[j].seed, terr + j * errlen);
+                else
+                    snprintf(err + (size_t)i * errlen, errlen, "%s", terr + j * errlen);
+                failed = 1;
+            }
+        }
+    }
+    /* Paired differences read the replications, so they come before the
+     * aggregates take over replication 0's arrays. */
+    struct sim_rep *diffs = NULL;
+    if (!failed && R > 1 && ref >= 0 && (uint32_t)ref < n) {
+        diffs = calloc(n, sizeof *diffs);
+        if (diffs == NULL)
+            failed = 1;
+        for (uint32_t i = 0; diffs && i < n; i++)
+            if (i != (uint32_t)ref)
+                sim_paired_diff(&tr[(size_t)i * R], &tr[(size_t)ref * R], R, &diffs[i]);
+    }
+    for (uint32_t i = 0; i < n && !failed; i++) {
+        if (sim_aggregate(&tr[(size_t)i * R], R, &res[i]) != 0) {
+            for (uint32_t k = 0; k < i; k++)
+                sim_result_free(&res[k]);
+            failed = 1;
+            break;
+        }
+        if (R > 1)
+            sim_slo_eval_ci(&scn->slo, &res[i]);
+        if (diffs && i != (uint32_t)ref) {
+            struct sim_rep *d = &diffs[i];
+            res[i].rep.has_ref = d->has_ref;
+            memcpy(res[i].rep.ref, d->ref, sizeof d->ref);
+            memcpy(res[i].rep.diff_mean, d->diff_mean, sizeof d->diff_mean);
+            memcpy(res[i].rep.diff_ci, d->diff_ci, sizeof d->diff_ci);
+        }
+    }
+    if (failed)
+        for (uint32_t i = 0; i < n; i++)
+            if (rc[i] == 0) {
+                rc[i] = -1;
+                snprintf(err + (size_t)i * errlen, errlen, "out of memory");
+            }
+    free(diffs);
+    for (size_t j = 0; j < nt; j++)
+        if (trc[j] == 0)
+            sim_result_free(&tr[j]);
+    return failed ? -1 : 0;
+}
+
 int sim_replicate(const struct scenario *scn, const struct scn_strategy *strategies, uint32_t n,
                   uint64_t seed, uint32_t R, int ref, int threads, struct sim_result *res, int *rc,
                   char *err, size_t errlen)
@@ -248,34 +318,12 @@ int sim_replicate(const struct scenario *scn, const struct scn_strategy *strateg
             t[(size_t)i * R + r] = (struct sim_trial){
                 .scn = scn, .strategy = &strategies[i], .seed = sim_rep_seed(seed, r)};
     sim_trials(t, (uint32_t)nt, threads, tr, trc, terr, errlen);
-    for (uint32_t i = 0; i < n; i++) {
-        rc[i] = 0;
-        err[(size_t)i * errlen] = '\0';
-        for (uint32_t r = 0; r < R && rc[i] == 0; r++) {
-            size_t j = (size_t)i * R + r;
-            if (trc[j] != 0) {
-                rc[i] = trc[j];
-                snprintf(err + (size_t)i * errlen, errlen, "replication %u (seed %llu): %s", r,
-                         (unsigned long long)t[j].seed, terr + j * errlen);
-                failed = 1;
-            }
-        }
-    }
-    for (uint32_t i = 0; i < n && !failed; i++) {
-        if (sim_aggregate(&tr[(size_t)i * R], R, &res[i]) != 0) {
-            for (uint32_t k = i; k < n; k++) {
-                rc[k] = -1;
-                snprintf(err + (size_t)k * errlen, errlen, "out of memory");
-            }
-            failed = 1;
-            break;
-        }
-        sim_slo_eval_ci(&scn->slo, &res[i]);
-    }
-    if (!failed && ref >= 0 && (uint32_t)ref < n)
-        for (uint32_t i = 0; i < n; i++)
-            if (i != (uint32_t)ref)
-                sim_paired_diff(&tr[(size_t)i * R], &tr[(size_t)ref * R], R, &res[i].rep);
+    failed = sim__fold(scn, t, n, R, ref, tr, trc, terr, res, rc, err, errlen) != 0;
+    free(t);
+    free(tr);
+    free(trc);
+    free(terr);
+    return failed ? -1 : 0;
 done:
     if (trc != NULL)
         for (size_t j = 0; j < nt; j++)

@@ -388,4 +388,11 @@ int sim__accrue_all(struct sim *s, int64_t t);
 int sim__pools_snapshot(struct sim *s, int64_t t_ns, uint32_t *serving);
 void sim__summarise(struct sim *s);
 
+/* replicate.c: fold n strategies x R replications of one scenario (trial
+ * i * R + r is replication r of strategy i) into res[0..n); frees the trial
+ * results (sim_replicate and sim_exp_run share it). */
+int sim__fold(const struct scenario *scn, const struct sim_trial *t, uint32_t n, uint32_t R,
+              int ref, struct sim_result *tr, int *trc, const char *terr, struct sim_result *res,
+              int *rc, char *err, size_t errlen);
+
 #endif /* LBSIM_SIM_INT_H */
