@@ -20,9 +20,9 @@
 /* Reals in JSON and CSV: 9 significant digits are more than any metric
  * carries and never expose the last-bit noise of "%.17g". */
 #define REPORT_REAL_FMT "%.9g"
-/* Deepest nesting of the summary JSON (root, runs, run, slo, violations,
- * violation). */
-#define JSON_MAX_DEPTH 8
+/* Deepest nesting of a JSON document: a run is 6 deep (run, vs, diff,
+ * metric, ci95), and sweeps and plans embed runs 3 levels down. */
+#define JSON_MAX_DEPTH 16
 /* Points of a TTFT CDF curve: a quantile grid from CDF_Q_LO to CDF_Q_HI,
  * plus the minimum and the maximum. */
 #define CDF_GRID_POINTS 399
@@ -401,6 +401,20 @@ void report_json(FILE *f, const struct scenario *scn, uint64_t seed, const struc
     jw_close(&w, ']');
     jw_close(&w, '}');
     fputc('\n', f);
+}
+
+void report_json_runs(FILE *f, int depth, const struct sim_result *res, uint32_t n)
+{
+    struct jw w = {.f = f, .depth = depth < JSON_MAX_DEPTH - 8 ? depth : JSON_MAX_DEPTH - 8};
+    jw_open(&w, '[');
+    for (uint32_t i = 0; res && i < n; i++)
+        json_run(&w, &res[i]);
+    jw_close(&w, ']');
+}
+
+void report_json_string(FILE *f, const char *s)
+{
+    json_string(f, s, SIZE_MAX);
 }
 
 /* ---- table -------------------------------------------------------------- */

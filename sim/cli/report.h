@@ -26,6 +26,15 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
 void report_json(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
                  uint32_t n);
 
+/* The run objects of res[0..n) as a JSON array, exactly as inside
+ * report_json's "runs", indented for an array that opens at nesting depth
+ * `depth` (2 spaces a level): for documents that embed runs (sweep points,
+ * plans).  The caller writes the key before it; no newline after. */
+void report_json_runs(FILE *f, int depth, const struct sim_result *res, uint32_t n);
+
+/* s as a JSON string (escaped, invalid UTF-8 replaced). */
+void report_json_string(FILE *f, const char *s);
+
 /* Time series of every run, long format: one row per (strategy, interval). */
 void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n);
 
