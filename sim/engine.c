@@ -213,7 +213,14 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
     int rc = setup(&s, scn, strategy, seed, res);
     int64_t stop = scn->duration_ns > 0 ? scn->duration_ns : INT64_MAX;
     struct heap_ev e;
-    while (rc == 0 && !heap_empty(&s.heap) && heap_top(&s.heap)->t_ns < stop) {
+    /* Without a duration the window ends when the last request ends: the
+     * loop stops as soon as no arrival is pending and no request is live,
+     * whatever stale attempt events (timeouts that can no longer fire) or
+     * lifecycle events (reclaims, replacements, autoscaler ticks) remain
+     * queued.  Running on to them would bill replicas and stretch Little's
+     * window past the traffic. */
+    while (rc == 0 && !heap_empty(&s.heap) && heap_top(&s.heap)->t_ns < stop &&
+           sim__work_remains(&s)) {
         heap_pop(&s.heap, &e);
         s.now_ns = e.t_ns;
         s.env.now_ns = e.t_ns;
