@@ -129,9 +129,9 @@ static int rep_start(struct sim *s, uint32_t b)
     if (sim__rep_set(s, b, REP_WARMING) != 0)
         return -1;
     rp->life_gen++;
-    return sim__push(
-        s, s->now_ns + s->be[b].pr->cfg->autoscale.warmup_ns /* filled even without autoscale */,
-        EV_REPLICA, b, rp->life_gen);
+    /* the model load: set for every pool, with or without `autoscale:` */
+    return sim__push(s, s->now_ns + s->be[b].pr->cfg->autoscale.warmup_ns, EV_REPLICA, b,
+                     rp->life_gen);
 }
 
 /* EV_REPLICA: slot b's lifecycle timer. */

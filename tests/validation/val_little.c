@@ -129,6 +129,17 @@ static void test_spot(void)
         ok += check_run(&scn, i, &r[i], &s[i]) == 0;
     if (ok == 2) {
         CHECK(r[0].preemptions > 0 && r[1].preemptions > 0);
+        /* replacements load the model without an autoscaler too: 60 s each,
+         * unless reclaimed again or the run ended while loading */
+        for (uint32_t i = 0; i < 2; i++)
+            for (uint32_t k = 0; k < r[i].n_pools; k++) {
+                const struct sim_pool_result *p = &r[i].pools[k];
+                printf("%s pool %s: %llu replacements, warm-up %.1f s\n", r[i].strategy, p->name,
+                       (unsigned long long)p->replacements, p->warmup_s);
+                CHECK(p->warmup_s <= 60.0 * (double)p->replacements + 1e-9);
+                if (p->replacements > 0)
+                    CHECK(p->warmup_s > 0);
+            }
         CHECK(r[0].unmeasured > 0);
         sim_result_free(&r[0]);
         sim_result_free(&r[1]);
