@@ -127,8 +127,9 @@ struct replica_rt {
     int64_t bill_t;  /* billed up to here */
     int64_t step_t;  /* the pending EV_POOL_STEP time, -1 none */
     uint32_t step_gen, life_gen;
-    uint32_t preempt_k; /* rate preemptions drawn so far (keys the stream) */
-    int64_t up_ns;      /* time serving, draining or in notice */
+    uint32_t preempt_k;  /* rate reclaims drawn so far (keys the reclaim stream) */
+    uint32_t stockout_k; /* replacement stock-out draws so far (keys their stream) */
+    int64_t up_ns;       /* time serving, draining or in notice */
 };
 
 struct pool_rt {
@@ -142,6 +143,7 @@ struct pool_rt {
     uint32_t below_max;        /* ... the largest desired since then */
     uint64_t arrivals_at_tick; /* arrivals seen at the last tick (scale from zero) */
     uint32_t n_ts, ts_cap;     /* res->serving_ts */
+    uint32_t spot_key;         /* rank among this run's spot pools: keys the reclaim streams */
 };
 
 struct sim__backend_ops;

@@ -129,6 +129,25 @@ static void test_spot(void)
         ok += check_run(&scn, i, &r[i], &s[i]) == 0;
     if (ok == 2) {
         CHECK(r[0].preemptions > 0 && r[1].preemptions > 0);
+        /* common random numbers: the two pools differ only in on_kill,
+         * so their replicas' lifecycles (reclaims, notices, replacements,
+         * stock-outs, warm-ups) are the same: so is the serving count at
+         * every interval end both runs reached */
+        const struct sim_pool_result *a = &r[0].pools[0], *m = &r[1].pools[1];
+        uint32_t nts = r[0].n_ts < r[1].n_ts ? r[0].n_ts : r[1].n_ts;
+        uint32_t same = 0;
+        for (uint32_t k = 0; k + 1 < nts; k++)
+            same += a->serving_ts[k] == m->serving_ts[k];
+        printf("serving replicas equal at %u of %u interval ends; reclaims %llu / %llu, "
+               "replacements %llu / %llu, stock-outs %llu / %llu\n",
+               same, nts - 1, (unsigned long long)a->preemptions,
+               (unsigned long long)m->preemptions, (unsigned long long)a->replacements,
+               (unsigned long long)m->replacements, (unsigned long long)a->stockouts,
+               (unsigned long long)m->stockouts);
+        CHECK_INT_EQ(same, nts - 1);
+        CHECK_INT_EQ(a->preemptions, m->preemptions);
+        CHECK_INT_EQ(a->replacements, m->replacements);
+        CHECK_INT_EQ(a->stockouts, m->stockouts);
         /* replacements load the model without an autoscaler too: 60 s each,
          * unless reclaimed again or the run ended while loading */
         for (uint32_t i = 0; i < 2; i++)
