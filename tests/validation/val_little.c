@@ -13,15 +13,21 @@
  * not the window, not a replica-hour, not a time-series interval, whatever
  * reclaim, replacement or timeout events remain queued.
  *
+ * Also: `queue_max: 0` is no waiting room.  c = 4 provider slots with no
+ * queue, Poisson arrivals and no retries is the M/M/c/c loss system, whose
+ * blocked share is Erlang B; `queue_max: unbounded` blocks nothing.
+ *
  * Scenarios: tests/data/val_little_pool.yaml (an on-demand pool with a
  * 120 s attempt timeout) and tests/data/val_little_spot.yaml (a spot pool
  * reclaimed often, retry vs migrate).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim.h"
 #include "check.h"
+#include "tmp.h"
 
 #define NS_PER_S    1e9
 #define NS_PER_HOUR 3.6e12
@@ -166,8 +172,69 @@ static void test_spot(void)
     scn_free(&scn);
 }
 
+/* Erlang B(c, a) by the recurrence B(k) = a B(k-1) / (k + a B(k-1)). */
+static double erlang_b(unsigned c, double a)
+{
+    double b = 1.0;
+    for (unsigned k = 1; k <= c; k++)
+        b = a * b / ((double)k + a * b);
+    return b;
+}
+
+static void test_no_waiting_room(void)
+{
+    static const char *const kinds[] = {"0", "unbounded"};
+    char dir[TMP_DIR_MAX], path[TMP_PATH_MAX], yaml[1024], err[1024];
+    CHECK(tmp_dir(dir, sizeof dir, "val_little") == 0);
+    tmp_path(path, sizeof path, dir, "loss.yaml");
+    for (int i = 0; i < 2; i++) {
+        snprintf(yaml, sizeof yaml,
+                 "seed: 3\n"
+                 "traffic:\n"
+                 "  synthetic: {arrivals: poisson, rate: 3.4/s, count: 40000,\n"
+                 "              input_tokens: {dist: constant, value: 100},\n"
+                 "              output_tokens: {dist: constant, value: 0}}\n"
+                 "backends:\n"
+                 "  - {name: server, kind: api, concurrency: 4, queue_max: %s,\n"
+                 "     latency: {ttft: {dist: exponential, mean: 1s}}}\n"
+                 "router: {retries: {max_attempts: 1}}\n"
+                 "compare: [{strategy: round_robin, label: loss}]\n",
+                 kinds[i]);
+        CHECK(tmp_write_str(path, yaml) == 0);
+        struct scenario scn;
+        if (scn_load(path, &scn, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            CHECK(0);
+            continue;
+        }
+        struct sim_result r;
+        if (sim_run(&scn, &scn.compare[0], scn.seed, NULL, &r, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            CHECK(0);
+            scn_free(&scn);
+            continue;
+        }
+        double want = i == 0 ? erlang_b(4, 3.4) : 0.0;
+        printf("queue_max %-9s blocked (429) %.4f, Erlang B(4, 3.4) %.4f, queue wait mean "
+               "%.4f s\n",
+               kinds[i], r.client_429_rate, erlang_b(4, 3.4), r.queue_wait_mean_s);
+        /* 40,000 requests: the share's sd is ~0.0022 */
+        CHECK_NEAR(r.client_429_rate, want, 0.011);
+        CHECK_NEAR(r.attempts_per_request, 1.0, 1e-12); /* no retries */
+        if (i == 0)
+            CHECK_NEAR(r.queue_wait_mean_s, 0.0, 1e-12);
+        else
+            CHECK(r.queue_wait_mean_s > 0);
+        sim_result_free(&r);
+        scn_free(&scn);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
+    test_no_waiting_room();
     test_pool();
     test_spot();
     return check_report("val_little");
