@@ -204,9 +204,13 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct
     }
 
     /* Capacity check before charging: an overflowing queue answers 429
-     * without consuming the minute's budget (the request never ran). */
+     * without consuming the minute's budget (the request never ran).  With
+     * queue_max 0 there is no waiting room: a request that cannot start at
+     * once gets the 429 a concurrency-capped server answers (TGI's router
+     * maps InferError::Overloaded, raised when its --max-concurrent-requests
+     * permits are gone, to 429 Too Many Requests: router/src/server.rs). */
     bool full = cfg->concurrency > 0 && st->busy >= cfg->concurrency;
-    if (full && cfg->queue_max > 0 && st->q_live >= cfg->queue_max) {
+    if (full && st->q_live >= cfg->queue_max) {
         *retry_after_ns = -1;
         *http_status = 429;
         return API_RATE_LIMITED;

@@ -73,6 +73,9 @@ const struct api_limit_preset *api_limit_preset_find(const char *name);
 /* Preset i (0-based), NULL past the last: for listings and suggestions. */
 const struct api_limit_preset *api_limit_preset_at(size_t i);
 
+/* api_cfg.queue_max: no bound on the provider-side FIFO. */
+#define API_QUEUE_UNBOUNDED UINT32_MAX
+
 struct api_cfg {
     enum api_limit_style limit_style;
     int64_t rpm;          /* requests per minute, 0 = unlimited */
@@ -82,7 +85,8 @@ struct api_cfg {
     int64_t rpd_reset_ns; /* gemini: RPD resets at rpd_reset_ns + k days, in [0, 1 day) */
     const struct api_limit_preset *limits_preset; /* the preset used, NULL = none */
     int32_t concurrency;                          /* in service at once, 0 = unlimited */
-    uint32_t queue_max; /* waiting at most, 0 = unbounded; overflow: 429 */
+    uint32_t queue_max; /* waiting at most (0: no waiting room), API_QUEUE_UNBOUNDED
+                           for no bound; overflow: 429 */
     struct dist ttft_s; /* seconds */
     double prefill_s_per_token;
     struct dist output_tps; /* tokens per second, > 0 */

@@ -483,6 +483,7 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
     b->route.weight = 1;
     b->api.faults.error_status = SCN_DEFAULT_ERROR_STATUS;
     b->api.bill_failed = API_BILL_NOTHING;
+    b->api.queue_max = API_QUEUE_UNBOUNDED;
     dist_constant(&b->api.output_tps, SCN_DEFAULT_OUTPUT_TPS);
 
     if (v[B_NAME] == NULL)
@@ -635,8 +636,25 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
             return -1;
         b->api.concurrency = (int32_t)u;
     }
-    if (v[B_QUEUE_MAX] && scn__v_u32(c, v[B_QUEUE_MAX], &b->api.queue_max))
-        return -1;
+    if (v[B_QUEUE_MAX]) {
+        /* 0 is no waiting room; "unbounded" (the default) is spelled out,
+         * so that no number silently means "no bound". */
+        const char *str = NULL;
+        if (scn__get_str(c, v[B_QUEUE_MAX], "'queue_max': a count >= 0 or 'unbounded'", &str))
+            return -1;
+        if (strcmp(str, "unbounded") == 0) {
+            b->api.queue_max = API_QUEUE_UNBOUNDED;
+        } else {
+            uint64_t qm = 0;
+            char m[128], qs[64];
+            if (scn__parse_uint(str, API_QUEUE_UNBOUNDED - 1u, &qm, m, sizeof m) != 0)
+                return scn__fail(c, v[B_QUEUE_MAX],
+                                 "found %s, expected 'queue_max': a count of waiting requests "
+                                 "(0 = no waiting room, at most %u) or 'unbounded'",
+                                 scn__quote(str, qs, sizeof qs), API_QUEUE_UNBOUNDED - 1u);
+            b->api.queue_max = (uint32_t)qm;
+        }
+    }
     if (v[B_CACHED_FRACTION] && scn__v_fraction(c, v[B_CACHED_FRACTION], &b->api.cached_fraction))
         return -1;
     if (v[B_BILL_FAILED]) {

@@ -32,9 +32,11 @@
 #define SCN_AS_SCALE_DOWN_DELAY_NS (300LL * 1000000000LL)
 #define SCN_AS_TOLERANCE           0.1
 #define SCN_AS_TARGET_UTILIZATION  0.7
-/* Autoscaling: 60 s from a scale-up decision until the new replica
- * serves (billed meanwhile).  An assumption: loading an 8B model's 16 GB
- * of weights and starting the server; issue 4 puts it at 30-90 s. */
+/* Model load: 60 s from a machine being there (a scale-up decision, a
+ * spot replacement) until the new replica serves (billed meanwhile), the
+ * same for every profile; `autoscale: warmup` overrides it.  An
+ * assumption: loading an 8B model's 16 GB of weights and starting the
+ * server; issue 4 puts it at 30-90 s. */
 #define SCN_AS_WARMUP_NS (60LL * 1000000000LL)
 
 /* *dst = a copy of n elements of `size` bytes (NULL for none); -1 when out
@@ -330,6 +332,9 @@ int scn__parse_pool(struct scn__ctx *c, const yaml_node_t *n, const yaml_node_t 
 
     /* Replicas at t = 0 and replica slots. */
     struct scn_autoscale *as = &p->autoscale;
+    /* Every new replica loads the model, with or without an autoscaler
+     * (a spot replacement too): the engine reads autoscale.warmup_ns. */
+    as->warmup_ns = SCN_AS_WARMUP_NS;
     if (v[B_AUTOSCALE] && parse_autoscale(c, v[B_AUTOSCALE], as))
         return -1;
     p->replicas = as->enabled ? as->min : 1;

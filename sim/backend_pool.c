@@ -8,6 +8,7 @@
  * autoscaler) is replicas.c's; a reclaim kills what a replica holds here.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
@@ -53,6 +54,67 @@ static int pool_leave(struct sim *s, uint32_t idx)
     return sim__pool_resched(s, b);
 }
 
+/* True while attempt (idx, gen) can still time out: it is the request's
+ * current attempt and has no first token yet. */
+static bool deadline_live(const struct sim *s, const struct sim__deadline *d)
+{
+    const struct req *q = &s->reqs[d->idx];
+    return q->gen == d->gen && q->state != RS_FREE && q->state != RS_STREAMING;
+}
+
+/* Arm request idx's attempt timeout (sim__deadlines in sim_int.h). */
+static int deadline_add(struct sim *s, uint32_t idx)
+{
+    struct sim__deadlines *dl = &s->pools.dl;
+    while (dl->len > 0 && !deadline_live(s, &dl->ring[dl->head])) {
+        dl->head = (dl->head + 1) & (dl->cap - 1);
+        dl->len--;
+    }
+    if (dl->len == dl->cap) {
+        uint32_t ncap = dl->cap ? dl->cap * 2 : 256u;
+        struct sim__deadline *n = malloc((size_t)ncap * sizeof *n);
+        if (n == NULL) {
+            snprintf(s->err, s->errlen, "out of memory (attempt timeouts)");
+            return -1;
+        }
+        for (uint32_t i = 0; i < dl->len; i++)
+            n[i] = dl->ring[(dl->head + i) & (dl->cap - 1)];
+        free(dl->ring);
+        dl->ring = n;
+        dl->cap = ncap;
+        dl->head = 0;
+    }
+    int64_t t = s->now_ns + s->scn->router.attempt_timeout_ns;
+    dl->ring[(dl->head + dl->len) & (dl->cap - 1)] =
+        (struct sim__deadline){.idx = idx, .gen = s->reqs[idx].gen, .t_ns = t};
+    dl->len++;
+    if (dl->armed_ns >= 0)
+        return 0; /* an earlier deadline is armed; this one waits behind it */
+    dl->armed_ns = t;
+    return sim__push(s, t, EV_DEADLINE, 0, 0);
+}
+
+/* EV_DEADLINE: time out every live attempt whose deadline has come, drop
+ * the entries that no longer apply, and arm the next live one. */
+int sim__on_pool_deadline(struct sim *s)
+{
+    struct sim__deadlines *dl = &s->pools.dl;
+    dl->armed_ns = -1;
+    while (dl->len > 0) {
+        struct sim__deadline d = dl->ring[dl->head];
+        bool live = deadline_live(s, &d);
+        if (live && d.t_ns > s->now_ns) {
+            dl->armed_ns = d.t_ns;
+            return sim__push(s, d.t_ns, EV_DEADLINE, 0, 0);
+        }
+        dl->head = (dl->head + 1) & (dl->cap - 1);
+        dl->len--;
+        if (live && sim__on_timeout(s, d.idx) != 0) /* may arm new deadlines: later ones */
+            return -1;
+    }
+    return 0;
+}
+
 /* Service starts on a pool replica: the backend's fault draws (error rate,
  * brownout errors, hangs; keyed like an API attempt's), then the replica's
  * queue.  *how is SIM__START_ENDED when the attempt ended at once: a request larger
@@ -69,18 +131,25 @@ static int pool_start(struct sim *s, uint32_t idx, enum sim__start *how)
     bool base_fail = rng_unit(&r) < fc->error_rate;
     struct fault_draw fd;
     fault_draw_attempt(fc, &be->api.faults, s->now_ns, &r, &fd);
-    *how = SIM__START_TIMED; /* the first token's time emerges later */
+    /* The gateway arms no timeout event: a failure drawn now answers
+     * before it (as backend_api.c decides), and the others get a deadline
+     * of their own (deadline_add). */
+    *how = SIM__START_UNTIMED;
+    bool timed = s->scn->router.attempt_timeout_ns > 0;
     q->state = RS_SERVICE;
     memset(&q->draw, 0, sizeof q->draw);
     if (base_fail || fd.fail) {
         q->draw.fail = true;
         q->draw.http_status = base_fail ? fc->error_status : fd.http_status;
-        return sim__push(s, s->now_ns + sim__rtt_ns(s, q, b), EV_FAIL, idx, q->gen);
+        int64_t rtt = sim__rtt_ns(s, q, b);
+        if (timed && rtt > s->scn->router.attempt_timeout_ns)
+            *how = SIM__START_TIMED;
+        return sim__push(s, s->now_ns + rtt, EV_FAIL, idx, q->gen);
     }
     if (fd.hang) {
         q->draw.hang = true;
         q->at_pool = AT_POOL_HUNG;
-        return 0;
+        return timed ? deadline_add(s, idx) : 0;
     }
     struct pool_req pq = {
         .idx = idx,
@@ -103,6 +172,8 @@ static int pool_start(struct sim *s, uint32_t idx, enum sim__start *how)
         return -1;
     }
     q->at_pool = AT_POOL_IN;
+    if (timed && deadline_add(s, idx) != 0)
+        return -1;
     return sim__pool_resched(s, b);
 }
 

@@ -37,6 +37,8 @@ static int handle(struct sim *s, const struct heap_ev *e)
         return sim__on_preempt(s, e->idx, e->aux);
     case EV_AUTOSCALE:
         return sim__on_autoscale(s, e->idx);
+    case EV_DEADLINE:
+        return sim__on_pool_deadline(s);
     default:
         break;
     }
@@ -65,6 +67,7 @@ static int handle(struct sim *s, const struct heap_ev *e)
     case EV_REPLICA:
     case EV_PREEMPT:
     case EV_AUTOSCALE:
+    case EV_DEADLINE:
         break;
     }
     return 0;
@@ -79,6 +82,7 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
     s->nb = scn->n_backends;
     s->ex_words = ROUTE_EXCLUDE_WORDS(s->nb);
     s->free_head = UINT32_MAX;
+    s->pools.dl.armed_ns = -1;
     rng_stream(&s->router_rng, seed, RNG_ROUTER);
     s->env = (struct route_env){.now_ns = 0, .rand = env_rand, .rand_ctx = &s->router_rng};
     snprintf(res->strategy, sizeof res->strategy, "%s", strat->label);
@@ -188,6 +192,7 @@ static void teardown(struct sim *s)
     free(s->pools.rt);
     free(s->pools.ev);
     free(s->pools.kill);
+    free(s->pools.dl.ring);
     gcache_destroy(s->cache);
     if (s->be)
         for (uint32_t b = 0; b < s->nb; b++)
@@ -213,7 +218,14 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
     int rc = setup(&s, scn, strategy, seed, res);
     int64_t stop = scn->duration_ns > 0 ? scn->duration_ns : INT64_MAX;
     struct heap_ev e;
-    while (rc == 0 && !heap_empty(&s.heap) && heap_top(&s.heap)->t_ns < stop) {
+    /* Without a duration the window ends when the last request ends: the
+     * loop stops as soon as no arrival is pending and no request is live,
+     * whatever stale attempt events (timeouts that can no longer fire) or
+     * lifecycle events (reclaims, replacements, autoscaler ticks) remain
+     * queued.  Running on to them would bill replicas and stretch Little's
+     * window past the traffic. */
+    while (rc == 0 && !heap_empty(&s.heap) && heap_top(&s.heap)->t_ns < stop &&
+           sim__work_remains(&s)) {
         heap_pop(&s.heap, &e);
         s.now_ns = e.t_ns;
         s.env.now_ns = e.t_ns;

@@ -94,13 +94,28 @@ static int preempt(struct sim *s, uint32_t b)
     return sim__push(s, s->now_ns + notice, EV_REPLICA, b, rp->life_gen);
 }
 
+/* Common random numbers for reclaims.  A slot's reclaim times come from a
+ * stream keyed only by (pool, slot, reclaim index), where the pool is its
+ * rank among the spot pools present in the run: not by the backend index
+ * (which moves with the backends listed before it), and not shared with
+ * the stock-out draws (whose number depends on what happened).  So two
+ * pools that differ only in on_kill, each run alone with `without:`,
+ * are reclaimed at the same times, and the comparison measures on_kill. */
+enum { STREAM_RECLAIM = 0, STREAM_STOCKOUT = 1 };
+
+static void spot_stream(struct sim *s, uint32_t b, unsigned which, uint32_t k, struct rng *r)
+{
+    const struct backend_rt *be = &s->be[b];
+    rng_keyed(r, s->seed, RNG_PREEMPT, be->pr->spot_key, (uint64_t)be->r * 2u + which, k);
+}
+
 /* Schedule slot b's next reclaim of its Poisson process of
  * preemptions_per_day (exponential gaps, keyed per slot and draw). */
 static int preempt_next(struct sim *s, uint32_t b)
 {
     struct backend_rt *be = &s->be[b];
     struct rng r;
-    rng_keyed(&r, s->seed, RNG_PREEMPT, b, 0, be->rep.preempt_k++);
+    spot_stream(s, b, STREAM_RECLAIM, be->rep.preempt_k++, &r);
     double mean_ns = NS_PER_DAY / be->pr->cfg->spot.preemptions_per_day;
     double gap = -log1p(-rng_unit(&r)) * mean_ns;
     if (gap < 1.0)
@@ -129,9 +144,9 @@ static int rep_start(struct sim *s, uint32_t b)
     if (sim__rep_set(s, b, REP_WARMING) != 0)
         return -1;
     rp->life_gen++;
-    return sim__push(
-        s, s->now_ns + s->be[b].pr->cfg->autoscale.warmup_ns /* filled even without autoscale */,
-        EV_REPLICA, b, rp->life_gen);
+    /* the model load: set for every pool, with or without `autoscale:` */
+    return sim__push(s, s->now_ns + s->be[b].pr->cfg->autoscale.warmup_ns, EV_REPLICA, b,
+                     rp->life_gen);
 }
 
 /* EV_REPLICA: slot b's lifecycle timer. */
@@ -147,7 +162,7 @@ int sim__on_replica(struct sim *s, uint32_t b, uint32_t gen)
     case REP_PENDING: {
         const struct scn_spot *sp = &be->pr->cfg->spot;
         struct rng r;
-        rng_keyed(&r, s->seed, RNG_PREEMPT, b, 1, rp->preempt_k++);
+        spot_stream(s, b, STREAM_STOCKOUT, rp->stockout_k++, &r);
         if (rng_unit(&r) < sp->stockout_p) { /* no capacity: ask again later */
             be->pr->res->stockouts++;
             if (!sim__work_remains(s))
@@ -291,6 +306,7 @@ int sim__pools_setup(struct sim *s)
         return -1;
     }
     s->pools.n = s->res->n_pools = n;
+    uint32_t spot_rank = 0;
     for (uint32_t k = 0; k < n; k++) {
         const struct scn_pool *sp = &scn->pools[k];
         struct pool_rt *pr = &s->pools.rt[k];
@@ -304,6 +320,9 @@ int sim__pools_setup(struct sim *s)
         uint32_t present = 0;
         for (uint32_t i = 0; i < sp->slots; i++)
             present += !s->be[sp->first_backend + i].absent;
+        pr->spot_key = spot_rank;
+        if (sp->spot.enabled && present > 0)
+            spot_rank++;
         char perr[160];
         if (pool_create(&sp->cfg, &pr->pool, perr, sizeof perr) != POOL_OK) {
             snprintf(s->err, s->errlen, "%s: %s", sp->name, perr);

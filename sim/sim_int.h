@@ -62,11 +62,12 @@ enum ev_kind {
     EV_HEDGE = 7,         /* start a hedged attempt if the first has no token yet */
     EV_CACHE_HIT = 8,     /* the gateway cache answers (idx = request) */
     /* Pool events: idx is a backend (a replica slot) or a pool, not a request. */
-    EV_POOL_STEP = 9, /* a replica's step ends (gen = the slot's step_gen) */
-    EV_REPLICA = 10,  /* a slot's lifecycle timer (gen = life_gen): warm-up done,
-                         notice deadline, replacement due */
-    EV_PREEMPT = 11,  /* a spot reclaim of a slot (aux 1: scheduled, else the rate's) */
-    EV_AUTOSCALE = 12 /* a pool's autoscaler evaluates (idx = pool) */
+    EV_POOL_STEP = 9,  /* a replica's step ends (gen = the slot's step_gen) */
+    EV_REPLICA = 10,   /* a slot's lifecycle timer (gen = life_gen): warm-up done,
+                          notice deadline, replacement due */
+    EV_PREEMPT = 11,   /* a spot reclaim of a slot (aux 1: scheduled, else the rate's) */
+    EV_AUTOSCALE = 12, /* a pool's autoscaler evaluates (idx = pool) */
+    EV_DEADLINE = 13   /* the earliest pending pool attempt timeout (backend_pool.c) */
 };
 
 enum req_state {
@@ -126,8 +127,9 @@ struct replica_rt {
     int64_t bill_t;  /* billed up to here */
     int64_t step_t;  /* the pending EV_POOL_STEP time, -1 none */
     uint32_t step_gen, life_gen;
-    uint32_t preempt_k; /* rate preemptions drawn so far (keys the stream) */
-    int64_t up_ns;      /* time serving, draining or in notice */
+    uint32_t preempt_k;  /* rate reclaims drawn so far (keys the reclaim stream) */
+    uint32_t stockout_k; /* replacement stock-out draws so far (keys their stream) */
+    int64_t up_ns;       /* time serving, draining or in notice */
 };
 
 struct pool_rt {
@@ -141,6 +143,7 @@ struct pool_rt {
     uint32_t below_max;        /* ... the largest desired since then */
     uint64_t arrivals_at_tick; /* arrivals seen at the last tick (scale from zero) */
     uint32_t n_ts, ts_cap;     /* res->serving_ts */
+    uint32_t spot_key;         /* rank among this run's spot pools: keys the reclaim streams */
 };
 
 struct sim__backend_ops;
@@ -184,6 +187,24 @@ struct sim__traffic {
     uint32_t label_cap[TRACE_LABEL_KINDS_];
 };
 
+/* Pool attempts' first-token deadlines, in dispatch order.  A pool
+ * attempt's first token is not known when it starts, so its timeout cannot
+ * be skipped the way an API attempt's is (backend_api.c); but one timeout
+ * holds for every attempt, so deadlines come in sorted order and one
+ * EV_DEADLINE event for the earliest live one stands for all of them,
+ * instead of one event per attempt that almost never fires.  A ring of
+ * (slot, gen, deadline); entries whose attempt got its first token or
+ * ended are dropped when they reach the head. */
+struct sim__deadline {
+    uint32_t idx, gen;
+    int64_t t_ns;
+};
+struct sim__deadlines {
+    struct sim__deadline *ring;
+    uint32_t head, len, cap;
+    int64_t armed_ns; /* the pending EV_DEADLINE's time, -1 none */
+};
+
 /* GPU pools: one runtime per scenario pool, and scratch buffers. */
 struct sim__pools {
     struct pool_rt *rt;
@@ -192,6 +213,7 @@ struct sim__pools {
     uint32_t ev_cap;
     uint32_t *kill; /* (slot, gen) pairs of requests on a replica being killed */
     uint32_t kill_cap;
+    struct sim__deadlines dl;
 };
 
 /* Metrics kept while the run goes (the rest is in *res directly). */
@@ -345,6 +367,7 @@ int sim__on_hedge(struct sim *s, uint32_t idx);
 int sim__pool_resched(struct sim *s, uint32_t b);
 int sim__kill_replica(struct sim *s, uint32_t b);
 int sim__on_pool_step(struct sim *s, uint32_t b);
+int sim__on_pool_deadline(struct sim *s);
 
 /* ------------------------------------------------------------------ */
 /* replicas.c                                                          */

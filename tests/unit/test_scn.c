@@ -286,7 +286,7 @@ static void test_full(void)
     CHECK_INT_EQ(b->api.rpm, 0);
     CHECK_INT_EQ(b->api.tpm, 0);
     CHECK_INT_EQ(b->api.concurrency, 0);
-    CHECK_INT_EQ(b->api.queue_max, 0);
+    CHECK_INT_EQ(b->api.queue_max, API_QUEUE_UNBOUNDED);
     CHECK_INT_EQ(b->api.bill_failed, API_BILL_NOTHING);
     CHECK_INT_EQ(b->api.ttft_s.kind, DIST_CONSTANT);
     CHECK_NEAR(b->api.ttft_s.a, 0.8, 1e-15);
