@@ -751,6 +751,66 @@ static void run_hangs(const char *timeout, bool expect_in_flight)
     scn_free(&s);
 }
 
+/* traffic.max_tokens: the TPM reservation of rows without max_tokens.
+ * 240 requests at 2/s of 100 in / 50 out, TPM 60K at a 1 min window
+ * starting full, no retries: over the 2 minutes the bucket passes 60K +
+ * 2 x 60K = 180K tokens.  Reserving the output (150 each, 36K) admits
+ * all; 1,000 (1,100 each) about 180K / 1,100 = 163 (0.68); model_max on
+ * an 8K window (8,000 each) about 22 (0.09). */
+static double run_max_tokens(const char *policy)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "seed: 5\n"
+             "traffic: {max_tokens: %s, synthetic: {rate: 2/s, count: 240, input_tokens: 100, "
+             "output_tokens: 50}}\n"
+             "backends:\n"
+             "  - {name: a, context_window: 8k, latency: {ttft: 100ms, output_rate: 100}, "
+             "limits: {tpm: 60k, burst_window: 1m}}\n"
+             "router: {strategy: round_robin, retries: {max_attempts: 1}}\n",
+             policy);
+    struct scenario s;
+    char err[1024] = "";
+    int rc = load_str(yaml, &s, err, sizeof err);
+    CHECK_INT_EQ(rc, 0);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    struct sim_result r;
+    rc = sim_run(&s, &s.router.strategy, s.seed, NULL, &r, err, sizeof err);
+    CHECK_INT_EQ(rc, 0);
+    double f = rc == 0 ? (double)r.completed / (double)r.requests : -1;
+    if (rc == 0)
+        sim_result_free(&r);
+    scn_free(&s);
+    printf("max_tokens %-9s: completed %.4f\n", policy, f);
+    return f;
+}
+
+static void test_max_tokens(void)
+{
+    CHECK_NEAR(run_max_tokens("trace"), 1.0, 1e-9);
+    CHECK_NEAR(run_max_tokens("1000"), 163.0 / 240.0, 0.02);
+    CHECK_NEAR(run_max_tokens("model_max"), 22.5 / 240.0, 0.01);
+
+    struct scenario s;
+    char err[1024] = "";
+    CHECK_INT_EQ(load_str("traffic: {max_tokens: modelmax, synthetic: {rate: 1/s, count: 1, "
+                          "input_tokens: 1, output_tokens: 1}}\n"
+                          "backends: [{name: a, latency: {ttft: 1s}}]\n",
+                          &s, err, sizeof err),
+                 -1);
+    CHECK_STR_CONTAINS(err, ":1:23:");
+    CHECK_STR_CONTAINS(err, "did you mean 'model_max'");
+    CHECK_INT_EQ(load_str("traffic: {sources: [{max_tokens: 10, synthetic: {rate: 1/s, count: 1, "
+                          "input_tokens: 1, output_tokens: 1}}]}\n"
+                          "backends: [{name: a, latency: {ttft: 1s}}]\n",
+                          &s, err, sizeof err),
+                 -1);
+    CHECK_STR_CONTAINS(err, "beside 'sources'");
+}
+
 int main(void)
 {
     snprintf(tmp_file, sizeof tmp_file, "/tmp/lbsim_test_api_limits_%ld.yaml", (long)getpid());
@@ -759,6 +819,7 @@ int main(void)
     test_gemini_rpd();
     test_burst_window();
     test_presets();
+    test_max_tokens();
     test_fault_keys();
     test_random_outages();
     test_brownouts();
