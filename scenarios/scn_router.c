@@ -68,10 +68,11 @@ static int parse_params(struct scn__ctx *c, const yaml_node_t *n, struct scn_str
         }
         if (scn__get_str(c, v[i], "a number", &s))
             return -1;
-        /* Parameters in seconds also read as durations (`2s`, `500ms`). */
-        if (scn__parse_number(s, &x, m, sizeof m) != 0 &&
-            !(pm->unit != NULL && strcmp(pm->unit, "s") == 0 &&
-              scn__parse_duration_s(s, &x, m, sizeof m) == 0))
+        /* Parameters in seconds are durations with a unit (`2s`, `500ms`;
+         * a bare number other than 0 is an error, as everywhere). */
+        bool seconds = pm->unit != NULL && strcmp(pm->unit, "s") == 0;
+        if (seconds ? scn__parse_duration_s(s, &x, m, sizeof m) != 0
+                    : scn__parse_number(s, &x, m, sizeof m) != 0)
             return scn__fail(c, v[i], "%s", m);
         if (!(x >= pm->min && x <= pm->max))
             return scn__fail(c, v[i],

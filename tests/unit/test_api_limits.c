@@ -153,7 +153,7 @@ static int load_str(const char *yaml, struct scenario *s, char *err, size_t errl
     return scn_load(tmp_file, s, err, errlen);
 }
 
-#define TRAFFIC "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+#define TRAFFIC "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
 
 /*
  * The reference: the generic cell rate algorithm (virtual scheduling) over
