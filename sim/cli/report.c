@@ -477,6 +477,9 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
         fprintf(f, " %*s", width[c], head[c]);
     fputs("  SLO\n", f);
 
+    bool has_slo = false;
+    for (int m = 0; scn != NULL && m < SCN_SLO_COUNT_; m++)
+        has_slo = has_slo || scn->slo.set[m];
     for (uint32_t i = 0; res && i < n; i++) {
         const struct sim_result *r = &res[i];
         char cells[NCOL][TABLE_CELL_MAX];
@@ -490,7 +493,7 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
         for (int c = 0; c < NCOL; c++)
             fprintf(f, " %*s", width[c], cells[c]);
         if (r->slo_pass && r->n_violations == 0) {
-            fputs("  pass\n", f);
+            fputs(has_slo ? "  pass\n" : "  -\n", f); /* no slo: nothing checked */
             continue;
         }
         fputs("  FAIL", f);
