@@ -2,12 +2,40 @@
  * api.c - hosted API provider accounts: rate-limit buckets, concurrency
  * queue, latency draws, faults and billing.  See api.h for the model.
  *
- * Rate limits.  OpenAI and Anthropic document their limits as per-minute
- * figures enforced continuously ("token bucket", Anthropic's rate-limits
- * page; OpenAI: "rate limits ... may be quantized" over shorter windows),
- * not as fixed wall-clock minutes.  We model each limit as a bucket of
- * capacity L refilled at L/60 per second; a request is admitted only when
- * every bucket of its style holds its charge, and then all are charged:
+ * Rate limits.  Providers quote per-minute figures but enforce them over
+ * shorter windows (docs/notes/data.md §3, "Enforcement window"):
+ *  - OpenAI's rate-limit guide: limits "can be quantized, meaning they are
+ *    enforced over shorter periods of time (e.g. 60,000 requests/minute may
+ *    be enforced as 1,000 requests/second)"; short bursts "can lead to rate
+ *    limit errors, even when you are technically below the rate limit per
+ *    minute" (documented);
+ *  - Anthropic's rate-limits page: a token bucket whose capacity is
+ *    "continuously replenished up to your maximum limit", and limits may be
+ *    enforced over shorter intervals (its example: 60 RPM as 1 request per
+ *    second), so short bursts can exceed them (documented);
+ *  - Azure OpenAI's quota page: RPM is evaluated over 1 s or 10 s windows
+ *    ("600 RPM ... more than 10 requests ... during each 1-second period")
+ *    (documented for requests; Azure does not say which window a
+ *    deployment gets);
+ *  - Gemini's rate-limit page says nothing about a window shorter than the
+ *    minute.
+ * We model each limit as a bucket refilled at L/60 per second and holding
+ * L x burst_window / 1 min.  Default burst_window: 1 s for the openai and
+ * anthropic styles (the window of both providers' own example, and Azure's
+ * shorter one: the conservative reading of "may"), 1 min for gemini (no
+ * shorter window documented).  That token limits are quantized like
+ * request limits is our assumption: OpenAI's sentence names "contexts
+ * (prompts+max_tokens)" among the bursts that fail, the others only
+ * requests.  Also an assumption: a charge larger than the window's bucket
+ * but within the per-minute limit (a 2,000-token request under 30K TPM
+ * quantized to 500 tokens a second) is admitted when the bucket is full and
+ * leaves it in debt, so the per-minute average still holds; a charge above
+ * the per-minute limit itself is never admitted (OpenAI's "Request too
+ * large"), and gets the time to refill the whole bucket.  Buckets start
+ * full (an account idle before the run) unless `start: empty`.
+ *
+ * Charges: a request is admitted only when every bucket of its style holds
+ * its charge, and then all are charged:
  *   openai:    RPM 1, TPM input + max_tokens;
  *   anthropic: RPM 1, ITPM input x (1 - cached_fraction) (cache reads do
  *              not count toward ITPM on current models), OTPM max_tokens,
@@ -15,9 +43,16 @@
  *   gemini:    RPM 1, TPM input ("Tokens per minute (input)",
  *              ai.google.dev/gemini-api/docs/rate-limits), RPD 1 (a counter
  *              per day, not a bucket).
- * Retry-After is the time until the emptiest bucket holds the charge (for
- * RPD, the time to the reset); a charge larger than the capacity can never
- * be admitted, and gets the time to refill the whole bucket.
+ *
+ * Every 429 says whether it carries Retry-After (*retry_after_ns >= 0):
+ *   bucket or RPD exhausted: yes, the time until the emptiest bucket holds
+ *     the charge (RPD: the time to the reset), unless the account sets
+ *     `retry_after: false` (Anthropic documents the header on its 429s,
+ *     Azure sends retry-after-ms; OpenAI's guide documents x-ratelimit-
+ *     reset-* headers instead, so a client reading only Retry-After sees
+ *     none there);
+ *   concurrency queue full: no (the request never met a limit);
+ *   429 storm: per storm (faults.h).
  */
 #include "api.h"
 
@@ -25,16 +60,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One minute: the period every provider quotes its limits in. */
-#define API_MINUTE_NS     60000000000.0
 #define API_NS_PER_S      1e9
 #define API_QUEUE_INITIAL 64u
 
-static void bucket_init(struct api_bucket *b, int64_t per_minute, int64_t now_ns)
+int64_t api_default_burst_window_ns(enum api_limit_style style)
 {
-    b->cap = (double)per_minute;
-    b->level = b->cap; /* an account starts with its full minute */
-    b->rate_per_ns = b->cap / API_MINUTE_NS;
+    switch (style) {
+    case API_LIMITS_OPENAI:    /* OpenAI: "60,000 requests/minute ... as 1,000 requests/second" */
+    case API_LIMITS_ANTHROPIC: /* Anthropic: "60 RPM ... as 1 request per second" */
+        return API_SECOND_NS;
+    case API_LIMITS_GEMINI: /* no shorter window documented */
+        return API_MINUTE_NS;
+    }
+    return API_MINUTE_NS;
+}
+
+static void bucket_init(struct api_bucket *b, int64_t per_minute, const struct api_cfg *cfg,
+                        int64_t now_ns)
+{
+    int64_t w = cfg->burst_window_ns > 0 ? cfg->burst_window_ns : API_MINUTE_NS;
+    b->limit = (double)per_minute;
+    b->rate_per_ns = (double)per_minute / (double)API_MINUTE_NS;
+    b->cap = (double)per_minute * ((double)w / (double)API_MINUTE_NS);
+    b->level = cfg->start_empty ? 0.0 : b->cap;
     b->t_ns = now_ns;
 }
 
@@ -48,12 +96,16 @@ static void bucket_refill(struct api_bucket *b, int64_t now_ns)
     }
 }
 
-/* Nanoseconds until the bucket holds `need` (0 if it does now). */
+/* Nanoseconds until the bucket admits `need` (0 if it does now).  A need
+ * above the bucket but within the per-minute limit is admitted by a full
+ * bucket (which goes into debt); one above the limit never is, and gets
+ * the time to refill the whole bucket (see the top of this file). */
 static int64_t bucket_wait_ns(const struct api_bucket *b, double need)
 {
-    if (b->level >= need)
-        return 0;
+    bool too_large = need > b->limit;
     double target = need > b->cap ? b->cap : need;
+    if (!too_large && b->level >= target)
+        return 0;
     double ns = ceil((target - b->level) / b->rate_per_ns);
     return ns < 1.0 ? 1 : (int64_t)ns;
 }
@@ -70,10 +122,10 @@ int api_state_init(struct api_state *st, const struct api_cfg *cfg, int64_t now_
                    uint32_t backend)
 {
     memset(st, 0, sizeof *st);
-    bucket_init(&st->rpm, cfg->rpm, now_ns);
-    bucket_init(&st->tpm, cfg->tpm, now_ns);
-    bucket_init(&st->itpm, cfg->itpm, now_ns);
-    bucket_init(&st->otpm, cfg->otpm, now_ns);
+    bucket_init(&st->rpm, cfg->rpm, cfg, now_ns);
+    bucket_init(&st->tpm, cfg->tpm, cfg, now_ns);
+    bucket_init(&st->itpm, cfg->itpm, cfg, now_ns);
+    bucket_init(&st->otpm, cfg->otpm, cfg, now_ns);
     st->rpd_day = rpd_day(cfg, now_ns);
     fault_state_init(&st->faults, &cfg->faults, seed, backend);
     if (cfg->concurrency > 0) {
@@ -198,7 +250,7 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct
         }
     }
     if (wait > 0) {
-        *retry_after_ns = wait;
+        *retry_after_ns = cfg->no_retry_after ? -1 : wait;
         *http_status = 429;
         return API_RATE_LIMITED;
     }

@@ -5,7 +5,9 @@
  * Anthropic organisation:
  *  - rate limits, as each provider enforces them (docs/notes/data.md §3),
  *    per-minute limits being continuously refilling token buckets
- *    (capacity = the per-minute limit, refilled at limit/60 per second):
+ *    refilled at limit/60 per second and holding limit x burst_window /
+ *    1 min (the window over which the provider enforces the limit; see
+ *    api.c for the documented defaults per style):
  *      openai:    RPM + TPM, TPM charged input + max_tokens at admission;
  *      anthropic: RPM + ITPM + OTPM; ITPM charged with the uncached input
  *                 (cached_fraction of the input is a cache read and does not
@@ -59,6 +61,17 @@ enum api_limit_style {
  * taken as 00:00 UTC.  Daylight saving time (07:00 UTC) is ignored. */
 #define API_RPD_RESET_PST_NS (8LL * 3600LL * 1000000000LL)
 
+/* One minute: the period every provider quotes its limits in. */
+#define API_MINUTE_NS 60000000000LL
+/* One second: the enforcement window that OpenAI's and Anthropic's
+ * rate-limit pages give as their example of a quantized per-minute limit,
+ * and the shorter of Azure OpenAI's two (api.c, docs/notes/data.md §3). */
+#define API_SECOND_NS 1000000000LL
+
+/* The enforcement window a style gets when neither the account nor its
+ * preset gives `burst_window` (api.c says which are documented). */
+int64_t api_default_burst_window_ns(enum api_limit_style style);
+
 /* A tier preset: the published limits of one model class at one tier. */
 struct api_limit_preset {
     const char *name; /* e.g. "openai-gpt-4o-tier3" */
@@ -66,6 +79,7 @@ struct api_limit_preset {
     int64_t rpm, tpm, itpm, otpm, rpd; /* 0 = not limited */
     const char *source;                /* where the figures come from */
     bool verified;                     /* false: a secondary source, not the provider's own page */
+    int64_t burst_window_ns;           /* enforcement window (api_default_burst_window_ns) */
 };
 
 /* The preset called `name`, NULL if none. */
@@ -84,10 +98,15 @@ struct api_cfg {
     int64_t rpd;          /* gemini: requests per day, 0 = unlimited */
     int64_t rpd_reset_ns; /* gemini: RPD resets at rpd_reset_ns + k days, in [0, 1 day) */
     const struct api_limit_preset *limits_preset; /* the preset used, NULL = none */
-    int32_t concurrency;                          /* in service at once, 0 = unlimited */
-    uint32_t queue_max; /* waiting at most (0: no waiting room), API_QUEUE_UNBOUNDED
-                           for no bound; overflow: 429 */
-    struct dist ttft_s; /* seconds */
+    /* Each bucket holds limit x burst_window_ns / 1 min: 1 min is a full
+     * minute of burst, 1 s a limit enforced per second.  <= 0 = 1 min. */
+    int64_t burst_window_ns;
+    bool start_empty;    /* buckets start empty (default: full, an idle account) */
+    bool no_retry_after; /* rate-limit 429s carry no Retry-After header */
+    int32_t concurrency; /* in service at once, 0 = unlimited */
+    uint32_t queue_max;  /* waiting at most (0: no waiting room), API_QUEUE_UNBOUNDED
+                            for no bound; overflow: 429 */
+    struct dist ttft_s;  /* seconds */
     double prefill_s_per_token;
     struct dist output_tps; /* tokens per second, > 0 */
     double price_input;     /* USD per token */
@@ -102,9 +121,10 @@ struct api_cfg {
                                    context_length_exceeded at admission (0 = no check) */
 };
 
-/* A continuously refilling token bucket. */
+/* A continuously refilling token bucket (level < 0: in debt after an
+ * oversized charge, see api.c). */
 struct api_bucket {
-    double level, cap, rate_per_ns;
+    double level, cap, limit, rate_per_ns; /* limit: the per-minute figure */
     int64_t t_ns;
 };
 

@@ -23,18 +23,21 @@
 #define TOK_K 1000LL
 #define TOK_M 1000000LL
 
-/* name, style, rpm, tpm, itpm, otpm, rpd, source, verified */
+/* name, style, rpm, tpm, itpm, otpm, rpd, source, verified, burst window.
+ * The window is each style's documented default (api.c): 1 s for OpenAI
+ * and Anthropic, whose rate-limit pages give per-second enforcement as
+ * their example; 1 min for Gemini, whose page documents no shorter one. */
 #define OPENAI(n, rpm, tpm)                                                                        \
     {                                                                                              \
-        n, API_LIMITS_OPENAI, rpm, tpm, 0, 0, 0, SRC_OPENAI, false                                 \
+        n, API_LIMITS_OPENAI, rpm, tpm, 0, 0, 0, SRC_OPENAI, false, API_SECOND_NS                  \
     }
 #define ANTHROPIC(n, rpm, itpm, otpm, src, ver)                                                    \
     {                                                                                              \
-        n, API_LIMITS_ANTHROPIC, rpm, 0, itpm, otpm, 0, src, ver                                   \
+        n, API_LIMITS_ANTHROPIC, rpm, 0, itpm, otpm, 0, src, ver, API_SECOND_NS                    \
     }
 #define GEMINI(n, rpm, tpm, rpd)                                                                   \
     {                                                                                              \
-        n, API_LIMITS_GEMINI, rpm, tpm, 0, 0, rpd, SRC_GEMINI, true                                \
+        n, API_LIMITS_GEMINI, rpm, tpm, 0, 0, rpd, SRC_GEMINI, true, API_MINUTE_NS                 \
     }
 
 static const struct api_limit_preset presets[] = {

@@ -190,6 +190,15 @@ struct scn_source {
     double *table_rate;  /* owned: synth.table_rate */
 };
 
+/* `traffic: {max_tokens: ...}`: what a request whose trace row has no
+ * max_tokens reserves against TPM/OTPM at admission (a row's own
+ * max_tokens is always what it reserves). */
+enum scn_max_tokens {
+    SCN_MAX_TOKENS_TRACE = 0, /* the output it will produce (clairvoyant; the default) */
+    SCN_MAX_TOKENS_MODEL_MAX, /* the backend's context window - input (Azure's inference) */
+    SCN_MAX_TOKENS_VALUE,     /* a fixed budget: a client that always sends max_tokens: N */
+};
+
 struct scenario {
     char path[SCN_PATH_MAX];         /* the file as given */
     char name[SCN_NAME_MAX];         /* `name:` or the file's base name */
@@ -204,7 +213,9 @@ struct scenario {
                                         `traffic` is unused), NULL for a single source */
     struct scn_source *source_store;
     uint32_t n_sources;
-    struct scn_backend *backends; /* pool slots expanded: one backend each */
+    enum scn_max_tokens max_tokens_from; /* `traffic.max_tokens` */
+    int64_t max_tokens_value;            /* SCN_MAX_TOKENS_VALUE: the budget */
+    struct scn_backend *backends;        /* pool slots expanded: one backend each */
     uint32_t n_backends;
     struct scn_pool *pools;
     uint32_t n_pools;

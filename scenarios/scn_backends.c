@@ -388,6 +388,31 @@ static int parse_limits(struct scn__ctx *c, const yaml_node_t *n, struct scn_bac
                              "found %s, expected a time of day from 0h to below 24h (UTC)",
                              scn__quote(scn__scalar_str(l[L_RPD_RESET]), q, sizeof q));
     }
+    /* The enforcement window: the account's, else its preset's, else the
+     * style's documented default (api.c). */
+    a->burst_window_ns = p != NULL ? p->burst_window_ns : api_default_burst_window_ns(st);
+    if (l[L_BURST_WINDOW]) {
+        if (scn__v_duration_ns(c, l[L_BURST_WINDOW], &a->burst_window_ns))
+            return -1;
+        if (a->burst_window_ns <= 0 || a->burst_window_ns > API_MINUTE_NS)
+            return scn__fail(c, l[L_BURST_WINDOW],
+                             "found %s, expected a window above 0 and at most 1m (each bucket "
+                             "holds limit x burst_window / 1m)",
+                             scn__quote(scn__scalar_str(l[L_BURST_WINDOW]), q, sizeof q));
+    }
+    if (l[L_START]) {
+        size_t e = 0;
+        if (scn__v_enum(c, l[L_START], "what the rate-limit buckets hold at the start",
+                        scn__limit_start_names, N_LIMIT_START, &e))
+            return -1;
+        a->start_empty = e == 1;
+    }
+    if (l[L_RETRY_AFTER]) {
+        bool ra = true;
+        if (scn__v_bool(c, l[L_RETRY_AFTER], &ra))
+            return -1;
+        a->no_retry_after = !ra;
+    }
     /* The router meters one window of input + max_tokens: for Anthropic
      * it gets ITPM + OTPM when both are limited. */
     b->route.rpm_limit = a->rpm;

@@ -68,10 +68,11 @@ static int parse_params(struct scn__ctx *c, const yaml_node_t *n, struct scn_str
         }
         if (scn__get_str(c, v[i], "a number", &s))
             return -1;
-        /* Parameters in seconds also read as durations (`2s`, `500ms`). */
-        if (scn__parse_number(s, &x, m, sizeof m) != 0 &&
-            !(pm->unit != NULL && strcmp(pm->unit, "s") == 0 &&
-              scn__parse_duration_s(s, &x, m, sizeof m) == 0))
+        /* Parameters in seconds are durations with a unit (`2s`, `500ms`;
+         * a bare number other than 0 is an error, as everywhere). */
+        bool seconds = pm->unit != NULL && strcmp(pm->unit, "s") == 0;
+        if (seconds ? scn__parse_duration_s(s, &x, m, sizeof m) != 0
+                    : scn__parse_number(s, &x, m, sizeof m) != 0)
             return scn__fail(c, v[i], "%s", m);
         if (!(x >= pm->min && x <= pm->max))
             return scn__fail(c, v[i],
@@ -334,6 +335,29 @@ static int parse_health(struct scn__ctx *c, const yaml_node_t *n, struct route_h
     return 0;
 }
 
+/* A fallback target must be a group some backend serves (backends are
+ * loaded before the router): a typo would otherwise fall back to nothing. */
+static int fallback_group_served(struct scn__ctx *c, const yaml_node_t *g, uint32_t group)
+{
+    const struct scenario *s = c->s;
+    const char *best = NULL;
+    unsigned best_d = UINT_MAX;
+    char q[64];
+    for (uint32_t b = 0; b < s->n_backends; b++) {
+        if (s->backends[b].route.model_group == group)
+            return 0;
+        if (s->backends[b].route.model_group != 0)
+            scn__suggest_step(s->groups[group - 1], s->groups[s->backends[b].route.model_group - 1],
+                              &best, &best_d);
+    }
+    const char *sg = scn__suggest_done(s->groups[group - 1], best, best_d);
+    return scn__fail(c, g,
+                     "found fallback group %s that no backend serves, expected a backend's "
+                     "'group'%s%s%s",
+                     scn__quote(s->groups[group - 1], q, sizeof q), sg ? "; did you mean '" : "",
+                     sg ? sg : "", sg ? "'?" : "");
+}
+
 static int parse_fallbacks(struct scn__ctx *c, const yaml_node_t *n, struct route_fallbacks *f)
 {
     const yaml_node_t *v[FB_N];
@@ -386,6 +410,8 @@ static int parse_fallbacks(struct scn__ctx *c, const yaml_node_t *n, struct rout
             if (g == NULL)
                 return scn__oom(c, n);
             if (scn__v_group(c, g, &r->to[k]))
+                return -1;
+            if (fallback_group_served(c, g, r->to[k]))
                 return -1;
         }
         r->n_to = (uint32_t)scn__seq_len(w[FR_TO]);

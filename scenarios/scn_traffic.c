@@ -422,10 +422,44 @@ static int parse_source(struct scn__ctx *c, const yaml_node_t *n, const yaml_nod
     return trace_file(c, v[TR_TRACE], t, st);
 }
 
+/* `max_tokens: trace | model_max | N` (the reservation of rows without
+ * max_tokens; see enum scn_max_tokens and docs/notes/data.md §3). */
+static int parse_max_tokens(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    char q[64];
+    const char *v = NULL;
+    if (scn__get_str(c, n, "'max_tokens': trace, model_max or a token count such as 4096", &v))
+        return -1;
+    if (strcmp(v, "trace") == 0) {
+        s->max_tokens_from = SCN_MAX_TOKENS_TRACE;
+        return 0;
+    }
+    if (strcmp(v, "model_max") == 0) {
+        s->max_tokens_from = SCN_MAX_TOKENS_MODEL_MAX;
+        return 0;
+    }
+    int64_t x = 0;
+    char m[256];
+    if (scn__parse_count(v, &x, m, sizeof m) != 0 || x <= 0) {
+        static const char *const words[] = {"trace", "model_max"};
+        const char *sg = scn__suggest(v, words, 2);
+        return scn__fail(c, n,
+                         "found %s, expected 'max_tokens': trace, model_max or a token count > 0 "
+                         "such as 4096%s%s%s",
+                         scn__quote(v, q, sizeof q), sg ? "; did you mean '" : "", sg ? sg : "",
+                         sg ? "'?" : "");
+    }
+    s->max_tokens_from = SCN_MAX_TOKENS_VALUE;
+    s->max_tokens_value = x;
+    return 0;
+}
+
 int scn__parse_traffic(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s)
 {
     const yaml_node_t *v[TR_N];
     if (scn__check_map(c, n, "'traffic'", scn__traffic_keys, TR_N, v))
+        return -1;
+    if (v[TR_MAX_TOKENS] && parse_max_tokens(c, v[TR_MAX_TOKENS], s))
         return -1;
     if (v[TR_SOURCES] == NULL) {
         if (parse_source(c, n, v, &s->traffic, &s->traffic_store))
@@ -437,7 +471,7 @@ int scn__parse_traffic(struct scn__ctx *c, const yaml_node_t *n, struct scenario
         return 0;
     }
     for (int k = 0; k < TR_N; k++)
-        if (k != TR_SOURCES && v[k] != NULL)
+        if (k != TR_SOURCES && k != TR_MAX_TOKENS && v[k] != NULL)
             return scn__fail(c, v[k],
                              "found '%s' beside 'sources', expected the sources' settings "
                              "inside each source",
@@ -459,6 +493,10 @@ int scn__parse_traffic(struct scn__ctx *c, const yaml_node_t *n, struct scenario
             return scn__oom(c, list);
         if (scn__check_map(c, it, "a traffic source", scn__traffic_keys, TR_N, w))
             return -1;
+        if (w[TR_MAX_TOKENS])
+            return scn__fail(c, w[TR_MAX_TOKENS],
+                             "found 'max_tokens' inside a source, expected it beside 'sources' "
+                             "(one policy for all the traffic)");
         if (w[TR_SOURCES])
             return scn__fail(c, w[TR_SOURCES],
                              "found 'sources' inside a source, expected sources "

@@ -136,7 +136,7 @@ static bool word_is(const char *p, size_t n, const char *w)
 /* Nanoseconds per unit, 0 if `p[0..n)` is not a duration unit. */
 static int64_t duration_unit_ns(const char *p, size_t n)
 {
-    if (n == 0 || word_is(p, n, "s"))
+    if (word_is(p, n, "s"))
         return 1000000000LL;
     if (word_is(p, n, "ns"))
         return 1;
@@ -166,7 +166,15 @@ static int parse_duration(const char *s, int64_t *ns_out, double *s_out, char *e
     }
     const char *u = skip_space(end);
     size_t un = word_len(u);
-    int64_t scale = duration_unit_ns(u, un);
+    /* A bare number is an error (`ttft: 570` meant 570 ms, not 570 s), except
+     * 0, which is the same in every unit. */
+    if (un == 0 && only_space(u) && v != 0) {
+        base_errf(err, errlen,
+                  "found %s without a unit, expected a duration such as %.*sms or %.*ss",
+                  scn__quote(s, q, sizeof q), (int)(end - p), p, (int)(end - p), p);
+        return -1;
+    }
+    int64_t scale = un == 0 ? 1000000000LL : duration_unit_ns(u, un);
     if (scale == 0 || !only_space(u + un)) {
         base_errf(err, errlen, "found %s, expected %s", scn__quote(s, q, sizeof q),
                   DURATION_EXPECTED);
@@ -242,6 +250,10 @@ int scn_parse_rate_per_s(const char *s, double *out, char *err, size_t errlen)
         else
             goto bad;
         p += n;
+    } else if (only_space(p) && v != 0) { /* `rate: 7`: per second or per minute? */
+        base_errf(err, errlen, "found %s without a unit, expected a rate such as %.*s/s or %.*s/m",
+                  scn__quote(s, q, sizeof q), (int)(end - s), s, (int)(end - s), s);
+        return -1;
     }
     if (!only_space(p))
         goto bad;

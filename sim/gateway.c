@@ -303,6 +303,15 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
         if (rr != 0 && br != 0 && rr != br)
             s->res->cross_region_attempts++;
     }
+    /* model_max: a request without max_tokens reserves what the provider
+     * infers, this backend's whole context window less the input (Azure
+     * OpenAI, docs/notes/data.md §3); with no window known, its output. */
+    if (q->max_tokens_unset && s->scn->max_tokens_from == SCN_MAX_TOKENS_MODEL_MAX) {
+        int64_t cw = sb->route.context_window;
+        q->rr.max_tokens = cw > q->rr.input_tokens ? cw - q->rr.input_tokens
+                           : cw > 0                ? 0
+                                                   : q->rr.output_tokens;
+    }
     route_router_dispatch(sim__router(s, q), b, &q->rr, &s->env);
 
     int64_t retry_after = -1;
@@ -442,8 +451,12 @@ int sim__on_arrival(struct sim *s)
     q->rr.input_tokens = t->input_tokens;
     q->rr.output_tokens = t->output_tokens;
     /* TPM is charged with max_tokens at admission: the trace's value when it
-     * has one, else the tokens the request will actually produce. */
-    q->rr.max_tokens = t->max_tokens > 0 ? t->max_tokens : t->output_tokens;
+     * has one, else per traffic.max_tokens: a fixed budget, or (trace and,
+     * until a backend is chosen, model_max) the tokens it will produce. */
+    q->max_tokens_unset = t->max_tokens <= 0;
+    q->rr.max_tokens = t->max_tokens > 0                                 ? t->max_tokens
+                       : s->scn->max_tokens_from == SCN_MAX_TOKENS_VALUE ? s->scn->max_tokens_value
+                                                                         : t->output_tokens;
     q->rr.session = t->session;
     q->rr.priority = t->priority;
     q->rr.model_group = t->label[TRACE_LABEL_MODEL_GROUP];

@@ -95,6 +95,7 @@ struct req {
     uint32_t next_free;
     int32_t backend; /* current/last backend, -1 none */
     uint8_t state;
+    bool max_tokens_unset; /* its trace row had no max_tokens (scn_max_tokens) */
     bool measured;
     bool is_hedge; /* a hedged copy: not a client request of its own */
     uint8_t hedges_done;

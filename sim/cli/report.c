@@ -602,10 +602,10 @@ static void put_cell(FILE *f, const char *s, int w)
 
 /* The SLO column of run r: pass / FAIL: metrics (a single run), or the
  * verdict over replications: FAIL: metrics; unsure: metrics. */
-static void table_slo(FILE *f, const struct sim_result *r)
+static void table_slo(FILE *f, const struct sim_result *r, bool has_slo)
 {
     if (r->slo_pass && r->n_violations == 0) {
-        fputs("  pass\n", f);
+        fputs(has_slo ? "  pass\n" : "  -\n", f); /* no slo: nothing checked */
         return;
     }
     uint32_t nv = r->n_violations < SCN_SLO_COUNT_ ? r->n_violations : SCN_SLO_COUNT_;
@@ -738,6 +738,9 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
     }
     fputs("  SLO\n", f);
 
+    bool has_slo = false;
+    for (int m = 0; scn != NULL && m < SCN_SLO_COUNT_; m++)
+        has_slo = has_slo || scn->slo.set[m];
     for (uint32_t i = 0; res && i < n; i++) {
         const struct sim_result *r = &res[i];
         table_name(name, sizeof name, r->strategy, sizeof r->strategy);
@@ -746,7 +749,7 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
             fputc(' ', f);
             put_cell(f, cells[i][c], width[c]);
         }
-        table_slo(f, r);
+        table_slo(f, r, has_slo);
     }
     free(cells);
     if (res != NULL)

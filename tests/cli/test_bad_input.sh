@@ -23,6 +23,9 @@ expect() { # expect STATUS PATTERN -- ARGS...
 expect 2 'cli_bad_syntax.yaml:[0-9]+:[0-9]+' -- run tests/data/cli_bad_syntax.yaml
 expect 2 "cli_bad_key.yaml:5:5: .*concurency.*did you mean 'concurrency'" -- run tests/data/cli_bad_key.yaml
 expect 2 'cli_bad_unit.yaml:6:13: .*5 parsecs.*duration' -- run tests/data/cli_bad_unit.yaml
+expect 2 "cli_bad_bare_ttft.yaml:7:13: found '570' without a unit.*570ms" -- run tests/data/cli_bad_bare_ttft.yaml
+expect 2 "cli_bad_bare_timeout.yaml:7:12: found '30000' without a unit" -- run tests/data/cli_bad_bare_timeout.yaml
+expect 2 "cli_bad_bare_rate.yaml:2:21: found '7' without a unit.*7/s" -- run tests/data/cli_bad_bare_rate.yaml
 expect 2 'cli_bad_row.csv:4: .*abc' -- run tests/data/cli_bad_trace.yaml
 expect 2 'no-such-file.yaml' -- run tests/data/no-such-file.yaml
 expect 2 "unknown option '--sed'" -- run tests/data/cli_small.yaml --sed 3

@@ -2,9 +2,13 @@
  * test_api_limits.c - provider limits as providers enforce them (OpenAI,
  * Anthropic ITPM/OTPM with the completion refund, Gemini RPD), tier
  * presets, and the fault schedules of models/faults.h (random outages,
- * brownouts, 429 storms, hangs through the engine's attempt timeout).
+ * brownouts, 429 storms, hangs through the engine's attempt timeout), and
+ * the enforcement window (`burst_window`, `start`, `retry_after`) against a
+ * reference limiter written here (GCRA, not the model's bucket).
  */
 #include <limits.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -149,7 +153,169 @@ static int load_str(const char *yaml, struct scenario *s, char *err, size_t errl
     return scn_load(tmp_file, s, err, errlen);
 }
 
-#define TRAFFIC "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+#define TRAFFIC "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+
+/*
+ * The reference: the generic cell rate algorithm (virtual scheduling) over
+ * integer nanoseconds, which admits exactly what a bucket of `cap` units
+ * refilled at `limit` per minute and starting full admits.  With charge c
+ * and emission interval T = 1 min / limit, the bucket level at t is
+ * cap - (tat - t) / T, so "level >= need" is "tat - t <= (cap - need) T".
+ * A charge above cap but within the limit needs a full bucket (api.c);
+ * one above the limit is never admitted.
+ */
+struct gcra {
+    double t_unit_ns; /* emission interval per unit */
+    double cap;
+    double limit;
+    double tat_ns; /* theoretical arrival time of the bucket being full again */
+};
+
+static void gcra_init(struct gcra *g, int64_t limit_per_min, int64_t window_ns, bool empty)
+{
+    g->t_unit_ns = (double)MIN_NS / (double)limit_per_min;
+    g->limit = (double)limit_per_min;
+    g->cap = (double)limit_per_min * (double)window_ns / (double)MIN_NS;
+    g->tat_ns = empty ? g->cap * g->t_unit_ns : 0.0; /* empty: full again after cap x T */
+}
+
+static bool gcra_admit(struct gcra *g, int64_t t_ns, double charge)
+{
+    if (charge > g->limit)
+        return false;
+    double need = charge < g->cap ? charge : g->cap;
+    double tat = g->tat_ns > (double)t_ns ? g->tat_ns : (double)t_ns;
+    if (tat - (double)t_ns > (g->cap - need) * g->t_unit_ns + 1e-3)
+        return false;
+    g->tat_ns = tat + charge * g->t_unit_ns;
+    return true;
+}
+
+/* splitmix64: the test's own uniform stream. */
+static double test_unit(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/*
+ * On/off bursts that respect the per-minute average: every minute, `on_s`
+ * seconds of Poisson arrivals at limit x 60 / on_s per minute, then
+ * silence; `minutes` minutes.  Returns the admitted fraction of the model
+ * (api_admit) and of the reference, for the RPM (charge 1) or TPM
+ * (charges uniform in [200, 2000) tokens, the rate scaled to the mean
+ * charge) limit.
+ */
+static void run_bursts(bool tokens, int64_t window_ns, bool empty, double on_s, int minutes,
+                       double *model_frac, double *ref_frac)
+{
+    const int64_t limit = tokens ? 600000 : 600; /* 600 RPM or 600K TPM */
+    const double mean_charge = tokens ? 1100.0 : 1.0;
+    struct api_cfg c;
+    struct api_state st;
+    struct gcra g;
+    cfg_init(&c);
+    c.limit_style = API_LIMITS_OPENAI;
+    if (tokens)
+        c.tpm = limit;
+    else
+        c.rpm = limit;
+    c.burst_window_ns = window_ns;
+    c.start_empty = empty;
+    CHECK_INT_EQ(api_state_init(&st, &c, 0, 1, 0), 0);
+    gcra_init(&g, limit, window_ns, empty);
+    uint64_t x = 12345;
+    double rate_per_s = (double)limit / mean_charge / on_s; /* the minute's average in on_s */
+    long n = 0, ok_model = 0, ok_ref = 0;
+    for (int m = 0; m < minutes; m++) {
+        double t = 0;
+        for (;;) {
+            t += -log(1.0 - test_unit(&x)) / rate_per_s;
+            if (t >= on_s)
+                break;
+            int64_t now = (int64_t)m * MIN_NS + (int64_t)(t * 1e9);
+            int64_t charge = tokens ? 200 + (int64_t)(test_unit(&x) * 1800.0) : 1;
+            int64_t ra;
+            /* TPM charges input + max_tokens: all of it as input here. */
+            if (admit(&c, &st, now, tokens ? charge : 0, 0, &ra) == API_ACCEPT)
+                ok_model++;
+            if (gcra_admit(&g, now, (double)charge))
+                ok_ref++;
+            n++;
+        }
+    }
+    api_state_fini(&st);
+    *model_frac = (double)ok_model / (double)n;
+    *ref_frac = (double)ok_ref / (double)n;
+    CHECK(labs(ok_model - ok_ref) <= 2); /* float vs exact boundary ties */
+}
+
+static void test_burst_window(void)
+{
+    /* 20 s on, 40 s off each minute, 30 minutes: the minute's whole limit
+     * arrives in a third of it.  Theory (RPM 600): a 1 min bucket holds the
+     * whole burst and refills in the gap (admits ~100%); a 1 s bucket
+     * admits its 10 plus the refill of 10/s over 20 s: ~210 of 600 (35%);
+     * a 10 s bucket 100 + 200 of 600 (50%).  TPM at 1 s admits more
+     * requests (~48%) than tokens: a full 500-token bucket passes a charge
+     * of up to 2,000 (the debt rule), whatever its size. */
+    static const struct {
+        bool tokens;
+        int64_t window_ns;
+        bool empty;
+        double lo, hi;
+    } cases[] = {
+        {false, MIN_NS, false, 0.97, 1.0}, {false, S_NS, false, 0.30, 0.40},
+        {false, MIN_NS, true, 0.90, 1.0},  {false, 10 * S_NS, false, 0.40, 0.55},
+        {true, MIN_NS, false, 0.95, 1.0},  {true, S_NS, false, 0.42, 0.55},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double fm = 0, fr = 0;
+        run_bursts(cases[i].tokens, cases[i].window_ns, cases[i].empty, 20.0, 30, &fm, &fr);
+        printf("burst_window %2llds start %-5s %s: admitted model %.4f reference %.4f\n",
+               (long long)(cases[i].window_ns / S_NS), cases[i].empty ? "empty" : "full",
+               cases[i].tokens ? "TPM" : "RPM", fm, fr);
+        CHECK(fm >= cases[i].lo && fm <= cases[i].hi);
+    }
+
+    /* The window sets the capacity, not the rate: 600 RPM at 1 s holds 10;
+     * the 11th request at t=0 waits 100 ms (Retry-After), or gets none. */
+    struct api_cfg c;
+    struct api_state st;
+    int64_t ra;
+    cfg_init(&c);
+    c.rpm = 600;
+    c.burst_window_ns = S_NS;
+    CHECK_INT_EQ(api_state_init(&st, &c, 0, 1, 0), 0);
+    for (int i = 0; i < 10; i++)
+        CHECK_INT_EQ(admit(&c, &st, 0, 0, 0, &ra), API_ACCEPT);
+    CHECK_INT_EQ(admit(&c, &st, 0, 0, 0, &ra), API_RATE_LIMITED);
+    CHECK_INT_EQ(ra, S_NS / 10);
+    api_state_fini(&st);
+    c.no_retry_after = true;
+    c.start_empty = true;
+    CHECK_INT_EQ(api_state_init(&st, &c, 0, 1, 0), 0);
+    CHECK_INT_EQ(admit(&c, &st, 0, 0, 0, &ra), API_RATE_LIMITED);
+    CHECK_INT_EQ(ra, -1);
+    CHECK_INT_EQ(admit(&c, &st, S_NS / 10, 0, 0, &ra), API_ACCEPT);
+    api_state_fini(&st);
+
+    /* A charge above the 1 s bucket but within the minute's TPM passes a
+     * full bucket and leaves it in debt; one above the TPM never passes. */
+    cfg_init(&c);
+    c.tpm = 30000; /* 500 tokens a second */
+    c.burst_window_ns = S_NS;
+    CHECK_INT_EQ(api_state_init(&st, &c, 0, 1, 0), 0);
+    CHECK_INT_EQ(admit(&c, &st, 0, 1500, 500, &ra), API_ACCEPT); /* 2,000 tokens */
+    CHECK_INT_EQ(admit(&c, &st, 0, 100, 0, &ra), API_RATE_LIMITED);
+    CHECK_NEAR((double)ra / S_NS, 3.2, 1e-6); /* -1,500 to +100 at 500/s */
+    CHECK_INT_EQ(admit(&c, &st, 4 * S_NS, 30001, 0, &ra), API_RATE_LIMITED);
+    CHECK_INT_EQ(admit(&c, &st, 100 * S_NS, 30001, 0, &ra), API_RATE_LIMITED);
+    api_state_fini(&st);
+}
 
 static void test_presets(void)
 {
@@ -181,7 +347,10 @@ static void test_presets(void)
                               "gemini-2.5-pro-tier1, rpd: 2000, rpm: 100}}\n"
                               "  - {name: d, latency: {ttft: 1s}, limits: {style: gemini, rpd: 50, "
                               "rpd_reset: 7h}}\n"
-                              "  - {name: e, latency: {ttft: 1s}, limits: {rpm: 10, tpm: 1k}}\n",
+                              "  - {name: e, latency: {ttft: 1s}, limits: {rpm: 10, tpm: 1k}}\n"
+                              "  - {name: f, latency: {ttft: 1s}, limits: {preset: "
+                              "openai-gpt-4o-tier1, burst_window: 10s, start: empty, "
+                              "retry_after: false}}\n",
                       &s, err, sizeof err);
     CHECK_INT_EQ(rc, 0);
     if (rc != 0) {
@@ -215,6 +384,17 @@ static void test_presets(void)
     a = &s.backends[4].api;
     CHECK_INT_EQ(a->limit_style, API_LIMITS_OPENAI);
     CHECK_INT_EQ(a->tpm, 1000);
+    /* Enforcement windows: the style's default (api.c), the preset's, or
+     * the account's own. */
+    CHECK_INT_EQ(a->burst_window_ns, S_NS);
+    CHECK(!a->start_empty && !a->no_retry_after);
+    CHECK_INT_EQ(s.backends[0].api.burst_window_ns, S_NS);
+    CHECK_INT_EQ(s.backends[1].api.burst_window_ns, S_NS);
+    CHECK_INT_EQ(s.backends[2].api.burst_window_ns, MIN_NS);
+    CHECK_INT_EQ(s.backends[3].api.burst_window_ns, MIN_NS);
+    a = &s.backends[5].api;
+    CHECK_INT_EQ(a->burst_window_ns, 10 * S_NS);
+    CHECK(a->start_empty && a->no_retry_after);
     scn_free(&s);
 
     /* Errors: position, what was found, what was expected. */
@@ -231,6 +411,10 @@ static void test_presets(void)
         {"{preset: openai-gpt-4o-tier1, style: gemini}", "its style 'openai'", ":3:81:"},
         {"{style: antropic}", "did you mean 'anthropic'", ":3:52:"},
         {"{rpms: 1}", "did you mean 'rpm'", ":3:45:"},
+        {"{rpm: 1, burst_window: 2m}", "at most 1m", ":3:67:"},
+        {"{rpm: 1, burst_window: 0}", "above 0", ":3:67:"},
+        {"{rpm: 1, start: ful}", "did you mean 'full'", ":3:60:"},
+        {"{rpm: 1, retry_after: maybe}", "true or false", ":3:66:"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char yaml[512];
@@ -567,13 +751,75 @@ static void run_hangs(const char *timeout, bool expect_in_flight)
     scn_free(&s);
 }
 
+/* traffic.max_tokens: the TPM reservation of rows without max_tokens.
+ * 240 requests at 2/s of 100 in / 50 out, TPM 60K at a 1 min window
+ * starting full, no retries: over the 2 minutes the bucket passes 60K +
+ * 2 x 60K = 180K tokens.  Reserving the output (150 each, 36K) admits
+ * all; 1,000 (1,100 each) about 180K / 1,100 = 163 (0.68); model_max on
+ * an 8K window (8,000 each) about 22 (0.09). */
+static double run_max_tokens(const char *policy)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "seed: 5\n"
+             "traffic: {max_tokens: %s, synthetic: {rate: 2/s, count: 240, input_tokens: 100, "
+             "output_tokens: 50}}\n"
+             "backends:\n"
+             "  - {name: a, context_window: 8k, latency: {ttft: 100ms, output_rate: 100}, "
+             "limits: {tpm: 60k, burst_window: 1m}}\n"
+             "router: {strategy: round_robin, retries: {max_attempts: 1}}\n",
+             policy);
+    struct scenario s;
+    char err[1024] = "";
+    int rc = load_str(yaml, &s, err, sizeof err);
+    CHECK_INT_EQ(rc, 0);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    struct sim_result r;
+    rc = sim_run(&s, &s.router.strategy, s.seed, NULL, &r, err, sizeof err);
+    CHECK_INT_EQ(rc, 0);
+    double f = rc == 0 ? (double)r.completed / (double)r.requests : -1;
+    if (rc == 0)
+        sim_result_free(&r);
+    scn_free(&s);
+    printf("max_tokens %-9s: completed %.4f\n", policy, f);
+    return f;
+}
+
+static void test_max_tokens(void)
+{
+    CHECK_NEAR(run_max_tokens("trace"), 1.0, 1e-9);
+    CHECK_NEAR(run_max_tokens("1000"), 163.0 / 240.0, 0.02);
+    CHECK_NEAR(run_max_tokens("model_max"), 22.5 / 240.0, 0.01);
+
+    struct scenario s;
+    char err[1024] = "";
+    CHECK_INT_EQ(load_str("traffic: {max_tokens: modelmax, synthetic: {rate: 1/s, count: 1, "
+                          "input_tokens: 1, output_tokens: 1}}\n"
+                          "backends: [{name: a, latency: {ttft: 1s}}]\n",
+                          &s, err, sizeof err),
+                 -1);
+    CHECK_STR_CONTAINS(err, ":1:23:");
+    CHECK_STR_CONTAINS(err, "did you mean 'model_max'");
+    CHECK_INT_EQ(load_str("traffic: {sources: [{max_tokens: 10, synthetic: {rate: 1/s, count: 1, "
+                          "input_tokens: 1, output_tokens: 1}}]}\n"
+                          "backends: [{name: a, latency: {ttft: 1s}}]\n",
+                          &s, err, sizeof err),
+                 -1);
+    CHECK_STR_CONTAINS(err, "beside 'sources'");
+}
+
 int main(void)
 {
     snprintf(tmp_file, sizeof tmp_file, "/tmp/lbsim_test_api_limits_%ld.yaml", (long)getpid());
     test_anthropic_itpm_ignores_cached();
     test_anthropic_otpm_refund();
     test_gemini_rpd();
+    test_burst_window();
     test_presets();
+    test_max_tokens();
     test_fault_keys();
     test_random_outages();
     test_brownouts();

@@ -88,8 +88,7 @@ static void test_units(void)
         {"5m", 300000000000LL},
         {"1h", 3600000000000LL},
         {"1.5h", 5400000000000LL},
-        {"3", 3000000000LL},
-        {"0", 0},
+        {"0", 0}, /* a bare 0 is the same in every unit */
         {"250us", 250000},
         {"10ns", 10},
         {"0.1s", 100000000LL},
@@ -119,8 +118,15 @@ static void test_units(void)
     CHECK_NEAR(x, 5.0, 1e-12);
     CHECK_INT_EQ(scn_parse_rate_per_s("1800/h", &x, err, sizeof err), 0);
     CHECK_NEAR(x, 0.5, 1e-12);
-    CHECK_INT_EQ(scn_parse_rate_per_s("7", &x, err, sizeof err), 0);
-    CHECK_NEAR(x, 7.0, 1e-12);
+    /* No silent traps: a bare number is not a duration or a rate. */
+    CHECK_INT_EQ(scn_parse_duration_ns("570", &ns, err, sizeof err), -1);
+    CHECK_STR_CONTAINS(err,
+                       "found '570' without a unit, expected a duration such as 570ms or 570s");
+    CHECK_INT_EQ(scn_parse_duration_ns("30000", &ns, err, sizeof err), -1);
+    CHECK_INT_EQ(scn_parse_rate_per_s("7", &x, err, sizeof err), -1);
+    CHECK_STR_CONTAINS(err, "found '7' without a unit, expected a rate such as 7/s or 7/m");
+    CHECK_INT_EQ(scn_parse_rate_per_s("0", &x, err, sizeof err), 0);
+    CHECK_NEAR(x, 0.0, 0);
     static const char *const bad_rates[] = {"", "x/s", "3/d", "-1/s", "3/", "inf/s", "1e400"};
     for (size_t i = 0; i < sizeof bad_rates / sizeof bad_rates[0]; i++) {
         err[0] = '\0';
@@ -521,7 +527,7 @@ static void test_inline(void)
         "just a string\n",
         "seed: 1\n---\nseed: 2\n",
         "traffic: &t {synthetic: *t}\nbackends: []\n",
-        "backends: &b [*b]\ntraffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, "
+        "backends: &b [*b]\ntraffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, "
         "output_tokens: 1}}\n",
         "name: \"a\\0b\"\n",
         "seed: \"\\0\"\n",
@@ -532,40 +538,43 @@ static void test_inline(void)
         "seed: 18446744073709551616\n",
         "seed: -1\n",
         "traffic: {synthetic: {rate: 0/s, count: 1, input_tokens: 1, output_tokens: 1}}\n",
-        "traffic: {synthetic: {rate: 1, input_tokens: 1, output_tokens: 1}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: {dist: normal, mean: 1}, "
+        "traffic: {synthetic: {rate: 1/s, input_tokens: 1, output_tokens: 1}}\n",
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: {dist: normal, mean: 1}, "
         "output_tokens: 1}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: {value: 1}, output_tokens: 1}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: {dist: empirical, values: [1, 2], "
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: {value: 1}, output_tokens: 1}}\n",
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: {dist: empirical, values: [1, "
+        "2], "
         "weights: [0, 0]}, output_tokens: 1}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: {dist: empirical, values: [1, 2], "
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: {dist: empirical, values: [1, "
+        "2], "
         "weights: [1]}, output_tokens: 1}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: {dist: uniform, low: 5, high: 1}, "
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: {dist: uniform, low: 5, high: "
+        "1}, "
         "output_tokens: 1}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s, output_rate: 0}}]\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s, output_rate: {dist: normal, mean: 50, sd: "
         "5}}}]\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: 'a b', latency: {ttft: 1s}}]\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s}, faults: {outages: [{start: 1s}]}}]\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s}}]\nrouter: {retries: {retry_on: [404]}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s}}]\nrouter: {retries: {max_attempts: 0}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s}}]\nrouter: {params: {x: 1}}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s}}]\ncompare: [{label: x}]\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s}}]\nslo: {ttft_p999: 1s}\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s}}]\nduration: 1m\nwarmup: 2m\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}}\n"
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}}\n"
         "backends: [{name: a, latency: {ttft: 1s}}]\ninterval: 0s\n",
-        "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, output_tokens: 1}, format: "
+        "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, output_tokens: 1}, format: "
         "native}\nbackends: [{name: a, latency: {ttft: 1s}}]\n",
         "traffic: {trace: /nonexistent/dir/x.csv}\nbackends: [{name: a, latency: {ttft: 1s}}]\n",
         "traffic: {trace: /tmp}\nbackends: [{name: a, latency: {ttft: 1s}}]\n",
@@ -594,7 +603,7 @@ static void test_inline(void)
         CHECK_STR_CONTAINS(err, "expected");
     }
     /* A backoff_base above the default cap raises the cap. */
-    CHECK_INT_EQ(tmp_write_str(path, "traffic: {synthetic: {rate: 1, count: 1, input_tokens: 1, "
+    CHECK_INT_EQ(tmp_write_str(path, "traffic: {synthetic: {rate: 1/s, count: 1, input_tokens: 1, "
                                      "output_tokens: 1}}\n"
                                      "backends: [{name: a, latency: {ttft: 1s}}]\n"
                                      "router: {retries: {backoff_base: 20s}}\n"),

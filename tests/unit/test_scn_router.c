@@ -142,6 +142,9 @@ int main(void)
                  "context|context_window");
     expect_error("router: {fallbacks: {rules: [{from: g1}]}}\n", "without 'to'");
     expect_error("router: {fallbacks: {}}\n", "without 'rules'");
+    /* A fallback to a group no backend serves would fall back to nothing. */
+    expect_error("router: {fallbacks: {rules: [{from: g1, to: [g3]}]}}\n",
+                 ":5:46:|fallback group 'g3' that no backend serves|did you mean 'g");
     expect_error("router: {hedge: {max: 1}}\n", "neither 'after' nor 'percentile'");
     expect_error("router: {hedge: {after: 1s, percentile: 90%}}\n",
                  "both 'after' and 'percentile'");

@@ -326,7 +326,7 @@ static void test_errors(void)
     static const char *const b2[] = {"traffic.rate_scal=2"};
     FAILS(b2, "--set traffic.rate_scal=2: found unknown key 'rate_scal' in 'traffic', expected "
               "one of trace, format, rate_scale, limit, synthetic, window, sample, repeat_to, "
-              "skip_bad_rows, priority, labels, sources; did you mean 'rate_scale'?");
+              "skip_bad_rows, priority, labels, sources, max_tokens; did you mean 'rate_scale'?");
     static const char *const b3[] = {"seed="};
     FAILS(b3, "--set seed=: found '', expected a non-negative integer"); /* as `seed:` */
     static const char *const b4[] = {"router.strategy=least_inflite"};
