@@ -175,12 +175,14 @@ enum scn_slo_metric {
     SCN_SLO_UPSTREAM_429_RATE,
     SCN_SLO_ERROR_RATE,
     SCN_SLO_COST_PER_1K,
+    SCN_SLO_COMPLETION_RATE, /* a lower bound: completed / requests at least */
     SCN_SLO_COUNT_
 };
 
 struct scn_slo {
     bool set[SCN_SLO_COUNT_];
-    double limit[SCN_SLO_COUNT_]; /* seconds, fractions or USD: upper bounds */
+    double limit[SCN_SLO_COUNT_]; /* seconds, fractions or USD: upper bounds, but
+                                     see scn_slo_at_least() */
 };
 
 /* Storage behind one traffic source's trace_cfg (its pointers point here). */
@@ -233,6 +235,13 @@ struct scenario {
     uint32_t n_tags;
     void *owned; /* arena of everything the strategy trees and fallbacks point at */
 };
+
+/* Whether an SLO metric is a lower bound (the figure must be at least the
+ * limit: completion_rate) rather than an upper bound (every other). */
+static inline bool scn_slo_at_least(enum scn_slo_metric m)
+{
+    return m == SCN_SLO_COMPLETION_RATE;
+}
 
 /* Metric names as they appear in `slo:` and the summary JSON. */
 const char *scn_slo_name(enum scn_slo_metric m);

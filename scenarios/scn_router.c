@@ -679,7 +679,7 @@ int scn__parse_slo(struct scn__ctx *c, const yaml_node_t *n, struct scn_slo *slo
         int rc;
         if (i <= SCN_SLO_E2E_P99)
             rc = scn__v_duration_s(c, v[i], &slo->limit[i]);
-        else if (i <= SCN_SLO_ERROR_RATE)
+        else if (i <= SCN_SLO_ERROR_RATE || i == SCN_SLO_COMPLETION_RATE)
             rc = scn__v_fraction(c, v[i], &slo->limit[i]);
         else
             rc = scn__v_usd(c, v[i], &slo->limit[i]);

@@ -159,6 +159,7 @@ void sim__summarise(struct sim *s)
     res->upstream_429_rate = ratio((double)res->upstream_429, (double)res->attempts);
     res->final_errors = res->failed;
     res->error_rate = ratio((double)res->failed, n);
+    res->completion_rate = n > 0 ? (double)res->completed / n : NAN; /* no requests: no verdict */
     res->attempts_per_request = ratio((double)res->attempts, n);
     res->cost_per_1k_requests_usd = ratio(res->cost_usd * 1000.0, n);
     res->cost_per_success_usd = ratio(res->cost_usd, (double)res->completed);
@@ -244,7 +245,9 @@ void sim_slo_eval(const struct scn_slo *slo, struct sim_result *res)
         if (!slo->set[m])
             continue;
         double v = sim_slo_value(res, (enum scn_slo_metric)m);
-        if (v > slo->limit[m]) {
+        bool missed =
+            scn_slo_at_least((enum scn_slo_metric)m) ? v < slo->limit[m] : v > slo->limit[m];
+        if (missed) {
             struct sim_slo_violation *x = &res->violations[res->n_violations++];
             x->metric = (enum scn_slo_metric)m;
             x->limit = slo->limit[m];

@@ -181,9 +181,12 @@ void sim_slo_eval_ci(const struct scn_slo *slo, struct sim_result *mean)
         struct sim_ci ci = mean->rep.ci[k];
         double limit = slo->limit[k];
         enum sim_verdict v;
-        if (ci.hi <= limit)
+        /* a lower-bound metric passes when its whole interval is at or
+           above the limit */
+        bool at_least = scn_slo_at_least((enum scn_slo_metric)k);
+        if (at_least ? ci.lo >= limit : ci.hi <= limit)
             v = SIM_VERDICT_PASS;
-        else if (ci.lo > limit)
+        else if (at_least ? ci.hi < limit : ci.lo > limit)
             v = SIM_VERDICT_FAIL;
         else
             v = SIM_VERDICT_UNSURE; /* straddles, or undefined (NaN) */

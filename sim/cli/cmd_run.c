@@ -266,6 +266,18 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
     if (res[0].trace_rows_skipped > 0) /* the same traffic for every run */
         fprintf(stderr, "lbsim: skipped %llu bad trace row(s) (skip_bad_rows: true)\n",
                 (unsigned long long)res[0].trace_rows_skipped);
+    /* Requests still queued or in service when `duration:` cut the run
+     * count in no rate: a fleet that cannot keep up can show 0% errors.
+     * Say so (completion_rate is the SLO metric that sees them). */
+    for (uint32_t i = 0; i < n; i++)
+        if (res[i].in_flight_at_end > 0)
+            fprintf(stderr,
+                    "lbsim: warning: %s: %llu of %llu requests (%.2f%%) were still waiting or in "
+                    "service when the run ended; no rate counts them (see completion_rate)\n",
+                    res[i].strategy, (unsigned long long)res[i].in_flight_at_end,
+                    (unsigned long long)res[i].requests,
+                    100.0 * (double)res[i].in_flight_at_end /
+                        (double)(res[i].requests ? res[i].requests : 1));
     if (o->json)
         report_json(stdout, &scn, seed, res, n);
     else

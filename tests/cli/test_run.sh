@@ -33,6 +33,17 @@ check "timeseries.csv header" grep -q '^strategy,t_s,arrivals' "$tmp/out/timeser
 check "missed SLO exits 1" [ $? -eq 1 ]
 check "table says FAIL" grep -q FAIL "$tmp/miss.txt"
 
+# Requests still waiting at a duration cut: no error rate sees them, the
+# completion_rate SLO (a lower bound) does, and the CLI warns.
+"$LBSIM" run tests/data/cli_unfinished.yaml >"$tmp/unf.txt" 2>"$tmp/unf.err"
+check "unfinished requests fail completion_rate (exit 1)" [ $? -eq 1 ]
+check "table names completion_rate" grep -q 'FAIL: completion_rate$' "$tmp/unf.txt"
+check "error_rate alone would pass" grep -q ' 0.000    0.079 ' "$tmp/unf.txt"
+check "warning names the unfinished requests" \
+    grep -q 'warning: least_inflight: 2248 of 2436 requests (92.28%) were still waiting' "$tmp/unf.err"
+"$LBSIM" run tests/data/cli_small.yaml >/dev/null 2>"$tmp/small.err"
+check "no warning when every request finished" bash -c "! grep -q warning '$tmp/small.err'"
+
 "$LBSIM" run tests/data/cli_small.yaml --json --threads 1 >"$tmp/t1.json" 2>/dev/null
 "$LBSIM" run tests/data/cli_small.yaml --json --threads 2 >"$tmp/t2.json" 2>/dev/null
 check "1 and 2 threads give byte-identical JSON" cmp -s "$tmp/t1.json" "$tmp/t2.json"

@@ -174,7 +174,8 @@ static void test_units(void)
 
     static const char *const slo[] = {"ttft_p50",          "ttft_p90",   "ttft_p95",
                                       "ttft_p99",          "e2e_p99",    "client_429_rate",
-                                      "upstream_429_rate", "error_rate", "cost_per_1k_requests"};
+                                      "upstream_429_rate", "error_rate", "cost_per_1k_requests",
+                                      "completion_rate"};
     for (int i = 0; i < SCN_SLO_COUNT_; i++)
         CHECK_STR_CONTAINS(scn_slo_name((enum scn_slo_metric)i), slo[i]);
     CHECK(scn_slo_name(SCN_SLO_COUNT_) == NULL);
@@ -343,7 +344,8 @@ static void test_full(void)
     }
 
     /* slo */
-    static const double slo[SCN_SLO_COUNT_] = {0.5, 1.0, 1.5, 3.0, 60.0, 0.005, 0.05, 0.01, 2.5};
+    static const double slo[SCN_SLO_COUNT_] = {0.5,   1.0,  1.5,  3.0, 60.0,
+                                               0.005, 0.05, 0.01, 2.5, 0.995};
     for (int i = 0; i < SCN_SLO_COUNT_; i++) {
         CHECK(s.slo.set[i]);
         CHECK_NEAR(s.slo.limit[i], slo[i], 1e-12);
