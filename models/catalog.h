@@ -44,6 +44,23 @@ struct catalog_entry {
 /* The entry for `model` (id, alias or provider/model), NULL if none. */
 const struct catalog_entry *catalog_find(const char *model);
 
+/*
+ * catalog_find, then the names gateways use for the same model elsewhere
+ * (LiteLLM model strings, litellm/utils.py get_llm_provider, v1.x):
+ *  - a dated or "-latest" id: claude-3-5-sonnet-20241022, gpt-4o-2024-08-06,
+ *    claude-3-5-sonnet@20241022 (Vertex) -> the undated id, then "-latest";
+ *  - azure/<model>, azure_ai/<model> -> OpenAI's <model>;
+ *  - bedrock/<region>.<vendor>.<model>-v1:0 (and aws/...) -> <vendor>'s
+ *    <model>;
+ *  - vertex_ai/<model>, vertex/<model> -> google's <model> (genai-prices
+ *    lists Claude on Vertex under google), then any provider.
+ * An assumption, stated in docs/notes/data.md §2: Azure OpenAI global and
+ * Bedrock/Vertex on-demand list prices equal the model vendor's own list
+ * price (the bundled catalog has no separate rows for them).  NULL if
+ * nothing matches.  *how (may be NULL) says which rule matched, or "".
+ */
+const struct catalog_entry *catalog_resolve(const char *model, const char **how);
+
 /* The entries, in table order (provider, then genai-prices' order). */
 size_t catalog_count(void);
 const struct catalog_entry *catalog_at(size_t i); /* NULL if i >= count */

@@ -601,12 +601,31 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
     }
     /* A model of the price catalog (models/catalog.h) fills the prices and
        context window; `prices:` and `context_window:` below override them.
-       Any other name is a plain label. */
+       Dated ids and gateway provider prefixes resolve as catalog_resolve
+       says.  A name the catalog does not know is an error unless `prices:`
+       are given: a typo must not silently cost $0. */
     const struct catalog_entry *ce = NULL;
     if (v[B_MODEL]) {
         if (scn__v_name(c, v[B_MODEL], "a model label", false, 0, b->model, sizeof b->model))
             return -1;
-        ce = pool ? NULL : catalog_find(b->model); /* a pool bills by the hour */
+        ce = pool ? NULL : catalog_resolve(b->model, NULL); /* a pool bills by the hour */
+        if (ce == NULL && !pool && v[B_PRICES] == NULL) {
+            const char *best = NULL;
+            unsigned best_d = 0;
+            /* suggest against the name after any provider prefix */
+            const char *slash = strrchr(b->model, '/');
+            const char *word = slash ? slash + 1 : b->model;
+            for (size_t k = 0; k < catalog_count(); k++)
+                scn__suggest_step(word, catalog_at(k)->id, &best, &best_d);
+            const char *sg = scn__suggest_done(word, best, best_d);
+            char q[64];
+            return scn__fail(c, v[B_MODEL],
+                             "found model %s, which the price catalog does not know (lbsim "
+                             "models lists it), expected a catalog model or `prices:` given "
+                             "for this backend%s%s%s",
+                             scn__quote(b->model, q, sizeof q), sg ? "; did you mean '" : "",
+                             sg ? sg : "", sg ? "'?" : "");
+        }
         if (ce != NULL) {
             b->route.context_window = ce->context_window;
             b->route.price_input = b->api.price_input = ce->input_usd_per_mtok / 1e6;

@@ -194,14 +194,43 @@ static void test_scenario(void)
     } else {
         CHECK(0);
     }
-    /* An unknown model is a plain label: no prices, no error. */
-    if (load("    model: my-finetune-v2\n", &s) == 0) {
+    /* An unknown model without prices is an error (a typo must not cost
+       $0); with prices it is a plain label. */
+    CHECK(load("    model: my-finetune-v2\n", &s) != 0);
+    CHECK(load("    model: gpt4o\n", &s) != 0);
+    if (load("    model: my-finetune-v2\n    prices: {input: 1, output: 2}\n", &s) == 0) {
         CHECK(strcmp(s.backends[0].model, "my-finetune-v2") == 0);
-        check_backend(&s.backends[0], 0, 0, 0, 0);
+        check_backend(&s.backends[0], 1, 1, 2, 0);
         scn_free(&s);
     } else {
         CHECK(0);
     }
+    /* The names gateways use for catalog models resolve to them. */
+    static const struct {
+        const char *name, *id;
+    } names[] = {
+        {"claude-3-5-sonnet-20241022", "claude-3-5-sonnet"},
+        {"gpt-4o-2024-08-06", "gpt-4o"},
+        {"gpt-4o-mini-2024-07-18", "gpt-4o-mini"},
+        {"azure/gpt-4o", "gpt-4o"},
+        {"azure_ai/gpt-4o-mini", "gpt-4o-mini"},
+        {"bedrock/us.anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet"},
+        {"bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", "claude-3-5-haiku-latest"},
+        {"vertex_ai/claude-3-5-sonnet@20241022", "claude-3-5-sonnet"},
+        {"claude-3-5-haiku-20241022", "claude-3-5-haiku-latest"},
+    };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        const char *how = NULL;
+        const struct catalog_entry *e = catalog_resolve(names[k].name, &how);
+        CHECK(e != NULL && strcmp(e->id, names[k].id) == 0);
+        if (e == NULL || strcmp(e->id, names[k].id) != 0)
+            fprintf(stderr, "  %s -> %s\n", names[k].name, e ? e->id : "(none)");
+        CHECK(how != NULL); /* "" when the name is the catalog's own alias */
+    }
+    static const char *const unknown[] = {"gpt4o",      "azure/gpt4o",  "bedrock/meta",
+                                          "claude-3-5", "gpt-4o-20241", "vertex_ai/"};
+    for (size_t k = 0; k < sizeof unknown / sizeof unknown[0]; k++)
+        CHECK(catalog_resolve(unknown[k], NULL) == NULL);
     /* Without model: nothing changes (input alone is also the cached price). */
     if (load("    prices: {input: 2.5}\n", &s) == 0) {
         check_backend(&s.backends[0], 2.5, 2.5, 0, 0);
