@@ -19,16 +19,16 @@
 /* The headline metrics drawn against each axis: CSV column, label, file
  * name part, and the factor to the drawn unit (fractions as percent). */
 struct sweep_pm {
-    const char *col, *label;
+    const char *col, *name, *label;
     double scale;
 };
 
 static const struct sweep_pm plot_metrics[] = {
-    {"ttft_p99", "p99 TTFT (s)", 1.0},
-    {"e2e_p99", "p99 end-to-end latency (s)", 1.0},
-    {"client_429_rate", "client 429 rate (%)", 100.0},
-    {"error_rate", "error rate (%)", 100.0},
-    {"cost_per_1k_requests", "cost per 1k requests (USD)", 1.0},
+    {"ttft_p99", "p99 TTFT", "p99 TTFT (s)", 1.0},
+    {"e2e_p99", "p99 end-to-end latency", "p99 end-to-end latency (s)", 1.0},
+    {"client_429_rate", "client 429 rate", "client 429 rate (%)", 100.0},
+    {"error_rate", "error rate", "error rate (%)", 100.0},
+    {"cost_per_1k_requests", "cost per 1k requests", "cost per 1k requests (USD)", 1.0},
 };
 #define N_PLOT_METRICS (sizeof plot_metrics / sizeof plot_metrics[0])
 
@@ -343,7 +343,10 @@ static int plot_axis(const char *dir, const struct tab *t, enum sweep_mode mode,
                 continue;
             x[o] = xall[r];
             y[o] = num(t, r, c) * m->scale;
+            /* every headline metric is >= 0: a t-interval reaching below
+             * zero (few replications, rare events) is drawn from zero */
             lo[o] = num(t, r, clo) * m->scale;
+            lo[o] = lo[o] < 0.0 ? 0.0 : lo[o];
             hi[o] = num(t, r, chi) * m->scale;
             o++;
             s[k].n++;
@@ -362,7 +365,8 @@ static int plot_axis(const char *dir, const struct tab *t, enum sweep_mode mode,
             snprintf(slice + so, sizeof slice - so, ")");
     }
     char title[2 * LABEL_MAX], what[PLOT_NAME_MAX / 2];
-    snprintf(title, sizeof title, "%s vs %s%s, 95%% bands", m->label, t->head[a], slice);
+    snprintf(title, sizeof title, "%s vs %s%s%s", m->name, t->head[a], slice,
+             clo >= 0 ? ", 95% bands" : "");
     safe_name(what, sizeof what, t->head[a]);
     snprintf(name, PLOT_NAME_MAX, "%s_vs_%s", m->col, what);
     int rc = plot_bands(dir, name, title, xlabel, m->label, s, n_strat, err, errlen);
@@ -429,12 +433,11 @@ static int plot_swing(const char *dir, const struct tab *t, const struct sweep_p
                  last_v[a] ? last_v[a] : "");
         sl[i] = labels[i];
     }
-    char title[2 * LABEL_MAX];
-    snprintf(title, sizeof title,
-             "%s: range as each input moves alone (%s; dashed line: the scenario as written)",
-             m->label, strat);
+    char title[2 * LABEL_MAX], xlabel[LABEL_MAX];
+    snprintf(title, sizeof title, "%s as each input moves alone (%s)", m->name, strat);
+    snprintf(xlabel, sizeof xlabel, "%s; dashed line: the scenario as written", m->label);
     snprintf(name, PLOT_NAME_MAX, "tornado_%s", m->col);
-    return plot_tornado(dir, name, title, m->label, sl, slo, shi, n, base, err, errlen);
+    return plot_tornado(dir, name, title, xlabel, sl, slo, shi, n, base, err, errlen);
 }
 
 /* Every plot of the sweep into dir; their names into names[]. */
