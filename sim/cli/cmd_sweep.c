@@ -215,15 +215,22 @@ static double wall_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Progress on a terminal: points done, trials/s, ETA. */
+/* Progress on a terminal: points done, trials/s, ETA, over the batches
+ * (sim_exp_run counts within the current batch). */
 struct progress {
     double t0;
     bool shown;
+    uint32_t points_before, points; /* done before this batch, in all */
+    uint64_t trials_before;
 };
 
-static void on_progress(void *ctx, uint32_t done, uint32_t points, uint64_t trials)
+static void on_progress(void *ctx, uint32_t done, uint32_t batch, uint64_t trials)
 {
     struct progress *p = ctx;
+    (void)batch;
+    done += p->points_before;
+    trials += p->trials_before;
+    uint32_t points = p->points;
     double dt = wall_seconds() - p->t0;
     double eta = done > 0 ? dt * (double)(points - done) / (double)done : 0.0;
     fprintf(stderr, "\rlbsim sweep: %u/%u points, %.1f trials/s, ETA %02u:%02u:%02u  ", done,
@@ -276,7 +283,7 @@ static char *canonical(const struct sweep_opts *o, uint32_t n_shards)
 }
 
 /* Every value of every axis alone on the base, so that a bad value fails
- * every shard the same way before any simulation.  Exit status. */
+ * before any simulation, and every shard the same way.  Exit status. */
 static int check_values(const struct sweep_opts *o, const struct route_registry *reg)
 {
     struct scn_set sets[CLI_SET_MAX + 1];
@@ -295,9 +302,10 @@ static int check_values(const struct sweep_opts *o, const struct route_registry 
     return 0;
 }
 
-/* The base scenario's strategies (for --vs) and head facts. */
+/* The base scenario's strategies (for --vs and the batch size) and head
+ * facts. */
 static int load_base(const struct sweep_opts *o, const struct route_registry *reg,
-                     struct scenario *scn, int *ref)
+                     struct scenario *scn, int *ref, uint32_t *n_strats)
 {
     char err[CLI_ERRLEN];
     if (scn_load_set(o->scn_path, reg, o->sets, o->n_sets, scn, err, sizeof err) != 0) {
@@ -318,6 +326,7 @@ static int load_base(const struct sweep_opts *o, const struct route_registry *re
     } else {
         strats[n++] = scn->router.strategy;
     }
+    *n_strats = n;
     return rep_reference(o->vs, o->reps, strats, n, ref);
 }
 
@@ -336,7 +345,8 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
     struct sweep_texts texts = {0};
     struct scenario base;
     memset(&base, 0, sizeof base);
-    int ref, rc = load_base(o, reg, &base, &ref);
+    uint32_t n_strats;
+    int ref, rc = load_base(o, reg, &base, &ref, &n_strats);
     if (rc != 0)
         goto done;
     if (o->shard != NULL) {
@@ -353,8 +363,6 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
             rc = CLI_EXIT_USAGE;
             goto done;
         }
-        if ((rc = check_values(o, reg)) != 0)
-            goto done;
         if ((canon = canonical(o, sh.n)) == NULL) {
             rc = CLI_EXIT_INTERNAL;
             goto done;
@@ -362,9 +370,11 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
         sh.fp = sweep_fnv1a(SWEEP_FNV_INIT, canon, strlen(canon));
         sh.canon = canon;
     }
+    if ((rc = check_values(o, reg)) != 0)
+        goto done;
     n_sel = (g.n - (sh.k - 1) + sh.n - 1) / sh.n;
     sel = calloc(n_sel, sizeof *sel);
-    out = calloc(n_sel, sizeof *out);
+    out = calloc(n_sel < SIM_EXP_CHUNK_TRIALS ? n_sel : SIM_EXP_CHUNK_TRIALS, sizeof *out);
     struct sweep_info info = {
         base.name, o->seed_set ? o->seed : base.seed, o->reps, g.mode, o->axes, o->n_axes};
     if (sel == NULL || out == NULL || sweep_texts_init(&texts, &info, g.n) != 0) {
@@ -374,7 +384,7 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
     }
     for (uint32_t i = 0; i < n_sel; i++)
         sel[i] = g.pts[sh.k - 1 + i * sh.n];
-    struct progress prog = {wall_seconds(), false};
+    struct progress prog = {wall_seconds(), false, 0, n_sel, 0};
     struct sim_exp e = {.scenario = o->scn_path,
                         .reg = reg,
                         .base = o->sets,
@@ -388,25 +398,41 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
                         .threads = (int)o->threads,
                         .progress = isatty(STDERR_FILENO) ? on_progress : NULL,
                         .progress_ctx = &prog};
-    if (sim_exp_run(&e, sel, n_sel, out, err, sizeof err) != 0) {
-        if (prog.shown)
-            fputc('\n', stderr);
-        fprintf(stderr, "lbsim: %s\n", err);
-        rc = CLI_EXIT_USAGE; /* bad values, bad trace rows, bad strategies: input errors */
-        goto done;
+    /* Batches of about one chunk of trials: each batch's results become
+     * text and are freed before the next, so memory does not grow with the
+     * grid (a result holds its TTFT histogram and time series). */
+    uint32_t batch = SIM_EXP_CHUNK_TRIALS / (n_strats * o->reps);
+    batch = batch ? batch : 1;
+    uint64_t trials = 0;
+    for (uint32_t b0 = 0; b0 < n_sel; b0 += batch) {
+        uint32_t nb = n_sel - b0 < batch ? n_sel - b0 : batch;
+        prog.points_before = b0;
+        prog.trials_before = trials;
+        if (sim_exp_run(&e, sel + b0, nb, out, err, sizeof err) != 0) {
+            for (uint32_t i = 0; i < nb; i++)
+                sim_exp_result_free(&out[i]);
+            if (prog.shown)
+                fputc('\n', stderr);
+            fprintf(stderr, "lbsim: %s\n", err);
+            rc = CLI_EXIT_USAGE; /* bad values, bad trace rows, bad strategies: input errors */
+            goto done;
+        }
+        for (uint32_t i = 0; i < nb; i++) {
+            trials += (uint64_t)out[i].n * o->reps;
+            int trc = sweep_texts_point(&texts, &g, sh.k - 1 + (b0 + i) * sh.n, &out[i], o->reps);
+            sim_exp_result_free(&out[i]);
+            if (trc != 0) {
+                for (uint32_t j = i + 1; j < nb; j++)
+                    sim_exp_result_free(&out[j]);
+                fprintf(stderr, "lbsim: out of memory\n");
+                rc = CLI_EXIT_INTERNAL;
+                goto done;
+            }
+        }
     }
     double wall = wall_seconds() - prog.t0;
     if (prog.shown)
         fputc('\n', stderr);
-    uint64_t trials = 0;
-    for (uint32_t i = 0; i < n_sel; i++) {
-        trials += (uint64_t)out[i].n * o->reps;
-        if (sweep_texts_point(&texts, &g, sh.k - 1 + i * sh.n, &out[i], o->reps) != 0) {
-            fprintf(stderr, "lbsim: out of memory\n");
-            rc = CLI_EXIT_INTERNAL;
-            goto done;
-        }
-    }
     fprintf(stderr, "lbsim sweep: %u point(s), %llu trial(s) in %.3f s wall (%.1f trials/s)\n",
             n_sel, (unsigned long long)trials, wall, wall > 0 ? (double)trials / wall : 0.0);
     if (o->shard != NULL) {
@@ -418,8 +444,6 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
         rc = sweep_finish(&texts, o->json, o->out_dir);
     }
 done:
-    for (uint32_t i = 0; out != NULL && i < n_sel; i++)
-        sim_exp_result_free(&out[i]);
     free(out);
     free(sel);
     free(canon);

@@ -64,6 +64,23 @@ if command -v gnuplot >/dev/null; then
     check "plots rendered" [ -s "$tmp/full1/ttft_p99_vs_traffic_rate_scale.png" ]
 fi
 
+# ---- many points: batches of results turned to text and freed -----------------
+# 1 strategy x 5 replications: about 102 points per batch of trials, so
+# 104 points take two batches; the last point equals its own lbsim run
+"$LBSIM" sweep $small --set traffic.synthetic.duration=20s --strategy round_robin \
+    --replications 5 --vary traffic.rate_scale=0.1..1.13:0.01 --json >"$tmp/many.json" 2>/dev/null
+check "104 points over two batches: exit 0" [ $? -eq 0 ]
+check "... 104 points" [ "$(grep -c '"set": {' "$tmp/many.json")" -eq 104 ]
+if command -v python3 >/dev/null; then
+    "$LBSIM" run $small --set traffic.synthetic.duration=20s --strategy round_robin \
+        --replications 5 --set traffic.rate_scale=1.13 --json >"$tmp/last.json" 2>/dev/null
+    check "... the last point (second batch) = lbsim run --set of its value" python3 -c "
+import json
+s = json.load(open('$tmp/many.json')); r = json.load(open('$tmp/last.json'))
+assert s['points'][-1]['set'] == {'traffic.rate_scale': '1.13'}
+assert s['points'][-1]['runs'] == r['runs']"
+fi
+
 # ---- one at a time -----------------------------------------------------------
 "$LBSIM" sweep $small --one-at-a-time --vary traffic.rate_scale=0.5,2 \
     --vary backends.fast.latency.ttft.median=200ms,1s,2s --replications 2 --out "$tmp/oat" \
