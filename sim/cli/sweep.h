@@ -29,8 +29,8 @@
 #include "experiment.h"
 #include "vary.h"
 
-/* Most points one sweep may have: each point's scenario stays loaded
- * until the sweep ends (sim_exp_run), a few kB to a few MB each. */
+/* Most points one sweep may have: their JSON and CSV text stays in
+ * memory until the documents are written (a few kB per run object). */
 #define SWEEP_MAX_POINTS 100000u
 
 /* Most --vary axes. */
