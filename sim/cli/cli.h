@@ -15,6 +15,9 @@
 
 #include "plugin.h"
 
+/* The version --version prints (also part of a sweep shard's fingerprint). */
+#define LBSIM_VERSION "0.1.0"
+
 /* Exit statuses of every verb. */
 #define CLI_EXIT_OK       0
 #define CLI_EXIT_SLO      1 /* a run missed an SLO of the scenario's slo: */
@@ -34,6 +37,8 @@ int cmd_run(int argc, char **argv);
 int cmd_strategies(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* Load the --plugin paths into *pl (initialised here).  0, or
  * CLI_EXIT_USAGE after printing the error (pl is then empty). */

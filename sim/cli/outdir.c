@@ -130,15 +130,20 @@ int outdir_write(const char *dir, const struct scenario *scn, uint64_t seed,
         fprintf(stderr, "lbsim: %s\n", err);
         return CLI_EXIT_USAGE;
     }
+    outdir_render(dir, names, np);
+    return 0;
+}
+
+void outdir_render(const char *dir, const char *const *names, int n)
+{
     if (!on_path("gnuplot")) {
         fprintf(stderr,
                 "lbsim: gnuplot not found: wrote the plot data and scripts (.dat, .gp) "
                 "to %s; install gnuplot-nox to render them\n",
                 dir);
-        return 0;
+        return;
     }
-    for (int i = 0; i < np; i++)
+    for (int i = 0; i < n; i++)
         if (run_gnuplot(dir, names[i]) != 0)
             fprintf(stderr, "lbsim: gnuplot failed on %s/%s.gp\n", dir, names[i]);
-    return 0;
 }

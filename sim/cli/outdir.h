@@ -19,6 +19,11 @@
 int outdir_write(const char *dir, const struct scenario *scn, uint64_t seed,
                  const struct sim_result *res, uint32_t n);
 
+/* Render the plots names[0..n) of dir (NAME.gp -> NAME.png, NAME.svg)
+ * with gnuplot when it is on the PATH; a missing gnuplot or a failed plot
+ * is a warning on stderr. */
+void outdir_render(const char *dir, const char *const *names, int n);
+
 /* mkdir -p: 0 when path is a directory afterwards, else -1 (errno set by
  * the failing call). */
 int outdir_mkdirs(const char *path);
