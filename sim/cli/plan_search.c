@@ -109,7 +109,7 @@ int plan_search(const struct plan_space *sp, plan_eval_fn eval, void *ctx, struc
     uint32_t *bases = malloc(n_lines * sizeof *bases);
     uint8_t *state = calloc((size_t)n_lines * S, 1);
     uint32_t *asked = calloc((size_t)n_lines * S, sizeof *asked);
-    uint32_t *pts = malloc(((size_t)n_lines * S + 1) * sizeof *pts);
+    uint32_t *pts = malloc(((size_t)n_lines * (S > 2 ? S : 2) + 1) * sizeof *pts);
     int rc = -1;
     if (bases == NULL || state == NULL || asked == NULL || pts == NULL) {
         *oom = true;
@@ -120,12 +120,18 @@ int plan_search(const struct plan_space *sp, plan_eval_fn eval, void *ctx, struc
     for (uint32_t p = 0; p < np; p++)
         if ((p / stride) % n == 0)
             bases[k++] = p;
-    /* round 0: the top of every line, where the most capacity is */
-    for (uint32_t l = 0; l < n_lines; l++)
-        pts[l] = bases[l] + (n - 1) * stride;
+    /* round 0: both ends of every line.  The top (the most capacity)
+     * tells whether anything on the line is feasible; the bottom settles
+     * every line that is feasible from its cheapest value on, and what is
+     * left of the others is halved from there. */
+    uint32_t n_pts = 0;
+    for (uint32_t l = 0; l < n_lines; l++) {
+        pts[n_pts++] = bases[l] + (n - 1) * stride;
+        if (n > 1)
+            pts[n_pts++] = bases[l];
+    }
     for (size_t j = 0; j < (size_t)n_lines * S; j++)
-        asked[j] = 1;
-    uint32_t n_pts = n_lines;
+        asked[j] = n > 1 ? 2 : 1;
     for (;;) {
         if (n_pts > 0) {
             if (eval(ctx, pts, n_pts, cells) != 0)

@@ -15,8 +15,9 @@
  * is assumed monotone (more capacity never breaks an SLO) and cost
  * non-decreasing, so for each line (a combination of the other axes) and
  * strategy the cheapest feasible candidate is the smallest feasible index,
- * found by probing the top index once and then halving [lo, hi]: at most
- * ceil(log2 n) + 1 probes asked per (line, strategy) for n values.  A probe
+ * found by probing both ends once and then halving what is left: at most
+ * ceil(log2 n) + 2 probes asked per (line, strategy) for n values (the
+ * issue's bound), ceil(log2 (n - 1)) + 2 in fact.  A probe
  * evaluates every strategy of its point, and every result narrows every
  * strategy's interval.  A (line, strategy) whose highest infeasible probe
  * already costs more than the best feasible candidate found is pruned (its
@@ -83,7 +84,7 @@ int plan_search(const struct plan_space *sp, plan_eval_fn eval, void *ctx, struc
                 struct plan_stats *st, bool *oom);
 
 /* ceil(log2(n)) + 2: the issue's bound on the probes per strategy along a
- * monotone axis of n values (the search asks at most one fewer). */
+ * monotone axis of n values. */
 uint32_t plan_probe_bound(uint32_t n);
 
 #endif /* LBSIM_PLAN_SEARCH_H */
