@@ -401,8 +401,7 @@ int plan_write_outdir(const char *dir, const struct plan_outcome *o)
     }
     char title[256], xlabel[96], ylabel[96], err[CLI_ERRLEN], more[96] = "";
     if (hidden > 0)
-        snprintf(more, sizeof more, "; %u above %gx the SLO not shown", hidden,
-                 PLAN_PLOT_Y_CAP);
+        snprintf(more, sizeof more, "; %u above %gx the SLO not shown", hidden, PLAN_PLOT_Y_CAP);
     snprintf(title, sizeof title, "%s: cost against %s (%u replication%s)%s", o->scn_name,
              scn_slo_name(o->y_metric), o->reps, o->reps == 1 ? "" : "s", more);
     if (o->minimize == SCN_SLO_COST_PER_1K)
