@@ -28,7 +28,7 @@ static const struct verb verbs[] = {
     {"strategies", "", cmd_strategies, "list the routing strategies with their parameters"},
     {"models", "[FILTER]", cmd_models, "list the price catalog (prices, context windows)"},
     {"trace", "...", cmd_trace, "inspect (info), convert or synthesise (synth) traffic traces"},
-    {"plan", "SCENARIO --vary ...", cmd_plan, "the cheapest configuration meeting the SLOs"},
+    {"plan", "SCENARIO", cmd_plan, "the cheapest configuration meeting the SLOs"},
 };
 
 static void print_usage(FILE *f)
