@@ -637,6 +637,7 @@ struct pareto_ctx {
     const char *name;
     uint32_t n, n_front;
     bool chosen;
+    double limit; /* NaN: none */
 };
 
 static void gp_plot_pareto(FILE *f, const void *vctx)
@@ -661,6 +662,10 @@ static void gp_plot_pareto(FILE *f, const void *vctx)
         gp_str(f, file);
         fputs(" index 2 using 1:2 with points pt 6 ps 2.5 lw 2 lc 7 title 'chosen'", f);
     }
+    /* the SLO as a constant curve, not an arrow: it then counts in the y
+     * autoscale, so it stays in view when every point is below it */
+    if (isfinite(c->limit))
+        fprintf(f, ", \\\n     %.17g with lines lw 2 dt 2 lc rgb 'red' title 'SLO'", c->limit);
     fputc('\n', f);
 }
 
@@ -704,18 +709,16 @@ int plot_pareto(const char *dir, const char *name, const char *title, const char
     gp_str(f, xlabel);
     fputs("\nset ylabel ", f);
     gp_str(f, ylabel);
-    fputs("\nset grid\nset key outside right top\n", f);
-    if (isfinite(limit))
-        fprintf(f,
-                "set arrow 1 from graph 0, first %.17g to graph 1, first %.17g nohead lw 2 dt 2 "
-                "lc rgb 'red'\nset label 1 'SLO' at graph 0.01, first %.17g offset 0,0.6 "
-                "tc rgb 'red'\n",
-                limit, limit, limit);
+    /* a margin inside the axes: the cheapest point (often the chosen one)
+     * would sit on the left border, half drawn */
+    fputs("\nset grid\nset key outside right top\nset offsets graph 0.04, graph 0.04, graph "
+          "0.06, graph 0.04\n",
+          f);
     if (k == 0) {
         fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
         gp_no_data(f);
     }
-    struct pareto_ctx c = {name, k, kf, chosen};
+    struct pareto_ctx c = {name, k, kf, chosen, limit};
     gp_outputs(f, name, gp_plot_pareto, &c);
     return plot_close(&gp, 0, err, errlen);
 }

@@ -39,6 +39,7 @@ int cmd_models(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /* Load the --plugin paths into *pl (initialised here).  0, or
  * CLI_EXIT_USAGE after printing the error (pl is then empty). */

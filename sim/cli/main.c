@@ -27,6 +27,7 @@ static const struct verb verbs[] = {
     {"trace", "...", cmd_trace, "inspect (info), convert or synthesise (synth) traffic traces"},
     {"sweep", "SCENARIO", cmd_sweep, "run a scenario over a grid of --vary values (shardable)"},
     {"merge", "DIR...", cmd_merge, "combine the shard directories of a sweep"},
+    {"plan", "SCENARIO", cmd_plan, "the cheapest configuration meeting the SLOs"},
 };
 
 static void print_usage(FILE *f)
