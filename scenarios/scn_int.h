@@ -216,6 +216,13 @@ enum scn__dunit {
  * success *out owns what the dist owns (empirical tables). */
 int scn__parse_dist(struct scn__ctx *c, const yaml_node_t *n, enum scn__dunit u, const char *what,
                     struct dist *out);
+/* The numbers of column `column` of the CSV file named by scalar fn
+ * (relative to the scenario's directory), over the rows whose columns
+ * wk[i] equal wv[i] (scn_samples.c).  *vals is malloc'd (n >= 1); errors
+ * at fn or cn (the column node). */
+int scn__csv_samples(struct scn__ctx *c, const yaml_node_t *fn, const yaml_node_t *cn,
+                     const char *column, const char *const *wk, const char *const *wv, size_t nw,
+                     double **vals, size_t *n);
 
 /* ---- names and strategies without YAML (scn.c) ------------------------- */
 

@@ -24,7 +24,7 @@
 
 _Static_assert((int)N_LABEL_KIND == (int)TRACE_LABEL_KINDS_,
                "label_kind_names: enum trace_label_kind");
-_Static_assert(N_ARRIVAL == TRACE_ARR_DIURNAL + 1, "arrival_names: enum trace_arrivals");
+_Static_assert(N_ARRIVAL == TRACE_ARR_SCHEDULE + 1, "arrival_names: enum trace_arrivals");
 _Static_assert(N_DIST_KIND == DIST_EMPIRICAL + 1, "dist_kind_names: enum dist_kind");
 _Static_assert(N_KIND == ROUTE_KIND_TOOL + 1, "kind_names: enum route_backend_kind");
 _Static_assert(N_BILL == API_BILL_PARTIAL + 1, "bill_names: enum api_bill");

@@ -88,6 +88,56 @@ static int parse_states(struct scn__ctx *c, const yaml_node_t *n, struct trace_s
     return 0;
 }
 
+/* A schedule: [{start, end, rate, spacing}, ...], sorted, not overlapping;
+ * spacing poisson (default) or constant. */
+static int parse_windows(struct scn__ctx *c, const yaml_node_t *n, struct trace_synth *sy)
+{
+    if (scn__want_seq(c, n, "'windows': a list of {start, end, rate}"))
+        return -1;
+    size_t count = scn__seq_len(n);
+    if (count < 1 || count > UINT32_MAX / 2)
+        return scn__fail(c, n, "found %zu windows, expected at least 1", count);
+    struct trace_window *w = scn__own_alloc(c, n, count * sizeof *w);
+    if (w == NULL)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = scn__seq_item(c, n, i), *v[WI_N];
+        size_t sp = 0;
+        if (it == NULL)
+            return scn__oom(c, n);
+        if (scn__check_map(c, it, "a schedule window", scn__sched_window_keys, WI_N, v))
+            return -1;
+        for (int k = WI_START; k <= WI_RATE; k++)
+            if (v[k] == NULL)
+                return scn__missing(c, it, "a schedule window", scn__sched_window_keys[k],
+                                    k == WI_RATE ? "the arrival rate inside it, e.g. 5/s"
+                                                 : "a time since the start, e.g. 10m");
+        if (scn__v_duration_ns(c, v[WI_START], &w[i].start_ns) ||
+            scn__v_duration_ns(c, v[WI_END], &w[i].end_ns) ||
+            scn__v_rate(c, v[WI_RATE], &w[i].rate_per_s))
+            return -1;
+        if (v[WI_SPACING] &&
+            scn__v_enum(c, v[WI_SPACING], "a spacing", scn__spacing_names, N_SPACING, &sp))
+            return -1;
+        w[i].constant = sp == 1;
+        if (w[i].end_ns <= w[i].start_ns)
+            return scn__fail(c, v[WI_END],
+                             "found an end at %.9gs, expected an end after the start "
+                             "(%.9gs)",
+                             (double)w[i].end_ns / 1e9, (double)w[i].start_ns / 1e9);
+        if (!(w[i].rate_per_s > 0))
+            return scn__fail(c, v[WI_RATE], "found a rate of 0, expected a rate > 0");
+        if (i > 0 && w[i].start_ns < w[i - 1].end_ns)
+            return scn__fail(c, v[WI_START],
+                             "found a start at %.9gs, expected windows in time order, each "
+                             "starting at or after the end of the previous (%.9gs)",
+                             (double)w[i].start_ns / 1e9, (double)w[i - 1].end_ns / 1e9);
+    }
+    sy->n_windows = (uint32_t)count;
+    sy->windows = w;
+    return 0;
+}
+
 /* A piecewise-constant rate table: [{at, rate}, ...], first at 0. */
 static int parse_table(struct scn__ctx *c, const yaml_node_t *n, struct trace_synth *sy,
                        struct scn_source *st)
@@ -238,6 +288,7 @@ static int parse_synthetic(struct scn__ctx *c, const yaml_node_t *n, struct trac
     sy->arrivals = (enum trace_arrivals)idx;
     bool mmpp = sy->arrivals == TRACE_ARR_MMPP;
     bool diurnal = sy->arrivals == TRACE_ARR_DIURNAL;
+    bool schedule = sy->arrivals == TRACE_ARR_SCHEDULE;
     bool renewal = sy->arrivals == TRACE_ARR_GAMMA || sy->arrivals == TRACE_ARR_WEIBULL;
     /* keys that belong to one process only */
     const struct {
@@ -246,7 +297,8 @@ static int parse_synthetic(struct scn__ctx *c, const yaml_node_t *n, struct trac
         const char *with;
     } only[] = {{SY_CV, renewal, "gamma or weibull"}, {SY_STATES, mmpp, "mmpp"},
                 {SY_AMPLITUDE, diurnal, "diurnal"},   {SY_PERIOD, diurnal, "diurnal"},
-                {SY_PHASE, diurnal, "diurnal"},       {SY_TABLE, diurnal, "diurnal"}};
+                {SY_PHASE, diurnal, "diurnal"},       {SY_TABLE, diurnal, "diurnal"},
+                {SY_WINDOWS, schedule, "schedule"}};
     for (size_t i = 0; i < SCN__NELEM(only); i++)
         if (v[only[i].key] && !only[i].ok)
             return scn__fail(c, v[only[i].key],
@@ -260,6 +312,16 @@ static int parse_synthetic(struct scn__ctx *c, const yaml_node_t *n, struct trac
                              "found 'rate' with arrivals 'mmpp', expected the rates in "
                              "'states'");
         if (parse_states(c, v[SY_STATES], sy))
+            return -1;
+    } else if (schedule) {
+        if (v[SY_WINDOWS] == NULL)
+            return scn__missing(c, n, "a schedule 'synthetic'", "windows",
+                                "a list of {start, end, rate}");
+        if (v[SY_RATE])
+            return scn__fail(c, v[SY_RATE],
+                             "found 'rate' with arrivals 'schedule', expected the rates in "
+                             "'windows'");
+        if (parse_windows(c, v[SY_WINDOWS], sy))
             return -1;
     } else if (diurnal && v[SY_TABLE]) {
         if (v[SY_RATE] || v[SY_AMPLITUDE] || v[SY_PHASE])
@@ -297,7 +359,7 @@ static int parse_synthetic(struct scn__ctx *c, const yaml_node_t *n, struct trac
         if (sy->diurnal_period_ns <= 0)
             return scn__fail(c, v[SY_PERIOD], "found a period of 0, expected a duration > 0");
     }
-    if (v[SY_COUNT] == NULL && v[SY_DURATION] == NULL)
+    if (v[SY_COUNT] == NULL && v[SY_DURATION] == NULL && !schedule)
         return scn__missing(c, n, "'synthetic'", "count",
                             "a number of requests (or 'duration', or both)");
     if (v[SY_COUNT]) {

@@ -204,7 +204,7 @@ static const struct dist_keys dist_tables[] = {
     {scn__dk_uniform, N_DK_UNIFORM},     {scn__dk_empirical, N_DK_EMPIRICAL},
 };
 _Static_assert(SCN__NELEM(dist_tables) == N_DIST_KIND, "dist_tables");
-#define DIST_KEYS_MAX 5
+#define DIST_KEYS_MAX 9
 
 /* One value of a distribution in unit u.  `spread` (a standard
  * deviation) may be 0 where other rate values must be positive. */
@@ -237,43 +237,142 @@ static int v_dist_value(struct scn__ctx *c, const yaml_node_t *n, enum scn__duni
     return -1;
 }
 
-/* An empirical distribution: `values` (and optional `weights`, default
- * all 1) of the same length >= 1. */
-static int parse_empirical(struct scn__ctx *c, const yaml_node_t *map, const yaml_node_t *vn,
-                           const yaml_node_t *wn, enum scn__dunit u, const char *what,
-                           struct dist *d)
+/* The keys of an empirical distribution, in scn__dk_empirical order. */
+enum { EK_DIST, EK_VALUES, EK_WEIGHTS, EK_FILE, EK_COLUMN, EK_WHERE, EK_SCALE };
+
+/* A sample read from a file must be a value of unit u: seconds and tokens
+ * >= 0, rates > 0. */
+static bool file_value_ok(enum scn__dunit u, double x)
+{
+    return u == DU_TPS ? x > 0 : x >= 0;
+}
+
+/* The samples of `file:`/`column:`/`where:` into *vals (malloc'd). */
+static int empirical_file(struct scn__ctx *c, const yaml_node_t *map, const yaml_node_t *const *v,
+                          enum scn__dunit u, double **vals, size_t *n)
 {
     char dd[64];
-    if (vn == NULL)
-        return scn__missing(c, map, "an empirical distribution", "values", "a list of values");
+    const char *column = NULL;
+    if (v[EK_COLUMN] == NULL)
+        return scn__missing(c, map, "an empirical distribution from a file", "column",
+                            "the name of the column holding the samples");
+    if (scn__get_str(c, v[EK_COLUMN], "a column name", &column))
+        return -1;
+    const char *wk[8], *wv[8];
+    size_t nw = 0;
+    const yaml_node_t *wn = v[EK_WHERE];
+    if (wn != NULL) {
+        if (wn->type != YAML_MAPPING_NODE)
+            return scn__fail(c, wn, "found %s, expected 'where': a mapping of column: value",
+                             scn__describe(wn, dd, sizeof dd));
+        for (yaml_node_pair_t *p = wn->data.mapping.pairs.start; p < wn->data.mapping.pairs.top;
+             p++) {
+            const yaml_node_t *k = scn__node_of(c, p->key), *val = scn__node_of(c, p->value);
+            if (k == NULL || val == NULL)
+                return scn__oom(c, wn);
+            if (nw == SCN__NELEM(wk))
+                return scn__fail(c, k, "found over %zu 'where' columns, expected fewer",
+                                 SCN__NELEM(wk));
+            if (scn__get_str(c, k, "a column name", &wk[nw]) ||
+                scn__get_str(c, val, "the value the column must equal", &wv[nw]))
+                return -1;
+            nw++;
+        }
+    }
+    if (scn__csv_samples(c, v[EK_FILE], v[EK_COLUMN], column, wk, wv, nw, vals, n))
+        return -1;
+    for (size_t i = 0; i < *n; i++)
+        if (!file_value_ok(u, (*vals)[i])) {
+            double bad = (*vals)[i];
+            free(*vals);
+            return scn__fail(c, v[EK_FILE], "found sample %zu of column %s = %g, expected %s",
+                             i + 1, scn__quote(column, dd, sizeof dd), bad,
+                             u == DU_TPS ? "a rate > 0" : "a value >= 0");
+        }
+    return 0;
+}
+
+/* The inline samples of `values:` into *vals (malloc'd). */
+static int empirical_values(struct scn__ctx *c, const yaml_node_t *vn, enum scn__dunit u,
+                            const char *what, double **vals, size_t *n)
+{
+    char dd[64];
     if (vn->type != YAML_SEQUENCE_NODE || scn__seq_len(vn) == 0)
         return scn__fail(c, vn, "found %s, expected 'values' of %s: a non-empty list",
                          vn->type == YAML_SEQUENCE_NODE ? "an empty list"
                                                         : scn__describe(vn, dd, sizeof dd),
                          what);
-    size_t n = scn__seq_len(vn);
-    if (n > UINT32_MAX)
-        return scn__fail(c, vn, "found %zu values, expected at most %u", n, (unsigned)UINT32_MAX);
-    if (wn != NULL && (wn->type != YAML_SEQUENCE_NODE || scn__seq_len(wn) != n))
+    *n = scn__seq_len(vn);
+    *vals = malloc(*n * sizeof **vals);
+    if (*vals == NULL)
+        return scn__oom(c, vn);
+    for (size_t i = 0; i < *n; i++) {
+        const yaml_node_t *item = scn__node_of(c, vn->data.sequence.items.start[i]);
+        if (item ? v_dist_value(c, item, u, false, &(*vals)[i]) : scn__oom(c, vn)) {
+            free(*vals);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* An empirical distribution: `values` (and optional `weights`, default
+ * all 1) of the same length >= 1, or the samples of a CSV `file`'s
+ * `column` (rows filtered by `where`); `scale` multiplies every value. */
+static int parse_empirical(struct scn__ctx *c, const yaml_node_t *map, const yaml_node_t *const *v,
+                           enum scn__dunit u, const char *what, struct dist *d)
+{
+    char dd[64];
+    const yaml_node_t *vn = v[EK_VALUES], *wn = v[EK_WEIGHTS];
+    if (vn == NULL && v[EK_FILE] == NULL)
+        return scn__missing(c, map, "an empirical distribution", "values",
+                            "a list of values (or 'file' and 'column': a CSV file's samples)");
+    if (vn != NULL && v[EK_FILE] != NULL)
+        return scn__fail(c, v[EK_FILE], "found 'file' with 'values', expected one or the other");
+    if (v[EK_FILE] == NULL && (v[EK_COLUMN] || v[EK_WHERE]))
+        return scn__fail(c, v[EK_COLUMN] ? v[EK_COLUMN] : v[EK_WHERE],
+                         "found '%s' without 'file', expected it only with 'file'",
+                         v[EK_COLUMN] ? "column" : "where");
+    if (v[EK_FILE] != NULL && wn != NULL)
+        return scn__fail(c, wn,
+                         "found 'weights' with 'file', expected them only with 'values' "
+                         "(a file's rows weigh 1 each)");
+    double scale = 1.0;
+    if (v[EK_SCALE] != NULL) {
+        if (scn__v_number(c, v[EK_SCALE], &scale))
+            return -1;
+        if (!(scale > 0) || !isfinite(scale))
+            return scn__fail(c, v[EK_SCALE], "found scale %s, expected a number > 0",
+                             scn__quote(scn__scalar_str(v[EK_SCALE]), dd, sizeof dd));
+    }
+    double *vals = NULL;
+    size_t n = 0;
+    if (vn ? empirical_values(c, vn, u, what, &vals, &n) : empirical_file(c, map, v, u, &vals, &n))
+        return -1;
+    if (n > UINT32_MAX) {
+        free(vals);
+        return scn__fail(c, vn ? vn : v[EK_FILE], "found %zu values, expected at most %u", n,
+                         (unsigned)UINT32_MAX);
+    }
+    if (wn != NULL && (wn->type != YAML_SEQUENCE_NODE || scn__seq_len(wn) != n)) {
+        free(vals);
         return scn__fail(c, wn,
                          "found %s, expected 'weights': a list of %zu numbers, one per value",
                          wn->type == YAML_SEQUENCE_NODE ? "a list of another length"
                                                         : scn__describe(wn, dd, sizeof dd),
                          n);
-    double *vals = malloc(n * sizeof *vals);
+    }
     double *w = malloc(n * sizeof *w);
-    if (vals == NULL || w == NULL) {
+    if (w == NULL) {
         free(vals);
-        free(w);
-        return scn__oom(c, vn);
+        return scn__oom(c, map);
     }
     int rc = 0;
     double sum = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const yaml_node_t *item = scn__node_of(c, vn->data.sequence.items.start[i]);
-        rc = item ? v_dist_value(c, item, u, false, &vals[i]) : scn__oom(c, vn);
+        vals[i] *= scale;
         w[i] = 1.0;
-        if (rc == 0 && wn != NULL) {
+        if (wn != NULL) {
             const yaml_node_t *wi = scn__node_of(c, wn->data.sequence.items.start[i]);
             rc = wi ? scn__v_number(c, wi, &w[i]) : scn__oom(c, wn);
             if (rc == 0 && !(w[i] >= 0))
@@ -290,7 +389,7 @@ static int parse_empirical(struct scn__ctx *c, const yaml_node_t *map, const yam
         char m[160];
         if (dist_empirical(d, vals, w, (uint32_t)n, m, sizeof m) != 0) {
             dist_fini(d);
-            rc = scn__fail(c, vn,
+            rc = scn__fail(c, vn ? vn : v[EK_FILE],
                            "found an unusable distribution (%s), expected values and weights", m);
         }
     }
@@ -396,7 +495,7 @@ int scn__parse_dist(struct scn__ctx *c, const yaml_node_t *n, enum scn__dunit u,
         dist_uniform(&dist, p[0], p[1]);
         break;
     case DIST_EMPIRICAL:
-        if (parse_empirical(c, n, v[1], v[2], u, what, &dist))
+        if (parse_empirical(c, n, v, u, what, &dist))
             return -1;
         break;
     }

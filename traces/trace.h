@@ -79,11 +79,20 @@ enum trace_rec_flag {
 
 /* Inter-arrival processes of the synthetic source. */
 enum trace_arrivals {
-    TRACE_ARR_POISSON = 0, /* exponential inter-arrivals */
-    TRACE_ARR_GAMMA = 1,   /* Gamma renewal with the given rate and CV */
-    TRACE_ARR_WEIBULL = 2, /* Weibull renewal with the given rate and CV */
-    TRACE_ARR_MMPP = 3,    /* Markov-modulated Poisson (on-off bursts: a state with rate 0) */
-    TRACE_ARR_DIURNAL = 4, /* non-homogeneous Poisson: sinusoid or piecewise rate table */
+    TRACE_ARR_POISSON = 0,  /* exponential inter-arrivals */
+    TRACE_ARR_GAMMA = 1,    /* Gamma renewal with the given rate and CV */
+    TRACE_ARR_WEIBULL = 2,  /* Weibull renewal with the given rate and CV */
+    TRACE_ARR_MMPP = 3,     /* Markov-modulated Poisson (on-off bursts: a state with rate 0) */
+    TRACE_ARR_DIURNAL = 4,  /* non-homogeneous Poisson: sinusoid or piecewise rate table */
+    TRACE_ARR_SCHEDULE = 5, /* deterministic on windows at fixed times (struct trace_window) */
+};
+
+/* A window of a schedule: arrivals at `rate_per_s` in [start, end) of
+ * trace time, Poisson or evenly spaced from `start`; none outside. */
+struct trace_window {
+    int64_t start_ns, end_ns; /* 0 <= start < end; windows sorted, not overlapping */
+    double rate_per_s;        /* > 0 */
+    int constant;             /* 1: at start + k / rate (k = 0, 1, ..); 0: Poisson */
 };
 
 #define TRACE_MMPP_MAX_STATES  8u
@@ -114,6 +123,8 @@ struct trace_synth {
     uint32_t n_table;          /* piecewise-constant rate table instead of the sinusoid: */
     const int64_t *table_t_ns; /* step starts (first 0, increasing), repeating every */
     const double *table_rate;  /* diurnal_period_ns when that is > 0 */
+    uint32_t n_windows;        /* schedule: its windows (the source ends after the last) */
+    const struct trace_window *windows;
     /* Multi-turn sessions: each arrival starts a session of `turns` requests
        separated by think times; turn k's prompt is the previous prompt + its
        answer + new input tokens, so consecutive turns share a growing prefix

@@ -43,6 +43,15 @@
  *            n_table > 0, a piecewise-constant table of rates (repeating
  *            every diurnal_period_ns when that is > 0, else the last step
  *            lasts for ever).
+ *   SCHEDULE deterministic on windows at fixed times (a batch job at 02:00,
+ *            a load test from 10m to 20m): inside window [start, end) at
+ *            rate r, arrivals are Poisson (exponential gaps from start,
+ *            the first gap past end discarded: exact by memorylessness)
+ *            or evenly spaced at start + k / r, k = 0, 1, .. (computed
+ *            from start, not summed, so no rounding builds up); nothing
+ *            arrives between windows, and the source ends after the last
+ *            one.  Unlike MMPP, whose dwell times are exponential with a
+ *            random initial state, the windows open and close when asked.
  *
  * Token sizes are dist_sample() draws on rng_stream(seed, RNG_SIZES) (input
  * then output, per request, in emission order), rounded to the nearest
@@ -148,6 +157,10 @@ struct trace_synth_state {
     double amp, period_s, phase_s, lmax;
     uint32_t n_table;
     double *tab_t_s, *tab_rate;
+    /* schedule: its windows (copied), the current one and its arrival count */
+    uint32_t n_win, win;
+    struct trace_window *wins;
+    uint64_t win_k;
     /* limits */
     uint64_t count;
     int64_t duration_ns;
@@ -257,6 +270,28 @@ static double diurnal_rate(const struct trace_synth_state *s, double t)
     return s->tab_rate[lo];
 }
 
+/* The next arrival of a schedule into s->t_s; +infinity after the last
+ * window (the caller then ends the source). */
+static void schedule_next(struct trace_synth_state *s)
+{
+    while (s->win < s->n_win) {
+        const struct trace_window *w = &s->wins[s->win];
+        double start = (double)w->start_ns / 1e9, end = (double)w->end_ns / 1e9, t;
+        if (w->constant)
+            t = start + (double)s->win_k / w->rate_per_s;
+        else
+            t = (s->win_k == 0 ? start : s->t_s) + draw_exp(&s->arrivals, w->rate_per_s);
+        if (t < end) {
+            s->win_k++;
+            s->t_s = t;
+            return;
+        }
+        s->win++;
+        s->win_k = 0;
+    }
+    s->t_s = INFINITY;
+}
+
 /* Advance the process clock to its next arrival (trace seconds). */
 static void process_next(struct trace_synth_state *s)
 {
@@ -292,10 +327,53 @@ static void process_next(struct trace_synth_state *s)
             if (!(s->t_s < NS_HORIZON / 1e9))
                 return;
         }
+    case TRACE_ARR_SCHEDULE:
+        schedule_next(s);
+        return;
     }
 }
 
 /* ---- open ---------------------------------------------------------------- */
+
+static int check_windows(struct trace_src *src, struct trace_synth_state *s,
+                         const struct trace_synth *cfg)
+{
+    if (cfg->n_windows < 1 || !cfg->windows) {
+        trace__fail(src, "synthetic trace: found a schedule without windows, expected at least "
+                         "one window");
+        return -1;
+    }
+    for (uint32_t i = 0; i < cfg->n_windows; i++) {
+        const struct trace_window *w = &cfg->windows[i];
+        if (w->start_ns < 0 || w->end_ns <= w->start_ns) {
+            trace__fail(src,
+                        "synthetic trace: found schedule window %u from %lld ns to %lld ns, "
+                        "expected 0 <= start < end",
+                        i, (long long)w->start_ns, (long long)w->end_ns);
+            return -1;
+        }
+        if (i > 0 && w->start_ns < cfg->windows[i - 1].end_ns) {
+            trace__fail(src,
+                        "synthetic trace: found schedule window %u starting at %lld ns, expected "
+                        "a start at or after the end of window %u (%lld ns)",
+                        i, (long long)w->start_ns, i - 1, (long long)cfg->windows[i - 1].end_ns);
+            return -1;
+        }
+        if (!(w->rate_per_s > 0) || !isfinite(w->rate_per_s)) {
+            trace__fail(src, "synthetic trace: found schedule window %u rate %g/s, expected > 0", i,
+                        w->rate_per_s);
+            return -1;
+        }
+    }
+    s->wins = malloc((size_t)cfg->n_windows * sizeof *s->wins);
+    if (!s->wins) {
+        trace__fail(src, "synthetic trace: out of memory");
+        return -1;
+    }
+    memcpy(s->wins, cfg->windows, (size_t)cfg->n_windows * sizeof *s->wins);
+    s->n_win = cfg->n_windows;
+    return 0;
+}
 
 static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
                           const struct trace_synth *cfg)
@@ -438,10 +516,15 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
         s->lmax = cfg->rate_per_s * (1.0 + a);
         break;
     }
+    case TRACE_ARR_SCHEDULE:
+        needs_rate = 0;
+        if (check_windows(src, s, cfg) != 0)
+            return -1;
+        break;
     default:
         trace__fail(src,
                     "synthetic trace: found arrival process %d, expected poisson, gamma, "
-                    "weibull, mmpp or diurnal",
+                    "weibull, mmpp, diurnal or schedule",
                     (int)cfg->arrivals);
         return -1;
     }
@@ -519,7 +602,7 @@ int trace__synth_open(struct trace_src *src, const struct trace_synth *cfg, uint
                     (long long)cfg->duration_ns);
         return -1;
     }
-    if (cfg->count == 0 && cfg->duration_ns == 0) {
+    if (cfg->count == 0 && cfg->duration_ns == 0 && cfg->arrivals != TRACE_ARR_SCHEDULE) {
         trace__fail(src, "synthetic trace: found neither count nor duration, expected at "
                          "least one of them to end the trace");
         return -1;
@@ -785,6 +868,7 @@ void trace__synth_close(struct trace_synth_state *s)
         dist_fini(&s->think);
     free(s->tab_t_s);
     free(s->tab_rate);
+    free(s->wins);
     for (uint32_t i = 0; i < s->n_ses; i++)
         free(s->ses[i].blocks); /* freed slots hold NULL */
     free(s->ses);

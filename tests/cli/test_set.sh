@@ -11,9 +11,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/lbsim_test_set_XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 Q=scenarios/examples/quickstart.yaml
-# The edited copy lives elsewhere: its trace path is made absolute.
+# The edited copy lives elsewhere: its trace and latency-file paths are made absolute.
 sed -e 's/^  rate_scale: 4$/  rate_scale: 2/' \
-    -e "s|^  trace: \.\./\.\./|  trace: $PWD/|" "$Q" >"$tmp/edited.yaml"
+    -e "s|^  trace: \.\./\.\./|  trace: $PWD/|" -e "s|file: \.\./\.\./|file: $PWD/|g" "$Q" >"$tmp/edited.yaml"
 grep -q '^  rate_scale: 2$' "$tmp/edited.yaml" || bad "sed did not edit rate_scale"
 
 "$LBSIM" run "$Q" --json >"$tmp/default.json" 2>/dev/null
@@ -29,7 +29,7 @@ if cmp -s "$tmp/set.json" "$tmp/edited.json"; then ok "--set equals the edited c
     --set 'backends.openai-a.limits={rpm: 100, tpm: 50k}' --set backends.2.weight=1 >"$tmp/set2.json" 2>/dev/null
 sed -e 's/^    limits: {rpm: 5000, tpm: 800k}$/    limits: {rpm: 100, tpm: 50k}/' \
     -e 's/^    weight: 9$/    weight: 1/' \
-    -e "s|^  trace: \.\./\.\./|  trace: $PWD/|" "$Q" >"$tmp/edited2.yaml"
+    -e "s|^  trace: \.\./\.\./|  trace: $PWD/|" -e "s|file: \.\./\.\./|file: $PWD/|g" "$Q" >"$tmp/edited2.yaml"
 "$LBSIM" run "$tmp/edited2.yaml" --strategy least_inflight --json >"$tmp/edited2.json" 2>/dev/null
 if cmp -s "$tmp/set2.json" "$tmp/edited2.json" && [ -s "$tmp/set2.json" ]; then ok "two --set equal the edited copy"; else bad "two --set differ from the edited copy"; fi
 
