@@ -147,6 +147,7 @@ struct slot {
     int64_t generated;     /* output tokens produced */
     int64_t kv;            /* reserved KV tokens: input + output */
     int64_t enq_ns, admit_ns;
+    int64_t ready_ns; /* enq_ns + server_overhead_ns: admissible from then */
     uint64_t *blocks; /* owned copy, capacity cap_blocks (kept when the slot is reused) */
     uint32_t n_blocks, cap_blocks;
     uint32_t idx, gen;
@@ -214,6 +215,8 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
                     "pool: step-time coefficients must be finite and non-negative");
     if (cfg->block_tokens == 0)
         return fail(err, errlen, POOL_EINVAL, "pool: block_tokens must be at least 1");
+    if (cfg->server_overhead_ns < 0)
+        return fail(err, errlen, POOL_EINVAL, "pool: server_overhead_ns must be >= 0");
 
     struct pool *p = calloc(1, sizeof *p);
     if (p == NULL)
@@ -385,6 +388,7 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     s->generated = 0;
     s->kv = need;
     s->enq_ns = req->enq_ns;
+    s->ready_ns = req->enq_ns + p->cfg.server_overhead_ns;
     s->admit_ns = -1;
     s->n_blocks = nb;
     if (nb > 0)
@@ -404,9 +408,9 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     rp->st.enqueued++;
     if (rp->q_live > rp->st.max_queue)
         rp->st.max_queue = rp->q_live;
-    if (rp->next_ns < 0) { /* idle: kick now */
-        rp->next_ns = req->enq_ns;
-        rp->step_start = req->enq_ns;
+    if (rp->next_ns < 0) { /* idle: kick when it becomes admissible */
+        rp->next_ns = s->ready_ns;
+        rp->step_start = s->ready_ns;
         rp->stepping = false;
     }
     return POOL_OK;
@@ -524,6 +528,8 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         struct slot *s = &p->slots[id];
         if (s->state == SLOT_CANCELLED) {
             slot_put(p, id);
+        } else if (s->ready_ns > now_ns) {
+            break; /* still in the API server (server_overhead) */
         } else if (rp->n_run < max_batch && rp->kv_used + s->kv <= p->cfg.perf.kv_capacity_tokens) {
             admit(p, rp, id, now_ns);
         } else {
@@ -535,7 +541,9 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
 
     /* 3. Plan the next step. */
     if (rp->n_run == 0) {
-        rp->next_ns = -1;
+        /* Idle, or waiting for the queue head to reach the scheduler. */
+        rp->next_ns = rp->q_len > 0 ? p->slots[rp->q[rp->q_head]].ready_ns : -1;
+        rp->step_start = rp->next_ns;
         rp->stepping = false;
         return POOL_OK;
     }

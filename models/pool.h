@@ -153,6 +153,17 @@ struct pool_perf {
     uint32_t max_batch;            /* running requests at most */
 };
 
+/* The calibration knobs of the roofline derivation (pool_profiles.c states
+ * the formulas).  Defaults (pool_calib_default): mfu 0.5, mem_eff 0.7,
+ * step_overhead 0.5 ms, the stated assumptions of pool_profiles.c. */
+struct pool_calib {
+    double mfu;              /* achieved / peak dense FLOP/s in matmuls, (0, 1] */
+    double mem_eff;          /* achieved / datasheet memory bandwidth, (0, 1] */
+    double step_overhead_ns; /* per step: scheduler, sampling, kernel launches, >= 0 */
+};
+
+void pool_calib_default(struct pool_calib *c);
+
 /* The built-in profiles (static table): count, i-th, lookup by name (NULL
  * when unknown). */
 uint32_t pool_profile_count(void);
@@ -163,6 +174,10 @@ const struct pool_profile *pool_profile_find(const char *name);
  * states the formulas and assumptions).  POOL_EINVAL if the weights do not
  * fit the GPUs' memory. */
 int pool_profile_perf(const struct pool_profile *p, struct pool_perf *out);
+/* The same with explicit knobs (NULL = the defaults).  POOL_EINVAL also if
+ * a knob is out of range. */
+int pool_profile_perf_calib(const struct pool_profile *p, const struct pool_calib *calib,
+                            struct pool_perf *out);
 
 /* Step time in ns (unrounded) of a step with this work. */
 double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32_t decode_batch,
@@ -181,6 +196,12 @@ struct pool_cfg {
     uint32_t block_tokens;           /* tokens per prefix block (Mooncake: 512) */
     bool prefix_cache;               /* per-replica prefix cache on/off */
     uint32_t prefix_cache_blocks;    /* LRU capacity, 0 = kv_capacity_tokens / block_tokens */
+    /* Per request, between its arrival and the moment the scheduler may
+     * admit it: HTTP handling, tokenization, the API server's hand-off to
+     * the engine.  It adds to TTFT and end-to-end latency (and to the queue
+     * wait, admit_ns - enq_ns), not to TPOT, and takes no GPU time.
+     * Default 0. */
+    int64_t server_overhead_ns;
 };
 
 /* Defaults: perf from `profile` (required), 1 replica, chunked prefill of

@@ -49,7 +49,9 @@
 #define POOL_TERA 1e12 /* FLOP/s per TFLOP/s, bytes/s per TB/s */
 #define POOL_GIGA 1e9  /* bytes per GB, ns per s */
 
-/* Assumptions (see the header comment). */
+/* Assumptions (see the header comment).  MFU, MEM_EFF and STEP_OVERHEAD
+ * are the defaults of the per-pool knobs (struct pool_calib; scenario keys
+ * mfu, mem_eff, step_overhead). */
 #define POOL_MFU              0.5      /* model FLOPs utilisation in prefill/decode matmuls */
 #define POOL_MEM_EFF          0.7      /* achieved / datasheet memory bandwidth */
 #define POOL_TP_EFF           0.8      /* tensor-parallel efficiency (g > 1) */
@@ -216,17 +218,38 @@ double pool_kv_bytes_per_token(const struct pool_model *m)
     return 2.0 * m->layers * m->kv_heads * m->head_dim * m->kv_bytes;
 }
 
+void pool_calib_default(struct pool_calib *c)
+{
+    c->mfu = POOL_MFU;
+    c->mem_eff = POOL_MEM_EFF;
+    c->step_overhead_ns = POOL_STEP_OVERHEAD_NS;
+}
+
 int pool_profile_perf(const struct pool_profile *p, struct pool_perf *out)
 {
+    return pool_profile_perf_calib(p, NULL, out);
+}
+
+int pool_profile_perf_calib(const struct pool_profile *p, const struct pool_calib *calib,
+                            struct pool_perf *out)
+{
+    struct pool_calib k;
+    if (calib != NULL)
+        k = *calib;
+    else
+        pool_calib_default(&k);
     if (p == NULL || out == NULL || p->gpu == NULL || p->model == NULL || p->gpus == 0 ||
         p->max_batch == 0)
+        return POOL_EINVAL;
+    if (!(k.mfu > 0.0 && k.mfu <= 1.0) || !(k.mem_eff > 0.0 && k.mem_eff <= 1.0) ||
+        !(k.step_overhead_ns >= 0.0) || !isfinite(k.step_overhead_ns))
         return POOL_EINVAL;
     const struct pool_gpu *g = p->gpu;
     const struct pool_model *m = p->model;
     double n = (double)p->gpus;
     double tp = p->gpus > 1 ? POOL_TP_EFF : 1.0;
-    double flops = n * g->bf16_flops * POOL_MFU * tp;
-    double bw = n * g->mem_bytes_per_s * POOL_MEM_EFF * tp;
+    double flops = n * g->bf16_flops * k.mfu * tp;
+    double bw = n * g->mem_bytes_per_s * k.mem_eff * tp;
     double weights = m->params * m->weight_bytes;
     double kv_tok = pool_kv_bytes_per_token(m);
     double kv_bytes = POOL_MEM_UTIL * n * g->mem_bytes - weights - n * POOL_RESERVE_BYTES;
@@ -234,7 +257,7 @@ int pool_profile_perf(const struct pool_profile *p, struct pool_perf *out)
         return POOL_EINVAL;
     out->t_prefill_ns_per_token = 2.0 * m->params / flops * POOL_GIGA;
     out->t_decode_ns_per_seq = out->t_prefill_ns_per_token;
-    out->t_fixed_ns = POOL_STEP_OVERHEAD_NS + weights / bw * POOL_GIGA;
+    out->t_fixed_ns = k.step_overhead_ns + weights / bw * POOL_GIGA;
     out->t_kv_ns_per_token = kv_tok / bw * POOL_GIGA;
     out->kv_capacity_tokens = (int64_t)floor(kv_bytes / kv_tok);
     out->max_batch = p->max_batch;

@@ -703,9 +703,68 @@ static void test_profiles(void)
     CHECK(p == NULL);
 }
 
+/* Calibration knobs: the roofline terms scale as 1/mfu and 1/mem_eff; the
+ * step overhead adds to t_fixed; server_overhead delays admission. */
+static void test_calib(void)
+{
+    const struct pool_profile *pr = pool_profile_find("h100-llama3.1-8b");
+    struct pool_perf d, k;
+    struct pool_calib c;
+    pool_calib_default(&c);
+    CHECK_NEAR(c.mfu, 0.5, 0);
+    CHECK_NEAR(c.mem_eff, 0.7, 0);
+    CHECK_NEAR(c.step_overhead_ns, 0.5 * MS, 0);
+    CHECK_INT_EQ(pool_profile_perf(pr, &d), POOL_OK);
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_OK);
+    CHECK_NEAR(k.t_fixed_ns, d.t_fixed_ns, 0);
+    CHECK_NEAR(k.t_prefill_ns_per_token, d.t_prefill_ns_per_token, 0);
+    c.mfu = 0.25;
+    c.mem_eff = 0.35;
+    c.step_overhead_ns = 2.0 * MS;
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_OK);
+    CHECK_NEAR(k.t_prefill_ns_per_token, 2.0 * d.t_prefill_ns_per_token, 1e-9);
+    CHECK_NEAR(k.t_decode_ns_per_seq, 2.0 * d.t_decode_ns_per_seq, 1e-9);
+    CHECK_NEAR(k.t_kv_ns_per_token, 2.0 * d.t_kv_ns_per_token, 1e-9);
+    /* t_fixed = overhead + weights / B_eff: the weight read doubles. */
+    CHECK_NEAR(k.t_fixed_ns - 2.0 * MS, 2.0 * (d.t_fixed_ns - 0.5 * MS), 1e-6);
+    CHECK_INT_EQ(k.kv_capacity_tokens, d.kv_capacity_tokens);
+    c.mfu = 0;
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_EINVAL);
+    c.mfu = 1.5;
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_EINVAL);
+    c.mfu = 0.5;
+    c.step_overhead_ns = -1;
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_EINVAL);
+
+    /* server_overhead: 1 ms steps, 10 ms overhead.  A arrives at 0: first
+     * token at 10 + 1 ms.  B arrives at 10.5 ms while A runs (100 outputs):
+     * admitted at the first step boundary from 20.5 ms = 21 ms. */
+    struct pool_cfg cf = custom_cfg(1.0 * MS, 0, 0, 0, 10000, 8);
+    cf.server_overhead_ns = 10 * MS;
+    struct pool *p = mkpool(&cf);
+    struct spec sp[] = {{.t_ns = 0, .in = 10, .out = 100},
+                        {.t_ns = 10 * MS + MS / 2, .in = 10, .out = 2}};
+    struct rec rec[2];
+    struct drv dr;
+    drive(&dr, p, sp, rec, 2, NULL);
+    CHECK_INT_EQ(dr.errors, 0);
+    CHECK_INT_EQ(rec[0].admit_ns, 10 * MS);
+    CHECK_INT_EQ(rec[0].first_ns, 11 * MS);
+    CHECK_INT_EQ(rec[0].done_ns, 110 * MS);
+    CHECK_INT_EQ(rec[1].admit_ns, 21 * MS);
+    CHECK_INT_EQ(rec[1].first_ns, 22 * MS);
+    CHECK_INT_EQ(rec[1].done_ns, 23 * MS);
+    pool_destroy(p);
+    cf.server_overhead_ns = -1;
+    struct pool *q = NULL;
+    char err[128];
+    CHECK_INT_EQ(pool_create(&cf, &q, err, sizeof err), POOL_EINVAL);
+}
+
 int main(void)
 {
     test_profiles();
+    test_calib();
     test_batching();
     test_kv_bound();
     test_prefix();
