@@ -552,6 +552,12 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
     int64_t budget = p->cfg.chunked_prefill_tokens ? p->cfg.chunked_prefill_tokens : INT64_MAX;
     int64_t prefill = 0, kv_read = 0;
     uint32_t decode = 0;
+    if (p->cfg.budget_counts_decode && p->cfg.chunked_prefill_tokens) {
+        for (uint32_t i = 0; i < rp->n_run; i++)
+            budget -= p->slots[rp->run[i]].first_done;
+        if (budget < 0)
+            budget = 0;
+    }
     for (uint32_t i = 0; i < rp->n_run; i++) {
         struct slot *s = &p->slots[rp->run[i]];
         if (s->first_done) {

@@ -187,6 +187,20 @@ double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32
  * x kv_bytes. */
 double pool_kv_bytes_per_token(const struct pool_model *m);
 
+/* Serving-engine presets: the batch limits an engine picks by default on
+ * the profile's GPU (pool_profiles.c cites the engine source). */
+enum pool_engine {
+    POOL_ENGINE_NONE = 0, /* lbsim's own defaults: profile max_batch, 2,048-token chunks */
+    POOL_ENGINE_VLLM = 1,
+    POOL_ENGINE_SGLANG = 2,
+};
+
+/* *max_batch (running requests at most) and *chunk_tokens (prompt tokens
+ * per step) that engine `e` defaults to for profile p, whose replica holds
+ * kv_capacity_tokens of KV.  POOL_EINVAL on a bad argument. */
+int pool_engine_defaults(const struct pool_profile *p, enum pool_engine e,
+                         int64_t kv_capacity_tokens, uint32_t *max_batch, uint32_t *chunk_tokens);
+
 /* ---- the pool -------------------------------------------------------- */
 
 struct pool_cfg {
@@ -202,6 +216,12 @@ struct pool_cfg {
      * wait, admit_ns - enq_ns), not to TPOT, and takes no GPU time.
      * Default 0. */
     int64_t server_overhead_ns;
+    /* The prompt-token budget of a step is shared with its decode tokens
+     * (vLLM V1: max_num_batched_tokens counts every scheduled token; the
+     * running requests are scheduled first).  false: chunked_prefill_tokens
+     * bounds prompt tokens only (SGLang's chunked_prefill_size; lbsim's
+     * default).  No effect when unchunked. */
+    bool budget_counts_decode;
 };
 
 /* Defaults: perf from `profile` (required), 1 replica, chunked prefill of

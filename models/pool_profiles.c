@@ -35,9 +35,11 @@
  *     arguments, docs.vllm.ai).
  *   RESERVE 2 GB per GPU for activations, CUDA graphs and the allocator.
  *   STEP_OVERHEAD 0.5 ms: scheduler, sampling and kernel launches per step.
- *   max_batch 256: vLLM's default max_num_seqs (vLLM engine arguments).
+ *   max_batch 256: vLLM's default max_num_seqs on GPUs below 70 GiB and on
+ *     A100 (H100 gets 1024 since V1: `engine: vllm`, pool_engine_defaults).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -59,6 +61,41 @@
 #define POOL_RESERVE_BYTES    2e9      /* bytes per GPU for activations and graphs */
 #define POOL_STEP_OVERHEAD_NS 500000.0 /* 0.5 ms per step */
 #define POOL_MAX_NUM_SEQS     256u     /* vLLM max_num_seqs default */
+/* lbsim's chunk without an engine preset (pool_cfg_init): an assumption. */
+#define POOL_CHUNK_TOKENS_DEFAULT 2048u
+
+/* Engine presets (pool_engine_defaults).
+ *
+ * vLLM V1, `vllm serve` (UsageContext.OPENAI_API_SERVER):
+ * vllm/engine/arg_utils.py, EngineArgs.get_batch_defaults /
+ * _set_default_args (v0.10-v0.11 line; the A100 exclusion comes from vLLM
+ * PR #17885, "setting large max_num_batched_tokens for A100 reduces
+ * throughput"): a GPU with at least 70 GiB of memory whose name does not
+ * contain "a100" gets max_num_seqs 1024 and max_num_batched_tokens 8192;
+ * every other GPU 256 and 2048; then max_num_seqs = min(max_num_seqs,
+ * max_num_batched_tokens).  V1 always chunks prefills (the token budget is
+ * shared by decode tokens and prompt chunks; lbsim's chunk bounds only the
+ * prompt tokens, the decode tokens of a step being at most max_num_seqs). */
+#define POOL_VLLM_BIG_GPU_BYTES (70.0 * 1073741824.0) /* 70 GiB */
+#define POOL_VLLM_BIG_SEQS      1024u
+#define POOL_VLLM_BIG_TOKENS    8192u
+#define POOL_VLLM_SEQS          256u
+#define POOL_VLLM_TOKENS        2048u
+/* SGLang: python/sglang/srt/server_args.py, the GPU-memory tiers of the
+ * chunked_prefill_size default (the same for these GPUs in the v0.4 and
+ * the 2026 source): below 35 GB (per GPU, MiB in the source: 35 * 1024)
+ * 2048 tokens; up to 160 GB (A100-80GB, H100, H200) 8192.
+ * max_running_requests defaults to min(max_total_num_tokens / 2,
+ * req_to_token_pool size) with the pool size min(max(kv_tokens /
+ * context_len x 512, 2048), 4096) (scheduler.py and model_runner.py). */
+#define POOL_SGL_SMALL_GPU_BYTES (35.0 * 1048576.0 * 1024.0) /* 35 * 1024 MiB */
+#define POOL_SGL_SMALL_CHUNK     2048u
+#define POOL_SGL_CHUNK           8192u
+#define POOL_SGL_REQS_MIN        2048.0
+#define POOL_SGL_REQS_MAX        4096.0
+#define POOL_SGL_REQS_PER_CTX    512.0
+/* Llama 3.1's max_position_embeddings (config.json), SGLang's context_len. */
+#define POOL_CONTEXT_LEN 131072.0
 
 /* ---- profiles -------------------------------------------------------- */
 
@@ -262,4 +299,42 @@ int pool_profile_perf_calib(const struct pool_profile *p, const struct pool_cali
     out->kv_capacity_tokens = (int64_t)floor(kv_bytes / kv_tok);
     out->max_batch = p->max_batch;
     return POOL_OK;
+}
+
+int pool_engine_defaults(const struct pool_profile *p, enum pool_engine e,
+                         int64_t kv_capacity_tokens, uint32_t *max_batch, uint32_t *chunk_tokens)
+{
+    if (p == NULL || p->gpu == NULL || max_batch == NULL || chunk_tokens == NULL ||
+        kv_capacity_tokens < 1)
+        return POOL_EINVAL;
+    switch (e) {
+    case POOL_ENGINE_NONE:
+        *max_batch = p->max_batch;
+        *chunk_tokens = POOL_CHUNK_TOKENS_DEFAULT;
+        return POOL_OK;
+    case POOL_ENGINE_VLLM: {
+        bool a100 = strstr(p->gpu->name, "A100") != NULL;
+        bool big = p->gpu->mem_bytes >= POOL_VLLM_BIG_GPU_BYTES && !a100;
+        *max_batch = big ? POOL_VLLM_BIG_SEQS : POOL_VLLM_SEQS;
+        *chunk_tokens = big ? POOL_VLLM_BIG_TOKENS : POOL_VLLM_TOKENS;
+        if (*max_batch > *chunk_tokens)
+            *max_batch = *chunk_tokens;
+        return POOL_OK;
+    }
+    case POOL_ENGINE_SGLANG: {
+        *chunk_tokens =
+            p->gpu->mem_bytes < POOL_SGL_SMALL_GPU_BYTES ? POOL_SGL_SMALL_CHUNK : POOL_SGL_CHUNK;
+        double pool_size = (double)kv_capacity_tokens / POOL_CONTEXT_LEN * POOL_SGL_REQS_PER_CTX;
+        pool_size = floor(pool_size);
+        if (pool_size < POOL_SGL_REQS_MIN)
+            pool_size = POOL_SGL_REQS_MIN;
+        if (pool_size > POOL_SGL_REQS_MAX)
+            pool_size = POOL_SGL_REQS_MAX;
+        double half = floor((double)kv_capacity_tokens / 2.0);
+        double m = half < pool_size ? half : pool_size;
+        *max_batch = m < 1.0 ? 1u : (uint32_t)m;
+        return POOL_OK;
+    }
+    }
+    return POOL_EINVAL;
 }

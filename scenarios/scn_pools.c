@@ -11,7 +11,8 @@
 #include <string.h>
 
 /* Largest max_batch accepted: a guard against typos (vLLM's max_num_seqs
- * default is 256; the pool sizes its batch arrays by it). */
+ * default is 256 or 1024, SGLang's up to 4096; the pool sizes its batch
+ * arrays by it). */
 #define SCN_POOL_MAX_BATCH 65536u
 /* Spot: 30 s from the preemption notice to the hard stop.  GCP Spot VM
  * docs: 30 s from soft-off to hard-off (docs/notes/data.md §5; AWS gives
@@ -377,6 +378,20 @@ int scn__parse_pool(struct scn__ctx *c, const yaml_node_t *n, const yaml_node_t 
                          "found profile %s whose weights do not fit its GPUs, expected a usable "
                          "profile",
                          scn__quote(pn, q, sizeof q));
+    if (v[B_ENGINE]) {
+        size_t e = 0;
+        if (scn__v_enum(c, v[B_ENGINE], "a serving engine preset", scn__engine_names, N_ENGINE, &e))
+            return -1;
+        uint32_t mb = 0, chunk = 0;
+        if (pool_engine_defaults(p->profile, (enum pool_engine)e, p->cfg.perf.kv_capacity_tokens,
+                                 &mb, &chunk) != POOL_OK)
+            return scn__fail(c, v[B_ENGINE],
+                             "found an engine the profile cannot use, expected "
+                             "vllm or sglang");
+        p->cfg.perf.max_batch = mb;
+        p->cfg.chunked_prefill_tokens = chunk;
+        p->cfg.budget_counts_decode = e == POOL_ENGINE_VLLM;
+    }
     if (parse_calib(c, v, p))
         return -1;
 

@@ -761,10 +761,77 @@ static void test_calib(void)
     CHECK_INT_EQ(pool_create(&cf, &q, err, sizeof err), POOL_EINVAL);
 }
 
+/* Engine presets: the defaults cited in pool_profiles.c, computed by hand. */
+static void test_engines(void)
+{
+    uint32_t mb = 0, ch = 0;
+    const struct pool_profile *h = pool_profile_find("h100-llama3.1-8b");
+    const struct pool_profile *a = pool_profile_find("a100-llama3.1-8b");
+    const struct pool_profile *l = pool_profile_find("l4-llama3.1-8b");
+    const struct pool_profile *h4 = pool_profile_find("h100x4-llama3.1-70b");
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_NONE, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 256);
+    CHECK_INT_EQ(ch, 2048);
+    /* vLLM: H100 80 GB (74.5 GiB >= 70 GiB) 1024 / 8192; A100 excluded by
+     * name; L4 below 70 GiB. */
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_VLLM, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 1024);
+    CHECK_INT_EQ(ch, 8192);
+    CHECK_INT_EQ(pool_engine_defaults(h4, POOL_ENGINE_VLLM, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 1024);
+    CHECK_INT_EQ(pool_engine_defaults(a, POOL_ENGINE_VLLM, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 256);
+    CHECK_INT_EQ(ch, 2048);
+    CHECK_INT_EQ(pool_engine_defaults(l, POOL_ENGINE_VLLM, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 256);
+    CHECK_INT_EQ(ch, 2048);
+    /* SGLang: 8192 on 80 GB, 2048 on 24 GB; requests min(kv/2,
+     * clamp(kv / 131072 x 512, 2048, 4096)). */
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_SGLANG, 400000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(ch, 8192);
+    CHECK_INT_EQ(mb, 2048); /* 400000 / 256 = 1562 -> 2048 */
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_SGLANG, 1310720, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 4096); /* 5120 -> 4096 */
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_SGLANG, 768000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 3000);
+    CHECK_INT_EQ(pool_engine_defaults(l, POOL_ENGINE_SGLANG, 3000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(ch, 2048);
+    CHECK_INT_EQ(mb, 1500); /* kv / 2 */
+    CHECK_INT_EQ(pool_engine_defaults(h, (enum pool_engine)7, 1000, &mb, &ch), POOL_EINVAL);
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_VLLM, 0, &mb, &ch), POOL_EINVAL);
+
+    /* A shared budget: chunk 8 with 3 decoding requests leaves 5 prompt
+     * tokens per step.  Steps take 1 ms + 1 ms per prompt token. */
+    struct pool_cfg c = custom_cfg(1.0 * MS, 1.0 * MS, 0, 0, 100000, 8);
+    c.chunked_prefill_tokens = 8;
+    c.budget_counts_decode = true;
+    struct spec sp[] = {{.t_ns = 0, .in = 1, .out = 100},
+                        {.t_ns = 0, .in = 1, .out = 100},
+                        {.t_ns = 0, .in = 1, .out = 100},
+                        {.t_ns = 10 * MS, .in = 7, .out = 1}};
+    struct rec rec[4];
+    struct drv dr;
+    struct pool *p = mkpool(&c);
+    drive(&dr, p, sp, rec, 4, NULL);
+    CHECK_INT_EQ(dr.errors, 0);
+    /* A-C decode in 1 ms steps; D is admitted at 10 ms: chunks of 5 (6 ms)
+     * and 2 (3 ms). */
+    CHECK_INT_EQ(rec[3].admit_ns, 10 * MS);
+    CHECK_INT_EQ(rec[3].first_ns, 19 * MS);
+    pool_destroy(p);
+    c.budget_counts_decode = false;
+    p = mkpool(&c);
+    drive(&dr, p, sp, rec, 4, NULL);
+    /* Prompt-only budget: the 7 tokens in one 8 ms step. */
+    CHECK_INT_EQ(rec[3].first_ns, 18 * MS);
+    pool_destroy(p);
+}
+
 int main(void)
 {
     test_profiles();
     test_calib();
+    test_engines();
     test_batching();
     test_kv_bound();
     test_prefix();

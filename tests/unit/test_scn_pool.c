@@ -476,6 +476,26 @@ static void test_calib_keys(void)
         CHECK_INT_EQ(s.pools[0].cfg.server_overhead_ns, 0);
         scn_free(&s);
     }
+    /* Engine presets; explicit max_batch / chunked_prefill win. */
+    if (load_ok("  - {name: p, kind: pool, profile: h100-llama3.1-8b, engine: vllm}\n", &s) == 0) {
+        CHECK_INT_EQ(s.pools[0].cfg.perf.max_batch, 1024);
+        CHECK_INT_EQ(s.pools[0].cfg.chunked_prefill_tokens, 8192);
+        CHECK(s.pools[0].cfg.budget_counts_decode);
+        scn_free(&s);
+    }
+    if (load_ok("  - {name: p, kind: pool, profile: a100-llama3.1-8b, engine: sglang,\n"
+                "     max_batch: 100, chunked_prefill: 512}\n",
+                &s) == 0) {
+        CHECK_INT_EQ(s.pools[0].cfg.perf.max_batch, 100);
+        CHECK_INT_EQ(s.pools[0].cfg.chunked_prefill_tokens, 512);
+        CHECK(!s.pools[0].cfg.budget_counts_decode);
+        scn_free(&s);
+    }
+    if (load_ok("  - {name: p, kind: pool, profile: l4-llama3.1-8b, engine: sglang}\n", &s) == 0) {
+        CHECK_INT_EQ(s.pools[0].cfg.chunked_prefill_tokens, 2048);
+        scn_free(&s);
+    }
+    expect_error(POOL "engine: vlm}\n", "vlm", "expected|vllm");
     expect_error(POOL "mfu: 0}\n", "0}", "found mfu 0|expected a share");
     expect_error(POOL "mfu: 1.5}\n", "1.5", "expected a fraction");
     expect_error(POOL "mem_eff: fast}\n", "fast", "expected a fraction");
