@@ -13,17 +13,25 @@
  *    admitted while the running batch has fewer than max_batch requests and
  *    the KV cache holds the head; the first request that does not fit blocks
  *    the rest (head-of-line, vLLM's FCFS policy).
- *  - KV: a request RESERVES input + output tokens of KV at admission and
- *    frees them when it is done or cancelled.  Choice: reserving the final
- *    size means a running request never runs out of KV, so there is no
- *    preemption/recompute to model (vLLM grows KV block by block and
- *    preempts the newest request when it runs out; reservation is the
- *    conservative, deterministic bound: it admits fewer requests under long
- *    outputs).  The reservation is the full prompt even when prefix blocks
- *    are cached (shared blocks are not reference-counted here).  A request
- *    larger than the whole KV capacity can never run: pool_enqueue rejects
- *    it with POOL_ETOOBIG (the engine fails it visibly, like a context
- *    window error).
+ *  - KV (default, kv_block_tokens 16): allocated on demand in blocks, as
+ *    vLLM V1 does (vllm/v1/core/sched/scheduler.py, block_size 16).  At
+ *    each step boundary the running requests are scheduled first, in
+ *    admission order, each growing its KV to the blocks its next step
+ *    writes (prompt tokens in KV after its chunk; input + generated while
+ *    decoding); when the free blocks do not suffice, the NEWEST running
+ *    request is preempted: its KV is freed, it goes back to the front of
+ *    the queue, and when readmitted it recomputes its prompt and the
+ *    tokens it generated (no second FIRST_TOKEN).  Queued requests are
+ *    then admitted (none in a step that preempted) while the batch, the
+ *    step's token budget and the blocks of their first chunk allow; a
+ *    request without budget waits in the queue.  kv_block_tokens 0 keeps
+ *    the former model: input + output reserved at admission, never
+ *    preempted (clairvoyant: it admits ~40% fewer 500-in / 2,000-out
+ *    requests, docs/notes/gpu-benchmarks.md §3).  Either way the prefix
+ *    cache below is a separate set of hashes, not blocks in the KV.  A
+ *    request larger than the whole KV capacity can never run:
+ *    pool_enqueue rejects it with POOL_ETOOBIG (the engine fails it
+ *    visibly, like a context window error).
  *  - A step takes (a) prefill work for admitted requests whose prompt is
  *    not yet in KV, in admission order, at most chunked_prefill_tokens
  *    prompt tokens per step in total (0 = unchunked: whole prompts), and
@@ -85,7 +93,7 @@
  * Spot preemption and autoscaling live in the engine (sim/replicas.c): the
  * replica slots are fixed at creation and the engine decides which serve;
  * it kills a replica by cancelling its requests and pool_replica_reset().
- * Not modelled here: KV preemption and swapping, P/D disaggregation,
+ * Not modelled here: KV swapping to CPU, P/D disaggregation,
  * quadratic attention FLOPs in prefill.
  */
 #ifndef LBSIM_POOL_H
@@ -222,6 +230,12 @@ struct pool_cfg {
      * bounds prompt tokens only (SGLang's chunked_prefill_size; lbsim's
      * default).  No effect when unchunked. */
     bool budget_counts_decode;
+    /* KV allocation.  0: clairvoyant reservation of input + output tokens
+     * at admission, never preempted (lbsim before issue 11).  > 0 (default
+     * 16, vLLM's block_size): blocks of this many tokens allocated as the
+     * prompt and the output are written; when they run out, the newest
+     * running request is preempted and recomputed later (vLLM V1). */
+    uint32_t kv_block_tokens;
 };
 
 /* Defaults: perf from `profile` (required), 1 replica, chunked prefill of
@@ -264,6 +278,7 @@ struct pool_stats {
     uint64_t enqueued, admitted, first_tokens, completed, cancelled;
     uint32_t max_queue; /* deepest queue seen */
     uint32_t max_running;
+    uint64_t preemptions; /* running requests preempted for KV (on demand) */
 };
 
 struct pool;

@@ -827,9 +827,44 @@ static void test_engines(void)
     pool_destroy(p);
 }
 
+/* KV on demand: 16-token blocks, 64 tokens of KV (4 blocks), 1 ms steps.
+ * A (16 in, 40 out) and B (16 in, 40 out) both fit at first (1 block
+ * each); when their growth needs a fifth block, B (the newest) is
+ * preempted, A finishes, then B recomputes its prompt and output so far. */
+static void test_on_demand(void)
+{
+    struct pool_cfg c = custom_cfg(1.0 * MS, 0, 0, 0, 64, 8);
+    c.kv_block_tokens = 16;
+    struct pool *p = mkpool(&c);
+    struct spec sp[] = {{.t_ns = 0, .in = 16, .out = 40}, {.t_ns = 0, .in = 16, .out = 40}};
+    struct rec rec[2];
+    struct drv dr;
+    drive(&dr, p, sp, rec, 2, NULL);
+    CHECK_INT_EQ(dr.errors, 0);
+    const struct pool_stats *st = pool_stats(p, 0);
+    CHECK_INT_EQ(st->completed, 2);
+    CHECK(st->preemptions >= 1);
+    CHECK_INT_EQ(rec[0].n_first, 1);
+    CHECK_INT_EQ(rec[1].n_first, 1); /* one FIRST_TOKEN despite the recompute */
+    CHECK_INT_EQ(rec[1].n_done, 1);
+    /* A alone: prefill at 1 ms, then 39 decode steps: done at 40 ms. */
+    CHECK_INT_EQ(rec[0].done_ns, 40 * MS);
+    CHECK(rec[1].done_ns > rec[0].done_ns);
+    CHECK_NEAR(pool_kv_free(p, 0), 1.0, 1e-12);
+    pool_destroy(p);
+    /* The same with reservation: B waits for A (16 + 40 = 56 of 64). */
+    c.kv_block_tokens = 0;
+    p = mkpool(&c);
+    drive(&dr, p, sp, rec, 2, NULL);
+    CHECK_INT_EQ(pool_stats(p, 0)->preemptions, 0);
+    CHECK_INT_EQ(rec[1].admit_ns, 40 * MS);
+    pool_destroy(p);
+}
+
 int main(void)
 {
     test_profiles();
+    test_on_demand();
     test_calib();
     test_engines();
     test_batching();

@@ -151,6 +151,47 @@ static void test_table(void)
     }
 }
 
+/* Closed loop: `users` requests of in / out tokens always in the system (a
+ * new one arrives when one completes) until `total` complete; returns the
+ * time-weighted mean running batch over the second half, and *preempted. */
+static double closed_loop(const struct pool_cfg *cfg, uint32_t users, uint32_t total, int64_t in,
+                          int64_t out, uint64_t *preempted)
+{
+    struct pool *p = NULL;
+    char err[128];
+    if (pool_create(cfg, &p, err, sizeof err) != POOL_OK)
+        return NAN;
+    uint32_t next = 0, done = 0, cap = pool_max_events(p), k = 0;
+    struct pool_event *ev = malloc(cap * sizeof *ev);
+    double area = 0, span = 0;
+    int ok = ev != NULL;
+    for (; ok && next < users; next++) {
+        struct pool_req rq = {.idx = next, .gen = 1, .input_tokens = in, .output_tokens = out};
+        ok = pool_enqueue(p, 0, &rq) == POOL_OK;
+    }
+    int64_t t = 0, prev = 0;
+    while (ok && done < total && (t = pool_next_event(p, 0)) >= 0) {
+        if (done >= total / 2) {
+            area += (double)pool_running(p, 0) * (double)(t - prev);
+            span += (double)(t - prev);
+        }
+        prev = t;
+        ok = pool_step(p, 0, t, ev, cap, &k) == POOL_OK;
+        for (uint32_t j = 0; ok && j < k; j++) {
+            if (ev[j].kind != POOL_EV_DONE)
+                continue;
+            done++;
+            struct pool_req rq = {
+                .idx = next++, .gen = 1, .input_tokens = in, .output_tokens = out, .enq_ns = t};
+            ok = pool_enqueue(p, 0, &rq) == POOL_OK;
+        }
+    }
+    *preempted = pool_stats(p, 0)->preemptions;
+    free(ev);
+    pool_destroy(p);
+    return ok && span > 0 ? area / span : NAN;
+}
+
 /* How many 500-in / 2,000-out requests run at once on H100 / 8B. */
 static void test_kv_concurrency(void)
 {
@@ -159,17 +200,25 @@ static void test_kv_concurrency(void)
     CHECK_INT_EQ(pool_cfg_init(&cfg, pr), POOL_OK);
     cfg.perf.max_batch = 1024; /* vLLM V1 on H100: the batch limit is not the bound */
     cfg.chunked_prefill_tokens = 8192;
-    int64_t end = 0;
-    uint32_t mr = 0;
-    CHECK_INT_EQ(replay(&cfg, 600, 500, 2000, &end, &mr), 0);
+    cfg.budget_counts_decode = true;
     /* vLLM allocates on demand: a request holds input + generated tokens,
      * 500 + 1,000 on average over its life with outputs of 2,000, so the
      * same KV holds about kv / 1,500 requests (see the note). */
     double vllm = (double)cfg.perf.kv_capacity_tokens / 1500.0;
-    printf("KV concurrency, 500 in / 2000 out, H100 8B: KV %lld tokens, simulated max running %u, "
-           "on-demand estimate %.0f (%+.1f%%)\n",
-           (long long)cfg.perf.kv_capacity_tokens, mr, vllm, 100.0 * (mr - vllm) / vllm);
-    CHECK(mr >= 100 && mr <= 1024);
+    for (int mode = 0; mode < 2; mode++) {
+        cfg.kv_block_tokens = mode == 0 ? 0 : 16;
+        uint64_t pre = 0;
+        double running = closed_loop(&cfg, 600, 3000, 500, 2000, &pre);
+        printf("KV concurrency, 500 in / 2000 out, H100 8B, 600 users: KV %lld tokens %s, mean "
+               "running %.1f, on-demand estimate %.0f (%+.1f%%), %llu preemptions\n",
+               (long long)cfg.perf.kv_capacity_tokens,
+               mode == 0 ? "reserved at admission" : "on demand, 16-token blocks", running, vllm,
+               100.0 * (running - vllm) / vllm, (unsigned long long)pre);
+        if (mode == 0)
+            CHECK(running > 163 && running < 165); /* 411,529 / 2,500 = 164.6 */
+        else
+            CHECK(fabs(running - vllm) / vllm < 0.1);
+    }
 }
 
 int main(void)
