@@ -119,6 +119,7 @@ enum pool_err {
 struct pool_gpu {
     const char *name;
     double bf16_flops;      /* dense BF16 tensor FLOP/s */
+    double fp8_flops;       /* dense FP8 tensor FLOP/s, 0 = no FP8 tensor cores */
     double mem_bytes_per_s; /* memory bandwidth, bytes/s */
     double mem_bytes;       /* memory size, bytes */
     const char *source;
@@ -131,8 +132,9 @@ struct pool_model {
     uint32_t layers;       /* num_hidden_layers */
     uint32_t kv_heads;     /* num_key_value_heads */
     uint32_t head_dim;     /* hidden_size / num_attention_heads */
-    uint32_t weight_bytes; /* bytes per parameter (bf16: 2) */
-    uint32_t kv_bytes;     /* bytes per KV element (bf16: 2) */
+    uint32_t weight_bytes; /* bytes per parameter (bf16: 2, fp8: 1; 1 runs the
+                              matmuls at the GPU's fp8_flops) */
+    uint32_t kv_bytes;     /* bytes per KV element (bf16: 2, fp8: 1) */
     const char *source;
 };
 

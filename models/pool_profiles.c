@@ -102,10 +102,11 @@
 static const struct pool_gpu gpu_h100 = {
     .name = "H100-SXM-80GB",
     .bf16_flops = 989.0 * POOL_TERA,
+    .fp8_flops = 1979.0 * POOL_TERA,
     .mem_bytes_per_s = 3.35 * POOL_TERA,
     .mem_bytes = 80.0 * POOL_GIGA,
     .source = "NVIDIA H100 Tensor Core GPU datasheet, SXM: BF16 1,979 TFLOPS with sparsity "
-              "(989 dense), HBM3 3.35 TB/s, 80 GB",
+              "(989 dense), FP8 3,958 with sparsity (1,979 dense), HBM3 3.35 TB/s, 80 GB",
 };
 
 static const struct pool_gpu gpu_a100 = {
@@ -120,10 +121,11 @@ static const struct pool_gpu gpu_a100 = {
 static const struct pool_gpu gpu_l4 = {
     .name = "L4-24GB",
     .bf16_flops = 121.0 * POOL_TERA,
+    .fp8_flops = 242.5 * POOL_TERA,
     .mem_bytes_per_s = 0.3 * POOL_TERA,
     .mem_bytes = 24.0 * POOL_GIGA,
     .source = "NVIDIA L4 Tensor Core GPU datasheet: BF16 242 TFLOPS with sparsity (121 dense), "
-              "GDDR6 300 GB/s, 24 GB",
+              "FP8 485 with sparsity (242.5 dense), GDDR6 300 GB/s, 24 GB",
 };
 
 static const struct pool_model model_llama31_8b = {
@@ -150,6 +152,34 @@ static const struct pool_model model_llama31_70b = {
     .source = "meta-llama/Llama-3.1-70B config.json: num_hidden_layers 80, num_key_value_heads "
               "8, hidden_size 8192 / num_attention_heads 64 = head_dim 128; 70.6B parameters "
               "(Hugging Face model page); bf16",
+};
+
+/* FP8 checkpoints (weights and KV at 1 byte): the same shapes; parameter
+ * counts as the bf16 models (the FP8 checkpoints keep embeddings and the LM
+ * head in bf16, < 2% of the 70B's bytes, ~13% of the 8B's: ignored).
+ * vLLM serves them with --kv-cache-dtype fp8 (1 byte per KV element). */
+static const struct pool_model model_llama31_8b_fp8 = {
+    .name = "llama-3.1-8b-fp8",
+    .params = 8.03e9,
+    .layers = 32,
+    .kv_heads = 8,
+    .head_dim = 128,
+    .weight_bytes = 1,
+    .kv_bytes = 1,
+    .source = "neuralmagic/Meta-Llama-3.1-8B-Instruct-FP8 (the Llama-3.1-8B shape, FP8 "
+              "weights and activations); KV fp8 (vLLM --kv-cache-dtype fp8)",
+};
+
+static const struct pool_model model_llama31_70b_fp8 = {
+    .name = "llama-3.1-70b-fp8",
+    .params = 70.6e9,
+    .layers = 80,
+    .kv_heads = 8,
+    .head_dim = 128,
+    .weight_bytes = 1,
+    .kv_bytes = 1,
+    .source = "neuralmagic/Meta-Llama-3.1-70B-Instruct-FP8 (the Llama-3.1-70B shape, FP8 "
+              "weights and activations); KV fp8 (vLLM --kv-cache-dtype fp8)",
 };
 
 /* GCP us-central1 hourly prices: Cyclenerd/google-cloud-pricing-cost-calculator
@@ -226,6 +256,31 @@ static const struct pool_profile profiles[] = {
         .usd_per_hour_spot = 22.076370,
         .price_source = GCP_PRICES,
     },
+    {
+        .name = "h100-llama3.1-8b-fp8",
+        .gpu = &gpu_h100,
+        .model = &model_llama31_8b_fp8,
+        .gpus = 1,
+        .max_batch = POOL_MAX_NUM_SEQS,
+        .machine_type = "a3-highgpu-1g",
+        .region = "us-central1",
+        .usd_per_hour = 11.06125,
+        .usd_per_hour_spot = 6.326193,
+        .price_source = GCP_PRICES,
+    },
+    {
+        /* FP8 halves the 70B's weights (71 GB): two H100s hold it. */
+        .name = "h100x2-llama3.1-70b-fp8",
+        .gpu = &gpu_h100,
+        .model = &model_llama31_70b_fp8,
+        .gpus = 2,
+        .max_batch = POOL_MAX_NUM_SEQS,
+        .machine_type = "a3-highgpu-2g",
+        .region = "us-central1",
+        .usd_per_hour = 22.1225,
+        .usd_per_hour_spot = 12.652386,
+        .price_source = GCP_PRICES,
+    },
 };
 
 #define N_PROFILES ((uint32_t)(sizeof profiles / sizeof profiles[0]))
@@ -285,7 +340,10 @@ int pool_profile_perf_calib(const struct pool_profile *p, const struct pool_cali
     const struct pool_model *m = p->model;
     double n = (double)p->gpus;
     double tp = p->gpus > 1 ? POOL_TP_EFF : 1.0;
-    double flops = n * g->bf16_flops * k.mfu * tp;
+    /* FP8 weights run FP8 matmuls where the GPU has them (A100 has not:
+     * it would dequantize to bf16, Marlin-style, at bf16 speed). */
+    double peak = m->weight_bytes == 1 && g->fp8_flops > 0.0 ? g->fp8_flops : g->bf16_flops;
+    double flops = n * peak * k.mfu * tp;
     double bw = n * g->mem_bytes_per_s * k.mem_eff * tp;
     double weights = m->params * m->weight_bytes;
     double kv_tok = pool_kv_bytes_per_token(m);

@@ -667,6 +667,23 @@ static void test_profiles(void)
     CHECK(pool_profile_find("nope") == NULL);
     CHECK_NEAR(pool_kv_bytes_per_token(pool_profile_find("h100-llama3.1-8b")->model), 131072, 0);
     CHECK_NEAR(pool_kv_bytes_per_token(pool_profile_find("h100x4-llama3.1-70b")->model), 327680, 0);
+    /* FP8: 1 byte per weight and KV element.  H100 / 8B: (0.9 x 80 GB -
+     * 8.03 GB - 2 GB) / 65,536 B = 945,587 tokens; prefill at FP8 peak is
+     * twice as fast per token as BF16. */
+    {
+        const struct pool_profile *f8 = pool_profile_find("h100-llama3.1-8b-fp8");
+        const struct pool_profile *b16 = pool_profile_find("h100-llama3.1-8b");
+        struct pool_perf pf, pb;
+        CHECK(f8 != NULL && b16 != NULL);
+        if (f8 != NULL && b16 != NULL) {
+            CHECK_NEAR(pool_kv_bytes_per_token(f8->model), 65536, 0);
+            CHECK_INT_EQ(pool_profile_perf(f8, &pf), POOL_OK);
+            CHECK_INT_EQ(pool_profile_perf(b16, &pb), POOL_OK);
+            CHECK_INT_EQ(pf.kv_capacity_tokens, 945587);
+            CHECK_NEAR(pf.t_prefill_ns_per_token, pb.t_prefill_ns_per_token * 989.0 / 1979.0, 1e-9);
+            CHECK_NEAR(pf.t_fixed_ns - 0.5 * MS, (pb.t_fixed_ns - 0.5 * MS) / 2, 1e-6);
+        }
+    }
     printf("%-22s %-15s %3s %9s %10s %10s %10s %9s %9s\n", "profile", "machine", "gpu", "KV tok",
            "TTFT1k ms", "tok/s b=1", "tok/s b32", "$/h", "$/h spot");
     for (uint32_t i = 0; i < pool_profile_count(); i++) {
