@@ -24,9 +24,11 @@
 /* pool_cfg_init defaults. */
 #define POOL_CHUNK_DEFAULT 2048u /* prompt tokens per step (assumption) */
 #define POOL_BLOCK_DEFAULT 512u  /* tokens per block: Mooncake trace hash_ids */
-#define POOL_QUEUE_INITIAL 16u
-#define POOL_MAP_INITIAL   16u
-#define POOL_SLOTS_INITIAL 16u
+/* Tokens per KV block: vLLM's default block_size on CUDA (CacheConfig). */
+#define POOL_KV_BLOCK_DEFAULT 16u
+#define POOL_QUEUE_INITIAL    16u
+#define POOL_MAP_INITIAL      16u
+#define POOL_SLOTS_INITIAL    16u
 
 #define NIL          UINT32_MAX
 #define POOL_LRU_MAX (UINT32_MAX / 4u) /* blocks per replica cache at most */
@@ -58,6 +60,7 @@ int pool_cfg_init(struct pool_cfg *cfg, const struct pool_profile *profile)
         return rc;
     cfg->replicas = 1;
     cfg->chunked_prefill_tokens = POOL_CHUNK_DEFAULT;
+    cfg->kv_block_tokens = POOL_KV_BLOCK_DEFAULT;
     cfg->block_tokens = POOL_BLOCK_DEFAULT;
     cfg->prefix_cache = true;
     cfg->prefix_cache_blocks = 0;
@@ -145,8 +148,12 @@ struct slot {
     int64_t done_prefill;  /* prompt tokens in KV (cached + computed) */
     int64_t cached;        /* prompt tokens served by the prefix cache */
     int64_t generated;     /* output tokens produced */
-    int64_t kv;            /* reserved KV tokens: input + output */
+    int64_t kv;            /* KV tokens held: input + output (reservation) or the
+                              blocks allocated so far (on demand) */
+    int64_t prefill_len;   /* tokens to prefill: input, or input + generated
+                              when resumed after a preemption (recompute) */
     int64_t enq_ns, admit_ns;
+    int64_t ready_ns; /* enq_ns + server_overhead_ns: admissible from then */
     uint64_t *blocks; /* owned copy, capacity cap_blocks (kept when the slot is reused) */
     uint32_t n_blocks, cap_blocks;
     uint32_t idx, gen;
@@ -192,6 +199,14 @@ static bool perf_ok(const struct pool_perf *f)
            f->t_kv_ns_per_token >= 0.0;
 }
 
+/* Usable KV tokens: whole blocks when allocated on demand. */
+static int64_t kv_capacity(const struct pool *p)
+{
+    int64_t cap = p->cfg.perf.kv_capacity_tokens;
+    int64_t b = p->cfg.kv_block_tokens;
+    return b > 0 ? cap / b * b : cap;
+}
+
 static int fail(char *err, size_t errlen, int rc, const char *msg)
 {
     base_errf(err, errlen, "%s", msg);
@@ -214,6 +229,8 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
                     "pool: step-time coefficients must be finite and non-negative");
     if (cfg->block_tokens == 0)
         return fail(err, errlen, POOL_EINVAL, "pool: block_tokens must be at least 1");
+    if (cfg->server_overhead_ns < 0)
+        return fail(err, errlen, POOL_EINVAL, "pool: server_overhead_ns must be >= 0");
 
     struct pool *p = calloc(1, sizeof *p);
     if (p == NULL)
@@ -339,7 +356,7 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     if (req->input_tokens > INT64_MAX / 2 || output > INT64_MAX / 2)
         return POOL_ETOOBIG;
     int64_t need = req->input_tokens + output;
-    if (need > p->cfg.perf.kv_capacity_tokens)
+    if (need > kv_capacity(p))
         return POOL_ETOOBIG;
     uint64_t key = req_key(req->idx, req->gen);
     if (u64map_get(&rp->reqs, key) != U64MAP_NONE)
@@ -362,10 +379,15 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     }
     if (u64map_reserve1(&rp->reqs) != BASE_OK)
         return POOL_ENOMEM;
-    if (rp->q_len == rp->q_cap) {
-        if (rp->q_cap > UINT32_MAX / 2u)
+    /* Room for every running request too: a preempted one goes back to the
+     * front of the queue inside pool_step, which does not allocate. */
+    if ((uint64_t)rp->q_len + rp->n_run + 1u > rp->q_cap) {
+        uint64_t want = (uint64_t)rp->q_len + rp->n_run + 1u;
+        uint64_t cap = (uint64_t)rp->q_cap * 2u;
+        while (cap < want)
+            cap *= 2u;
+        if (cap > UINT32_MAX / 2u)
             return POOL_ENOMEM;
-        uint32_t cap = rp->q_cap * 2u;
         uint32_t *q = malloc((size_t)cap * sizeof *q);
         if (q == NULL)
             return POOL_ENOMEM;
@@ -373,7 +395,7 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
             q[i] = rp->q[(rp->q_head + i) % rp->q_cap];
         free(rp->q);
         rp->q = q;
-        rp->q_cap = cap;
+        rp->q_cap = (uint32_t)cap;
         rp->q_head = 0;
     }
 
@@ -383,8 +405,10 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     s->done_prefill = 0;
     s->cached = 0;
     s->generated = 0;
-    s->kv = need;
+    s->kv = p->cfg.kv_block_tokens > 0 ? 0 : need;
+    s->prefill_len = req->input_tokens;
     s->enq_ns = req->enq_ns;
+    s->ready_ns = req->enq_ns + p->cfg.server_overhead_ns;
     s->admit_ns = -1;
     s->n_blocks = nb;
     if (nb > 0)
@@ -404,9 +428,9 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     rp->st.enqueued++;
     if (rp->q_live > rp->st.max_queue)
         rp->st.max_queue = rp->q_live;
-    if (rp->next_ns < 0) { /* idle: kick now */
-        rp->next_ns = req->enq_ns;
-        rp->step_start = req->enq_ns;
+    if (rp->next_ns < 0) { /* idle: kick when it becomes admissible */
+        rp->next_ns = s->ready_ns;
+        rp->step_start = s->ready_ns;
         rp->stepping = false;
     }
     return POOL_OK;
@@ -444,6 +468,161 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
     rp->run[rp->n_run++] = id;
     rp->q_live--;
     rp->st.admitted++;
+}
+
+/* Tokens rounded up to whole KV blocks (on demand). */
+static int64_t kv_round(const struct pool *p, int64_t tokens)
+{
+    int64_t b = p->cfg.kv_block_tokens;
+    return (tokens + b - 1) / b * b;
+}
+
+/* Preempt the newest running request (vLLM V1: the last of the running
+ * list under FCFS): free its KV; it goes back to the front of the queue and
+ * recomputes its prompt and the tokens it generated when readmitted. */
+static void preempt_last(struct pool *p, struct replica *rp)
+{
+    uint32_t id = rp->run[--rp->n_run];
+    struct slot *s = &p->slots[id];
+    rp->kv_used -= s->kv;
+    s->kv = 0;
+    s->prefill_len = s->input + s->generated;
+    s->done_prefill = 0;
+    s->chunk = 0;
+    s->in_step = 0;
+    s->state = SLOT_QUEUED;
+    rp->q_head = (rp->q_head + rp->q_cap - 1u) % rp->q_cap;
+    rp->q[rp->q_head] = id;
+    rp->q_len++;
+    rp->q_live++;
+    rp->st.preemptions++;
+}
+
+/* Whether s decodes in the next step (its prefill is complete). */
+static bool decoding(const struct slot *s)
+{
+    return s->first_done && s->done_prefill >= s->prefill_len;
+}
+
+/*
+ * Steps 2 and 3 of pool_step with KV allocated on demand (vLLM V1's
+ * scheduler, vllm/v1/core/sched/scheduler.py): the running requests are
+ * scheduled first, in admission order, each growing its KV to the blocks
+ * its next step writes; when the free blocks do not suffice, the newest
+ * running request is preempted (recompute), possibly the request itself.
+ * Then queued requests are admitted while the batch, the step's token
+ * budget and the free blocks for their first chunk allow (the first that
+ * does not fit blocks the rest).
+ */
+static int plan_on_demand(struct pool *p, struct replica *rp, int64_t now_ns)
+{
+    int64_t cap = kv_capacity(p);
+    int64_t chunk_cfg = p->cfg.chunked_prefill_tokens;
+    int64_t budget = chunk_cfg ? chunk_cfg : INT64_MAX;
+    int64_t prefill = 0, kv_read = 0;
+    uint32_t decode = 0;
+    uint64_t preempted0 = rp->st.preemptions;
+    if (p->cfg.budget_counts_decode && chunk_cfg) {
+        for (uint32_t i = 0; i < rp->n_run; i++)
+            budget -= decoding(&p->slots[rp->run[i]]);
+        if (budget < 0)
+            budget = 0;
+    }
+    for (uint32_t i = 0; i < rp->n_run; i++) {
+        struct slot *s = &p->slots[rp->run[i]];
+        int64_t c = 0, after;
+        if (decoding(s)) {
+            after = s->input + s->generated;
+        } else {
+            int64_t rem = s->prefill_len - s->done_prefill;
+            c = rem < budget ? rem : budget;
+            if (c == 0 && rem > 0)
+                continue; /* no budget left this step */
+            after = s->done_prefill + c;
+        }
+        int64_t extra = kv_round(p, after) - s->kv;
+        bool self = false;
+        while (extra > cap - rp->kv_used) {
+            self = rp->run[rp->n_run - 1] == rp->run[i];
+            preempt_last(p, rp);
+            if (self)
+                break;
+        }
+        if (self)
+            break; /* it was the newest: nothing after it runs */
+        if (extra > 0) {
+            s->kv += extra;
+            rp->kv_used += extra;
+        }
+        s->in_step = 1;
+        s->chunk = c;
+        if (decoding(s)) {
+            decode++;
+            kv_read += s->input + s->generated;
+        } else {
+            budget -= c;
+            prefill += c;
+            kv_read += s->done_prefill;
+        }
+    }
+
+    /* No admission in a step that preempted (vLLM schedules the waiting
+     * queue only when nothing was preempted). */
+    uint32_t max_batch = rp->st.preemptions != preempted0 ? 0 : p->cfg.perf.max_batch;
+    while (rp->q_len > 0) {
+        uint32_t id = rp->q[rp->q_head];
+        struct slot *s = &p->slots[id];
+        if (s->state == SLOT_CANCELLED) {
+            slot_put(p, id);
+            rp->q_head = (rp->q_head + 1u) % rp->q_cap;
+            rp->q_len--;
+            continue;
+        }
+        if (s->ready_ns > now_ns || rp->n_run >= max_batch)
+            break;
+        uint32_t j = 0;
+        if (s->n_blocks > 0)
+            while (j < s->n_blocks && pcache_find(&rp->prefix, s->blocks[j]) != NIL)
+                j++;
+        int64_t cached = (int64_t)j * p->cfg.block_tokens;
+        if (cached > s->input - 1)
+            cached = s->input - 1;
+        if (cached < 0)
+            cached = 0;
+        int64_t rem = s->prefill_len - cached;
+        int64_t c = rem < budget ? rem : budget;
+        if (c == 0 && rem > 0)
+            break; /* the step's token budget is spent */
+        int64_t need = kv_round(p, cached + c);
+        if (need > cap - rp->kv_used)
+            break;
+        s->kv = need;
+        admit(p, rp, id, now_ns); /* sets done_prefill = cached, adds s->kv */
+        rp->q_head = (rp->q_head + 1u) % rp->q_cap;
+        rp->q_len--;
+        s->in_step = 1;
+        s->chunk = c;
+        budget -= c;
+        prefill += c;
+        kv_read += s->done_prefill;
+    }
+
+    if (rp->n_run == 0) {
+        rp->next_ns = rp->q_len > 0 ? p->slots[rp->q[rp->q_head]].ready_ns : -1;
+        if (rp->next_ns >= 0 && rp->next_ns < now_ns)
+            rp->next_ns = now_ns;
+        rp->step_start = rp->next_ns;
+        rp->stepping = false;
+        return POOL_OK;
+    }
+    if (rp->n_run > rp->st.max_running)
+        rp->st.max_running = rp->n_run;
+    double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
+    int64_t dt = t < 1.0 ? 1 : (int64_t)llround(t);
+    rp->step_start = now_ns;
+    rp->next_ns = now_ns + dt;
+    rp->stepping = true;
+    return POOL_OK;
 }
 
 static void emit(struct pool_event *out, uint32_t *n, uint32_t kind, const struct slot *s)
@@ -484,17 +663,21 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         struct slot *s = &slots[id];
         bool done = false;
         if (s->in_step) {
-            if (!s->first_done) {
+            if (s->done_prefill < s->prefill_len || !s->first_done) {
                 s->done_prefill += s->chunk;
                 rp->st.prefill_tokens += (uint64_t)s->chunk;
-                if (s->done_prefill >= s->input) {
-                    s->first_done = 1;
-                    s->generated = 1;
-                    rp->st.first_tokens++;
-                    emit(out, n, POOL_EV_FIRST_TOKEN, s);
-                    for (uint32_t b = s->n_blocks; b-- > 0;)
-                        rp->st.prefix_evictions +=
-                            (uint64_t)pcache_insert(&rp->prefix, s->blocks[b]);
+                if (s->done_prefill >= s->prefill_len) {
+                    s->generated++; /* the prefill's last step samples a token */
+                    if (!s->first_done) {
+                        s->first_done = 1;
+                        rp->st.first_tokens++;
+                        emit(out, n, POOL_EV_FIRST_TOKEN, s);
+                        for (uint32_t b = s->n_blocks; b-- > 0;)
+                            rp->st.prefix_evictions +=
+                                (uint64_t)pcache_insert(&rp->prefix, s->blocks[b]);
+                    } else {
+                        rp->st.decode_tokens++; /* resumed after a preemption */
+                    }
                     done = s->generated >= s->output;
                 }
             } else {
@@ -517,6 +700,9 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
     }
     rp->n_run = k;
 
+    if (p->cfg.kv_block_tokens > 0)
+        return plan_on_demand(p, rp, now_ns);
+
     /* 2. Admit from the queue (FIFO, head-of-line). */
     uint32_t max_batch = p->cfg.perf.max_batch;
     while (rp->q_len > 0) {
@@ -524,6 +710,8 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         struct slot *s = &p->slots[id];
         if (s->state == SLOT_CANCELLED) {
             slot_put(p, id);
+        } else if (s->ready_ns > now_ns) {
+            break; /* still in the API server (server_overhead) */
         } else if (rp->n_run < max_batch && rp->kv_used + s->kv <= p->cfg.perf.kv_capacity_tokens) {
             admit(p, rp, id, now_ns);
         } else {
@@ -535,7 +723,9 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
 
     /* 3. Plan the next step. */
     if (rp->n_run == 0) {
-        rp->next_ns = -1;
+        /* Idle, or waiting for the queue head to reach the scheduler. */
+        rp->next_ns = rp->q_len > 0 ? p->slots[rp->q[rp->q_head]].ready_ns : -1;
+        rp->step_start = rp->next_ns;
         rp->stepping = false;
         return POOL_OK;
     }
@@ -544,6 +734,12 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
     int64_t budget = p->cfg.chunked_prefill_tokens ? p->cfg.chunked_prefill_tokens : INT64_MAX;
     int64_t prefill = 0, kv_read = 0;
     uint32_t decode = 0;
+    if (p->cfg.budget_counts_decode && p->cfg.chunked_prefill_tokens) {
+        for (uint32_t i = 0; i < rp->n_run; i++)
+            budget -= p->slots[rp->run[i]].first_done;
+        if (budget < 0)
+            budget = 0;
+    }
     for (uint32_t i = 0; i < rp->n_run; i++) {
         struct slot *s = &p->slots[rp->run[i]];
         if (s->first_done) {

@@ -13,17 +13,25 @@
  *    admitted while the running batch has fewer than max_batch requests and
  *    the KV cache holds the head; the first request that does not fit blocks
  *    the rest (head-of-line, vLLM's FCFS policy).
- *  - KV: a request RESERVES input + output tokens of KV at admission and
- *    frees them when it is done or cancelled.  Choice: reserving the final
- *    size means a running request never runs out of KV, so there is no
- *    preemption/recompute to model (vLLM grows KV block by block and
- *    preempts the newest request when it runs out; reservation is the
- *    conservative, deterministic bound: it admits fewer requests under long
- *    outputs).  The reservation is the full prompt even when prefix blocks
- *    are cached (shared blocks are not reference-counted here).  A request
- *    larger than the whole KV capacity can never run: pool_enqueue rejects
- *    it with POOL_ETOOBIG (the engine fails it visibly, like a context
- *    window error).
+ *  - KV (default, kv_block_tokens 16): allocated on demand in blocks, as
+ *    vLLM V1 does (vllm/v1/core/sched/scheduler.py, block_size 16).  At
+ *    each step boundary the running requests are scheduled first, in
+ *    admission order, each growing its KV to the blocks its next step
+ *    writes (prompt tokens in KV after its chunk; input + generated while
+ *    decoding); when the free blocks do not suffice, the NEWEST running
+ *    request is preempted: its KV is freed, it goes back to the front of
+ *    the queue, and when readmitted it recomputes its prompt and the
+ *    tokens it generated (no second FIRST_TOKEN).  Queued requests are
+ *    then admitted (none in a step that preempted) while the batch, the
+ *    step's token budget and the blocks of their first chunk allow; a
+ *    request without budget waits in the queue.  kv_block_tokens 0 keeps
+ *    the former model: input + output reserved at admission, never
+ *    preempted (clairvoyant: it admits ~40% fewer 500-in / 2,000-out
+ *    requests, docs/notes/gpu-benchmarks.md §3).  Either way the prefix
+ *    cache below is a separate set of hashes, not blocks in the KV.  A
+ *    request larger than the whole KV capacity can never run:
+ *    pool_enqueue rejects it with POOL_ETOOBIG (the engine fails it
+ *    visibly, like a context window error).
  *  - A step takes (a) prefill work for admitted requests whose prompt is
  *    not yet in KV, in admission order, at most chunked_prefill_tokens
  *    prompt tokens per step in total (0 = unchunked: whole prompts), and
@@ -85,7 +93,7 @@
  * Spot preemption and autoscaling live in the engine (sim/replicas.c): the
  * replica slots are fixed at creation and the engine decides which serve;
  * it kills a replica by cancelling its requests and pool_replica_reset().
- * Not modelled here: KV preemption and swapping, P/D disaggregation,
+ * Not modelled here: KV swapping to CPU, P/D disaggregation,
  * quadratic attention FLOPs in prefill.
  */
 #ifndef LBSIM_POOL_H
@@ -111,6 +119,7 @@ enum pool_err {
 struct pool_gpu {
     const char *name;
     double bf16_flops;      /* dense BF16 tensor FLOP/s */
+    double fp8_flops;       /* dense FP8 tensor FLOP/s, 0 = no FP8 tensor cores */
     double mem_bytes_per_s; /* memory bandwidth, bytes/s */
     double mem_bytes;       /* memory size, bytes */
     const char *source;
@@ -123,8 +132,9 @@ struct pool_model {
     uint32_t layers;       /* num_hidden_layers */
     uint32_t kv_heads;     /* num_key_value_heads */
     uint32_t head_dim;     /* hidden_size / num_attention_heads */
-    uint32_t weight_bytes; /* bytes per parameter (bf16: 2) */
-    uint32_t kv_bytes;     /* bytes per KV element (bf16: 2) */
+    uint32_t weight_bytes; /* bytes per parameter (bf16: 2, fp8: 1; 1 runs the
+                              matmuls at the GPU's fp8_flops) */
+    uint32_t kv_bytes;     /* bytes per KV element (bf16: 2, fp8: 1) */
     const char *source;
 };
 
@@ -153,6 +163,17 @@ struct pool_perf {
     uint32_t max_batch;            /* running requests at most */
 };
 
+/* The calibration knobs of the roofline derivation (pool_profiles.c states
+ * the formulas).  Defaults (pool_calib_default): mfu 0.5, mem_eff 0.7,
+ * step_overhead 0.5 ms, the stated assumptions of pool_profiles.c. */
+struct pool_calib {
+    double mfu;              /* achieved / peak dense FLOP/s in matmuls, (0, 1] */
+    double mem_eff;          /* achieved / datasheet memory bandwidth, (0, 1] */
+    double step_overhead_ns; /* per step: scheduler, sampling, kernel launches, >= 0 */
+};
+
+void pool_calib_default(struct pool_calib *c);
+
 /* The built-in profiles (static table): count, i-th, lookup by name (NULL
  * when unknown). */
 uint32_t pool_profile_count(void);
@@ -163,6 +184,10 @@ const struct pool_profile *pool_profile_find(const char *name);
  * states the formulas and assumptions).  POOL_EINVAL if the weights do not
  * fit the GPUs' memory. */
 int pool_profile_perf(const struct pool_profile *p, struct pool_perf *out);
+/* The same with explicit knobs (NULL = the defaults).  POOL_EINVAL also if
+ * a knob is out of range. */
+int pool_profile_perf_calib(const struct pool_profile *p, const struct pool_calib *calib,
+                            struct pool_perf *out);
 
 /* Step time in ns (unrounded) of a step with this work. */
 double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32_t decode_batch,
@@ -171,6 +196,20 @@ double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32
 /* KV bytes per token of a model: 2 (K and V) x layers x kv_heads x head_dim
  * x kv_bytes. */
 double pool_kv_bytes_per_token(const struct pool_model *m);
+
+/* Serving-engine presets: the batch limits an engine picks by default on
+ * the profile's GPU (pool_profiles.c cites the engine source). */
+enum pool_engine {
+    POOL_ENGINE_NONE = 0, /* lbsim's own defaults: profile max_batch, 2,048-token chunks */
+    POOL_ENGINE_VLLM = 1,
+    POOL_ENGINE_SGLANG = 2,
+};
+
+/* *max_batch (running requests at most) and *chunk_tokens (prompt tokens
+ * per step) that engine `e` defaults to for profile p, whose replica holds
+ * kv_capacity_tokens of KV.  POOL_EINVAL on a bad argument. */
+int pool_engine_defaults(const struct pool_profile *p, enum pool_engine e,
+                         int64_t kv_capacity_tokens, uint32_t *max_batch, uint32_t *chunk_tokens);
 
 /* ---- the pool -------------------------------------------------------- */
 
@@ -181,6 +220,24 @@ struct pool_cfg {
     uint32_t block_tokens;           /* tokens per prefix block (Mooncake: 512) */
     bool prefix_cache;               /* per-replica prefix cache on/off */
     uint32_t prefix_cache_blocks;    /* LRU capacity, 0 = kv_capacity_tokens / block_tokens */
+    /* Per request, between its arrival and the moment the scheduler may
+     * admit it: HTTP handling, tokenization, the API server's hand-off to
+     * the engine.  It adds to TTFT and end-to-end latency (and to the queue
+     * wait, admit_ns - enq_ns), not to TPOT, and takes no GPU time.
+     * Default 0. */
+    int64_t server_overhead_ns;
+    /* The prompt-token budget of a step is shared with its decode tokens
+     * (vLLM V1: max_num_batched_tokens counts every scheduled token; the
+     * running requests are scheduled first).  false: chunked_prefill_tokens
+     * bounds prompt tokens only (SGLang's chunked_prefill_size; lbsim's
+     * default).  No effect when unchunked. */
+    bool budget_counts_decode;
+    /* KV allocation.  0: clairvoyant reservation of input + output tokens
+     * at admission, never preempted (lbsim before issue 11).  > 0 (default
+     * 16, vLLM's block_size): blocks of this many tokens allocated as the
+     * prompt and the output are written; when they run out, the newest
+     * running request is preempted and recomputed later (vLLM V1). */
+    uint32_t kv_block_tokens;
 };
 
 /* Defaults: perf from `profile` (required), 1 replica, chunked prefill of
@@ -223,6 +280,7 @@ struct pool_stats {
     uint64_t enqueued, admitted, first_tokens, completed, cancelled;
     uint32_t max_queue; /* deepest queue seen */
     uint32_t max_running;
+    uint64_t preemptions; /* running requests preempted for KV (on demand) */
 };
 
 struct pool;

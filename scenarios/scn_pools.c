@@ -11,7 +11,8 @@
 #include <string.h>
 
 /* Largest max_batch accepted: a guard against typos (vLLM's max_num_seqs
- * default is 256; the pool sizes its batch arrays by it). */
+ * default is 256 or 1024, SGLang's up to 4096; the pool sizes its batch
+ * arrays by it). */
 #define SCN_POOL_MAX_BATCH 65536u
 /* Spot: 30 s from the preemption notice to the hard stop.  GCP Spot VM
  * docs: 30 s from soft-off to hard-off (docs/notes/data.md §5; AWS gives
@@ -271,6 +272,54 @@ static int parse_spot(struct scn__ctx *c, const yaml_node_t *n, struct scn_pool 
     return 0;
 }
 
+/* A calibration knob in (0, 1]: mfu, mem_eff. */
+static int calib_fraction(struct scn__ctx *c, const yaml_node_t *n, const char *what, double *out)
+{
+    if (scn__v_fraction(c, n, out))
+        return -1;
+    if (!(*out > 0))
+        return scn__fail(c, n,
+                         "found %s 0, expected a share of the datasheet peak above 0 and at "
+                         "most 1 (e.g. 0.5 or 50%%)",
+                         what);
+    return 0;
+}
+
+/* mfu, mem_eff, step_overhead, server_overhead: the profile's step-time
+ * coefficients are derived again from the knobs given (the defaults,
+ * models/pool_profiles.c, for those absent), so a pool without them is
+ * exactly the profile. */
+static int parse_calib(struct scn__ctx *c, const yaml_node_t *const *v, struct scn_pool *p)
+{
+    struct pool_calib k;
+    pool_calib_default(&k);
+    if (v[B_MFU] && calib_fraction(c, v[B_MFU], "mfu", &k.mfu))
+        return -1;
+    if (v[B_MEM_EFF] && calib_fraction(c, v[B_MEM_EFF], "mem_eff", &k.mem_eff))
+        return -1;
+    if (v[B_STEP_OVERHEAD]) {
+        int64_t ns = 0;
+        if (scn__v_duration_ns(c, v[B_STEP_OVERHEAD], &ns))
+            return -1;
+        k.step_overhead_ns = (double)ns;
+    }
+    if (v[B_SERVER_OVERHEAD] &&
+        scn__v_duration_ns(c, v[B_SERVER_OVERHEAD], &p->cfg.server_overhead_ns))
+        return -1;
+    if (v[B_MFU] || v[B_MEM_EFF] || v[B_STEP_OVERHEAD]) {
+        uint32_t mb = p->cfg.perf.max_batch;
+        if (pool_profile_perf_calib(p->profile, &k, &p->cfg.perf) != POOL_OK)
+            return scn__fail(c,
+                             v[B_MFU]       ? v[B_MFU]
+                             : v[B_MEM_EFF] ? v[B_MEM_EFF]
+                                            : v[B_STEP_OVERHEAD],
+                             "found calibration knobs the profile cannot use, expected mfu and "
+                             "mem_eff in (0, 1] and step_overhead >= 0");
+        p->cfg.perf.max_batch = mb;
+    }
+    return 0;
+}
+
 /* "a, b, c": the built-in pool profiles. */
 static void profile_names(char *buf, size_t len)
 {
@@ -329,6 +378,22 @@ int scn__parse_pool(struct scn__ctx *c, const yaml_node_t *n, const yaml_node_t 
                          "found profile %s whose weights do not fit its GPUs, expected a usable "
                          "profile",
                          scn__quote(pn, q, sizeof q));
+    if (v[B_ENGINE]) {
+        size_t e = 0;
+        if (scn__v_enum(c, v[B_ENGINE], "a serving engine preset", scn__engine_names, N_ENGINE, &e))
+            return -1;
+        uint32_t mb = 0, chunk = 0;
+        if (pool_engine_defaults(p->profile, (enum pool_engine)e, p->cfg.perf.kv_capacity_tokens,
+                                 &mb, &chunk) != POOL_OK)
+            return scn__fail(c, v[B_ENGINE],
+                             "found an engine the profile cannot use, expected "
+                             "vllm or sglang");
+        p->cfg.perf.max_batch = mb;
+        p->cfg.chunked_prefill_tokens = chunk;
+        p->cfg.budget_counts_decode = e == POOL_ENGINE_VLLM;
+    }
+    if (parse_calib(c, v, p))
+        return -1;
 
     /* Replicas at t = 0 and replica slots. */
     struct scn_autoscale *as = &p->autoscale;

@@ -667,6 +667,23 @@ static void test_profiles(void)
     CHECK(pool_profile_find("nope") == NULL);
     CHECK_NEAR(pool_kv_bytes_per_token(pool_profile_find("h100-llama3.1-8b")->model), 131072, 0);
     CHECK_NEAR(pool_kv_bytes_per_token(pool_profile_find("h100x4-llama3.1-70b")->model), 327680, 0);
+    /* FP8: 1 byte per weight and KV element.  H100 / 8B: (0.9 x 80 GB -
+     * 8.03 GB - 2 GB) / 65,536 B = 945,587 tokens; prefill at FP8 peak is
+     * twice as fast per token as BF16. */
+    {
+        const struct pool_profile *f8 = pool_profile_find("h100-llama3.1-8b-fp8");
+        const struct pool_profile *b16 = pool_profile_find("h100-llama3.1-8b");
+        struct pool_perf pf, pb;
+        CHECK(f8 != NULL && b16 != NULL);
+        if (f8 != NULL && b16 != NULL) {
+            CHECK_NEAR(pool_kv_bytes_per_token(f8->model), 65536, 0);
+            CHECK_INT_EQ(pool_profile_perf(f8, &pf), POOL_OK);
+            CHECK_INT_EQ(pool_profile_perf(b16, &pb), POOL_OK);
+            CHECK_INT_EQ(pf.kv_capacity_tokens, 945587);
+            CHECK_NEAR(pf.t_prefill_ns_per_token, pb.t_prefill_ns_per_token * 989.0 / 1979.0, 1e-9);
+            CHECK_NEAR(pf.t_fixed_ns - 0.5 * MS, (pb.t_fixed_ns - 0.5 * MS) / 2, 1e-6);
+        }
+    }
     printf("%-22s %-15s %3s %9s %10s %10s %10s %9s %9s\n", "profile", "machine", "gpu", "KV tok",
            "TTFT1k ms", "tok/s b=1", "tok/s b32", "$/h", "$/h spot");
     for (uint32_t i = 0; i < pool_profile_count(); i++) {
@@ -703,9 +720,170 @@ static void test_profiles(void)
     CHECK(p == NULL);
 }
 
+/* Calibration knobs: the roofline terms scale as 1/mfu and 1/mem_eff; the
+ * step overhead adds to t_fixed; server_overhead delays admission. */
+static void test_calib(void)
+{
+    const struct pool_profile *pr = pool_profile_find("h100-llama3.1-8b");
+    struct pool_perf d, k;
+    struct pool_calib c;
+    pool_calib_default(&c);
+    CHECK_NEAR(c.mfu, 0.5, 0);
+    CHECK_NEAR(c.mem_eff, 0.7, 0);
+    CHECK_NEAR(c.step_overhead_ns, 0.5 * MS, 0);
+    CHECK_INT_EQ(pool_profile_perf(pr, &d), POOL_OK);
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_OK);
+    CHECK_NEAR(k.t_fixed_ns, d.t_fixed_ns, 0);
+    CHECK_NEAR(k.t_prefill_ns_per_token, d.t_prefill_ns_per_token, 0);
+    c.mfu = 0.25;
+    c.mem_eff = 0.35;
+    c.step_overhead_ns = 2.0 * MS;
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_OK);
+    CHECK_NEAR(k.t_prefill_ns_per_token, 2.0 * d.t_prefill_ns_per_token, 1e-9);
+    CHECK_NEAR(k.t_decode_ns_per_seq, 2.0 * d.t_decode_ns_per_seq, 1e-9);
+    CHECK_NEAR(k.t_kv_ns_per_token, 2.0 * d.t_kv_ns_per_token, 1e-9);
+    /* t_fixed = overhead + weights / B_eff: the weight read doubles. */
+    CHECK_NEAR(k.t_fixed_ns - 2.0 * MS, 2.0 * (d.t_fixed_ns - 0.5 * MS), 1e-6);
+    CHECK_INT_EQ(k.kv_capacity_tokens, d.kv_capacity_tokens);
+    c.mfu = 0;
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_EINVAL);
+    c.mfu = 1.5;
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_EINVAL);
+    c.mfu = 0.5;
+    c.step_overhead_ns = -1;
+    CHECK_INT_EQ(pool_profile_perf_calib(pr, &c, &k), POOL_EINVAL);
+
+    /* server_overhead: 1 ms steps, 10 ms overhead.  A arrives at 0: first
+     * token at 10 + 1 ms.  B arrives at 10.5 ms while A runs (100 outputs):
+     * admitted at the first step boundary from 20.5 ms = 21 ms. */
+    struct pool_cfg cf = custom_cfg(1.0 * MS, 0, 0, 0, 10000, 8);
+    cf.server_overhead_ns = 10 * MS;
+    struct pool *p = mkpool(&cf);
+    struct spec sp[] = {{.t_ns = 0, .in = 10, .out = 100},
+                        {.t_ns = 10 * MS + MS / 2, .in = 10, .out = 2}};
+    struct rec rec[2];
+    struct drv dr;
+    drive(&dr, p, sp, rec, 2, NULL);
+    CHECK_INT_EQ(dr.errors, 0);
+    CHECK_INT_EQ(rec[0].admit_ns, 10 * MS);
+    CHECK_INT_EQ(rec[0].first_ns, 11 * MS);
+    CHECK_INT_EQ(rec[0].done_ns, 110 * MS);
+    CHECK_INT_EQ(rec[1].admit_ns, 21 * MS);
+    CHECK_INT_EQ(rec[1].first_ns, 22 * MS);
+    CHECK_INT_EQ(rec[1].done_ns, 23 * MS);
+    pool_destroy(p);
+    cf.server_overhead_ns = -1;
+    struct pool *q = NULL;
+    char err[128];
+    CHECK_INT_EQ(pool_create(&cf, &q, err, sizeof err), POOL_EINVAL);
+}
+
+/* Engine presets: the defaults cited in pool_profiles.c, computed by hand. */
+static void test_engines(void)
+{
+    uint32_t mb = 0, ch = 0;
+    const struct pool_profile *h = pool_profile_find("h100-llama3.1-8b");
+    const struct pool_profile *a = pool_profile_find("a100-llama3.1-8b");
+    const struct pool_profile *l = pool_profile_find("l4-llama3.1-8b");
+    const struct pool_profile *h4 = pool_profile_find("h100x4-llama3.1-70b");
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_NONE, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 256);
+    CHECK_INT_EQ(ch, 2048);
+    /* vLLM: H100 80 GB (74.5 GiB >= 70 GiB) 1024 / 8192; A100 excluded by
+     * name; L4 below 70 GiB. */
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_VLLM, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 1024);
+    CHECK_INT_EQ(ch, 8192);
+    CHECK_INT_EQ(pool_engine_defaults(h4, POOL_ENGINE_VLLM, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 1024);
+    CHECK_INT_EQ(pool_engine_defaults(a, POOL_ENGINE_VLLM, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 256);
+    CHECK_INT_EQ(ch, 2048);
+    CHECK_INT_EQ(pool_engine_defaults(l, POOL_ENGINE_VLLM, 1000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 256);
+    CHECK_INT_EQ(ch, 2048);
+    /* SGLang: 8192 on 80 GB, 2048 on 24 GB; requests min(kv/2,
+     * clamp(kv / 131072 x 512, 2048, 4096)). */
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_SGLANG, 400000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(ch, 8192);
+    CHECK_INT_EQ(mb, 2048); /* 400000 / 256 = 1562 -> 2048 */
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_SGLANG, 1310720, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 4096); /* 5120 -> 4096 */
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_SGLANG, 768000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(mb, 3000);
+    CHECK_INT_EQ(pool_engine_defaults(l, POOL_ENGINE_SGLANG, 3000, &mb, &ch), POOL_OK);
+    CHECK_INT_EQ(ch, 2048);
+    CHECK_INT_EQ(mb, 1500); /* kv / 2 */
+    CHECK_INT_EQ(pool_engine_defaults(h, (enum pool_engine)7, 1000, &mb, &ch), POOL_EINVAL);
+    CHECK_INT_EQ(pool_engine_defaults(h, POOL_ENGINE_VLLM, 0, &mb, &ch), POOL_EINVAL);
+
+    /* A shared budget: chunk 8 with 3 decoding requests leaves 5 prompt
+     * tokens per step.  Steps take 1 ms + 1 ms per prompt token. */
+    struct pool_cfg c = custom_cfg(1.0 * MS, 1.0 * MS, 0, 0, 100000, 8);
+    c.chunked_prefill_tokens = 8;
+    c.budget_counts_decode = true;
+    struct spec sp[] = {{.t_ns = 0, .in = 1, .out = 100},
+                        {.t_ns = 0, .in = 1, .out = 100},
+                        {.t_ns = 0, .in = 1, .out = 100},
+                        {.t_ns = 10 * MS, .in = 7, .out = 1}};
+    struct rec rec[4];
+    struct drv dr;
+    struct pool *p = mkpool(&c);
+    drive(&dr, p, sp, rec, 4, NULL);
+    CHECK_INT_EQ(dr.errors, 0);
+    /* A-C decode in 1 ms steps; D is admitted at 10 ms: chunks of 5 (6 ms)
+     * and 2 (3 ms). */
+    CHECK_INT_EQ(rec[3].admit_ns, 10 * MS);
+    CHECK_INT_EQ(rec[3].first_ns, 19 * MS);
+    pool_destroy(p);
+    c.budget_counts_decode = false;
+    p = mkpool(&c);
+    drive(&dr, p, sp, rec, 4, NULL);
+    /* Prompt-only budget: the 7 tokens in one 8 ms step. */
+    CHECK_INT_EQ(rec[3].first_ns, 18 * MS);
+    pool_destroy(p);
+}
+
+/* KV on demand: 16-token blocks, 64 tokens of KV (4 blocks), 1 ms steps.
+ * A (16 in, 40 out) and B (16 in, 40 out) both fit at first (1 block
+ * each); when their growth needs a fifth block, B (the newest) is
+ * preempted, A finishes, then B recomputes its prompt and output so far. */
+static void test_on_demand(void)
+{
+    struct pool_cfg c = custom_cfg(1.0 * MS, 0, 0, 0, 64, 8);
+    c.kv_block_tokens = 16;
+    struct pool *p = mkpool(&c);
+    struct spec sp[] = {{.t_ns = 0, .in = 16, .out = 40}, {.t_ns = 0, .in = 16, .out = 40}};
+    struct rec rec[2];
+    struct drv dr;
+    drive(&dr, p, sp, rec, 2, NULL);
+    CHECK_INT_EQ(dr.errors, 0);
+    const struct pool_stats *st = pool_stats(p, 0);
+    CHECK_INT_EQ(st->completed, 2);
+    CHECK(st->preemptions >= 1);
+    CHECK_INT_EQ(rec[0].n_first, 1);
+    CHECK_INT_EQ(rec[1].n_first, 1); /* one FIRST_TOKEN despite the recompute */
+    CHECK_INT_EQ(rec[1].n_done, 1);
+    /* A alone: prefill at 1 ms, then 39 decode steps: done at 40 ms. */
+    CHECK_INT_EQ(rec[0].done_ns, 40 * MS);
+    CHECK(rec[1].done_ns > rec[0].done_ns);
+    CHECK_NEAR(pool_kv_free(p, 0), 1.0, 1e-12);
+    pool_destroy(p);
+    /* The same with reservation: B waits for A (16 + 40 = 56 of 64). */
+    c.kv_block_tokens = 0;
+    p = mkpool(&c);
+    drive(&dr, p, sp, rec, 2, NULL);
+    CHECK_INT_EQ(pool_stats(p, 0)->preemptions, 0);
+    CHECK_INT_EQ(rec[1].admit_ns, 40 * MS);
+    pool_destroy(p);
+}
+
 int main(void)
 {
     test_profiles();
+    test_on_demand();
+    test_calib();
+    test_engines();
     test_batching();
     test_kv_bound();
     test_prefix();

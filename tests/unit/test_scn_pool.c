@@ -445,6 +445,63 @@ static void test_defaults(void)
 
 #define POOL "  - {name: p, kind: pool, profile: h100-llama3.1-8b, "
 
+/* The calibration knobs: given ones re-derive the step-time terms. */
+static void test_calib_keys(void)
+{
+    struct scenario s;
+    const struct pool_profile *h = pool_profile_find("h100-llama3.1-8b");
+    struct pool_calib k;
+    struct pool_perf want;
+    pool_calib_default(&k);
+    k.mfu = 0.4;
+    k.mem_eff = 0.8;
+    k.step_overhead_ns = 2.0 * NS_PER_MS;
+    CHECK_INT_EQ(pool_profile_perf_calib(h, &k, &want), POOL_OK);
+    if (load_ok("  - {name: p, kind: pool, profile: h100-llama3.1-8b, mfu: 0.4, mem_eff: 80%,\n"
+                "     step_overhead: 2ms, server_overhead: 30ms, max_batch: 64}\n",
+                &s) == 0) {
+        const struct pool_cfg *c = &s.pools[0].cfg;
+        CHECK_NEAR(c->perf.t_fixed_ns, want.t_fixed_ns, 1e-6);
+        CHECK_NEAR(c->perf.t_prefill_ns_per_token, want.t_prefill_ns_per_token, 1e-9);
+        CHECK_NEAR(c->perf.t_kv_ns_per_token, want.t_kv_ns_per_token, 1e-12);
+        CHECK_INT_EQ(c->perf.max_batch, 64);
+        CHECK_INT_EQ(c->server_overhead_ns, 30 * NS_PER_MS);
+        scn_free(&s);
+    }
+    /* Absent knobs: exactly the profile. */
+    struct pool_cfg def;
+    CHECK_INT_EQ(pool_cfg_init(&def, h), POOL_OK);
+    if (load_ok("  - {name: p, kind: pool, profile: h100-llama3.1-8b}\n", &s) == 0) {
+        CHECK(memcmp(&s.pools[0].cfg.perf, &def.perf, sizeof def.perf) == 0);
+        CHECK_INT_EQ(s.pools[0].cfg.server_overhead_ns, 0);
+        scn_free(&s);
+    }
+    /* Engine presets; explicit max_batch / chunked_prefill win. */
+    if (load_ok("  - {name: p, kind: pool, profile: h100-llama3.1-8b, engine: vllm}\n", &s) == 0) {
+        CHECK_INT_EQ(s.pools[0].cfg.perf.max_batch, 1024);
+        CHECK_INT_EQ(s.pools[0].cfg.chunked_prefill_tokens, 8192);
+        CHECK(s.pools[0].cfg.budget_counts_decode);
+        scn_free(&s);
+    }
+    if (load_ok("  - {name: p, kind: pool, profile: a100-llama3.1-8b, engine: sglang,\n"
+                "     max_batch: 100, chunked_prefill: 512}\n",
+                &s) == 0) {
+        CHECK_INT_EQ(s.pools[0].cfg.perf.max_batch, 100);
+        CHECK_INT_EQ(s.pools[0].cfg.chunked_prefill_tokens, 512);
+        CHECK(!s.pools[0].cfg.budget_counts_decode);
+        scn_free(&s);
+    }
+    if (load_ok("  - {name: p, kind: pool, profile: l4-llama3.1-8b, engine: sglang}\n", &s) == 0) {
+        CHECK_INT_EQ(s.pools[0].cfg.chunked_prefill_tokens, 2048);
+        scn_free(&s);
+    }
+    expect_error(POOL "engine: vlm}\n", "vlm", "expected|vllm");
+    expect_error(POOL "mfu: 0}\n", "0}", "found mfu 0|expected a share");
+    expect_error(POOL "mfu: 1.5}\n", "1.5", "expected a fraction");
+    expect_error(POOL "mem_eff: fast}\n", "fast", "expected a fraction");
+    expect_error(POOL "step_overhead: -1ms}\n", "-1ms", "expected");
+}
+
 static void test_errors(void)
 {
     char tail[512], needle[128];
@@ -634,6 +691,7 @@ int main(void)
     test_full();
     test_defaults();
     test_errors();
+    test_calib_keys();
     test_truncations();
     tmp_rmdir(tmpdir);
     return check_report("test_scn_pool");
