@@ -21,6 +21,9 @@
 #define CLI_EXIT_USAGE    2 /* bad usage or bad input */
 #define CLI_EXIT_INTERNAL 3 /* out of memory */
 
+/* The version --version prints and every report records. */
+#define LBSIM_VERSION "0.1.0"
+
 /* Size of the error buffers handed to library calls. */
 #define CLI_ERRLEN 1024
 
@@ -34,6 +37,7 @@ int cmd_run(int argc, char **argv);
 int cmd_strategies(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
 
 /* Load the --plugin paths into *pl (initialised here).  0, or
  * CLI_EXIT_USAGE after printing the error (pl is then empty). */

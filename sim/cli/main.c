@@ -11,9 +11,6 @@
 
 #include "cli.h" /* and ROUTE_ABI_VERSION, through plugin.h */
 
-/* The version --version prints. */
-#define LBSIM_VERSION "0.1.0"
-
 struct verb {
     const char *name;
     const char *synopsis; /* after the name in --help ("" when none) */
@@ -28,6 +25,7 @@ static const struct verb verbs[] = {
     {"strategies", "", cmd_strategies, "list the routing strategies with their parameters"},
     {"models", "[FILTER]", cmd_models, "list the price catalog (prices, context windows)"},
     {"trace", "...", cmd_trace, "inspect (info), convert or synthesise (synth) traffic traces"},
+    {"gate", "BASE CAND", cmd_gate, "fail CI when a config change regresses p99 TTFT, 429s, cost"},
 };
 
 static void print_usage(FILE *f)
