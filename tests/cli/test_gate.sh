@@ -179,6 +179,25 @@ check "generous budgets pass" [ $? -eq 0 ]
 "$LBSIM" gate "$tmp/lc.yaml" "$tmp/rr.yaml" --replications 3 --budget e2e_p99=+1ms --json >"$tmp/e.json" 2>/dev/null
 check "--budget adds a metric (e2e_p99)" grep -q '"metric": "e2e_p99", "unit": "s"' "$tmp/e.json"
 
+# Unsure: a 10 ms shift of the slow backend's median TTFT against a +0%
+# budget.  lowest_latency's paired interval straddles 0 (unsure: exit 1,
+# --unsure pass: exit 0); round_robin's lies above it (a regression even
+# that small is seen, thanks to the common random numbers).
+sed 's/^compare:.*/compare: [lowest_latency]/' $small >"$tmp/ll.yaml"
+sed 's/median: 900ms, p99: 4s/median: 910ms, p99: 4s/' "$tmp/ll.yaml" >"$tmp/ll2.yaml"
+"$LBSIM" gate "$tmp/ll.yaml" "$tmp/ll2.yaml" --replications 4 --budget ttft_p99=+0% \
+    --junit "$tmp/u.xml" >"$tmp/u.txt" 2>&1
+check "unsure fails by default" bash -c "[ $? -eq 1 ] && grep -q 'ttft_p99 .* unsure' '$tmp/u.txt'"
+check "unsure is a JUnit failure of type unsure" grep -q '<failure type="unsure"' "$tmp/u.xml"
+"$LBSIM" gate "$tmp/ll.yaml" "$tmp/ll2.yaml" --replications 4 --budget ttft_p99=+0% --unsure pass \
+    --junit "$tmp/u2.xml" >/dev/null 2>&1
+check "--unsure pass exits 0" [ $? -eq 0 ]
+check "--unsure pass: no JUnit failure" bash -c "! grep -q '<failure' '$tmp/u2.xml'"
+sed 's/median: 900ms, p99: 4s/median: 910ms, p99: 4s/' $small >"$tmp/small2.yaml"
+"$LBSIM" gate $small "$tmp/small2.yaml" --replications 4 --budget ttft_p99=+0% >"$tmp/r.txt" 2>&1
+check "round_robin: +10 ms on one backend's median regresses a +0% p99 budget" \
+    grep -q '^round_robin  *ttft_p99 .*REGRESSION' "$tmp/r.txt"
+
 # Bad input exits 2 with a message.
 bad() { # bad DESCRIPTION PATTERN ARGS...
     local what=$1 pat=$2
