@@ -320,4 +320,13 @@ int scn_parse_usd(const char *s, double *out, char *err, size_t errlen);
 /* Levenshtein distance, for "did you mean" suggestions. */
 unsigned scn_edit_distance(const char *a, const char *b);
 
+/* What a result was produced from (scn_fingerprint.c): "sha256:" and the
+ * hex SHA-256 of a manifest of the scenario file's bytes, the overrides
+ * sets[0..n_sets) in order and every trace file's bytes (file names left
+ * out).  Reads s->path again, so the file must still be there.  0, or -1
+ * with a message (a file no longer readable). */
+#define SCN_FINGERPRINT_LEN 72 /* "sha256:" + 64 hex digits + NUL */
+int scn_fingerprint(const struct scenario *s, const struct scn_set *sets, uint32_t n_sets,
+                    char out[SCN_FINGERPRINT_LEN], char *err, size_t errlen);
+
 #endif /* LBSIM_SCN_H */

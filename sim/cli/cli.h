@@ -15,7 +15,8 @@
 
 #include "plugin.h"
 
-/* The version --version prints (also part of a sweep shard's fingerprint). */
+/* The version --version prints, every report records and a sweep shard's
+ * fingerprint includes. */
 #define LBSIM_VERSION "0.1.0"
 
 /* Exit statuses of every verb. */
@@ -40,6 +41,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
 
 /* Load the --plugin paths into *pl (initialised here).  0, or
  * CLI_EXIT_USAGE after printing the error (pl is then empty). */

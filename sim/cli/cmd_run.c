@@ -199,6 +199,14 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         return CLI_EXIT_USAGE;
     }
     uint64_t seed = o->seed_set ? o->seed : scn.seed;
+    /* What produced this output, recorded in the summary JSON. */
+    char fingerprint[SCN_FINGERPRINT_LEN];
+    if (scn_fingerprint(&scn, o->sets, o->n_sets, fingerprint, err, sizeof err) != 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        scn_free(&scn);
+        return CLI_EXIT_USAGE;
+    }
+    const struct report_origin origin = {LBSIM_VERSION, fingerprint};
 
     struct scn_strategy *strats;
     uint32_t n;
@@ -279,7 +287,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
                     100.0 * (double)res[i].in_flight_at_end /
                         (double)(res[i].requests ? res[i].requests : 1));
     if (o->json)
-        report_json(stdout, &scn, seed, res, n);
+        report_json_origin(stdout, &origin, &scn, seed, res, n);
     else
         report_table(stdout, &scn, seed, res, n);
     fprintf(stderr,
@@ -287,7 +295,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
             n * o->reps, (unsigned long long)total, (unsigned long long)events, wall,
             wall > 0 ? (double)total / wall : 0.0);
     if (o->out_dir != NULL) {
-        rc = outdir_write(o->out_dir, &scn, seed, res, n);
+        rc = outdir_write_origin(o->out_dir, &origin, &scn, seed, res, n);
         if (rc != 0)
             goto done;
         if (!o->json)

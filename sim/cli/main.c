@@ -28,6 +28,7 @@ static const struct verb verbs[] = {
     {"sweep", "SCENARIO", cmd_sweep, "run a scenario over a grid of --vary values (shardable)"},
     {"merge", "DIR...", cmd_merge, "combine the shard directories of a sweep"},
     {"plan", "SCENARIO", cmd_plan, "the cheapest configuration meeting the SLOs"},
+    {"gate", "BASE CAND", cmd_gate, "fail CI when a config change regresses p99 TTFT, 429s, cost"},
 };
 
 static void print_usage(FILE *f)

@@ -106,6 +106,13 @@ static int close_out(FILE *f, const char *path)
 int outdir_write(const char *dir, const struct scenario *scn, uint64_t seed,
                  const struct sim_result *res, uint32_t n)
 {
+    return outdir_write_origin(dir, NULL, scn, seed, res, n);
+}
+
+int outdir_write_origin(const char *dir, const struct report_origin *origin,
+                        const struct scenario *scn, uint64_t seed, const struct sim_result *res,
+                        uint32_t n)
+{
     char path[SCN_PATH_MAX + 32];
     if (outdir_mkdirs(dir) != 0) {
         fprintf(stderr, "lbsim: cannot create output directory '%s': %s\n", dir, strerror(errno));
@@ -114,7 +121,7 @@ int outdir_write(const char *dir, const struct scenario *scn, uint64_t seed,
     FILE *f = open_out(dir, "summary.json", path, sizeof path);
     if (f == NULL)
         return CLI_EXIT_USAGE;
-    report_json(f, scn, seed, res, n);
+    report_json_origin(f, origin, scn, seed, res, n);
     if (close_out(f, path) != 0)
         return CLI_EXIT_USAGE;
     f = open_out(dir, "timeseries.csv", path, sizeof path);

@@ -24,6 +24,12 @@ int outdir_write(const char *dir, const struct scenario *scn, uint64_t seed,
  * is a warning on stderr. */
 void outdir_render(const char *dir, const char *const *names, int n);
 
+/* outdir_write with the origin (version, fingerprint) in summary.json. */
+struct report_origin;
+int outdir_write_origin(const char *dir, const struct report_origin *origin,
+                        const struct scenario *scn, uint64_t seed, const struct sim_result *res,
+                        uint32_t n);
+
 /* mkdir -p: 0 when path is a directory afterwards, else -1 (errno set by
  * the failing call). */
 int outdir_mkdirs(const char *path);

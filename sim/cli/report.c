@@ -390,8 +390,21 @@ static void json_run(struct jw *w, const struct sim_result *r)
 void report_json(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
                  uint32_t n)
 {
+    report_json_origin(f, NULL, scn, seed, res, n);
+}
+
+void report_json_origin(FILE *f, const struct report_origin *origin, const struct scenario *scn,
+                        uint64_t seed, const struct sim_result *res, uint32_t n)
+{
     struct jw w = {.f = f, .depth = 0};
     jw_open(&w, '{');
+    if (origin != NULL) {
+        jw_member(&w, "lbsim");
+        jw_open(&w, '{');
+        jw_str(&w, "version", origin->version, SIZE_MAX);
+        jw_close(&w, '}');
+        jw_str(&w, "fingerprint", origin->fingerprint, SIZE_MAX);
+    }
     jw_str(&w, "scenario", scn ? scn->name : NULL, sizeof scn->name);
     jw_u64(&w, "seed", seed);
     jw_member(&w, "runs");

@@ -26,6 +26,19 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
 void report_json(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
                  uint32_t n);
 
+/* What produced a summary, so a stored one says what it can be compared
+ * with: the lbsim version and the scenario fingerprint (scn_fingerprint:
+ * the scenario file, its --set overrides, its trace files). */
+struct report_origin {
+    const char *version;
+    const char *fingerprint;
+};
+
+/* report_json with {"lbsim": {"version"}, "fingerprint"} first (origin
+ * NULL: exactly report_json). */
+void report_json_origin(FILE *f, const struct report_origin *origin, const struct scenario *scn,
+                        uint64_t seed, const struct sim_result *res, uint32_t n);
+
 /* The run objects of res[0..n) as a JSON array, exactly as inside
  * report_json's "runs", indented for an array that opens at nesting depth
  * `depth` (2 spaces a level): for documents that embed runs (sweep points,

@@ -1,0 +1,533 @@
+/*
+ * cmd_gate.c - `lbsim gate BASELINE CANDIDATE` and `lbsim gate SCENARIO
+ * --against REV`: fail a CI job when a routing-config change makes p99
+ * TTFT, 429s, errors or cost worse than its budget allows.
+ *
+ * Both scenarios run every gated strategy on the same R replication seeds
+ * (sim_rep_seed: common random numbers), all trials in one pool
+ * (sim_trials), in chunks of whole strategy pairs so memory stays bounded;
+ * gate.c turns the paired differences into verdicts and gate_out.c into
+ * the table, Markdown, JUnit XML and JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cli.h"
+#include "experiment.h"
+#include "gate.h"
+#include "gate_git.h"
+#include "outdir.h"
+#include "replicate.h"
+#include "sim.h"
+
+static const char *const usage_gate =
+    "usage: lbsim gate BASELINE CANDIDATE [options]\n"
+    "       lbsim gate SCENARIO --against REV [options]\n"
+    "\n"
+    "Runs both scenarios on the same traffic and the same R seeds (common random\n"
+    "numbers), pairs each candidate strategy with the baseline strategy of the\n"
+    "same label (or the single router of each), and fails when a metric got worse\n"
+    "than its budget: regression when the whole 95% interval of the paired\n"
+    "difference (candidate - baseline) lies beyond the budget, unsure when the\n"
+    "interval contains it.\n"
+    "\n"
+    "  --against REV       the baseline is SCENARIO as committed at git revision\n"
+    "                      REV (e.g. origin/main); traces come from the work tree\n"
+    "  --budget M=DELTA    allowed worsening of metric M (repeatable): +5% of the\n"
+    "                      baseline, +0.1pp for rates, +200ms, +$0.05.  Defaults:\n"
+    "                      ttft_p99=+5% client_429_rate=+0.1pp error_rate=+0.1pp\n"
+    "                      cost_per_1k_requests=+2%; others: ttft_p50, ttft_p90,\n"
+    "                      ttft_p95, e2e_p99, upstream_429_rate, completion_rate\n"
+    "  --replications R    paired replications, 2..10000 (default 10)\n"
+    "  --unsure pass|fail  what an unsure verdict does to the exit status (fail)\n"
+    "  --set PATH=VALUE    override a value of both scenarios (repeatable)\n"
+    "  --seed N            base seed (default: the baseline scenario's seed:)\n"
+    "  --threads N         OpenMP threads (default: all cores)\n"
+    "  --junit FILE        JUnit XML: one testcase per strategy x metric\n"
+    "  --markdown FILE     Markdown: verdict, table, how to reproduce\n"
+    "  --json              print the JSON report instead of the table\n"
+    "  --out DIR           write gate.json, gate.md and junit.xml into DIR\n"
+    "  --plugin PATH       load strategies from a shared object (repeatable)\n"
+    "\n"
+    "exit status: 0 pass, 1 a regression (or unsure), 2 bad usage or bad input,\n"
+    "3 internal error.  See docs/gate.md.\n";
+
+#define MAX_THREADS 1024
+#define MAX_BUDGETS SCN_SLO_COUNT_
+#define REPRO_MAX   8192
+
+enum {
+    OPT_AGAINST,
+    OPT_BUDGET,
+    OPT_REPS,
+    OPT_UNSURE,
+    OPT_SET,
+    OPT_SEED,
+    OPT_THREADS,
+    OPT_JUNIT,
+    OPT_MARKDOWN,
+    OPT_JSON,
+    OPT_OUT,
+    OPT_PLUGIN,
+};
+
+static const struct args_opt gate_options[] = {
+    {"--against", NULL, ARGS_VALUE, OPT_AGAINST},   {"--budget", NULL, ARGS_VALUE, OPT_BUDGET},
+    {"--replications", NULL, ARGS_VALUE, OPT_REPS}, {"--unsure", NULL, ARGS_VALUE, OPT_UNSURE},
+    {"--set", NULL, ARGS_VALUE, OPT_SET},           {"--seed", NULL, ARGS_VALUE, OPT_SEED},
+    {"--threads", NULL, ARGS_VALUE, OPT_THREADS},   {"--junit", NULL, ARGS_VALUE, OPT_JUNIT},
+    {"--markdown", NULL, ARGS_VALUE, OPT_MARKDOWN}, {"--json", NULL, ARGS_FLAG, OPT_JSON},
+    {"--out", NULL, ARGS_VALUE, OPT_OUT},           {"--plugin", NULL, ARGS_VALUE, OPT_PLUGIN},
+};
+
+static const struct args_spec gate_spec = {
+    .who = "lbsim gate",
+    .usage = usage_gate,
+    .opts = gate_options,
+    .n_opts = ARGS_COUNT(gate_options),
+};
+
+struct gate_opts {
+    const char *paths[2];
+    uint32_t n_paths;
+    const char *against, *junit, *markdown, *out_dir;
+    struct gate_budget budgets[MAX_BUDGETS];
+    uint32_t n_budgets;
+    uint32_t reps;
+    bool unsure_pass, json, seed_set;
+    uint64_t seed, threads;
+    struct scn_set sets[CLI_SET_MAX];
+    uint32_t n_sets;
+};
+
+static int parse_plugins(int argc, char **argv, const char **paths, uint32_t *n)
+{
+    struct args a;
+    args_init(&a, &gate_spec, argc, argv, 2);
+    enum args_tok t;
+    while ((t = args_next(&a)) != ARGS_END && t != ARGS_HELP) {
+        if (a.opt == NULL || a.opt->id != OPT_PLUGIN)
+            continue;
+        if (t == ARGS_NO_VALUE)
+            return args_stop(&a, t);
+        if (*n == CLI_PLUGIN_MAX)
+            return args_usage_error(&gate_spec, "too many --plugin options (at most %s)", "32");
+        paths[(*n)++] = a.value;
+    }
+    return 0;
+}
+
+/* -1 = go on, else the exit status (0 after --help). */
+static int parse_gate(int argc, char **argv, struct gate_opts *o)
+{
+    char err[CLI_ERRLEN];
+    memset(o, 0, sizeof *o);
+    o->reps = GATE_DEFAULT_REPS;
+    o->n_budgets = gate_default_budgets(o->budgets);
+    struct args a;
+    args_init(&a, &gate_spec, argc, argv, 2);
+    enum args_tok t;
+    while ((t = args_next(&a)) != ARGS_END) {
+        if (t == ARGS_OPERAND) {
+            if (o->n_paths == 2)
+                return args_usage_error(
+                    &gate_spec, "unexpected argument '%s' (BASELINE and CANDIDATE only)", a.arg);
+            o->paths[o->n_paths++] = a.value;
+            continue;
+        }
+        if (t != ARGS_OPTION)
+            return args_stop(&a, t);
+        const char *v = a.value;
+        switch (a.opt->id) {
+        case OPT_AGAINST:
+            o->against = v;
+            break;
+        case OPT_BUDGET: {
+            struct gate_budget b;
+            if (gate_budget_parse(v, &b, err, sizeof err) != 0)
+                return args_usage_error(&gate_spec, "%s", err);
+            gate_budget_put(o->budgets, &o->n_budgets, &b);
+            break;
+        }
+        case OPT_REPS:
+            if (rep_parse_count(v, &o->reps) != 0 || o->reps < 2)
+                return args_usage_error(&gate_spec,
+                                        "--replications: found '%s', expected an integer in "
+                                        "2..10000 (an interval needs two pairs)",
+                                        v);
+            break;
+        case OPT_UNSURE:
+            if (strcmp(v, "pass") != 0 && strcmp(v, "fail") != 0)
+                return args_usage_error(&gate_spec, "--unsure: found '%s', expected pass or fail",
+                                        v);
+            o->unsure_pass = strcmp(v, "pass") == 0;
+            break;
+        case OPT_SET:
+            if (o->n_sets == CLI_SET_MAX)
+                return args_usage_error(&gate_spec, "too many --set options (at most %s)",
+                                        CLI_SET_MAX_STR);
+            if (scn_set_parse(v, &o->sets[o->n_sets], err, sizeof err) != 0)
+                return args_usage_error(&gate_spec, "%s", err);
+            o->n_sets++;
+            break;
+        case OPT_SEED:
+            if (args_u64(v, &o->seed) != 0)
+                return args_usage_error(&gate_spec,
+                                        "--seed: found '%s', expected a non-negative integer", v);
+            o->seed_set = true;
+            break;
+        case OPT_THREADS:
+            if (args_u64(v, &o->threads) != 0 || o->threads == 0 || o->threads > MAX_THREADS)
+                return args_usage_error(&gate_spec,
+                                        "--threads: found '%s', expected an integer in 1..1024", v);
+            break;
+        case OPT_JUNIT:
+            o->junit = v;
+            break;
+        case OPT_MARKDOWN:
+            o->markdown = v;
+            break;
+        case OPT_JSON:
+            o->json = true;
+            break;
+        case OPT_OUT:
+            o->out_dir = v;
+            break;
+        default: /* --plugin: loaded by cmd_gate */
+            break;
+        }
+    }
+    if (o->against != NULL && o->n_paths != 1)
+        return args_usage_error(&gate_spec, "%s",
+                                o->n_paths == 0 ? "missing SCENARIO"
+                                                : "--against takes one SCENARIO (the candidate)");
+    if (o->against == NULL && o->n_paths != 2)
+        return args_usage_error(&gate_spec, "%s",
+                                "expected BASELINE CANDIDATE, or SCENARIO --against REV");
+    return -1;
+}
+
+/* The strategies a scenario runs: its compare: list, else its router. */
+static void scn_strategies(const struct scenario *s, const struct scn_strategy **list, uint32_t *n)
+{
+    if (s->n_compare > 0) {
+        *list = s->compare;
+        *n = s->n_compare;
+    } else {
+        *list = &s->router.strategy;
+        *n = 1;
+    }
+}
+
+/* The command line, shell-quoted, for "reproduce locally". */
+static void repro_line(int argc, char **argv, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < argc && k + 4 < len; i++) {
+        const char *s = argv[i];
+        bool plain = *s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                             "0123456789-_./=+:,%@^") == strlen(s);
+        if (i > 0)
+            buf[k++] = ' ';
+        if (plain) {
+            k += (size_t)snprintf(buf + k, len - k, "%s", s);
+        } else {
+            buf[k++] = '\'';
+            for (; *s && k + 6 < len; s++) {
+                if (*s == '\'') {
+                    memcpy(buf + k, "'\\''", 4);
+                    k += 4;
+                } else {
+                    buf[k++] = *s;
+                }
+            }
+            buf[k++] = '\'';
+        }
+        if (k >= len)
+            k = len - 1;
+        buf[k] = '\0';
+    }
+}
+
+static FILE *open_report(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        fprintf(stderr, "lbsim: cannot write '%s'\n", path);
+    return f;
+}
+
+static int close_report(FILE *f, const char *path)
+{
+    if (fclose(f) != 0) {
+        fprintf(stderr, "lbsim: cannot write '%s'\n", path);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+typedef void (*gate_writer)(FILE *, const struct gate_report *);
+
+static int write_file(const char *path, gate_writer w, const struct gate_report *g)
+{
+    FILE *f = open_report(path);
+    if (f == NULL)
+        return CLI_EXIT_USAGE;
+    w(f, g);
+    return close_report(f, path);
+}
+
+static int write_reports(const struct gate_opts *o, const struct gate_report *g)
+{
+    int rc = 0;
+    if (o->json)
+        gate_write_json(stdout, g);
+    else
+        gate_write_table(stdout, g);
+    if (o->junit != NULL && (rc = write_file(o->junit, gate_write_junit, g)) != 0)
+        return rc;
+    if (o->markdown != NULL && (rc = write_file(o->markdown, gate_write_markdown, g)) != 0)
+        return rc;
+    if (o->out_dir != NULL) {
+        char path[SCN_PATH_MAX + 32];
+        static const struct {
+            const char *name;
+            gate_writer w;
+        } files[] = {{"gate.json", gate_write_json},
+                     {"gate.md", gate_write_markdown},
+                     {"junit.xml", gate_write_junit}};
+        if (outdir_mkdirs(o->out_dir) != 0) {
+            fprintf(stderr, "lbsim: cannot create output directory '%s'\n", o->out_dir);
+            return CLI_EXIT_USAGE;
+        }
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            snprintf(path, sizeof path, "%s/%s", o->out_dir, files[i].name);
+            if ((rc = write_file(path, files[i].w, g)) != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Load one side: the scenario with the --set overrides, fingerprinted. */
+static int load_side(const char *path, const char *label, const struct gate_opts *o,
+                     const struct route_registry *reg, struct scenario *s, struct gate_side *side)
+{
+    char err[CLI_ERRLEN];
+    if (scn_load_set(path, reg, o->sets, o->n_sets, s, err, sizeof err) != 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        if (strcmp(path, label) != 0)
+            fprintf(stderr, "lbsim: (that is %s, read from git into %s)\n", label, path);
+        return CLI_EXIT_USAGE;
+    }
+    if (scn_fingerprint(s, o->sets, o->n_sets, side->fingerprint, err, sizeof err) != 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        scn_free(s);
+        return CLI_EXIT_USAGE;
+    }
+    side->label = label;
+    side->name = s->name;
+    return 0;
+}
+
+/* Run the pairs' trials, chunk by chunk, and compare them. */
+static int run_pairs(const struct gate_opts *o, const struct scenario *sb,
+                     const struct scenario *sc, const struct scn_strategy *const (*pairs)[2],
+                     uint32_t n_pairs, const uint64_t *seeds, struct gate_pair *out)
+{
+    uint32_t R = o->reps, per_pair = 2 * R;
+    uint32_t chunk = SIM_EXP_CHUNK_TRIALS / per_pair;
+    if (chunk == 0)
+        chunk = 1;
+    uint32_t cap = chunk * per_pair;
+    struct sim_trial *t = calloc(cap, sizeof *t);
+    struct sim_result *res = calloc(cap, sizeof *res);
+    int *rcs = calloc(cap, sizeof *rcs);
+    char *errs = calloc(cap, CLI_ERRLEN);
+    int rc = 0;
+    if (t == NULL || res == NULL || rcs == NULL || errs == NULL) {
+        fprintf(stderr, "lbsim: out of memory\n");
+        rc = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    for (uint32_t p0 = 0; p0 < n_pairs && rc == 0; p0 += chunk) {
+        uint32_t np = n_pairs - p0 < chunk ? n_pairs - p0 : chunk, n = np * per_pair;
+        for (uint32_t p = 0; p < np; p++)
+            for (uint32_t r = 0; r < R; r++) {
+                t[p * per_pair + r] = (struct sim_trial){sb, pairs[p0 + p][0], seeds[r]};
+                t[p * per_pair + R + r] = (struct sim_trial){sc, pairs[p0 + p][1], seeds[r]};
+            }
+        memset(res, 0, n * sizeof *res);
+        if (sim_trials(t, n, (int)o->threads, res, rcs, errs, CLI_ERRLEN) != 0) {
+            for (uint32_t i = 0; i < n; i++)
+                if (rcs[i] != 0) {
+                    fprintf(stderr, "lbsim: %s (%s): %s\n", t[i].strategy->label,
+                            i % per_pair < R ? "baseline" : "candidate",
+                            errs + (size_t)i * CLI_ERRLEN);
+                    break;
+                }
+            rc = CLI_EXIT_USAGE;
+        }
+        for (uint32_t p = 0; p < np && rc == 0; p++) {
+            struct gate_pair *gp = &out[p0 + p];
+            const struct sim_result *rb = &res[p * per_pair], *rc_ = &res[p * per_pair + R];
+            gp->verdict = GATE_PASS;
+            gp->n_cmp = o->n_budgets;
+            for (uint32_t k = 0; k < o->n_budgets; k++) {
+                gate_compare(rb, rc_, R, &o->budgets[k], &gp->cmp[k]);
+                if (gp->cmp[k].verdict > gp->verdict)
+                    gp->verdict = gp->cmp[k].verdict;
+            }
+        }
+        for (uint32_t i = 0; i < n; i++)
+            if (rcs[i] == 0)
+                sim_result_free(&res[i]);
+    }
+done:
+    free(t);
+    free(res);
+    free(rcs);
+    free(errs);
+    return rc;
+}
+
+static int run_gate(int argc, char **argv, const struct gate_opts *o,
+                    const struct route_registry *reg)
+{
+    struct scenario sb, sc;
+    struct gate_report g;
+    memset(&g, 0, sizeof g);
+    char tmp[SCN_PATH_MAX + 64] = "", base_label[SCN_PATH_MAX + 300];
+    const char *cand_path = o->against ? o->paths[0] : o->paths[1];
+    const char *base_path = o->paths[0];
+    int rc;
+    if (o->against != NULL) {
+        if ((rc = gate_git_baseline(cand_path, o->against, tmp, sizeof tmp)) != 0)
+            return rc;
+        base_path = tmp;
+        snprintf(base_label, sizeof base_label, "%s:%s", o->against, cand_path);
+    } else {
+        snprintf(base_label, sizeof base_label, "%s", base_path);
+    }
+    rc = load_side(base_path, base_label, o, reg, &sb, &g.base);
+    if (tmp[0] != '\0')
+        unlink(tmp); /* loaded and fingerprinted: the trials never reopen it */
+    if (rc != 0)
+        return rc;
+    if ((rc = load_side(cand_path, cand_path, o, reg, &sc, &g.cand)) != 0) {
+        scn_free(&sb);
+        return rc;
+    }
+
+    const struct scn_strategy *lb, *lc;
+    uint32_t nb, nc, n_pairs = 0;
+    scn_strategies(&sb, &lb, &nb);
+    scn_strategies(&sc, &lc, &nc);
+    const struct scn_strategy *(*pairs)[2] = calloc(nc, sizeof *pairs);
+    const char **skipped = calloc(nc, sizeof *skipped);
+    struct gate_pair *gp = calloc(nc, sizeof *gp);
+    uint64_t *seeds = calloc(o->reps, sizeof *seeds);
+    char *repro = malloc(REPRO_MAX);
+    if (pairs == NULL || skipped == NULL || gp == NULL || seeds == NULL || repro == NULL) {
+        fprintf(stderr, "lbsim: out of memory\n");
+        rc = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    if (nb == 1 && nc == 1) { /* the single router of each, whatever their labels */
+        pairs[0][0] = &lb[0];
+        pairs[0][1] = &lc[0];
+        n_pairs = 1;
+    } else {
+        for (uint32_t i = 0; i < nc; i++) {
+            uint32_t j = 0;
+            while (j < nb && strncmp(lb[j].label, lc[i].label, SCN_NAME_MAX) != 0)
+                j++;
+            if (j == nb) {
+                skipped[g.n_skipped++] = lc[i].label;
+                continue;
+            }
+            pairs[n_pairs][0] = &lb[j];
+            pairs[n_pairs][1] = &lc[i];
+            n_pairs++;
+        }
+    }
+    if (n_pairs == 0) {
+        fprintf(stderr,
+                "lbsim: gate: no strategy of the candidate (%s) has a baseline strategy "
+                "of the same label (%s): nothing to compare\n",
+                g.cand.label, g.base.label);
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    for (uint32_t i = 0; i < g.n_skipped; i++)
+        fprintf(stderr,
+                "lbsim: gate: candidate strategy '%s' has no baseline strategy of that "
+                "label: not gated\n",
+                skipped[i]);
+    g.seed = o->seed_set ? o->seed : sb.seed;
+    if (!o->seed_set && sc.seed != sb.seed)
+        fprintf(stderr,
+                "lbsim: gate: the candidate's seed %llu differs from the baseline's; "
+                "both run on the baseline's seeds (%llu) so the comparison is paired\n",
+                (unsigned long long)sc.seed, (unsigned long long)sb.seed);
+    for (uint32_t r = 0; r < o->reps; r++)
+        seeds[r] = sim_rep_seed(g.seed, r);
+    if ((rc = run_pairs(o, &sb, &sc, (const struct scn_strategy *const(*)[2])pairs, n_pairs, seeds,
+                        gp)) != 0)
+        goto done;
+    for (uint32_t p = 0; p < n_pairs; p++) {
+        snprintf(gp[p].strategy, sizeof gp[p].strategy, "%s", pairs[p][1]->label);
+        snprintf(gp[p].base_strategy, sizeof gp[p].base_strategy, "%s", pairs[p][0]->label);
+        if (gp[p].verdict > g.verdict)
+            g.verdict = gp[p].verdict;
+    }
+    repro_line(argc, argv, repro, REPRO_MAX);
+    g.version = LBSIM_VERSION;
+    g.reps = o->reps;
+    g.seeds = seeds;
+    g.unsure_pass = o->unsure_pass;
+    g.pairs = gp;
+    g.n_pairs = n_pairs;
+    g.skipped = skipped;
+    g.repro = repro;
+    if ((rc = write_reports(o, &g)) == 0)
+        rc = gate_failed(&g) ? CLI_EXIT_SLO : CLI_EXIT_OK;
+done:
+    free(pairs);
+    free(skipped);
+    free(gp);
+    free(seeds);
+    free(repro);
+    scn_free(&sc);
+    scn_free(&sb);
+    return rc;
+}
+
+int cmd_gate(int argc, char **argv)
+{
+    const char *plugin_paths[CLI_PLUGIN_MAX];
+    uint32_t n_plugins = 0;
+    int rc = parse_plugins(argc, argv, plugin_paths, &n_plugins);
+    if (rc != 0)
+        return rc;
+    struct cli_plugins pl;
+    rc = cli_load_plugins(&pl, plugin_paths, n_plugins);
+    if (rc != 0)
+        return rc;
+    struct gate_opts *o = malloc(sizeof *o);
+    if (o == NULL) {
+        cli_plugins_free(&pl);
+        fprintf(stderr, "lbsim: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    rc = parse_gate(argc, argv, o);
+    if (rc < 0)
+        rc = run_gate(argc, argv, o, &pl.reg);
+    free(o);
+    cli_plugins_free(&pl);
+    return rc;
+}
