@@ -247,7 +247,7 @@ static void json_slos(FILE *f, const struct plan_outcome *o, const struct sim_re
 
 void plan_print_json(FILE *f, const struct plan_outcome *o)
 {
-    fputs("{\n  \"plan\": ", f);
+    fputs("{\n  \"lbsim\": {\"version\": \"" LBSIM_VERSION "\"},\n  \"plan\": ", f);
     if (o->chosen < 0) {
         fputs("null", f);
     } else {
