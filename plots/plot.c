@@ -324,7 +324,7 @@ static void gp_bar_panel(FILE *f, const char *name, const char *const *groups, u
     } else {
         /* Tic labels come from the script, not the data file, so any
          * group name survives (data-file fields cannot hold tabs). */
-        fputs("set xtics nomirror rotate by 30 right (", f);
+        fputs("set xtics nomirror rotate by 90 right (", f);
         for (uint32_t g = 0; g < n_groups; g++) {
             if (g)
                 fputs(", ", f);
