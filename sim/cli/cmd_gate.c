@@ -111,20 +111,13 @@ static int parse_gate(int argc, char **argv, struct gate_opts *o)
     struct args a;
     args_init(&a, &gate_spec, argc, argv, 2);
     enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END) {
+    int rc;
+    while ((rc = scnopts_next(&o->com, &a, &t)) == SCNOPTS_MORE && t != ARGS_END) {
         if (t == ARGS_OPERAND) {
             if (o->n_paths == 2)
                 return args_usage_error(
                     &gate_spec, "unexpected argument '%s' (BASELINE and CANDIDATE only)", a.arg);
             o->paths[o->n_paths++] = a.value;
-            continue;
-        }
-        if (t != ARGS_OPTION)
-            return args_stop(&a, t);
-        int rc = scnopts_option(&o->com, &gate_spec, &a);
-        if (rc != SCNOPTS_NOT_MINE) {
-            if (rc != 0)
-                return rc;
             continue;
         }
         const char *v = a.value;
@@ -162,6 +155,8 @@ static int parse_gate(int argc, char **argv, struct gate_opts *o)
             break;
         }
     }
+    if (rc != SCNOPTS_MORE)
+        return rc;
     if (o->against != NULL && o->n_paths != 1)
         return args_usage_error(&gate_spec, "%s",
                                 o->n_paths == 0 ? "missing SCENARIO"

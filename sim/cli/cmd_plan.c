@@ -197,20 +197,13 @@ static int parse_plan(int argc, char **argv, struct plan_opts *o)
     struct args a;
     args_init(&a, &plan_spec, argc, argv, 2);
     enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END) {
+    int rc;
+    while ((rc = scnopts_next(&o->com, &a, &t)) == SCNOPTS_MORE && t != ARGS_END) {
         if (t == ARGS_OPERAND) {
             if (o->scn_path != NULL)
                 return args_usage_error(&plan_spec,
                                         "unexpected argument '%s' (one scenario per plan)", a.arg);
             o->scn_path = a.value;
-            continue;
-        }
-        if (t != ARGS_OPTION)
-            return args_stop(&a, t);
-        int rc = scnopts_option(&o->com, &plan_spec, &a);
-        if (rc != SCNOPTS_NOT_MINE) {
-            if (rc != 0)
-                return rc;
             continue;
         }
         const char *v = a.value;
@@ -242,6 +235,8 @@ static int parse_plan(int argc, char **argv, struct plan_opts *o)
             break;
         }
     }
+    if (rc != SCNOPTS_MORE)
+        return rc;
     if (o->scn_path == NULL)
         return args_usage_error(&plan_spec, "%s", "missing SCENARIO");
     if (o->n_axes == 0)

@@ -80,7 +80,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     struct args a;
     args_init(&a, &run_spec, argc, argv, 2);
     enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END) {
+    int rc;
+    while ((rc = scnopts_next(&o->com, &a, &t)) == SCNOPTS_MORE && t != ARGS_END) {
         if (t == ARGS_OPERAND) {
             if (o->scn_path != NULL)
                 return args_usage_error(&run_spec,
@@ -88,12 +89,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
             o->scn_path = a.value;
             continue;
         }
-        if (t != ARGS_OPTION)
-            return args_stop(&a, t);
-        int rc = scnopts_option(&o->com, &run_spec, &a);
-        if (rc > 0)
-            return rc; /* every option of run is a shared one */
     }
+    if (rc != SCNOPTS_MORE)
+        return rc;
     if (o->scn_path == NULL)
         return args_usage_error(&run_spec, "%s", "missing SCENARIO");
     return -1;

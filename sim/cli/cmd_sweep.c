@@ -99,20 +99,13 @@ static int parse_sweep(int argc, char **argv, struct sweep_opts *o)
     args_init(&a, &sweep_spec, argc, argv, 2);
     enum args_tok t;
     char err[CLI_ERRLEN];
-    while ((t = args_next(&a)) != ARGS_END) {
+    int rc;
+    while ((rc = scnopts_next(&o->com, &a, &t)) == SCNOPTS_MORE && t != ARGS_END) {
         if (t == ARGS_OPERAND) {
             if (o->scn_path != NULL)
                 return args_usage_error(&sweep_spec,
                                         "unexpected argument '%s' (one scenario per sweep)", a.arg);
             o->scn_path = a.value;
-            continue;
-        }
-        if (t != ARGS_OPTION)
-            return args_stop(&a, t);
-        int rc = scnopts_option(&o->com, &sweep_spec, &a);
-        if (rc != SCNOPTS_NOT_MINE) {
-            if (rc != 0)
-                return rc;
             continue;
         }
         const char *v = a.value;
@@ -134,6 +127,8 @@ static int parse_sweep(int argc, char **argv, struct sweep_opts *o)
             break;
         }
     }
+    if (rc != SCNOPTS_MORE)
+        return rc;
     if (o->scn_path == NULL)
         return args_usage_error(&sweep_spec, "%s", "missing SCENARIO");
     if (o->n_axes == 0)

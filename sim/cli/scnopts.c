@@ -68,6 +68,22 @@ int scnopts_option(struct scnopts *c, const struct args_spec *spec, const struct
     }
 }
 
+int scnopts_next(struct scnopts *c, struct args *a, enum args_tok *t)
+{
+    for (;;) {
+        *t = args_next(a);
+        if (*t == ARGS_END || *t == ARGS_OPERAND)
+            return SCNOPTS_MORE;
+        if (*t != ARGS_OPTION)
+            return args_stop(a, *t);
+        int rc = scnopts_option(c, a->spec, a);
+        if (rc == SCNOPTS_NOT_MINE)
+            return SCNOPTS_MORE;
+        if (rc != 0)
+            return rc;
+    }
+}
+
 int scnopts_load_plugins(struct cli_plugins *pl, const struct args_spec *spec, int argc,
                          char **argv)
 {

@@ -67,6 +67,14 @@ void scnopts_init(struct scnopts *c, uint32_t reps);
  * after a usage error printed with spec. */
 int scnopts_option(struct scnopts *c, const struct args_spec *spec, const struct args *a);
 
+/* The walk of a verb's second pass: the next token the verb handles
+ * itself, with the shared options put in *c on the way.  SCNOPTS_MORE
+ * with *t = ARGS_OPERAND, ARGS_OPTION (one of the verb's own) or ARGS_END;
+ * else the exit status, after --help, a missing value, an unknown option
+ * (args_stop) or a bad shared option. */
+#define SCNOPTS_MORE (-1)
+int scnopts_next(struct scnopts *c, struct args *a, enum args_tok *t);
+
 /* The first pass over argv[2..): the values of the SCNOPTS_PLUGIN option
  * of spec, up to a --help, loaded into *pl, since the scenario may name
  * their strategies.  Only their own errors are reported here; everything
