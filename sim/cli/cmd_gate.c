@@ -21,6 +21,7 @@
 #include "gate_git.h"
 #include "outdir.h"
 #include "replicate.h"
+#include "scnopts.h"
 #include "sim.h"
 
 static const char *const usage_gate =
@@ -55,32 +56,32 @@ static const char *const usage_gate =
     "exit status: 0 pass, 1 a regression (or unsure), 2 bad usage or bad input,\n"
     "3 internal error.  See docs/gate.md.\n";
 
-#define MAX_THREADS 1024
 #define MAX_BUDGETS SCN_SLO_COUNT_
 #define REPRO_MAX   8192
 
+/* --replications is gate's own: at least two pairs for an interval. */
 enum {
-    OPT_AGAINST,
+    OPT_AGAINST = SCNOPTS_ID_END_,
     OPT_BUDGET,
     OPT_REPS,
     OPT_UNSURE,
-    OPT_SET,
-    OPT_SEED,
-    OPT_THREADS,
     OPT_JUNIT,
     OPT_MARKDOWN,
-    OPT_JSON,
-    OPT_OUT,
-    OPT_PLUGIN,
 };
 
 static const struct args_opt gate_options[] = {
-    {"--against", NULL, ARGS_VALUE, OPT_AGAINST},   {"--budget", NULL, ARGS_VALUE, OPT_BUDGET},
-    {"--replications", NULL, ARGS_VALUE, OPT_REPS}, {"--unsure", NULL, ARGS_VALUE, OPT_UNSURE},
-    {"--set", NULL, ARGS_VALUE, OPT_SET},           {"--seed", NULL, ARGS_VALUE, OPT_SEED},
-    {"--threads", NULL, ARGS_VALUE, OPT_THREADS},   {"--junit", NULL, ARGS_VALUE, OPT_JUNIT},
-    {"--markdown", NULL, ARGS_VALUE, OPT_MARKDOWN}, {"--json", NULL, ARGS_FLAG, OPT_JSON},
-    {"--out", NULL, ARGS_VALUE, OPT_OUT},           {"--plugin", NULL, ARGS_VALUE, OPT_PLUGIN},
+    {"--against", NULL, ARGS_VALUE, OPT_AGAINST},
+    {"--budget", NULL, ARGS_VALUE, OPT_BUDGET},
+    {"--replications", NULL, ARGS_VALUE, OPT_REPS},
+    {"--unsure", NULL, ARGS_VALUE, OPT_UNSURE},
+    {"--set", NULL, ARGS_VALUE, SCNOPTS_SET},
+    {"--seed", NULL, ARGS_VALUE, SCNOPTS_SEED},
+    {"--threads", NULL, ARGS_VALUE, SCNOPTS_THREADS},
+    {"--junit", NULL, ARGS_VALUE, OPT_JUNIT},
+    {"--markdown", NULL, ARGS_VALUE, OPT_MARKDOWN},
+    {"--json", NULL, ARGS_FLAG, SCNOPTS_JSON},
+    {"--out", NULL, ARGS_VALUE, SCNOPTS_OUT},
+    {"--plugin", NULL, ARGS_VALUE, SCNOPTS_PLUGIN},
 };
 
 static const struct args_spec gate_spec = {
@@ -93,44 +94,25 @@ static const struct args_spec gate_spec = {
 struct gate_opts {
     const char *paths[2];
     uint32_t n_paths;
-    const char *against, *junit, *markdown, *out_dir;
+    const char *against, *junit, *markdown;
     struct gate_budget budgets[MAX_BUDGETS];
     uint32_t n_budgets;
-    uint32_t reps;
-    bool unsure_pass, json, seed_set;
-    uint64_t seed, threads;
-    struct scn_set sets[CLI_SET_MAX];
-    uint32_t n_sets;
+    bool unsure_pass;
+    struct scnopts com; /* --plugin is loaded by cmd_gate */
 };
-
-static int parse_plugins(int argc, char **argv, const char **paths, uint32_t *n)
-{
-    struct args a;
-    args_init(&a, &gate_spec, argc, argv, 2);
-    enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END && t != ARGS_HELP) {
-        if (a.opt == NULL || a.opt->id != OPT_PLUGIN)
-            continue;
-        if (t == ARGS_NO_VALUE)
-            return args_stop(&a, t);
-        if (*n == CLI_PLUGIN_MAX)
-            return args_usage_error(&gate_spec, "too many --plugin options (at most %s)", "32");
-        paths[(*n)++] = a.value;
-    }
-    return 0;
-}
 
 /* -1 = go on, else the exit status (0 after --help). */
 static int parse_gate(int argc, char **argv, struct gate_opts *o)
 {
     char err[CLI_ERRLEN];
     memset(o, 0, sizeof *o);
-    o->reps = GATE_DEFAULT_REPS;
+    scnopts_init(&o->com, GATE_DEFAULT_REPS);
     o->n_budgets = gate_default_budgets(o->budgets);
     struct args a;
     args_init(&a, &gate_spec, argc, argv, 2);
     enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END) {
+    int rc;
+    while ((rc = scnopts_next(&o->com, &a, &t)) == SCNOPTS_MORE && t != ARGS_END) {
         if (t == ARGS_OPERAND) {
             if (o->n_paths == 2)
                 return args_usage_error(
@@ -138,8 +120,6 @@ static int parse_gate(int argc, char **argv, struct gate_opts *o)
             o->paths[o->n_paths++] = a.value;
             continue;
         }
-        if (t != ARGS_OPTION)
-            return args_stop(&a, t);
         const char *v = a.value;
         switch (a.opt->id) {
         case OPT_AGAINST:
@@ -153,7 +133,7 @@ static int parse_gate(int argc, char **argv, struct gate_opts *o)
             break;
         }
         case OPT_REPS:
-            if (rep_parse_count(v, &o->reps) != 0 || o->reps < 2)
+            if (rep_parse_count(v, &o->com.reps) != 0 || o->com.reps < 2)
                 return args_usage_error(&gate_spec,
                                         "--replications: found '%s', expected an integer in "
                                         "2..10000 (an interval needs two pairs)",
@@ -165,41 +145,18 @@ static int parse_gate(int argc, char **argv, struct gate_opts *o)
                                         v);
             o->unsure_pass = strcmp(v, "pass") == 0;
             break;
-        case OPT_SET:
-            if (o->n_sets == CLI_SET_MAX)
-                return args_usage_error(&gate_spec, "too many --set options (at most %s)",
-                                        CLI_SET_MAX_STR);
-            if (scn_set_parse(v, &o->sets[o->n_sets], err, sizeof err) != 0)
-                return args_usage_error(&gate_spec, "%s", err);
-            o->n_sets++;
-            break;
-        case OPT_SEED:
-            if (args_u64(v, &o->seed) != 0)
-                return args_usage_error(&gate_spec,
-                                        "--seed: found '%s', expected a non-negative integer", v);
-            o->seed_set = true;
-            break;
-        case OPT_THREADS:
-            if (args_u64(v, &o->threads) != 0 || o->threads == 0 || o->threads > MAX_THREADS)
-                return args_usage_error(&gate_spec,
-                                        "--threads: found '%s', expected an integer in 1..1024", v);
-            break;
         case OPT_JUNIT:
             o->junit = v;
             break;
         case OPT_MARKDOWN:
             o->markdown = v;
             break;
-        case OPT_JSON:
-            o->json = true;
-            break;
-        case OPT_OUT:
-            o->out_dir = v;
-            break;
-        default: /* --plugin: loaded by cmd_gate */
+        default:
             break;
         }
     }
+    if (rc != SCNOPTS_MORE)
+        return rc;
     if (o->against != NULL && o->n_paths != 1)
         return args_usage_error(&gate_spec, "%s",
                                 o->n_paths == 0 ? "missing SCENARIO"
@@ -208,18 +165,6 @@ static int parse_gate(int argc, char **argv, struct gate_opts *o)
         return args_usage_error(&gate_spec, "%s",
                                 "expected BASELINE CANDIDATE, or SCENARIO --against REV");
     return -1;
-}
-
-/* The strategies a scenario runs: its compare: list, else its router. */
-static void scn_strategies(const struct scenario *s, const struct scn_strategy **list, uint32_t *n)
-{
-    if (s->n_compare > 0) {
-        *list = s->compare;
-        *n = s->n_compare;
-    } else {
-        *list = &s->router.strategy;
-        *n = 1;
-    }
 }
 
 /* The command line, shell-quoted, for "reproduce locally". */
@@ -284,7 +229,7 @@ static int write_file(const char *path, gate_writer w, const struct gate_report 
 static int write_reports(const struct gate_opts *o, const struct gate_report *g)
 {
     int rc = 0;
-    if (o->json)
+    if (o->com.json)
         gate_write_json(stdout, g);
     else
         gate_write_table(stdout, g);
@@ -292,7 +237,7 @@ static int write_reports(const struct gate_opts *o, const struct gate_report *g)
         return rc;
     if (o->markdown != NULL && (rc = write_file(o->markdown, gate_write_markdown, g)) != 0)
         return rc;
-    if (o->out_dir != NULL) {
+    if (o->com.out_dir != NULL) {
         char path[SCN_PATH_MAX + 32];
         static const struct {
             const char *name;
@@ -300,12 +245,12 @@ static int write_reports(const struct gate_opts *o, const struct gate_report *g)
         } files[] = {{"gate.json", gate_write_json},
                      {"gate.md", gate_write_markdown},
                      {"junit.xml", gate_write_junit}};
-        if (outdir_mkdirs(o->out_dir) != 0) {
-            fprintf(stderr, "lbsim: cannot create output directory '%s'\n", o->out_dir);
+        if (outdir_mkdirs(o->com.out_dir) != 0) {
+            fprintf(stderr, "lbsim: cannot create output directory '%s'\n", o->com.out_dir);
             return CLI_EXIT_USAGE;
         }
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-            snprintf(path, sizeof path, "%s/%s", o->out_dir, files[i].name);
+            snprintf(path, sizeof path, "%s/%s", o->com.out_dir, files[i].name);
             if ((rc = write_file(path, files[i].w, g)) != 0)
                 return rc;
         }
@@ -318,13 +263,13 @@ static int load_side(const char *path, const char *label, const struct gate_opts
                      const struct route_registry *reg, struct scenario *s, struct gate_side *side)
 {
     char err[CLI_ERRLEN];
-    if (scn_load_set(path, reg, o->sets, o->n_sets, s, err, sizeof err) != 0) {
+    if (scn_load_set(path, reg, o->com.sets, o->com.n_sets, s, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         if (strcmp(path, label) != 0)
             fprintf(stderr, "lbsim: (that is %s, read from git into %s)\n", label, path);
         return CLI_EXIT_USAGE;
     }
-    if (scn_fingerprint(s, o->sets, o->n_sets, side->fingerprint, err, sizeof err) != 0) {
+    if (scn_fingerprint(s, o->com.sets, o->com.n_sets, side->fingerprint, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         scn_free(s);
         return CLI_EXIT_USAGE;
@@ -339,7 +284,7 @@ static int run_pairs(const struct gate_opts *o, const struct scenario *sb,
                      const struct scenario *sc, const struct scn_strategy *const (*pairs)[2],
                      uint32_t n_pairs, const uint64_t *seeds, struct gate_pair *out)
 {
-    uint32_t R = o->reps, per_pair = 2 * R;
+    uint32_t R = o->com.reps, per_pair = 2 * R;
     uint32_t chunk = SIM_EXP_CHUNK_TRIALS / per_pair;
     if (chunk == 0)
         chunk = 1;
@@ -362,7 +307,7 @@ static int run_pairs(const struct gate_opts *o, const struct scenario *sb,
                 t[p * per_pair + R + r] = (struct sim_trial){sc, pairs[p0 + p][1], seeds[r]};
             }
         memset(res, 0, n * sizeof *res);
-        if (sim_trials(t, n, (int)o->threads, res, rcs, errs, CLI_ERRLEN) != 0) {
+        if (sim_trials(t, n, (int)o->com.threads, res, rcs, errs, CLI_ERRLEN) != 0) {
             for (uint32_t i = 0; i < n; i++)
                 if (rcs[i] != 0) {
                     fprintf(stderr, "lbsim: %s (%s): %s\n", t[i].strategy->label,
@@ -425,12 +370,12 @@ static int run_gate(int argc, char **argv, const struct gate_opts *o,
 
     const struct scn_strategy *lb, *lc;
     uint32_t nb, nc, n_pairs = 0;
-    scn_strategies(&sb, &lb, &nb);
-    scn_strategies(&sc, &lc, &nc);
+    scnopts_scenario_strategies(&sb, &lb, &nb);
+    scnopts_scenario_strategies(&sc, &lc, &nc);
     const struct scn_strategy *(*pairs)[2] = calloc(nc, sizeof *pairs);
     const char **skipped = calloc(nc, sizeof *skipped);
     struct gate_pair *gp = calloc(nc, sizeof *gp);
-    uint64_t *seeds = calloc(o->reps, sizeof *seeds);
+    uint64_t *seeds = calloc(o->com.reps, sizeof *seeds);
     char *repro = malloc(REPRO_MAX);
     if (pairs == NULL || skipped == NULL || gp == NULL || seeds == NULL || repro == NULL) {
         fprintf(stderr, "lbsim: out of memory\n");
@@ -468,13 +413,13 @@ static int run_gate(int argc, char **argv, const struct gate_opts *o,
                 "lbsim: gate: candidate strategy '%s' has no baseline strategy of that "
                 "label: not gated\n",
                 skipped[i]);
-    g.seed = o->seed_set ? o->seed : sb.seed;
-    if (!o->seed_set && sc.seed != sb.seed)
+    g.seed = o->com.seed_set ? o->com.seed : sb.seed;
+    if (!o->com.seed_set && sc.seed != sb.seed)
         fprintf(stderr,
                 "lbsim: gate: the candidate's seed %llu differs from the baseline's; "
                 "both run on the baseline's seeds (%llu) so the comparison is paired\n",
                 (unsigned long long)sc.seed, (unsigned long long)sb.seed);
-    for (uint32_t r = 0; r < o->reps; r++)
+    for (uint32_t r = 0; r < o->com.reps; r++)
         seeds[r] = sim_rep_seed(g.seed, r);
     if ((rc = run_pairs(o, &sb, &sc, (const struct scn_strategy *const(*)[2])pairs, n_pairs, seeds,
                         gp)) != 0)
@@ -487,7 +432,7 @@ static int run_gate(int argc, char **argv, const struct gate_opts *o,
     }
     repro_line(argc, argv, repro, REPRO_MAX);
     g.version = LBSIM_VERSION;
-    g.reps = o->reps;
+    g.reps = o->com.reps;
     g.seeds = seeds;
     g.unsure_pass = o->unsure_pass;
     g.pairs = gp;
@@ -509,13 +454,8 @@ done:
 
 int cmd_gate(int argc, char **argv)
 {
-    const char *plugin_paths[CLI_PLUGIN_MAX];
-    uint32_t n_plugins = 0;
-    int rc = parse_plugins(argc, argv, plugin_paths, &n_plugins);
-    if (rc != 0)
-        return rc;
     struct cli_plugins pl;
-    rc = cli_load_plugins(&pl, plugin_paths, n_plugins);
+    int rc = scnopts_load_plugins(&pl, &gate_spec, argc, argv);
     if (rc != 0)
         return rc;
     struct gate_opts *o = malloc(sizeof *o);

@@ -22,10 +22,8 @@
 #include "plan_report.h"
 #include "plan_search.h"
 #include "replicate.h"
+#include "scnopts.h"
 #include "vary.h"
-
-#define MAX_STRATEGIES 64
-#define MAX_THREADS    1024
 
 /* Default replications: the 95% half-width is t(0.975, R-1) x sd / sqrt(R)
  * = 1.24 sd at R = 5, 0.72 sd at R = 10, 0.47 sd at R = 20.  Ten is the
@@ -71,34 +69,21 @@ static const char *const usage_plan =
     "exit status: 0 a configuration meets every SLO, 1 none does,\n"
     "2 bad usage or bad input, 3 internal error.\n";
 
-enum {
-    OPT_VARY,
-    OPT_MINIMIZE,
-    OPT_SLO,
-    OPT_SET,
-    OPT_STRATEGY,
-    OPT_REPS,
-    OPT_SEED,
-    OPT_THREADS,
-    OPT_EXHAUSTIVE,
-    OPT_JSON,
-    OPT_OUT,
-    OPT_PLUGIN,
-};
+enum { OPT_VARY = SCNOPTS_ID_END_, OPT_MINIMIZE, OPT_SLO, OPT_EXHAUSTIVE };
 
 static const struct args_opt plan_options[] = {
     {"--vary", NULL, ARGS_VALUE, OPT_VARY},
     {"--minimize", NULL, ARGS_VALUE, OPT_MINIMIZE},
     {"--slo", NULL, ARGS_VALUE, OPT_SLO},
-    {"--set", NULL, ARGS_VALUE, OPT_SET},
-    {"--strategy", NULL, ARGS_VALUE, OPT_STRATEGY},
-    {"--replications", NULL, ARGS_VALUE, OPT_REPS},
-    {"--seed", NULL, ARGS_VALUE, OPT_SEED},
-    {"--threads", NULL, ARGS_VALUE, OPT_THREADS},
+    {"--set", NULL, ARGS_VALUE, SCNOPTS_SET},
+    {"--strategy", NULL, ARGS_VALUE, SCNOPTS_STRATEGY},
+    {"--replications", NULL, ARGS_VALUE, SCNOPTS_REPS},
+    {"--seed", NULL, ARGS_VALUE, SCNOPTS_SEED},
+    {"--threads", NULL, ARGS_VALUE, SCNOPTS_THREADS},
     {"--exhaustive", NULL, ARGS_FLAG, OPT_EXHAUSTIVE},
-    {"--json", NULL, ARGS_FLAG, OPT_JSON},
-    {"--out", NULL, ARGS_VALUE, OPT_OUT},
-    {"--plugin", NULL, ARGS_VALUE, OPT_PLUGIN},
+    {"--json", NULL, ARGS_FLAG, SCNOPTS_JSON},
+    {"--out", NULL, ARGS_VALUE, SCNOPTS_OUT},
+    {"--plugin", NULL, ARGS_VALUE, SCNOPTS_PLUGIN},
 };
 
 static const struct args_spec plan_spec = {
@@ -112,21 +97,17 @@ static const struct args_spec plan_spec = {
 #define SLO_PATH_MAX 64
 
 struct plan_opts {
-    const char *scn_path, *out_dir;
+    const char *scn_path;
     struct vary axes[PLAN_MAX_AXES];
     uint32_t n_axes;
     enum scn_slo_metric minimize;
-    /* --set overrides, then the --slo ones (as slo.METRIC=LIMIT) */
-    struct scn_set sets[CLI_SET_MAX];
-    uint32_t n_sets;
+    /* com.sets: the --set overrides, then the --slo ones (as
+     * slo.METRIC=LIMIT); --plugin is loaded by cmd_plan */
+    struct scnopts com;
     char slo_paths[SCN_SLO_COUNT_][SLO_PATH_MAX];
     struct scn_set slo_sets[SCN_SLO_COUNT_];
     uint32_t n_slo;
-    const char *names[MAX_STRATEGIES];
-    uint32_t n_names;
-    uint32_t reps;
-    uint64_t seed, threads;
-    int seed_set, json, exhaustive;
+    int exhaustive;
 };
 
 static void free_opts(struct plan_opts *o)
@@ -134,25 +115,6 @@ static void free_opts(struct plan_opts *o)
     for (uint32_t a = 0; a < o->n_axes; a++)
         vary_free(&o->axes[a]);
     o->n_axes = 0;
-}
-
-/* The --plugin paths, in a pass of their own (the scenario may name their
- * strategies). */
-static int parse_plugins(int argc, char **argv, const char **paths, uint32_t *n)
-{
-    struct args a;
-    args_init(&a, &plan_spec, argc, argv, 2);
-    enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END && t != ARGS_HELP) {
-        if (a.opt == NULL || a.opt->id != OPT_PLUGIN)
-            continue;
-        if (t == ARGS_NO_VALUE)
-            return args_stop(&a, t);
-        if (*n == CLI_PLUGIN_MAX)
-            return args_usage_error(&plan_spec, "too many --plugin options (at most %s)", "32");
-        paths[(*n)++] = a.value;
-    }
-    return 0;
 }
 
 /* A metric of slo: by name ("cost_per_1k" is accepted for
@@ -235,7 +197,8 @@ static int parse_plan(int argc, char **argv, struct plan_opts *o)
     struct args a;
     args_init(&a, &plan_spec, argc, argv, 2);
     enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END) {
+    int rc;
+    while ((rc = scnopts_next(&o->com, &a, &t)) == SCNOPTS_MORE && t != ARGS_END) {
         if (t == ARGS_OPERAND) {
             if (o->scn_path != NULL)
                 return args_usage_error(&plan_spec,
@@ -243,10 +206,7 @@ static int parse_plan(int argc, char **argv, struct plan_opts *o)
             o->scn_path = a.value;
             continue;
         }
-        if (t != ARGS_OPTION)
-            return args_stop(&a, t);
         const char *v = a.value;
-        int rc;
         switch (a.opt->id) {
         case OPT_VARY:
             if (o->n_axes == PLAN_MAX_AXES)
@@ -268,61 +228,25 @@ static int parse_plan(int argc, char **argv, struct plan_opts *o)
             if ((rc = parse_slo(o, v)) != 0)
                 return rc;
             break;
-        case OPT_SET:
-            if (o->n_sets == CLI_SET_MAX)
-                return args_usage_error(&plan_spec, "too many --set options (at most %s)",
-                                        CLI_SET_MAX_STR);
-            if (scn_set_parse(v, &o->sets[o->n_sets], err, sizeof err) != 0)
-                return args_usage_error(&plan_spec, "%s", err);
-            o->n_sets++;
-            break;
-        case OPT_STRATEGY:
-            if (o->n_names == MAX_STRATEGIES)
-                return args_usage_error(&plan_spec, "too many --strategy options (at most %s)",
-                                        "64");
-            o->names[o->n_names++] = v;
-            break;
-        case OPT_REPS:
-            if (rep_parse_count(v, &o->reps) != 0)
-                return args_usage_error(&plan_spec,
-                                        "--replications: found '%s', expected an integer in "
-                                        "1..10000",
-                                        v);
-            break;
-        case OPT_SEED:
-            if (args_u64(v, &o->seed) != 0)
-                return args_usage_error(&plan_spec,
-                                        "--seed: found '%s', expected a non-negative integer", v);
-            o->seed_set = 1;
-            break;
-        case OPT_THREADS:
-            if (args_u64(v, &o->threads) != 0 || o->threads == 0 || o->threads > MAX_THREADS)
-                return args_usage_error(&plan_spec,
-                                        "--threads: found '%s', expected an integer in 1..1024", v);
-            break;
         case OPT_EXHAUSTIVE:
             o->exhaustive = 1;
             break;
-        case OPT_JSON:
-            o->json = 1;
-            break;
-        case OPT_OUT:
-            o->out_dir = v;
-            break;
         default:
-            break; /* --plugin: loaded by cmd_plan */
+            break;
         }
     }
+    if (rc != SCNOPTS_MORE)
+        return rc;
     if (o->scn_path == NULL)
         return args_usage_error(&plan_spec, "%s", "missing SCENARIO");
     if (o->n_axes == 0)
         return args_usage_error(&plan_spec, "%s",
                                 "found no --vary, expected at least one axis to plan over, "
                                 "e.g. --vary backends.gpu.replicas=1..8");
-    if (o->n_sets + o->n_slo > CLI_SET_MAX)
+    if (o->com.n_sets + o->n_slo > CLI_SET_MAX)
         return args_usage_error(&plan_spec, "too many --set and --slo options (at most %s)",
                                 CLI_SET_MAX_STR);
-    memcpy(o->sets + o->n_sets, o->slo_sets, o->n_slo * sizeof *o->sets);
+    memcpy(o->com.sets + o->com.n_sets, o->slo_sets, o->n_slo * sizeof *o->com.sets);
     return -1;
 }
 
@@ -397,7 +321,7 @@ static void progress(void *vctx, uint32_t done, uint32_t points, uint64_t trials
 static void judge(const struct plan_ctx *c, const struct scn_slo *slo, const struct sim_result *r,
                   struct plan_cell *cell)
 {
-    uint32_t R = c->o->reps;
+    uint32_t R = c->o->com.reps;
     bool ok = true;
     for (int m = 0; m < SCN_SLO_COUNT_; m++)
         if (slo->set[m] &&
@@ -515,7 +439,7 @@ static int conclude(struct plan_ctx *c, struct plan_outcome *out, const struct p
             double worst = -INFINITY;
             for (int m = 0; m < SCN_SLO_COUNT_; m++)
                 if (out->slo.set[m]) {
-                    double e = plan_excess(plan_upper(r, o->reps, (enum scn_slo_metric)m),
+                    double e = plan_excess(plan_upper(r, o->com.reps, (enum scn_slo_metric)m),
                                            out->slo.limit[m]);
                     worst = e > worst ? e : worst;
                 }
@@ -546,8 +470,8 @@ static int conclude(struct plan_ctx *c, struct plan_outcome *out, const struct p
         double most = -INFINITY;
         for (int m = 0; m < SCN_SLO_COUNT_; m++)
             if (out->slo.set[m]) {
-                double e =
-                    plan_excess(plan_upper(r, o->reps, (enum scn_slo_metric)m), out->slo.limit[m]);
+                double e = plan_excess(plan_upper(r, o->com.reps, (enum scn_slo_metric)m),
+                                       out->slo.limit[m]);
                 if (out->y_metric == SCN_SLO_COUNT_ || e > most) {
                     most = e;
                     out->y_metric = (enum scn_slo_metric)m;
@@ -555,8 +479,8 @@ static int conclude(struct plan_ctx *c, struct plan_outcome *out, const struct p
             }
     }
     for (uint32_t i = 0; i < n && out->y_metric != SCN_SLO_COUNT_; i++)
-        cands[i].y =
-            plan_upper(&c->res[cands[i].point]->runs[cands[i].strategy], o->reps, out->y_metric);
+        cands[i].y = plan_upper(&c->res[cands[i].point]->runs[cands[i].strategy], o->com.reps,
+                                out->y_metric);
     /* Pareto front over (cost, y), both lower is better: in cost order, a
      * candidate is on it when its y is below every cheaper one's */
     uint32_t nf = 0;
@@ -571,16 +495,16 @@ static int conclude(struct plan_ctx *c, struct plan_outcome *out, const struct p
     out->front = front;
     out->n_front = nf;
     int rc = out->chosen >= 0 ? CLI_EXIT_OK : CLI_EXIT_SLO;
-    if (o->json)
+    if (o->com.json)
         plan_print_json(stdout, out);
     else
         plan_print_text(stdout, out);
-    if (o->out_dir != NULL) {
-        int orc = plan_write_outdir(o->out_dir, out);
+    if (o->com.out_dir != NULL) {
+        int orc = plan_write_outdir(o->com.out_dir, out);
         if (orc != 0)
             rc = orc;
-        else if (!o->json)
-            printf("\nwrote %s/plan.json and %s/pareto.png\n", o->out_dir, o->out_dir);
+        else if (!o->com.json)
+            printf("\nwrote %s/plan.json and %s/pareto.png\n", o->com.out_dir, o->com.out_dir);
     }
     free(cands);
     free(front);
@@ -592,9 +516,9 @@ static int run_plan(struct plan_opts *o, const struct route_registry *reg)
     char err[CLI_ERRLEN];
     /* Load once with every override and the first value of every axis:
      * bad paths and values are reported before anything runs. */
-    uint32_t nb = o->n_sets + o->n_slo;
+    uint32_t nb = o->com.n_sets + o->n_slo;
     struct scn_set probe[CLI_SET_MAX + PLAN_MAX_AXES];
-    memcpy(probe, o->sets, nb * sizeof *probe);
+    memcpy(probe, o->com.sets, nb * sizeof *probe);
     for (uint32_t a = 0; a < o->n_axes; a++)
         probe[nb + a] = (struct scn_set){o->axes[a].path, o->axes[a].values[0], "--vary"};
     struct scenario scn;
@@ -608,10 +532,10 @@ static int run_plan(struct plan_opts *o, const struct route_registry *reg)
     bool any = false;
     for (int m = 0; m < SCN_SLO_COUNT_; m++)
         any |= scn.slo.set[m];
-    uint32_t S = o->n_names ? o->n_names : scn.n_compare ? scn.n_compare : 1;
+    uint32_t S = scnopts_strategy_count(&o->com, &scn);
     char name[SCN_NAME_MAX];
     snprintf(name, sizeof name, "%s", scn.name);
-    uint64_t seed = o->seed_set ? o->seed : scn.seed;
+    uint64_t seed = o->com.seed_set ? o->com.seed : scn.seed;
     scn_free(&scn);
     if (!any) {
         fprintf(stderr,
@@ -641,15 +565,15 @@ static int run_plan(struct plan_opts *o, const struct route_registry *reg)
         .o = o,
         .exp = {.scenario = o->scn_path,
                 .reg = reg,
-                .base = o->sets,
+                .base = o->com.sets,
                 .n_base = nb,
-                .names = o->names,
-                .n_names = o->n_names,
-                .seed_set = o->seed_set,
-                .seed = o->seed,
-                .reps = o->reps,
-                .ref = o->reps > 1 ? 0 : -1,
-                .threads = (int)o->threads},
+                .names = o->com.names,
+                .n_names = o->com.n_names,
+                .seed_set = o->com.seed_set,
+                .seed = o->com.seed,
+                .reps = o->com.reps,
+                .ref = o->com.reps > 1 ? 0 : -1,
+                .threads = (int)o->com.threads},
         .S = S,
         .tty = isatty(STDERR_FILENO) != 0,
     };
@@ -682,7 +606,7 @@ static int run_plan(struct plan_opts *o, const struct route_registry *reg)
         fputc('\n', stderr);
     out.scn_name = name;
     out.seed = seed;
-    out.reps = o->reps;
+    out.reps = o->com.reps;
     out.axes = o->axes;
     out.n_axes = o->n_axes;
     memcpy(out.stride, c.stride, sizeof c.stride);
@@ -709,13 +633,8 @@ done:
 
 int cmd_plan(int argc, char **argv)
 {
-    const char *plugin_paths[CLI_PLUGIN_MAX];
-    uint32_t n_plugins = 0;
-    int rc = parse_plugins(argc, argv, plugin_paths, &n_plugins);
-    if (rc != 0)
-        return rc;
     struct cli_plugins pl;
-    rc = cli_load_plugins(&pl, plugin_paths, n_plugins);
+    int rc = scnopts_load_plugins(&pl, &plan_spec, argc, argv);
     if (rc != 0)
         return rc;
     struct plan_opts *o = calloc(1, sizeof *o);
@@ -724,7 +643,7 @@ int cmd_plan(int argc, char **argv)
         fprintf(stderr, "lbsim plan: out of memory\n");
         return CLI_EXIT_INTERNAL;
     }
-    o->reps = PLAN_DEFAULT_REPS;
+    scnopts_init(&o->com, PLAN_DEFAULT_REPS);
     o->minimize = SCN_SLO_COST_PER_1K;
     rc = parse_plan(argc, argv, o);
     if (rc < 0)

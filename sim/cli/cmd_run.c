@@ -17,9 +17,8 @@
 #include "outdir.h"
 #include "replicate.h"
 #include "report.h"
+#include "scnopts.h"
 #include "sim.h"
-
-#define MAX_STRATEGIES 64
 
 static const char *const usage_run =
     "usage: lbsim run SCENARIO [--set PATH=VALUE]... [--strategy NAME]...\n"
@@ -48,27 +47,16 @@ static const char *const usage_run =
     "(with replications: FAIL or unsure),\n"
     "2 bad usage or bad input, 3 internal error.\n";
 
-/* Largest --threads accepted. */
-#define MAX_THREADS 1024
-
-enum {
-    OPT_STRATEGY,
-    OPT_PLUGIN,
-    OPT_SEED,
-    OPT_THREADS,
-    OPT_OUT,
-    OPT_JSON,
-    OPT_REPS,
-    OPT_VS,
-    OPT_SET
-};
-
 static const struct args_opt run_options[] = {
-    {"--strategy", NULL, ARGS_VALUE, OPT_STRATEGY}, {"--plugin", NULL, ARGS_VALUE, OPT_PLUGIN},
-    {"--seed", NULL, ARGS_VALUE, OPT_SEED},         {"--threads", NULL, ARGS_VALUE, OPT_THREADS},
-    {"--out", NULL, ARGS_VALUE, OPT_OUT},           {"--json", NULL, ARGS_FLAG, OPT_JSON},
-    {"--replications", NULL, ARGS_VALUE, OPT_REPS}, {"--vs", NULL, ARGS_VALUE, OPT_VS},
-    {"--set", NULL, ARGS_VALUE, OPT_SET},
+    {"--strategy", NULL, ARGS_VALUE, SCNOPTS_STRATEGY},
+    {"--plugin", NULL, ARGS_VALUE, SCNOPTS_PLUGIN},
+    {"--seed", NULL, ARGS_VALUE, SCNOPTS_SEED},
+    {"--threads", NULL, ARGS_VALUE, SCNOPTS_THREADS},
+    {"--out", NULL, ARGS_VALUE, SCNOPTS_OUT},
+    {"--json", NULL, ARGS_FLAG, SCNOPTS_JSON},
+    {"--replications", NULL, ARGS_VALUE, SCNOPTS_REPS},
+    {"--vs", NULL, ARGS_VALUE, SCNOPTS_VS},
+    {"--set", NULL, ARGS_VALUE, SCNOPTS_SET},
 };
 
 static const struct args_spec run_spec = {
@@ -79,45 +67,21 @@ static const struct args_spec run_spec = {
 };
 
 struct run_opts {
-    const char *scn_path, *out_dir, *vs;
-    uint32_t reps;
-    const char *names[MAX_STRATEGIES];
-    uint32_t n_names;
-    struct scn_set sets[CLI_SET_MAX];
-    uint32_t n_sets;
-    uint64_t seed, threads;
-    int seed_set, json;
+    const char *scn_path;
+    struct scnopts com; /* every option; --plugin is loaded by cmd_run */
 };
-
-/* The first pass: the --plugin paths, up to a --help.  Only their own
- * errors are reported here; everything else is left to parse_run. */
-static int parse_plugins(int argc, char **argv, const char **paths, uint32_t *n)
-{
-    struct args a;
-    args_init(&a, &run_spec, argc, argv, 2);
-    enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END && t != ARGS_HELP) {
-        if (a.opt == NULL || a.opt->id != OPT_PLUGIN)
-            continue;
-        if (t == ARGS_NO_VALUE)
-            return args_stop(&a, t);
-        if (*n == CLI_PLUGIN_MAX)
-            return args_usage_error(&run_spec, "too many --plugin options (at most %s)", "32");
-        paths[(*n)++] = a.value;
-    }
-    return 0;
-}
 
 /* The second pass: everything but the plugins.  -1 = go on, else the exit
  * status (0 after --help). */
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
-    memset(o, 0, sizeof *o);
-    o->reps = 1;
+    o->scn_path = NULL;
+    scnopts_init(&o->com, 1);
     struct args a;
     args_init(&a, &run_spec, argc, argv, 2);
     enum args_tok t;
-    while ((t = args_next(&a)) != ARGS_END) {
+    int rc;
+    while ((rc = scnopts_next(&o->com, &a, &t)) == SCNOPTS_MORE && t != ARGS_END) {
         if (t == ARGS_OPERAND) {
             if (o->scn_path != NULL)
                 return args_usage_error(&run_spec,
@@ -125,59 +89,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
             o->scn_path = a.value;
             continue;
         }
-        if (t != ARGS_OPTION)
-            return args_stop(&a, t);
-        const char *v = a.value;
-        switch (a.opt->id) {
-        case OPT_JSON:
-            o->json = 1;
-            break;
-        case OPT_PLUGIN:
-            break; /* loaded by cmd_run */
-        case OPT_STRATEGY:
-            if (o->n_names == MAX_STRATEGIES)
-                return args_usage_error(&run_spec, "too many --strategy options (at most %s)",
-                                        "64");
-            o->names[o->n_names++] = v;
-            break;
-        case OPT_SEED:
-            if (args_u64(v, &o->seed) != 0)
-                return args_usage_error(&run_spec,
-                                        "--seed: found '%s', expected a non-negative integer", v);
-            o->seed_set = 1;
-            break;
-        case OPT_THREADS:
-            if (args_u64(v, &o->threads) != 0 || o->threads == 0 || o->threads > MAX_THREADS)
-                return args_usage_error(&run_spec,
-                                        "--threads: found '%s', expected an integer in 1..1024", v);
-            break;
-        case OPT_OUT:
-            o->out_dir = v;
-            break;
-        case OPT_REPS:
-            if (rep_parse_count(v, &o->reps) != 0)
-                return args_usage_error(&run_spec,
-                                        "--replications: found '%s', expected an integer in "
-                                        "1..10000",
-                                        v);
-            break;
-        case OPT_VS:
-            o->vs = v;
-            break;
-        case OPT_SET: {
-            char err[CLI_ERRLEN];
-            if (o->n_sets == CLI_SET_MAX)
-                return args_usage_error(&run_spec, "too many --set options (at most %s)",
-                                        CLI_SET_MAX_STR);
-            if (scn_set_parse(v, &o->sets[o->n_sets], err, sizeof err) != 0)
-                return args_usage_error(&run_spec, "%s", err);
-            o->n_sets++;
-            break;
-        }
-        default:
-            break;
-        }
     }
+    if (rc != SCNOPTS_MORE)
+        return rc;
     if (o->scn_path == NULL)
         return args_usage_error(&run_spec, "%s", "missing SCENARIO");
     return -1;
@@ -194,55 +108,36 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
 {
     char err[CLI_ERRLEN];
     struct scenario scn;
-    if (scn_load_set(o->scn_path, reg, o->sets, o->n_sets, &scn, err, sizeof err) != 0) {
+    if (scn_load_set(o->scn_path, reg, o->com.sets, o->com.n_sets, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         return CLI_EXIT_USAGE;
     }
-    uint64_t seed = o->seed_set ? o->seed : scn.seed;
+    uint64_t seed = o->com.seed_set ? o->com.seed : scn.seed;
     /* What produced this output, recorded in the summary JSON. */
     char fingerprint[SCN_FINGERPRINT_LEN];
-    if (scn_fingerprint(&scn, o->sets, o->n_sets, fingerprint, err, sizeof err) != 0) {
+    if (scn_fingerprint(&scn, o->com.sets, o->com.n_sets, fingerprint, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         scn_free(&scn);
         return CLI_EXIT_USAGE;
     }
     const struct report_origin origin = {LBSIM_VERSION, fingerprint};
 
-    struct scn_strategy *strats;
-    uint32_t n;
     int rc = 0;
-    if (o->n_names > 0) {
-        n = o->n_names;
-        strats = calloc(n, sizeof *strats);
-        if (strats == NULL) {
-            scn_free(&scn);
-            fprintf(stderr, "lbsim: out of memory\n");
-            return CLI_EXIT_INTERNAL;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            if (scn_strategy_by_name_ex(reg, o->names[i], &strats[i], err, sizeof err) != 0) {
-                fprintf(stderr, "lbsim: --strategy: %s\n", err);
-                free(strats);
-                scn_free(&scn);
-                return CLI_EXIT_USAGE;
-            }
-        }
-    } else {
-        n = scn.n_compare > 0 ? scn.n_compare : 1;
-        strats = calloc(n, sizeof *strats);
-        if (strats == NULL) {
-            scn_free(&scn);
-            fprintf(stderr, "lbsim: out of memory\n");
-            return CLI_EXIT_INTERNAL;
-        }
-        if (scn.n_compare > 0)
-            memcpy(strats, scn.compare, n * sizeof *strats);
-        else
-            strats[0] = scn.router.strategy;
+    uint32_t n = scnopts_strategy_count(&o->com, &scn);
+    struct scn_strategy *strats = calloc(n, sizeof *strats);
+    if (strats == NULL) {
+        scn_free(&scn);
+        fprintf(stderr, "lbsim: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    if (scnopts_strategies(&o->com, reg, &scn, strats, n, &n) != 0) {
+        free(strats);
+        scn_free(&scn);
+        return CLI_EXIT_USAGE;
     }
 
     int ref;
-    if ((rc = rep_reference(o->vs, o->reps, strats, n, &ref)) != 0) {
+    if ((rc = rep_reference(o->com.vs, o->com.reps, strats, n, &ref)) != 0) {
         free(strats);
         scn_free(&scn);
         return rc;
@@ -256,8 +151,8 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         goto done;
     }
     double t0 = wall_seconds();
-    int crc = sim_replicate(&scn, strats, n, seed, o->reps, ref, (int)o->threads, res, rcs, errs,
-                            CLI_ERRLEN);
+    int crc = sim_replicate(&scn, strats, n, seed, o->com.reps, ref, (int)o->com.threads, res, rcs,
+                            errs, CLI_ERRLEN);
     double wall = wall_seconds() - t0;
     if (crc != 0) {
         for (uint32_t i = 0; i < n; i++)
@@ -268,8 +163,8 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
     }
     uint64_t total = 0, events = 0;
     for (uint32_t i = 0; i < n; i++) {
-        total += (res[i].requests + res[i].unmeasured) * o->reps; /* means x R */
-        events += res[i].events * o->reps;
+        total += (res[i].requests + res[i].unmeasured) * o->com.reps; /* means x R */
+        events += res[i].events * o->com.reps;
     }
     if (res[0].trace_rows_skipped > 0) /* the same traffic for every run */
         fprintf(stderr, "lbsim: skipped %llu bad trace row(s) (skip_bad_rows: true)\n",
@@ -286,21 +181,21 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
                     (unsigned long long)res[i].requests,
                     100.0 * (double)res[i].in_flight_at_end /
                         (double)(res[i].requests ? res[i].requests : 1));
-    if (o->json)
+    if (o->com.json)
         report_json_origin(stdout, &origin, &scn, seed, res, n);
     else
         report_table(stdout, &scn, seed, res, n);
     fprintf(stderr,
             "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n",
-            n * o->reps, (unsigned long long)total, (unsigned long long)events, wall,
+            n * o->com.reps, (unsigned long long)total, (unsigned long long)events, wall,
             wall > 0 ? (double)total / wall : 0.0);
-    if (o->out_dir != NULL) {
-        rc = outdir_write_origin(o->out_dir, &origin, &scn, seed, res, n);
+    if (o->com.out_dir != NULL) {
+        rc = outdir_write_origin(o->com.out_dir, &origin, &scn, seed, res, n);
         if (rc != 0)
             goto done;
-        if (!o->json)
-            printf("\nwrote %s/summary.json, %s/timeseries.csv and plots\n", o->out_dir,
-                   o->out_dir);
+        if (!o->com.json)
+            printf("\nwrote %s/summary.json, %s/timeseries.csv and plots\n", o->com.out_dir,
+                   o->com.out_dir);
     }
     for (uint32_t i = 0; i < n; i++)
         if (!res[i].slo_pass)
@@ -320,13 +215,8 @@ done:
 
 int cmd_run(int argc, char **argv)
 {
-    const char *plugin_paths[CLI_PLUGIN_MAX];
-    uint32_t n_plugins = 0;
-    int rc = parse_plugins(argc, argv, plugin_paths, &n_plugins);
-    if (rc != 0)
-        return rc;
     struct cli_plugins pl;
-    rc = cli_load_plugins(&pl, plugin_paths, n_plugins);
+    int rc = scnopts_load_plugins(&pl, &run_spec, argc, argv);
     if (rc != 0)
         return rc;
     struct run_opts o;

@@ -13,11 +13,8 @@
 #include "args.h"
 #include "cli.h"
 #include "replicate.h"
+#include "scnopts.h"
 #include "sweep.h"
-
-#define MAX_STRATEGIES 64
-/* Largest --threads accepted. */
-#define MAX_THREADS 1024
 
 static const char *const usage_sweep =
     "usage: lbsim sweep SCENARIO --vary PATH=LIST... [--one-at-a-time]\n"
@@ -54,28 +51,21 @@ static const char *const usage_sweep =
     "exit status: 0 ok (missed SLOs are reported, not an error), 2 bad usage or\n"
     "bad input, 3 internal error.\n";
 
-enum {
-    OPT_VARY,
-    OPT_OAT,
-    OPT_SET,
-    OPT_STRATEGY,
-    OPT_PLUGIN,
-    OPT_REPS,
-    OPT_VS,
-    OPT_SEED,
-    OPT_THREADS,
-    OPT_JSON,
-    OPT_OUT,
-    OPT_SHARD
-};
+enum { OPT_VARY = SCNOPTS_ID_END_, OPT_OAT, OPT_SHARD };
 
 static const struct args_opt sweep_options[] = {
-    {"--vary", NULL, ARGS_VALUE, OPT_VARY},       {"--one-at-a-time", NULL, ARGS_FLAG, OPT_OAT},
-    {"--set", NULL, ARGS_VALUE, OPT_SET},         {"--strategy", NULL, ARGS_VALUE, OPT_STRATEGY},
-    {"--plugin", NULL, ARGS_VALUE, OPT_PLUGIN},   {"--replications", NULL, ARGS_VALUE, OPT_REPS},
-    {"--vs", NULL, ARGS_VALUE, OPT_VS},           {"--seed", NULL, ARGS_VALUE, OPT_SEED},
-    {"--threads", NULL, ARGS_VALUE, OPT_THREADS}, {"--json", NULL, ARGS_FLAG, OPT_JSON},
-    {"--out", NULL, ARGS_VALUE, OPT_OUT},         {"--shard", NULL, ARGS_VALUE, OPT_SHARD},
+    {"--vary", NULL, ARGS_VALUE, OPT_VARY},
+    {"--one-at-a-time", NULL, ARGS_FLAG, OPT_OAT},
+    {"--set", NULL, ARGS_VALUE, SCNOPTS_SET},
+    {"--strategy", NULL, ARGS_VALUE, SCNOPTS_STRATEGY},
+    {"--plugin", NULL, ARGS_VALUE, SCNOPTS_PLUGIN},
+    {"--replications", NULL, ARGS_VALUE, SCNOPTS_REPS},
+    {"--vs", NULL, ARGS_VALUE, SCNOPTS_VS},
+    {"--seed", NULL, ARGS_VALUE, SCNOPTS_SEED},
+    {"--threads", NULL, ARGS_VALUE, SCNOPTS_THREADS},
+    {"--json", NULL, ARGS_FLAG, SCNOPTS_JSON},
+    {"--out", NULL, ARGS_VALUE, SCNOPTS_OUT},
+    {"--shard", NULL, ARGS_VALUE, OPT_SHARD},
 };
 
 static const struct args_spec sweep_spec = {
@@ -86,18 +76,11 @@ static const struct args_spec sweep_spec = {
 };
 
 struct sweep_opts {
-    const char *scn_path, *out_dir, *vs, *shard;
-    const char *plugins[CLI_PLUGIN_MAX];
-    uint32_t n_plugins;
+    const char *scn_path, *shard;
     struct vary axes[SWEEP_MAX_AXES];
     uint32_t n_axes;
-    bool oat, json, seed_set;
-    uint32_t reps;
-    const char *names[MAX_STRATEGIES];
-    uint32_t n_names;
-    struct scn_set sets[CLI_SET_MAX];
-    uint32_t n_sets;
-    uint64_t seed, threads;
+    bool oat;
+    struct scnopts com; /* with the --plugin paths, loaded by cmd_sweep */
 };
 
 static void opts_free(struct sweep_opts *o)
@@ -111,12 +94,13 @@ static void opts_free(struct sweep_opts *o)
 static int parse_sweep(int argc, char **argv, struct sweep_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->reps = 1;
+    scnopts_init(&o->com, 1);
     struct args a;
     args_init(&a, &sweep_spec, argc, argv, 2);
     enum args_tok t;
     char err[CLI_ERRLEN];
-    while ((t = args_next(&a)) != ARGS_END) {
+    int rc;
+    while ((rc = scnopts_next(&o->com, &a, &t)) == SCNOPTS_MORE && t != ARGS_END) {
         if (t == ARGS_OPERAND) {
             if (o->scn_path != NULL)
                 return args_usage_error(&sweep_spec,
@@ -124,8 +108,6 @@ static int parse_sweep(int argc, char **argv, struct sweep_opts *o)
             o->scn_path = a.value;
             continue;
         }
-        if (t != ARGS_OPTION)
-            return args_stop(&a, t);
         const char *v = a.value;
         switch (a.opt->id) {
         case OPT_VARY:
@@ -138,53 +120,6 @@ static int parse_sweep(int argc, char **argv, struct sweep_opts *o)
         case OPT_OAT:
             o->oat = true;
             break;
-        case OPT_SET:
-            if (o->n_sets == CLI_SET_MAX)
-                return args_usage_error(&sweep_spec, "too many --set options (at most %s)",
-                                        CLI_SET_MAX_STR);
-            if (scn_set_parse(v, &o->sets[o->n_sets], err, sizeof err) != 0)
-                return args_usage_error(&sweep_spec, "%s", err);
-            o->n_sets++;
-            break;
-        case OPT_STRATEGY:
-            if (o->n_names == MAX_STRATEGIES)
-                return args_usage_error(&sweep_spec, "too many --strategy options (at most %s)",
-                                        "64");
-            o->names[o->n_names++] = v;
-            break;
-        case OPT_PLUGIN:
-            if (o->n_plugins == CLI_PLUGIN_MAX)
-                return args_usage_error(&sweep_spec, "too many --plugin options (at most %s)",
-                                        "32");
-            o->plugins[o->n_plugins++] = v;
-            break;
-        case OPT_REPS:
-            if (rep_parse_count(v, &o->reps) != 0)
-                return args_usage_error(&sweep_spec,
-                                        "--replications: found '%s', expected an integer in "
-                                        "1..10000",
-                                        v);
-            break;
-        case OPT_VS:
-            o->vs = v;
-            break;
-        case OPT_SEED:
-            if (args_u64(v, &o->seed) != 0)
-                return args_usage_error(&sweep_spec,
-                                        "--seed: found '%s', expected a non-negative integer", v);
-            o->seed_set = true;
-            break;
-        case OPT_THREADS:
-            if (args_u64(v, &o->threads) != 0 || o->threads == 0 || o->threads > MAX_THREADS)
-                return args_usage_error(&sweep_spec,
-                                        "--threads: found '%s', expected an integer in 1..1024", v);
-            break;
-        case OPT_JSON:
-            o->json = true;
-            break;
-        case OPT_OUT:
-            o->out_dir = v;
-            break;
         case OPT_SHARD:
             o->shard = v;
             break;
@@ -192,15 +127,17 @@ static int parse_sweep(int argc, char **argv, struct sweep_opts *o)
             break;
         }
     }
+    if (rc != SCNOPTS_MORE)
+        return rc;
     if (o->scn_path == NULL)
         return args_usage_error(&sweep_spec, "%s", "missing SCENARIO");
     if (o->n_axes == 0)
         return args_usage_error(&sweep_spec, "%s",
                                 "missing --vary PATH=LIST (e.g. --vary traffic.rate_scale=1..4)");
-    if (o->shard != NULL && o->out_dir == NULL)
+    if (o->shard != NULL && o->com.out_dir == NULL)
         return args_usage_error(&sweep_spec, "--shard %s needs --out DIR (the shard directory)",
                                 o->shard);
-    if (o->shard != NULL && o->json)
+    if (o->shard != NULL && o->com.json)
         return args_usage_error(&sweep_spec,
                                 "--shard %s writes a shard directory: drop --json "
                                 "and print the merged JSON with `lbsim merge --json`",
@@ -253,13 +190,13 @@ static char *canonical(const struct sweep_opts *o, uint32_t n_shards)
     if (sweep_hash_file(o->scn_path, SWEEP_FNV_INIT, &h) != 0)
         h = 0;
     fprintf(f, "scenario-fnv1a=%016llx\n", (unsigned long long)h);
-    for (uint32_t i = 0; i < o->n_plugins; i++) {
-        if (sweep_hash_file(o->plugins[i], SWEEP_FNV_INIT, &h) != 0)
+    for (uint32_t i = 0; i < o->com.n_plugins; i++) {
+        if (sweep_hash_file(o->com.plugins[i], SWEEP_FNV_INIT, &h) != 0)
             h = 0;
         fprintf(f, "plugin-fnv1a=%016llx\n", (unsigned long long)h);
     }
-    for (uint32_t i = 0; i < o->n_sets; i++)
-        fprintf(f, "set=%s=%s\n", o->sets[i].path, o->sets[i].value);
+    for (uint32_t i = 0; i < o->com.n_sets; i++)
+        fprintf(f, "set=%s=%s\n", o->com.sets[i].path, o->com.sets[i].value);
     for (uint32_t a = 0; a < o->n_axes; a++) {
         fprintf(f, "vary=%s=", o->axes[a].path);
         for (uint32_t i = 0; i < o->axes[a].n; i++)
@@ -267,11 +204,11 @@ static char *canonical(const struct sweep_opts *o, uint32_t n_shards)
         fputc('\n', f);
     }
     fprintf(f, "mode=%s\n", o->oat ? "one-at-a-time" : "grid");
-    for (uint32_t i = 0; i < o->n_names; i++)
-        fprintf(f, "strategy=%s\n", o->names[i]);
-    fprintf(f, "replications=%u\nvs=%s\n", o->reps, o->vs ? o->vs : "-");
-    if (o->seed_set)
-        fprintf(f, "seed=%llu\n", (unsigned long long)o->seed);
+    for (uint32_t i = 0; i < o->com.n_names; i++)
+        fprintf(f, "strategy=%s\n", o->com.names[i]);
+    fprintf(f, "replications=%u\nvs=%s\n", o->com.reps, o->com.vs ? o->com.vs : "-");
+    if (o->com.seed_set)
+        fprintf(f, "seed=%llu\n", (unsigned long long)o->com.seed);
     else
         fputs("seed=-\n", f);
     fprintf(f, "version=" LBSIM_VERSION "\nshards=%u\n", n_shards);
@@ -287,13 +224,14 @@ static char *canonical(const struct sweep_opts *o, uint32_t n_shards)
 static int check_values(const struct sweep_opts *o, const struct route_registry *reg)
 {
     struct scn_set sets[CLI_SET_MAX + 1];
-    memcpy(sets, o->sets, o->n_sets * sizeof *sets);
+    memcpy(sets, o->com.sets, o->com.n_sets * sizeof *sets);
     char err[CLI_ERRLEN];
     for (uint32_t a = 0; a < o->n_axes; a++)
         for (uint32_t i = 0; i < o->axes[a].n; i++) {
-            sets[o->n_sets] = (struct scn_set){o->axes[a].path, o->axes[a].values[i], "--vary"};
+            sets[o->com.n_sets] = (struct scn_set){o->axes[a].path, o->axes[a].values[i], "--vary"};
             struct scenario scn;
-            if (scn_load_set(o->scn_path, reg, sets, o->n_sets + 1, &scn, err, sizeof err) != 0) {
+            if (scn_load_set(o->scn_path, reg, sets, o->com.n_sets + 1, &scn, err, sizeof err) !=
+                0) {
                 fprintf(stderr, "lbsim: %s\n", err);
                 return CLI_EXIT_USAGE;
             }
@@ -308,26 +246,16 @@ static int load_base(const struct sweep_opts *o, const struct route_registry *re
                      struct scenario *scn, int *ref, uint32_t *n_strats)
 {
     char err[CLI_ERRLEN];
-    if (scn_load_set(o->scn_path, reg, o->sets, o->n_sets, scn, err, sizeof err) != 0) {
+    if (scn_load_set(o->scn_path, reg, o->com.sets, o->com.n_sets, scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         return CLI_EXIT_USAGE;
     }
-    struct scn_strategy strats[MAX_STRATEGIES];
-    uint32_t n = 0;
-    if (o->n_names > 0) {
-        for (; n < o->n_names; n++)
-            if (scn_strategy_by_name_ex(reg, o->names[n], &strats[n], err, sizeof err) != 0) {
-                fprintf(stderr, "lbsim: --strategy: %s\n", err);
-                return CLI_EXIT_USAGE;
-            }
-    } else if (scn->n_compare > 0) {
-        n = scn->n_compare < MAX_STRATEGIES ? scn->n_compare : MAX_STRATEGIES;
-        memcpy(strats, scn->compare, n * sizeof *strats);
-    } else {
-        strats[n++] = scn->router.strategy;
-    }
+    struct scn_strategy strats[SCNOPTS_MAX_STRATEGIES];
+    uint32_t n;
+    if (scnopts_strategies(&o->com, reg, scn, strats, SCNOPTS_MAX_STRATEGIES, &n) != 0)
+        return CLI_EXIT_USAGE;
     *n_strats = n;
-    return rep_reference(o->vs, o->reps, strats, n, ref);
+    return rep_reference(o->com.vs, o->com.reps, strats, n, ref);
 }
 
 static int run_sweep(const struct sweep_opts *o, const struct route_registry *reg)
@@ -375,8 +303,9 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
     n_sel = (g.n - (sh.k - 1) + sh.n - 1) / sh.n;
     sel = calloc(n_sel, sizeof *sel);
     out = calloc(n_sel < SIM_EXP_CHUNK_TRIALS ? n_sel : SIM_EXP_CHUNK_TRIALS, sizeof *out);
-    struct sweep_info info = {
-        base.name, o->seed_set ? o->seed : base.seed, o->reps, g.mode, o->axes, o->n_axes};
+    struct sweep_info info = {base.name,   o->com.seed_set ? o->com.seed : base.seed,
+                              o->com.reps, g.mode,
+                              o->axes,     o->n_axes};
     if (sel == NULL || out == NULL || sweep_texts_init(&texts, &info, g.n) != 0) {
         fprintf(stderr, "lbsim: out of memory\n");
         rc = CLI_EXIT_INTERNAL;
@@ -387,21 +316,21 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
     struct progress prog = {wall_seconds(), false, 0, n_sel, 0};
     struct sim_exp e = {.scenario = o->scn_path,
                         .reg = reg,
-                        .base = o->sets,
-                        .n_base = o->n_sets,
-                        .names = o->names,
-                        .n_names = o->n_names,
-                        .seed_set = o->seed_set,
-                        .seed = o->seed,
-                        .reps = o->reps,
+                        .base = o->com.sets,
+                        .n_base = o->com.n_sets,
+                        .names = o->com.names,
+                        .n_names = o->com.n_names,
+                        .seed_set = o->com.seed_set,
+                        .seed = o->com.seed,
+                        .reps = o->com.reps,
                         .ref = ref,
-                        .threads = (int)o->threads,
+                        .threads = (int)o->com.threads,
                         .progress = isatty(STDERR_FILENO) ? on_progress : NULL,
                         .progress_ctx = &prog};
     /* Batches of about one chunk of trials: each batch's results become
      * text and are freed before the next, so memory does not grow with the
      * grid (a result holds its TTFT histogram and time series). */
-    uint32_t batch = SIM_EXP_CHUNK_TRIALS / (n_strats * o->reps);
+    uint32_t batch = SIM_EXP_CHUNK_TRIALS / (n_strats * o->com.reps);
     batch = batch ? batch : 1;
     uint64_t trials = 0;
     for (uint32_t b0 = 0; b0 < n_sel; b0 += batch) {
@@ -418,8 +347,9 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
             goto done;
         }
         for (uint32_t i = 0; i < nb; i++) {
-            trials += (uint64_t)out[i].n * o->reps;
-            int trc = sweep_texts_point(&texts, &g, sh.k - 1 + (b0 + i) * sh.n, &out[i], o->reps);
+            trials += (uint64_t)out[i].n * o->com.reps;
+            int trc =
+                sweep_texts_point(&texts, &g, sh.k - 1 + (b0 + i) * sh.n, &out[i], o->com.reps);
             sim_exp_result_free(&out[i]);
             if (trc != 0) {
                 for (uint32_t j = i + 1; j < nb; j++)
@@ -436,12 +366,12 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
     fprintf(stderr, "lbsim sweep: %u point(s), %llu trial(s) in %.3f s wall (%.1f trials/s)\n",
             n_sel, (unsigned long long)trials, wall, wall > 0 ? (double)trials / wall : 0.0);
     if (o->shard != NULL) {
-        rc = sweep_shard_write(o->out_dir, &sh, &texts);
+        rc = sweep_shard_write(o->com.out_dir, &sh, &texts);
         if (rc == 0)
             printf("wrote shard %u/%u (%u of %u points) to %s\n", sh.k, sh.n, n_sel, g.n,
-                   o->out_dir);
+                   o->com.out_dir);
     } else {
-        rc = sweep_finish(&texts, o->json, o->out_dir);
+        rc = sweep_finish(&texts, o->com.json, o->com.out_dir);
     }
 done:
     free(out);
@@ -467,7 +397,7 @@ int cmd_sweep(int argc, char **argv)
         return rc;
     }
     struct cli_plugins pl;
-    rc = cli_load_plugins(&pl, o->plugins, o->n_plugins);
+    rc = cli_load_plugins(&pl, o->com.plugins, o->com.n_plugins);
     if (rc == 0) {
         rc = run_sweep(o, &pl.reg);
         cli_plugins_free(&pl); /* after every router and scenario is gone */
