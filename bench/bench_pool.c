@@ -8,7 +8,7 @@
  * power_of_two, one run at a time on one core, best of REPEATS.  A pool
  * costs more per request than an API backend: each replica's engine step
  * is an event (~2.9 per request here) and walks the running batch, so
- * events/request is ~4.8 (bench_api: ~3).
+ * events/request is ~3.8 (bench_api: ~3).
  * Target (chosen here; the requirement asks for the figures): >= 500,000
  * simulated requests per second per core (measured 810k-880k on a 2-core
  * machine).  Also prints events/s, ns/event, the peak resident set of the
