@@ -528,6 +528,11 @@ static int run_plan(struct plan_opts *o, const struct route_registry *reg)
     }
     struct plan_outcome out;
     memset(&out, 0, sizeof out);
+    if (scn_fingerprint(&scn, probe, nb, out.fingerprint, err, sizeof err) != 0) {
+        fprintf(stderr, "lbsim plan: %s\n", err);
+        scn_free(&scn);
+        return CLI_EXIT_USAGE;
+    }
     out.slo = scn.slo;
     bool any = false;
     for (int m = 0; m < SCN_SLO_COUNT_; m++)

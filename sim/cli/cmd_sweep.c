@@ -303,9 +303,16 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
     n_sel = (g.n - (sh.k - 1) + sh.n - 1) / sh.n;
     sel = calloc(n_sel, sizeof *sel);
     out = calloc(n_sel < SIM_EXP_CHUNK_TRIALS ? n_sel : SIM_EXP_CHUNK_TRIALS, sizeof *out);
+    char fingerprint[SCN_FINGERPRINT_LEN];
+    if (scn_fingerprint(&base, o->com.sets, o->com.n_sets, fingerprint, err, sizeof err) != 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
     struct sweep_info info = {base.name,   o->com.seed_set ? o->com.seed : base.seed,
                               o->com.reps, g.mode,
-                              o->axes,     o->n_axes};
+                              o->axes,     o->n_axes,
+                              fingerprint};
     if (sel == NULL || out == NULL || sweep_texts_init(&texts, &info, g.n) != 0) {
         fprintf(stderr, "lbsim: out of memory\n");
         rc = CLI_EXIT_INTERNAL;

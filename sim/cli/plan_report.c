@@ -247,7 +247,9 @@ static void json_slos(FILE *f, const struct plan_outcome *o, const struct sim_re
 
 void plan_print_json(FILE *f, const struct plan_outcome *o)
 {
-    fputs("{\n  \"lbsim\": {\"version\": \"" LBSIM_VERSION "\"},\n  \"plan\": ", f);
+    fputs("{\n  \"lbsim\": {\"version\": \"" LBSIM_VERSION "\"},\n  \"fingerprint\": ", f);
+    report_json_string(f, o->fingerprint);
+    fputs(",\n  \"plan\": ", f);
     if (o->chosen < 0) {
         fputs("null", f);
     } else {

@@ -31,6 +31,7 @@ struct plan_cand {
 
 struct plan_outcome {
     const char *scn_name;
+    char fingerprint[SCN_FINGERPRINT_LEN]; /* the scenario with --set and --slo */
     uint64_t seed;
     uint32_t reps;
     const struct vary *axes;

@@ -77,6 +77,7 @@ struct sweep_info {
     enum sweep_mode mode;
     const struct vary *axes;
     uint32_t n_axes;
+    const char *fingerprint; /* scn_fingerprint of the scenario with the --set overrides */
 };
 
 /* The texts of a sweep: the heads and every point's fragments.  A

@@ -189,7 +189,9 @@ int sweep_texts_init(struct sweep_texts *t, const struct sweep_info *info, uint3
         sweep_texts_free(t);
         return -1;
     }
-    fputs("{\n  \"lbsim\": {\"version\": \"" LBSIM_VERSION "\"},\n  \"scenario\": ", f);
+    fputs("{\n  \"lbsim\": {\"version\": \"" LBSIM_VERSION "\"},\n  \"fingerprint\": ", f);
+    report_json_string(f, info->fingerprint ? info->fingerprint : "");
+    fputs(",\n  \"scenario\": ", f);
     report_json_string(f, info->scenario);
     fprintf(f, ",\n  \"seed\": %llu,\n  \"replications\": %u,\n  \"mode\": \"%s\",\n  \"vary\": [",
             (unsigned long long)info->seed, info->reps, mode_name(info->mode));

@@ -49,6 +49,8 @@ json_get() { # json_get FILE EXPR (python3 expression on d)
 check "a feasible plan exits 0" [ $? -eq 0 ]
 "$LBSIM" plan "$pool" "${axes[@]}" --replications 3 --json --exhaustive >"$tmp/all.json" 2>/dev/null
 check "--exhaustive exits 0" [ $? -eq 0 ]
+check "plan JSON records the version and a fingerprint" \
+    grep -q '"fingerprint": "sha256:[0-9a-f]\{64\}"' "$tmp/bis.json"
 if command -v python3 >/dev/null; then
     check "bisection and the exhaustive grid choose the same point" \
         [ "$(json_get "$tmp/bis.json" "d['plan']['set']")" = "$(json_get "$tmp/all.json" "d['plan']['set']")" ]

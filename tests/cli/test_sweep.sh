@@ -193,5 +193,16 @@ if command -v script >/dev/null; then
         grep -q 'lbsim sweep: 3/3 points, .* trials/s, ETA 00:00:00' "$tmp/tty.log"
 fi
 
+# The sweep names what produced it, as lbsim run does: the same scenario
+# and --set give the same fingerprint.
+"$LBSIM" sweep tests/data/cli_small.yaml --set traffic.rate_scale=0.5 \
+    --vary backends.fast.limits.rpm=1k,2k --json >"$tmp/fp_sweep.json" 2>/dev/null
+"$LBSIM" run tests/data/cli_small.yaml --set traffic.rate_scale=0.5 --json \
+    >"$tmp/fp_run.json" 2>/dev/null
+fp_of() { grep -m1 '"fingerprint"' "$1" | sed 's/.*"fingerprint": "\([^"]*\)".*/\1/'; }
+check "sweep JSON records the lbsim version" grep -q '"lbsim": {"version": ' "$tmp/fp_sweep.json"
+check "sweep and run fingerprints agree" \
+    bash -c "[ -n '$(fp_of "$tmp/fp_sweep.json")' ] && [ '$(fp_of "$tmp/fp_sweep.json")' = '$(fp_of "$tmp/fp_run.json")' ]"
+
 echo "test_sweep: $fail failure(s)"
 [ $fail -eq 0 ]
