@@ -178,6 +178,20 @@ static void gp_header(FILE *f, const char *name, const char *what)
     fputs("set encoding utf8\n", f);
 }
 
+/* The title and axis labels of a one-panel plot (ylabel NULL: none);
+ * the next command starts on the same line, after a "\n". */
+static void gp_labels(FILE *f, const char *title, const char *xlabel, const char *ylabel)
+{
+    fputs("set title ", f);
+    gp_str(f, title);
+    fputs("\nset xlabel ", f);
+    gp_str(f, xlabel);
+    if (ylabel != NULL) {
+        fputs("\nset ylabel ", f);
+        gp_str(f, ylabel);
+    }
+}
+
 static void gp_no_data(FILE *f)
 {
     fputs("set label 1 'no data' at graph 0.5, 0.5 center\n", f);
@@ -204,9 +218,8 @@ static void gp_plot_series(FILE *f, const char *name, const struct plot_series *
     fputc('\n', f);
 }
 
-/* The per-terminal tail shared by the curve plots. */
-static void gp_outputs_series(FILE *f, const char *name, const struct plot_series *s,
-                              uint32_t n_series, bool log_x)
+/* The terminals' loop of a script whose plot command is written by fn. */
+static void gp_outputs(FILE *f, const char *name, void (*fn)(FILE *, const void *), const void *ctx)
 {
     for (size_t t = 0; t < sizeof plot_terms / sizeof plot_terms[0]; t++) {
         char out[PLOT_PATH_MAX];
@@ -214,9 +227,30 @@ static void gp_outputs_series(FILE *f, const char *name, const struct plot_serie
         fprintf(f, "%s\nset output ", plot_terms[t].set_terminal);
         gp_str(f, out);
         fputc('\n', f);
-        gp_plot_series(f, name, s, n_series, log_x);
+        fn(f, ctx);
     }
     fputs("unset output\n", f);
+}
+
+struct series_ctx {
+    const char *name;
+    const struct plot_series *s;
+    uint32_t n;
+    bool log_x;
+};
+
+static void gp_plot_series_ctx(FILE *f, const void *vctx)
+{
+    const struct series_ctx *c = vctx;
+    gp_plot_series(f, c->name, c->s, c->n, c->log_x);
+}
+
+/* The per-terminal tail shared by the curve plots. */
+static void gp_outputs_series(FILE *f, const char *name, const struct plot_series *s,
+                              uint32_t n_series, bool log_x)
+{
+    struct series_ctx c = {name, s, n_series, log_x};
+    gp_outputs(f, name, gp_plot_series_ctx, &c);
 }
 
 /* A flat series (every y equal, e.g. no 429s at all, or a fixed replica
@@ -250,12 +284,7 @@ static int plot_curves(const char *dir, const char *name, const char *title, con
         return -1;
     FILE *f = gp.f;
     gp_header(f, name, cdf ? "cumulative distribution" : "time series");
-    fputs("set title ", f);
-    gp_str(f, title);
-    fputs("\nset xlabel ", f);
-    gp_str(f, xlabel);
-    fputs("\nset ylabel ", f);
-    gp_str(f, ylabel);
+    gp_labels(f, title, xlabel, ylabel);
     fputs("\nset grid\n", f);
     if (cdf) {
         /* Latencies span decades: a log x axis keeps the body and the tail
@@ -434,20 +463,6 @@ int plot_bars(const char *dir, const char *name, const char *title, const char *
 
 /* ---- bands -------------------------------------------------------------- */
 
-/* The terminals' loop of a script whose plot command is written by fn. */
-static void gp_outputs(FILE *f, const char *name, void (*fn)(FILE *, const void *), const void *ctx)
-{
-    for (size_t t = 0; t < sizeof plot_terms / sizeof plot_terms[0]; t++) {
-        char out[PLOT_PATH_MAX];
-        snprintf(out, sizeof out, "%s.%s", name, plot_terms[t].ext);
-        fprintf(f, "%s\nset output ", plot_terms[t].set_terminal);
-        gp_str(f, out);
-        fputc('\n', f);
-        fn(f, ctx);
-    }
-    fputs("unset output\n", f);
-}
-
 struct bands_ctx {
     const char *name;
     const struct plot_band *s;
@@ -529,12 +544,7 @@ int plot_bands(const char *dir, const char *name, const char *title, const char 
         return -1;
     f = gp.f;
     gp_header(f, name, "curves with 95% confidence bands");
-    fputs("set title ", f);
-    gp_str(f, title);
-    fputs("\nset xlabel ", f);
-    gp_str(f, xlabel);
-    fputs("\nset ylabel ", f);
-    gp_str(f, ylabel);
+    gp_labels(f, title, xlabel, ylabel);
     fputs("\nset grid\nset key outside right top\n", f);
     if (blocks == 0) {
         fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
@@ -598,10 +608,7 @@ int plot_tornado(const char *dir, const char *name, const char *title, const cha
         return -1;
     f = gp.f;
     gp_header(f, name, "tornado chart: the output's range as each input moves alone");
-    fputs("set title ", f);
-    gp_str(f, title);
-    fputs("\nset xlabel ", f);
-    gp_str(f, xlabel);
+    gp_labels(f, title, xlabel, NULL);
     /* Bars never touch the frame: 5% of the range on each side. */
     fprintf(f,
             "\nset grid xtics\nunset key\nset offsets graph 0.05, graph 0.05, 0, 0\n"
@@ -703,12 +710,7 @@ int plot_pareto(const char *dir, const char *name, const char *title, const char
         return -1;
     f = gp.f;
     gp_header(f, name, "cost against a service level: evaluated points and their Pareto front");
-    fputs("set title ", f);
-    gp_str(f, title);
-    fputs("\nset xlabel ", f);
-    gp_str(f, xlabel);
-    fputs("\nset ylabel ", f);
-    gp_str(f, ylabel);
+    gp_labels(f, title, xlabel, ylabel);
     /* a margin inside the axes: the cheapest point (often the chosen one)
      * would sit on the left border, half drawn */
     fputs("\nset grid\nset key outside right top\nset offsets graph 0.04, graph 0.04, graph "
