@@ -614,6 +614,14 @@ int plot_tornado(const char *dir, const char *name, const char *title, const cha
             "\nset grid xtics\nunset key\nset offsets graph 0.05, graph 0.05, 0, 0\n"
             "set yrange [-0.6:%u.6]\n",
             n ? n - 1 : 0);
+    /* A quantity that cannot be negative (a rate, a cost) keeps 0 as the
+     * left edge rather than a margin below it. */
+    double min_lo = INFINITY;
+    for (uint32_t i = 0; i < n; i++)
+        if (isfinite(lo[i]) && isfinite(hi[i]) && lo[i] < min_lo)
+            min_lo = lo[i];
+    if (min_lo >= 0 && isfinite(min_lo) && !(baseline < 0))
+        fputs("set xrange [0:*]\n", f);
     if (n > 0) {
         fputs("set ytics nomirror (", f);
         for (uint32_t i = 0; i < n; i++) {
