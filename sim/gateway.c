@@ -169,6 +169,24 @@ static bool untried_left(struct sim *s, uint32_t idx)
     return false;
 }
 
+/* Tell the hooks an attempt of request idx ended with `http`. */
+static void attempt_ended(struct sim *s, const struct req *q, int http)
+{
+    if (s->hooks == NULL || s->hooks->on_attempt == NULL)
+        return;
+    struct sim_attempt_record rec = {
+        .req_id = q->rr.id,
+        .attempt = q->attempts_total,
+        .backend = q->backend,
+        .group = q->group,
+        .start_ns = q->attempt_ns,
+        .end_ns = s->now_ns,
+        .http_status = http,
+        .hedge = q->is_hedge,
+    };
+    s->hooks->on_attempt(s->hooks->ctx, &rec);
+}
+
 /* Bill an attempt to its backend (and the run, if measured). */
 int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced)
 {
@@ -249,6 +267,7 @@ int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int 
         .retry_after_ns = retry_after_ns,
     };
     route_router_complete(sim__router(s, q), b, &q->rr, &out, &s->env);
+    attempt_ended(s, q, http);
     q->gen++; /* drop the attempt's pending events */
     if (q->fails_of[cls] < UINT16_MAX)
         q->fails_of[cls]++;
@@ -289,6 +308,7 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
     struct req *q = &s->reqs[idx];
     const struct scn_backend *sb = &s->scn->backends[b];
     q->rr.attempt++;
+    q->attempts_total++;
     q->backend = (int32_t)b;
     q->attempt_ns = s->now_ns;
     route_exclude_set(sim__exclude(s, idx), b);
@@ -571,6 +591,7 @@ int sim__on_done(struct sim *s, uint32_t idx)
         .retry_after_ns = -1,
     };
     route_router_complete(sim__router(s, q), b, &q->rr, &out, &s->env);
+    attempt_ended(s, q, 200);
     if (s->cache != NULL && q->cache_key != 0)
         gcache_insert(s->cache, q->cache_key, s->now_ns);
     if (sim__finish(s, idx, 200, false) != 0)

@@ -152,10 +152,24 @@ struct sim_req_record {
     bool measured;    /* arrived after warmup */
 };
 
+/* One attempt of a request, when it ends (success or failure), for
+ * per-attempt timelines (the conformance suite) and validation. */
+struct sim_attempt_record {
+    uint64_t req_id;
+    uint32_t attempt; /* 1-based count of the request's attempts so far */
+    int32_t backend;  /* index into the scenario's backends */
+    uint32_t group;   /* model group the attempt was routed in */
+    int64_t start_ns, end_ns;
+    int http_status; /* 200, or the failure's status */
+    bool hedge;      /* a hedged copy */
+};
+
 struct sim_hooks {
     /* Called once per finished request, in completion order. */
     void (*on_request)(void *ctx, const struct sim_req_record *rec);
     void *ctx;
+    /* Called when an attempt ends, in event order (NULL: not called). */
+    void (*on_attempt)(void *ctx, const struct sim_attempt_record *rec);
 };
 
 /*

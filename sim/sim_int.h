@@ -108,7 +108,8 @@ struct req {
     uint8_t at_pool;                        /* AT_POOL_*: where the attempt is on a pool replica */
     uint64_t cache_key;                     /* gateway cache key, 0 = no cache */
     uint16_t fails_of[ROUTE_STATUS_COUNT_]; /* failed attempts by status, this group */
-    int64_t waited_ns; /* backoff slept so far (Portkey's Retry-After budget) */
+    int64_t waited_ns;       /* backoff slept so far (Portkey's Retry-After budget) */
+    uint32_t attempts_total; /* attempts over every group (rr.attempt restarts per group) */
 };
 
 /* Replica slot states.  Billed: WARMING, ACTIVE, DRAINING, NOTICE.  Offered
