@@ -42,6 +42,7 @@ enum rng_purpose {
     RNG_OUTAGES = 11, /* random outage schedules (keyed per backend) */
     RNG_CACHE = 12,   /* gateway response cache: synthetic repeats, semantic hits */
     RNG_PREEMPT = 13, /* spot preemptions and replacement stock-outs (keyed per slot) */
+    RNG_STREAM = 14,  /* whether a request streams (traffic.stream), keyed per request */
 };
 
 static inline uint64_t rng_splitmix64(uint64_t *x)

@@ -124,6 +124,19 @@ struct scn_backend {
     struct fault_outage *outages;     /* owned; api.faults.outages points here */
     struct fault_brownout *brownouts; /* owned; api.faults.brownouts points here */
     struct fault_storm *storms;       /* owned; api.faults.storms points here */
+    /* Per-deployment timeouts of a router config (LiteLLM litellm_params
+       timeout / stream_timeout), 0 = the router's. */
+    int64_t timeout_ns;        /* a non-streamed attempt's whole response */
+    int64_t stream_timeout_ns; /* a streamed attempt's first token */
+    int32_t account;           /* index in scenario.accounts, -1 = its own limits */
+};
+
+/* A provider quota several backends share (deployments of one API key or
+ * organisation: OpenAI and Azure meter limits per organisation/resource,
+ * not per deployment entry of a router config). */
+struct scn_account {
+    char name[SCN_NAME_MAX];
+    struct api_cfg api; /* the limit fields only (style, rpm, tpm, ...) */
 };
 
 /* A strategy with its parameters (all filled, defaults included), and for
@@ -162,6 +175,11 @@ struct scn_router {
     uint32_t default_group;     /* group of requests that name none (1-based id, 0 = none) */
     int64_t attempt_timeout_ns; /* first token must arrive within; 0 = none */
     int64_t queue_timeout_ns;   /* gateway queue (FULL) wait cap; 0 = none */
+    /* A router config's timeouts (LiteLLM router timeout / stream_timeout,
+       litellm-replay.md 2.6): the whole response of a non-streamed attempt,
+       the first token of a streamed one; 0 = none. */
+    int64_t request_timeout_ns;
+    int64_t stream_timeout_ns;
 };
 
 /* SLO metrics, in the order of the summary JSON. */
@@ -221,6 +239,9 @@ struct scenario {
     uint32_t n_backends;
     struct scn_pool *pools;
     uint32_t n_pools;
+    struct scn_account *accounts; /* `accounts:`; backends[].account indexes it */
+    uint32_t n_accounts;
+    double stream_share;    /* `traffic.stream`: share of requests that stream (1) */
     struct scn_rtt rtt;     /* `regions: {rtt: ...}`; ns NULL = no RTTs */
     struct scn_cache cache; /* `cache:` */
     struct scn_router router;

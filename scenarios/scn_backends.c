@@ -298,6 +298,17 @@ static int parse_faults(struct scn__ctx *c, const yaml_node_t *n, struct scn_bac
     return 0;
 }
 
+/* The router's view of the limits, from the provider's: the router meters
+ * one window of input + max_tokens, so for Anthropic it gets ITPM + OTPM
+ * when both are limited. */
+static void view_limits(struct scn_backend *b, const struct api_cfg *a)
+{
+    b->route.rpm_limit = a->rpm;
+    b->route.tpm_limit = a->limit_style != API_LIMITS_ANTHROPIC ? a->tpm
+                         : a->itpm > 0 && a->otpm > 0           ? a->itpm + a->otpm
+                                                                : 0;
+}
+
 /* A limit key that the style does not meter. */
 static int limit_not_in_style(struct scn__ctx *c, const yaml_node_t *k, const char *key,
                               enum api_limit_style style, const char *instead)
@@ -413,12 +424,105 @@ static int parse_limits(struct scn__ctx *c, const yaml_node_t *n, struct scn_bac
             return -1;
         a->no_retry_after = !ra;
     }
-    /* The router meters one window of input + max_tokens: for Anthropic
-     * it gets ITPM + OTPM when both are limited. */
-    b->route.rpm_limit = a->rpm;
-    b->route.tpm_limit = st != API_LIMITS_ANTHROPIC   ? a->tpm
-                         : a->itpm > 0 && a->otpm > 0 ? a->itpm + a->otpm
-                                                      : 0;
+    view_limits(b, a);
+    return 0;
+}
+
+/* `account: NAME`: the backend's provider limits are the account's, one
+ * quota for all its backends (the engine keeps one bucket state per
+ * account).  The backend's own buckets are then unlimited. */
+static int parse_account_ref(struct scn__ctx *c, const yaml_node_t *n, const yaml_node_t *limits,
+                             const struct scenario *s, struct scn_backend *b)
+{
+    char name[SCN_NAME_MAX], q[80];
+    if (scn__v_name(c, n, "an account name", false, 1, name, sizeof name))
+        return -1;
+    if (limits != NULL)
+        return scn__fail(c, limits,
+                         "found 'limits' beside 'account', expected one of them (the account "
+                         "%s holds the limits its backends share)",
+                         scn__quote(name, q, sizeof q));
+    for (uint32_t i = 0; i < s->n_accounts; i++) {
+        if (strcmp(s->accounts[i].name, name) == 0) {
+            b->account = (int32_t)i;
+            view_limits(b, &s->accounts[i].api);
+            return 0;
+        }
+    }
+    return scn__fail(c, n, "found account %s, expected the name of an entry of 'accounts:'%s",
+                     scn__quote(name, q, sizeof q),
+                     s->n_accounts == 0 ? " (the scenario has none)" : "");
+}
+
+/* `router_limits: {rpm, tpm}`: the limits a router config declares for
+ * the deployment (LiteLLM rpm/tpm), which its strategies and filters
+ * meter; the provider's real limits stay in `limits`/`account`
+ * (docs/notes/litellm-replay.md, 3.1). */
+static int parse_router_limits(struct scn__ctx *c, const yaml_node_t *n, struct scn_backend *b)
+{
+    const yaml_node_t *l[RL_N];
+    if (scn__check_map(c, n, "'router_limits'", scn__router_limit_keys, RL_N, l))
+        return -1;
+    b->route.rpm_limit = 0;
+    b->route.tpm_limit = 0;
+    if (l[RL_RPM] && scn__v_count(c, l[RL_RPM], &b->route.rpm_limit))
+        return -1;
+    if (l[RL_TPM] && scn__v_count(c, l[RL_TPM], &b->route.tpm_limit))
+        return -1;
+    return 0;
+}
+
+/* A per-backend timeout: a duration above 0. */
+static int parse_timeout(struct scn__ctx *c, const yaml_node_t *n, int64_t *out)
+{
+    char q[64];
+    if (scn__v_duration_ns(c, n, out))
+        return -1;
+    if (*out <= 0)
+        return scn__fail(c, n, "found %s, expected a timeout above 0",
+                         scn__quote(scn__scalar_str(n), q, sizeof q));
+    return 0;
+}
+
+int scn__parse_accounts(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    if (scn__want_seq(c, n, "'accounts': a list of {name, limits}"))
+        return -1;
+    size_t count = scn__seq_len(n);
+    if (count > ROUTE_MAX_BACKENDS)
+        return scn__fail(c, n, "found %zu accounts, expected at most %u", count,
+                         ROUTE_MAX_BACKENDS);
+    s->accounts = count ? calloc(count, sizeof *s->accounts) : NULL;
+    if (count && s->accounts == NULL)
+        return scn__oom(c, n);
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = scn__seq_item(c, n, i), *v[AC_N];
+        char q[80];
+        if (it == NULL)
+            return scn__oom(c, n);
+        if (scn__check_map(c, it, "an account", scn__account_keys, AC_N, v))
+            return -1;
+        struct scn_account *a = &s->accounts[i];
+        if (v[AC_NAME] == NULL)
+            return scn__missing(c, it, "an account", "name", "a name backends refer to");
+        if (scn__v_name(c, v[AC_NAME], "an account name", false, 1, a->name, sizeof a->name))
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->accounts[j].name, a->name) == 0)
+                return scn__fail(c, v[AC_NAME], "found account %s twice, expected unique names",
+                                 scn__quote(a->name, q, sizeof q));
+        if (v[AC_LIMITS] == NULL)
+            return scn__missing(c, it, "an account", "limits",
+                                "the provider limits its backends share");
+        /* The limits parser fills a backend; only its api limit fields are
+         * kept. */
+        struct scn_backend tmp;
+        memset(&tmp, 0, sizeof tmp);
+        if (parse_limits(c, v[AC_LIMITS], &tmp))
+            return -1;
+        a->api = tmp.api;
+        s->n_accounts = (uint32_t)(i + 1);
+    }
     return 0;
 }
 
@@ -485,6 +589,9 @@ static const struct {
     {B_QUEUE_MAX, "a pool queues per replica, unbounded"},
     {B_CACHED_FRACTION, "a pool's prefix cache decides what is cached"},
     {B_BILL_FAILED, "a pool bills by the hour, not per attempt"},
+    {B_ACCOUNT, "a pool has no provider quota to share"},
+    {B_TIMEOUT, "per-backend timeouts are modelled for api backends (use router.timeout)"},
+    {B_STREAM_TIMEOUT, "per-backend timeouts are modelled for api backends (use router.timeout)"},
 };
 
 /* Entry `item` of the `backends:` list `seq`, into the last backend of s
@@ -507,6 +614,7 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
     b->route.name = b->name;
     b->route.weight = 1;
     b->api.faults.error_status = SCN_DEFAULT_ERROR_STATUS;
+    b->account = -1;
     b->api.bill_failed = API_BILL_NOTHING;
     b->api.queue_max = API_QUEUE_UNBOUNDED;
     dist_constant(&b->api.output_tps, SCN_DEFAULT_OUTPUT_TPS);
@@ -674,6 +782,14 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
         b->route.price_output = b->api.price_output = out / 1e6;
     }
     if (v[B_LIMITS] && parse_limits(c, v[B_LIMITS], b))
+        return -1;
+    if (v[B_ACCOUNT] && parse_account_ref(c, v[B_ACCOUNT], v[B_LIMITS], s, b))
+        return -1;
+    if (v[B_ROUTER_LIMITS] && parse_router_limits(c, v[B_ROUTER_LIMITS], b))
+        return -1;
+    if (v[B_TIMEOUT] && parse_timeout(c, v[B_TIMEOUT], &b->timeout_ns))
+        return -1;
+    if (v[B_STREAM_TIMEOUT] && parse_timeout(c, v[B_STREAM_TIMEOUT], &b->stream_timeout_ns))
         return -1;
     if (v[B_CONCURRENCY]) {
         if (scn__v_uint(c, v[B_CONCURRENCY], INT32_MAX, &u))

@@ -250,6 +250,7 @@ int scn__parse_traffic(struct scn__ctx *c, const yaml_node_t *n, struct scenario
 
 /* scn_backends.c: `backends:`. */
 int scn__parse_backends(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s);
+int scn__parse_accounts(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s);
 /* Grow s->backends to `count` entries, the new ones zeroed (route.name of
  * every entry pointed back at its own name). */
 int scn__backends_resize(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s,

@@ -234,6 +234,7 @@ static int parse_root(struct scn__ctx *c, const yaml_node_t *root, struct scenar
     s->router.attempt_timeout_ns = SCN_DEFAULT_TIMEOUT_NS;
     s->router.queue_timeout_ns = 0;
     s->router.replicas = 1;
+    s->stream_share = 1.0;
     route_health_default(&s->router.health);
 
     if (v[K_NAME] &&
@@ -260,6 +261,8 @@ static int parse_root(struct scn__ctx *c, const yaml_node_t *root, struct scenar
         return scn__missing(c, root, "the scenario", "traffic",
                             "a mapping with 'trace' or 'synthetic' (required)");
     if (scn__parse_traffic(c, v[K_TRAFFIC], s))
+        return -1;
+    if (v[K_ACCOUNTS] && scn__parse_accounts(c, v[K_ACCOUNTS], s))
         return -1;
     if (v[K_BACKENDS] == NULL)
         return scn__missing(c, root, "the scenario", "backends", "a non-empty list (required)");
@@ -528,6 +531,7 @@ void scn_free(struct scenario *s)
     for (uint32_t i = 0; s->pools != NULL && i < s->n_pools; i++)
         free(s->pools[i].spot.schedule);
     free(s->pools);
+    free(s->accounts);
     free(s->rtt.ns);
     free(s->compare);
     free_source(&s->traffic, &s->traffic_store);

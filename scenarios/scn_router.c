@@ -591,6 +591,10 @@ int scn__parse_router(struct scn__ctx *c, const yaml_node_t *n, struct scn_route
         return -1;
     if (v[R_QUEUE_TIMEOUT] && scn__v_duration_ns(c, v[R_QUEUE_TIMEOUT], &r->queue_timeout_ns))
         return -1;
+    if (v[R_REQUEST_TIMEOUT] && scn__v_duration_ns(c, v[R_REQUEST_TIMEOUT], &r->request_timeout_ns))
+        return -1;
+    if (v[R_STREAM_TIMEOUT] && scn__v_duration_ns(c, v[R_STREAM_TIMEOUT], &r->stream_timeout_ns))
+        return -1;
     if (v[R_RETRIES] && parse_retries(c, v[R_RETRIES], &r->retry))
         return -1;
     if (v[R_HEALTH] && parse_health(c, v[R_HEALTH], &r->health))

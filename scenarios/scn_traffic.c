@@ -516,12 +516,29 @@ static int parse_max_tokens(struct scn__ctx *c, const yaml_node_t *n, struct sce
     return 0;
 }
 
+/* `stream`: true (every request streams, the default), false, or the share
+ * that streams.  It decides which timeout of a router config applies
+ * (router.stream_timeout to the first token, or router.request_timeout to
+ * the whole response) and what a non-streamed client sees as its first
+ * token: the whole response. */
+static int parse_stream(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s)
+{
+    const char *str = scn__scalar_str(n);
+    if (str != NULL && (strcmp(str, "true") == 0 || strcmp(str, "false") == 0)) {
+        s->stream_share = str[0] == 't' ? 1.0 : 0.0;
+        return 0;
+    }
+    return scn__v_fraction(c, n, &s->stream_share);
+}
+
 int scn__parse_traffic(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s)
 {
     const yaml_node_t *v[TR_N];
     if (scn__check_map(c, n, "'traffic'", scn__traffic_keys, TR_N, v))
         return -1;
     if (v[TR_MAX_TOKENS] && parse_max_tokens(c, v[TR_MAX_TOKENS], s))
+        return -1;
+    if (v[TR_STREAM] && parse_stream(c, v[TR_STREAM], s))
         return -1;
     if (v[TR_SOURCES] == NULL) {
         if (parse_source(c, n, v, &s->traffic, &s->traffic_store))
@@ -533,7 +550,7 @@ int scn__parse_traffic(struct scn__ctx *c, const yaml_node_t *n, struct scenario
         return 0;
     }
     for (int k = 0; k < TR_N; k++)
-        if (k != TR_SOURCES && k != TR_MAX_TOKENS && v[k] != NULL)
+        if (k != TR_SOURCES && k != TR_MAX_TOKENS && k != TR_STREAM && v[k] != NULL)
             return scn__fail(c, v[k],
                              "found '%s' beside 'sources', expected the sources' settings "
                              "inside each source",
@@ -559,6 +576,10 @@ int scn__parse_traffic(struct scn__ctx *c, const yaml_node_t *n, struct scenario
             return scn__fail(c, w[TR_MAX_TOKENS],
                              "found 'max_tokens' inside a source, expected it beside 'sources' "
                              "(one policy for all the traffic)");
+        if (w[TR_STREAM])
+            return scn__fail(c, w[TR_STREAM],
+                             "found 'stream' inside a source, expected it beside 'sources' "
+                             "(one share for all the traffic)");
         if (w[TR_SOURCES])
             return scn__fail(c, w[TR_SOURCES],
                              "found 'sources' inside a source, expected sources "

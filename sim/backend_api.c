@@ -52,8 +52,8 @@ static int api_start(struct sim *s, uint32_t idx, enum sim__start *how)
 {
     if (start_service(s, idx) != 0)
         return -1;
-    *how = s->reqs[idx].draw.ttft_ns <= s->scn->router.attempt_timeout_ns ? SIM__START_UNTIMED
-                                                                          : SIM__START_TIMED;
+    const struct req *q = &s->reqs[idx];
+    *how = q->draw.ttft_ns <= q->ttft_to_ns ? SIM__START_UNTIMED : SIM__START_TIMED;
     return 0;
 }
 

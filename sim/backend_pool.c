@@ -135,14 +135,21 @@ static int pool_start(struct sim *s, uint32_t idx, enum sim__start *how)
      * before it (as backend_api.c decides), and the others get a deadline
      * of their own (deadline_add). */
     *how = SIM__START_UNTIMED;
-    bool timed = s->scn->router.attempt_timeout_ns > 0;
+    bool timed = q->ttft_to_ns > 0;
+    if (timed && q->ttft_to_ns != s->scn->router.attempt_timeout_ns) {
+        /* A timeout other than the router's (a router config's
+         * stream_timeout): the deadline FIFO holds one duration only, so
+         * the gateway arms this one as an event of its own. */
+        *how = SIM__START_TIMED;
+        timed = false;
+    }
     q->state = RS_SERVICE;
     memset(&q->draw, 0, sizeof q->draw);
     if (base_fail || fd.fail) {
         q->draw.fail = true;
         q->draw.http_status = base_fail ? fc->error_status : fd.http_status;
         int64_t rtt = sim__rtt_ns(s, q, b);
-        if (timed && rtt > s->scn->router.attempt_timeout_ns)
+        if (timed && rtt > q->ttft_to_ns)
             *how = SIM__START_TIMED;
         return sim__push(s, s->now_ns + rtt, EV_FAIL, idx, q->gen);
     }

@@ -113,6 +113,18 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
             goto oom;
         }
     }
+    if (scn->n_accounts > 0) {
+        s->acct = calloc(scn->n_accounts, sizeof *s->acct);
+        if (s->acct == NULL) {
+            free(cfgs);
+            goto oom;
+        }
+        for (uint32_t a = 0; a < scn->n_accounts; a++)
+            if (api_state_init(&s->acct[a], &scn->accounts[a].api, 0, seed, s->nb + a) != 0) {
+                free(cfgs);
+                goto oom;
+            }
+    }
     const struct scn_router *sr = &scn->router;
     s->n_routers = sr->shared_state ? 1 : (sr->replicas ? sr->replicas : 1);
     s->routers = calloc(s->n_routers, sizeof *s->routers);
@@ -198,6 +210,10 @@ static void teardown(struct sim *s)
         for (uint32_t b = 0; b < s->nb; b++)
             api_state_fini(&s->be[b].api);
     free(s->be);
+    if (s->acct)
+        for (uint32_t a = 0; a < s->scn->n_accounts; a++)
+            api_state_fini(&s->acct[a]);
+    free(s->acct);
     free(s->reqs);
     free(s->exclude);
     free(s->gwq.ring);

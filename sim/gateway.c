@@ -187,6 +187,15 @@ static void attempt_ended(struct sim *s, const struct req *q, int http)
     s->hooks->on_attempt(s->hooks->ctx, &rec);
 }
 
+void sim__api_complete(struct sim *s, const struct req *q, uint32_t b, int64_t produced)
+{
+    const struct scn_backend *sb = &s->scn->backends[b];
+    api_complete(&sb->api, &s->be[b].api, s->now_ns, q->rr.max_tokens, produced);
+    if (sb->account >= 0)
+        api_complete(&s->scn->accounts[sb->account].api, &s->acct[sb->account], s->now_ns,
+                     q->rr.max_tokens, produced);
+}
+
 /* Bill an attempt to its backend (and the run, if measured). */
 int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced)
 {
@@ -303,6 +312,49 @@ int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int 
     return sim__push(s, s->now_ns + delay, EV_ROUTE, idx, q->gen);
 }
 
+/*
+ * The timeouts of the attempt being dispatched.  lbsim's router.timeout
+ * bounds the time to the first token of every attempt.  A router config's
+ * timeouts (LiteLLM's, docs/notes/litellm-replay.md 2.6) depend on whether
+ * the request streams: a streamed attempt must send its first chunk
+ * within stream_timeout (the deployment's, else the router's), a
+ * non-streamed one must return its whole response within timeout (the
+ * deployment's, else router.request_timeout): httpx's read timeout covers
+ * the whole body when nothing is sent before it.
+ */
+static void attempt_timeouts(struct sim *s, struct req *q, const struct scn_backend *sb)
+{
+    const struct scn_router *r = &s->scn->router;
+    int64_t ttft = r->attempt_timeout_ns, e2e = 0, t;
+    if (q->no_stream) {
+        e2e = sb->timeout_ns > 0 ? sb->timeout_ns : r->request_timeout_ns;
+    } else {
+        t = sb->stream_timeout_ns > 0  ? sb->stream_timeout_ns
+            : r->stream_timeout_ns > 0 ? r->stream_timeout_ns
+            : sb->timeout_ns > 0       ? sb->timeout_ns
+                                       : r->request_timeout_ns;
+        if (t > 0 && (ttft <= 0 || t < ttft))
+            ttft = t;
+    }
+    if (q->loop_timeout_ns > 0 && (ttft <= 0 || q->loop_timeout_ns < ttft))
+        ttft = q->loop_timeout_ns;
+    q->ttft_to_ns = ttft;
+    q->e2e_to_ns = e2e;
+}
+
+/* Arm the attempt's timeout event: the first-token timeout when the
+ * backend left it to the gateway (`ttft_armed`), and the whole-response
+ * one; whichever comes first (on_timeout re-arms the later). */
+static int arm_timeout(struct sim *s, struct req *q, uint32_t idx, bool ttft_armed)
+{
+    int64_t t = ttft_armed ? q->ttft_to_ns : 0;
+    if (q->e2e_to_ns > 0 && (t <= 0 || q->e2e_to_ns < t))
+        t = q->e2e_to_ns;
+    if (t <= 0)
+        return 0;
+    return sim__push(s, s->now_ns + t, EV_TIMEOUT, idx, q->gen);
+}
+
 int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
 {
     struct req *q = &s->reqs[idx];
@@ -341,8 +393,20 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
         rng_keyed(&fr, s->seed, RNG_FAULTS, q->rr.id, b, q->rr.attempt);
         frp = &fr;
     }
-    enum api_admit a = api_admit(&sb->api, &s->be[b].api, frp, s->now_ns, q->rr.input_tokens,
-                                 q->rr.max_tokens, idx, q->gen, &retry_after, &http);
+    attempt_timeouts(s, q, sb);
+    enum api_admit a = API_ACCEPT;
+    if (sb->account >= 0) {
+        /* The account's quota is metered first, as a provider's edge rate
+         * limiter runs before the deployment sees the request; an account
+         * has limits only (no faults, no concurrency), so it answers
+         * ACCEPT or RATE_LIMITED, and an ACCEPT holds nothing to release
+         * beyond the api_complete every admitted attempt gets. */
+        a = api_admit(&s->scn->accounts[sb->account].api, &s->acct[sb->account], NULL, s->now_ns,
+                      q->rr.input_tokens, q->rr.max_tokens, idx, q->gen, &retry_after, &http);
+    }
+    if (a == API_ACCEPT)
+        a = api_admit(&sb->api, &s->be[b].api, frp, s->now_ns, q->rr.input_tokens, q->rr.max_tokens,
+                      idx, q->gen, &retry_after, &http);
     switch (a) {
     case API_RATE_LIMITED:
         return sim__attempt_failed(s, idx, ROUTE_RATE_LIMITED, http, retry_after, -1,
@@ -363,16 +427,17 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
             return -1;
         if (how == SIM__START_ENDED)
             return 0;
-        if (how == SIM__START_UNTIMED)
-            return sim__hedge_schedule(s, idx);
+        if (how == SIM__START_UNTIMED) {
+            if (sim__hedge_schedule(s, idx) != 0)
+                return -1;
+            return arm_timeout(s, q, idx, false);
+        }
         break;
     }
     }
     if (sim__hedge_schedule(s, idx) != 0)
         return -1;
-    if (s->scn->router.attempt_timeout_ns > 0)
-        return sim__push(s, s->now_ns + s->scn->router.attempt_timeout_ns, EV_TIMEOUT, idx, q->gen);
-    return 0;
+    return arm_timeout(s, q, idx, true);
 }
 
 static int gwq_push(struct sim *s, uint32_t idx)
@@ -505,6 +570,13 @@ int sim__on_arrival(struct sim *s)
         q->rr.n_blocks = t->n_blocks;
     }
     q->measured = s->now_ns >= s->scn->warmup_ns;
+    if (s->scn->stream_share < 1.0) {
+        /* Whether the client streams: one draw per request, the same for
+         * every strategy. */
+        struct rng sr;
+        rng_keyed(&sr, s->seed, RNG_STREAM, q->rr.id, 0, 0);
+        q->no_stream = !(rng_unit(&sr) < s->scn->stream_share);
+    }
     sim__exclude_init(s, idx);
     if (q->measured) {
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
@@ -562,7 +634,9 @@ int sim__on_first_token(struct sim *s, uint32_t idx)
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
     q->state = RS_STREAMING;
-    if (q->first_token_ns < 0) /* a migrated stream keeps its client's first token */
+    /* A migrated stream keeps its client's first token; a non-streamed
+     * client sees nothing before the whole answer (sim__on_done). */
+    if (q->first_token_ns < 0 && !q->no_stream)
         q->first_token_ns = s->now_ns;
     route_router_first_token(sim__router(s, q), b, &q->rr, s->now_ns - q->attempt_ns, &s->env);
     sim__hedge_observe(s, s->now_ns - q->attempt_ns);
@@ -577,8 +651,9 @@ int sim__on_done(struct sim *s, uint32_t idx)
     uint32_t b = (uint32_t)q->backend;
     if (q->measured)
         s->be[b].res->successes++;
-    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens,
-                 q->rr.output_tokens);
+    if (q->first_token_ns < 0) /* non-streamed: the answer comes whole */
+        q->first_token_ns = s->now_ns;
+    sim__api_complete(s, q, b, q->rr.output_tokens);
     if (sim__bill(s, q, b, true, q->rr.output_tokens) != 0)
         return -1;
     struct route_outcome out = {
@@ -605,7 +680,7 @@ int sim__on_fail(struct sim *s, uint32_t idx)
 {
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
-    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
+    sim__api_complete(s, q, b, 0);
     if (sim__bill(s, q, b, false, 0) != 0)
         return -1;
     enum route_status cls = q->draw.http_status == 429   ? ROUTE_RATE_LIMITED
@@ -623,19 +698,27 @@ int sim__on_timeout(struct sim *s, uint32_t idx)
 {
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
-    bool in_service = q->state == RS_SERVICE;
+    int64_t age = s->now_ns - q->attempt_ns;
+    bool streaming = q->state == RS_STREAMING;
+    bool in_service = q->state == RS_SERVICE || (streaming && q->e2e_to_ns > 0);
+    if (q->e2e_to_ns > 0 && age < q->e2e_to_ns) {
+        /* The first-token timeout fired first: it ends the attempt unless
+         * the first token came; then the whole-response one waits. */
+        if (streaming || q->ttft_to_ns <= 0 || age < q->ttft_to_ns)
+            return sim__push(s, q->attempt_ns + q->e2e_to_ns, EV_TIMEOUT, idx, q->gen);
+    }
     if (q->state == RS_BACKEND_QUEUE) {
         api_queue_cancelled(&s->be[b].api);
         q->queue_wait_ns += s->now_ns - q->wait_start_ns;
     } else if (in_service) {
         if (sim__bill(s, q, b, false, 0) != 0)
             return -1;
-    } else {
+    } else if (!in_service) {
         return 0; /* streaming already: the timeout is to the first token */
     }
     if (s->be[b].ops->leave(s, idx) != 0)
         return -1;
-    api_complete(&s->scn->backends[b].api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
+    sim__api_complete(s, q, b, 0);
     if (sim__attempt_failed(s, idx, ROUTE_TIMEOUT, 408, -1, -1, ROUTE_EC_GENERIC) != 0)
         return -1;
     if (in_service && s->be[b].ops->release(s, b) != 0)

@@ -53,7 +53,7 @@ static int cancel_attempt(struct sim *s, uint32_t idx)
     }
     if (in_service || q->state == RS_BACKEND_QUEUE) {
         const struct scn_backend *sb = &s->scn->backends[b];
-        api_complete(&sb->api, &s->be[b].api, s->now_ns, q->rr.max_tokens, 0);
+        sim__api_complete(s, q, b, 0);
         double c = sb->api.price_input * (double)q->rr.input_tokens;
         if (in_service && s->scn->router.hedge.bill_loser != API_BILL_NOTHING && c > 0) {
             for (uint32_t r = 0; r < s->n_routers; r++)

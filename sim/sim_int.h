@@ -110,6 +110,10 @@ struct req {
     uint16_t fails_of[ROUTE_STATUS_COUNT_]; /* failed attempts by status, this group */
     int64_t waited_ns;       /* backoff slept so far (Portkey's Retry-After budget) */
     uint32_t attempts_total; /* attempts over every group (rr.attempt restarts per group) */
+    bool no_stream;          /* a non-streamed request: its client sees the whole answer at once */
+    int64_t ttft_to_ns;      /* this attempt's first-token timeout, 0 = none */
+    int64_t e2e_to_ns;       /* this attempt's whole-response timeout, 0 = none */
+    int64_t loop_timeout_ns; /* the router loop's own attempt timeout (Portkey), 0 = none */
 };
 
 /* Replica slot states.  Billed: WARMING, ACTIVE, DRAINING, NOTICE.  Offered
@@ -243,6 +247,7 @@ struct sim {
     /* the gateway: its routers, model-group exclusions, cache, FIFO */
     struct rng router_rng;
     struct route_env env;
+    struct api_state *acct;        /* one quota state per scenario account (n_accounts) */
     struct route_router **routers; /* one per gateway replica (1 when shared) */
     uint32_t n_routers;
     uint32_t nb, ex_words;
@@ -342,6 +347,9 @@ int sim__read_next(struct sim *s);
 void sim__signal_queue(struct sim *s, uint32_t b);
 int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429);
 int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced);
+/* An admitted attempt of q at backend b ended having produced `produced`
+ * tokens: api_complete on the backend and on its account. */
+void sim__api_complete(struct sim *s, const struct req *q, uint32_t b, int64_t produced);
 int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int http,
                         int64_t retry_after_ns, int64_t ttft_ns, enum route_error_class ec);
 int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b);
