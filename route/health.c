@@ -32,8 +32,24 @@
  *    - Duration: the provider's Retry-After when retry_after_duration and
  *      given (> 0), else cooldown_ns (5 s); 0 disables.  Expiry is passive
  *      (no probe); a failure while cooling does not extend it (issue #40130).
- *    Not modelled: per-deployment cooldown_time / allowed_fails_policy per
- *    exception type; APIConnectionError's exemption.
+ *    - Per backend (route_router_set_backend_health): LiteLLM's deployment
+ *      cooldown_time beats Retry-After and cooldown_ns; 0 never cools (the
+ *      failure still counts in the minute, but not in the v1 counter:
+ *      _should_run_cooldown_logic stops before it).
+ *    - litellm_cooldown (LiteLLM 2026, docs/notes/litellm-replay.md §2.3):
+ *      the v1 window is fixed from its first failure (in_memory_cache sets
+ *      the TTL only at the first write) and a Retry-After of 0 disables the
+ *      cooldown like a cooldown_time of 0.
+ *    - allowed_fails_policy (router_utils/cooldown_handlers.py
+ *      should_cooldown_based_on_allowed_fails_policy): v1 with the allowed
+ *      count of the first entry, in the router's order Authentication,
+ *      Timeout, RateLimit, ContentPolicyViolation, BadRequest,
+ *      InternalServer, ServiceUnavailable, BadGateway, NotFound (the 2026
+ *      order; Dec-2025 checked BadRequest before ContentPolicy), whose class
+ *      the failure is an instance of; none: allowed_fails, else LiteLLM's
+ *      litellm.allowed_fails 3.
+ *    Not modelled: deployment-level allowed_fails_policy;
+ *    APIConnectionError's exemption.
  *
  * 2. Circuit breaker: SGLang model gateway src/core/circuit_breaker.rs
  *    (2025-2026; docs/notes/routers.md §2.6) and Portkey cb_config (§2.2).
@@ -80,12 +96,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "route_int.h"
+#include "route_loop.h"
+#include "router_int.h"
 
 static const int64_t NS_PER_S = 1000000000LL;
 static const int64_t MINUTE_NS = 60000000000LL;
 /* LiteLLM SINGLE_DEPLOYMENT_TRAFFIC_FAILURE_THRESHOLD (litellm/constants.py). */
 static const uint32_t LITELLM_ALL_FAIL_MIN = 1000;
+/* litellm.allowed_fails (litellm/__init__.py): the v1 count of a type with
+ * no allowed_fails_policy entry when the router sets none. */
+static const uint32_t LITELLM_ALLOWED_FAILS = 3;
 
 #define BR_BUCKETS 16u
 
@@ -127,6 +147,7 @@ struct route__health {
     uint32_t n;
     int64_t bucket_ns;
     uint32_t *group_size;
+    int64_t *cool_ns; /* per backend cooldown_time, < 0 unset */
     enum route_health *admin;
     enum route_health *base; /* last reported health (before per-pick offers) */
     struct hb *b;
@@ -217,13 +238,14 @@ struct route__health *route__health_create(const struct route_health_cfg *cfg,
         return NULL;
     }
     h->group_size = calloc(n, sizeof *h->group_size);
+    h->cool_ns = calloc(n, sizeof *h->cool_ns);
     h->admin = calloc(n, sizeof *h->admin);
     h->base = calloc(n, sizeof *h->base);
     h->b = calloc(n, sizeof *h->b);
     h->over = calloc(n, sizeof *h->over);
     h->open = calloc(ROUTE_EXCLUDE_WORDS(n), sizeof *h->open);
-    if (h->group_size == NULL || h->admin == NULL || h->base == NULL || h->b == NULL ||
-        h->over == NULL || h->open == NULL || route__heap_init(&h->due, n) < 0) {
+    if (h->group_size == NULL || h->cool_ns == NULL || h->admin == NULL || h->base == NULL ||
+        h->b == NULL || h->over == NULL || h->open == NULL || route__heap_init(&h->due, n) < 0) {
         route__health_destroy(h);
         route__errf(err, errlen, "health: out of memory");
         return NULL;
@@ -238,6 +260,7 @@ struct route__health *route__health_create(const struct route_health_cfg *cfg,
     for (uint32_t i = 0; i < n; i++) {
         for (uint32_t j = 0; j < n; j++)
             h->group_size[i] += cfgs[j].model_group == cfgs[i].model_group;
+        h->cool_ns[i] = -1;
         h->admin[i] = ROUTE_HEALTHY;
         h->base[i] = ROUTE_HEALTHY;
         h->b[i].minute = INT64_MIN;
@@ -252,6 +275,7 @@ void route__health_destroy(struct route__health *h)
     if (h == NULL)
         return;
     free(h->group_size);
+    free(h->cool_ns);
     free(h->admin);
     free(h->base);
     free(h->b);
@@ -480,6 +504,54 @@ static void roll_minute(struct hb *s, int64_t now)
     }
 }
 
+/* The failure's LiteLLM exception type (route_llm_exc_of's table). */
+static enum route_llm_exc outcome_exc(const struct route_outcome *out, int code)
+{
+    struct route_loop_failure f;
+    memset(&f, 0, sizeof f);
+    f.http_status = code;
+    f.status = out->status;
+    f.error_class = out->error_class;
+    f.retry_after_ns = out->retry_after_ns;
+    f.backend = 0;
+    return route_llm_exc_of(&f);
+}
+
+/* v1's allowed fails for this failure: the policy entry (router order),
+ * else allowed_fails, else litellm.allowed_fails. */
+static uint32_t v1_allowed(const struct route_health_cfg *c, const struct route_outcome *out,
+                           int code)
+{
+    static const enum route_llm_pol order[] = {
+        ROUTE_LLM_POL_AUTHENTICATION,      ROUTE_LLM_POL_TIMEOUT,     ROUTE_LLM_POL_RATE_LIMIT,
+        ROUTE_LLM_POL_CONTENT_POLICY,      ROUTE_LLM_POL_BAD_REQUEST, ROUTE_LLM_POL_INTERNAL_SERVER,
+        ROUTE_LLM_POL_SERVICE_UNAVAILABLE, ROUTE_LLM_POL_BAD_GATEWAY, ROUTE_LLM_POL_NOT_FOUND,
+    };
+    if (c->allowed_fails_set != 0) {
+        enum route_llm_exc e = outcome_exc(out, code);
+        for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+            if (((c->allowed_fails_set >> order[k]) & 1u) != 0 && route_llm_exc_isa(e, order[k]))
+                return c->allowed_fails_policy[order[k]];
+    }
+    return c->allowed_fails > 0 ? c->allowed_fails : LITELLM_ALLOWED_FAILS;
+}
+
+/* How long a cooldown of backend i lasts (0: none): its own cooldown_time,
+ * else the Retry-After (0 disables with litellm_cooldown), else the
+ * router's time. */
+static int64_t cool_duration(const struct route__health *h, uint32_t i,
+                             const struct route_outcome *out)
+{
+    const struct route_health_cfg *c = &h->cfg;
+    if (h->cool_ns[i] >= 0)
+        return h->cool_ns[i];
+    if (c->retry_after_duration && out->retry_after_ns > 0)
+        return out->retry_after_ns;
+    if (c->litellm_cooldown && out->retry_after_ns == 0)
+        return 0;
+    return c->cooldown_ns;
+}
+
 static void cooldown_outcome(struct route__health *h, uint32_t i, const struct route_outcome *out,
                              int64_t now, struct route_stats *st)
 {
@@ -504,15 +576,24 @@ static void cooldown_outcome(struct route__health *h, uint32_t i, const struct r
         s->min_fail++;
     if (s->cooling)
         return; /* no extension while cooling (LiteLLM issue #40130) */
-    if (c->allowed_fails > 0) {
-        /* v1: failed_calls with TTL cooldown_time, refreshed per failure. */
-        if (now >= s->v1_expire)
+    dur = cool_duration(h, i, out);
+    if (dur <= 0 && (h->cool_ns[i] == 0 || c->litellm_cooldown))
+        return; /* time_to_cooldown ~ 0: no cooldown logic at all */
+    if (c->allowed_fails > 0 || c->allowed_fails_set != 0) {
+        /* v1: failed_calls with TTL cooldown_time: refreshed per failure
+         * (lbsim's rule), or fixed from the first (litellm_cooldown). */
+        uint32_t allowed = v1_allowed(c, out, code);
+        if (now >= s->v1_expire) {
             s->v1_fails = 0;
-        if (s->v1_fails + 1u > c->allowed_fails) {
+            if (c->litellm_cooldown)
+                s->v1_expire = route__sat_add(now, c->cooldown_ns);
+        }
+        if (s->v1_fails + 1u > allowed) {
             cool = true;
         } else {
             s->v1_fails++;
-            s->v1_expire = route__sat_add(now, c->cooldown_ns);
+            if (!c->litellm_cooldown)
+                s->v1_expire = route__sat_add(now, c->cooldown_ns);
         }
     } else {
         bool multi = h->group_size[i] > 1;
@@ -527,10 +608,7 @@ static void cooldown_outcome(struct route__health *h, uint32_t i, const struct r
         else if (!litellm_retryable(code))
             cool = true;
     }
-    if (!cool)
-        return;
-    dur = c->retry_after_duration && out->retry_after_ns > 0 ? out->retry_after_ns : c->cooldown_ns;
-    if (dur <= 0)
+    if (!cool || dur <= 0)
         return;
     s->cooling = true;
     s->cool_until = route__sat_add(now, dur);
@@ -663,4 +741,13 @@ void route__health_complete(struct route__health *h, uint32_t i, const struct ro
     if (h->cfg.outlier)
         outlier_outcome(h, i, out, now_ns, st);
     refresh(h, i, view);
+}
+
+int route_router_set_backend_health(struct route_router *r, uint32_t backend,
+                                    const struct route_backend_health *bh)
+{
+    if (r == NULL || bh == NULL || r->health == NULL || backend >= r->health->n)
+        return -1;
+    r->health->cool_ns[backend] = bh->cooldown_ns < 0 ? -1 : bh->cooldown_ns;
+    return 0;
 }

@@ -150,6 +150,47 @@ enum route_error_class {
     ROUTE_EC_COUNT_ = 3
 };
 
+/* LiteLLM's exception types (litellm/exceptions.py), as its exception
+ * mapping makes them from an HTTP status and an error class (route_loop.h,
+ * route_llm_exc_of).  The retry loop (route_loop.h) and the cooldown
+ * policy below select their counts by them (docs/notes/litellm-replay.md
+ * §2.3, §2.4). */
+enum route_llm_exc {
+    ROUTE_LLM_EXC_BAD_REQUEST = 0,     /* 400 BadRequestError */
+    ROUTE_LLM_EXC_CONTEXT_WINDOW,      /* 400 + context window: a BadRequestError subclass */
+    ROUTE_LLM_EXC_CONTENT_POLICY,      /* 400 + content policy: a BadRequestError subclass */
+    ROUTE_LLM_EXC_AUTHENTICATION,      /* 401 */
+    ROUTE_LLM_EXC_PERMISSION_DENIED,   /* 403 */
+    ROUTE_LLM_EXC_NOT_FOUND,           /* 404 */
+    ROUTE_LLM_EXC_TIMEOUT,             /* 408, 504 and attempt timeouts: litellm.Timeout */
+    ROUTE_LLM_EXC_UNPROCESSABLE,       /* 422 UnprocessableEntityError */
+    ROUTE_LLM_EXC_RATE_LIMIT,          /* 429 */
+    ROUTE_LLM_EXC_INTERNAL_SERVER,     /* 500 */
+    ROUTE_LLM_EXC_BAD_GATEWAY,         /* 502 */
+    ROUTE_LLM_EXC_SERVICE_UNAVAILABLE, /* 503 */
+    ROUTE_LLM_EXC_API_ERROR,           /* any other status (409, 413, 529, ...): APIError */
+    ROUTE_LLM_EXC_NO_DEPLOYMENTS,      /* "No deployments available": RouterRateLimitError,
+                                          a ValueError with no status code */
+    ROUTE_LLM_EXC_COUNT_
+};
+
+/* The keys of LiteLLM's RetryPolicy and AllowedFailsPolicy, without their
+ * suffix ("RateLimitError" + "Retries" / "AllowedFails"); DEFAULT is
+ * RetryPolicy's DefaultRetries only. */
+enum route_llm_pol {
+    ROUTE_LLM_POL_BAD_REQUEST = 0,
+    ROUTE_LLM_POL_AUTHENTICATION,
+    ROUTE_LLM_POL_TIMEOUT,
+    ROUTE_LLM_POL_RATE_LIMIT,
+    ROUTE_LLM_POL_CONTENT_POLICY,
+    ROUTE_LLM_POL_INTERNAL_SERVER,
+    ROUTE_LLM_POL_SERVICE_UNAVAILABLE,
+    ROUTE_LLM_POL_BAD_GATEWAY,
+    ROUTE_LLM_POL_NOT_FOUND,
+    ROUTE_LLM_POL_DEFAULT,
+    ROUTE_LLM_POL_COUNT_
+};
+
 struct route_outcome {
     enum route_error_class error_class; /* ABI 2; GENERIC for successes */
     enum route_status status;
@@ -248,6 +289,29 @@ struct route_health_cfg {
     uint32_t outlier_consecutive_5xx; /* 5 */
     int64_t outlier_base_ejection_ns; /* 30 s, times the number of ejections so far */
     double outlier_max_ejection;      /* at most this share ejected at once (0.1) */
+    /* LiteLLM 2026 cooldown details (issue 13; all off when zeroed, so the
+     * rules above are unchanged; docs/notes/litellm-replay.md §2.3):
+     *  - litellm_cooldown: the v1 counter's window is fixed from its first
+     *    failure (LiteLLM's TTL is set only at the first write), not
+     *    refreshed by each failure; a Retry-After of 0 disables the
+     *    cooldown (time_to_cooldown ~ 0 in _should_run_cooldown_logic);
+     *  - allowed_fails_policy: v1 allowed fails per exception type (bit p
+     *    of allowed_fails_set: entry p given; DEFAULT is not a key of it).
+     *    Any entry selects the v1 rules; a type with no entry allows
+     *    allowed_fails, else LiteLLM's litellm.allowed_fails = 3. */
+    bool litellm_cooldown;
+    uint32_t allowed_fails_set;
+    uint32_t allowed_fails_policy[ROUTE_LLM_POL_COUNT_];
+};
+
+/* Per-backend health settings a backend configuration cannot carry
+ * (struct route_backend_cfg is frozen within an ABI major).  LiteLLM's
+ * deployment cooldown_time (litellm_params or model_info): it beats the
+ * provider's Retry-After and the router's time (docs/notes/litellm-replay.md
+ * §2.3 "Duration"). */
+struct route_backend_health {
+    int64_t cooldown_ns; /* < 0: unset (Retry-After, else cooldown_ns); 0: never cools;
+                            > 0: cools this long */
 };
 
 /* The defaults above, with all three mechanisms off. */
@@ -314,6 +378,12 @@ void route_router_destroy(struct route_router *r);
 
 const struct route_view *route_router_view(const struct route_router *r);
 const struct route_ops *route_router_ops(const struct route_router *r);
+
+/* Set backend `backend`'s own health settings (before or between picks;
+ * the default is every field unset).  0, or -1 for an index out of range
+ * or a NULL argument. */
+int route_router_set_backend_health(struct route_router *r, uint32_t backend,
+                                    const struct route_backend_health *bh);
 
 /* Mark a backend healthy or down (health checks, drains). */
 void route_router_set_health(struct route_router *r, uint32_t backend, enum route_health h);
