@@ -165,4 +165,166 @@ struct route_loop_act route_llm_start(const struct route_llm_cfg *c, struct rout
 struct route_loop_act route_llm_failed(const struct route_llm_cfg *c, struct route_llm_req *q,
                                        const struct route_loop_failure *f, double u01);
 
+/* ---------------------------------------------------------------------
+ * Portkey gateway (loop_portkey.c, prefix route_pk_)
+ *
+ * The OSS gateway's tryTargetsRecursively walk over a config tree
+ * (docs/notes/litellm-replay.md section 2.7, importer keys section 3.6;
+ * docs/notes/routers.md section 2.2): every leaf is one backend; a request
+ * descends to one leaf, retries there (same target, 1, 2, 4... s), and
+ * when the leaf gives up its last response climbs the tree, where only a
+ * `fallback` node may send it down another child.
+ * ------------------------------------------------------------------- */
+
+/* The behaviour reproduced: Portkey-AI/gateway OSS at 669825cb
+ * (2026-05-25), the mirror docs/notes/routers.md section 2.2 cites. */
+#define ROUTE_PK_EMULATED "Portkey gateway OSS 669825cb (2026-05-25)"
+
+#define ROUTE_PK_MAX_DEPTH 16 /* levels of a tree (root = 1) */
+#define ROUTE_PK_MAX_CODES 16 /* statuses of one on_status_codes list */
+#define ROUTE_PK_MAX_NODES 65535
+/* `retry.attempts` at most 5 (Portkey docs; MAX_RETRIES = 5 in
+ * P:src/globals.ts:39, litellm-replay.md section 2.7). */
+#define ROUTE_PK_MAX_ATTEMPTS 5
+/* async-retry as retryRequest calls it: minTimeout 1 s, factor 2,
+ * randomize false (P:src/handlers/retryHandler.ts, section 2.7). */
+#define ROUTE_PK_BACKOFF_MIN_NS 1000000000LL
+/* MAX_RETRY_LIMIT_MS = 60 000: one Retry-After at or above it, or above
+ * what is left of it for this leaf, ends the leaf's retries
+ * (P:src/globals.ts:5, section 2.7). */
+#define ROUTE_PK_RETRY_AFTER_BUDGET_NS 60000000000LL
+/* What the client gets when a conditional node matches no condition and
+ * has no default: ConditionalRouter throws a RouterError, which no
+ * fallback catches (P:src/services/conditionalRouter.ts:17-58); lbsim
+ * answers it as a client error. */
+#define ROUTE_PK_ROUTER_ERROR_STATUS 400
+
+enum route_pk_mode {
+    ROUTE_PK_LEAF = 0,        /* a provider target: backend */
+    ROUTE_PK_SINGLE = 1,      /* targets[0] */
+    ROUTE_PK_LOADBALANCE = 2, /* one child by weight; no failover to siblings */
+    ROUTE_PK_FALLBACK = 3,    /* children in order while the status allows */
+    ROUTE_PK_CONDITIONAL = 4, /* the first condition that matches, else default */
+};
+
+/* A list of HTTP statuses; set = false: the key is absent. */
+struct route_pk_codes {
+    bool set;
+    uint16_t n;
+    uint16_t code[ROUTE_PK_MAX_CODES];
+};
+
+/* `retry:` of a node.  A node that sets it replaces the inherited one as a
+ * whole (the child wins). */
+struct route_pk_retry {
+    bool set;
+    uint32_t attempts;                     /* retries after the first attempt, <= 5 */
+    struct route_pk_codes on_status_codes; /* unset: 429, 500, 502, 503, 504 */
+    bool use_retry_after_header;           /* honour a 429's Retry-After */
+};
+
+/* The request labels a condition reads (metadata.tenant, metadata.task,
+ * metadata.region, metadata.priority, params.model). */
+enum route_pk_field {
+    ROUTE_PK_F_TENANT = 0,
+    ROUTE_PK_F_TASK = 1,
+    ROUTE_PK_F_REGION = 2,
+    ROUTE_PK_F_PRIORITY = 3,
+    ROUTE_PK_F_MODEL_GROUP = 4,
+};
+
+enum route_pk_op {
+    ROUTE_PK_Q_ALL = 0, /* a query object: every entry in order; an entry with
+                           `answers` set decides the whole query */
+    ROUTE_PK_Q_AND = 1, /* $and: every child */
+    ROUTE_PK_Q_OR = 2,  /* $or: any child */
+    ROUTE_PK_Q_EQ = 3,  /* $eq, or a plain value */
+    ROUTE_PK_Q_NE = 4,
+    ROUTE_PK_Q_GT = 5, /* numeric (parseFloat): priority only */
+    ROUTE_PK_Q_GTE = 6,
+    ROUTE_PK_Q_LT = 7,
+    ROUTE_PK_Q_LTE = 8,
+    ROUTE_PK_Q_IN = 9, /* value among vals[first..first+count) */
+    ROUTE_PK_Q_NIN = 10,
+};
+
+/* One compiled query node.  ALL/AND/OR: children are exprs[first ..
+ * first + count).  IN/NIN: values are vals[first .. first + count).
+ * Comparisons read `field` and compare with `value` (an interned label id,
+ * or the priority). */
+struct route_pk_expr {
+    uint8_t op;    /* enum route_pk_op */
+    uint8_t field; /* enum route_pk_field */
+    bool answers;  /* in an ALL: $and/$or return at once (conditionalRouter.ts
+                      evaluateQuery returns at the first $and/$or key) */
+    uint32_t first;
+    uint32_t count;
+    double value;
+};
+
+/* conditions[i] of a conditional node: query root and the child it picks. */
+struct route_pk_cond {
+    uint32_t expr; /* index in exprs */
+    uint32_t then; /* child position (0-based) among the node's children */
+};
+
+struct route_pk_node {
+    enum route_pk_mode mode;
+    int32_t backend;      /* LEAF: the backend index */
+    double weight;        /* in a loadbalance parent (1; 0 = never) */
+    uint32_t first_child; /* children are nodes[first_child .. + n_children) */
+    uint32_t n_children;
+    struct route_pk_codes on_status_codes; /* FALLBACK: statuses that move on;
+                                              unset: any non-ok status */
+    struct route_pk_retry retry;
+    int64_t request_timeout_ns; /* 0 = inherited (none at the root) */
+    uint32_t first_cond;        /* CONDITIONAL: conds[first_cond .. + n_conds) */
+    uint32_t n_conds;
+    int32_t default_child; /* CONDITIONAL: child position, -1 = none */
+};
+
+/* A whole tree; nodes[0] is the root.  Arrays owned by whoever built it. */
+struct route_pk_tree {
+    const struct route_pk_node *nodes;
+    uint32_t n_nodes;
+    const struct route_pk_cond *conds;
+    uint32_t n_conds;
+    const struct route_pk_expr *exprs;
+    uint32_t n_exprs;
+    const double *vals;
+    uint32_t n_vals;
+};
+
+/* 0, or -1 with a message: indices in range, children contiguous after
+ * their parent, depth <= ROUTE_PK_MAX_DEPTH, leaves naming a backend in
+ * [0, n_backends), a loadbalance node with a positive total weight,
+ * attempts <= ROUTE_PK_MAX_ATTEMPTS, conditions naming children. */
+int route_pk_check(const struct route_pk_tree *t, uint32_t n_backends, char *err, size_t errlen);
+
+/* One request's place in the tree.  Fixed size, no pointers. */
+struct route_pk_req {
+    uint16_t path[ROUTE_PK_MAX_DEPTH]; /* node index per level, path[0] = root */
+    uint8_t depth;                     /* levels on the path (the leaf is path[depth-1]) */
+    uint8_t attempts;                  /* attempts sent to the current leaf */
+    bool zero_backoff;                 /* a Retry-After was honoured: later backoffs are 0 */
+    int64_t retry_after_waited_ns;     /* of ROUTE_PK_RETRY_AFTER_BUDGET_NS, this leaf */
+};
+
+/* The request arrives: descend to its first leaf.  u01 in [0, 1) drives
+ * the loadbalance picks on the way (one draw, rescaled at each level).
+ * The act names the leaf's backend (backend >= 0, group = the request's),
+ * timeout_ns = the inherited request_timeout (a Portkey timeout is a 408
+ * at headers time), or FAIL (a conditional node that matches nothing). */
+struct route_loop_act route_pk_start(const struct route_pk_tree *t, struct route_pk_req *st,
+                                     const struct route_req *req, double u01);
+
+/* The last attempt failed: retry on the same leaf, climb to a fallback
+ * sibling (descending again with u01), or FAIL with the status of the last
+ * response.  A FAIL may carry delay_ns > 0: the Retry-After Portkey waits
+ * inside the last attempt before it gives up (the client gets the answer
+ * that much later). */
+struct route_loop_act route_pk_failed(const struct route_pk_tree *t, struct route_pk_req *st,
+                                      const struct route_loop_failure *f,
+                                      const struct route_req *req, double u01);
+
 #endif /* LBSIM_ROUTE_LOOP_H */
