@@ -52,7 +52,9 @@
  *     reset-* headers instead, so a client reading only Retry-After sees
  *     none there);
  *   concurrency queue full: no (the request never met a limit);
- *   429 storm: per storm (faults.h).
+ *   429 storm: per storm (faults.h);
+ *   fault script: per entry (`retry_after`), none by default (an injected
+ *     429 sends no header unless the scenario says so).
  */
 #include "api.h"
 
@@ -149,7 +151,8 @@ bool api_in_outage(const struct api_cfg *cfg, struct api_state *st, int64_t now_
     return fault_in_outage(&cfg->faults, &st->faults, now_ns, http_status);
 }
 
-static int queue_push(struct api_state *st, uint32_t idx, uint32_t gen, int64_t now_ns)
+static int queue_push(struct api_state *st, uint32_t idx, uint32_t gen, int64_t now_ns,
+                      uint8_t armed, int armed_status)
 {
     if (st->q_len == st->q_cap) {
         uint32_t ncap = st->q_cap ? st->q_cap * 2 : API_QUEUE_INITIAL;
@@ -166,8 +169,8 @@ static int queue_push(struct api_state *st, uint32_t idx, uint32_t gen, int64_t 
         st->q_cap = ncap;
         st->q_head = 0;
     }
-    st->q[(st->q_head + st->q_len) & (st->q_cap - 1)] =
-        (struct api_qent){.idx = idx, .gen = gen, .enq_ns = now_ns};
+    st->q[(st->q_head + st->q_len) & (st->q_cap - 1)] = (struct api_qent){
+        .idx = idx, .gen = gen, .enq_ns = now_ns, .armed = armed, .armed_status = armed_status};
     st->q_len++;
     st->q_live++;
     return 0;
@@ -215,10 +218,27 @@ static struct charge charge_of(const struct api_cfg *cfg, int64_t input_tokens, 
     return c;
 }
 
-enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct rng *r,
-                         int64_t now_ns, int64_t input_tokens, int64_t max_tokens, uint32_t idx,
-                         uint32_t gen, int64_t *retry_after_ns, int *http_status)
+static enum api_admit admit(const struct api_cfg *cfg, struct api_state *st, struct rng *r,
+                            int64_t now_ns, int64_t input_tokens, int64_t max_tokens, uint32_t idx,
+                            uint32_t gen, int64_t *retry_after_ns, int *http_status)
 {
+    const struct fault_script_entry *se = fault_script_admit(&cfg->faults, &st->faults);
+    if (se != NULL) {
+        if (se->kind == FAULT_SCRIPT_CONTEXT_WINDOW) {
+            *http_status = 400; /* OpenAI: context_length_exceeded */
+            return API_CONTEXT_WINDOW;
+        }
+        if (se->kind == FAULT_SCRIPT_STATUS && se->http_status == 429) {
+            *retry_after_ns = se->retry_after_ns;
+            *http_status = 429;
+            return API_RATE_LIMITED;
+        }
+        if (se->kind == FAULT_SCRIPT_STATUS && se->http_status >= 500) {
+            *retry_after_ns = -1;
+            *http_status = se->http_status;
+            return API_UNAVAILABLE;
+        }
+    }
     if (api_in_outage(cfg, st, now_ns, http_status))
         return API_UNAVAILABLE;
     if (cfg->context_window > 0 && input_tokens + max_tokens > cfg->context_window) {
@@ -274,7 +294,9 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct
     if (cfg->rpd > 0)
         st->rpd_used++;
     if (full) {
-        if (queue_push(st, idx, gen, now_ns) != 0) {
+        int armed_status = 0;
+        uint8_t armed = fault_armed_take(&st->faults, &armed_status);
+        if (queue_push(st, idx, gen, now_ns, armed, armed_status) != 0) {
             /* Out of memory: refuse like an overloaded provider would. */
             *retry_after_ns = -1;
             *http_status = 503;
@@ -284,6 +306,19 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct
     }
     st->busy++;
     return API_ACCEPT;
+}
+
+enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct rng *r,
+                         int64_t now_ns, int64_t input_tokens, int64_t max_tokens, uint32_t idx,
+                         uint32_t gen, int64_t *retry_after_ns, int *http_status)
+{
+    enum api_admit a =
+        admit(cfg, st, r, now_ns, input_tokens, max_tokens, idx, gen, retry_after_ns, http_status);
+    if (a != API_ACCEPT) { /* refused (or queued, carrying it): nothing stays armed */
+        int unused = 0;
+        (void)fault_armed_take(&st->faults, &unused);
+    }
+    return a;
 }
 
 void api_complete(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
@@ -307,6 +342,7 @@ bool api_release(struct api_state *st, bool (*is_live)(void *ctx, uint32_t idx, 
         if (!is_live(ctx, e.idx, e.gen))
             continue; /* cancelled while waiting: already discounted */
         st->q_live--;
+        fault_arm(&st->faults, e.armed, e.armed_status); /* for its service start */
         *idx = e.idx;
         *gen = e.gen;
         *enq_ns = e.enq_ns;
@@ -338,7 +374,11 @@ void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, in
     out->content_policy = !out->fail && u < err + cfg->content_policy_rate;
     out->http_status = out->fail ? cfg->faults.error_status : out->content_policy ? 400 : 200;
     out->fail = out->fail || out->content_policy;
-    if (!out->fail && fd.fail) { /* a brownout's extra errors */
+    if (fd.scripted) { /* the fault script decides this attempt */
+        out->fail = fd.fail;
+        out->content_policy = fd.content_policy;
+        out->http_status = fd.fail ? fd.http_status : 200;
+    } else if (!out->fail && fd.fail) { /* a brownout's extra errors */
         out->fail = true;
         out->http_status = fd.http_status;
     }

@@ -131,6 +131,8 @@ struct api_bucket {
 struct api_qent {
     uint32_t idx, gen;
     int64_t enq_ns;
+    uint8_t armed;    /* the script's draw-time effect for this attempt (faults.h) */
+    int armed_status; /* ... and its status */
 };
 
 struct api_state {
@@ -162,7 +164,10 @@ bool api_in_outage(const struct api_cfg *cfg, struct api_state *st, int64_t now_
                    int *http_status);
 
 /*
- * Admit an attempt at now_ns.  Order: outage, context window, 429 storm
+ * Admit an attempt at now_ns.  Order: the fault script (faults.h: a
+ * scripted 429 with its Retry-After, 5xx or context-window 400 answers
+ * here; a scripted hang, content-policy refusal or other 4xx goes on with
+ * the admission and acts at the attempt's draws), outage, context window, 429 storm
  * (one uniform from r, a stream keyed by the attempt, only inside a storm
  * whose share is below 1; r may be NULL), then the rate limits of the
  * style (every bucket must hold the request; all are charged), then the

@@ -7,6 +7,13 @@
  * at time 0.  Only the current (or next) down window is kept; the next one
  * is drawn when a query passes its end, so memory is O(1) and the
  * schedule is the same whatever the query times are.
+ *
+ * Scripts count the attempts a backend receives (every admission, in
+ * event order), so the k-th attempt meets entry k whichever request sent
+ * it.  Effects that answer at admission (429, 5xx, context window) are
+ * returned to the caller; the others wait, armed in the state, for the
+ * attempt's service start, which follows its admission at once (or its
+ * dequeue: the caller moves the armed effect with the queued attempt).
  */
 #include "faults.h"
 
@@ -44,6 +51,9 @@ void fault_state_init(struct fault_state *st, const struct fault_cfg *cfg, uint6
 {
     st->outage_cursor = st->brownout_cursor = st->storm_cursor = 0;
     st->down_start_ns = st->down_end_ns = FAULT_NEVER_NS;
+    st->script_seen = 0;
+    st->armed = FAULT_ARMED_NONE;
+    st->armed_status = 0;
     rng_keyed(&st->outage_rng, seed, RNG_OUTAGES, key, 0, 0);
     if (cfg->mtbf_ns > 0 && cfg->mttr_ns > 0)
         random_next(cfg, st, 0);
@@ -111,6 +121,54 @@ bool fault_storm_hits(const struct fault_cfg *cfg, struct fault_state *st, int64
     return true;
 }
 
+const struct fault_script_entry *fault_script_admit(const struct fault_cfg *cfg,
+                                                    struct fault_state *st)
+{
+    st->armed = FAULT_ARMED_NONE;
+    if (cfg->n_script == 0)
+        return NULL;
+    uint64_t k = st->script_seen++;
+    if (k >= cfg->n_script) {
+        if (!cfg->script_repeat)
+            return NULL;
+        k %= cfg->n_script;
+    }
+    const struct fault_script_entry *e = &cfg->script[k];
+    switch (e->kind) {
+    case FAULT_SCRIPT_STATUS:
+        if (e->http_status != 429 && e->http_status < 500) {
+            st->armed = FAULT_ARMED_STATUS;
+            st->armed_status = e->http_status;
+        }
+        break;
+    case FAULT_SCRIPT_CONTENT_POLICY:
+        st->armed = FAULT_ARMED_CONTENT_POLICY;
+        st->armed_status = 400;
+        break;
+    case FAULT_SCRIPT_HANG:
+        st->armed = FAULT_ARMED_HANG;
+        break;
+    case FAULT_SCRIPT_OK:
+    case FAULT_SCRIPT_CONTEXT_WINDOW:
+        break;
+    }
+    return e;
+}
+
+uint8_t fault_armed_take(struct fault_state *st, int *http_status)
+{
+    uint8_t a = st->armed;
+    *http_status = st->armed_status;
+    st->armed = FAULT_ARMED_NONE;
+    return a;
+}
+
+void fault_arm(struct fault_state *st, uint8_t armed, int http_status)
+{
+    st->armed = armed;
+    st->armed_status = http_status;
+}
+
 void fault_draw_attempt(const struct fault_cfg *cfg, struct fault_state *st, int64_t now_ns,
                         struct rng *r, struct fault_draw *out)
 {
@@ -119,6 +177,28 @@ void fault_draw_attempt(const struct fault_cfg *cfg, struct fault_state *st, int
     const struct fault_brownout *b = fault_brownout_at(cfg, st, now_ns);
     out->hang = u_hang < cfg->hang_rate;
     out->fail = b != NULL && u_brown < b->error_rate;
+    out->content_policy = false;
+    out->scripted = false;
     out->http_status = out->fail ? b->http_status : 0;
     out->latency_x = b != NULL ? b->latency_x : 1.0;
+    int status = 0;
+    uint8_t armed = fault_armed_take(st, &status);
+    switch (armed) { /* the script wins over the draws */
+    case FAULT_ARMED_HANG:
+        out->scripted = true;
+        out->hang = true;
+        out->fail = false;
+        out->http_status = 0;
+        break;
+    case FAULT_ARMED_CONTENT_POLICY:
+    case FAULT_ARMED_STATUS:
+        out->scripted = true;
+        out->hang = false;
+        out->fail = true;
+        out->content_policy = armed == FAULT_ARMED_CONTENT_POLICY;
+        out->http_status = status;
+        break;
+    default:
+        break;
+    }
 }

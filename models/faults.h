@@ -13,7 +13,12 @@
  *  - 429 storms: windows in which a share of admissions answers 429 with
  *    a Retry-After;
  *  - hangs: a share of attempts that never produce a first token (the
- *    caller's attempt timeout ends them).
+ *    caller's attempt timeout ends them);
+ *  - a script: a deterministic list of what the k-th attempt the backend
+ *    receives meets (a 429 with or without Retry-After, a 5xx, a 400 of
+ *    an error class, a hang, normal service), for drills that replay a
+ *    published failure sequence (tests/conformance/).  After the list,
+ *    normal behaviour, or the list again when it repeats.
  *
  * Time only moves forward: queries must come with non-decreasing times
  * (cursors skip finished windows; the random outage schedule is generated
@@ -53,6 +58,35 @@ struct fault_storm {
     int64_t retry_after_ns; /* the Retry-After sent, -1 = none */
 };
 
+/* What a script entry does to its attempt. */
+enum fault_script_kind {
+    FAULT_SCRIPT_OK = 0,         /* normal service (the other faults still apply) */
+    FAULT_SCRIPT_STATUS,         /* answers http_status: 429 and 5xx at admission, other
+                                    4xx after the drawn first-token time */
+    FAULT_SCRIPT_CONTEXT_WINDOW, /* 400 context_length_exceeded at admission */
+    FAULT_SCRIPT_CONTENT_POLICY, /* 400 content-policy refusal after the drawn first-token time */
+    FAULT_SCRIPT_HANG,           /* no first token, ever (the attempt timeout ends it) */
+};
+
+struct fault_script_entry {
+    enum fault_script_kind kind;
+    int http_status;        /* FAULT_SCRIPT_STATUS: 400..599 */
+    int64_t retry_after_ns; /* a 429's Retry-After, -1 = none (the default) */
+};
+
+/* Longest script: drills replay a handful of attempts; the list is kept
+ * inline so a scenario's backends copy it with the rest of the config. */
+#define FAULT_SCRIPT_MAX 32
+
+/* A draw-time effect armed by the script at admission (fault_script_admit),
+ * applied by the next fault_draw_attempt. */
+enum fault_armed {
+    FAULT_ARMED_NONE = 0,
+    FAULT_ARMED_STATUS,
+    FAULT_ARMED_CONTENT_POLICY,
+    FAULT_ARMED_HANG,
+};
+
 struct fault_cfg {
     double error_rate; /* probability an admitted attempt fails (drawn by the caller) */
     int error_status;  /* its HTTP status */
@@ -66,6 +100,9 @@ struct fault_cfg {
     const struct fault_storm *storms; /* sorted, not overlapping */
     uint32_t n_storms;
     double hang_rate; /* probability an attempt never produces a first token */
+    struct fault_script_entry script[FAULT_SCRIPT_MAX]; /* attempt k gets script[k] */
+    uint32_t n_script;                                  /* 0 = no script */
+    bool script_repeat;                                 /* loop the script */
 };
 
 struct fault_state {
@@ -75,6 +112,9 @@ struct fault_state {
     struct rng outage_rng;    /* random outages, keyed by (seed, key) */
     int64_t down_start_ns;    /* the current or next random outage, */
     int64_t down_end_ns;      /* [start, end); INT64_MAX when none */
+    uint64_t script_seen;     /* attempts this backend received (script position) */
+    uint8_t armed;            /* enum fault_armed: for the next fault_draw_attempt */
+    int armed_status;         /* its status (FAULT_ARMED_STATUS) */
 };
 
 /* Start a schedule at time 0 (up).  `seed` and `key` (the backend index)
@@ -106,16 +146,34 @@ const struct fault_storm *fault_storm_at(const struct fault_cfg *cfg, struct fau
 bool fault_storm_hits(const struct fault_cfg *cfg, struct fault_state *st, int64_t now_ns,
                       struct rng *r, int64_t *retry_after_ns);
 
+/* Script at admission: the entry of the attempt now received (advances
+ * the position; NULL when there is no script or it is over).  A 429, a
+ * 5xx or a context-window entry is the admission's answer (the caller
+ * returns it); a hang, a content-policy refusal or another 4xx is armed
+ * for the next fault_draw_attempt (fault_armed_take / fault_arm move it
+ * with an attempt that waits in a queue).  Any earlier armed effect is
+ * dropped: its attempt never started service. */
+const struct fault_script_entry *fault_script_admit(const struct fault_cfg *cfg,
+                                                    struct fault_state *st);
+
+/* Take the armed effect off the state (it follows a queued attempt)... */
+uint8_t fault_armed_take(struct fault_state *st, int *http_status);
+/* ... and arm it again when that attempt starts service. */
+void fault_arm(struct fault_state *st, uint8_t armed, int http_status);
+
 /* Per-attempt fault draws at service start. */
 struct fault_draw {
-    bool hang;        /* never produces a first token */
-    bool fail;        /* a brownout error (http_status) */
-    int http_status;  /* the brownout's status when fail */
-    double latency_x; /* latency multiplier (1 outside brownouts) */
+    bool hang;           /* never produces a first token */
+    bool fail;           /* a brownout or scripted error (http_status) */
+    bool content_policy; /* ... a scripted content-policy refusal (400) */
+    bool scripted;       /* the script decided (it overrides the base error rate) */
+    int http_status;     /* the failure's status when fail */
+    double latency_x;    /* latency multiplier (1 outside brownouts) */
 };
 
 /* Always draws two uniforms from r (hang, then brownout error), so the
- * caller's later draws do not depend on the schedule. */
+ * caller's later draws do not depend on the schedule.  An armed script
+ * effect overrides both draws and is consumed. */
 void fault_draw_attempt(const struct fault_cfg *cfg, struct fault_state *st, int64_t now_ns,
                         struct rng *r, struct fault_draw *out);
 

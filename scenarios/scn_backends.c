@@ -246,6 +246,119 @@ static int parse_random_outages(struct scn__ctx *c, const yaml_node_t *n, struct
     return 0;
 }
 
+/* One entry of `faults.script`: exactly one of `status` (200, or an
+ * error 400..599) and `hang: true`; `retry_after` only on a 429 (none by
+ * default: an injected 429 carries no Retry-After unless it says so);
+ * `class` only on a 400. */
+static int parse_script_step(struct scn__ctx *c, const yaml_node_t *n, const struct scn_backend *b,
+                             struct fault_script_entry *e)
+{
+    const yaml_node_t *v[SS_N];
+    if (scn__check_map(c, n, "a script step", scn__script_step_keys, SS_N, v))
+        return -1;
+    e->kind = FAULT_SCRIPT_OK;
+    e->http_status = 200;
+    e->retry_after_ns = -1;
+    if ((v[SS_STATUS] != NULL) == (v[SS_HANG] != NULL))
+        return scn__fail(c, n,
+                         "found a script step with %s, expected exactly one of 'status' "
+                         "and 'hang: true'",
+                         v[SS_HANG] ? "both 'status' and 'hang'" : "neither 'status' nor 'hang'");
+    if (v[SS_HANG]) {
+        bool hang = false;
+        if (scn__v_bool(c, v[SS_HANG], &hang))
+            return -1;
+        if (!hang)
+            return scn__fail(c, v[SS_HANG],
+                             "found 'hang: false', expected 'hang: true' (normal service is "
+                             "'status: 200')");
+        e->kind = FAULT_SCRIPT_HANG;
+        e->http_status = 0;
+    } else {
+        int64_t st = 0;
+        if (scn__v_int(c, v[SS_STATUS], 200, 599, &st))
+            return -1;
+        if (st != 200 && st < 400)
+            return scn__fail(c, v[SS_STATUS],
+                             "found status %d, expected 200 (normal service) or an error "
+                             "status 400..599",
+                             (int)st);
+        e->http_status = (int)st;
+        if (st != 200)
+            e->kind = FAULT_SCRIPT_STATUS;
+    }
+    const yaml_node_t *extra = v[SS_RETRY_AFTER] ? v[SS_RETRY_AFTER] : v[SS_CLASS];
+    if (e->kind != FAULT_SCRIPT_STATUS && extra != NULL)
+        return scn__fail(c, extra,
+                         "found '%s' on a script step without an error status, "
+                         "expected it with status 429 or 400",
+                         v[SS_RETRY_AFTER] ? "retry_after" : "class");
+    if (v[SS_RETRY_AFTER]) {
+        if (e->http_status != 429)
+            return scn__fail(c, v[SS_RETRY_AFTER],
+                             "found 'retry_after' on a step with status %d, expected it only "
+                             "with status 429",
+                             e->http_status);
+        if (scn__v_duration_ns(c, v[SS_RETRY_AFTER], &e->retry_after_ns))
+            return -1;
+    }
+    if (v[SS_CLASS]) {
+        size_t k = 0;
+        if (e->http_status != 400)
+            return scn__fail(c, v[SS_CLASS],
+                             "found 'class' on a step with status %d, expected it only with "
+                             "status 400",
+                             e->http_status);
+        if (scn__v_enum(c, v[SS_CLASS], "an error class", scn__script_class_names, N_SCRIPT_CLASS,
+                        &k))
+            return -1;
+        e->kind = k == 0 ? FAULT_SCRIPT_CONTEXT_WINDOW : FAULT_SCRIPT_CONTENT_POLICY;
+        if (e->kind == FAULT_SCRIPT_CONTENT_POLICY && b->route.kind == ROUTE_KIND_POOL)
+            return scn__fail(c, v[SS_CLASS],
+                             "found class content_policy on a pool backend, expected it only "
+                             "on api backends (a pool has no content policy)");
+    }
+    return 0;
+}
+
+/* `faults.script`: a list of steps, or {steps: [...], repeat: true}. */
+static int parse_script(struct scn__ctx *c, const yaml_node_t *n, struct scn_backend *b)
+{
+    struct fault_cfg *f = &b->api.faults;
+    const yaml_node_t *steps = n;
+    f->script_repeat = false;
+    if (n->type == YAML_MAPPING_NODE) {
+        const yaml_node_t *v[SC_N];
+        if (scn__check_map(c, n, "'script'", scn__script_keys, SC_N, v))
+            return -1;
+        if (v[SC_STEPS] == NULL)
+            return scn__missing(c, n, "'script'", "steps",
+                                "a list of steps, e.g. [{status: 429}, {status: 200}]");
+        if (v[SC_REPEAT] && scn__v_bool(c, v[SC_REPEAT], &f->script_repeat))
+            return -1;
+        steps = v[SC_STEPS];
+    }
+    if (scn__want_seq(c, steps,
+                      "a list of script steps ({status: 429, retry_after: 2s}, {status: 500}, "
+                      "{status: 400, class: context_window}, {hang: true}, {status: 200})"))
+        return -1;
+    size_t count = scn__seq_len(steps);
+    if (count == 0)
+        return scn__fail(c, steps, "found an empty script, expected at least one step");
+    if (count > FAULT_SCRIPT_MAX)
+        return scn__fail(c, steps, "found a script of %zu steps, expected at most %d", count,
+                         FAULT_SCRIPT_MAX);
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *it = scn__node_of(c, steps->data.sequence.items.start[i]);
+        if (it == NULL)
+            return scn__oom(c, steps);
+        if (parse_script_step(c, it, b, &f->script[i]))
+            return -1;
+    }
+    f->n_script = (uint32_t)count;
+    return 0;
+}
+
 static int parse_faults(struct scn__ctx *c, const yaml_node_t *n, struct scn_backend *b)
 {
     const yaml_node_t *v[F_N];
@@ -294,6 +407,8 @@ static int parse_faults(struct scn__ctx *c, const yaml_node_t *n, struct scn_bac
         f->n_storms = count;
     }
     if (v[F_HANG_RATE] && scn__v_fraction(c, v[F_HANG_RATE], &f->hang_rate))
+        return -1;
+    if (v[F_SCRIPT] && parse_script(c, v[F_SCRIPT], b))
         return -1;
     return 0;
 }

@@ -4,7 +4,9 @@
  * presets, and the fault schedules of models/faults.h (random outages,
  * brownouts, 429 storms, hangs through the engine's attempt timeout), and
  * the enforcement window (`burst_window`, `start`, `retry_after`) against a
- * reference limiter written here (GCRA, not the model's bucket).
+ * reference limiter written here (GCRA, not the model's bucket), and the
+ * deterministic fault scripts (`faults.script`) at admission, at the draws,
+ * through the backend queue and through the engine.
  */
 #include <limits.h>
 #include <math.h>
@@ -811,6 +813,293 @@ static void test_max_tokens(void)
     CHECK_STR_CONTAINS(err, "beside 'sources'");
 }
 
+/* ---- fault scripts ----------------------------------------------------- */
+
+static struct fault_script_entry step(enum fault_script_kind k, int status, int64_t ra)
+{
+    return (struct fault_script_entry){.kind = k, .http_status = status, .retry_after_ns = ra};
+}
+
+/* Attempt k meets entry k, in admission order; then normal service. */
+static void test_script_admit(void)
+{
+    struct api_cfg c;
+    struct api_state st;
+    cfg_init(&c);
+    c.faults.script[0] = step(FAULT_SCRIPT_STATUS, 429, 2 * S_NS);
+    c.faults.script[1] = step(FAULT_SCRIPT_STATUS, 429, -1);
+    c.faults.script[2] = step(FAULT_SCRIPT_STATUS, 500, -1);
+    c.faults.script[3] = step(FAULT_SCRIPT_CONTEXT_WINDOW, 400, -1);
+    c.faults.script[4] = step(FAULT_SCRIPT_HANG, 0, -1);
+    c.faults.script[5] = step(FAULT_SCRIPT_CONTENT_POLICY, 400, -1);
+    c.faults.script[6] = step(FAULT_SCRIPT_STATUS, 401, -1);
+    c.faults.script[7] = step(FAULT_SCRIPT_OK, 200, -1);
+    c.faults.n_script = 8;
+    CHECK_INT_EQ(api_state_init(&st, &c, 0, 1, 0), 0);
+    int64_t ra = 0;
+    int http = 0;
+    struct rng r;
+    struct api_draw d;
+    rng_keyed(&r, 1, RNG_LATENCY, 0, 0, 0);
+
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_RATE_LIMITED);
+    CHECK_INT_EQ(http, 429);
+    CHECK_INT_EQ(ra, 2 * S_NS);
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_RATE_LIMITED);
+    CHECK_INT_EQ(ra, -1); /* an injected 429 carries no Retry-After unless it says so */
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_UNAVAILABLE);
+    CHECK_INT_EQ(http, 500);
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_CONTEXT_WINDOW);
+    CHECK_INT_EQ(http, 400);
+    CHECK_INT_EQ(st.busy, 0); /* none of them took a slot */
+
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_ACCEPT);
+    api_draw(&c, &st, &r, 0, 1, 1, &d);
+    CHECK(d.hang);
+    CHECK(!d.fail);
+    CHECK_INT_EQ(d.ttft_ns, INT64_MAX);
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_ACCEPT);
+    api_draw(&c, &st, &r, 0, 1, 1, &d);
+    CHECK(d.fail && d.content_policy && !d.hang);
+    CHECK_INT_EQ(d.http_status, 400);
+    CHECK_INT_EQ(d.ttft_ns, S_NS); /* the refusal comes after the drawn TTFT */
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_ACCEPT);
+    api_draw(&c, &st, &r, 0, 1, 1, &d);
+    CHECK(d.fail && !d.content_policy);
+    CHECK_INT_EQ(d.http_status, 401);
+    for (int i = 0; i < 3; i++) { /* the 200 step, then past the end: normal service */
+        CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_ACCEPT);
+        api_draw(&c, &st, &r, 0, 1, 1, &d);
+        CHECK(!d.fail && !d.hang);
+        CHECK_INT_EQ(d.http_status, 200);
+    }
+    CHECK_INT_EQ(st.faults.script_seen, 10);
+    api_state_fini(&st);
+
+    /* repeat: the list loops. */
+    cfg_init(&c);
+    c.faults.script[0] = step(FAULT_SCRIPT_STATUS, 503, -1);
+    c.faults.script[1] = step(FAULT_SCRIPT_OK, 200, -1);
+    c.faults.n_script = 2;
+    c.faults.script_repeat = true;
+    CHECK_INT_EQ(api_state_init(&st, &c, 0, 1, 0), 0);
+    for (int i = 0; i < 10; i++) {
+        enum api_admit a = api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http);
+        CHECK_INT_EQ(a, i % 2 == 0 ? API_UNAVAILABLE : API_ACCEPT);
+        if (a == API_ACCEPT)
+            st.busy--;
+    }
+    api_state_fini(&st);
+
+    /* An armed step whose admission is refused does not leak into the
+     * next attempt's draws. */
+    cfg_init(&c);
+    c.rpm = 1;
+    c.faults.script[0] = step(FAULT_SCRIPT_OK, 200, -1);
+    c.faults.script[1] = step(FAULT_SCRIPT_HANG, 0, -1);
+    c.faults.n_script = 2;
+    CHECK_INT_EQ(api_state_init(&st, &c, 0, 1, 0), 0);
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_ACCEPT);
+    api_draw(&c, &st, &r, 0, 1, 1, &d);
+    CHECK(!d.hang);
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 0, 0, &ra, &http), API_RATE_LIMITED);
+    api_draw(&c, &st, &r, 0, 1, 1, &d); /* some other attempt's start: not the hang */
+    CHECK(!d.hang);
+    api_state_fini(&st);
+}
+
+static bool all_live(void *ctx, uint32_t idx, uint32_t gen)
+{
+    (void)ctx;
+    (void)idx;
+    (void)gen;
+    return true;
+}
+
+/* A queued attempt keeps its step until it starts service. */
+static void test_script_queue(void)
+{
+    struct api_cfg c;
+    struct api_state st;
+    cfg_init(&c);
+    c.concurrency = 1;
+    c.queue_max = API_QUEUE_UNBOUNDED;
+    c.faults.script[0] = step(FAULT_SCRIPT_OK, 200, -1);
+    c.faults.script[1] = step(FAULT_SCRIPT_HANG, 0, -1);
+    c.faults.script[2] = step(FAULT_SCRIPT_CONTENT_POLICY, 400, -1);
+    c.faults.n_script = 3;
+    CHECK_INT_EQ(api_state_init(&st, &c, 0, 1, 0), 0);
+    int64_t ra = 0;
+    int http = 0;
+    struct rng r;
+    struct api_draw d;
+    rng_keyed(&r, 1, RNG_LATENCY, 0, 0, 0);
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 10, 0, &ra, &http), API_ACCEPT);
+    api_draw(&c, &st, &r, 0, 1, 1, &d);
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 11, 0, &ra, &http), API_QUEUED);
+    CHECK_INT_EQ(api_admit(&c, &st, NULL, 0, 1, 1, 12, 0, &ra, &http), API_QUEUED);
+    CHECK(!d.hang && !d.fail);
+    uint32_t idx = 0, gen = 0;
+    int64_t enq = 0;
+    CHECK(api_release(&st, all_live, NULL, &idx, &gen, &enq));
+    CHECK_INT_EQ(idx, 11);
+    api_draw(&c, &st, &r, 0, 1, 1, &d);
+    CHECK(d.hang);
+    CHECK(api_release(&st, all_live, NULL, &idx, &gen, &enq));
+    CHECK_INT_EQ(idx, 12);
+    api_draw(&c, &st, &r, 0, 1, 1, &d);
+    CHECK(d.fail && d.content_policy);
+    api_state_fini(&st);
+}
+
+/* Keys, units and errors with their location. */
+static void test_script_keys(void)
+{
+    struct scenario s;
+    char err[4096] = "";
+    int rc =
+        load_str(TRAFFIC "backends:\n"
+                         "  - name: a\n"
+                         "    latency: {ttft: 1s}\n"
+                         "    faults:\n"
+                         "      script: [{status: 429, retry_after: 2s}, {status: 429}, "
+                         "{status: 500}, {status: 400, class: context_window}, {status: 400, "
+                         "class: content_policy}, {hang: true}, {status: 200}, {status: 404}]\n"
+                         "  - name: b\n"
+                         "    latency: {ttft: 1s}\n"
+                         "    faults: {script: {steps: [{status: 503}], repeat: true}}\n",
+                 &s, err, sizeof err);
+    CHECK_INT_EQ(rc, 0);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    const struct fault_cfg *f = &s.backends[0].api.faults;
+    CHECK_INT_EQ(f->n_script, 8);
+    CHECK(!f->script_repeat);
+    CHECK_INT_EQ(f->script[0].kind, FAULT_SCRIPT_STATUS);
+    CHECK_INT_EQ(f->script[0].http_status, 429);
+    CHECK_INT_EQ(f->script[0].retry_after_ns, 2 * S_NS);
+    CHECK_INT_EQ(f->script[1].retry_after_ns, -1);
+    CHECK_INT_EQ(f->script[2].http_status, 500);
+    CHECK_INT_EQ(f->script[3].kind, FAULT_SCRIPT_CONTEXT_WINDOW);
+    CHECK_INT_EQ(f->script[4].kind, FAULT_SCRIPT_CONTENT_POLICY);
+    CHECK_INT_EQ(f->script[5].kind, FAULT_SCRIPT_HANG);
+    CHECK_INT_EQ(f->script[6].kind, FAULT_SCRIPT_OK);
+    CHECK_INT_EQ(f->script[7].http_status, 404);
+    f = &s.backends[1].api.faults;
+    CHECK_INT_EQ(f->n_script, 1);
+    CHECK(f->script_repeat);
+    scn_free(&s);
+
+    static const struct {
+        const char *faults, *needle;
+    } bad[] = {
+        {"{script: [{status: 429, retry_after: 2}]}", "2"},
+        {"{script: [{status: 500, retry_after: 2s}]}", "only with status 429"},
+        {"{script: [{status: 429, class: content_policy}]}", "only with status 400"},
+        {"{script: [{status: 400, class: toxic}]}", "content_policy"},
+        {"{script: [{status: 302}]}", "200 (normal service) or an error status"},
+        {"{script: [{hang: false}]}", "'hang: true'"},
+        {"{script: [{status: 500, hang: true}]}", "exactly one of 'status' and 'hang: true'"},
+        {"{script: [{retry_after: 2s}]}", "exactly one of 'status'"},
+        {"{script: [{hang: true, retry_after: 2s}]}", "without an error status"},
+        {"{script: [{stat: 500}]}", "did you mean 'status'"},
+        {"{script: []}", "at least one step"},
+        {"{script: {repeat: true}}", "'steps'"},
+        {"{script: 500}", "a list of script steps"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 TRAFFIC "backends:\n  - {name: a, latency: {ttft: 1s}, faults: %s}\n",
+                 bad[i].faults);
+        err[0] = '\0';
+        rc = load_str(yaml, &s, err, sizeof err);
+        CHECK_INT_EQ(rc, -1);
+        if (rc == 0) {
+            scn_free(&s);
+            continue;
+        }
+        CHECK_STR_CONTAINS(err, tmp_file);
+        CHECK_STR_CONTAINS(err, ":3:");
+        CHECK_STR_CONTAINS(err, bad[i].needle);
+    }
+    /* 33 steps: one more than FAULT_SCRIPT_MAX. */
+    char yaml[2048];
+    int n = snprintf(yaml, sizeof yaml,
+                     TRAFFIC "backends:\n  - {name: a, latency: {ttft: 1s}, faults: {script: [");
+    for (int i = 0; i <= FAULT_SCRIPT_MAX; i++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "%s{status: 500}", i ? ", " : "");
+    snprintf(yaml + n, sizeof yaml - (size_t)n, "]}}\n");
+    rc = load_str(yaml, &s, err, sizeof err);
+    CHECK_INT_EQ(rc, -1);
+    if (rc == 0)
+        scn_free(&s);
+    CHECK_STR_CONTAINS(err, "at most 32");
+}
+
+struct attempts_seen {
+    uint32_t attempts;
+    int status;
+    int64_t done_ns;
+};
+
+static void on_req_attempts(void *ctx, const struct sim_req_record *r)
+{
+    struct attempts_seen *a = ctx;
+    a->attempts = r->attempts;
+    a->status = r->final_status;
+    a->done_ns = r->done_ns - r->arrival_ns;
+}
+
+/* Through the engine: a scripted 429 with Retry-After 2 s holds lbsim's
+ * retry for 2 s (its Retry-After floor), then the 200 step answers; a hang
+ * step ends at the attempt timeout (408) and the next attempt is served. */
+static void run_script(const char *script, uint32_t want_attempts, int64_t min_done_ns,
+                       int64_t max_done_ns)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "seed: 1\n" TRAFFIC "backends:\n"
+             "  - {name: a, latency: {ttft: 100ms, output_rate: 100}, faults: {script: %s}}\n"
+             "router: {strategy: round_robin, timeout: 5s, retries: {max_attempts: 3, "
+             "retry_on: [429, 5xx, timeout]}}\n",
+             script);
+    struct scenario s;
+    char err[1024] = "";
+    int rc = load_str(yaml, &s, err, sizeof err);
+    CHECK_INT_EQ(rc, 0);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    struct attempts_seen seen = {0, 0, 0};
+    struct sim_hooks hooks = {.on_request = on_req_attempts, .ctx = &seen};
+    struct sim_result r;
+    rc = sim_run(&s, &s.router.strategy, s.seed, &hooks, &r, err, sizeof err);
+    CHECK_INT_EQ(rc, 0);
+    if (rc == 0) {
+        printf("script %s: attempts %u status %d done after %.3fs\n", script, seen.attempts,
+               seen.status, (double)seen.done_ns / S_NS);
+        CHECK_INT_EQ(seen.attempts, want_attempts);
+        CHECK_INT_EQ(seen.status, 200);
+        CHECK(seen.done_ns >= min_done_ns && seen.done_ns <= max_done_ns);
+        sim_result_free(&r);
+    }
+    scn_free(&s);
+}
+
+static void test_script_engine(void)
+{
+    /* the 429's Retry-After (2 s) then TTFT 0.1 s + 1 token at 100/s */
+    run_script("[{status: 429, retry_after: 2s}, {status: 200}]", 2, 2110000000LL, 2110000000LL);
+    /* 5 s attempt timeout, a backoff of at most 1 s, then 0.11 s */
+    run_script("[{hang: true}]", 2, 5110000000LL, 6110000000LL);
+    /* two 500s answer at once; the third attempt is served */
+    run_script("[{status: 500}, {status: 500}]", 3, 110000000LL, 3110000000LL);
+}
+
 int main(void)
 {
     snprintf(tmp_file, sizeof tmp_file, "/tmp/lbsim_test_api_limits_%ld.yaml", (long)getpid());
@@ -826,6 +1115,10 @@ int main(void)
     test_storms();
     run_hangs("2s", false);
     run_hangs("0", true);
+    test_script_admit();
+    test_script_queue();
+    test_script_keys();
+    test_script_engine();
     remove(tmp_file);
     return check_report("test_api_limits");
 }
