@@ -20,6 +20,7 @@
 #include "gcache.h"
 #include "pool.h"
 #include "route.h"
+#include "route_loop.h"
 #include "trace.h"
 
 #define SCN_NAME_MAX 64
@@ -180,6 +181,10 @@ struct scn_router {
        the first token of a streamed one; 0 = none. */
     int64_t request_timeout_ns;
     int64_t stream_timeout_ns;
+    /* H4: `router.portkey:`, the Portkey tree the portkey loop walks
+       (scn_portkey.c); portkey.n_nodes == 0: none.  Arrays owned by the
+       scenario. */
+    struct route_pk_tree portkey;
 };
 
 /* SLO metrics, in the order of the summary JSON. */
@@ -255,6 +260,11 @@ struct scenario {
     char (*tags)[SCN_NAME_MAX]; /* tags named by backends: bit = index */
     uint32_t n_tags;
     void *owned; /* arena of everything the strategy trees and fallbacks point at */
+    /* H4: labels that router.portkey conditions name (scn_portkey.c). */
+    char (*tenants)[SCN_NAME_MAX]; /* tenant names: id = index + 1 */
+    uint32_t n_tenants;
+    char (*tasks)[SCN_NAME_MAX]; /* task names other than "tool": id = index + 3 */
+    uint32_t n_tasks;
 };
 
 /* Whether an SLO metric is a lower bound (the figure must be at least the
@@ -314,6 +324,15 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
 uint32_t scn_group_id(const struct scenario *s, const char *name);
 /* Region id (1-based) of a region name, 0 if no backend names it. */
 uint32_t scn_region_id(const struct scenario *s, const char *name);
+
+/* H4: the id a router.portkey condition gives a tenant name (1-based, 0 if
+ * no condition names it), and a task name: 1 for "tool" (SCN_TOOL_TASK),
+ * 3.. for a task a condition names, 2 for any other task (the gateway's
+ * mapping today: tool 1, other 2). */
+uint32_t scn_tenant_id(const struct scenario *s, const char *name);
+uint32_t scn_task_id(const struct scenario *s, const char *name);
+#define SCN_TASK_OTHER       2u
+#define SCN_TASK_FIRST_NAMED 3u
 
 /* The task label the `filter` strategy's tool offload matches (task id 1:
  * requests whose task label is "tool"). */

@@ -271,4 +271,8 @@ int scn__parse_slo(struct scn__ctx *c, const yaml_node_t *n, struct scn_slo *slo
 int scn__parse_regions(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s);
 int scn__parse_cache(struct scn__ctx *c, const yaml_node_t *n, struct scn_cache *ca);
 
+/* H4, scn_portkey.c: `router.portkey:`, the Portkey tree (backends and
+ * groups loaded before). */
+int scn__parse_portkey(struct scn__ctx *c, const yaml_node_t *n, struct scn_router *r);
+
 #endif /* LBSIM_SCN_INT_H */

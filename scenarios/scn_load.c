@@ -543,5 +543,7 @@ void scn_free(struct scenario *s)
     free(s->groups);
     free(s->regions);
     free(s->tags);
+    free(s->tenants); /* H4 */
+    free(s->tasks);   /* H4 */
     memset(s, 0, sizeof *s);
 }
