@@ -20,6 +20,7 @@
 #include "gcache.h"
 #include "pool.h"
 #include "route.h"
+#include "route_loop.h"
 #include "trace.h"
 
 #define SCN_NAME_MAX 64
@@ -124,6 +125,10 @@ struct scn_backend {
     struct fault_outage *outages;     /* owned; api.faults.outages points here */
     struct fault_brownout *brownouts; /* owned; api.faults.brownouts points here */
     struct fault_storm *storms;       /* owned; api.faults.storms points here */
+    /* H1 (issue 13; scn_loop.c): LiteLLM's per-deployment settings */
+    int32_t num_retries; /* `num_retries`: LiteLLM deployment num_retries, -1 = unset */
+    int64_t cooldown_ns; /* `cooldown_time`: < 0 unset, 0 never cools (the gateway passes
+                            it with route_router_set_backend_health) */
 };
 
 /* A strategy with its parameters (all filled, defaults included), and for
@@ -162,6 +167,12 @@ struct scn_router {
     uint32_t default_group;     /* group of requests that name none (1-based id, 0 = none) */
     int64_t attempt_timeout_ns; /* first token must arrive within; 0 = none */
     int64_t queue_timeout_ns;   /* gateway queue (FULL) wait cap; 0 = none */
+    /* H1 (issue 13; scn_loop.c): the per-request loop */
+    enum route_loop_kind loop; /* `router.loop` (ROUTE_LOOP_LBSIM) */
+    /* `router.litellm`, LiteLLM's defaults otherwise; its fallbacks are the
+     * rules above, backend_num_retries the backends' num_retries (arrays the
+     * scenario owns) */
+    struct route_llm_cfg litellm;
 };
 
 /* SLO metrics, in the order of the summary JSON. */
