@@ -44,6 +44,10 @@
  *    the next sibling.  A:[B,C], B:[D] with max_fallbacks 2 tries B, D, C.
  *  - The final error is the primary group's (2026).
  *
+ * Not reproduced: the 2026 order-based fallback chain (a group with more
+ * than one `order` value), and the primary group being among the lookup
+ * groups of a hop with no rule of its own (FEH lookup_groups).
+ *
  * A "no deployments" failure (backend -1) is LiteLLM's RouterRateLimitError:
  * a ValueError with no status code (litellm/types/router.py), so only a
  * DefaultRetries policy entry matches it and, with nothing healthy, the
@@ -357,7 +361,8 @@ static struct route_loop_act fall_back(const struct route_llm_cfg *c, struct rou
 {
     int32_t rule = lookup(c, q->group, e);
     q->in_primary = false;
-    if (rule >= 0 && q->depth < c->max_fallbacks && q->n_frames < ROUTE_LLM_MAX_STACK) {
+    if (rule >= 0 && rule <= UINT16_MAX && q->depth < c->max_fallbacks &&
+        q->n_frames < ROUTE_LLM_MAX_STACK) {
         struct route_llm_frame *fr = &q->frames[q->n_frames++];
         fr->group = q->group;
         fr->rule = (uint16_t)rule;

@@ -130,6 +130,10 @@ struct scn_backend {
     int64_t timeout_ns;        /* a non-streamed attempt's whole response */
     int64_t stream_timeout_ns; /* a streamed attempt's first token */
     int32_t account;           /* index in scenario.accounts, -1 = its own limits */
+    /* H1 (issue 13; scn_loop.c): LiteLLM's per-deployment settings */
+    int32_t num_retries; /* `num_retries`: LiteLLM deployment num_retries, -1 = unset */
+    int64_t cooldown_ns; /* `cooldown_time`: < 0 unset, 0 never cools (the gateway passes
+                            it with route_router_set_backend_health) */
 };
 
 /* A provider quota several backends share (deployments of one API key or
@@ -185,6 +189,12 @@ struct scn_router {
        (scn_portkey.c); portkey.n_nodes == 0: none.  Arrays owned by the
        scenario. */
     struct route_pk_tree portkey;
+    /* H1 (issue 13; scn_loop.c): the per-request loop */
+    enum route_loop_kind loop; /* `router.loop` (ROUTE_LOOP_LBSIM) */
+    /* `router.litellm`, LiteLLM's defaults otherwise; its fallbacks are the
+     * rules above, backend_num_retries the backends' num_retries (arrays the
+     * scenario owns) */
+    struct route_llm_cfg litellm;
 };
 
 /* SLO metrics, in the order of the summary JSON. */

@@ -274,5 +274,13 @@ int scn__parse_cache(struct scn__ctx *c, const yaml_node_t *n, struct scn_cache 
 /* H4, scn_portkey.c: `router.portkey:`, the Portkey tree (backends and
  * groups loaded before). */
 int scn__parse_portkey(struct scn__ctx *c, const yaml_node_t *n, struct scn_router *r);
+/* H1 (issue 13; scn_loop.c).  `router.loop`, `router.litellm` and
+ * `router.health.cooldown.allowed_fails_policy`, from the values
+ * scn__parse_router found (v[R_N]) in the mapping n; run last by it. */
+int scn__parse_router_loop(struct scn__ctx *c, const yaml_node_t *n, const yaml_node_t *const *v,
+                           struct scn_router *r);
+/* A backend's `num_retries` and `cooldown_time` (v[B_N]); sets their
+ * defaults first. */
+int scn__parse_backend_loop(struct scn__ctx *c, const yaml_node_t *const *v, struct scn_backend *b);
 
 #endif /* LBSIM_SCN_INT_H */

@@ -236,6 +236,7 @@ static int parse_root(struct scn__ctx *c, const yaml_node_t *root, struct scenar
     s->router.replicas = 1;
     s->stream_share = 1.0;
     route_health_default(&s->router.health);
+    route_llm_cfg_default(&s->router.litellm); /* H1: used with router.loop: litellm */
 
     if (v[K_NAME] &&
         scn__v_name(c, v[K_NAME], "a scenario name", false, 1, s->name, sizeof s->name))

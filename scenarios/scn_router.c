@@ -627,7 +627,7 @@ int scn__parse_router(struct scn__ctx *c, const yaml_node_t *n, struct scn_route
                              "found %s, expected a group some backend serves",
                              scn__quote(name, q, sizeof q));
     }
-    return 0;
+    return scn__parse_router_loop(c, n, v, r); /* H1: router.loop, router.litellm */
 }
 
 int scn__parse_compare(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s)

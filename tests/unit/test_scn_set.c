@@ -301,8 +301,8 @@ static void test_errors(void)
               "prices, limits, concurrency, queue_max, cached_fraction, bill_failed, latency, "
               "faults, group, size_class, budget, region, tags, profile, replicas, max_batch, "
               "chunked_prefill, block_tokens, prefix_cache, mfu, mem_eff, step_overhead, "
-              "server_overhead, engine, price_per_hour, spot, autoscale; did "
-              "you mean 'limits'?");
+              "server_overhead, engine, price_per_hour, spot, autoscale, num_retries, "
+              "cooldown_time; did you mean 'limits'?");
     static const char *const a5[] = {"routr.timeout=1s"};
     FAILS(a5, "--set routr.timeout=1s: " BASE ": found no key 'routr' in the top level, expected "
               "one of name, seed, duration, warmup, interval, traffic, backends, router, "
