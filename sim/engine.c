@@ -141,6 +141,19 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
             free(cfgs);
             return -1;
         }
+        /* A deployment's own cooldown time (LiteLLM litellm_params
+         * cooldown_time), which route_backend_cfg cannot carry in ABI 3. */
+        for (uint32_t b = 0; b < s->nb; b++) {
+            if (scn->backends[b].cooldown_ns < 0)
+                continue;
+            struct route_backend_health bh = {.cooldown_ns = scn->backends[b].cooldown_ns};
+            if (route_router_set_backend_health(s->routers[r], b, &bh) != 0) {
+                free(cfgs);
+                snprintf(s->err, s->errlen, "internal error: backend health of %s",
+                         scn->backends[b].name);
+                return -1;
+            }
+        }
     }
     free(cfgs);
     if (scn->n_groups > 0) {

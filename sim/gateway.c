@@ -282,6 +282,8 @@ int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int 
         q->fails_of[cls]++;
     if (q->is_hedge) /* a hedge gets no retries: its primary goes on */
         return sim__finish(s, idx, http, false);
+    if (s->scn->router.loop != ROUTE_LOOP_LBSIM)
+        return sim__loop_failed(s, idx, cls, http, retry_after_ns, ec);
 
     bool done = false;
     /* Context-window and content-policy failures skip retries when a
@@ -464,6 +466,8 @@ static int gwq_push(struct sim *s, uint32_t idx)
 int sim__route_req(struct sim *s, uint32_t idx)
 {
     struct req *q = &s->reqs[idx];
+    if (s->scn->router.loop != ROUTE_LOOP_LBSIM)
+        return sim__loop_route(s, idx);
     uint64_t *ex = sim__exclude(s, idx);
     int32_t pick = route_router_pick(sim__router(s, q), &q->rr, &s->env, ex);
     if (pick == ROUTE_NONE && q->rr.attempt > 0) {
@@ -552,6 +556,7 @@ int sim__on_arrival(struct sim *s)
     q->first_token_ns = -1;
     q->backend = -1;
     q->partner = NO_SLOT;
+    q->loop_backend = -1;
     q->replica = (uint32_t)(q->rr.id % s->n_routers);
     q->rr.model_group = map_label(s, TRACE_LABEL_MODEL_GROUP, t->label[TRACE_LABEL_MODEL_GROUP]);
     if (q->rr.model_group == 0)
@@ -612,6 +617,8 @@ int sim__on_arrival(struct sim *s)
             return sim__push(s, s->now_ns + lat, EV_CACHE_HIT, idx, q->gen);
         }
     }
+    if (s->scn->router.loop != ROUTE_LOOP_LBSIM)
+        return sim__loop_start(s, idx);
     return sim__route_req(s, idx);
 }
 

@@ -114,6 +114,15 @@ struct req {
     int64_t ttft_to_ns;      /* this attempt's first-token timeout, 0 = none */
     int64_t e2e_to_ns;       /* this attempt's whole-response timeout, 0 = none */
     int64_t loop_timeout_ns; /* the router loop's own attempt timeout (Portkey), 0 = none */
+    /* router.loop litellm / portkey (loop.c): the loop's state and its last act */
+    union {
+        struct route_llm_req llm;
+        struct route_pk_req pk;
+    } loop;
+    int32_t loop_backend;   /* send the next attempt here (Portkey leaf), -1 = pick */
+    bool loop_exclude;      /* keep tried backends out of the next pick */
+    bool loop_fail_gateway; /* the pending failure is the gateway's own */
+    int loop_fail_http;     /* != 0: answer the client this at the next EV_ROUTE */
 };
 
 /* Replica slot states.  Billed: WARMING, ACTIVE, DRAINING, NOTICE.  Offered
@@ -347,6 +356,11 @@ int sim__read_next(struct sim *s);
 void sim__signal_queue(struct sim *s, uint32_t b);
 int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429);
 int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced);
+/* loop.c: a router config's own loop (router.loop litellm / portkey). */
+int sim__loop_start(struct sim *s, uint32_t idx);
+int sim__loop_route(struct sim *s, uint32_t idx);
+int sim__loop_failed(struct sim *s, uint32_t idx, enum route_status cls, int http,
+                     int64_t retry_after_ns, enum route_error_class ec);
 /* An admitted attempt of q at backend b ended having produced `produced`
  * tokens: api_complete on the backend and on its account. */
 void sim__api_complete(struct sim *s, const struct req *q, uint32_t b, int64_t produced);
