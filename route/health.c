@@ -161,6 +161,7 @@ struct route__health {
     uint32_t *over;   /* backends offered for the current pick only */
     uint32_t n_over;
     struct route__fleet *fleet; /* told of every health written to the view */
+    int64_t last_now;           /* latest time of a pick, dispatch or outcome */
 };
 
 void route_health_default(struct route_health_cfg *h)
@@ -429,6 +430,8 @@ void route__health_pick_begin(struct route__health *h, const struct route_env *e
 {
     bool bypass;
     h->n_over = 0;
+    if (env->now_ns > h->last_now)
+        h->last_now = env->now_ns;
     while (h->due.n > 0) {
         uint32_t i = h->due.item[0];
         if (h->due.key[i] > env->now_ns)
@@ -719,7 +722,11 @@ void route__health_dispatch(struct route__health *h, uint32_t i, int64_t now_ns,
                             struct route_backend *view)
 {
     struct hb *s;
-    if (h == NULL || i >= h->n || !h->cfg.breaker)
+    if (h == NULL || i >= h->n)
+        return;
+    if (now_ns > h->last_now)
+        h->last_now = now_ns;
+    if (!h->cfg.breaker)
         return;
     s = &h->b[i];
     advance(s, now_ns);
@@ -731,7 +738,11 @@ void route__health_dispatch(struct route__health *h, uint32_t i, int64_t now_ns,
 void route__health_complete(struct route__health *h, uint32_t i, const struct route_outcome *out,
                             int64_t now_ns, struct route_backend *view, struct route_stats *st)
 {
-    if (h == NULL || i >= h->n || out == NULL || !h->any)
+    if (h == NULL || i >= h->n || out == NULL)
+        return;
+    if (now_ns > h->last_now)
+        h->last_now = now_ns;
+    if (!h->any)
         return;
     advance(&h->b[i], now_ns);
     if (h->cfg.cooldown)
@@ -741,6 +752,27 @@ void route__health_complete(struct route__health *h, uint32_t i, const struct ro
     if (h->cfg.outlier)
         outlier_outcome(h, i, out, now_ns, st);
     refresh(h, i, view);
+}
+
+bool route__health_offered(const struct route__health *h, uint32_t i)
+{
+    const struct hb *s;
+    int64_t now;
+    if (h == NULL || i >= h->n)
+        return false;
+    if (h->admin[i] != ROUTE_HEALTHY)
+        return false;
+    s = &h->b[i];
+    now = h->last_now;
+    if (s->ejected && now < s->eject_until)
+        return false;
+    if (s->cooling && now < s->cool_until)
+        return false;
+    if (s->br == BR_OPEN && now < s->br_until)
+        return false;
+    if (s->br == BR_HALF && s->probes_inflight > 0)
+        return false;
+    return true;
 }
 
 int route_router_set_backend_health(struct route_router *r, uint32_t backend,

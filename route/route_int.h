@@ -168,6 +168,10 @@ void route__health_dispatch(struct route__health *h, uint32_t i, int64_t now_ns,
                             struct route_backend *view);
 void route__health_complete(struct route__health *h, uint32_t i, const struct route_outcome *out,
                             int64_t now_ns, struct route_backend *view, struct route_stats *st);
+/* Whether a pick at the latest time the health layer has seen (a pick, a
+ * dispatch or an outcome) may offer backend i: its timed states evaluated
+ * at that time, without changing them (route_router_group_counts). */
+bool route__health_offered(const struct route__health *h, uint32_t i);
 
 /* ---------------------------------------------------------------------
  * Bitset helpers (word-parallel: O(n / 64) per pass)

@@ -532,20 +532,19 @@ void route_router_complete(struct route_router *r, uint32_t backend, const struc
 /* LiteLLM's len(all) and len(healthy) of the retry loop
  * (_async_get_healthy_deployments: the group minus cooling deployments;
  * docs/notes/litellm-replay.md §2.4 "Sleep, multi-deployment"): healthy
- * counts the backends a pick may offer, as of the router's last evaluation
- * (the last pick or lifecycle call: a cooldown that has run out since is
- * counted once a pick has seen it end). */
+ * counts the backends a pick may offer at the latest time the router has
+ * seen (a pick or a lifecycle call, e.g. the failure just reported), with
+ * the timed states that ended by then counted as ended. */
 void route_router_group_counts(const struct route_router *r, uint32_t group, uint32_t *size,
                                uint32_t *healthy)
 {
     uint32_t n_all = 0, n_ok = 0;
     if (r != NULL) {
         for (uint32_t i = 0; i < r->n; i++) {
-            const struct route_backend *b = &r->pub[i];
             if (r->cfgs[i].model_group != group)
                 continue;
             n_all++;
-            n_ok += b->health == ROUTE_HEALTHY || b->health == ROUTE_HALF_OPEN;
+            n_ok += route__health_offered(r->health, i);
         }
     }
     if (size != NULL)

@@ -531,6 +531,10 @@ static void test_backend_cooldown_time(void)
     route_router_group_counts(r, GX, &size, &healthy);
     CHECK_INT_EQ(size, 0);
     CHECK_INT_EQ(healthy, 0);
+    /* An outcome at 30 s (no pick since): the cooldown has ended. */
+    outcome_at(r, 2, 30 * S, ROUTE_OK, 200, -1);
+    route_router_group_counts(r, GA, &size, &healthy);
+    CHECK_INT_EQ(healthy, 2);
     CHECK_INT_EQ(health_at(r, 0, 30 * S), ROUTE_HEALTHY);
     route_router_group_counts(r, GA, &size, &healthy);
     CHECK_INT_EQ(healthy, 2);
