@@ -234,6 +234,13 @@ struct scenario {
     char (*tags)[SCN_NAME_MAX]; /* tags named by backends: bit = index */
     uint32_t n_tags;
     void *owned; /* arena of everything the strategy trees and fallbacks point at */
+    /* `router: {litellm: FILE}` (scn_import.h): the import report, one line
+     * each ("key: approximated (how)", defaulted facts, traps), for the CLI
+     * to print; n_unsupported of them lost a routing effect (--strict
+     * refuses the scenario then).  NULL/0 without an import. */
+    char **warnings;
+    uint32_t n_warnings;
+    uint32_t n_unsupported;
 };
 
 /* Whether an SLO metric is a lower bound (the figure must be at least the

@@ -110,6 +110,7 @@ struct scn__ctx {
     struct scenario *s;               /* the scenario being built */
     const struct scn_set *sets;       /* the overrides applied to doc (scn_set.c) */
     uint32_t n_sets;
+    const char *import_path; /* the router config spliced in (scn_litellm.c), or NULL */
 };
 
 /* The nodes override k adds to the document carry marks with index
@@ -269,5 +270,42 @@ int scn__parse_slo(struct scn__ctx *c, const yaml_node_t *n, struct scn_slo *slo
  * region named anywhere) and `cache:`. */
 int scn__parse_regions(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s);
 int scn__parse_cache(struct scn__ctx *c, const yaml_node_t *n, struct scn_cache *ca);
+
+/* ---- importers of router configs (scn_import.h) ----------------------- */
+
+/* The nodes an importer adds carry marks with index SCN__IMPORT_MARK and
+ * the line and column of the key they come from in the imported file:
+ * messages about them name that file (c->import_path). */
+#define SCN__IMPORT_MARK ((size_t)1 << (sizeof(size_t) * 8 - 3))
+
+struct scn_import_report;
+
+/* One import: the router config `path` becomes, in document `dst`, one
+ * mapping {accounts: [...], backends: [...], router: {...}} (*out, its
+ * node id) built from native keys, with one report line per source key. */
+struct scn__import {
+    yaml_document_t *dst;
+    const char *path;
+    struct scn_import_report *rep;
+    uint32_t replicas; /* router.replicas to emit; 0 = leave it out */
+    int out;
+    char *err;
+    size_t errlen;
+};
+
+/* scn_litellm.c (LiteLLM) and scn_portkey.c (Portkey, H4): 0 or -1. */
+int scn__import_litellm(struct scn__import *im);
+int scn__import_portkey(struct scn__import *im);
+
+/* Merge fragment `frag` (an importer's mapping) into the scenario mapping
+ * `root` of d: a scenario backend or account with an imported name
+ * supplies or overrides its keys, the others are appended; router keys
+ * beside `litellm:` override the imported ones.  0 or -1 (no memory). */
+int scn__import_merge(yaml_document_t *d, int root, int frag);
+
+/* `router: {litellm: FILE}` in c->doc: import FILE (relative to the
+ * scenario) and merge it; the report's lines become the scenario's
+ * warnings.  0 or -1 with the message in c->err. */
+int scn__import_splice(struct scn__ctx *c);
 
 #endif /* LBSIM_SCN_INT_H */
