@@ -21,6 +21,7 @@
  */
 #include "scn_import.h"
 #include "scn_int.h"
+#include "scn_litellm_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,30 +31,11 @@
 #include <string.h>
 
 #include "catalog.h"
-#include "trace.h"
 
 /* ---------------------------------------------------------------------
  * LiteLLM's constants (litellm-replay.md 3.3-3.5; L:litellm/constants.py)
  * ------------------------------------------------------------------- */
 
-/* num_retries when neither router_settings nor litellm_settings set it:
- * openai.DEFAULT_MAX_RETRIES (L:litellm/router.py:464-469; 2.4 "Count"). */
-#define LLM_DEFAULT_NUM_RETRIES 2
-/* Router timeout fallback: litellm.request_timeout = 6000 s
- * (L:litellm/constants.py:276; 2.6 "Timeout resolution"). */
-#define LLM_DEFAULT_REQUEST_TIMEOUT_S 6000.0
-/* DEFAULT_COOLDOWN_TIME_SECONDS; router cooldown_time 0 also means it
- * (`arg or 5`, L:litellm/router.py:455; 2.3 "Duration"). */
-#define LLM_DEFAULT_COOLDOWN_S 5.0
-/* litellm.allowed_fails: a router value equal to it means "unset", i.e.
- * the v2 rules (L:litellm/router_utils/cooldown_handlers.py:430-444). */
-#define LLM_DEFAULT_ALLOWED_FAILS 3
-/* ROUTER_MAX_FALLBACKS (L:litellm/constants.py:11). */
-#define LLM_DEFAULT_MAX_FALLBACKS 5
-/* v2: fail ratio > 50% (DEFAULT_FAILURE_THRESHOLD_PERCENT) over at least 5
- * requests (DEFAULT_FAILURE_THRESHOLD_MINIMUM_REQUESTS, 2026; 2.3). */
-#define LLM_DEFAULT_FAIL_RATIO    0.5
-#define LLM_DEFAULT_FAIL_MIN_REQS 5
 /* The semaphore from tpm: int(tpm / 1000 * 6), at least 1
  * (L:litellm/utils.py calculate_max_parallel_requests). */
 #define LLM_TPM_TO_PARALLEL(tpm) ((tpm) / 1000.0 * 6.0)
@@ -72,30 +54,8 @@
  * The import's context
  * ------------------------------------------------------------------- */
 
-struct dep {
-    const yaml_node_t *entry, *lp, *mi; /* the model_list item, litellm_params, model_info */
-    size_t index;                       /* in model_list */
-    const char *group;                  /* model_name */
-    char name[SCN_NAME_MAX * 2];
-    const char *model;
-    double rpm_lp, tpm_lp; /* litellm_params rpm/tpm, -1 = absent */
-    double weight;         /* litellm_params.weight, -1 = absent */
-    double rpm, tpm;       /* declared: top level, litellm_params, model_info; -1 = absent */
-    double order;          /* litellm_params.order, else model_info.order; -1 = absent */
-    char account[SCN_NAME_MAX];
-};
-
-struct lt {
-    struct scn__import *im;
-    yaml_document_t src;
-    const yaml_node_t *root, *ml, *rs, *ls, *env, *gs;
-    struct dep *deps;
-    size_t n;
-    char key[256]; /* scratch key path */
-};
-
-static int fail(struct lt *t, const yaml_node_t *n, const char *fmt, ...) SCN__PRINTF(3, 4);
-static int fail(struct lt *t, const yaml_node_t *n, const char *fmt, ...)
+int scn__llm_fail(struct lt *t, const yaml_node_t *n, const char *fmt, ...) SCN__PRINTF(3, 4);
+int scn__llm_fail(struct lt *t, const yaml_node_t *n, const char *fmt, ...)
 {
     int k = snprintf(t->im->err, t->im->errlen, "%s:%zu:%zu: ", t->im->path,
                      n ? n->start_mark.line + 1 : 1, n ? n->start_mark.column + 1 : 1);
@@ -107,20 +67,20 @@ static int fail(struct lt *t, const yaml_node_t *n, const char *fmt, ...)
     return -1;
 }
 
-static int oom(struct lt *t)
+int scn__llm_oom(struct lt *t)
 {
-    return fail(t, NULL, "found no memory left, expected to import the file");
+    return scn__llm_fail(t, NULL, "found no memory left, expected to import the file");
 }
 
 /* A report line at node n (NULL: the file). */
-static void note(struct lt *t, enum scn_import_class cls, const yaml_node_t *n, const char *key,
-                 const char *fmt, ...) SCN__PRINTF(5, 6);
+void scn__llm_note(struct lt *t, enum scn_import_class cls, const yaml_node_t *n, const char *key,
+                   const char *fmt, ...) SCN__PRINTF(5, 6);
 
 int scn__import_note_add(struct scn_import_report *r, const char *file, enum scn_import_class cls,
                          uint32_t line, uint32_t col, const char *key, const char *text);
 
-static void note(struct lt *t, enum scn_import_class cls, const yaml_node_t *n, const char *key,
-                 const char *fmt, ...)
+void scn__llm_note(struct lt *t, enum scn_import_class cls, const yaml_node_t *n, const char *key,
+                   const char *fmt, ...)
 {
     char text[384];
     va_list ap;
@@ -133,12 +93,12 @@ static void note(struct lt *t, enum scn_import_class cls, const yaml_node_t *n, 
 
 /* ---- the source document ------------------------------------------------ */
 
-static const yaml_node_t *node(struct lt *t, int id)
+const yaml_node_t *scn__llm_node(struct lt *t, int id)
 {
     return yaml_document_get_node(&t->src, id);
 }
 
-static const char *str(const yaml_node_t *n)
+const char *scn__llm_str(const yaml_node_t *n)
 {
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
@@ -150,29 +110,29 @@ static const yaml_node_t *get2(struct lt *t, const yaml_node_t *m, const char *k
     if (m == NULL || m->type != YAML_MAPPING_NODE)
         return NULL;
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const yaml_node_t *k = node(t, p->key);
-        if (k && str(k) && strcmp(str(k), key) == 0) {
+        const yaml_node_t *k = scn__llm_node(t, p->key);
+        if (k && scn__llm_str(k) && strcmp(scn__llm_str(k), key) == 0) {
             if (kn)
                 *kn = k;
-            return node(t, p->value);
+            return scn__llm_node(t, p->value);
         }
     }
     return NULL;
 }
 
-static const yaml_node_t *get(struct lt *t, const yaml_node_t *m, const char *key)
+const yaml_node_t *scn__llm_get(struct lt *t, const yaml_node_t *m, const char *key)
 {
     return get2(t, m, key, NULL);
 }
 
-static bool is_null(const yaml_node_t *n)
+bool scn__llm_is_null(const yaml_node_t *n)
 {
-    const char *s = str(n);
+    const char *s = scn__llm_str(n);
     return n == NULL || (s && (s[0] == '\0' || strcmp(s, "null") == 0 || strcmp(s, "~") == 0 ||
                                strcmp(s, "None") == 0));
 }
 
-static const char *describe(const yaml_node_t *n)
+const char *scn__llm_describe(const yaml_node_t *n)
 {
     if (n == NULL)
         return "nothing";
@@ -193,26 +153,27 @@ static const char *env_ref(const char *s)
 
 static const char *env_value(struct lt *t, const char *name)
 {
-    return str(get(t, t->env, name));
+    return scn__llm_str(scn__llm_get(t, t->env, name));
 }
 
 /* A number, resolving os.environ/ references through environment_variables.
  * 1 = *v set, 0 = absent or null, -1 = error (bad type). */
-static int num(struct lt *t, const yaml_node_t *n, const char *key, double *v)
+int scn__llm_num(struct lt *t, const yaml_node_t *n, const char *key, double *v)
 {
-    if (is_null(n))
+    if (scn__llm_is_null(n))
         return 0;
-    const char *s = str(n);
+    const char *s = scn__llm_str(n);
     if (s == NULL)
-        return fail(t, n, "found %s for '%s', expected a number", describe(n), key);
+        return scn__llm_fail(t, n, "found %s for '%s', expected a number", scn__llm_describe(n),
+                             key);
     const char *ev = env_ref(s);
     if (ev) {
         const char *val = env_value(t, ev);
         if (val == NULL) {
-            note(t, SCN_IMP_UNSUPPORTED, n, key,
-                 "its value comes from the environment variable %s, which "
-                 "environment_variables: does not give",
-                 ev);
+            scn__llm_note(t, SCN_IMP_UNSUPPORTED, n, key,
+                          "its value comes from the environment variable %s, which "
+                          "environment_variables: does not give",
+                          ev);
             return 0;
         }
         s = val;
@@ -221,17 +182,19 @@ static int num(struct lt *t, const yaml_node_t *n, const char *key, double *v)
     errno = 0;
     double d = strtod(s, &end);
     if (end == s || *end != '\0' || errno != 0 || !isfinite(d) || d < 0)
-        return fail(t, n, "found '%.60s' for '%s', expected a non-negative number", s, key);
+        return scn__llm_fail(t, n, "found '%.60s' for '%s', expected a non-negative number", s,
+                             key);
     *v = d;
     return 1;
 }
 
 /* A boolean as YAML or Python writes it.  1/0 = value, -1 = error. */
-static int boolean(struct lt *t, const yaml_node_t *n, const char *key, bool *v)
+int scn__llm_boolean(struct lt *t, const yaml_node_t *n, const char *key, bool *v)
 {
-    const char *s = str(n);
+    const char *s = scn__llm_str(n);
     if (s == NULL)
-        return fail(t, n, "found %s for '%s', expected true or false", describe(n), key);
+        return scn__llm_fail(t, n, "found %s for '%s', expected true or false",
+                             scn__llm_describe(n), key);
     static const char *const yes[] = {"true", "True", "TRUE", "yes", "on", "1"};
     static const char *const no[] = {"false", "False", "FALSE", "no", "off", "0"};
     for (size_t i = 0; i < SCN__NELEM(yes); i++)
@@ -240,13 +203,14 @@ static int boolean(struct lt *t, const yaml_node_t *n, const char *key, bool *v)
     for (size_t i = 0; i < SCN__NELEM(no); i++)
         if (strcmp(s, no[i]) == 0)
             return *v = false, 1;
-    return fail(t, n, "found '%.60s' for '%s', expected true or false", s, key);
+    return scn__llm_fail(t, n, "found '%.60s' for '%s', expected true or false", s, key);
 }
 
-static int want_map(struct lt *t, const yaml_node_t *n, const char *what)
+int scn__llm_want_map(struct lt *t, const yaml_node_t *n, const char *what)
 {
-    if (n != NULL && n->type != YAML_MAPPING_NODE && !is_null(n))
-        return fail(t, n, "found %s for '%s', expected a mapping", describe(n), what);
+    if (n != NULL && n->type != YAML_MAPPING_NODE && !scn__llm_is_null(n))
+        return scn__llm_fail(t, n, "found %s for '%s', expected a mapping", scn__llm_describe(n),
+                             what);
     return 0;
 }
 
@@ -336,243 +300,24 @@ static int copy(struct lt *t, const yaml_node_t *n, unsigned depth)
     if (n == NULL || depth > 16)
         return 0;
     if (n->type == YAML_SCALAR_NODE)
-        return scal(t, n, "%s", str(n));
+        return scal(t, n, "%s", scn__llm_str(n));
     if (n->type == YAML_SEQUENCE_NODE) {
         int s = new_seq(t, n, true);
         for (yaml_node_item_t *i = n->data.sequence.items.start;
              s && i < n->data.sequence.items.top; i++)
-            if (!push(t, s, copy(t, node(t, *i), depth + 1)))
+            if (!push(t, s, copy(t, scn__llm_node(t, *i), depth + 1)))
                 return 0;
         return s;
     }
     int m = new_map(t, n, true);
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; m && p < n->data.mapping.pairs.top;
          p++) {
-        const yaml_node_t *k = node(t, p->key);
-        if (!str(k) || !put(t, m, k, str(k), copy(t, node(t, p->value), depth + 1)))
+        const yaml_node_t *k = scn__llm_node(t, p->key);
+        if (!scn__llm_str(k) ||
+            !put(t, m, k, scn__llm_str(k), copy(t, scn__llm_node(t, p->value), depth + 1)))
             return 0;
     }
     return m;
-}
-
-/* ---------------------------------------------------------------------
- * Key tables: the keys with no code of their own, and their class
- * ------------------------------------------------------------------- */
-
-struct keyclass {
-    const char *key;
-    enum scn_import_class cls; /* SCN_IMP_N_ = handled by code */
-    const char *why;
-};
-
-#define HANDLED SCN_IMP_N_
-
-/* litellm_params (3.1). */
-static const struct keyclass lp_keys[] = {
-    {"model", HANDLED, NULL},
-    {"rpm", HANDLED, NULL},
-    {"tpm", HANDLED, NULL},
-    {"weight", HANDLED, NULL},
-    {"order", HANDLED, NULL},
-    {"max_parallel_requests", HANDLED, NULL},
-    {"timeout", HANDLED, NULL},
-    {"request_timeout", HANDLED, NULL},
-    {"stream_timeout", HANDLED, NULL},
-    {"num_retries", HANDLED, NULL},
-    {"cooldown_time", HANDLED, NULL},
-    {"input_cost_per_token", HANDLED, NULL},
-    {"output_cost_per_token", HANDLED, NULL},
-    {"api_key", HANDLED, NULL},
-    {"api_base", HANDLED, NULL},
-    {"organization", HANDLED, NULL},
-    {"litellm_credential_name", HANDLED, NULL},
-    {"custom_llm_provider", HANDLED, NULL},
-    {"region_name", HANDLED, NULL},
-    {"tags", HANDLED, NULL},
-    {"max_budget", HANDLED, NULL},
-    {"budget_duration", HANDLED, NULL},
-    {"max_retries", SCN_IMP_IGNORED,
-     "SDK inner retries; the Router forces 0 (L:litellm/router.py:528)"},
-    {"api_version", SCN_IMP_IGNORED, "identity of the call only"},
-    {"base_model", SCN_IMP_APPROX, "cost-map name; lbsim prices `model` from its own catalog"},
-    {"input_cost_per_second", SCN_IMP_UNSUPPORTED, "per-second billing is not modelled"},
-    {"output_cost_per_second", SCN_IMP_UNSUPPORTED, "per-second billing is not modelled"},
-    {"itpm", SCN_IMP_UNSUPPORTED, "the router-side input-TPM check is not modelled"},
-    {"otpm", SCN_IMP_UNSUPPORTED, "the router-side output-TPM check is not modelled"},
-    {"mock_response", SCN_IMP_UNSUPPORTED, "test switch: use backends[].faults"},
-    {"mock_timeout", SCN_IMP_UNSUPPORTED, "test switch: use backends[].faults"},
-    {"tag_regex", SCN_IMP_UNSUPPORTED, "request tags are not modelled"},
-    {"use_in_pass_through", SCN_IMP_IGNORED, "no load-balancing effect"},
-    {"merge_reasoning_content_in_choices", SCN_IMP_IGNORED, "response shaping"},
-    {"vector_store_id", SCN_IMP_IGNORED, "no load-balancing effect"},
-    {"aws_region_name", SCN_IMP_IGNORED, "identity of the call only"},
-    {"aws_access_key_id", SCN_IMP_IGNORED, "identity of the call only"},
-    {"aws_secret_access_key", SCN_IMP_IGNORED, "identity of the call only"},
-    {"vertex_project", SCN_IMP_IGNORED, "identity of the call only"},
-    {"vertex_location", SCN_IMP_IGNORED, "identity of the call only"},
-    {"vertex_credentials", SCN_IMP_IGNORED, "identity of the call only"},
-    {"temperature", SCN_IMP_IGNORED, "a request parameter"},
-    {"max_tokens", SCN_IMP_IGNORED, "a request parameter"},
-    {"drop_params", SCN_IMP_IGNORED, "a request parameter"},
-    {"extra_headers", SCN_IMP_IGNORED, "a request parameter"},
-};
-
-/* model_info (3.2). */
-static const struct keyclass mi_keys[] = {
-    {"id", HANDLED, NULL},
-    {"rpm", HANDLED, NULL},
-    {"tpm", HANDLED, NULL},
-    {"order", HANDLED, NULL},
-    {"max_input_tokens", HANDLED, NULL},
-    {"input_cost_per_token", HANDLED, NULL},
-    {"output_cost_per_token", HANDLED, NULL},
-    {"cooldown_time", HANDLED, NULL},
-    {"max_tokens", SCN_IMP_IGNORED,
-     "the context window comes from max_input_tokens or the catalog"},
-    {"max_output_tokens", SCN_IMP_IGNORED, "output limits are not checked at routing"},
-    {"base_model", SCN_IMP_APPROX, "cost-map name; lbsim prices `model` from its own catalog"},
-    {"mode", SCN_IMP_IGNORED, "endpoint type"},
-    {"supports_function_calling", SCN_IMP_IGNORED,
-     "capability flag, no filter without pre-call checks"},
-    {"supports_vision", SCN_IMP_IGNORED, "capability flag"},
-    {"supports_web_search", SCN_IMP_UNSUPPORTED, "the 2026 web-search filter is not modelled"},
-    {"allowed_fails", SCN_IMP_UNSUPPORTED, "per-deployment allowed_fails (2026) is not modelled"},
-    {"allowed_fails_policy", SCN_IMP_UNSUPPORTED,
-     "per-deployment allowed_fails_policy (2026) is not modelled"},
-    {"team_id", SCN_IMP_UNSUPPORTED, "team filtering needs tenants as principals"},
-    {"access_groups", SCN_IMP_UNSUPPORTED, "access groups need tenants as principals"},
-    {"blocked", SCN_IMP_UNSUPPORTED, "admin state is not modelled: leave the deployment out"},
-    {"paused", SCN_IMP_UNSUPPORTED, "admin state is not modelled: leave the deployment out"},
-    {"allow_fail_open", SCN_IMP_UNSUPPORTED, "tag routing is not modelled"},
-    {"tier", SCN_IMP_IGNORED, "used by the free/paid auto-routers only"},
-    {"db_model", SCN_IMP_IGNORED, "admin metadata"},
-    {"description", SCN_IMP_IGNORED, "admin metadata"},
-};
-
-/* router_settings (3.3). */
-static const struct keyclass rs_keys[] = {
-    {"routing_strategy", HANDLED, NULL},
-    {"routing_strategy_args", HANDLED, NULL},
-    {"num_retries", HANDLED, NULL},
-    {"retry_policy", HANDLED, NULL},
-    {"model_group_retry_policy", HANDLED, NULL},
-    {"retry_after", HANDLED, NULL},
-    {"allowed_fails", HANDLED, NULL},
-    {"allowed_fails_policy", HANDLED, NULL},
-    {"cooldown_time", HANDLED, NULL},
-    {"disable_cooldowns", HANDLED, NULL},
-    {"fallbacks", HANDLED, NULL},
-    {"default_fallbacks", HANDLED, NULL},
-    {"context_window_fallbacks", HANDLED, NULL},
-    {"content_policy_fallbacks", HANDLED, NULL},
-    {"max_fallbacks", HANDLED, NULL},
-    {"timeout", HANDLED, NULL},
-    {"stream_timeout", HANDLED, NULL},
-    {"enable_pre_call_checks", HANDLED, NULL},
-    {"default_max_parallel_requests", HANDLED, NULL},
-    {"model_group_alias", HANDLED, NULL},
-    {"redis_host", HANDLED, NULL},
-    {"redis_port", HANDLED, NULL},
-    {"redis_password", HANDLED, NULL},
-    {"redis_url", HANDLED, NULL},
-    {"cache_kwargs", SCN_IMP_IGNORED, "Redis connection details"},
-    {"optional_pre_call_checks", SCN_IMP_UNSUPPORTED,
-     "budget, prompt-caching, affinity and enforce_model_rate_limits pre-call checks are not "
-     "modelled"},
-    {"enable_tag_filtering", SCN_IMP_UNSUPPORTED, "request tags are not modelled"},
-    {"tag_filtering_match_any", SCN_IMP_UNSUPPORTED, "request tags are not modelled"},
-    {"provider_budget_config", SCN_IMP_UNSUPPORTED, "provider-wide budgets are not modelled"},
-    {"default_priority", SCN_IMP_UNSUPPORTED, "the priority scheduler is not modelled"},
-    {"polling_interval", SCN_IMP_UNSUPPORTED, "the priority scheduler is not modelled"},
-    {"routing_groups", SCN_IMP_UNSUPPORTED, "per-group strategies (2026) are not modelled"},
-    {"cache_responses", SCN_IMP_UNSUPPORTED, "the response cache is not imported: use cache:"},
-    {"caching_groups", SCN_IMP_UNSUPPORTED, "the response cache is not imported: use cache:"},
-    {"default_litellm_params", SCN_IMP_UNSUPPORTED, "per-request defaults are not imported"},
-    {"deployment_affinity_ttl_seconds", SCN_IMP_UNSUPPORTED, "affinity routing is not imported"},
-    {"enable_health_check_routing", SCN_IMP_UNSUPPORTED, "active health checks are not modelled"},
-    {"enable_weighted_failover", SCN_IMP_UNSUPPORTED, "weighted failover is not modelled"},
-    {"alerting_config", SCN_IMP_IGNORED, "no routing effect"},
-    {"client_ttl", SCN_IMP_IGNORED, "no routing effect"},
-    {"debug_level", SCN_IMP_IGNORED, "no routing effect"},
-    {"set_verbose", SCN_IMP_IGNORED, "no routing effect"},
-    {"router_general_settings", SCN_IMP_IGNORED, "no routing effect"},
-    {"ignore_invalid_deployments", SCN_IMP_IGNORED, "no routing effect"},
-    {"search_tools", SCN_IMP_IGNORED, "no routing effect"},
-    {"assistants_config", SCN_IMP_IGNORED, "no routing effect"},
-};
-
-/* litellm_settings (3.4): module globals. */
-static const struct keyclass ls_keys[] = {
-    {"num_retries", HANDLED, NULL},
-    {"request_timeout", HANDLED, NULL},
-    {"fallbacks", HANDLED, NULL},
-    {"context_window_fallbacks", HANDLED, NULL},
-    {"content_policy_fallbacks", HANDLED, NULL},
-    {"default_fallbacks", HANDLED, NULL},
-    {"max_fallbacks", HANDLED, NULL},
-    {"allowed_fails", HANDLED, NULL},
-    {"cooldown_time", HANDLED, NULL},
-    {"num_retries_per_request", SCN_IMP_IGNORED, "not enforced on async paths (2026)"},
-    {"cache", SCN_IMP_UNSUPPORTED, "the response cache is not imported: use cache:"},
-    {"cache_params", SCN_IMP_UNSUPPORTED, "the response cache is not imported: use cache:"},
-    {"drop_params", SCN_IMP_IGNORED, "request shaping"},
-};
-
-/* general_settings (3.5). */
-static const struct keyclass gs_keys[] = {
-    {"max_parallel_requests", SCN_IMP_UNSUPPORTED,
-     "a proxy-wide concurrency limit is not modelled"},
-    {"global_max_parallel_requests", SCN_IMP_UNSUPPORTED,
-     "a proxy-wide concurrency limit is not modelled"},
-    {"background_health_checks", SCN_IMP_UNSUPPORTED, "active health checks are not modelled"},
-    {"health_check_interval", SCN_IMP_UNSUPPORTED, "active health checks are not modelled"},
-};
-
-/* environment_variables (3.5): the constants they retune. */
-static const struct keyclass env_keys[] = {
-    {"DEFAULT_COOLDOWN_TIME_SECONDS", HANDLED, NULL},
-    {"DEFAULT_ALLOWED_FAILS", HANDLED, NULL},
-    {"DEFAULT_FAILURE_THRESHOLD_PERCENT", HANDLED, NULL},
-    {"DEFAULT_FAILURE_THRESHOLD_MINIMUM_REQUESTS", HANDLED, NULL},
-    {"ROUTER_MAX_FALLBACKS", HANDLED, NULL},
-    {"REQUEST_TIMEOUT", HANDLED, NULL},
-    {"SINGLE_DEPLOYMENT_TRAFFIC_FAILURE_THRESHOLD", SCN_IMP_UNSUPPORTED,
-     "lbsim's 100%-failure threshold is fixed at 1000 requests"},
-    {"INITIAL_RETRY_DELAY", SCN_IMP_UNSUPPORTED,
-     "the LiteLLM loop's backoff base is fixed at 0.5 s"},
-    {"MAX_RETRY_DELAY", SCN_IMP_UNSUPPORTED, "the LiteLLM loop's backoff cap is fixed at 8 s"},
-    {"JITTER", SCN_IMP_UNSUPPORTED, "the LiteLLM loop's jitter is fixed at 0.75 s"},
-};
-
-/* The class of `key` in a table: SCN_IMP_N_ when unknown there. */
-static const struct keyclass *find_kc(const struct keyclass *kc, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(kc[i].key, key) == 0)
-            return &kc[i];
-    return NULL;
-}
-
-/* One report line for each key of mapping m that has no code of its own:
- * its class from the table, else `unknown_cls` with `unknown_why`. */
-static void note_table(struct lt *t, const yaml_node_t *m, const char *prefix,
-                       const struct keyclass *kc, size_t n, enum scn_import_class unknown_cls,
-                       const char *unknown_why)
-{
-    if (m == NULL || m->type != YAML_MAPPING_NODE)
-        return;
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const yaml_node_t *k = node(t, p->key);
-        if (!str(k))
-            continue;
-        const struct keyclass *c = find_kc(kc, n, str(k));
-        char key[256];
-        snprintf(key, sizeof key, "%s.%s", prefix, str(k));
-        if (c == NULL)
-            note(t, unknown_cls, k, key, "%s", unknown_why);
-        else if (c->cls != HANDLED)
-            note(t, c->cls, k, key, "%s", c->why);
-    }
 }
 
 /* ---------------------------------------------------------------------
@@ -583,7 +328,7 @@ static void note_table(struct lt *t, const yaml_node_t *m, const char *prefix,
  * litellm_params.model, else openai (L:litellm get_llm_provider). */
 static void provider_of(struct lt *t, const struct dep *d, char *out, size_t cap)
 {
-    const char *p = str(get(t, d->lp, "custom_llm_provider"));
+    const char *p = scn__llm_str(scn__llm_get(t, d->lp, "custom_llm_provider"));
     if (p) {
         snprintf(out, cap, "%s", p);
         return;
@@ -609,71 +354,74 @@ static int read_deployments(struct lt *t)
 {
     char key[256];
     if (t->ml == NULL)
-        return fail(t, t->root,
-                    "found a LiteLLM config without 'model_list', expected a list of deployments");
+        return scn__llm_fail(
+            t, t->root,
+            "found a LiteLLM config without 'model_list', expected a list of deployments");
     if (t->ml->type != YAML_SEQUENCE_NODE)
-        return fail(t, t->ml, "found %s for 'model_list', expected a list of deployments",
-                    describe(t->ml));
+        return scn__llm_fail(t, t->ml, "found %s for 'model_list', expected a list of deployments",
+                             scn__llm_describe(t->ml));
     t->n = (size_t)(t->ml->data.sequence.items.top - t->ml->data.sequence.items.start);
     if (t->n == 0)
-        return fail(t, t->ml, "found an empty 'model_list', expected at least one deployment");
+        return scn__llm_fail(t, t->ml,
+                             "found an empty 'model_list', expected at least one deployment");
     if (t->n > ROUTE_MAX_BACKENDS)
-        return fail(t, t->ml, "found %zu deployments, expected at most %u", t->n,
-                    ROUTE_MAX_BACKENDS);
+        return scn__llm_fail(t, t->ml, "found %zu deployments, expected at most %u", t->n,
+                             ROUTE_MAX_BACKENDS);
     t->deps = calloc(t->n, sizeof *t->deps);
     if (t->deps == NULL)
-        return oom(t);
+        return scn__llm_oom(t);
     for (size_t i = 0; i < t->n; i++) {
         struct dep *d = &t->deps[i];
         d->index = i;
-        d->entry = node(t, t->ml->data.sequence.items.start[i]);
+        d->entry = scn__llm_node(t, t->ml->data.sequence.items.start[i]);
         if (d->entry == NULL || d->entry->type != YAML_MAPPING_NODE)
-            return fail(t, d->entry,
-                        "found %s in 'model_list', expected a deployment mapping "
-                        "with model_name and litellm_params",
-                        describe(d->entry));
-        const yaml_node_t *mn = get(t, d->entry, "model_name");
-        d->group = str(mn);
+            return scn__llm_fail(t, d->entry,
+                                 "found %s in 'model_list', expected a deployment mapping "
+                                 "with model_name and litellm_params",
+                                 scn__llm_describe(d->entry));
+        const yaml_node_t *mn = scn__llm_get(t, d->entry, "model_name");
+        d->group = scn__llm_str(mn);
         if (mn == NULL)
-            return fail(t, d->entry,
-                        "found a deployment without 'model_name', expected "
-                        "'model_name': the model group clients call (LiteLLM rejects it too)");
+            return scn__llm_fail(
+                t, d->entry,
+                "found a deployment without 'model_name', expected "
+                "'model_name': the model group clients call (LiteLLM rejects it too)");
         if (d->group == NULL || d->group[0] == '\0' || strlen(d->group) >= SCN_NAME_MAX)
-            return fail(t, mn,
-                        "found %s for 'model_name', expected a name of 1 to %d "
-                        "characters",
-                        describe(mn), SCN_NAME_MAX - 1);
-        d->lp = get(t, d->entry, "litellm_params");
+            return scn__llm_fail(t, mn,
+                                 "found %s for 'model_name', expected a name of 1 to %d "
+                                 "characters",
+                                 scn__llm_describe(mn), SCN_NAME_MAX - 1);
+        d->lp = scn__llm_get(t, d->entry, "litellm_params");
         if (d->lp == NULL)
-            return fail(t, d->entry,
-                        "found a deployment without 'litellm_params', expected "
-                        "'litellm_params' with at least 'model' (LiteLLM rejects it too)");
+            return scn__llm_fail(t, d->entry,
+                                 "found a deployment without 'litellm_params', expected "
+                                 "'litellm_params' with at least 'model' (LiteLLM rejects it too)");
         if (d->lp->type != YAML_MAPPING_NODE)
-            return fail(t, d->lp, "found %s for 'litellm_params', expected a mapping",
-                        describe(d->lp));
-        const yaml_node_t *mo = get(t, d->lp, "model");
-        d->model = str(mo);
+            return scn__llm_fail(t, d->lp, "found %s for 'litellm_params', expected a mapping",
+                                 scn__llm_describe(d->lp));
+        const yaml_node_t *mo = scn__llm_get(t, d->lp, "model");
+        d->model = scn__llm_str(mo);
         if (mo == NULL)
-            return fail(t, d->lp,
-                        "found 'litellm_params' without 'model', expected "
-                        "'model': provider/model (LiteLLM rejects it too)");
+            return scn__llm_fail(t, d->lp,
+                                 "found 'litellm_params' without 'model', expected "
+                                 "'model': provider/model (LiteLLM rejects it too)");
         if (d->model == NULL || d->model[0] == '\0' || strlen(d->model) >= SCN_NAME_MAX)
-            return fail(t, mo,
-                        "found %s for 'litellm_params.model', expected provider/model "
-                        "of 1 to %d characters",
-                        describe(mo), SCN_NAME_MAX - 1);
-        d->mi = get(t, d->entry, "model_info");
-        if (want_map(t, d->mi, "model_info"))
+            return scn__llm_fail(t, mo,
+                                 "found %s for 'litellm_params.model', expected provider/model "
+                                 "of 1 to %d characters",
+                                 scn__llm_describe(mo), SCN_NAME_MAX - 1);
+        d->mi = scn__llm_get(t, d->entry, "model_info");
+        if (scn__llm_want_map(t, d->mi, "model_info"))
             return -1;
         /* the name: model_info.id, else <model_name>/<index in its group> */
-        const yaml_node_t *idn = get(t, d->mi, "id");
-        if (idn && !is_null(idn)) {
-            if (str(idn) == NULL || strlen(str(idn)) >= SCN_NAME_MAX)
-                return fail(t, idn,
-                            "found %s for 'model_info.id', expected a deployment id of "
-                            "1 to %d characters",
-                            describe(idn), SCN_NAME_MAX - 1);
-            snprintf(d->name, sizeof d->name, "%s", str(idn));
+        const yaml_node_t *idn = scn__llm_get(t, d->mi, "id");
+        if (idn && !scn__llm_is_null(idn)) {
+            if (scn__llm_str(idn) == NULL || strlen(scn__llm_str(idn)) >= SCN_NAME_MAX)
+                return scn__llm_fail(t, idn,
+                                     "found %s for 'model_info.id', expected a deployment id of "
+                                     "1 to %d characters",
+                                     scn__llm_describe(idn), SCN_NAME_MAX - 1);
+            snprintf(d->name, sizeof d->name, "%s", scn__llm_str(idn));
         } else {
             size_t k = 0;
             for (size_t j = 0; j < i; j++)
@@ -682,10 +430,11 @@ static int read_deployments(struct lt *t)
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp(t->deps[j].name, d->name) == 0)
-                return fail(t, idn ? idn : mn,
-                            "found deployment id '%s' twice (first in model_list[%zu]), "
-                            "expected unique model_info.id values (LiteLLM rejects duplicates)",
-                            d->name, j);
+                return scn__llm_fail(
+                    t, idn ? idn : mn,
+                    "found deployment id '%s' twice (first in model_list[%zu]), "
+                    "expected unique model_info.id values (LiteLLM rejects duplicates)",
+                    d->name, j);
         /* numbers; rpm/tpm in LiteLLM's order: top level, litellm_params,
          * model_info (L:litellm/router_strategy/ lowest_*.py: deployment.get("rpm") or
          * litellm_params or model_info; 3.1) */
@@ -693,17 +442,17 @@ static int read_deployments(struct lt *t)
         double v;
         int r;
         snprintf(key, sizeof key, "model_list[%zu].litellm_params.rpm", i);
-        if ((r = num(t, get(t, d->lp, "rpm"), key, &v)) < 0)
+        if ((r = scn__llm_num(t, scn__llm_get(t, d->lp, "rpm"), key, &v)) < 0)
             return -1;
         if (r)
             d->rpm_lp = v;
         snprintf(key, sizeof key, "model_list[%zu].litellm_params.tpm", i);
-        if ((r = num(t, get(t, d->lp, "tpm"), key, &v)) < 0)
+        if ((r = scn__llm_num(t, scn__llm_get(t, d->lp, "tpm"), key, &v)) < 0)
             return -1;
         if (r)
             d->tpm_lp = v;
         snprintf(key, sizeof key, "model_list[%zu].litellm_params.weight", i);
-        if ((r = num(t, get(t, d->lp, "weight"), key, &v)) < 0)
+        if ((r = scn__llm_num(t, scn__llm_get(t, d->lp, "weight"), key, &v)) < 0)
             return -1;
         if (r)
             d->weight = v;
@@ -711,12 +460,12 @@ static int read_deployments(struct lt *t)
         const yaml_node_t *maps[3] = {d->entry, d->lp, d->mi};
         for (int s = 2; s >= 0; s--) {
             snprintf(key, sizeof key, "model_list[%zu].%srpm", i, srcs[s]);
-            if ((r = num(t, get(t, maps[s], "rpm"), key, &v)) < 0)
+            if ((r = scn__llm_num(t, scn__llm_get(t, maps[s], "rpm"), key, &v)) < 0)
                 return -1;
             if (r)
                 d->rpm = v;
             snprintf(key, sizeof key, "model_list[%zu].%stpm", i, srcs[s]);
-            if ((r = num(t, get(t, maps[s], "tpm"), key, &v)) < 0)
+            if ((r = scn__llm_num(t, scn__llm_get(t, maps[s], "tpm"), key, &v)) < 0)
                 return -1;
             if (r)
                 d->tpm = v;
@@ -724,12 +473,12 @@ static int read_deployments(struct lt *t)
         /* order: litellm_params first, then model_info (2026,
          * L:litellm/utils.py _get_deployment_order) */
         snprintf(key, sizeof key, "model_list[%zu].model_info.order", i);
-        if ((r = num(t, get(t, d->mi, "order"), key, &v)) < 0)
+        if ((r = scn__llm_num(t, scn__llm_get(t, d->mi, "order"), key, &v)) < 0)
             return -1;
         if (r)
             d->order = v;
         snprintf(key, sizeof key, "model_list[%zu].litellm_params.order", i);
-        if ((r = num(t, get(t, d->lp, "order"), key, &v)) < 0)
+        if ((r = scn__llm_num(t, scn__llm_get(t, d->lp, "order"), key, &v)) < 0)
             return -1;
         if (r)
             d->order = v;
@@ -746,10 +495,10 @@ static int read_deployments(struct lt *t)
 /* The identity tuple of deployment d, for account grouping. */
 static void identity(struct lt *t, const struct dep *d, char *out, size_t cap)
 {
-    const char *k = str(get(t, d->lp, "api_key"));
-    const char *cred = str(get(t, d->lp, "litellm_credential_name"));
-    const char *base = str(get(t, d->lp, "api_base"));
-    const char *org = str(get(t, d->lp, "organization"));
+    const char *k = scn__llm_str(scn__llm_get(t, d->lp, "api_key"));
+    const char *cred = scn__llm_str(scn__llm_get(t, d->lp, "litellm_credential_name"));
+    const char *base = scn__llm_str(scn__llm_get(t, d->lp, "api_base"));
+    const char *org = scn__llm_str(scn__llm_get(t, d->lp, "organization"));
     snprintf(out, cap, "%s\x1f%s\x1f%s\x1f%s", d->account,
              cred ? cred
              : k  ? k
@@ -758,255 +507,10 @@ static void identity(struct lt *t, const struct dep *d, char *out, size_t cap)
 }
 
 /* ---------------------------------------------------------------------
- * Settings resolved as LiteLLM resolves them
- * ------------------------------------------------------------------- */
-
-struct settings {
-    double num_retries, timeout_s, stream_timeout_s, cooldown_s, max_fallbacks;
-    double fail_ratio, fail_min, allowed_fails;
-    bool cooldowns, v2, redis, pre_call_checks;
-    double default_max_parallel;
-    const char *strategy;
-    const yaml_node_t *strategy_node;
-};
-
-/* Router-side value of `key`: router_settings, else litellm_settings. */
-static const yaml_node_t *rs_or_ls(struct lt *t, const char *key, const char **from)
-{
-    const yaml_node_t *v = get(t, t->rs, key);
-    if (!is_null(v)) {
-        *from = "router_settings";
-        return v;
-    }
-    v = get(t, t->ls, key);
-    if (!is_null(v)) {
-        *from = "litellm_settings";
-        return v;
-    }
-    return NULL;
-}
-
-static int env_num(struct lt *t, const char *name, double *v)
-{
-    const yaml_node_t *n = get(t, t->env, name);
-    if (n == NULL)
-        return 0;
-    char key[96];
-    snprintf(key, sizeof key, "environment_variables.%s", name);
-    int r = num(t, n, key, v);
-    if (r > 0)
-        note(t, SCN_IMP_MAPPED, n, key, "retunes LiteLLM's constant to %g", *v);
-    return r;
-}
-
-static int resolve(struct lt *t, struct settings *s)
-{
-    const char *from = NULL;
-    const yaml_node_t *n;
-    double v;
-    int r;
-    char key[160];
-
-    /* environment_variables: the constants they retune (3.5) */
-    double env_cool = LLM_DEFAULT_COOLDOWN_S, env_af = LLM_DEFAULT_ALLOWED_FAILS,
-           env_ratio = LLM_DEFAULT_FAIL_RATIO, env_min = LLM_DEFAULT_FAIL_MIN_REQS,
-           env_mf = LLM_DEFAULT_MAX_FALLBACKS, env_to = LLM_DEFAULT_REQUEST_TIMEOUT_S;
-    if (env_num(t, "DEFAULT_COOLDOWN_TIME_SECONDS", &env_cool) < 0 ||
-        env_num(t, "DEFAULT_ALLOWED_FAILS", &env_af) < 0 ||
-        env_num(t, "DEFAULT_FAILURE_THRESHOLD_PERCENT", &env_ratio) < 0 ||
-        env_num(t, "DEFAULT_FAILURE_THRESHOLD_MINIMUM_REQUESTS", &env_min) < 0 ||
-        env_num(t, "ROUTER_MAX_FALLBACKS", &env_mf) < 0 ||
-        env_num(t, "REQUEST_TIMEOUT", &env_to) < 0)
-        return -1;
-    if (env_ratio > 1)
-        return fail(t, get(t, t->env, "DEFAULT_FAILURE_THRESHOLD_PERCENT"),
-                    "found %g for DEFAULT_FAILURE_THRESHOLD_PERCENT, expected a fraction in "
-                    "[0, 1]",
-                    env_ratio);
-    note_table(t, t->env, "environment_variables", env_keys, SCN__NELEM(env_keys), SCN_IMP_IGNORED,
-               "not a constant the routing reads");
-
-    /* num_retries: router_settings -> litellm_settings -> 2 (2.4 "Count") */
-    s->num_retries = LLM_DEFAULT_NUM_RETRIES;
-    n = rs_or_ls(t, "num_retries", &from);
-    snprintf(key, sizeof key, "%s.num_retries", from ? from : "router_settings");
-    if ((r = num(t, n, key, &v)) < 0)
-        return -1;
-    if (r) {
-        s->num_retries = v;
-        note(t, SCN_IMP_MAPPED, n, key, "router.litellm.num_retries: %g (%g attempts)", v, v + 1);
-        if (strcmp(from, "router_settings") == 0 && get(t, t->ls, "num_retries"))
-            note(t, SCN_IMP_IGNORED, get(t, t->ls, "num_retries"), "litellm_settings.num_retries",
-                 "router_settings.num_retries wins");
-    } else {
-        note(t, SCN_IMP_DEFAULTED, NULL, "router.litellm.num_retries",
-             "2 (openai.DEFAULT_MAX_RETRIES: neither router_settings nor litellm_settings set it)");
-    }
-
-    /* timeout: router timeout -> litellm_settings.request_timeout -> 6000 s */
-    s->timeout_s = env_to;
-    n = get(t, t->rs, "timeout");
-    from = "router_settings.timeout";
-    if (is_null(n)) {
-        n = get(t, t->ls, "request_timeout");
-        from = "litellm_settings.request_timeout";
-    }
-    if ((r = num(t, n, from, &v)) < 0)
-        return -1;
-    if (r) {
-        s->timeout_s = v;
-        note(t, SCN_IMP_APPROX, n, from,
-             "router.request_timeout: %gs, a total-request timeout of non-streamed attempts; "
-             "router.timeout (time to first token) is set to the same bound",
-             v);
-    } else {
-        note(t, SCN_IMP_DEFAULTED, NULL, "router.request_timeout",
-             "%gs (litellm.request_timeout: no router timeout given)", s->timeout_s);
-    }
-    if (!is_null(get(t, t->rs, "timeout")) && get(t, t->ls, "request_timeout"))
-        note(t, SCN_IMP_IGNORED, get(t, t->ls, "request_timeout"),
-             "litellm_settings.request_timeout", "router_settings.timeout wins");
-    s->stream_timeout_s = -1;
-    n = get(t, t->rs, "stream_timeout");
-    if ((r = num(t, n, "router_settings.stream_timeout", &v)) < 0)
-        return -1;
-    if (r) {
-        s->stream_timeout_s = v;
-        note(t, SCN_IMP_MAPPED, n, "router_settings.stream_timeout", "router.stream_timeout: %gs",
-             v);
-    }
-
-    /* max_fallbacks: router -> litellm_settings -> ROUTER_MAX_FALLBACKS */
-    s->max_fallbacks = env_mf;
-    n = rs_or_ls(t, "max_fallbacks", &from);
-    snprintf(key, sizeof key, "%s.max_fallbacks", from ? from : "router_settings");
-    if ((r = num(t, n, key, &v)) < 0)
-        return -1;
-    if (r) {
-        s->max_fallbacks = v;
-        note(t, SCN_IMP_MAPPED, n, key, "router.litellm.max_fallbacks and fallbacks.max_depth: %g",
-             v);
-    }
-
-    /* cooldowns (2.3): on by default */
-    s->cooldowns = true;
-    n = get(t, t->rs, "disable_cooldowns");
-    if (!is_null(n)) {
-        bool b;
-        if (boolean(t, n, "router_settings.disable_cooldowns", &b) < 0)
-            return -1;
-        s->cooldowns = !b;
-        note(t, SCN_IMP_MAPPED, n, "router_settings.disable_cooldowns",
-             b ? "no router.health.cooldown" : "cooldowns stay on");
-    }
-    s->cooldown_s = env_cool;
-    n = get(t, t->rs, "cooldown_time");
-    if ((r = num(t, n, "router_settings.cooldown_time", &v)) < 0)
-        return -1;
-    if (r && v == 0) {
-        note(t, SCN_IMP_WARNING, n, "router_settings.cooldown_time",
-             "0 means %gs: the Router takes `cooldown_time or 5` (L:litellm/router.py:455); set "
-             "disable_cooldowns: true to turn cooldowns off",
-             env_cool);
-    } else if (r) {
-        s->cooldown_s = v;
-        note(t, SCN_IMP_MAPPED, n, "router_settings.cooldown_time",
-             "router.health.cooldown.time: %gs", v);
-    } else if (s->cooldowns) {
-        note(t, SCN_IMP_DEFAULTED, NULL, "router.health.cooldown.time",
-             "%gs (DEFAULT_COOLDOWN_TIME_SECONDS)", env_cool);
-    }
-    if ((n = get(t, t->ls, "cooldown_time")) != NULL)
-        note(t, SCN_IMP_WARNING, n, "litellm_settings.cooldown_time",
-             "ignored: the Router uses only router_settings.cooldown_time "
-             "(L:litellm/router.py:455); move it to router_settings");
-    if ((n = get(t, t->ls, "allowed_fails")) != NULL)
-        note(t, SCN_IMP_WARNING, n, "litellm_settings.allowed_fails",
-             "ignored: the Router copies it and then treats the equal value as unset, so the v2 "
-             "cooldown rules apply (L:litellm/router_utils/cooldown_handlers.py:430-444); move it "
-             "to router_settings");
-    s->v2 = true;
-    s->allowed_fails = 0;
-    n = get(t, t->rs, "allowed_fails");
-    if ((r = num(t, n, "router_settings.allowed_fails", &v)) < 0)
-        return -1;
-    if (r && v == env_af) {
-        note(t, SCN_IMP_WARNING, n, "router_settings.allowed_fails",
-             "%g equals litellm.allowed_fails (DEFAULT_ALLOWED_FAILS), which LiteLLM treats as "
-             "unset: the v2 cooldown rules apply, not 'cool after %g failures' "
-             "(L:litellm/router_utils/cooldown_handlers.py:194-200,430-444)",
-             v, v);
-    } else if (r) {
-        s->v2 = false;
-        s->allowed_fails = v;
-        note(t, SCN_IMP_APPROX, n, "router_settings.allowed_fails",
-             "router.health.cooldown.allowed_fails: %g (v1 rules; lbsim's window is refreshed "
-             "by each failure, LiteLLM's is fixed from the first)",
-             v);
-    }
-    if ((n = get(t, t->rs, "allowed_fails_policy")) != NULL) {
-        if (want_map(t, n, "router_settings.allowed_fails_policy"))
-            return -1;
-        s->v2 = false;
-        note(t, SCN_IMP_MAPPED, n, "router_settings.allowed_fails_policy",
-             "router.health.cooldown.allowed_fails_policy (v1 rules per exception type)");
-    }
-    s->fail_ratio = env_ratio;
-    s->fail_min = env_min;
-
-    /* concurrency default */
-    s->default_max_parallel = -1;
-    n = get(t, t->rs, "default_max_parallel_requests");
-    if ((r = num(t, n, "router_settings.default_max_parallel_requests", &v)) < 0)
-        return -1;
-    if (r) {
-        s->default_max_parallel = v;
-        note(t, SCN_IMP_MAPPED, n, "router_settings.default_max_parallel_requests",
-             "max_inflight of deployments without rpm, tpm or max_parallel_requests: %g", v);
-    }
-    n = get(t, t->rs, "enable_pre_call_checks");
-    if (!is_null(n)) {
-        if (boolean(t, n, "router_settings.enable_pre_call_checks", &s->pre_call_checks) < 0)
-            return -1;
-        note(t, SCN_IMP_APPROX, n, "router_settings.enable_pre_call_checks",
-             s->pre_call_checks ? "a `filter` wrapper (context window, region, budget); lbsim "
-                                  "checks input + max_tokens against the window, LiteLLM input "
-                                  "only; the RPM pre-check is not modelled"
-                                : "off");
-    }
-
-    /* Redis: shared counters and cooldowns (2.6 "Redis and multiple instances") */
-    s->redis = !is_null(get(t, t->rs, "redis_host")) || !is_null(get(t, t->rs, "redis_url"));
-    static const char *const redis_keys[] = {"redis_host", "redis_url", "redis_port",
-                                             "redis_password"};
-    for (size_t i = 0; i < SCN__NELEM(redis_keys); i++)
-        if ((n = get(t, t->rs, redis_keys[i])) != NULL) {
-            snprintf(key, sizeof key, "router_settings.%s", redis_keys[i]);
-            if (i < 2)
-                note(t, SCN_IMP_APPROX, n, key,
-                     "router.shared_state: true (state shared with no lag; LiteLLM batches "
-                     "Redis reads and writes)");
-            else
-                note(t, SCN_IMP_IGNORED, n, key, "Redis connection details");
-        }
-
-    /* the strategy (3.3) */
-    s->strategy_node = get(t, t->rs, "routing_strategy");
-    s->strategy = is_null(s->strategy_node) ? "simple-shuffle" : str(s->strategy_node);
-    if (s->strategy == NULL)
-        return fail(t, s->strategy_node,
-                    "found %s for 'routing_strategy', expected one of simple-shuffle, "
-                    "least-busy, usage-based-routing, usage-based-routing-v2, "
-                    "latency-based-routing, cost-based-routing",
-                    describe(s->strategy_node));
-    return 0;
-}
-
-/* ---------------------------------------------------------------------
  * The output: accounts, backends, router
  * ------------------------------------------------------------------- */
 
-static bool simple_shuffle(const struct settings *s)
+bool scn__llm_simple_shuffle(const struct settings *s)
 {
     return strcmp(s->strategy, "simple-shuffle") == 0;
 }
@@ -1015,7 +519,7 @@ static bool simple_shuffle(const struct settings *s)
  * deployments has one, else rpm, else tpm, from litellm_params only;
  * missing values count 0 (L:litellm/router_strategy/simple_shuffle.py:
  * 43-58; 2026 scans the candidates, 2.2).  -1 = no weights (uniform). */
-static double shuffle_weight(struct lt *t, const struct dep *d)
+double scn__llm_shuffle_weight(struct lt *t, const struct dep *d)
 {
     bool w = false, r = false, k = false;
     for (size_t j = 0; j < t->n; j++) {
@@ -1035,7 +539,7 @@ static double shuffle_weight(struct lt *t, const struct dep *d)
 static bool any_weights(struct lt *t)
 {
     for (size_t i = 0; i < t->n; i++)
-        if (shuffle_weight(t, &t->deps[i]) > 0)
+        if (scn__llm_shuffle_weight(t, &t->deps[i]) > 0)
             return true;
     return false;
 }
@@ -1043,7 +547,7 @@ static bool any_weights(struct lt *t)
 static bool fractional_weights(struct lt *t)
 {
     for (size_t i = 0; i < t->n; i++) {
-        double w = shuffle_weight(t, &t->deps[i]);
+        double w = scn__llm_shuffle_weight(t, &t->deps[i]);
         if (w > 0 && w != floor(w))
             return true;
     }
@@ -1065,15 +569,15 @@ static int dep_duration(struct lt *t, const struct dep *d, const yaml_node_t *m,
 {
     char key[256];
     double v;
-    const yaml_node_t *n = get(t, m, k);
+    const yaml_node_t *n = scn__llm_get(t, m, k);
     snprintf(key, sizeof key, "model_list[%zu].%s.%s", d->index, mname, k);
-    int r = num(t, n, key, &v);
+    int r = scn__llm_num(t, n, key, &v);
     if (r < 0)
         return -1;
     if (r) {
         if (!putf(t, b, n, out, "%gs", v))
-            return oom(t);
-        note(t, SCN_IMP_MAPPED, n, key, "backends[%s].%s: %gs", d->name, out, v);
+            return scn__llm_oom(t);
+        scn__llm_note(t, SCN_IMP_MAPPED, n, key, "backends[%s].%s: %gs", d->name, out, v);
     }
     return r;
 }
@@ -1087,68 +591,75 @@ static int emit_backend(struct lt *t, const struct settings *s, struct dep *d, i
     const yaml_node_t *n;
     int b = new_map(t, d->entry, false);
     if (!push(t, seq, b) ||
-        !putf(t, b, get(t, d->mi, "id") ? get(t, d->mi, "id") : d->entry, "name", "%s", d->name) ||
-        !putf(t, b, get(t, d->entry, "model_name"), "group", "%s", d->group) ||
-        !putf(t, b, get(t, d->lp, "model"), "model", "%s", d->model) ||
+        !putf(t, b, scn__llm_get(t, d->mi, "id") ? scn__llm_get(t, d->mi, "id") : d->entry, "name",
+              "%s", d->name) ||
+        !putf(t, b, scn__llm_get(t, d->entry, "model_name"), "group", "%s", d->group) ||
+        !putf(t, b, scn__llm_get(t, d->lp, "model"), "model", "%s", d->model) ||
         !putf(t, b, d->lp, "account", "%s", d->account))
-        return oom(t);
+        return scn__llm_oom(t);
     snprintf(key, sizeof key, "model_list[%zu].model_name", d->index);
-    note(t, SCN_IMP_MAPPED, get(t, d->entry, "model_name"), key, "backends[%s].group: %s", d->name,
-         d->group);
+    scn__llm_note(t, SCN_IMP_MAPPED, scn__llm_get(t, d->entry, "model_name"), key,
+                  "backends[%s].group: %s", d->name, d->group);
     snprintf(key, sizeof key, "model_list[%zu].litellm_params.model", d->index);
     const char *how = NULL;
     const struct catalog_entry *ce = catalog_resolve(d->model, &how);
-    bool lp_price = get(t, d->lp, "input_cost_per_token") ||
-                    get(t, d->lp, "output_cost_per_token") ||
-                    get(t, d->mi, "input_cost_per_token") || get(t, d->mi, "output_cost_per_token");
+    bool lp_price = scn__llm_get(t, d->lp, "input_cost_per_token") ||
+                    scn__llm_get(t, d->lp, "output_cost_per_token") ||
+                    scn__llm_get(t, d->mi, "input_cost_per_token") ||
+                    scn__llm_get(t, d->mi, "output_cost_per_token");
     if (ce)
-        note(t, SCN_IMP_APPROX, get(t, d->lp, "model"), key,
-             "backends[%s].model: %s (lbsim's genai-prices catalog entry %s/%s%s%s, not "
-             "LiteLLM's cost map)",
-             d->name, d->model, ce->provider, ce->id, how && how[0] ? ", " : "", how ? how : "");
+        scn__llm_note(t, SCN_IMP_APPROX, scn__llm_get(t, d->lp, "model"), key,
+                      "backends[%s].model: %s (lbsim's genai-prices catalog entry %s/%s%s%s, not "
+                      "LiteLLM's cost map)",
+                      d->name, d->model, ce->provider, ce->id, how && how[0] ? ", " : "",
+                      how ? how : "");
     else
-        note(t, lp_price ? SCN_IMP_MAPPED : SCN_IMP_UNSUPPORTED, get(t, d->lp, "model"), key,
-             lp_price ? "backends[%s].model: %s (priced from the config)"
-                      : "backends[%s].model: %s is not in lbsim's price catalog: give "
-                        "input_cost_per_token/output_cost_per_token or backends[].prices "
-                        "(the loader refuses an unpriced model)",
-             d->name, d->model);
+        scn__llm_note(t, lp_price ? SCN_IMP_MAPPED : SCN_IMP_UNSUPPORTED,
+                      scn__llm_get(t, d->lp, "model"), key,
+                      lp_price ? "backends[%s].model: %s (priced from the config)"
+                               : "backends[%s].model: %s is not in lbsim's price catalog: give "
+                                 "input_cost_per_token/output_cost_per_token or backends[].prices "
+                                 "(the loader refuses an unpriced model)",
+                      d->name, d->model);
     if (ce && !lp_price)
-        note(t, SCN_IMP_DEFAULTED, get(t, d->lp, "model"), key,
-             "prices of %s from the catalog: $%g/$%g per Mtok in/out, context window %lld", d->name,
-             ce->input_usd_per_mtok, ce->output_usd_per_mtok, (long long)ce->context_window);
-    if (get(t, d->mi, "id")) {
+        scn__llm_note(t, SCN_IMP_DEFAULTED, scn__llm_get(t, d->lp, "model"), key,
+                      "prices of %s from the catalog: $%g/$%g per Mtok in/out, context window %lld",
+                      d->name, ce->input_usd_per_mtok, ce->output_usd_per_mtok,
+                      (long long)ce->context_window);
+    if (scn__llm_get(t, d->mi, "id")) {
         snprintf(key, sizeof key, "model_list[%zu].model_info.id", d->index);
-        note(t, SCN_IMP_MAPPED, get(t, d->mi, "id"), key, "backends[].name: %s", d->name);
+        scn__llm_note(t, SCN_IMP_MAPPED, scn__llm_get(t, d->mi, "id"), key, "backends[].name: %s",
+                      d->name);
     }
 
     /* weight (simple-shuffle only) */
     if (weights) {
-        double w = shuffle_weight(t, d);
+        double w = scn__llm_shuffle_weight(t, d);
         if (w < 0)
             w = 1; /* a group with no weights at all: uniform */
         if (!putf(t, b, d->lp, "weight", "%.0f", floor(w * wscale + 0.5)))
-            return oom(t);
+            return scn__llm_oom(t);
     }
     /* order -> tier (always on in 2026: L:litellm/utils.py
      * _get_order_filtered_deployments; 2.6 "order") */
     if (order) {
         if (!putf(t, b, d->lp, "tier", "%.0f", d->order >= 0 ? d->order : 0))
-            return oom(t);
+            return scn__llm_oom(t);
     }
     /* the concurrency semaphore: max_parallel_requests, else rpm, else
      * int(tpm/1000*6) (at least 1), else default_max_parallel_requests;
      * litellm_params only (L:litellm/utils.py calculate_max_parallel_requests) */
     double mp = -1;
-    n = get(t, d->lp, "max_parallel_requests");
+    n = scn__llm_get(t, d->lp, "max_parallel_requests");
     snprintf(key, sizeof key, "model_list[%zu].litellm_params.max_parallel_requests", d->index);
-    if ((r = num(t, n, key, &v)) < 0)
+    if ((r = scn__llm_num(t, n, key, &v)) < 0)
         return -1;
     if (r) {
         mp = v;
-        note(t, SCN_IMP_APPROX, n, key,
-             "backends[%s].max_inflight: %g (LiteLLM 2026 rejects at the limit, lbsim queues)",
-             d->name, v);
+        scn__llm_note(
+            t, SCN_IMP_APPROX, n, key,
+            "backends[%s].max_inflight: %g (LiteLLM 2026 rejects at the limit, lbsim queues)",
+            d->name, v);
     } else if (d->rpm_lp >= 0) {
         mp = d->rpm_lp;
     } else if (d->tpm_lp >= 0) {
@@ -1159,21 +670,21 @@ static int emit_backend(struct lt *t, const struct settings *s, struct dep *d, i
         mp = s->default_max_parallel;
     }
     if (mp > 0 && !putf(t, b, d->lp, "max_inflight", "%.0f", mp))
-        return oom(t);
+        return scn__llm_oom(t);
     /* declared rpm/tpm: what the strategies and filters see */
     if (d->rpm >= 0 || d->tpm >= 0) {
         int rl = new_map(t, d->lp, true);
         if (!put(t, b, d->lp, "router_limits", rl) ||
             (d->rpm >= 0 && !putf(t, rl, d->lp, "rpm", "%.0f", d->rpm)) ||
             (d->tpm >= 0 && !putf(t, rl, d->lp, "tpm", "%.0f", d->tpm)))
-            return oom(t);
+            return scn__llm_oom(t);
     }
     const char *srcs[3] = {"", "litellm_params.", "model_info."};
     const yaml_node_t *maps[3] = {d->entry, d->lp, d->mi};
     for (int k = 0; k < 3; k++)
         for (int q = 0; q < 2; q++) {
             const char *kk = q ? "tpm" : "rpm";
-            n = get(t, maps[k], kk);
+            n = scn__llm_get(t, maps[k], kk);
             if (n == NULL)
                 continue;
             snprintf(key, sizeof key, "model_list[%zu].%s%s", d->index, srcs[k], kk);
@@ -1185,170 +696,176 @@ static int emit_backend(struct lt *t, const struct settings *s, struct dep *d, i
                                  : "",
                          q && mp > 0 ? "max_inflight from tpm/1000*6"
                                      : "the concurrency semaphore max_inflight");
-            note(t, SCN_IMP_MAPPED, n, key,
-                 "backends[%s].router_limits.%s (declared, what "
-                 "the router sees; provider limits stay separate)%s",
-                 d->name, kk, extra);
+            scn__llm_note(t, SCN_IMP_MAPPED, n, key,
+                          "backends[%s].router_limits.%s (declared, what "
+                          "the router sees; provider limits stay separate)%s",
+                          d->name, kk, extra);
         }
     if (d->weight >= 0) {
         snprintf(key, sizeof key, "model_list[%zu].litellm_params.weight", d->index);
-        note(t, weights ? (wscale != 1 ? SCN_IMP_APPROX : SCN_IMP_MAPPED) : SCN_IMP_IGNORED,
-             get(t, d->lp, "weight"), key,
-             weights ? (wscale != 1 ? "backends[].weight x1000 (native weights are whole)"
-                                    : "backends[].weight")
-                     : "weights are read by simple-shuffle only");
+        scn__llm_note(t,
+                      weights ? (wscale != 1 ? SCN_IMP_APPROX : SCN_IMP_MAPPED) : SCN_IMP_IGNORED,
+                      scn__llm_get(t, d->lp, "weight"), key,
+                      weights ? (wscale != 1 ? "backends[].weight x1000 (native weights are whole)"
+                                             : "backends[].weight")
+                              : "weights are read by simple-shuffle only");
     }
-    if (get(t, d->lp, "order") || get(t, d->mi, "order")) {
+    if (scn__llm_get(t, d->lp, "order") || scn__llm_get(t, d->mi, "order")) {
         snprintf(key, sizeof key, "model_list[%zu].%s.order", d->index,
-                 get(t, d->lp, "order") ? "litellm_params" : "model_info");
-        note(t, SCN_IMP_APPROX,
-             get(t, d->lp, "order") ? get(t, d->lp, "order") : get(t, d->mi, "order"), key,
-             "backends[%s].tier under an ordered_priority wrapper (the 2026 order-fallback "
-             "chain with its own retries is not modelled: a tier spills when empty)",
-             d->name);
+                 scn__llm_get(t, d->lp, "order") ? "litellm_params" : "model_info");
+        scn__llm_note(
+            t, SCN_IMP_APPROX,
+            scn__llm_get(t, d->lp, "order") ? scn__llm_get(t, d->lp, "order")
+                                            : scn__llm_get(t, d->mi, "order"),
+            key,
+            "backends[%s].tier under an ordered_priority wrapper (the 2026 order-fallback "
+            "chain with its own retries is not modelled: a tier spills when empty)",
+            d->name);
     }
     /* timeouts, retries, cooldown per deployment */
     if (dep_duration(t, d, d->lp, "litellm_params", "timeout", b, "timeout") < 0)
         return -1;
-    if (get(t, d->lp, "timeout") == NULL &&
+    if (scn__llm_get(t, d->lp, "timeout") == NULL &&
         dep_duration(t, d, d->lp, "litellm_params", "request_timeout", b, "timeout") < 0)
         return -1;
     if (dep_duration(t, d, d->lp, "litellm_params", "stream_timeout", b, "stream_timeout") < 0)
         return -1;
-    n = get(t, d->lp, "num_retries");
+    n = scn__llm_get(t, d->lp, "num_retries");
     snprintf(key, sizeof key, "model_list[%zu].litellm_params.num_retries", d->index);
-    if ((r = num(t, n, key, &v)) < 0)
+    if ((r = scn__llm_num(t, n, key, &v)) < 0)
         return -1;
     if (r) {
         if (!putf(t, b, n, "num_retries", "%.0f", v))
-            return oom(t);
-        note(t, SCN_IMP_MAPPED, n, key, "backends[%s].num_retries: %g", d->name, v);
+            return scn__llm_oom(t);
+        scn__llm_note(t, SCN_IMP_MAPPED, n, key, "backends[%s].num_retries: %g", d->name, v);
     }
     /* cooldown_time: model_info first (2026), then litellm_params */
-    const yaml_node_t *cm = get(t, d->mi, "cooldown_time") ? d->mi : d->lp;
+    const yaml_node_t *cm = scn__llm_get(t, d->mi, "cooldown_time") ? d->mi : d->lp;
     if (dep_duration(t, d, cm, cm == d->mi ? "model_info" : "litellm_params", "cooldown_time", b,
                      "cooldown_time") < 0)
         return -1;
     /* prices: USD per token x 1e6 = USD per Mtok (scn_backends.c prices:) */
-    const yaml_node_t *pin = get(t, d->lp, "input_cost_per_token");
-    const yaml_node_t *pout = get(t, d->lp, "output_cost_per_token");
+    const yaml_node_t *pin = scn__llm_get(t, d->lp, "input_cost_per_token");
+    const yaml_node_t *pout = scn__llm_get(t, d->lp, "output_cost_per_token");
     if (!pin)
-        pin = get(t, d->mi, "input_cost_per_token");
+        pin = scn__llm_get(t, d->mi, "input_cost_per_token");
     if (!pout)
-        pout = get(t, d->mi, "output_cost_per_token");
+        pout = scn__llm_get(t, d->mi, "output_cost_per_token");
     if (pin || pout) {
         int pm = new_map(t, pin ? pin : pout, true);
         if (!put(t, b, pin ? pin : pout, "prices", pm))
-            return oom(t);
+            return scn__llm_oom(t);
         const yaml_node_t *pp[2] = {pin, pout};
         const char *pk[2] = {"input", "output"};
         for (int k = 0; k < 2; k++) {
             if (pp[k] == NULL)
                 continue;
             snprintf(key, sizeof key, "model_list[%zu].%s.%s_cost_per_token", d->index,
-                     pp[k] == get(t, d->lp, k ? "output_cost_per_token" : "input_cost_per_token")
+                     pp[k] == scn__llm_get(t, d->lp,
+                                           k ? "output_cost_per_token" : "input_cost_per_token")
                          ? "litellm_params"
                          : "model_info",
                      pk[k]);
-            if ((r = num(t, pp[k], key, &v)) < 0)
+            if ((r = scn__llm_num(t, pp[k], key, &v)) < 0)
                 return -1;
             if (r && !putf(t, pm, pp[k], pk[k], "$%.10g", v * 1e6))
-                return oom(t);
+                return scn__llm_oom(t);
             if (r)
-                note(t, SCN_IMP_MAPPED, pp[k], key, "backends[%s].prices.%s: $%.10g per Mtok",
-                     d->name, pk[k], v * 1e6);
+                scn__llm_note(t, SCN_IMP_MAPPED, pp[k], key,
+                              "backends[%s].prices.%s: $%.10g per Mtok", d->name, pk[k], v * 1e6);
         }
     }
-    n = get(t, d->mi, "max_input_tokens");
+    n = scn__llm_get(t, d->mi, "max_input_tokens");
     snprintf(key, sizeof key, "model_list[%zu].model_info.max_input_tokens", d->index);
-    if ((r = num(t, n, key, &v)) < 0)
+    if ((r = scn__llm_num(t, n, key, &v)) < 0)
         return -1;
     if (r) {
         if (!putf(t, b, n, "context_window", "%.0f", v))
-            return oom(t);
-        note(t, SCN_IMP_APPROX, n, key,
-             "backends[%s].context_window: %g (checked with "
-             "input + max_tokens)",
-             d->name, v);
+            return scn__llm_oom(t);
+        scn__llm_note(t, SCN_IMP_APPROX, n, key,
+                      "backends[%s].context_window: %g (checked with "
+                      "input + max_tokens)",
+                      d->name, v);
     }
-    n = get(t, d->lp, "region_name");
-    if (n && str(n)) {
-        if (!putf(t, b, n, "region", "%s", str(n)))
-            return oom(t);
+    n = scn__llm_get(t, d->lp, "region_name");
+    if (n && scn__llm_str(n)) {
+        if (!putf(t, b, n, "region", "%s", scn__llm_str(n)))
+            return scn__llm_oom(t);
         snprintf(key, sizeof key, "model_list[%zu].litellm_params.region_name", d->index);
-        note(t, SCN_IMP_APPROX, n, key,
-             "backends[%s].region (allowed_model_region checks "
-             "only with pre-call checks)",
-             d->name);
+        scn__llm_note(t, SCN_IMP_APPROX, n, key,
+                      "backends[%s].region (allowed_model_region checks "
+                      "only with pre-call checks)",
+                      d->name);
     }
-    n = get(t, d->lp, "tags");
+    n = scn__llm_get(t, d->lp, "tags");
     if (n && n->type == YAML_SEQUENCE_NODE) {
         if (!put(t, b, n, "tags", copy(t, n, 0)))
-            return oom(t);
+            return scn__llm_oom(t);
         snprintf(key, sizeof key, "model_list[%zu].litellm_params.tags", d->index);
-        note(t, SCN_IMP_APPROX, n, key,
-             "backends[%s].tags (static; request tags are not "
-             "modelled)",
-             d->name);
+        scn__llm_note(t, SCN_IMP_APPROX, n, key,
+                      "backends[%s].tags (static; request tags are not "
+                      "modelled)",
+                      d->name);
     }
-    n = get(t, d->lp, "max_budget");
+    n = scn__llm_get(t, d->lp, "max_budget");
     snprintf(key, sizeof key, "model_list[%zu].litellm_params.max_budget", d->index);
-    if ((r = num(t, n, key, &v)) < 0)
+    if ((r = scn__llm_num(t, n, key, &v)) < 0)
         return -1;
     if (r) {
         int bm = new_map(t, n, true);
-        const char *win = str(get(t, d->lp, "budget_duration"));
+        const char *win = scn__llm_str(scn__llm_get(t, d->lp, "budget_duration"));
         if (!put(t, b, n, "budget", bm) || !putf(t, bm, n, "usd", "$%g", v) ||
-            (win && !putf(t, bm, get(t, d->lp, "budget_duration"), "window", "%s", win)))
-            return oom(t);
-        note(t, SCN_IMP_APPROX, n, key,
-             "backends[%s].budget (lbsim counts every billed "
-             "dollar; LiteLLM adds spend on success)",
-             d->name);
+            (win && !putf(t, bm, scn__llm_get(t, d->lp, "budget_duration"), "window", "%s", win)))
+            return scn__llm_oom(t);
+        scn__llm_note(t, SCN_IMP_APPROX, n, key,
+                      "backends[%s].budget (lbsim counts every billed "
+                      "dollar; LiteLLM adds spend on success)",
+                      d->name);
     }
     /* identity keys: the account */
     static const char *const idk[] = {"api_key", "api_base", "organization",
                                       "litellm_credential_name", "custom_llm_provider"};
     for (size_t k = 0; k < SCN__NELEM(idk); k++)
-        if ((n = get(t, d->lp, idk[k])) != NULL) {
+        if ((n = scn__llm_get(t, d->lp, idk[k])) != NULL) {
             snprintf(key, sizeof key, "model_list[%zu].litellm_params.%s", d->index, idk[k]);
-            note(t, SCN_IMP_MAPPED, n, key,
-                 "backends[%s].account: %s (deployments sharing "
-                 "provider, key or credential, api_base and organization share one quota)",
-                 d->name, d->account);
+            scn__llm_note(t, SCN_IMP_MAPPED, n, key,
+                          "backends[%s].account: %s (deployments sharing "
+                          "provider, key or credential, api_base and organization share one quota)",
+                          d->name, d->account);
         }
     /* the provider side the config does not describe */
     int lat = new_map(t, d->entry, true);
     if (!put(t, b, d->entry, "latency", lat) || !putf(t, lat, d->entry, "ttft", LLM_DEFAULT_TTFT) ||
         !putf(t, lat, d->entry, "output_rate", LLM_DEFAULT_OUT_RATE))
-        return oom(t);
+        return scn__llm_oom(t);
     snprintf(key, sizeof key, "backends[%s].latency", d->name);
-    note(t, SCN_IMP_DEFAULTED, d->entry, key,
-         "ttft %s, output_rate %s tok/s (gpt-4o medians, llm-speed-benchmark 2024); give a "
-         "scenario backend of this name to supply the real one",
-         LLM_DEFAULT_TTFT, LLM_DEFAULT_OUT_RATE);
+    scn__llm_note(
+        t, SCN_IMP_DEFAULTED, d->entry, key,
+        "ttft %s, output_rate %s tok/s (gpt-4o medians, llm-speed-benchmark 2024); give a "
+        "scenario backend of this name to supply the real one",
+        LLM_DEFAULT_TTFT, LLM_DEFAULT_OUT_RATE);
     snprintf(key, sizeof key, "backends[%s].limits", d->name);
-    note(t, SCN_IMP_DEFAULTED, d->entry, key,
-         "none: the provider's real rate limits are not in a LiteLLM config (give them on "
-         "accounts[%s] or the backend)",
-         d->account);
+    scn__llm_note(t, SCN_IMP_DEFAULTED, d->entry, key,
+                  "none: the provider's real rate limits are not in a LiteLLM config (give them on "
+                  "accounts[%s] or the backend)",
+                  d->account);
     /* the keys with no code of their own */
     snprintf(key, sizeof key, "model_list[%zu].litellm_params", d->index);
-    note_table(t, d->lp, key, lp_keys, SCN__NELEM(lp_keys), SCN_IMP_IGNORED,
-               "passed to the provider call; no routing effect");
+    scn__llm_note_table(t, d->lp, key, scn__llm_lp_keys, scn__llm_n_lp_keys, SCN_IMP_IGNORED,
+                        "passed to the provider call; no routing effect");
     snprintf(key, sizeof key, "model_list[%zu].model_info", d->index);
-    note_table(t, d->mi, key, mi_keys, SCN__NELEM(mi_keys), SCN_IMP_IGNORED,
-               "deployment metadata; no routing effect");
+    scn__llm_note_table(t, d->mi, key, scn__llm_mi_keys, scn__llm_n_mi_keys, SCN_IMP_IGNORED,
+                        "deployment metadata; no routing effect");
     if (d->entry->type == YAML_MAPPING_NODE)
         for (yaml_node_pair_t *p = d->entry->data.mapping.pairs.start;
              p < d->entry->data.mapping.pairs.top; p++) {
-            const char *k = str(node(t, p->key));
+            const char *k = scn__llm_str(scn__llm_node(t, p->key));
             if (k && strcmp(k, "model_name") && strcmp(k, "litellm_params") &&
                 strcmp(k, "model_info") && strcmp(k, "rpm") && strcmp(k, "tpm")) {
                 snprintf(key, sizeof key, "model_list[%zu].%s", d->index, k);
-                note(t, SCN_IMP_IGNORED, node(t, p->key), key,
-                     "not a deployment key LiteLLM "
-                     "reads for routing");
+                scn__llm_note(t, SCN_IMP_IGNORED, scn__llm_node(t, p->key), key,
+                              "not a deployment key LiteLLM "
+                              "reads for routing");
             }
         }
     return 0;
@@ -1362,7 +879,7 @@ static int emit_accounts(struct lt *t, int seq)
     if (ids == NULL || acc == NULL) {
         free(ids);
         free(acc);
-        return oom(t);
+        return scn__llm_oom(t);
     }
     int rc = 0;
     for (size_t i = 0; i < t->n && rc == 0; i++) {
@@ -1392,7 +909,7 @@ static int emit_accounts(struct lt *t, int seq)
         memcpy(t->deps[i].account, nm, sizeof nm);
         int a = new_map(t, t->deps[i].lp, true);
         if (!push(t, seq, a) || !putf(t, a, t->deps[i].lp, "name", "%s", nm))
-            rc = oom(t);
+            rc = scn__llm_oom(t);
     }
     free(ids);
     free(acc);
@@ -1403,113 +920,119 @@ static int emit_strategy(struct lt *t, const struct settings *s, int router, boo
                          bool order)
 {
     const yaml_node_t *at = s->strategy_node ? s->strategy_node : t->rs;
-    const yaml_node_t *args = get(t, t->rs, "routing_strategy_args");
+    const yaml_node_t *args = scn__llm_get(t, t->rs, "routing_strategy_args");
     int leaf = new_map(t, at, false), params = 0;
     const char *name = NULL;
     const char *st = s->strategy;
     if (strcmp(st, "simple-shuffle") == 0) {
         name = weights ? "weighted_random" : "random";
-        note(t, s->strategy_node ? SCN_IMP_APPROX : SCN_IMP_DEFAULTED, s->strategy_node,
-             "router_settings.routing_strategy", "simple-shuffle -> %s%s", name,
-             weights ? " (per-group weight source fixed at import; LiteLLM re-reads it from the "
-                       "healthy candidates)"
-                     : "");
+        scn__llm_note(
+            t, s->strategy_node ? SCN_IMP_APPROX : SCN_IMP_DEFAULTED, s->strategy_node,
+            "router_settings.routing_strategy", "simple-shuffle -> %s%s", name,
+            weights ? " (per-group weight source fixed at import; LiteLLM re-reads it from the "
+                      "healthy candidates)"
+                    : "");
     } else if (strcmp(st, "least-busy") == 0) {
         name = "least_inflight";
-        note(t, SCN_IMP_APPROX, s->strategy_node, "router_settings.routing_strategy",
-             "least-busy -> least_inflight (ties at random; LiteLLM's first-in-dict tie rule and "
-             "counter drift are not reproduced)");
+        scn__llm_note(
+            t, SCN_IMP_APPROX, s->strategy_node, "router_settings.routing_strategy",
+            "least-busy -> least_inflight (ties at random; LiteLLM's first-in-dict tie rule and "
+            "counter drift are not reproduced)");
     } else if (strcmp(st, "usage-based-routing-v2") == 0 ||
                strcmp(st, "usage-based-routing") == 0) {
         name = "lowest_usage";
         params = new_map(t, at, true);
         if (!putf(t, params, at, "window", "1"))
-            return oom(t);
-        note(t, SCN_IMP_APPROX, s->strategy_node, "router_settings.routing_strategy",
-             "%s -> lowest_usage {window: 1} (fixed minutes; LiteLLM's rpm-1 off-by-one and "
-             "Redis batching lag are not reproduced)%s",
-             st, st[strlen(st) - 1] == '2' ? "" : "; v1 is deprecated, imported as v2");
+            return scn__llm_oom(t);
+        scn__llm_note(
+            t, SCN_IMP_APPROX, s->strategy_node, "router_settings.routing_strategy",
+            "%s -> lowest_usage {window: 1} (fixed minutes; LiteLLM's rpm-1 off-by-one and "
+            "Redis batching lag are not reproduced)%s",
+            st, st[strlen(st) - 1] == '2' ? "" : "; v1 is deprecated, imported as v2");
     } else if (strcmp(st, "latency-based-routing") == 0) {
         name = "lowest_latency";
         params = new_map(t, at, true);
         if (!putf(t, params, at, "mode", "1"))
-            return oom(t);
+            return scn__llm_oom(t);
         double v;
         int r;
-        const yaml_node_t *n = get(t, args, "lowest_latency_buffer");
-        if ((r = num(t, n, "router_settings.routing_strategy_args.lowest_latency_buffer", &v)) < 0)
+        const yaml_node_t *n = scn__llm_get(t, args, "lowest_latency_buffer");
+        if ((r = scn__llm_num(t, n, "router_settings.routing_strategy_args.lowest_latency_buffer",
+                              &v)) < 0)
             return -1;
         if (r && !putf(t, params, n, "buffer", "%g", v))
-            return oom(t);
+            return scn__llm_oom(t);
         if (r)
-            note(t, SCN_IMP_MAPPED, n,
-                 "router_settings.routing_strategy_args."
-                 "lowest_latency_buffer",
-                 "lowest_latency.buffer: %g", v);
-        n = get(t, args, "max_latency_list_size");
-        if ((r = num(t, n, "router_settings.routing_strategy_args.max_latency_list_size", &v)) < 0)
+            scn__llm_note(t, SCN_IMP_MAPPED, n,
+                          "router_settings.routing_strategy_args."
+                          "lowest_latency_buffer",
+                          "lowest_latency.buffer: %g", v);
+        n = scn__llm_get(t, args, "max_latency_list_size");
+        if ((r = scn__llm_num(t, n, "router_settings.routing_strategy_args.max_latency_list_size",
+                              &v)) < 0)
             return -1;
         if (r && !putf(t, params, n, "list_size", "%.0f", v))
-            return oom(t);
+            return scn__llm_oom(t);
         if (r)
-            note(t, SCN_IMP_MAPPED, n,
-                 "router_settings.routing_strategy_args."
-                 "max_latency_list_size",
-                 "lowest_latency.list_size: %g", v);
-        note(t, SCN_IMP_APPROX, s->strategy_node, "router_settings.routing_strategy",
-             "latency-based-routing -> lowest_latency {mode: 1} (TTFT/out samples for every "
-             "request; the hourly map reset is not modelled)");
+            scn__llm_note(t, SCN_IMP_MAPPED, n,
+                          "router_settings.routing_strategy_args."
+                          "max_latency_list_size",
+                          "lowest_latency.list_size: %g", v);
+        scn__llm_note(
+            t, SCN_IMP_APPROX, s->strategy_node, "router_settings.routing_strategy",
+            "latency-based-routing -> lowest_latency {mode: 1} (TTFT/out samples for every "
+            "request; the hourly map reset is not modelled)");
     } else if (strcmp(st, "cost-based-routing") == 0) {
         name = "lowest_cost";
         params = new_map(t, at, true);
         if (!putf(t, params, at, "model", "1"))
-            return oom(t);
-        note(t, SCN_IMP_APPROX, s->strategy_node, "router_settings.routing_strategy",
-             "cost-based-routing -> lowest_cost {model: 1} (catalog prices differ from "
-             "LiteLLM's cost map where the config gives none)");
+            return scn__llm_oom(t);
+        scn__llm_note(t, SCN_IMP_APPROX, s->strategy_node, "router_settings.routing_strategy",
+                      "cost-based-routing -> lowest_cost {model: 1} (catalog prices differ from "
+                      "LiteLLM's cost map where the config gives none)");
     } else {
-        return fail(t, s->strategy_node,
-                    "found routing_strategy '%.60s', expected one of simple-shuffle, "
-                    "least-busy, usage-based-routing, usage-based-routing-v2, "
-                    "latency-based-routing, cost-based-routing (LiteLLM rejects others)",
-                    st);
+        return scn__llm_fail(t, s->strategy_node,
+                             "found routing_strategy '%.60s', expected one of simple-shuffle, "
+                             "least-busy, usage-based-routing, usage-based-routing-v2, "
+                             "latency-based-routing, cost-based-routing (LiteLLM rejects others)",
+                             st);
     }
     if (args && args->type == YAML_MAPPING_NODE)
         for (yaml_node_pair_t *p = args->data.mapping.pairs.start; p < args->data.mapping.pairs.top;
              p++) {
-            const char *k = str(node(t, p->key));
+            const char *k = scn__llm_str(scn__llm_node(t, p->key));
             if (k && strcmp(k, "lowest_latency_buffer") && strcmp(k, "max_latency_list_size")) {
                 char key[160];
                 snprintf(key, sizeof key, "router_settings.routing_strategy_args.%s", k);
-                note(t, SCN_IMP_UNSUPPORTED, node(t, p->key), key, "%s",
-                     strcmp(k, "ttl") == 0 ? "the counters' and latency map's TTL is not "
-                                             "modelled"
-                                           : "not read by the imported strategy");
+                scn__llm_note(t, SCN_IMP_UNSUPPORTED, scn__llm_node(t, p->key), key, "%s",
+                              strcmp(k, "ttl") == 0 ? "the counters' and latency map's TTL is not "
+                                                      "modelled"
+                                                    : "not read by the imported strategy");
             }
         }
     if (!putf(t, leaf, at, "strategy", "%s", name) ||
         (params && !put(t, leaf, at, "params", params)))
-        return oom(t);
+        return scn__llm_oom(t);
     int top = leaf;
     if (s->pre_call_checks) {
         int f = new_map(t, at, false);
         if (!putf(t, f, at, "strategy", "filter") || !put(t, f, at, "child", top))
-            return oom(t);
+            return scn__llm_oom(t);
         top = f;
     }
     if (order) {
         int o = new_map(t, at, false);
         if (!putf(t, o, at, "strategy", "ordered_priority") || !put(t, o, at, "child", top))
-            return oom(t);
+            return scn__llm_oom(t);
         top = o;
     }
-    return put(t, router, at, "strategy", top) ? 0 : oom(t);
+    return put(t, router, at, "strategy", top) ? 0 : scn__llm_oom(t);
 }
 
 /* The group a fallback key names: exact, else provider-stripped
  * (openai/gpt-4o matches gpt-4o), else NULL
  * (L:litellm/router_utils/fallback_event_handlers.py:45-82; 2.5). */
-static const char *match_group(struct lt *t, const char *k)
+const char *scn__llm_match_group(struct lt *t, const char *k)
 {
     for (size_t i = 0; i < t->n; i++)
         if (strcmp(t->deps[i].group, k) == 0)
@@ -1526,119 +1049,120 @@ static const char *match_group(struct lt *t, const char *k)
 static int emit_fallbacks(struct lt *t, int rules, const char *key, const char *on)
 {
     const char *from = NULL;
-    const yaml_node_t *n = rs_or_ls(t, key, &from);
+    const yaml_node_t *n = scn__llm_rs_or_ls(t, key, &from);
     char kp[160];
     snprintf(kp, sizeof kp, "%s.%s", from ? from : "router_settings", key);
     if (n == NULL)
         return 0;
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail(t, n, "found %s for '%s', expected a list", describe(n), key);
+        return scn__llm_fail(t, n, "found %s for '%s', expected a list", scn__llm_describe(n), key);
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (cnt == 0)
         return 0; /* [] counts as unset (L:litellm/router.py:486-507) */
-    if (from && strcmp(from, "router_settings") == 0 && get(t, t->ls, key))
-        note(t, SCN_IMP_IGNORED, get(t, t->ls, key), key, "router_settings wins");
+    if (from && strcmp(from, "router_settings") == 0 && scn__llm_get(t, t->ls, key))
+        scn__llm_note(t, SCN_IMP_IGNORED, scn__llm_get(t, t->ls, key), key, "router_settings wins");
     if (strcmp(key, "default_fallbacks") == 0) {
         /* a list of groups, appended as {"*": [...]} (L:litellm/router.py:492-497) */
         int r = new_map(t, n, true), to = new_seq(t, n, true);
         if (!push(t, rules, r) || !putf(t, r, n, "from", "*") || !putf(t, r, n, "on", "generic") ||
             !put(t, r, n, "to", to))
-            return oom(t);
+            return scn__llm_oom(t);
         for (size_t i = 0; i < cnt; i++) {
-            const yaml_node_t *g = node(t, n->data.sequence.items.start[i]);
-            const char *grp = str(g) ? match_group(t, str(g)) : NULL;
+            const yaml_node_t *g = scn__llm_node(t, n->data.sequence.items.start[i]);
+            const char *grp = scn__llm_str(g) ? scn__llm_match_group(t, scn__llm_str(g)) : NULL;
             if (grp == NULL)
-                return fail(t, g,
-                            "found %s in default_fallbacks, expected a model_name of "
-                            "model_list",
-                            str(g) ? str(g) : describe(g));
+                return scn__llm_fail(t, g,
+                                     "found %s in default_fallbacks, expected a model_name of "
+                                     "model_list",
+                                     scn__llm_str(g) ? scn__llm_str(g) : scn__llm_describe(g));
             if (!push(t, to, scal(t, g, "%s", grp)))
-                return oom(t);
+                return scn__llm_oom(t);
         }
-        note(t, SCN_IMP_MAPPED, n, kp, "router.fallbacks.rules: from '*', on generic");
+        scn__llm_note(t, SCN_IMP_MAPPED, n, kp, "router.fallbacks.rules: from '*', on generic");
         return 0;
     }
     for (size_t i = 0; i < cnt; i++) {
-        const yaml_node_t *it = node(t, n->data.sequence.items.start[i]);
+        const yaml_node_t *it = scn__llm_node(t, n->data.sequence.items.start[i]);
         if (it == NULL || it->type != YAML_MAPPING_NODE)
-            return fail(t, it,
-                        "found %s in '%s', expected a mapping {model_name: [fallback "
-                        "model_names]}",
-                        describe(it), key);
+            return scn__llm_fail(t, it,
+                                 "found %s in '%s', expected a mapping {model_name: [fallback "
+                                 "model_names]}",
+                                 scn__llm_describe(it), key);
         for (yaml_node_pair_t *p = it->data.mapping.pairs.start; p < it->data.mapping.pairs.top;
              p++) {
-            const yaml_node_t *k = node(t, p->key), *v = node(t, p->value);
-            const char *ks = str(k);
+            const yaml_node_t *k = scn__llm_node(t, p->key), *v = scn__llm_node(t, p->value);
+            const char *ks = scn__llm_str(k);
             if (ks == NULL)
-                return fail(t, k, "found %s as a key in '%s', expected a model_name", describe(k),
-                            key);
-            const char *src = strcmp(ks, "*") == 0 ? "*" : match_group(t, ks);
+                return scn__llm_fail(t, k, "found %s as a key in '%s', expected a model_name",
+                                     scn__llm_describe(k), key);
+            const char *src = strcmp(ks, "*") == 0 ? "*" : scn__llm_match_group(t, ks);
             if (src == NULL) {
-                note(t, SCN_IMP_WARNING, k, kp,
-                     "'%s' is not a model_name of model_list: the "
-                     "rule can never fire",
-                     ks);
+                scn__llm_note(t, SCN_IMP_WARNING, k, kp,
+                              "'%s' is not a model_name of model_list: the "
+                              "rule can never fire",
+                              ks);
                 continue;
             }
             if (strcmp(src, "*") == 0 && strcmp(on, "generic") != 0)
-                note(t, SCN_IMP_WARNING, k, kp,
-                     "'*' in a %s list: LiteLLM looks these lists "
-                     "up by exact group only, so it never fires there",
-                     key);
+                scn__llm_note(t, SCN_IMP_WARNING, k, kp,
+                              "'*' in a %s list: LiteLLM looks these lists "
+                              "up by exact group only, so it never fires there",
+                              key);
             int r = new_map(t, it, true), to = new_seq(t, v, true);
             if (!putf(t, r, k, "from", "%s", src) || !putf(t, r, k, "on", "%s", on) ||
                 !put(t, r, v, "to", to))
-                return oom(t);
+                return scn__llm_oom(t);
             size_t nt = 0;
             if (v && v->type == YAML_SCALAR_NODE) {
                 /* a bare string is a single-target list (2.5) */
-                const char *g = match_group(t, str(v));
+                const char *g = scn__llm_match_group(t, scn__llm_str(v));
                 if (g && push(t, to, scal(t, v, "%s", g)))
                     nt++;
             } else if (v && v->type == YAML_SEQUENCE_NODE) {
                 for (yaml_node_item_t *q = v->data.sequence.items.start;
                      q < v->data.sequence.items.top; q++) {
-                    const yaml_node_t *g = node(t, *q);
-                    const char *gs = str(g);
+                    const yaml_node_t *g = scn__llm_node(t, *q);
+                    const char *gs = scn__llm_str(g);
                     if (gs == NULL)
-                        return fail(t, g,
-                                    "found %s in the targets of '%s', expected a "
-                                    "model_name",
-                                    describe(g), ks);
-                    const char *grp = match_group(t, gs);
+                        return scn__llm_fail(t, g,
+                                             "found %s in the targets of '%s', expected a "
+                                             "model_name",
+                                             scn__llm_describe(g), ks);
+                    const char *grp = scn__llm_match_group(t, gs);
                     if (grp == NULL) {
-                        note(t, SCN_IMP_WARNING, g, kp,
-                             "fallback target '%s' of '%s' is not a "
-                             "model_name of model_list: LiteLLM fails that hop; left out",
-                             gs, ks);
+                        scn__llm_note(t, SCN_IMP_WARNING, g, kp,
+                                      "fallback target '%s' of '%s' is not a "
+                                      "model_name of model_list: LiteLLM fails that hop; left out",
+                                      gs, ks);
                         continue;
                     }
                     if (nt == ROUTE_FALLBACK_MAX_TARGETS) {
-                        note(t, SCN_IMP_UNSUPPORTED, g, kp,
-                             "more than %u targets for '%s': "
-                             "the rest are left out",
-                             ROUTE_FALLBACK_MAX_TARGETS, ks);
+                        scn__llm_note(t, SCN_IMP_UNSUPPORTED, g, kp,
+                                      "more than %u targets for '%s': "
+                                      "the rest are left out",
+                                      ROUTE_FALLBACK_MAX_TARGETS, ks);
                         break;
                     }
                     if (!push(t, to, scal(t, g, "%s", grp)))
-                        return oom(t);
+                        return scn__llm_oom(t);
                     nt++;
                 }
             } else {
-                return fail(t, v,
-                            "found %s for the targets of '%s', expected a list of "
-                            "model_names",
-                            describe(v), ks);
+                return scn__llm_fail(t, v,
+                                     "found %s for the targets of '%s', expected a list of "
+                                     "model_names",
+                                     scn__llm_describe(v), ks);
             }
             if (nt > 0 && !push(t, rules, r))
-                return oom(t);
+                return scn__llm_oom(t);
         }
     }
-    note(t, SCN_IMP_APPROX, n, kp,
-         "router.fallbacks.rules on %s (under loop: litellm with LiteLLM's recursion, depth "
-         "budget and %s)",
-         on,
-         strcmp(on, "generic") ? "exact-group precedence" : "provider-stripped keys resolved here");
+    scn__llm_note(
+        t, SCN_IMP_APPROX, n, kp,
+        "router.fallbacks.rules on %s (under loop: litellm with LiteLLM's recursion, depth "
+        "budget and %s)",
+        on,
+        strcmp(on, "generic") ? "exact-group precedence" : "provider-stripped keys resolved here");
     return 0;
 }
 
@@ -1646,43 +1170,44 @@ static int emit_router(struct lt *t, const struct settings *s, int router, bool 
 {
     const yaml_node_t *at = t->rs ? t->rs : t->root;
     if (!putf(t, router, at, "loop", "litellm"))
-        return oom(t);
+        return scn__llm_oom(t);
     if (emit_strategy(t, s, router, weights, order) < 0)
         return -1;
     if (!putf(t, router, at, "timeout", "%gs", s->timeout_s) ||
         !putf(t, router, at, "request_timeout", "%gs", s->timeout_s) ||
         (s->stream_timeout_s >= 0 &&
          !putf(t, router, at, "stream_timeout", "%gs", s->stream_timeout_s)))
-        return oom(t);
+        return scn__llm_oom(t);
     /* router.litellm: the retry loop's settings */
     int ll = new_map(t, at, false);
     if (!put(t, router, at, "litellm", ll) ||
         !putf(t, ll, at, "num_retries", "%.0f", s->num_retries) ||
         !putf(t, ll, at, "max_fallbacks", "%.0f", s->max_fallbacks))
-        return oom(t);
+        return scn__llm_oom(t);
     static const char *const copied[] = {"retry_policy", "model_group_retry_policy"};
     for (size_t i = 0; i < SCN__NELEM(copied); i++) {
-        const yaml_node_t *n = get(t, t->rs, copied[i]);
+        const yaml_node_t *n = scn__llm_get(t, t->rs, copied[i]);
         if (n == NULL)
             continue;
         char key[96];
         snprintf(key, sizeof key, "router_settings.%s", copied[i]);
-        if (want_map(t, n, key))
+        if (scn__llm_want_map(t, n, key))
             return -1;
         if (!put(t, ll, n, copied[i], copy(t, n, 0)))
-            return oom(t);
-        note(t, SCN_IMP_MAPPED, n, key, "router.litellm.%s (first-error selection)", copied[i]);
+            return scn__llm_oom(t);
+        scn__llm_note(t, SCN_IMP_MAPPED, n, key, "router.litellm.%s (first-error selection)",
+                      copied[i]);
     }
-    const yaml_node_t *n = get(t, t->rs, "retry_after");
+    const yaml_node_t *n = scn__llm_get(t, t->rs, "retry_after");
     double v;
     int r;
-    if ((r = num(t, n, "router_settings.retry_after", &v)) < 0)
+    if ((r = scn__llm_num(t, n, "router_settings.retry_after", &v)) < 0)
         return -1;
     if (r) {
         if (!putf(t, ll, n, "retry_after", "%gs", v))
-            return oom(t);
-        note(t, SCN_IMP_MAPPED, n, "router_settings.retry_after",
-             "router.litellm.retry_after: %gs (capped by 8 s)", v);
+            return scn__llm_oom(t);
+        scn__llm_note(t, SCN_IMP_MAPPED, n, "router_settings.retry_after",
+                      "router.litellm.retry_after: %gs (capped by 8 s)", v);
     }
     /* cooldowns */
     if (s->cooldowns) {
@@ -1694,18 +1219,18 @@ static int emit_router(struct lt *t, const struct settings *s, int router, bool 
             !putf(t, cd, at, "fail_ratio", "%g%%", s->fail_ratio * 100) ||
             !putf(t, cd, at, "min_requests", "%.0f", s->fail_min) ||
             !putf(t, cd, at, "use_retry_after", "true"))
-            return oom(t);
-        const yaml_node_t *afp = get(t, t->rs, "allowed_fails_policy");
+            return scn__llm_oom(t);
+        const yaml_node_t *afp = scn__llm_get(t, t->rs, "allowed_fails_policy");
         if (afp && !put(t, cd, afp, "allowed_fails_policy", copy(t, afp, 0)))
-            return oom(t);
-        note(t, SCN_IMP_DEFAULTED, NULL, "router.health.cooldown",
-             "on (LiteLLM's default), %s rules", s->v2 ? "v2" : "v1");
+            return scn__llm_oom(t);
+        scn__llm_note(t, SCN_IMP_DEFAULTED, NULL, "router.health.cooldown",
+                      "on (LiteLLM's default), %s rules", s->v2 ? "v2" : "v1");
     }
     /* fallbacks */
     int fb = new_map(t, at, false), rules = new_seq(t, at, false);
     if (!fb || !rules || !putf(t, fb, at, "max_depth", "%.0f", s->max_fallbacks) ||
         !put(t, fb, at, "rules", rules))
-        return oom(t);
+        return scn__llm_oom(t);
     if (emit_fallbacks(t, rules, "context_window_fallbacks", "context_window") < 0 ||
         emit_fallbacks(t, rules, "content_policy_fallbacks", "content_policy") < 0 ||
         emit_fallbacks(t, rules, "fallbacks", "generic") < 0 ||
@@ -1714,26 +1239,27 @@ static int emit_router(struct lt *t, const struct settings *s, int router, bool 
     const yaml_node_t *rn = yaml_document_get_node(t->im->dst, rules);
     if (rn->data.sequence.items.top > rn->data.sequence.items.start &&
         !put(t, router, at, "fallbacks", fb))
-        return oom(t);
+        return scn__llm_oom(t);
     /* several proxy processes */
     if (t->im->replicas > 0) {
         if (!putf(t, router, at, "replicas", "%u", t->im->replicas) ||
             !putf(t, router, at, "shared_state", "%s", s->redis ? "true" : "false"))
-            return oom(t);
-        note(t, SCN_IMP_DEFAULTED, NULL, "router.replicas",
-             "%u proxy process(es) (pods x workers: not in the config, given to the import)%s",
-             t->im->replicas,
-             s->redis ? ", sharing state through Redis"
-                      : "; without Redis each keeps its own counters");
+            return scn__llm_oom(t);
+        scn__llm_note(
+            t, SCN_IMP_DEFAULTED, NULL, "router.replicas",
+            "%u proxy process(es) (pods x workers: not in the config, given to the import)%s",
+            t->im->replicas,
+            s->redis ? ", sharing state through Redis"
+                     : "; without Redis each keeps its own counters");
     } else if (s->redis) {
         if (!putf(t, router, at, "shared_state", "true"))
-            return oom(t);
+            return scn__llm_oom(t);
     }
     /* model_group_alias */
-    if ((n = get(t, t->rs, "model_group_alias")) != NULL)
-        note(t, SCN_IMP_UNSUPPORTED, n, "router_settings.model_group_alias",
-             "requests naming an alias are not rewritten: name the group in the trace's "
-             "model_group column");
+    if ((n = scn__llm_get(t, t->rs, "model_group_alias")) != NULL)
+        scn__llm_note(t, SCN_IMP_UNSUPPORTED, n, "router_settings.model_group_alias",
+                      "requests naming an alias are not rewritten: name the group in the trace's "
+                      "model_group column");
     return 0;
 }
 
@@ -1745,49 +1271,52 @@ static int import_doc(struct lt *t)
 {
     t->root = yaml_document_get_root_node(&t->src);
     if (t->root == NULL || t->root->type != YAML_MAPPING_NODE)
-        return fail(t, t->root,
-                    "found %s, expected a LiteLLM config: a mapping with "
-                    "model_list",
-                    t->root ? describe(t->root) : "an empty document");
-    t->ml = get(t, t->root, "model_list");
-    t->rs = get(t, t->root, "router_settings");
-    t->ls = get(t, t->root, "litellm_settings");
-    t->env = get(t, t->root, "environment_variables");
-    t->gs = get(t, t->root, "general_settings");
-    if (want_map(t, t->rs, "router_settings") || want_map(t, t->ls, "litellm_settings") ||
-        want_map(t, t->env, "environment_variables") || want_map(t, t->gs, "general_settings"))
+        return scn__llm_fail(t, t->root,
+                             "found %s, expected a LiteLLM config: a mapping with "
+                             "model_list",
+                             t->root ? scn__llm_describe(t->root) : "an empty document");
+    t->ml = scn__llm_get(t, t->root, "model_list");
+    t->rs = scn__llm_get(t, t->root, "router_settings");
+    t->ls = scn__llm_get(t, t->root, "litellm_settings");
+    t->env = scn__llm_get(t, t->root, "environment_variables");
+    t->gs = scn__llm_get(t, t->root, "general_settings");
+    if (scn__llm_want_map(t, t->rs, "router_settings") ||
+        scn__llm_want_map(t, t->ls, "litellm_settings") ||
+        scn__llm_want_map(t, t->env, "environment_variables") ||
+        scn__llm_want_map(t, t->gs, "general_settings"))
         return -1;
-    if (is_null(t->rs))
+    if (scn__llm_is_null(t->rs))
         t->rs = NULL;
-    if (is_null(t->ls))
+    if (scn__llm_is_null(t->ls))
         t->ls = NULL;
-    if (is_null(t->env))
+    if (scn__llm_is_null(t->env))
         t->env = NULL;
     /* top-level keys */
     for (yaml_node_pair_t *p = t->root->data.mapping.pairs.start;
          p < t->root->data.mapping.pairs.top; p++) {
-        const char *k = str(node(t, p->key));
+        const char *k = scn__llm_str(scn__llm_node(t, p->key));
         if (k && strcmp(k, "model_list") && strcmp(k, "router_settings") &&
             strcmp(k, "litellm_settings") && strcmp(k, "environment_variables") &&
             strcmp(k, "general_settings"))
-            note(t, SCN_IMP_IGNORED, node(t, p->key), k,
-                 "not read by the Router (proxy-only settings)");
+            scn__llm_note(t, SCN_IMP_IGNORED, scn__llm_node(t, p->key), k,
+                          "not read by the Router (proxy-only settings)");
     }
     if (read_deployments(t) < 0)
         return -1;
     struct settings s;
     memset(&s, 0, sizeof s);
-    if (resolve(t, &s) < 0)
+    if (scn__llm_resolve(t, &s) < 0)
         return -1;
-    note_table(t, t->rs, "router_settings", rs_keys, SCN__NELEM(rs_keys), SCN_IMP_WARNING,
-               "not a Router argument: the proxy drops it silently "
-               "(L:litellm/proxy/proxy_server.py:2618-2643)");
-    note_table(t, t->ls, "litellm_settings", ls_keys, SCN__NELEM(ls_keys), SCN_IMP_IGNORED,
-               "a module global the Router does not read");
-    note_table(t, t->gs, "general_settings", gs_keys, SCN__NELEM(gs_keys), SCN_IMP_IGNORED,
-               "proxy administration; no routing effect");
+    scn__llm_note_table(t, t->rs, "router_settings", scn__llm_rs_keys, scn__llm_n_rs_keys,
+                        SCN_IMP_WARNING,
+                        "not a Router argument: the proxy drops it silently "
+                        "(L:litellm/proxy/proxy_server.py:2618-2643)");
+    scn__llm_note_table(t, t->ls, "litellm_settings", scn__llm_ls_keys, scn__llm_n_ls_keys,
+                        SCN_IMP_IGNORED, "a module global the Router does not read");
+    scn__llm_note_table(t, t->gs, "general_settings", scn__llm_gs_keys, scn__llm_n_gs_keys,
+                        SCN_IMP_IGNORED, "proxy administration; no routing effect");
 
-    bool weights = simple_shuffle(&s) && any_weights(t);
+    bool weights = scn__llm_simple_shuffle(&s) && any_weights(t);
     double wscale = weights && fractional_weights(t) ? LLM_WEIGHT_SCALE : 1;
     bool order = any_order(t);
 
@@ -1797,7 +1326,7 @@ static int import_doc(struct lt *t)
         router = new_map(t, at, false);
     if (!put(t, out, at, "accounts", acc) || !put(t, out, at, "backends", bes) ||
         !put(t, out, at, "router", router))
-        return oom(t);
+        return scn__llm_oom(t);
     if (emit_accounts(t, acc) < 0)
         return -1;
     for (size_t i = 0; i < t->n; i++)
@@ -1810,9 +1339,7 @@ static int import_doc(struct lt *t)
     return 0;
 }
 
-static int lint(struct lt *t, const char *trace);
-
-static int import_file(struct scn__import *im, bool check, const char *trace)
+int scn__llm_import_file(struct scn__import *im, bool check, const char *trace)
 {
     struct lt t;
     memset(&t, 0, sizeof t);
@@ -1828,7 +1355,7 @@ static int import_file(struct scn__import *im, bool check, const char *trace)
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) {
         fclose(f);
-        return oom(&t);
+        return scn__llm_oom(&t);
     }
     yaml_parser_set_input_file(&p, f);
     int rc;
@@ -1842,7 +1369,7 @@ static int import_file(struct scn__import *im, bool check, const char *trace)
     } else {
         rc = import_doc(&t);
         if (rc == 0 && check)
-            rc = lint(&t, trace);
+            rc = scn__llm_lint(&t, trace);
         yaml_document_delete(&t.src);
     }
     yaml_parser_delete(&p);
@@ -1853,251 +1380,5 @@ static int import_file(struct scn__import *im, bool check, const char *trace)
 
 int scn__import_litellm(struct scn__import *im)
 {
-    return import_file(im, false, NULL);
-}
-
-/* ---------------------------------------------------------------------
- * lbsim check: lint findings over the imported deployments
- * ------------------------------------------------------------------- */
-
-static size_t group_size(struct lt *t, const char *g)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < t->n; i++)
-        k += strcmp(t->deps[i].group, g) == 0;
-    return k;
-}
-
-/* The generic fallback targets of group g (router_settings, else
- * litellm_settings): the list node, or NULL. */
-static const yaml_node_t *fallbacks_of(struct lt *t, const char *g, const char *list)
-{
-    const char *from;
-    const yaml_node_t *n = rs_or_ls(t, list, &from);
-    if (n == NULL || n->type != YAML_SEQUENCE_NODE)
-        return NULL;
-    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
-        const yaml_node_t *it = node(t, *i);
-        if (it == NULL || it->type != YAML_MAPPING_NODE)
-            continue;
-        for (yaml_node_pair_t *p = it->data.mapping.pairs.start; p < it->data.mapping.pairs.top;
-             p++) {
-            const char *k = str(node(t, p->key));
-            const char *mg = k ? (strcmp(k, "*") == 0 ? "*" : match_group(t, k)) : NULL;
-            if (mg && strcmp(mg, g) == 0)
-                return node(t, p->value);
-        }
-    }
-    return NULL;
-}
-
-/* Depth-first search for a fallback cycle through group g. */
-static bool fb_cycle(struct lt *t, const char *g, const char **path, size_t depth, char *out,
-                     size_t cap)
-{
-    for (size_t i = 0; i < depth; i++)
-        if (strcmp(path[i], g) == 0) {
-            size_t o = 0;
-            for (size_t j = i; j < depth && o < cap; j++)
-                o += (size_t)snprintf(out + o, cap - o, "%s -> ", path[j]);
-            if (o < cap)
-                snprintf(out + o, cap - o, "%s", g);
-            return true;
-        }
-    if (depth >= 32)
-        return false;
-    path[depth] = g;
-    const yaml_node_t *v = fallbacks_of(t, g, "fallbacks");
-    if (v == NULL)
-        return false;
-    const yaml_node_t *one[1] = {v};
-    size_t cnt = v->type == YAML_SEQUENCE_NODE
-                     ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start)
-                     : 1;
-    for (size_t k = 0; k < cnt; k++) {
-        const yaml_node_t *x =
-            v->type == YAML_SEQUENCE_NODE ? node(t, v->data.sequence.items.start[k]) : one[0];
-        const char *tg = str(x) ? match_group(t, str(x)) : NULL;
-        if (tg && strcmp(tg, g) != 0 && fb_cycle(t, tg, path, depth + 1, out, cap))
-            return true;
-    }
-    return false;
-}
-
-/* Peak requests and tokens of one minute per group over the trace. */
-static int trace_peaks(struct lt *t, const char *trace, double *prpm, double *ptpm)
-{
-    struct trace_cfg cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.format = TRACE_AUTO;
-    cfg.path = trace;
-    cfg.rate_scale = 1;
-    char err[512];
-    struct trace_src *src = trace_open(&cfg, 1, err, sizeof err);
-    if (src == NULL)
-        return snprintf(t->im->err, t->im->errlen, "%s", err), -1;
-    double *crpm = calloc(t->n, sizeof *crpm), *ctpm = calloc(t->n, sizeof *ctpm);
-    if (crpm == NULL || ctpm == NULL) {
-        free(crpm);
-        free(ctpm);
-        trace_close(src);
-        return oom(t);
-    }
-    int64_t minute = -1;
-    struct trace_rec r;
-    int rc;
-    while ((rc = trace_next(src, &r, err, sizeof err)) > 0) {
-        int64_t m = r.arrival_ns / (60LL * 1000000000LL);
-        if (m != minute) {
-            memset(crpm, 0, t->n * sizeof *crpm);
-            memset(ctpm, 0, t->n * sizeof *ctpm);
-            minute = m;
-        }
-        /* rows naming no group go to the first deployment's group (the
-         * scenario's default_group rule) */
-        const char *g = trace_label(src, TRACE_LABEL_MODEL_GROUP, r.label[TRACE_LABEL_MODEL_GROUP]);
-        size_t gi = 0; /* the first deployment of the group holds its counters */
-        for (size_t i = 0; g && i < t->n; i++)
-            if (strcmp(t->deps[i].group, g) == 0) {
-                gi = i;
-                break;
-            }
-        crpm[gi] += 1;
-        ctpm[gi] += (double)(r.input_tokens + r.output_tokens);
-        if (crpm[gi] > prpm[gi])
-            prpm[gi] = crpm[gi];
-        if (ctpm[gi] > ptpm[gi])
-            ptpm[gi] = ctpm[gi];
-    }
-    free(crpm);
-    free(ctpm);
-    trace_close(src);
-    if (rc < 0)
-        return snprintf(t->im->err, t->im->errlen, "%s", err), -1;
-    return 0;
-}
-
-static int lint(struct lt *t, const char *trace)
-{
-    char key[256];
-    struct settings s;
-    memset(&s, 0, sizeof s);
-    s.strategy = str(get(t, t->rs, "routing_strategy"));
-    if (s.strategy == NULL)
-        s.strategy = "simple-shuffle";
-    bool cooldowns = true, b;
-    const yaml_node_t *dc = get(t, t->rs, "disable_cooldowns");
-    if (dc && boolean(t, dc, "disable_cooldowns", &b) > 0)
-        cooldowns = !b;
-    const char *from;
-    bool any_default = rs_or_ls(t, "default_fallbacks", &from) != NULL ||
-                       fallbacks_of(t, "*", "fallbacks") != NULL;
-    for (size_t i = 0; i < t->n; i++) {
-        struct dep *d = &t->deps[i];
-        bool first = true;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(t->deps[j].group, d->group) == 0)
-                first = false;
-        snprintf(key, sizeof key, "model_list[%zu].model_name", i);
-        if (first && group_size(t, d->group) == 1 && !any_default &&
-            fallbacks_of(t, d->group, "fallbacks") == NULL)
-            note(t, SCN_IMP_FINDING, get(t, d->entry, "model_name"), key,
-                 "group '%s' has one deployment and no fallback: any outage or 429 of it fails "
-                 "its requests (and LiteLLM's retries sleep instead of rerouting)",
-                 d->group);
-        if (first) {
-            char cyc[512];
-            const char *path[33];
-            if (fb_cycle(t, d->group, path, 0, cyc, sizeof cyc) &&
-                strncmp(cyc, d->group, strlen(d->group)) == 0 && cyc[strlen(d->group)] == ' ')
-                note(t, SCN_IMP_FINDING, get(t, d->entry, "model_name"), key,
-                     "fallbacks loop: %s (each hop spends the max_fallbacks budget)", cyc);
-        }
-        /* simple-shuffle weight 0 beside positive siblings: never picked */
-        if (simple_shuffle(&s)) {
-            double w = shuffle_weight(t, d);
-            bool sib = false;
-            for (size_t j = 0; j < t->n; j++)
-                sib |= j != i && strcmp(t->deps[j].group, d->group) == 0 &&
-                       shuffle_weight(t, &t->deps[j]) > 0;
-            snprintf(key, sizeof key, "model_list[%zu].litellm_params", i);
-            if (w == 0 && sib)
-                note(t, SCN_IMP_FINDING, d->lp, key,
-                     "deployment '%s' has simple-shuffle weight 0 beside positive siblings: it "
-                     "is never picked",
-                     d->name);
-        }
-        /* an order tier above the group's lowest is reached only when every
-         * lower deployment is cooling: never without cooldowns */
-        if (d->order >= 0 && !cooldowns) {
-            double lo = d->order;
-            for (size_t j = 0; j < t->n; j++)
-                if (strcmp(t->deps[j].group, d->group) == 0 && t->deps[j].order >= 0 &&
-                    t->deps[j].order < lo)
-                    lo = t->deps[j].order;
-            snprintf(key, sizeof key, "model_list[%zu].order", i);
-            if (d->order > lo)
-                note(t, SCN_IMP_FINDING, get(t, d->lp, "order") ? get(t, d->lp, "order") : d->mi,
-                     key,
-                     "deployment '%s' (order %g) is never reached: cooldowns are disabled, "
-                     "so the order-%g tier never empties",
-                     d->name, d->order, lo);
-        }
-    }
-    /* a config trap of the import is a finding too */
-    for (size_t i = 0; i < t->im->rep->n; i++)
-        if (t->im->rep->notes[i].cls == SCN_IMP_WARNING)
-            t->im->rep->notes[i].cls = SCN_IMP_FINDING;
-    if (trace == NULL)
-        return 0;
-    double *prpm = calloc(t->n, sizeof *prpm), *ptpm = calloc(t->n, sizeof *ptpm);
-    if (prpm == NULL || ptpm == NULL) {
-        free(prpm);
-        free(ptpm);
-        return oom(t);
-    }
-    int rc = trace_peaks(t, trace, prpm, ptpm);
-    for (size_t i = 0; rc == 0 && i < t->n; i++) {
-        if (prpm[i] == 0)
-            continue;
-        double rpm = 0, tpm = 0;
-        bool all_rpm = true, all_tpm = true;
-        for (size_t j = 0; j < t->n; j++) {
-            if (strcmp(t->deps[j].group, t->deps[i].group) != 0)
-                continue;
-            all_rpm &= t->deps[j].rpm >= 0;
-            all_tpm &= t->deps[j].tpm >= 0;
-            rpm += t->deps[j].rpm > 0 ? t->deps[j].rpm : 0;
-            tpm += t->deps[j].tpm > 0 ? t->deps[j].tpm : 0;
-        }
-        snprintf(key, sizeof key, "model_list[%zu].model_name", i);
-        if (all_rpm && rpm < prpm[i])
-            note(t, SCN_IMP_FINDING, get(t, t->deps[i].entry, "model_name"), key,
-                 "group '%s' declares %g rpm in all, below the trace's peak minute of %g "
-                 "requests: expect 429s from the router",
-                 t->deps[i].group, rpm, prpm[i]);
-        if (all_tpm && tpm < ptpm[i])
-            note(t, SCN_IMP_FINDING, get(t, t->deps[i].entry, "model_name"), key,
-                 "group '%s' declares %g tpm in all, below the trace's peak minute of %g "
-                 "tokens: expect 429s from the router",
-                 t->deps[i].group, tpm, ptpm[i]);
-    }
-    free(prpm);
-    free(ptpm);
-    return rc;
-}
-
-int scn_litellm_check(const char *path, const char *trace, struct scn_import_report *rep, char *err,
-                      size_t errlen)
-{
-    yaml_document_t d;
-    if (!yaml_document_initialize(&d, NULL, NULL, NULL, 1, 1)) {
-        snprintf(err, errlen, "%s: found no memory left, expected to check it", path);
-        return -1;
-    }
-    struct scn__import im = {
-        .dst = &d, .path = path, .rep = rep, .replicas = 0, .err = err, .errlen = errlen};
-    int rc = import_file(&im, true, trace);
-    yaml_document_delete(&d);
-    return rc;
+    return scn__llm_import_file(im, false, NULL);
 }
