@@ -275,6 +275,13 @@ struct scenario {
     uint32_t n_tenants;
     char (*tasks)[SCN_NAME_MAX]; /* task names other than "tool": id = index + 3 */
     uint32_t n_tasks;
+    /* `router: {litellm: FILE}` (scn_import.h): the import report, one line
+     * each ("key: approximated (how)", defaulted facts, traps), for the CLI
+     * to print; n_unsupported of them lost a routing effect (--strict
+     * refuses the scenario then).  NULL/0 without an import. */
+    char **warnings;
+    uint32_t n_warnings;
+    uint32_t n_unsupported;
 };
 
 /* Whether an SLO metric is a lower bound (the figure must be at least the

@@ -626,16 +626,18 @@ int scn__parse_accounts(struct scn__ctx *c, const yaml_node_t *n, struct scenari
             if (strcmp(s->accounts[j].name, a->name) == 0)
                 return scn__fail(c, v[AC_NAME], "found account %s twice, expected unique names",
                                  scn__quote(a->name, q, sizeof q));
-        if (v[AC_LIMITS] == NULL)
-            return scn__missing(c, it, "an account", "limits",
-                                "the provider limits its backends share");
-        /* The limits parser fills a backend; only its api limit fields are
-         * kept. */
-        struct scn_backend tmp;
-        memset(&tmp, 0, sizeof tmp);
-        if (parse_limits(c, v[AC_LIMITS], &tmp))
-            return -1;
-        a->api = tmp.api;
+        /* An account without `limits` has no provider limits known (an
+         * imported router config names the key, not its quota): its
+         * backends share an unlimited quota, and the import reports the
+         * limits as defaulted.  The limits parser fills a backend; only its
+         * api limit fields are kept. */
+        if (v[AC_LIMITS] != NULL) {
+            struct scn_backend tmp;
+            memset(&tmp, 0, sizeof tmp);
+            if (parse_limits(c, v[AC_LIMITS], &tmp))
+                return -1;
+            a->api = tmp.api;
+        }
         s->n_accounts = (uint32_t)(i + 1);
     }
     return 0;
@@ -709,6 +711,31 @@ static const struct {
     {B_STREAM_TIMEOUT, "per-backend timeouts are modelled for api backends (use router.timeout)"},
 };
 
+/* A backend's name: [A-Za-z0-9_.-] and '/' between such characters, as a
+ * router config names its deployments (LiteLLM `<model_name>/<index>`,
+ * issue 13); pool names may not have one (scn_pools.c names the slots
+ * pool/0, pool/1, ...). */
+static int parse_backend_name(struct scn__ctx *c, const yaml_node_t *n, char *dst, size_t cap)
+{
+    const char *what = "a backend name of 1 to 63 characters from A-Z a-z 0-9 _ . - and '/' "
+                       "between them";
+    const char *s = NULL;
+    char q[80];
+    if (scn__get_str(c, n, what, &s))
+        return -1;
+    size_t len = strlen(s);
+    bool ok = len >= 1 && len < cap && s[0] != '/' && s[len - 1] != '/';
+    for (size_t i = 0; ok && i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+             ch == '_' || ch == '.' || ch == '-' || (ch == '/' && s[i + 1] != '/');
+    }
+    if (!ok)
+        return scn__fail(c, n, "found %s, expected %s", scn__quote(s, q, sizeof q), what);
+    memcpy(dst, s, len + 1);
+    return 0;
+}
+
 /* Entry `item` of the `backends:` list `seq`, into the last backend of s
  * (a pool appends its other slots). */
 static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_node_t *seq,
@@ -738,10 +765,11 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
 
     if (v[B_NAME] == NULL)
         return scn__missing(c, n, "a backend", "name", "a unique name such as openai-east");
-    if (scn__v_name(c, v[B_NAME], "a backend name", true, 1, b->name, sizeof b->name))
+    if (parse_backend_name(c, v[B_NAME], b->name, sizeof b->name))
         return -1;
-    /* Unique among the entries (api/tool backends and pools alike); the
-     * names of pool slots have a '/', which entry names cannot. */
+    /* Unique among the entries (api/tool backends and pools alike); a
+     * name with '/' against the pools' slot names: at the end of the
+     * list (scn__parse_backends). */
     for (size_t j = 0; j < item; j++) {
         const yaml_node_t *prev =
             scn__map_get(c, scn__node_of(c, seq->data.sequence.items.start[j]), "name");
@@ -758,6 +786,11 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
         b->route.kind = (uint32_t)e;
         pool = e == ROUTE_KIND_POOL;
     }
+    if (pool && strchr(b->name, '/') != NULL)
+        return scn__fail(c, v[B_NAME],
+                         "found pool name '%s', expected a name without '/' (its replicas are "
+                         "named %s/0, %s/1, ...)",
+                         b->name, b->name, b->name);
     if (pool) {
         for (size_t k = 0; k < SCN__NELEM(pool_refused); k++)
             if (v[pool_refused[k].key])
@@ -949,6 +982,18 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
     return pool ? scn__parse_pool(c, n, v, s, idx) : 0;
 }
 
+/* The `name:` node of the entry of list n named `name` (n itself if none). */
+static const yaml_node_t *entry_name_node(struct scn__ctx *c, const yaml_node_t *n,
+                                          const char *name)
+{
+    for (size_t i = 0; i < scn__seq_len(n); i++) {
+        const yaml_node_t *nm = scn__map_get(c, scn__seq_item(c, n, i), "name");
+        if (nm != NULL && scn__scalar_clean(nm) && strcmp(scn__scalar_str(nm), name) == 0)
+            return nm;
+    }
+    return n;
+}
+
 int scn__parse_backends(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s)
 {
     char d[64];
@@ -974,6 +1019,18 @@ int scn__parse_backends(struct scn__ctx *c, const yaml_node_t *n, struct scenari
             return -1;
         if (parse_backend(c, it, n, s, i))
             return -1;
+    }
+    /* A named backend such as gpt-4o/0 must not be a pool's slot name. */
+    for (uint32_t a = 0; a < s->n_backends; a++) {
+        if (s->backends[a].kind == SCN_BACKEND_POOL || strchr(s->backends[a].name, '/') == NULL)
+            continue;
+        for (uint32_t b = 0; b < s->n_backends; b++)
+            if (s->backends[b].kind == SCN_BACKEND_POOL &&
+                strcmp(s->backends[a].name, s->backends[b].name) == 0)
+                return scn__fail(c, entry_name_node(c, n, s->backends[a].name),
+                                 "found backend name '%s' twice (a backend and a pool's "
+                                 "replica slot), expected unique backend names",
+                                 s->backends[a].name);
     }
     return 0;
 }

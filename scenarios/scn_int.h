@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "scn.h"
+#include "scn_import.h"
 
 #if defined(__GNUC__)
 #define SCN__PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -110,6 +111,7 @@ struct scn__ctx {
     struct scenario *s;               /* the scenario being built */
     const struct scn_set *sets;       /* the overrides applied to doc (scn_set.c) */
     uint32_t n_sets;
+    const char *import_path; /* the router config spliced in (scn_litellm.c), or NULL */
 };
 
 /* The nodes override k adds to the document carry marks with index
@@ -282,5 +284,46 @@ int scn__parse_router_loop(struct scn__ctx *c, const yaml_node_t *n, const yaml_
 /* A backend's `num_retries` and `cooldown_time` (v[B_N]); sets their
  * defaults first. */
 int scn__parse_backend_loop(struct scn__ctx *c, const yaml_node_t *const *v, struct scn_backend *b);
+/* ---- importers of router configs (scn_import.h) ----------------------- */
+
+/* The nodes an importer adds carry marks with index SCN__IMPORT_MARK and
+ * the line and column of the key they come from in the imported file:
+ * messages about them name that file (c->import_path). */
+#define SCN__IMPORT_MARK ((size_t)1 << (sizeof(size_t) * 8 - 3))
+
+struct scn_import_report;
+
+/* One import: the router config `path` becomes, in document `dst`, one
+ * mapping {accounts: [...], backends: [...], router: {...}} (*out, its
+ * node id) built from native keys, with one report line per source key. */
+struct scn__import {
+    yaml_document_t *dst;
+    const char *path;
+    struct scn_import_report *rep;
+    uint32_t replicas; /* router.replicas to emit; 0 = leave it out */
+    int out;
+    char *err;
+    size_t errlen;
+};
+
+/* Append a note to a report (scn_import.c): 0, or -1 when full or out of
+ * memory. */
+int scn__import_note_add(struct scn_import_report *r, const char *file, enum scn_import_class cls,
+                         uint32_t line, uint32_t col, const char *key, const char *text);
+
+/* scn_litellm.c (LiteLLM) and scn_portkey_import.c (Portkey): 0 or -1. */
+int scn__import_litellm(struct scn__import *im);
+int scn__import_portkey(struct scn__import *im);
+
+/* Merge fragment `frag` (an importer's mapping) into the scenario mapping
+ * `root` of d: a scenario backend or account with an imported name
+ * supplies or overrides its keys, the others are appended; router keys
+ * beside `litellm:` override the imported ones.  0 or -1 (no memory). */
+int scn__import_merge(yaml_document_t *d, int root, int frag);
+
+/* `router: {litellm: FILE}` in c->doc: import FILE (relative to the
+ * scenario) and merge it; the report's lines become the scenario's
+ * warnings.  0 or -1 with the message in c->err. */
+int scn__import_splice(struct scn__ctx *c);
 
 #endif /* LBSIM_SCN_INT_H */

@@ -42,6 +42,8 @@ static int vfail_at(struct scn__ctx *c, yaml_mark_t m, const char *fmt, va_list 
     int k;
     if (m.index >= SCN__SET_MARK && m.index - SCN__SET_MARK < c->n_sets)
         k = scn__set_prefix(&c->sets[m.index - SCN__SET_MARK], c->err, c->errlen);
+    else if (m.index == SCN__IMPORT_MARK && c->import_path != NULL) /* scn_import.c */
+        k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->import_path, m.line + 1, m.column + 1);
     else
         k = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->path, m.line + 1, m.column + 1);
     if (k >= 0 && (size_t)k < c->errlen)
@@ -487,7 +489,9 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
                 rc = scn__fail(&c, second,
                                "found a second YAML document, expected one scenario per "
                                "file");
-            else if (scn__set_apply(&c, sets, n_sets) == 0)
+            /* `router: {litellm: FILE}` first, so that --set reaches the
+             * imported keys too */
+            else if (scn__import_splice(&c) == 0 && scn__set_apply(&c, sets, n_sets) == 0)
                 /* the root again: the overrides may have moved the nodes */
                 rc = parse_root(&c, yaml_document_get_root_node(&doc), out);
             yaml_document_delete(&next);
@@ -546,5 +550,8 @@ void scn_free(struct scenario *s)
     free(s->tags);
     free(s->tenants); /* H4 */
     free(s->tasks);   /* H4 */
+    for (uint32_t i = 0; s->warnings != NULL && i < s->n_warnings; i++)
+        free(s->warnings[i]);
+    free(s->warnings);
     memset(s, 0, sizeof *s);
 }

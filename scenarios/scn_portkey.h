@@ -17,36 +17,36 @@
 /* The report of an importer: one entry per key of the source file.  The
  * same classes as the LiteLLM importer (H3's scn_import.h); the lead keeps
  * one definition of it under this guard. */
-#ifndef SCN_IMPORT_REPORT_DEFINED
-#define SCN_IMPORT_REPORT_DEFINED
+#ifndef SCN_PK_REPORT_DEFINED
+#define SCN_PK_REPORT_DEFINED
 
-enum scn_import_class {
-    SCN_IMPORT_MAPPED = 0,       /* same behaviour in lbsim */
-    SCN_IMPORT_APPROXIMATED = 1, /* close; `how` says what differs */
-    SCN_IMPORT_IGNORED = 2,      /* no routing effect */
-    SCN_IMPORT_UNSUPPORTED = 3,  /* a routing effect lbsim does not reproduce */
+enum scn_pk_class {
+    SCN_PK_MAPPED = 0,       /* same behaviour in lbsim */
+    SCN_PK_APPROXIMATED = 1, /* close; `how` says what differs */
+    SCN_PK_IGNORED = 2,      /* no routing effect */
+    SCN_PK_UNSUPPORTED = 3,  /* a routing effect lbsim does not reproduce */
 };
 
-struct scn_import_item {
-    enum scn_import_class cls;
+struct scn_pk_item {
+    enum scn_pk_class cls;
     char key[128]; /* the key's path in the source, e.g. "targets[1].retry.attempts" */
     char how[256]; /* what it became, or why not */
     size_t line;   /* 1-based position in the source file */
     size_t column;
 };
 
-struct scn_import_report {
-    struct scn_import_item *items; /* malloc'd */
+struct scn_pk_report {
+    struct scn_pk_item *items; /* malloc'd */
     size_t n, cap;
 };
 
 /* "mapped", "approximated", "ignored (no routing effect)",
  * "unsupported (routing effect lost)". */
-const char *scn_import_class_name(enum scn_import_class c);
+const char *scn_pk_class_name(enum scn_pk_class c);
 
-void scn_import_report_free(struct scn_import_report *rep);
+void scn_pk_report_free(struct scn_pk_report *rep);
 
-#endif /* SCN_IMPORT_REPORT_DEFINED */
+#endif /* SCN_PK_REPORT_DEFINED */
 
 /*
  * Import the Portkey config in *doc (as libyaml loaded it from `path`,
@@ -59,10 +59,10 @@ void scn_import_report_free(struct scn_import_report *rep);
  *
  * whose nodes carry the marks of the Portkey keys they came from (so the
  * scenario loader's later errors point into the Portkey file), and rep gets
- * one item per key (appended; free with scn_import_report_free).  0, or -1
+ * one item per key (appended; free with scn_pk_report_free).  0, or -1
  * with "path:line:col: found X, expected Y" in err (*doc untouched).
  */
-int scn_import_portkey(yaml_document_t *doc, const char *path, struct scn_import_report *rep,
-                       char *err, size_t errlen);
+int scn_pk_import(yaml_document_t *doc, const char *path, struct scn_pk_report *rep, char *err,
+                  size_t errlen);
 
 #endif /* LBSIM_SCN_PORTKEY_H */

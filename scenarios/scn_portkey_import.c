@@ -24,27 +24,29 @@
 #include "catalog.h"
 #include "route_loop.h"
 #include "scn.h"
+#include "scn_import.h"
+#include "scn_int.h"
 
 /* The gateway cache an imported `cache` becomes: Portkey's simple cache is
  * a key-value store with no entry limit, approximated by one large LRU. */
 #define PK_CACHE_CAPACITY "1M"
 
-const char *scn_import_class_name(enum scn_import_class c)
+const char *scn_pk_class_name(enum scn_pk_class c)
 {
     switch (c) {
-    case SCN_IMPORT_MAPPED:
+    case SCN_PK_MAPPED:
         return "mapped";
-    case SCN_IMPORT_APPROXIMATED:
+    case SCN_PK_APPROXIMATED:
         return "approximated";
-    case SCN_IMPORT_IGNORED:
+    case SCN_PK_IGNORED:
         return "ignored (no routing effect)";
-    case SCN_IMPORT_UNSUPPORTED:
+    case SCN_PK_UNSUPPORTED:
         return "unsupported (routing effect lost)";
     }
     return "?";
 }
 
-void scn_import_report_free(struct scn_import_report *rep)
+void scn_pk_report_free(struct scn_pk_report *rep)
 {
     free(rep->items);
     rep->items = NULL;
@@ -55,7 +57,7 @@ struct imp {
     yaml_document_t *src;
     yaml_document_t out;
     const char *path;
-    struct scn_import_report *rep;
+    struct scn_pk_report *rep;
     char *err;
     size_t errlen;
     int backends;      /* the output sequence of backends */
@@ -92,21 +94,21 @@ static int oom(struct imp *im, const yaml_node_t *n)
     return fail(im, n, "out of memory");
 }
 
-static int note(struct imp *im, const yaml_node_t *n, enum scn_import_class cls, const char *key,
+static int note(struct imp *im, const yaml_node_t *n, enum scn_pk_class cls, const char *key,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int note(struct imp *im, const yaml_node_t *n, enum scn_import_class cls, const char *key,
+static int note(struct imp *im, const yaml_node_t *n, enum scn_pk_class cls, const char *key,
                 const char *fmt, ...)
 {
-    struct scn_import_report *r = im->rep;
+    struct scn_pk_report *r = im->rep;
     if (r->n == r->cap) {
         size_t nc = r->cap * 2 + 16;
-        struct scn_import_item *p = realloc(r->items, nc * sizeof *p);
+        struct scn_pk_item *p = realloc(r->items, nc * sizeof *p);
         if (p == NULL)
             return oom(im, n);
         r->items = p;
         r->cap = nc;
     }
-    struct scn_import_item *it = &r->items[r->n++];
+    struct scn_pk_item *it = &r->items[r->n++];
     memset(it, 0, sizeof *it);
     it->cls = cls;
     snprintf(it->key, sizeof it->key, "%s", key);
@@ -390,10 +392,10 @@ static int strategy(struct imp *im, const yaml_node_t *s, const char *kp, int *o
         int rc = 0;
         if (strcmp(name, "mode") == 0) {
             rc = o_put(im, m, "mode", o_scalar(im, ms, v), k) ||
-                 note(im, k, SCN_IMPORT_MAPPED, key, "router.portkey %s node", ms);
+                 note(im, k, SCN_PK_MAPPED, key, "router.portkey %s node", ms);
         } else if (strcmp(name, "on_status_codes") == 0) {
             rc = o_put(im, m, "on_status_codes", copy_tree(im, v, 0), k) ||
-                 note(im, k, SCN_IMPORT_MAPPED, key, "per-node fallback statuses");
+                 note(im, k, SCN_PK_MAPPED, key, "per-node fallback statuses");
         } else if (strcmp(name, "conditions") == 0) {
             if (v->type != YAML_SEQUENCE_NODE)
                 return fail(im, v, "found %s, expected 'conditions': a list of {query, then}",
@@ -405,25 +407,25 @@ static int strategy(struct imp *im, const yaml_node_t *s, const char *kp, int *o
                     return -1;
             }
             rc = o_put(im, m, "conditions", copy_tree(im, v, 0), k) ||
-                 note(im, k, SCN_IMPORT_MAPPED, key,
+                 note(im, k, SCN_PK_MAPPED, key,
                       "queries over request labels (metadata.tenant/task/region/priority, "
                       "params.model = model group)");
         } else if (strcmp(name, "default") == 0) {
             rc = o_put(im, m, "default", copy_tree(im, v, 0), k) ||
-                 note(im, k, SCN_IMPORT_MAPPED, key, "conditional default target");
+                 note(im, k, SCN_PK_MAPPED, key, "conditional default target");
         } else if (strcmp(name, "cb_config") == 0) {
             if (im->cb == NULL)
                 im->cb = v;
-            rc = note(im, k, SCN_IMPORT_APPROXIMATED, key,
+            rc = note(im, k, SCN_PK_APPROXIMATED, key,
                       "hosted-only breaker per strategy path -> router.health.breaker per "
                       "backend (failure_threshold -> consecutive, minimum_requests -> "
                       "min_requests, failure_threshold_percentage -> fail_rate, "
                       "cooldown_interval -> open; failure_status_codes not modelled)");
         } else if (strcmp(name, "sticky_session") == 0) {
-            rc = note(im, k, SCN_IMPORT_UNSUPPORTED, key,
+            rc = note(im, k, SCN_PK_UNSUPPORTED, key,
                       "hosted-only sticky sessions: the Portkey loop picks by weight every time");
         } else {
-            rc = note(im, k, SCN_IMPORT_UNSUPPORTED, key, "unknown strategy key");
+            rc = note(im, k, SCN_PK_UNSUPPORTED, key, "unknown strategy key");
         }
         if (rc)
             return -1;
@@ -460,17 +462,16 @@ static int retry(struct imp *im, const yaml_node_t *r, const char *kp, int *out_
                 return fail(im, v, "found %g retry attempts, expected a whole number 0 to %d", a,
                             ROUTE_PK_MAX_ATTEMPTS);
             rc = o_put(im, m, "attempts", copy_tree(im, v, 0), k) ||
-                 note(im, k, SCN_IMPORT_MAPPED, key,
+                 note(im, k, SCN_PK_MAPPED, key,
                       "same-target retries at 1, 2, 4... s (async-retry, no jitter)");
         } else if (strcmp(name, "on_status_codes") == 0) {
             rc = o_put(im, m, "on_status_codes", copy_tree(im, v, 0), k) ||
-                 note(im, k, SCN_IMPORT_MAPPED, key, "retried statuses");
+                 note(im, k, SCN_PK_MAPPED, key, "retried statuses");
         } else if (strcmp(name, "use_retry_after_header") == 0) {
             rc = o_put(im, m, "use_retry_after_header", copy_tree(im, v, 0), k) ||
-                 note(im, k, SCN_IMPORT_MAPPED, key,
-                      "429 Retry-After honoured within the 60 s budget");
+                 note(im, k, SCN_PK_MAPPED, key, "429 Retry-After honoured within the 60 s budget");
         } else {
-            rc = note(im, k, SCN_IMPORT_UNSUPPORTED, key, "unknown retry key");
+            rc = note(im, k, SCN_PK_UNSUPPORTED, key, "unknown retry key");
         }
         if (rc)
             return -1;
@@ -509,7 +510,7 @@ static int leaf_backend(struct imp *im, const yaml_node_t *p, const char *kp, co
             changed = changed || tname != NULL;
         }
     }
-    if (changed && note(im, nm, SCN_IMPORT_APPROXIMATED, kp,
+    if (changed && note(im, nm, SCN_PK_APPROXIMATED, kp,
                         "target name '%s' is backend '%s' (lbsim names are [A-Za-z0-9_.-], at "
                         "most %d characters)",
                         tname, name, SCN_NAME_MAX - 1))
@@ -518,7 +519,7 @@ static int leaf_backend(struct imp *im, const yaml_node_t *p, const char *kp, co
         if (strcmp(im->names[i], name) == 0) {
             char dup[SCN_NAME_MAX];
             snprintf(dup, sizeof dup, "%.40s-%" PRIu32, name, leaf);
-            if (note(im, nm ? nm : p, SCN_IMPORT_APPROXIMATED, kp,
+            if (note(im, nm ? nm : p, SCN_PK_APPROXIMATED, kp,
                      "target name '%s' used twice: this backend is '%s'", name, dup))
                 return -1;
             memcpy(name, dup, sizeof name);
@@ -537,17 +538,17 @@ static int leaf_backend(struct imp *im, const yaml_node_t *p, const char *kp, co
         o_put(im, b, "name", o_scalar_style(im, name, YAML_DOUBLE_QUOTED_SCALAR_STYLE, p), p))
         return -1;
     snprintf(key, sizeof key, "%s.provider", kp);
-    if (pv && note(im, pv, SCN_IMPORT_MAPPED, key, "backend '%s'", name))
+    if (pv && note(im, pv, SCN_PK_MAPPED, key, "backend '%s'", name))
         return -1;
     if (vk) {
         snprintf(key, sizeof key, "%s.virtual_key", kp);
-        if (note(im, vk, pv ? SCN_IMPORT_IGNORED : SCN_IMPORT_APPROXIMATED, key,
+        if (note(im, vk, pv ? SCN_PK_IGNORED : SCN_PK_APPROXIMATED, key,
                  pv ? "credential" : "backend '%s': the provider hides in the virtual key", name))
             return -1;
     }
     if (ch) {
         snprintf(key, sizeof key, "%s.custom_host", kp);
-        if (note(im, ch, SCN_IMPORT_APPROXIMATED, key,
+        if (note(im, ch, SCN_PK_APPROXIMATED, key,
                  "a backend like any other: its latency and limits come from the scenario"))
             return -1;
     }
@@ -565,12 +566,12 @@ static int leaf_backend(struct imp *im, const yaml_node_t *p, const char *kp, co
     }
     if (ce != NULL && strlen(model) < SCN_NAME_MAX) {
         if (o_put(im, b, "model", o_scalar(im, model, at), at) ||
-            note(im, at, SCN_IMPORT_APPROXIMATED, key,
+            note(im, at, SCN_PK_APPROXIMATED, key,
                  "backend model '%s': prices and context window from the catalog (Portkey "
                  "declares none)",
                  model))
             return -1;
-    } else if (note(im, at, SCN_IMPORT_UNSUPPORTED, key,
+    } else if (note(im, at, SCN_PK_UNSUPPORTED, key,
                     model ? "model '%s' unknown to the price catalog: backend '%s' has no "
                             "prices (give a backends: entry of that name with prices)"
                           : "%sno model (the client's): backend '%s' has no prices (give a "
@@ -588,17 +589,17 @@ static int leaf_backend(struct imp *im, const yaml_node_t *p, const char *kp, co
         int l = o_map(im, at);
         if (l < 0 || o_put(im, l, "preset", o_scalar(im, preset, at), at) ||
             o_put(im, b, "limits", l, at) ||
-            note(im, at, SCN_IMPORT_APPROXIMATED, key,
+            note(im, at, SCN_PK_APPROXIMATED, key,
                  "Portkey declares no limits: provider preset %s assumed", preset))
             return -1;
-    } else if (note(im, p, SCN_IMPORT_APPROXIMATED, key,
+    } else if (note(im, p, SCN_PK_APPROXIMATED, key,
                     "Portkey declares no limits and no provider preset matches: backend '%s' "
                     "is unlimited (give a backends: entry of that name with limits)",
                     name)) {
         return -1;
     }
     snprintf(key, sizeof key, "%s (latency)", kp);
-    if (note(im, p, SCN_IMPORT_APPROXIMATED, key,
+    if (note(im, p, SCN_PK_APPROXIMATED, key,
              "Portkey declares no latency: a backends: entry named '%s' (or lbsim's measured "
              "defaults) supplies it",
              name))
@@ -641,7 +642,7 @@ static int target(struct imp *im, const yaml_node_t *p, const char *kp, const ch
             if (want_str(im, v, "a target name", &s))
                 return -1;
             v_name = o_scalar_style(im, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE, v);
-            rc = v_name < 0 || note(im, k, SCN_IMPORT_MAPPED, key, "target name");
+            rc = v_name < 0 || note(im, k, SCN_PK_MAPPED, key, "target name");
         } else if (strcmp(name, "weight") == 0) {
             double w = 0;
             if (want_number(im, v, "a weight >= 0", &w))
@@ -649,7 +650,7 @@ static int target(struct imp *im, const yaml_node_t *p, const char *kp, const ch
             if (!(w >= 0))
                 return fail(im, v, "found weight %g, expected a weight >= 0", w);
             v_weight = copy_tree(im, v, 0);
-            rc = v_weight < 0 || note(im, k, SCN_IMPORT_MAPPED, key, "loadbalance weight");
+            rc = v_weight < 0 || note(im, k, SCN_PK_MAPPED, key, "loadbalance weight");
         } else if (strcmp(name, "strategy") == 0) {
             rc = strategy(im, v, kp, &v_strategy);
         } else if (strcmp(name, "targets") == 0) {
@@ -683,14 +684,14 @@ static int target(struct imp *im, const yaml_node_t *p, const char *kp, const ch
             v_timeout = o_scalar(im, dur, v);
             rc =
                 v_timeout < 0 ||
-                note(im, k, SCN_IMPORT_MAPPED, key,
+                note(im, k, SCN_PK_MAPPED, key,
                      "%s: a 408 when the headers are late (the engine's first-token timeout)", dur);
         } else if (strcmp(name, "cache") == 0) {
             if (im->cache == NULL)
                 im->cache = v;
             const yaml_node_t *cm = map_get(im, v, "mode");
             const char *mode = cm ? sstr(cm) : NULL;
-            rc = note(im, k, SCN_IMPORT_APPROXIMATED, key,
+            rc = note(im, k, SCN_PK_APPROXIMATED, key,
                       "one gateway cache (cache.l1) for every target%s",
                       mode && strcmp(mode, "semantic") == 0
                           ? "; semantic matches are not modelled (set cache.semantic_hit_rate)"
@@ -706,20 +707,20 @@ static int target(struct imp *im, const yaml_node_t *p, const char *kp, const ch
                 if (qn == NULL || strcmp(qn, "model") == 0)
                     continue;
                 snprintf(sub, sizeof sub, "%s.%s", key, qn);
-                rc = note(im, qk, SCN_IMPORT_IGNORED, sub, "a request parameter");
+                rc = note(im, qk, SCN_PK_IGNORED, sub, "a request parameter");
             }
         } else if (in_list(name, leaf_keys, 3)) {
             if (targets != NULL)
-                rc = note(im, k, SCN_IMPORT_IGNORED, key, "a provider key on a strategy node");
+                rc = note(im, k, SCN_PK_IGNORED, key, "a provider key on a strategy node");
             /* leaves: reported by leaf_backend */
         } else if (in_list(name, pk_ignored, sizeof pk_ignored / sizeof *pk_ignored)) {
-            rc = note(im, k, SCN_IMPORT_IGNORED, key,
+            rc = note(im, k, SCN_PK_IGNORED, key,
                       strstr(name, "hooks") || strstr(name, "guardrails")
                           ? "guardrails and hooks are not simulated (warn: a failing guardrail "
                             "can end a request in Portkey)"
                           : "credentials and headers");
         } else {
-            rc = note(im, k, SCN_IMPORT_UNSUPPORTED, key, "unknown Portkey key");
+            rc = note(im, k, SCN_PK_UNSUPPORTED, key, "unknown Portkey key");
         }
         if (rc)
             return -1;
@@ -804,8 +805,8 @@ static int emit_breaker(struct imp *im, int router)
            o_put(im, h, "breaker", br, cb) || o_put(im, router, "health", h, cb);
 }
 
-int scn_import_portkey(yaml_document_t *doc, const char *path, struct scn_import_report *rep,
-                       char *err, size_t errlen)
+int scn_pk_import(yaml_document_t *doc, const char *path, struct scn_pk_report *rep, char *err,
+                  size_t errlen)
 {
     struct imp im = {.src = doc, .path = path, .rep = rep, .err = err, .errlen = errlen};
     const yaml_node_t *root = yaml_document_get_root_node(doc);
@@ -845,4 +846,114 @@ int scn_import_portkey(yaml_document_t *doc, const char *path, struct scn_import
     yaml_document_delete(doc);
     *doc = im.out;
     return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * The importer as `router: {portkey: FILE}` and `lbsim import portkey` run
+ * it (scn_import.h): the same fragment, copied into the destination
+ * document with import marks (messages then name the Portkey file), and
+ * the report converted to scn_import notes.
+ * ------------------------------------------------------------------- */
+
+/* Deep copy of node `id` of `from` into `to`; the new node's id, 0 on no
+ * memory. */
+static int copy_node(yaml_document_t *to, yaml_document_t *from, int id)
+{
+    const yaml_node_t *n = yaml_document_get_node(from, id);
+    int out = 0;
+    if (n == NULL)
+        return 0;
+    yaml_mark_t m = {SCN__IMPORT_MARK, n->start_mark.line, n->start_mark.column};
+    switch (n->type) {
+    case YAML_SCALAR_NODE:
+        out = yaml_document_add_scalar(to, NULL, n->data.scalar.value, (int)n->data.scalar.length,
+                                       n->data.scalar.style);
+        break;
+    case YAML_SEQUENCE_NODE:
+        out = yaml_document_add_sequence(to, NULL, n->data.sequence.style);
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             out && it < n->data.sequence.items.top; it++) {
+            int c = copy_node(to, from, *it);
+            if (c == 0 || !yaml_document_append_sequence_item(to, out, c))
+                return 0;
+        }
+        break;
+    case YAML_MAPPING_NODE:
+        out = yaml_document_add_mapping(to, NULL, n->data.mapping.style);
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+             out && p < n->data.mapping.pairs.top; p++) {
+            int k = copy_node(to, from, p->key), v = copy_node(to, from, p->value);
+            if (k == 0 || v == 0 || !yaml_document_append_mapping_pair(to, out, k, v))
+                return 0;
+        }
+        break;
+    default:
+        return 0;
+    }
+    if (out) {
+        yaml_node_t *o = yaml_document_get_node(to, out);
+        o->start_mark = o->end_mark = m;
+    }
+    return out;
+}
+
+static const enum scn_import_class pk_to_import_class[] = {
+    [SCN_PK_MAPPED] = SCN_IMP_MAPPED,
+    [SCN_PK_APPROXIMATED] = SCN_IMP_APPROX,
+    [SCN_PK_IGNORED] = SCN_IMP_IGNORED,
+    [SCN_PK_UNSUPPORTED] = SCN_IMP_UNSUPPORTED,
+};
+
+int scn__import_portkey(struct scn__import *im)
+{
+    FILE *f = fopen(im->path, "rb");
+    if (f == NULL) {
+        snprintf(im->err, im->errlen, "%s: found no readable file, expected a Portkey config",
+                 im->path);
+        return -1;
+    }
+    yaml_parser_t p;
+    yaml_document_t d;
+    if (!yaml_parser_initialize(&p)) {
+        fclose(f);
+        snprintf(im->err, im->errlen, "%s: out of memory", im->path);
+        return -1;
+    }
+    yaml_parser_set_input_file(&p, f);
+    int ok = yaml_parser_load(&p, &d);
+    if (!ok)
+        snprintf(im->err, im->errlen,
+                 "%s:%zu:%zu: found invalid JSON/YAML: %s, expected a Portkey "
+                 "config",
+                 im->path, p.problem_mark.line + 1, p.problem_mark.column + 1,
+                 p.problem ? p.problem : "an error");
+    yaml_parser_delete(&p);
+    fclose(f);
+    if (!ok)
+        return -1;
+    struct scn_pk_report rep;
+    memset(&rep, 0, sizeof rep);
+    if (scn_pk_import(&d, im->path, &rep, im->err, im->errlen) != 0) {
+        yaml_document_delete(&d);
+        scn_pk_report_free(&rep);
+        return -1;
+    }
+    const yaml_node_t *root = yaml_document_get_root_node(&d);
+    int rc = 0;
+    im->out = root ? copy_node(im->dst, &d, (int)(root - d.nodes.start) + 1) : 0;
+    if (im->out == 0) {
+        snprintf(im->err, im->errlen, "%s: out of memory", im->path);
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < rep.n; i++) {
+        const struct scn_pk_item *it = &rep.items[i];
+        if (scn__import_note_add(im->rep, im->path, pk_to_import_class[it->cls], (uint32_t)it->line,
+                                 (uint32_t)it->column, it->key, it->how) != 0)
+            rc = -1;
+    }
+    if (rc != 0 && im->err[0] == '\0')
+        snprintf(im->err, im->errlen, "%s: out of memory", im->path);
+    yaml_document_delete(&d);
+    scn_pk_report_free(&rep);
+    return rc;
 }

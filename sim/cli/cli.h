@@ -42,6 +42,8 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
+int cmd_import(int argc, char **argv); /* issue 13 (H3) */
+int cmd_check(int argc, char **argv);  /* issue 13 (H3) */
 
 /* Load the --plugin paths into *pl (initialised here).  0, or
  * CLI_EXIT_USAGE after printing the error (pl is then empty). */

@@ -17,6 +17,7 @@
 #include "outdir.h"
 #include "replicate.h"
 #include "report.h"
+#include "scn_import.h"
 #include "scnopts.h"
 #include "sim.h"
 
@@ -42,6 +43,7 @@ static const char *const usage_run =
     "  --replications R run each strategy on R seeds (replication 0 = the seed):\n"
     "                   means, 95% intervals, SLO pass/FAIL/unsure (default 1)\n"
     "  --vs NAME        paired differences against NAME (default: the first)\n"
+    "  --strict         refuse a `router: {litellm: FILE}` import with unsupported keys\n"
     "\n"
     "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run\n"
     "(with replications: FAIL or unsure),\n"
@@ -57,6 +59,7 @@ static const struct args_opt run_options[] = {
     {"--replications", NULL, ARGS_VALUE, SCNOPTS_REPS},
     {"--vs", NULL, ARGS_VALUE, SCNOPTS_VS},
     {"--set", NULL, ARGS_VALUE, SCNOPTS_SET},
+    {"--strict", NULL, ARGS_FLAG, SCNOPTS_STRICT},
 };
 
 static const struct args_spec run_spec = {
@@ -108,8 +111,28 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
 {
     char err[CLI_ERRLEN];
     struct scenario scn;
+    /* A router's own config given as the scenario (issue 13) */
+    enum scn_import_kind kind = scn_import_sniff(o->scn_path);
+    if (kind != SCN_IMPORT_NONE) {
+        const char *k = kind == SCN_IMPORT_LITELLM ? "litellm" : "portkey";
+        fprintf(stderr,
+                "lbsim: %s: this is a %s config, not a scenario: use router: {%s: %s} in a "
+                "scenario, or lbsim import %s %s\n",
+                o->scn_path, kind == SCN_IMPORT_LITELLM ? "LiteLLM" : "Portkey", k, o->scn_path, k,
+                o->scn_path);
+        return CLI_EXIT_USAGE;
+    }
     if (scn_load_set(o->scn_path, reg, o->com.sets, o->com.n_sets, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    /* What an imported router config defaulted, approximated or lost */
+    for (uint32_t i = 0; i < scn.n_warnings; i++)
+        fprintf(stderr, "lbsim: import: %s\n", scn.warnings[i]);
+    if (o->com.strict && scn.n_unsupported > 0) {
+        fprintf(stderr, "lbsim: --strict: %u imported key(s) unsupported (routing effect lost)\n",
+                scn.n_unsupported);
+        scn_free(&scn);
         return CLI_EXIT_USAGE;
     }
     uint64_t seed = o->com.seed_set ? o->com.seed : scn.seed;

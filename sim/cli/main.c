@@ -29,6 +29,8 @@ static const struct verb verbs[] = {
     {"merge", "DIR...", cmd_merge, "combine the shard directories of a sweep"},
     {"plan", "SCENARIO", cmd_plan, "the cheapest configuration meeting the SLOs"},
     {"gate", "BASE CAND", cmd_gate, "fail CI when a config change regresses p99 TTFT, 429s, cost"},
+    {"import", "litellm|portkey FILE", cmd_import, "a LiteLLM/Portkey config as a native scenario"},
+    {"check", "FILE", cmd_check, "lint a LiteLLM config (or a scenario) without simulating"},
 };
 
 static void print_usage(FILE *f)

@@ -56,6 +56,9 @@ int scnopts_option(struct scnopts *c, const struct args_spec *spec, const struct
     case SCNOPTS_OUT:
         c->out_dir = v;
         return 0;
+    case SCNOPTS_STRICT:
+        c->strict = true;
+        return 0;
     case SCNOPTS_PLUGIN:
         /* With a first pass (scnopts_load_plugins) this limit was checked
          * there already, on the same tokens. */

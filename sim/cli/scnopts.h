@@ -39,6 +39,7 @@ enum scnopts_id {
     SCNOPTS_JSON,
     SCNOPTS_OUT,
     SCNOPTS_PLUGIN,
+    SCNOPTS_STRICT, /* --strict: an imported router config's unsupported keys are errors */
     SCNOPTS_ID_END_ /* a verb's own ids start here */
 };
 
@@ -57,6 +58,7 @@ struct scnopts {
     uint32_t n_plugins;
     uint64_t seed, threads;
     bool seed_set, json;
+    bool strict; /* --strict */
 };
 
 /* Empty options, with reps replications by default. */

@@ -145,7 +145,7 @@ static void test_errors(void)
     expect_error("router:\n  litellm:\n    model_group_retry_policy: {A: {}, A: {}}\n",
                  ":8:|'A' twice");
     expect_error("router: {litellm: config.yaml}\n",
-                 ":6:|config.yaml|expected 'litellm': a mapping of LiteLLM Router settings");
+                 ":6:|config.yaml|cannot be read|expected a LiteLLM config file");
     expect_error("router: {litellm: {retry_after: soon}}\n", ":6:|soon|duration");
     expect_error("router: {litellm: {num_retries: 2, numretries: 1}}\n",
                  ":6:|numretries|did you mean 'num_retries'");

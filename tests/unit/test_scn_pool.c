@@ -599,7 +599,14 @@ static void test_errors(void)
     expect_error("  - {name: x, kind: pool, profile: l4-llama3.1-8b}\n"
                  "  - {name: x, latency: {ttft: 1s}}\n",
                  "x, lat", "duplicate backend name 'x'|line 3");
-    expect_error("  - {name: x/0, latency: {ttft: 1s}}\n", "x/0", "'x/0'|A-Z a-z 0-9 _ . -");
+    /* A '/' names a router config's deployment (gpt-4o/0), not a pool,
+     * and never one of a pool's slots. */
+    expect_error("  - {name: x/0, kind: pool, profile: l4-llama3.1-8b}\n", "x/0",
+                 "pool name 'x/0'|without '/'");
+    expect_error("  - {name: x, kind: pool, profile: l4-llama3.1-8b}\n"
+                 "  - {name: x/0, latency: {ttft: 1s}}\n",
+                 "x/0, lat", "backend name 'x/0' twice|replica slot");
+    expect_error("  - {name: /x, latency: {ttft: 1s}}\n", "/x", "'/x'|A-Z a-z 0-9 _ . -");
     expect_error(
         "  - {name: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, kind: pool, "
         "profile: l4-llama3.1-8b, replicas: 2}\n",

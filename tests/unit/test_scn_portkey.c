@@ -223,7 +223,7 @@ static void test_native_errors(void)
     expect_error("router:\n  portkey:\n    backend: alpha\n    strategy: {mode: single}\n",
                  "found 'strategy' beside 'backend'");
     expect_error("router:\n  portkey: tree.json\n",
-                 ":7:12: found 'tree.json', expected 'portkey': a Portkey tree");
+                 ":7:12: found 'tree.json', which cannot be read|expected a Portkey config file");
 }
 
 /* ---- importer goldens ------------------------------------------------ */
@@ -255,10 +255,10 @@ static char *render(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not YAML/JSON", path);
         return NULL;
     }
-    struct scn_import_report rep = {0};
-    if (scn_import_portkey(&doc, path, &rep, err, errlen) != 0) {
+    struct scn_pk_report rep = {0};
+    if (scn_pk_import(&doc, path, &rep, err, errlen) != 0) {
         yaml_document_delete(&doc);
-        scn_import_report_free(&rep);
+        scn_pk_report_free(&rep);
         return NULL;
     }
     char *out = NULL;
@@ -274,9 +274,9 @@ static char *render(const char *path, char *err, size_t errlen)
     yaml_emitter_delete(&e);
     for (size_t i = 0; i < rep.n; i++)
         fprintf(f, "# %zu:%zu: %s: %s: %s\n", rep.items[i].line, rep.items[i].column,
-                scn_import_class_name(rep.items[i].cls), rep.items[i].key, rep.items[i].how);
+                scn_pk_class_name(rep.items[i].cls), rep.items[i].key, rep.items[i].how);
     fclose(f);
-    scn_import_report_free(&rep);
+    scn_pk_report_free(&rep);
     return out;
 }
 

@@ -296,17 +296,18 @@ static void test_errors(void)
     FAILS(a3, "--set traffic.rate_scale.x=1: " BASE ": found '1' at 'traffic.rate_scale', "
               "expected a mapping or a list to find 'x' in");
     static const char *const a4[] = {"backends.0.limit.rpm=5"};
-    FAILS(a4, "--set backends.0.limit.rpm=5: " BASE ": found no key 'limit' in 'backends.0', "
-              "expected one of name, kind, model, weight, tier, max_inflight, context_window, "
-              "prices, limits, concurrency, queue_max, cached_fraction, bill_failed, latency, "
-              "faults, group, size_class, budget, region, tags, profile, replicas, max_batch, "
-              "chunked_prefill, block_tokens, prefix_cache, mfu, mem_eff, step_overhead, "
-              "server_overhead, engine, price_per_hour, spot, autoscale, num_retries, "
-              "cooldown_time; did you mean 'limits'?");
+    FAILS(a4,
+          "--set backends.0.limit.rpm=5: " BASE ": found no key 'limit' in 'backends.0', "
+          "expected one of name, kind, model, weight, tier, max_inflight, context_window, "
+          "prices, limits, concurrency, queue_max, cached_fraction, bill_failed, latency, "
+          "faults, group, size_class, budget, region, tags, profile, replicas, max_batch, "
+          "chunked_prefill, block_tokens, prefix_cache, mfu, mem_eff, step_overhead, "
+          "server_overhead, engine, price_per_hour, spot, autoscale, num_retries, "
+          "cooldown_time, timeout, stream_timeout, router_limits, account; did you mean 'limits'?");
     static const char *const a5[] = {"routr.timeout=1s"};
     FAILS(a5, "--set routr.timeout=1s: " BASE ": found no key 'routr' in the top level, expected "
               "one of name, seed, duration, warmup, interval, traffic, backends, router, "
-              "compare, slo, regions, cache; did you mean 'router'?");
+              "compare, slo, regions, cache, accounts; did you mean 'router'?");
     /* 'faults' is missing but known: created; a list in it cannot be */
     static const char *const a6[] = {"backends.gpt.4o.faults.outages.0.start=1m"};
     FAILS(a6, "--set backends.gpt.4o.faults.outages.0.start=1m: " BASE ": found no list "
@@ -325,9 +326,11 @@ static void test_errors(void)
     FAILS(b1, "--set backends.openai-a.limits.rpm=abc: found 'abc', expected a non-negative "
               "count such as 500, 200k or 2M");
     static const char *const b2[] = {"traffic.rate_scal=2"};
-    FAILS(b2, "--set traffic.rate_scal=2: found unknown key 'rate_scal' in 'traffic', expected "
-              "one of trace, format, rate_scale, limit, synthetic, window, sample, repeat_to, "
-              "skip_bad_rows, priority, labels, sources, max_tokens; did you mean 'rate_scale'?");
+    FAILS(
+        b2,
+        "--set traffic.rate_scal=2: found unknown key 'rate_scal' in 'traffic', expected "
+        "one of trace, format, rate_scale, limit, synthetic, window, sample, repeat_to, "
+        "skip_bad_rows, priority, labels, sources, max_tokens, stream; did you mean 'rate_scale'?");
     static const char *const b3[] = {"seed="};
     FAILS(b3, "--set seed=: found '', expected a non-negative integer"); /* as `seed:` */
     static const char *const b4[] = {"router.strategy=least_inflite"};
