@@ -160,6 +160,8 @@ struct scn_router {
     bool shared_state;          /* replicas share one route/ state (Redis-style) */
     int64_t staleness_ns;       /* signals reach the strategies this late (0 = live) */
     uint32_t default_group;     /* group of requests that name none (1-based id, 0 = none) */
+    bool default_group_set;     /* router.default_group given: trace groups that no backend
+                                   serves go there too (else they are refused) */
     int64_t attempt_timeout_ns; /* first token must arrive within; 0 = none */
     int64_t queue_timeout_ns;   /* gateway queue (FULL) wait cap; 0 = none */
 };

@@ -616,6 +616,7 @@ int scn__parse_router(struct scn__ctx *c, const yaml_node_t *n, struct scn_route
         if (scn__v_name(c, v[R_DEFAULT_GROUP], "a model group", false, 1, name, sizeof name))
             return -1;
         r->default_group = scn_group_id(c->s, name);
+        r->default_group_set = true;
         if (r->default_group == 0)
             return scn__fail(c, v[R_DEFAULT_GROUP],
                              "found %s, expected a group some backend serves",

@@ -254,5 +254,6 @@ void sim_slo_eval(const struct scn_slo *slo, struct sim_result *res)
             x->value = v;
         }
     }
-    res->slo_pass = res->n_violations == 0;
+    res->no_data = res->requests == 0;
+    res->slo_pass = res->n_violations == 0 && !res->no_data;
 }

@@ -44,7 +44,7 @@ static const char *const usage_run =
     "  --vs NAME        paired differences against NAME (default: the first)\n"
     "\n"
     "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run\n"
-    "(with replications: FAIL or unsure),\n"
+    "(with replications: FAIL or unsure) or a run measured no request (no data),\n"
     "2 bad usage or bad input, 3 internal error.\n";
 
 static const struct args_opt run_options[] = {
@@ -181,6 +181,10 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
                     (unsigned long long)res[i].requests,
                     100.0 * (double)res[i].in_flight_at_end /
                         (double)(res[i].requests ? res[i].requests : 1));
+    if (res[0].no_data) { /* the same traffic for every run */
+        fputs("lbsim: ", stderr);
+        report_no_data(stderr, &scn, &res[0]);
+    }
     if (o->com.json)
         report_json_origin(stdout, &origin, &scn, seed, res, n);
     else

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Hostile and degenerate inputs (issue 15): runs that measure nothing fail
+# ("no data", exit 1), trace model groups no backend serves are refused,
+# repeat_to on a pass that cannot repeat is an error, exit codes (2 bad
+# input, 3 out of memory), work caps refused up front with the cap in the
+# message, every run ends, extreme numbers are refused at load with
+# file:line:col (exit 2) and never reach undefined behaviour.
+# usage: test_hostile.sh path/to/lbsim (from the repository root)
+set -u
+LBSIM=$1
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check() { # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=$((fail + 1)); fi
+}
+# expect STATUS NAME GREP-PATTERN -- lbsim arguments: exit status and stderr
+expect() {
+    local want=$1 name=$2 pat=$3
+    shift 4
+    timeout 60 "$LBSIM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+    local got=$?
+    check "$name: exit $want (got $got)" [ "$got" -eq "$want" ]
+    if [ -n "$pat" ]; then
+        check "$name: says '$pat'" grep -qF -- "$pat" "$tmp/$name.err"
+    fi
+    check "$name: no sanitizer report" bash -c "! grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' '$tmp/$name.err'"
+}
+backend='backends:
+  - name: a
+    latency: {ttft: 100ms}'
+
+# ---- no measured request: "no data", exit 1 --------------------------------
+cp tests/data/trace_header_only.csv "$tmp/header.csv"
+printf 'arrival_s,input_tokens,output_tokens\n0,100,10\n1,100,10\n2,100,10\n' >"$tmp/three.csv"
+printf 'arrival_s,input_tokens,output_tokens\n0,x,10\n1,100,-5\n' >"$tmp/bad.csv"
+printf 'traffic: {trace: header.csv}\n%s\nslo: {ttft_p99: 5s}\n' "$backend" >"$tmp/header.yaml"
+printf 'traffic: {trace: three.csv}\nwarmup: 10s\n%s\nslo: {ttft_p99: 5s}\n' "$backend" \
+    >"$tmp/warm.yaml"
+printf 'traffic: {trace: three.csv, window: {start: 1h, end: 2h}}\n%s\n' "$backend" >"$tmp/past.yaml"
+printf 'traffic: {trace: bad.csv, skip_bad_rows: true}\n%s\n' "$backend" >"$tmp/skipped.yaml"
+printf 'traffic: {trace: three.csv}\n%s\nslo: {ttft_p99: 5s}\n' "$backend" >"$tmp/three.yaml"
+expect 1 header-only "the traffic produced no request" -- run "$tmp/header.yaml"
+check "header-only: table says FAIL: no data" grep -q 'FAIL: no data$' "$tmp/header-only.out"
+expect 1 warm-up "all 3 requests arrived during the warm-up (warmup: 10.000 s)" -- run "$tmp/warm.yaml"
+expect 1 window-past-end "no measured request" -- run "$tmp/past.yaml"
+expect 1 all-skipped "every trace row was skipped (2, skip_bad_rows: true)" -- run "$tmp/skipped.yaml"
+expect 1 header-json "" -- run "$tmp/header.yaml" --json
+check "header-json: \"no_data\": true" grep -q '"no_data": true' "$tmp/header-json.out"
+check "header-json: \"pass\": false" grep -q '"pass": false' "$tmp/header-json.out"
+expect 1 header-reps "no measured request" -- run "$tmp/header.yaml" --replications 3
+expect 0 three-ok "" -- run "$tmp/three.yaml"
+check "three-ok: no no_data key with data" bash -c "! grep -q no_data '$tmp/three-ok.out'"
+expect 1 gate-no-data "gate: round_robin (baseline): no measured request" -- \
+    gate "$tmp/header.yaml" "$tmp/header.yaml"
+
+# ---- a trace model group no backend serves ---------------------------------
+printf 'arrival_s,input_tokens,output_tokens,model_group\n0,10,10,big\n1,10,10,tiny\n' >"$tmp/g.csv"
+cat >"$tmp/groups.yaml" <<'YAML'
+traffic: {trace: g.csv}
+backends:
+  - {name: a, group: big, latency: {ttft: 100ms}}
+  - {name: b, group: small, latency: {ttft: 100ms}}
+YAML
+expect 2 unknown-group \
+    "g.csv:3: found model_group 'tiny', which no backend serves; expected one of: big, small (or set router.default_group" \
+    -- run "$tmp/groups.yaml"
+expect 0 unknown-group-opt-in "" -- run "$tmp/groups.yaml" --set router.default_group=small --json
+check "unknown-group-opt-in: both requests served" grep -q '"completed": 2,' "$tmp/unknown-group-opt-in.out"
+# a scenario that declares no group serves every request, labels or not
+expect 0 no-groups "" -- run "$tmp/three.yaml"
+
+# ---- repeat_to on a pass that cannot repeat --------------------------------
+printf 'arrival_s,input_tokens,output_tokens\n0,10,10\n0,10,10\n' >"$tmp/zero.csv"
+printf 'traffic: {trace: zero.csv, repeat_to: 1h}\n%s\n' "$backend" >"$tmp/zero.yaml"
+expect 2 repeat-zero-span "found repeat_to 3600.000 s on a pass spanning 0 s" -- run "$tmp/zero.yaml"
+printf 'traffic: {trace: header.csv, repeat_to: 1h}\n%s\n' "$backend" >"$tmp/rep0.yaml"
+expect 2 repeat-no-row "on a pass with no row in it" -- run "$tmp/rep0.yaml"
+
+echo "$fail failure(s)"
+[ "$fail" -eq 0 ]
