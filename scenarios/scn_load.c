@@ -69,7 +69,7 @@ int scn__fail(struct scn__ctx *c, const yaml_node_t *n, const char *fmt, ...)
 
 int scn__oom(struct scn__ctx *c, const yaml_node_t *n)
 {
-    return scn__fail(c, n, "found no memory left, expected to allocate the scenario");
+    return scn__fail(c, n, "out of memory (allocating the scenario)");
 }
 
 const char *scn__describe(const yaml_node_t *n, char *buf, size_t len)
@@ -341,7 +341,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, char *er
     }
     fclose(f);
     if (b == NULL) {
-        base_errf(err, errlen, "%s: found no memory left, expected to read the file", path);
+        base_errf(err, errlen, "%s: out of memory (reading the file)", path);
         return -1;
     }
     if (rc != 0) {
@@ -376,8 +376,7 @@ static int yaml_fail(struct scn__ctx *c, const yaml_parser_t *p, const unsigned 
     const char *problem = p->problem ? p->problem : "an error";
     switch (p->error) {
     case YAML_MEMORY_ERROR:
-        base_errf(c->err, c->errlen, "%s: found no memory left, expected to parse the YAML",
-                  c->path);
+        base_errf(c->err, c->errlen, "%s: out of memory (parsing the YAML)", c->path);
         return -1;
     case YAML_READER_ERROR: {
         yaml_mark_t m = mark_at_offset(buf, len, p->problem_offset);
@@ -459,7 +458,7 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
     yaml_document_t doc;
     int rc = -1;
     if (!yaml_parser_initialize(&parser)) {
-        base_errf(err, errlen, "%s: found no memory left, expected to parse the YAML", path);
+        base_errf(err, errlen, "%s: out of memory (parsing the YAML)", path);
         free(buf);
         memset(out, 0, sizeof *out);
         return -1;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "err.h"
 #include "gcache.h"
 #include "pool.h"
 #include "sim_int.h"
@@ -268,7 +269,9 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
     teardown(&s);
     if (rc != 0) {
         sim_result_free(res);
-        return -1;
+        /* the handlers return -1 for every failure; the message tells an
+           allocation failure (the CLI's exit 3) from bad input (exit 2) */
+        return base_err_oom_or(err, BASE_EINVAL);
     }
     return 0;
 }

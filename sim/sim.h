@@ -166,8 +166,10 @@ struct sim_hooks {
 
 /*
  * Run `scn` under `strategy` with `seed`.  Fills *res (free with
- * sim_result_free).  Returns 0, or a negative value with a message (a bad
- * trace row, a strategy that failed to create, out of memory).
+ * sim_result_free).  Returns 0, or a negative BASE_E* code with a message:
+ * BASE_ENOMEM for out of memory, BASE_EINVAL for the rest (a bad trace
+ * row, a trace model group no backend serves, a strategy that failed to
+ * create, a work cap exceeded).
  * Thread-safe across distinct calls.
  */
 int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uint64_t seed,

@@ -268,12 +268,12 @@ static int load_side(const char *path, const char *label, const struct gate_opts
         fprintf(stderr, "lbsim: %s\n", err);
         if (strcmp(path, label) != 0)
             fprintf(stderr, "lbsim: (that is %s, read from git into %s)\n", label, path);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     if (scn_fingerprint(s, o->com.sets, o->com.n_sets, side->fingerprint, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         scn_free(s);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     side->label = label;
     side->name = s->name;
@@ -316,9 +316,9 @@ static int run_pairs(const struct gate_opts *o, const struct scenario *sb,
                     fprintf(stderr, "lbsim: %s (%s): %s\n", t[i].strategy->label,
                             i % per_pair < R ? "baseline" : "candidate",
                             errs + (size_t)i * CLI_ERRLEN);
+                    rc = cli_exit_of(errs + (size_t)i * CLI_ERRLEN);
                     break;
                 }
-            rc = CLI_EXIT_USAGE;
         }
         for (uint32_t i = 0; i < n && rc == 0; i++)
             if (res[i].no_data && !*no_data) {

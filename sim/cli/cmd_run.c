@@ -110,7 +110,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
     struct scenario scn;
     if (scn_load_set(o->scn_path, reg, o->com.sets, o->com.n_sets, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     uint64_t seed = o->com.seed_set ? o->com.seed : scn.seed;
     /* What produced this output, recorded in the summary JSON. */
@@ -118,7 +118,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
     if (scn_fingerprint(&scn, o->com.sets, o->com.n_sets, fingerprint, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         scn_free(&scn);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     const struct report_origin origin = {LBSIM_VERSION, fingerprint};
 
@@ -155,10 +155,16 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
                             errs, CLI_ERRLEN);
     double wall = wall_seconds() - t0;
     if (crc != 0) {
+        /* bad trace rows and bad strategies are input errors (2), out of
+           memory an internal one (3): the worst wins */
+        rc = CLI_EXIT_USAGE;
         for (uint32_t i = 0; i < n; i++)
-            if (rcs[i] != 0)
-                fprintf(stderr, "lbsim: %s: %s\n", strats[i].label, errs + (size_t)i * CLI_ERRLEN);
-        rc = CLI_EXIT_USAGE; /* bad trace rows and bad strategies are input errors */
+            if (rcs[i] != 0) {
+                const char *e = errs + (size_t)i * CLI_ERRLEN;
+                fprintf(stderr, "lbsim: %s: %s\n", strats[i].label, e);
+                if (cli_exit_of(e) == CLI_EXIT_INTERNAL)
+                    rc = CLI_EXIT_INTERNAL;
+            }
         goto done;
     }
     uint64_t total = 0, events = 0;

@@ -79,5 +79,25 @@ expect 2 repeat-zero-span "found repeat_to 3600.000 s on a pass spanning 0 s" --
 printf 'traffic: {trace: header.csv, repeat_to: 1h}\n%s\n' "$backend" >"$tmp/rep0.yaml"
 expect 2 repeat-no-row "on a pass with no row in it" -- run "$tmp/rep0.yaml"
 
+# ---- exit codes: bad input 2, out of memory 3 -------------------------------
+expect 2 bad-input "" -- run tests/data/cli_bad_unit.yaml
+# Requests held in flight for an hour at 200k/s outgrow a 300 MB address
+# space: an internal failure (3), not bad input.  Skipped where the
+# address-space limit cannot be set (sanitizer builds reserve terabytes).
+cat >"$tmp/oom.yaml" <<'YAML'
+traffic:
+  synthetic: {rate: 200000/s, duration: 60s, input_tokens: 10, output_tokens: 10}
+backends:
+  - {name: a, latency: {ttft: 1h}}
+YAML
+if (ulimit -v 300000 && "$LBSIM" --version) >/dev/null 2>&1; then
+    (ulimit -v 300000 && exec timeout 120 "$LBSIM" run "$tmp/oom.yaml") >/dev/null 2>"$tmp/oom.err"
+    got=$?
+    check "out of memory: exit 3 (got $got)" [ "$got" -eq 3 ]
+    check "out of memory: says so" grep -q "out of memory" "$tmp/oom.err"
+else
+    echo "skip: out of memory (cannot limit the address space here)"
+fi
+
 echo "$fail failure(s)"
 [ "$fail" -eq 0 ]
