@@ -25,6 +25,33 @@
 #define SCN_NAME_MAX 64
 #define SCN_PATH_MAX 4096
 
+/* Work caps (docs/limits.md): what a small input may make the loader or
+ * a run do, refused up front with the cap in the message (exit 2).  Each
+ * is an assumption sized well above every bundled example and test: a
+ * run within them ends in minutes and a few GB at most. */
+/* Time-series rows of one run (duration / interval), 1 s intervals over
+ * 11.6 days; about 150 bytes each (struct sim_ts_row). */
+#define SCN_TS_MAX_INTERVALS 1000000LL
+/* `compare:` entries. */
+#define SCN_COMPARE_MAX 1024u
+/* Nesting of YAML collections (mappings, sequences), checked on the
+ * parser's events before the document is built: libyaml's scanner is
+ * quadratic in the depth of flow collections. */
+#define SCN_YAML_MAX_DEPTH 64
+/* YAML nodes after alias expansion (an alias counts its anchor's nodes
+ * every time it is used): the loader walks aliased nodes once per use. */
+#define SCN_YAML_MAX_NODES 1000000LL
+/* Arrival rate of any synthetic rate (rate, mmpp states, schedule
+ * windows, diurnal table), requests per simulated second. */
+#define SCN_RATE_MAX_PER_S 1e6
+/* traffic.rate_scale. */
+#define SCN_RATE_SCALE_MAX 1e3
+/* Requests a synthetic source may generate: its `count`, or its rate x
+ * rate_scale x duration when it has no count. */
+#define SCN_ARRIVALS_MAX 1000000000LL
+/* spot.preemptions_per_day: one a second per replica. */
+#define SCN_PREEMPT_MAX_PER_DAY 86400.0
+
 enum scn_backend_kind {
     SCN_BACKEND_API = 0,  /* a hosted API account (also kind: tool) */
     SCN_BACKEND_POOL = 1, /* one replica slot of a GPU pool (struct scn_pool) */

@@ -256,6 +256,16 @@ static int parse_root(struct scn__ctx *c, const yaml_node_t *root, struct scenar
             return scn__fail(c, v[K_INTERVAL], "found %s, expected an interval > 0",
                              scn__quote(scn__scalar_str(v[K_INTERVAL]), q, sizeof q));
     }
+    /* One time-series row per interval: a tiny interval over a long run
+       is unbounded memory (the run checks it again when the traffic, not
+       `duration:`, sets the length). */
+    if (s->duration_ns > 0 && s->duration_ns / s->interval_ns >= SCN_TS_MAX_INTERVALS)
+        return scn__fail(c, v[K_INTERVAL] ? v[K_INTERVAL] : v[K_DURATION],
+                         "found an interval of %.9gs over a duration of %.9gs (%lld intervals), "
+                         "expected fewer than %lld time-series intervals (docs/limits.md)",
+                         (double)s->interval_ns / 1e9, (double)s->duration_ns / 1e9,
+                         (long long)(s->duration_ns / s->interval_ns),
+                         (long long)SCN_TS_MAX_INTERVALS);
     if (v[K_TRAFFIC] == NULL)
         return scn__missing(c, root, "the scenario", "traffic",
                             "a mapping with 'trace' or 'synthetic' (required)");
@@ -464,7 +474,9 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
         return -1;
     }
     yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, &doc)) {
+    if (scn__yaml_limits(&c, buf, len) != 0) {
+        rc = -1; /* deeper or larger than the caps: refused before the build */
+    } else if (!yaml_parser_load(&parser, &doc)) {
         rc = yaml_fail(&c, &parser, buf, len);
     } else {
         c.doc = &doc;

@@ -57,7 +57,17 @@ int scn__v_duration_s(struct scn__ctx *c, const yaml_node_t *n, double *out)
 
 int scn__v_rate(struct scn__ctx *c, const yaml_node_t *n, double *out)
 {
-    return v_parsed(c, n, "a rate such as 20/s, 300/m or 1000/h", scn_parse_rate_per_s, out);
+    if (v_parsed(c, n, "a rate such as 20/s, 300/m or 1000/h", scn_parse_rate_per_s, out))
+        return -1;
+    /* every arrival costs events: an absurd rate is unbounded work */
+    if (*out > SCN_RATE_MAX_PER_S) {
+        char q[64];
+        return scn__fail(c, n,
+                         "found a rate of %s (%.6g/s), expected at most %.0f/s (the cap on "
+                         "arrivals per simulated second, docs/limits.md)",
+                         scn__quote(scn__scalar_str(n), q, sizeof q), *out, SCN_RATE_MAX_PER_S);
+    }
+    return 0;
 }
 
 int scn__v_fraction(struct scn__ctx *c, const yaml_node_t *n, double *out)

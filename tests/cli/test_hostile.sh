@@ -99,5 +99,57 @@ else
     echo "skip: out of memory (cannot limit the address space here)"
 fi
 
+# ---- work caps: refused up front, the cap in the message (exit 2) ----------
+printf 'interval: 1ns\nduration: 1h\ntraffic: {trace: three.csv}\n%s\n' "$backend" >"$tmp/ts1.yaml"
+expect 2 interval-1ns "expected fewer than 1000000 time-series intervals" -- run "$tmp/ts1.yaml"
+check "interval-1ns: names the key" grep -q 'ts1.yaml:1:11:' "$tmp/interval-1ns.err"
+printf 'interval: 1us\ntraffic: {trace: three.csv}\n%s\n' "$backend" >"$tmp/ts2.yaml"
+expect 2 interval-1us-trace "more than 1000000 time-series intervals of 1e-06s" -- run "$tmp/ts2.yaml"
+{
+    printf 'traffic: {trace: three.csv}\n%s\ncompare:\n' "$backend"
+    for i in $(seq 1 1025); do printf '  - {strategy: round_robin, label: r%d}\n' "$i"; done
+} >"$tmp/cmp.yaml"
+expect 2 compare-cap "found 1025 compare entries, expected at most 1024" -- run "$tmp/cmp.yaml"
+{
+    printf 'traffic: {trace: three.csv}\n%s\ncompare:\n' "$backend"
+    for i in $(seq 1 1023); do printf '  - {strategy: round_robin, label: r%d}\n' "$i"; done
+    printf '  - {strategy: round_robin, label: r7}\n'
+} >"$tmp/cmpdup.yaml"
+expect 2 compare-dup "cmpdup.yaml:1029:36: found duplicate compare label 'r7' (first at line 12)" \
+    -- run "$tmp/cmpdup.yaml"
+python3 -c 'import sys; sys.stdout.write("traffic: " + "[" * 100000 + "]" * 100000 + "\n")' \
+    >"$tmp/deep.yaml"
+expect 2 yaml-depth "deep.yaml:1:73: found collections nested deeper than 64 levels" \
+    -- run "$tmp/deep.yaml"
+{
+    printf 'x-big: &big [%s0]\n' "$(for i in $(seq 1 2000); do printf '%d, ' "$i"; done)"
+    printf 'traffic: {trace: three.csv}\nbackends:\n'
+    for i in $(seq 1 1000); do printf '  - {name: b%d, tags: *big}\n' "$i"; done
+} >"$tmp/alias.yaml"
+expect 2 yaml-aliases "found more than 1000000 YAML nodes after expanding aliases" \
+    -- run "$tmp/alias.yaml"
+syn() { # syn FILE SYNTHETIC-MAPPING [EXTRA-TOP-LEVEL]
+    printf 'traffic:\n  synthetic: %s\n%s\n%s\n' "$2" "$backend" "${3:-}" >"$1"
+}
+syn "$tmp/rate.yaml" '{rate: 1e308/s, count: 10, input_tokens: 10, output_tokens: 10}'
+expect 2 rate-1e308 "expected at most 1000000/s" -- run "$tmp/rate.yaml"
+syn "$tmp/count.yaml" '{rate: 1/s, count: 9223372036854775807, input_tokens: 10, output_tokens: 10}'
+expect 2 count-2p63 "expected at most 1000000000 requests" -- run "$tmp/count.yaml"
+syn "$tmp/long.yaml" '{rate: 1000000/s, duration: 100000h, input_tokens: 10, output_tokens: 10}'
+expect 2 arrivals-cap "expected at most 1000000000 (the cap on generated arrivals" -- run "$tmp/long.yaml"
+printf 'traffic: {trace: three.csv, rate_scale: 1e308}\n%s\n' "$backend" >"$tmp/scale.yaml"
+expect 2 rate-scale "expected a rate_scale > 0 and at most 1000" -- run "$tmp/scale.yaml"
+cat >"$tmp/spot.yaml" <<'YAML'
+traffic:
+  synthetic: {rate: 1/s, count: 10, input_tokens: 10, output_tokens: 10}
+backends:
+  - name: gpu
+    kind: pool
+    profile: h100-llama3.1-8b
+    replicas: 1
+    spot: {preemptions_per_day: 1e308}
+YAML
+expect 2 preempt-rate "expected preemptions per day >= 0 and at most 86400" -- run "$tmp/spot.yaml"
+
 echo "$fail failure(s)"
 [ "$fail" -eq 0 ]
