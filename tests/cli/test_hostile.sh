@@ -151,5 +151,28 @@ backends:
 YAML
 expect 2 preempt-rate "expected preemptions per day >= 0 and at most 86400" -- run "$tmp/spot.yaml"
 
+# ---- every run ends ---------------------------------------------------------
+# Attempts that hang with no timeout on an autoscaled pool, no duration:
+# the autoscaler's ticks would run forever; the run ends one simulated day
+# after the last arrival with the hung requests in flight.
+cat >"$tmp/hang.yaml" <<'YAML'
+interval: 1h
+traffic:
+  synthetic: {rate: 1/s, count: 5, input_tokens: 10, output_tokens: 10}
+backends:
+  - name: gpu
+    kind: pool
+    profile: h100-llama3.1-8b
+    autoscale: {metric: concurrency, target: 16, min: 1, max: 2}
+    faults: {hang_rate: 100%}
+router: {timeout: 0}
+slo: {completion_rate: 99%}
+YAML
+expect 1 hang-ends "5 of 5 requests (100.00%) were still waiting or in service" -- run "$tmp/hang.yaml" --json
+check "hang-ends: in flight at the end" grep -q '"in_flight_at_end": 5,' "$tmp/hang-ends.out"
+# the last arrival at 4 s, the horizon at 4 s + 24 h: the replica billed
+# to the last autoscaler tick before it (86,400 s), then the run ends
+check "hang-ends: one replica billed for 24 h" grep -q '^      "replica_hours": 24,' "$tmp/hang-ends.out"
+
 echo "$fail failure(s)"
 [ "$fail" -eq 0 ]
