@@ -52,6 +52,28 @@
 /* spot.preemptions_per_day: one a second per replica. */
 #define SCN_PREEMPT_MAX_PER_DAY 86400.0
 
+/* Value ranges (docs/limits.md): every number the loader accepts stays
+ * where the int64 nanosecond and token arithmetic it feeds cannot
+ * overflow (UBSan), with room for sums and products of a few of them.
+ * Distributions are clamped to the same ranges when they draw.  Each is
+ * an assumption far beyond any real model or account. */
+/* Tokens of a request (distribution values, empirical samples after
+ * `scale`): 10^8, 10 times the largest context window sold (10M). */
+#define SCN_TOKENS_MAX 1e8
+/* Decode rates (output_rate), tokens/s: 0.1 to 10^7.  The slowest decode
+ * of the largest output, 10^8 / 0.1 s = 10^18 ns, stays below INT64_MAX
+ * (9.2 x 10^18 ns). */
+#define SCN_TPS_MIN 0.1
+#define SCN_TPS_MAX 1e7
+/* Latencies and other distribution durations, seconds: at most 10^6 s
+ * (11.6 days); positive values below 1 ns are refused (they would read
+ * as 0). */
+#define SCN_SECONDS_MAX          1e6
+#define SCN_SECONDS_MIN_POSITIVE 1e-9
+/* Counts (`count`, rpm, tpm, itpm, otpm, rpd, context_window, capacity):
+ * 10^12. */
+#define SCN_COUNT_MAX 1000000000000LL
+
 enum scn_backend_kind {
     SCN_BACKEND_API = 0,  /* a hosted API account (also kind: tool) */
     SCN_BACKEND_POOL = 1, /* one replica slot of a GPU pool (struct scn_pool) */

@@ -134,7 +134,9 @@ syn() { # syn FILE SYNTHETIC-MAPPING [EXTRA-TOP-LEVEL]
 syn "$tmp/rate.yaml" '{rate: 1e308/s, count: 10, input_tokens: 10, output_tokens: 10}'
 expect 2 rate-1e308 "expected at most 1000000/s" -- run "$tmp/rate.yaml"
 syn "$tmp/count.yaml" '{rate: 1/s, count: 9223372036854775807, input_tokens: 10, output_tokens: 10}'
-expect 2 count-2p63 "expected at most 1000000000 requests" -- run "$tmp/count.yaml"
+expect 2 count-2p63 "expected a count of at most 1000000000000" -- run "$tmp/count.yaml"
+syn "$tmp/count2.yaml" '{rate: 1/s, count: 2000000000, input_tokens: 10, output_tokens: 10}'
+expect 2 count-2e9 "expected at most 1000000000 requests" -- run "$tmp/count2.yaml"
 syn "$tmp/long.yaml" '{rate: 1000000/s, duration: 100000h, input_tokens: 10, output_tokens: 10}'
 expect 2 arrivals-cap "expected at most 1000000000 (the cap on generated arrivals" -- run "$tmp/long.yaml"
 printf 'traffic: {trace: three.csv, rate_scale: 1e308}\n%s\n' "$backend" >"$tmp/scale.yaml"
@@ -173,6 +175,48 @@ check "hang-ends: in flight at the end" grep -q '"in_flight_at_end": 5,' "$tmp/h
 # the last arrival at 4 s, the horizon at 4 s + 24 h: the replica billed
 # to the last autoscaler tick before it (86,400 s), then the run ends
 check "hang-ends: one replica billed for 24 h" grep -q '^      "replica_hours": 24,' "$tmp/hang-ends.out"
+
+# ---- extreme numbers: refused at load with file:line:col, no UB ------------
+# Every numeric key that feeds int64 nanosecond or token arithmetic has a
+# range (docs/limits.md); run under -DLBSIM_SANITIZE=ON this also proves
+# that what is accepted never reaches undefined behaviour.
+hostile() { # hostile KEY VALUE: one value in one place of a small scenario
+    local in=100 out=10 ttft=100ms orate=50 tpm=1M itpm=1M otpm=1M
+    case $1 in
+    in) in=$2 ;; out) out=$2 ;; in_ln) in="{dist: lognormal, median: 100, p99: $2}" ;;
+    ttft) ttft=$2 ;; ttft_ln) ttft="{dist: lognormal, median: 100ms, p99: $2}" ;;
+    orate) orate=$2 ;; orate_n) orate="{dist: normal, mean: $2, sd: 1, min: 1}" ;;
+    tpm) tpm=$2 ;; itpm) itpm=$2 ;; otpm) otpm=$2 ;;
+    esac
+    cat <<YAML
+traffic:
+  synthetic: {rate: 1/s, count: 3, input_tokens: $in, output_tokens: $out}
+backends:
+  - name: a
+    limits: {rpm: 100, tpm: $tpm}
+    latency: {ttft: $ttft, output_rate: $orate}
+  - name: b
+    limits: {style: anthropic, rpm: 100, itpm: $itpm, otpm: $otpm}
+    latency: {ttft: 100ms}
+YAML
+}
+for v in 1e308 9223372036854775807 18446744073709551616 1e-320; do
+    for k in in out in_ln ttft ttft_ln orate orate_n tpm itpm otpm; do
+        val=$v
+        case $k in ttft*) val=${v}s ;; esac
+        hostile $k "$val" >"$tmp/h.yaml"
+        timeout 60 "$LBSIM" run "$tmp/h.yaml" >/dev/null 2>"$tmp/h.err"
+        got=$?
+        if [ "$v" = 1e-320 ]; then # tiny: refused or harmless, never UB
+            check "hostile $k=$val: exit 0, 1 or 2 (got $got)" [ "$got" -le 2 ]
+        else
+            check "hostile $k=$val: exit 2 (got $got)" [ "$got" -eq 2 ]
+            check "hostile $k=$val: file:line:col" grep -qE 'h.yaml:[0-9]+:[0-9]+: ' "$tmp/h.err"
+        fi
+        check "hostile $k=$val: no sanitizer report" \
+            bash -c "! grep -qE 'runtime error|AddressSanitizer' '$tmp/h.err'"
+    done
+done
 
 echo "$fail failure(s)"
 [ "$fail" -eq 0 ]
