@@ -30,7 +30,7 @@
  * is an assumption sized well above every bundled example and test: a
  * run within them ends in minutes and a few GB at most. */
 /* Time-series rows of one run (duration / interval), 1 s intervals over
- * 11.6 days; about 150 bytes each (struct sim_ts_row). */
+ * 11.6 days; 104 bytes each (struct sim_ts_row), about 100 MB. */
 #define SCN_TS_MAX_INTERVALS 1000000LL
 /* `compare:` entries. */
 #define SCN_COMPARE_MAX 1024u
