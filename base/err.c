@@ -4,6 +4,7 @@
 #include "err.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *base_strerror(int code)
 {
@@ -16,6 +17,17 @@ const char *base_strerror(int code)
     default:
         return "unknown error";
     }
+}
+
+int base_err_oom_or(const char *msg, int rc)
+{
+    static const char oom[] = "out of memory";
+    if (msg == NULL)
+        return rc;
+    for (const char *p = strstr(msg, oom); p != NULL; p = strstr(p + 1, oom))
+        if (p == msg || (p - msg >= 2 && p[-2] == ':' && p[-1] == ' '))
+            return BASE_ENOMEM;
+    return rc;
 }
 
 void base_verrf(char *err, size_t errlen, const char *fmt, va_list ap)

@@ -59,6 +59,14 @@ void base_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
 #endif
     ;
 
+/* The code of a failure known only by its message: BASE_ENOMEM when msg
+ * reports an allocation failure, else rc.  Every library of lbsim words
+ * one as "out of memory", at the start of the message or after a "<where>:
+ * " prefix (a quoted user string never matches: it follows a quote).
+ * Lets a caller tell an internal failure (the program's exit 3) from bad
+ * input (exit 2) across layers whose functions return -1 for both. */
+int base_err_oom_or(const char *msg, int rc);
+
 /* libc's assert: it names the expression, file and line, then aborts (the
  * one way base/ stops a program: a broken invariant means the figures can
  * no longer be trusted); nothing under NDEBUG. */

@@ -26,6 +26,55 @@
 #define SCN_NAME_MAX 64
 #define SCN_PATH_MAX 4096
 
+/* Work caps (docs/limits.md): what a small input may make the loader or
+ * a run do, refused up front with the cap in the message (exit 2).  Each
+ * is an assumption sized well above every bundled example and test: a
+ * run within them ends in minutes and a few GB at most. */
+/* Time-series rows of one run (duration / interval), 1 s intervals over
+ * 11.6 days; 104 bytes each (struct sim_ts_row), about 100 MB. */
+#define SCN_TS_MAX_INTERVALS 1000000LL
+/* `compare:` entries. */
+#define SCN_COMPARE_MAX 1024u
+/* Nesting of YAML collections (mappings, sequences), checked on the
+ * parser's events before the document is built: libyaml's scanner is
+ * quadratic in the depth of flow collections. */
+#define SCN_YAML_MAX_DEPTH 64
+/* YAML nodes after alias expansion (an alias counts its anchor's nodes
+ * every time it is used): the loader walks aliased nodes once per use. */
+#define SCN_YAML_MAX_NODES 1000000LL
+/* Arrival rate of any synthetic rate (rate, mmpp states, schedule
+ * windows, diurnal table), requests per simulated second. */
+#define SCN_RATE_MAX_PER_S 1e6
+/* traffic.rate_scale. */
+#define SCN_RATE_SCALE_MAX 1e3
+/* Requests a synthetic source may generate: its `count`, or its rate x
+ * rate_scale x duration when it has no count. */
+#define SCN_ARRIVALS_MAX 1000000000LL
+/* spot.preemptions_per_day: one a second per replica. */
+#define SCN_PREEMPT_MAX_PER_DAY 86400.0
+
+/* Value ranges (docs/limits.md): every number the loader accepts stays
+ * where the int64 nanosecond and token arithmetic it feeds cannot
+ * overflow (UBSan), with room for sums and products of a few of them.
+ * Distributions are clamped to the same ranges when they draw.  Each is
+ * an assumption far beyond any real model or account. */
+/* Tokens of a request (distribution values, empirical samples after
+ * `scale`): 10^8, 10 times the largest context window sold (10M). */
+#define SCN_TOKENS_MAX 1e8
+/* Decode rates (output_rate), tokens/s: 0.1 to 10^7.  The slowest decode
+ * of the largest output, 10^8 / 0.1 s = 10^18 ns, stays below INT64_MAX
+ * (9.2 x 10^18 ns). */
+#define SCN_TPS_MIN 0.1
+#define SCN_TPS_MAX 1e7
+/* Latencies and other distribution durations, seconds: at most 10^6 s
+ * (11.6 days); positive values below 1 ns are refused (they would read
+ * as 0). */
+#define SCN_SECONDS_MAX          1e6
+#define SCN_SECONDS_MIN_POSITIVE 1e-9
+/* Counts (`count`, rpm, tpm, itpm, otpm, rpd, context_window, capacity):
+ * 10^12. */
+#define SCN_COUNT_MAX 1000000000000LL
+
 enum scn_backend_kind {
     SCN_BACKEND_API = 0,  /* a hosted API account (also kind: tool) */
     SCN_BACKEND_POOL = 1, /* one replica slot of a GPU pool (struct scn_pool) */
@@ -178,6 +227,8 @@ struct scn_router {
     bool shared_state;          /* replicas share one route/ state (Redis-style) */
     int64_t staleness_ns;       /* signals reach the strategies this late (0 = live) */
     uint32_t default_group;     /* group of requests that name none (1-based id, 0 = none) */
+    bool default_group_set;     /* router.default_group given: trace groups that no backend
+                                   serves go there too (else they are refused) */
     int64_t attempt_timeout_ns; /* first token must arrive within; 0 = none */
     int64_t queue_timeout_ns;   /* gateway queue (FULL) wait cap; 0 = none */
     /* A router config's timeouts (LiteLLM router timeout / stream_timeout,

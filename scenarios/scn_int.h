@@ -122,6 +122,12 @@ struct scn__ctx {
 
 /* "file:line:col: " of mark m (1-based) and the message: always -1. */
 int scn__fail_at(struct scn__ctx *c, yaml_mark_t m, const char *fmt, ...) SCN__PRINTF(3, 4);
+
+/* The YAML work caps of a scenario file's text (nesting depth, nodes after
+ * alias expansion; scn.h SCN_YAML_MAX_*), on the parser's events before
+ * the document is built (scn_limits.c).  0, or -1 with the message in c
+ * (a syntax error is left to yaml_parser_load: 0). */
+int scn__yaml_limits(struct scn__ctx *c, const unsigned char *buf, size_t len);
 /* The same at the start of node n. */
 int scn__fail(struct scn__ctx *c, const yaml_node_t *n, const char *fmt, ...) SCN__PRINTF(3, 4);
 /* Out of memory while at node n. */

@@ -71,7 +71,7 @@ int scn__fail(struct scn__ctx *c, const yaml_node_t *n, const char *fmt, ...)
 
 int scn__oom(struct scn__ctx *c, const yaml_node_t *n)
 {
-    return scn__fail(c, n, "found no memory left, expected to allocate the scenario");
+    return scn__fail(c, n, "out of memory (allocating the scenario)");
 }
 
 const char *scn__describe(const yaml_node_t *n, char *buf, size_t len)
@@ -260,6 +260,16 @@ static int parse_root(struct scn__ctx *c, const yaml_node_t *root, struct scenar
             return scn__fail(c, v[K_INTERVAL], "found %s, expected an interval > 0",
                              scn__quote(scn__scalar_str(v[K_INTERVAL]), q, sizeof q));
     }
+    /* One time-series row per interval: a tiny interval over a long run
+       is unbounded memory (the run checks it again when the traffic, not
+       `duration:`, sets the length). */
+    if (s->duration_ns > 0 && s->duration_ns / s->interval_ns >= SCN_TS_MAX_INTERVALS)
+        return scn__fail(c, v[K_INTERVAL] ? v[K_INTERVAL] : v[K_DURATION],
+                         "found an interval of %.9gs over a duration of %.9gs (%lld intervals), "
+                         "expected fewer than %lld time-series intervals (docs/limits.md)",
+                         (double)s->interval_ns / 1e9, (double)s->duration_ns / 1e9,
+                         (long long)(s->duration_ns / s->interval_ns),
+                         (long long)SCN_TS_MAX_INTERVALS);
     if (v[K_TRAFFIC] == NULL)
         return scn__missing(c, root, "the scenario", "traffic",
                             "a mapping with 'trace' or 'synthetic' (required)");
@@ -347,7 +357,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, char *er
     }
     fclose(f);
     if (b == NULL) {
-        base_errf(err, errlen, "%s: found no memory left, expected to read the file", path);
+        base_errf(err, errlen, "%s: out of memory (reading the file)", path);
         return -1;
     }
     if (rc != 0) {
@@ -382,8 +392,7 @@ static int yaml_fail(struct scn__ctx *c, const yaml_parser_t *p, const unsigned 
     const char *problem = p->problem ? p->problem : "an error";
     switch (p->error) {
     case YAML_MEMORY_ERROR:
-        base_errf(c->err, c->errlen, "%s: found no memory left, expected to parse the YAML",
-                  c->path);
+        base_errf(c->err, c->errlen, "%s: out of memory (parsing the YAML)", c->path);
         return -1;
     case YAML_READER_ERROR: {
         yaml_mark_t m = mark_at_offset(buf, len, p->problem_offset);
@@ -465,13 +474,15 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
     yaml_document_t doc;
     int rc = -1;
     if (!yaml_parser_initialize(&parser)) {
-        base_errf(err, errlen, "%s: found no memory left, expected to parse the YAML", path);
+        base_errf(err, errlen, "%s: out of memory (parsing the YAML)", path);
         free(buf);
         memset(out, 0, sizeof *out);
         return -1;
     }
     yaml_parser_set_input_string(&parser, buf, len);
-    if (!yaml_parser_load(&parser, &doc)) {
+    if (scn__yaml_limits(&c, buf, len) != 0) {
+        rc = -1; /* deeper or larger than the caps: refused before the build */
+    } else if (!yaml_parser_load(&parser, &doc)) {
         rc = yaml_fail(&c, &parser, buf, len);
     } else {
         c.doc = &doc;

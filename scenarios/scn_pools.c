@@ -238,9 +238,12 @@ static int parse_spot(struct scn__ctx *c, const yaml_node_t *n, struct scn_pool 
     if (v[SP_RATE]) {
         if (scn__v_number(c, v[SP_RATE], &sp->preemptions_per_day))
             return -1;
-        if (!(sp->preemptions_per_day >= 0))
-            return scn__fail(c, v[SP_RATE], "found %s, expected preemptions per day >= 0",
-                             scn__quote(scn__scalar_str(v[SP_RATE]), q, sizeof q));
+        if (!(sp->preemptions_per_day >= 0 && sp->preemptions_per_day <= SCN_PREEMPT_MAX_PER_DAY))
+            return scn__fail(c, v[SP_RATE],
+                             "found %s, expected preemptions per day >= 0 and at most %.0f (one a "
+                             "second per replica, docs/limits.md)",
+                             scn__quote(scn__scalar_str(v[SP_RATE]), q, sizeof q),
+                             SCN_PREEMPT_MAX_PER_DAY);
     }
     if (v[SP_SCHEDULE] && parse_schedule(c, v[SP_SCHEDULE], p))
         return -1;

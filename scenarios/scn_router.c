@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------
@@ -622,12 +624,65 @@ int scn__parse_router(struct scn__ctx *c, const yaml_node_t *n, struct scn_route
         if (scn__v_name(c, v[R_DEFAULT_GROUP], "a model group", false, 1, name, sizeof name))
             return -1;
         r->default_group = scn_group_id(c->s, name);
+        r->default_group_set = true;
         if (r->default_group == 0)
             return scn__fail(c, v[R_DEFAULT_GROUP],
                              "found %s, expected a group some backend serves",
                              scn__quote(name, q, sizeof q));
     }
     return scn__parse_router_loop(c, n, v, r); /* H1: router.loop, router.litellm */
+}
+
+/* Entry indexes ordered by (label, index), for the duplicate check. */
+struct compare_ix {
+    const char *label;
+    size_t i;
+};
+
+static int compare_ix_cmp(const void *a, const void *b)
+{
+    const struct compare_ix *x = a, *y = b;
+    int r = strcmp(x->label, y->label);
+    return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Unique compare labels, in O(n log n) (a pairwise check was quadratic):
+ * the duplicate reported is the first in file order, with the line of the
+ * first entry of its label, as before. */
+static int compare_dups(struct scn__ctx *c, const yaml_node_t *n, const struct scenario *s)
+{
+    size_t count = s->n_compare;
+    struct compare_ix *ix = malloc(count * sizeof *ix);
+    if (ix == NULL)
+        return scn__oom(c, n);
+    for (size_t i = 0; i < count; i++)
+        ix[i] = (struct compare_ix){s->compare[i].label, i};
+    qsort(ix, count, sizeof *ix, compare_ix_cmp);
+    size_t dup = SIZE_MAX, first = 0;
+    for (size_t k = 1; k < count; k++)
+        if (strcmp(ix[k].label, ix[k - 1].label) == 0 &&
+            (k < 2 || strcmp(ix[k - 1].label, ix[k - 2].label) != 0)) {
+            /* ix[k-1] is the first of its label, ix[k] its second */
+            if (ix[k].i < dup) {
+                dup = ix[k].i;
+                first = ix[k - 1].i;
+            }
+        }
+    free(ix);
+    if (dup == SIZE_MAX)
+        return 0;
+    const yaml_node_t *it = scn__node_of(c, n->data.sequence.items.start[dup]);
+    const yaml_node_t *at = it;
+    if (it != NULL && it->type == YAML_MAPPING_NODE) {
+        const yaml_node_t *lab = scn__map_get(c, it, "label");
+        if (lab)
+            at = lab;
+    }
+    const yaml_node_t *prev = scn__node_of(c, n->data.sequence.items.start[first]);
+    return scn__fail(c, at ? at : n,
+                     "found duplicate compare label '%s' (first at line %zu), expected unique "
+                     "labels (add 'label:' to tell apart runs of the same strategy)",
+                     s->compare[dup].label, prev ? prev->start_mark.line + 1 : 0);
 }
 
 int scn__parse_compare(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s)
@@ -641,8 +696,9 @@ int scn__parse_compare(struct scn__ctx *c, const yaml_node_t *n, struct scenario
     size_t count = scn__seq_len(n);
     if (count == 0)
         return 0;
-    if (count > UINT32_MAX)
-        return scn__fail(c, n, "found %zu strategies, expected fewer", count);
+    if (count > SCN_COMPARE_MAX)
+        return scn__fail(c, n, "found %zu compare entries, expected at most %u (docs/limits.md)",
+                         count, SCN_COMPARE_MAX);
     s->compare = calloc(count, sizeof *s->compare);
     if (s->compare == NULL)
         return scn__oom(c, n);
@@ -650,28 +706,12 @@ int scn__parse_compare(struct scn__ctx *c, const yaml_node_t *n, struct scenario
     for (size_t i = 0; i < count; i++) {
         const yaml_node_t *it = scn__node_of(c, n->data.sequence.items.start[i]);
         struct scn_strategy *st = &s->compare[i];
-        const yaml_node_t *at = it;
         if (it == NULL)
             return scn__oom(c, n);
         if (parse_node(c, it, st, true, 0))
             return -1;
-        if (it->type == YAML_MAPPING_NODE) {
-            const yaml_node_t *lab = scn__map_get(c, it, "label");
-            if (lab)
-                at = lab;
-        }
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(s->compare[j].label, st->label) != 0)
-                continue;
-            const yaml_node_t *prev = scn__node_of(c, n->data.sequence.items.start[j]);
-            return scn__fail(
-                c, at,
-                "found duplicate compare label '%s' (first at line %zu), expected unique "
-                "labels (add 'label:' to tell apart runs of the same strategy)",
-                st->label, prev ? prev->start_mark.line + 1 : 0);
-        }
     }
-    return 0;
+    return compare_dups(c, n, s);
 }
 
 int scn__parse_slo(struct scn__ctx *c, const yaml_node_t *n, struct scn_slo *slo)

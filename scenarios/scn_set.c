@@ -303,7 +303,7 @@ SCN__PRINTF(2, 3) static int walk_fail(struct set_walk *w, const char *fmt, ...)
 
 static int walk_oom(struct set_walk *w)
 {
-    return walk_fail(w, "found no memory left, expected to apply the override");
+    return walk_fail(w, "out of memory (applying the override)");
 }
 
 /* The path up to (not including) component i, quoted, or "the top level". */

@@ -366,10 +366,24 @@ static int parse_synthetic(struct scn__ctx *c, const yaml_node_t *n, struct trac
         int64_t cnt = 0;
         if (scn__v_count(c, v[SY_COUNT], &cnt))
             return -1;
+        if (cnt > SCN_ARRIVALS_MAX)
+            return scn__fail(c, v[SY_COUNT],
+                             "found a count of %s, expected at most %lld requests (the cap on "
+                             "generated arrivals, docs/limits.md)",
+                             scn__quote(scn__scalar_str(v[SY_COUNT]), q, sizeof q),
+                             (long long)SCN_ARRIVALS_MAX);
         sy->count = (uint64_t)cnt;
     }
     if (v[SY_DURATION] && scn__v_duration_ns(c, v[SY_DURATION], &sy->duration_ns))
         return -1;
+    /* a constant-rate source without a count: its expected arrivals */
+    double expect = sy->rate_per_s * ((double)sy->duration_ns * 1e-9);
+    if (v[SY_COUNT] == NULL && v[SY_RATE] && v[SY_DURATION] && expect > (double)SCN_ARRIVALS_MAX)
+        return scn__fail(c, v[SY_DURATION],
+                         "found %s at %.6g/s, about %.3g requests, expected at most %lld (the cap "
+                         "on generated arrivals, docs/limits.md; add 'count' or shorten it)",
+                         scn__quote(scn__scalar_str(v[SY_DURATION]), q, sizeof q), sy->rate_per_s,
+                         expect, (long long)SCN_ARRIVALS_MAX);
     if (v[SY_LENGTHS_FROM]) {
         if (v[SY_INPUT] || v[SY_OUTPUT])
             return scn__fail(c, v[SY_LENGTHS_FROM],
@@ -425,9 +439,11 @@ static int parse_source(struct scn__ctx *c, const yaml_node_t *n, const yaml_nod
     if (v[TR_RATE_SCALE]) {
         if (scn__v_number(c, v[TR_RATE_SCALE], &t->rate_scale))
             return -1;
-        if (!(t->rate_scale > 0))
-            return scn__fail(c, v[TR_RATE_SCALE], "found %s, expected a rate_scale > 0",
-                             scn__quote(scn__scalar_str(v[TR_RATE_SCALE]), q, sizeof q));
+        if (!(t->rate_scale > 0 && t->rate_scale <= SCN_RATE_SCALE_MAX))
+            return scn__fail(
+                c, v[TR_RATE_SCALE],
+                "found %s, expected a rate_scale > 0 and at most %.0f (docs/limits.md)",
+                scn__quote(scn__scalar_str(v[TR_RATE_SCALE]), q, sizeof q), SCN_RATE_SCALE_MAX);
     }
     if (v[TR_LIMIT] && scn__v_uint(c, v[TR_LIMIT], UINT64_MAX, &t->limit))
         return -1;

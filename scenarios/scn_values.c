@@ -57,7 +57,17 @@ int scn__v_duration_s(struct scn__ctx *c, const yaml_node_t *n, double *out)
 
 int scn__v_rate(struct scn__ctx *c, const yaml_node_t *n, double *out)
 {
-    return v_parsed(c, n, "a rate such as 20/s, 300/m or 1000/h", scn_parse_rate_per_s, out);
+    if (v_parsed(c, n, "a rate such as 20/s, 300/m or 1000/h", scn_parse_rate_per_s, out))
+        return -1;
+    /* every arrival costs events: an absurd rate is unbounded work */
+    if (*out > SCN_RATE_MAX_PER_S) {
+        char q[64];
+        return scn__fail(c, n,
+                         "found a rate of %s (%.6g/s), expected at most %.0f/s (the cap on "
+                         "arrivals per simulated second, docs/limits.md)",
+                         scn__quote(scn__scalar_str(n), q, sizeof q), *out, SCN_RATE_MAX_PER_S);
+    }
+    return 0;
 }
 
 int scn__v_fraction(struct scn__ctx *c, const yaml_node_t *n, double *out)
@@ -83,6 +93,12 @@ int scn__v_count(struct scn__ctx *c, const yaml_node_t *n, int64_t *out)
         return -1;
     if (scn__parse_count(s, out, m, sizeof m))
         return scn__fail(c, n, "%s", m);
+    /* counts feed token-bucket and time arithmetic (x ns, x tokens) */
+    if (*out > SCN_COUNT_MAX) {
+        char q[64];
+        return scn__fail(c, n, "found %s, expected a count of at most %lld (docs/limits.md)",
+                         scn__quote(scn__scalar_str(n), q, sizeof q), (long long)SCN_COUNT_MAX);
+    }
     return 0;
 }
 
@@ -208,6 +224,12 @@ _Static_assert(SCN__NELEM(dist_tables) == N_DIST_KIND, "dist_tables");
 
 /* One value of a distribution in unit u.  `spread` (a standard
  * deviation) may be 0 where other rate values must be positive. */
+/* The largest value of unit u (scn.h ranges). */
+static double dist_unit_max(enum scn__dunit u)
+{
+    return u == DU_SECONDS ? SCN_SECONDS_MAX : u == DU_TOKENS ? SCN_TOKENS_MAX : SCN_TPS_MAX;
+}
+
 static int v_dist_value(struct scn__ctx *c, const yaml_node_t *n, enum scn__dunit u, bool spread,
                         double *out)
 {
@@ -215,22 +237,33 @@ static int v_dist_value(struct scn__ctx *c, const yaml_node_t *n, enum scn__duni
     double x = 0;
     switch (u) {
     case DU_SECONDS:
-        return scn__v_duration_s(c, n, out);
+        if (scn__v_duration_s(c, n, &x))
+            return -1;
+        if (x > SCN_SECONDS_MAX || (x > 0 && x < SCN_SECONDS_MIN_POSITIVE))
+            return scn__fail(
+                c, n, "found %s, expected 0 or a duration from 1ns to %.0fs (docs/limits.md)",
+                scn__quote(scn__scalar_str(n), q, sizeof q), SCN_SECONDS_MAX);
+        *out = x;
+        return 0;
     case DU_TOKENS:
         if (scn__v_number(c, n, &x))
             return -1;
-        if (!(x >= 0))
-            return scn__fail(c, n, "found %s, expected a non-negative number of tokens",
-                             scn__quote(scn__scalar_str(n), q, sizeof q));
+        if (!(x >= 0 && x <= SCN_TOKENS_MAX))
+            return scn__fail(c, n,
+                             "found %s, expected a number of tokens from 0 to %.0f "
+                             "(docs/limits.md)",
+                             scn__quote(scn__scalar_str(n), q, sizeof q), SCN_TOKENS_MAX);
         *out = x;
         return 0;
     case DU_TPS:
         if (scn__v_number(c, n, &x))
             return -1;
-        if (spread ? !(x >= 0) : !(x > 0))
-            return scn__fail(c, n, "found %s, expected a %s rate in tokens/s",
+        if (spread ? !(x >= 0 && x <= SCN_TPS_MAX) : !(x >= SCN_TPS_MIN && x <= SCN_TPS_MAX))
+            return scn__fail(c, n,
+                             "found %s, expected a %s rate in tokens/s, %s to %.0f "
+                             "(docs/limits.md)",
                              scn__quote(scn__scalar_str(n), q, sizeof q),
-                             spread ? "non-negative spread of the" : "positive");
+                             spread ? "spread of the" : "", spread ? "0" : "0.1", SCN_TPS_MAX);
         *out = x;
         return 0;
     }
@@ -371,6 +404,13 @@ static int parse_empirical(struct scn__ctx *c, const yaml_node_t *map, const yam
     double sum = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         vals[i] *= scale;
+        if (!(vals[i] <= dist_unit_max(u)) || (u == DU_TPS && !(vals[i] >= SCN_TPS_MIN)))
+            rc = scn__fail(c, vn ? vn : v[EK_FILE],
+                           "found value %g (x scale %g), expected at most %g and, for rates, at "
+                           "least %g (docs/limits.md)",
+                           vals[i], scale, dist_unit_max(u), SCN_TPS_MIN);
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
         w[i] = 1.0;
         if (wn != NULL) {
             const yaml_node_t *wi = scn__node_of(c, wn->data.sequence.items.start[i]);
@@ -415,6 +455,7 @@ int scn__parse_dist(struct scn__ctx *c, const yaml_node_t *n, enum scn__dunit u,
         dist_constant(&dist, v);
         if (u != DU_TPS)
             dist.min = 0.0;
+        dist.max = dist_unit_max(u);
         *out = dist;
         return 0;
     }
@@ -501,10 +542,11 @@ int scn__parse_dist(struct scn__ctx *c, const yaml_node_t *n, enum scn__dunit u,
     }
     if (v[imin])
         dist.min = lo;
-    else if (u != DU_TPS)
-        dist.min = 0.0;
-    if (v[imax])
-        dist.max = hi;
+    else
+        dist.min = u == DU_TPS ? SCN_TPS_MIN : 0.0;
+    /* draws saturate at the unit's range (a lognormal's tail is
+       unbounded): far beyond any draw of a realistic distribution */
+    dist.max = v[imax] ? hi : dist_unit_max(u);
     *out = dist;
     return 0;
 }

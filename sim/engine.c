@@ -15,9 +15,20 @@
 #include <string.h>
 
 #include "backend.h"
+#include "err.h"
 #include "gcache.h"
 #include "pool.h"
 #include "sim_int.h"
+
+/* Without `duration:`, how long after the last arrival the run may go on
+ * for requests still live: an attempt that hangs with `router.timeout: 0`
+ * never ends, and periodic pool events (autoscaler ticks, spot notices,
+ * replacements) would keep the clock going forever.  At this horizon the
+ * run ends and such requests are counted in flight at the end
+ * (in_flight_at_end; the completion_rate SLO sees them).  An assumption:
+ * one simulated day, far beyond any finite attempt the models draw
+ * (docs/limits.md). */
+#define SIM_DRAIN_HORIZON_NS (24LL * 3600 * 1000000000LL)
 
 static uint64_t env_rand(void *ctx)
 {
@@ -255,6 +266,11 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
      * window past the traffic. */
     while (rc == 0 && !heap_empty(&s.heap) && heap_top(&s.heap)->t_ns < stop &&
            sim__work_remains(&s)) {
+        if (stop == INT64_MAX && !s.in.has_pending) /* the last arrival is in: the horizon */
+            stop = s.now_ns > INT64_MAX - SIM_DRAIN_HORIZON_NS ? INT64_MAX
+                                                               : s.now_ns + SIM_DRAIN_HORIZON_NS;
+        if (heap_top(&s.heap)->t_ns >= stop)
+            break;
         heap_pop(&s.heap, &e);
         s.now_ns = e.t_ns;
         s.env.now_ns = e.t_ns;
@@ -265,7 +281,7 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
             rc = handle(&s, &e);
     }
     if (rc == 0) {
-        if (stop != INT64_MAX && s.now_ns < stop)
+        if (scn->duration_ns > 0 && s.now_ns < stop)
             s.now_ns = stop; /* the clock runs to the end of the window */
         if (s.now_ns > 0 && sim__ts_advance(&s, s.now_ns) != 0)
             rc = -1;
@@ -297,7 +313,9 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
     teardown(&s);
     if (rc != 0) {
         sim_result_free(res);
-        return -1;
+        /* the handlers return -1 for every failure; the message tells an
+           allocation failure (the CLI's exit 3) from bad input (exit 2) */
+        return base_err_oom_or(err, BASE_EINVAL);
     }
     return 0;
 }

@@ -20,8 +20,44 @@
 #include <string.h>
 
 #include "backend.h"
+#include "err.h"
 #include "gcache.h"
 #include "sim_int.h"
+
+/* A trace model group that no backend serves, when the scenario declares
+ * groups and no router.default_group: refused at its first request. */
+#define GROUP_REFUSED (UINT32_MAX - 1)
+
+static bool group_served(const struct scenario *scn, uint32_t g)
+{
+    for (uint32_t b = 0; g != 0 && b < scn->n_backends; b++)
+        if (scn->backends[b].route.model_group == g)
+            return true;
+    return false;
+}
+
+/* The error for a request whose trace group maps to GROUP_REFUSED: the
+ * group, the trace line, the groups served and the way to opt in. */
+static int refuse_group(struct sim *s, const struct trace_rec *t)
+{
+    const struct scenario *scn = s->scn;
+    const char *name =
+        trace_label(s->in.trace, TRACE_LABEL_MODEL_GROUP, t->label[TRACE_LABEL_MODEL_GROUP]);
+    char served[256] = "";
+    size_t k = 0;
+    for (uint32_t g = 1; g <= scn->n_groups && k < sizeof served; g++) {
+        if (!group_served(scn, g))
+            continue;
+        int w = snprintf(served + k, sizeof served - k, "%s%s", k ? ", " : "", scn->groups[g - 1]);
+        k += w > 0 ? (size_t)w : 0;
+    }
+    snprintf(s->err, s->errlen,
+             "%s:%llu: found model_group '%s', which no backend serves; expected one of: %s "
+             "(or set router.default_group to route unknown groups there)",
+             scn->traffic.path ? scn->traffic.path : "trace", (unsigned long long)t->line,
+             name ? name : "?", served);
+    return BASE_EINVAL;
+}
 
 /* Map a trace label id to the scenario's id space (cached per id). */
 static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
@@ -43,7 +79,13 @@ static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
         if (str != NULL) {
             switch (k) {
             case TRACE_LABEL_MODEL_GROUP:
-                v = scn_group_id(s->scn, str); /* unknown groups: the default */
+                /* Unknown groups go to the default only when the scenario
+                   asked for it (router.default_group) or names no group
+                   at all (every backend serves every request); else they
+                   are refused, never silently rerouted. */
+                v = scn_group_id(s->scn, str);
+                if (!group_served(s->scn, v) && s->scn->n_groups > 0)
+                    v = s->scn->router.default_group_set ? 0 : GROUP_REFUSED;
                 break;
             case TRACE_LABEL_TASK:
                 v = strcmp(str, SCN_TOOL_TASK) == 0 ? 1u : 2u;
@@ -559,6 +601,8 @@ int sim__on_arrival(struct sim *s)
     q->loop_backend = -1;
     q->replica = (uint32_t)(q->rr.id % s->n_routers);
     q->rr.model_group = map_label(s, TRACE_LABEL_MODEL_GROUP, t->label[TRACE_LABEL_MODEL_GROUP]);
+    if (q->rr.model_group == GROUP_REFUSED)
+        return refuse_group(s, t);
     if (q->rr.model_group == 0)
         q->rr.model_group = s->scn->router.default_group;
     q->origin_group = q->group = q->rr.model_group;

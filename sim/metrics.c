@@ -15,6 +15,16 @@
 struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k)
 {
     struct sim_result *res = s->res;
+    if (k >= SCN_TS_MAX_INTERVALS) {
+        /* the traffic, not `duration:`, made the run this long: the load
+           could not check it (scn_load.c) */
+        snprintf(s->err, s->errlen,
+                 "the run reached %.9gs: more than %lld time-series intervals of %.9gs "
+                 "(docs/limits.md); expected a longer 'interval:' or a 'duration:'",
+                 (double)k * (double)s->scn->interval_ns / 1e9, (long long)SCN_TS_MAX_INTERVALS,
+                 (double)s->scn->interval_ns / 1e9);
+        return NULL;
+    }
     while ((int64_t)res->n_ts <= k) {
         if (res->n_ts == s->m.ts_cap) {
             uint32_t ncap = s->m.ts_cap * 2;
@@ -254,5 +264,6 @@ void sim_slo_eval(const struct scn_slo *slo, struct sim_result *res)
             x->value = v;
         }
     }
-    res->slo_pass = res->n_violations == 0;
+    res->no_data = res->requests == 0;
+    res->slo_pass = res->n_violations == 0 && !res->no_data;
 }

@@ -152,6 +152,8 @@ int sim_aggregate(struct sim_result *reps, uint32_t R, struct sim_result *mean)
            and each field is gathered before it is written */
         aggregate_arrays(reps, R, m, x);
         m->rep.replications = R;
+        for (uint32_t r = 0; r < R; r++)
+            m->no_data |= reps[r].no_data;
         for (int k = 0; k < SCN_SLO_COUNT_; k++) {
             for (uint32_t r = 0; r < R; r++)
                 x[r] = sim_slo_value(&reps[r], (enum scn_slo_metric)k);
@@ -202,6 +204,8 @@ void sim_slo_eval_ci(const struct scn_slo *slo, struct sim_result *mean)
         if (v > mean->rep.verdict)
             mean->rep.verdict = v;
     }
+    if (mean->no_data)
+        mean->rep.verdict = SIM_VERDICT_FAIL; /* nothing measured: no verdict can pass */
     mean->slo_pass = mean->rep.verdict == SIM_VERDICT_PASS;
 }
 

@@ -135,6 +135,12 @@ struct sim_result {
     int64_t interval_ns;
     struct hist ttft_hist; /* ns, for CDF plots */
     bool slo_pass;         /* R > 1: the verdict is pass */
+    /* No measured request (an empty or header-only trace, every row
+     * skipped, a window past the end of the traffic, a warm-up longer than
+     * it): nothing can be judged, so the verdict is "no data", which fails
+     * (slo_pass false, with or without slo:).  A CI gate must not read an
+     * empty run as a pass.  R > 1: any replication without data. */
+    bool no_data;
     struct sim_slo_violation violations[SCN_SLO_COUNT_];
     uint32_t n_violations;
     struct sim_rep rep; /* replications; zero for a single run */
@@ -174,8 +180,10 @@ struct sim_hooks {
 
 /*
  * Run `scn` under `strategy` with `seed`.  Fills *res (free with
- * sim_result_free).  Returns 0, or a negative value with a message (a bad
- * trace row, a strategy that failed to create, out of memory).
+ * sim_result_free).  Returns 0, or a negative BASE_E* code with a message:
+ * BASE_ENOMEM for out of memory, BASE_EINVAL for the rest (a bad trace
+ * row, a trace model group no backend serves, a strategy that failed to
+ * create, a work cap exceeded).
  * Thread-safe across distinct calls.
  */
 int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uint64_t seed,

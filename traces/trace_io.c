@@ -12,7 +12,9 @@
  *
  * Both decoders may hold output back when the output buffer fills; they
  * are called again with no new input until they produce less than a full
- * buffer, before more input is read or the end is declared.
+ * buffer, before more input is read or the end is declared -- unless they
+ * said the member / frame ended (Z_STREAM_END, or zstd's 0), which also
+ * says nothing is held back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -243,7 +245,11 @@ static int chunk_zstd(struct trace_io *io, const unsigned char **data, size_t *l
             return -1;
         }
         io->zret = r;
-        io->pending = ob.pos == ob.size;
+        /* 0 means the frame is decoded and fully flushed even when its last
+           bytes filled `out` exactly: nothing is held back then, and a
+           further call with no input would answer the next frame header's
+           size (not 0), so the end of the file would read as a cut frame. */
+        io->pending = r != 0 && ob.pos == ob.size;
         if (ob.pos) {
             *data = io->out;
             *len = ob.pos;

@@ -27,9 +27,11 @@
  *            arrivals), counted over the windowed rows before sampling so
  *            that it does not depend on the sample.  Every arrival of a pass
  *            is below its length, so arrivals stay non-decreasing across
- *            passes.  A pass of length 0 (no rows, or every row at 0) is not
- *            repeated.  repeat_to_ns also ends the first pass: no arrival at
- *            or after it is returned.
+ *            passes.  A pass with no row in its window, or of length 0
+ *            (every row at 0), cannot be repeated: an error, not a silent
+ *            single pass (nor endless passes of nothing).  repeat_to_ns
+ *            also ends the first pass: no arrival at or after it is
+ *            returned.
  *   override set_priority (non-zero) and set_label[k] (non-empty) replace
  *            the row's priority and labels; the labels are interned once, at
  *            open.
@@ -153,7 +155,7 @@ int trace__xform_open(struct trace_src *src)
 }
 
 /* The current pass is over: start the next one, or end.  1 = go on, 0 =
- * the end, -1 = the reader failed to reopen. */
+ * the end, -1 = the reader failed to reopen or the pass cannot repeat. */
 static int next_pass(struct trace_src *src, struct trace_xform *xf)
 {
     if (xf->repeat_to == 0)
@@ -165,7 +167,15 @@ static int next_pass(struct trace_src *src, struct trace_xform *xf)
         len = 0;
     else
         len = xf->pass_last + (int64_t)((uint64_t)xf->pass_last / xf->pass_rows);
-    if (len <= 0 || xf->offset > INT64_MAX - len)
+    if (xf->pass_rows == 0 || len <= 0) {
+        trace__fail(src,
+                    "trace %s: found repeat_to %.3f s on a pass %s, expected a trace (window) "
+                    "with arrivals spanning more than 0 s",
+                    cfg_name(src), (double)xf->repeat_to * 1e-9,
+                    xf->pass_rows == 0 ? "with no row in it" : "spanning 0 s (every arrival at 0)");
+        return -1;
+    }
+    if (xf->offset > INT64_MAX - len)
         return 0;
     xf->offset += len;
     if (xf->offset >= xf->repeat_to)

@@ -5,6 +5,12 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "err.h"
+
+int cli_exit_of(const char *msg)
+{
+    return base_err_oom_or(msg, -1) == BASE_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
+}
 
 int cli_load_plugins(struct cli_plugins *pl, const char *const *paths, uint32_t n)
 {

@@ -25,6 +25,12 @@
 #define CLI_EXIT_USAGE    2 /* bad usage or bad input */
 #define CLI_EXIT_INTERNAL 3 /* out of memory */
 
+/* The exit status of a library failure from its message: CLI_EXIT_INTERNAL
+ * when it ran out of memory (base_err_oom_or), else CLI_EXIT_USAGE (bad
+ * input).  The libraries return -1 for both across most layers; their
+ * messages tell them apart. */
+int cli_exit_of(const char *msg);
+
 /* Size of the error buffers handed to library calls. */
 #define CLI_ERRLEN 1024
 

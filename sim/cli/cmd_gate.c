@@ -20,6 +20,7 @@
 #include "gate.h"
 #include "gate_git.h"
 #include "outdir.h"
+#include "report.h"
 #include "replicate.h"
 #include "scnopts.h"
 #include "sim.h"
@@ -267,22 +268,24 @@ static int load_side(const char *path, const char *label, const struct gate_opts
         fprintf(stderr, "lbsim: %s\n", err);
         if (strcmp(path, label) != 0)
             fprintf(stderr, "lbsim: (that is %s, read from git into %s)\n", label, path);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     if (scn_fingerprint(s, o->com.sets, o->com.n_sets, side->fingerprint, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         scn_free(s);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     side->label = label;
     side->name = s->name;
     return 0;
 }
 
-/* Run the pairs' trials, chunk by chunk, and compare them. */
+/* Run the pairs' trials, chunk by chunk, and compare them.  *no_data is
+ * set when a trial measured no request: a comparison of empty runs says
+ * nothing, so the gate fails (after its reports are written). */
 static int run_pairs(const struct gate_opts *o, const struct scenario *sb,
                      const struct scenario *sc, const struct scn_strategy *const (*pairs)[2],
-                     uint32_t n_pairs, const uint64_t *seeds, struct gate_pair *out)
+                     uint32_t n_pairs, const uint64_t *seeds, struct gate_pair *out, bool *no_data)
 {
     uint32_t R = o->com.reps, per_pair = 2 * R;
     uint32_t chunk = SIM_EXP_CHUNK_TRIALS / per_pair;
@@ -313,10 +316,17 @@ static int run_pairs(const struct gate_opts *o, const struct scenario *sb,
                     fprintf(stderr, "lbsim: %s (%s): %s\n", t[i].strategy->label,
                             i % per_pair < R ? "baseline" : "candidate",
                             errs + (size_t)i * CLI_ERRLEN);
+                    rc = cli_exit_of(errs + (size_t)i * CLI_ERRLEN);
                     break;
                 }
-            rc = CLI_EXIT_USAGE;
         }
+        for (uint32_t i = 0; i < n && rc == 0; i++)
+            if (res[i].no_data && !*no_data) {
+                *no_data = true;
+                fprintf(stderr, "lbsim: gate: %s (%s): ", t[i].strategy->label,
+                        i % per_pair < R ? "baseline" : "candidate");
+                report_no_data(stderr, t[i].scn, &res[i]);
+            }
         for (uint32_t p = 0; p < np && rc == 0; p++) {
             struct gate_pair *gp = &out[p0 + p];
             const struct sim_result *rb = &res[p * per_pair], *rc_ = &res[p * per_pair + R];
@@ -421,8 +431,9 @@ static int run_gate(int argc, char **argv, const struct gate_opts *o,
                 (unsigned long long)sc.seed, (unsigned long long)sb.seed);
     for (uint32_t r = 0; r < o->com.reps; r++)
         seeds[r] = sim_rep_seed(g.seed, r);
+    bool no_data = false;
     if ((rc = run_pairs(o, &sb, &sc, (const struct scn_strategy *const(*)[2])pairs, n_pairs, seeds,
-                        gp)) != 0)
+                        gp, &no_data)) != 0)
         goto done;
     for (uint32_t p = 0; p < n_pairs; p++) {
         snprintf(gp[p].strategy, sizeof gp[p].strategy, "%s", pairs[p][1]->label);
@@ -440,7 +451,7 @@ static int run_gate(int argc, char **argv, const struct gate_opts *o,
     g.skipped = skipped;
     g.repro = repro;
     if ((rc = write_reports(o, &g)) == 0)
-        rc = gate_failed(&g) ? CLI_EXIT_SLO : CLI_EXIT_OK;
+        rc = gate_failed(&g) || no_data ? CLI_EXIT_SLO : CLI_EXIT_OK;
 done:
     free(pairs);
     free(skipped);

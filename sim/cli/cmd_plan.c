@@ -524,14 +524,14 @@ static int run_plan(struct plan_opts *o, const struct route_registry *reg)
     struct scenario scn;
     if (scn_load_set(o->scn_path, reg, probe, nb + o->n_axes, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim plan: %s\n", err);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     struct plan_outcome out;
     memset(&out, 0, sizeof out);
     if (scn_fingerprint(&scn, probe, nb, out.fingerprint, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim plan: %s\n", err);
         scn_free(&scn);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     out.slo = scn.slo;
     bool any = false;

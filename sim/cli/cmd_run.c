@@ -46,7 +46,7 @@ static const char *const usage_run =
     "  --strict         refuse a `router: {litellm: FILE}` import with unsupported keys\n"
     "\n"
     "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run\n"
-    "(with replications: FAIL or unsure),\n"
+    "(with replications: FAIL or unsure) or a run measured no request (no data),\n"
     "2 bad usage or bad input, 3 internal error.\n";
 
 static const struct args_opt run_options[] = {
@@ -124,7 +124,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
     }
     if (scn_load_set(o->scn_path, reg, o->com.sets, o->com.n_sets, &scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     /* What an imported router config defaulted, approximated or lost */
     for (uint32_t i = 0; i < scn.n_warnings; i++)
@@ -141,7 +141,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
     if (scn_fingerprint(&scn, o->com.sets, o->com.n_sets, fingerprint, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
         scn_free(&scn);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     const struct report_origin origin = {LBSIM_VERSION, fingerprint};
 
@@ -178,10 +178,16 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
                             errs, CLI_ERRLEN);
     double wall = wall_seconds() - t0;
     if (crc != 0) {
+        /* bad trace rows and bad strategies are input errors (2), out of
+           memory an internal one (3): the worst wins */
+        rc = CLI_EXIT_USAGE;
         for (uint32_t i = 0; i < n; i++)
-            if (rcs[i] != 0)
-                fprintf(stderr, "lbsim: %s: %s\n", strats[i].label, errs + (size_t)i * CLI_ERRLEN);
-        rc = CLI_EXIT_USAGE; /* bad trace rows and bad strategies are input errors */
+            if (rcs[i] != 0) {
+                const char *e = errs + (size_t)i * CLI_ERRLEN;
+                fprintf(stderr, "lbsim: %s: %s\n", strats[i].label, e);
+                if (cli_exit_of(e) == CLI_EXIT_INTERNAL)
+                    rc = CLI_EXIT_INTERNAL;
+            }
         goto done;
     }
     uint64_t total = 0, events = 0;
@@ -204,6 +210,10 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
                     (unsigned long long)res[i].requests,
                     100.0 * (double)res[i].in_flight_at_end /
                         (double)(res[i].requests ? res[i].requests : 1));
+    if (res[0].no_data) { /* the same traffic for every run */
+        fputs("lbsim: ", stderr);
+        report_no_data(stderr, &scn, &res[0]);
+    }
     if (o->com.json)
         report_json_origin(stdout, &origin, &scn, seed, res, n);
     else

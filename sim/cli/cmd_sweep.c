@@ -233,7 +233,7 @@ static int check_values(const struct sweep_opts *o, const struct route_registry 
             if (scn_load_set(o->scn_path, reg, sets, o->com.n_sets + 1, &scn, err, sizeof err) !=
                 0) {
                 fprintf(stderr, "lbsim: %s\n", err);
-                return CLI_EXIT_USAGE;
+                return cli_exit_of(err);
             }
             scn_free(&scn);
         }
@@ -248,7 +248,7 @@ static int load_base(const struct sweep_opts *o, const struct route_registry *re
     char err[CLI_ERRLEN];
     if (scn_load_set(o->scn_path, reg, o->com.sets, o->com.n_sets, scn, err, sizeof err) != 0) {
         fprintf(stderr, "lbsim: %s\n", err);
-        return CLI_EXIT_USAGE;
+        return cli_exit_of(err);
     }
     struct scn_strategy strats[SCNOPTS_MAX_STRATEGIES];
     uint32_t n;
@@ -273,7 +273,7 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
     struct sweep_texts texts = {0};
     struct scenario base;
     memset(&base, 0, sizeof base);
-    uint32_t n_strats;
+    uint32_t n_strats = 1; /* set by load_base */
     int ref, rc = load_base(o, reg, &base, &ref, &n_strats);
     if (rc != 0)
         goto done;

@@ -329,11 +329,29 @@ static void json_replications(struct jw *w, const struct sim_result *r)
     jw_close(w, '}');
 }
 
+void report_no_data(FILE *f, const struct scenario *scn, const struct sim_result *r)
+{
+    fputs("no measured request: ", f);
+    if (r->unmeasured > 0)
+        fprintf(f, "all %llu requests arrived during the warm-up (warmup: %.3f s)",
+                (unsigned long long)r->unmeasured, (double)scn->warmup_ns * 1e-9);
+    else if (r->trace_rows_skipped > 0)
+        fprintf(f, "every trace row was skipped (%llu, skip_bad_rows: true)",
+                (unsigned long long)r->trace_rows_skipped);
+    else
+        fputs("the traffic produced no request (an empty or header-only trace, or a window "
+              "past its end)",
+              f);
+    fputs("; the SLO verdict is 'no data', a failure (exit 1)\n", f);
+}
+
 /* The SLO verdict of one run. */
 static void json_hook_slo(struct jw *w, const struct sim_result *r)
 {
     jw_open(w, '{');
     jw_bool(w, "pass", r->slo_pass);
+    if (r->no_data) /* only then: the outputs of runs with data keep their keys */
+        jw_bool(w, "no_data", true);
     bool reps = r->rep.replications > 1;
     if (reps)
         jw_str(w, "verdict", verdict_name(r->rep.verdict), SIZE_MAX);
@@ -617,6 +635,10 @@ static void put_cell(FILE *f, const char *s, int w)
  * verdict over replications: FAIL: metrics; unsure: metrics. */
 static void table_slo(FILE *f, const struct sim_result *r, bool has_slo)
 {
+    if (r->no_data) {
+        fputs("  FAIL: no data\n", f); /* no measured request (sim_result.no_data) */
+        return;
+    }
     if (r->slo_pass && r->n_violations == 0) {
         fputs(has_slo ? "  pass\n" : "  -\n", f); /* no slo: nothing checked */
         return;

@@ -22,6 +22,12 @@
 void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
                   uint32_t n);
 
+/* Why run r measured no request (sim_result.no_data), the end of a line
+ * the caller began ("lbsim: "):
+ * every request in the warm-up, every trace row skipped, or no traffic at
+ * all; and that the verdict is "no data", a failure (exit 1). */
+void report_no_data(FILE *f, const struct scenario *scn, const struct sim_result *r);
+
 /* Summary JSON: {"scenario", "seed", "runs": [...]} */
 void report_json(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
                  uint32_t n);

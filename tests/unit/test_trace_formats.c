@@ -716,6 +716,84 @@ static void test_compressed(void)
     remove(p);
 }
 
+/* A native CSV of exactly `size` bytes, rows of "<arrival>,100,10\n": the
+ * last arrival is padded with leading zeros to land on the size.  The row
+ * count goes to *rows.  malloc'd, the caller frees. */
+static char *exact_csv(size_t size, int *rows)
+{
+    static const char head[] = "arrival_s,input_tokens,output_tokens\n";
+    char *t = malloc(size + 64);
+    if (!t)
+        return NULL;
+    size_t len = strlen(head);
+    memcpy(t, head, len);
+    int n = 0;
+    char row[64];
+    for (;;) {
+        int w = snprintf(row, sizeof row, "%d,100,10\n", n);
+        if (len + (size_t)w + 32 > size)
+            break;
+        memcpy(t + len, row, (size_t)w);
+        len += (size_t)w;
+        n++;
+    }
+    /* the last row: "<zeros><n>,100,10\n" filling what is left */
+    int w = snprintf(row, sizeof row, "%d,100,10\n", n);
+    size_t pad = size - len - (size_t)w;
+    memset(t + len, '0', pad);
+    memcpy(t + len + pad, row, (size_t)w);
+    len += pad + (size_t)w;
+    *rows = n + 1;
+    return t;
+}
+
+/* A zstd trace whose decompressed size is an exact multiple of the
+ * reader's output buffer (256 KiB, trace_io.c OUT_SIZE) is whole, not
+ * truncated: the decoder fills the buffer with the frame's last bytes and
+ * says the frame is done only on the next, empty call.  One frame with a
+ * content checksum and one without, at 1x and 2x the buffer. */
+static void test_zstd_exact_buffer(void)
+{
+    static const size_t sizes[] = {1u << 18, 2u << 18};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        for (int checksum = 0; checksum <= 1; checksum++) {
+            int rows = 0;
+            char *text = exact_csv(sizes[si], &rows);
+            CHECK(text != NULL);
+            if (!text)
+                return;
+            size_t zcap = ZSTD_compressBound(sizes[si]);
+            char *z = malloc(zcap);
+            ZSTD_CCtx *cc = ZSTD_createCCtx();
+            CHECK(z != NULL && cc != NULL);
+            size_t zn = 0;
+            if (z && cc) {
+                ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, checksum);
+                zn = ZSTD_compress2(cc, z, zcap, text, sizes[si]);
+                CHECK(!ZSTD_isError(zn));
+            }
+            char p[128];
+            tmp_path(p, sizeof p, "exact.csv.zst");
+            FILE *f = fopen(p, "wb");
+            CHECK(f != NULL);
+            if (f && z) {
+                fwrite(z, 1, zn, f);
+                fclose(f);
+            }
+            struct trace_cfg c = file_cfg(p);
+            struct digest d = digest_of(&c);
+            CHECK_INT_EQ(d.rc, 0);
+            CHECK_INT_EQ(d.n, rows);
+            if (d.rc != 0)
+                fprintf(stderr, "  size %zu checksum %d: %s\n", sizes[si], checksum, d.err);
+            remove(p);
+            ZSTD_freeCCtx(cc);
+            free(z);
+            free(text);
+        }
+    }
+}
+
 /* ---- skip_bad_rows on the CSV readers ------------------------------------- */
 
 static void test_skip_bad_rows(void)
@@ -866,6 +944,7 @@ int main(void)
     test_native_extra();
     test_native_blocks_stream();
     test_compressed();
+    test_zstd_exact_buffer();
     test_skip_bad_rows();
     test_auto();
     return check_report("test_trace_formats");

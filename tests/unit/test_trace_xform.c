@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trace.h"
 #include "check.h"
@@ -233,6 +234,60 @@ static void test_repeat(void)
     CHECK_INT_EQ(p3.n, 3 * p1.n);
     CHECK_INT_EQ(p3.sum_in, 3 * p1.sum_in);
     CHECK(p3.monotone);
+}
+
+/* Open and read cfg to its end: the reader's last return (or -99 when the
+ * open failed), the rows read in *n, the message in err. */
+static int read_err(const struct trace_cfg *cfg, uint64_t *n, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    *n = 0;
+    struct trace_src *src = trace_open(cfg, 1, err, errlen);
+    if (!src)
+        return -99;
+    struct summary s = drain(src, err, errlen);
+    trace_close(src);
+    *n = s.n;
+    return s.rc;
+}
+
+/* repeat_to on a pass that cannot repeat (no row in the window, or every
+ * arrival at 0) is an error that says so, not one silent pass nor endless
+ * empty passes. */
+static void test_repeat_empty(void)
+{
+    char err[512], p[128];
+    uint64_t n;
+    struct trace_cfg c = file_cfg(DATA "trace_header_only.csv");
+    c.repeat_to_ns = 60 * S;
+    CHECK(read_err(&c, &n, err, sizeof err) < 0);
+    CHECK_STR_CONTAINS(err,
+                       "trace_header_only.csv: found repeat_to 60.000 s on a pass with no row");
+    /* a window past the end of the trace */
+    c = file_cfg(CONV);
+    c.window_start_ns = 1000000 * S;
+    c.window_end_ns = 1000010 * S;
+    c.repeat_to_ns = 1000000000 * S;
+    CHECK(read_err(&c, &n, err, sizeof err) < 0);
+    CHECK_STR_CONTAINS(err, "on a pass with no row in it");
+    /* every arrival at 0 */
+    snprintf(p, sizeof p, "/tmp/lbsim_test_xf_%ld_zero.csv", (long)getpid());
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("arrival_s,input_tokens,output_tokens\n0,10,1\n0,20,2\n", f);
+        fclose(f);
+    }
+    c = file_cfg(p);
+    c.repeat_to_ns = 60 * S;
+    CHECK(read_err(&c, &n, err, sizeof err) < 0);
+    CHECK_INT_EQ(n, 2); /* the first pass is read, the second refused */
+    CHECK_STR_CONTAINS(err, "on a pass spanning 0 s (every arrival at 0)");
+    /* the same rows with a window: passes of the window's length */
+    c.window_end_ns = 10 * S;
+    CHECK_INT_EQ(read_err(&c, &n, err, sizeof err), 0);
+    CHECK_INT_EQ(n, 12);
+    remove(p);
 }
 
 static void test_overrides(void)
@@ -472,6 +527,7 @@ int main(void)
     test_window();
     test_sample();
     test_repeat();
+    test_repeat_empty();
     test_overrides();
     test_merge();
     test_stats();
