@@ -84,11 +84,16 @@ static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
                    at all (every backend serves every request); else they
                    are refused, never silently rerouted. */
                 v = scn_group_id(s->scn, str);
+                /* A Portkey tree routes by its own conditions, which may
+                   name groups no backend serves (params.model). */
+                if (s->scn->router.loop == ROUTE_LOOP_PORTKEY)
+                    break;
                 if (!group_served(s->scn, v) && s->scn->n_groups > 0)
                     v = s->scn->router.default_group_set ? 0 : GROUP_REFUSED;
                 break;
             case TRACE_LABEL_TASK:
-                v = strcmp(str, SCN_TOOL_TASK) == 0 ? 1u : 2u;
+                /* tool 1, a task a Portkey condition names 3.., other 2 */
+                v = scn_task_id(s->scn, str);
                 break;
             case TRACE_LABEL_REGION:
                 /* a region no backend names matches only backends of any region */
@@ -97,6 +102,12 @@ static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
                     v = UINT32_MAX - 1;
                 break;
             case TRACE_LABEL_TENANT:
+                /* the scenario's id when a Portkey condition names the
+                   tenant, else one past them (a tenant no condition names) */
+                v = scn_tenant_id(s->scn, str);
+                if (v == 0)
+                    v = s->scn->n_tenants + 1;
+                break;
             case TRACE_LABEL_KINDS_:
                 v = id;
                 break;
@@ -607,6 +618,8 @@ int sim__on_arrival(struct sim *s)
         q->rr.model_group = s->scn->router.default_group;
     q->origin_group = q->group = q->rr.model_group;
     q->rr.task = map_label(s, TRACE_LABEL_TASK, t->label[TRACE_LABEL_TASK]);
+    if (s->scn->n_tenants > 0) /* Portkey conditions on metadata.tenant */
+        q->rr.tenant = map_label(s, TRACE_LABEL_TENANT, t->label[TRACE_LABEL_TENANT]);
     q->rr.region = map_label(s, TRACE_LABEL_REGION, t->label[TRACE_LABEL_REGION]);
     if (t->n_blocks > 0) {
         q->blocks = malloc((size_t)t->n_blocks * sizeof *q->blocks);

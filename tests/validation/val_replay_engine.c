@@ -8,6 +8,9 @@
  *    router picks; two separate quotas admit twice that.
  *  - router_limits: the router's view meters the declared limits, the
  *    provider keeps its real ones.
+ *  - Portkey conditional routing on request labels: a trace of tenants
+ *    gold and basic, a condition sending gold to one backend and the rest
+ *    to another: each backend's attempts equal its tenant's rows.
  *  - timeouts of a router config: a non-streamed request must get its
  *    whole answer within request_timeout (a 10 s answer with a 5 s timeout
  *    always times out; a deployment's own timeout wins over the router's);
@@ -157,8 +160,63 @@ static void test_timeouts(void)
     sim_result_free(&r.r);
 }
 
+static void test_portkey_conditional(void)
+{
+    char dir[TMP_DIR_MAX], trace[TMP_PATH_MAX], scn_path[TMP_PATH_MAX], err[1024], text[4096];
+    CHECK(tmp_dir(dir, sizeof dir, "pk_cond") == 0);
+    CHECK(tmp_path(trace, sizeof trace, dir, "t.csv") == 0);
+    CHECK(tmp_path(scn_path, sizeof scn_path, dir, "s.yaml") == 0);
+    /* 30 rows: every third tenant gold (10), the rest basic (20); the
+     * first row is basic, so the trace numbers tenants differently from
+     * the scenario (gold is the only one a condition names) */
+    char rows[4096];
+    size_t o =
+        (size_t)snprintf(rows, sizeof rows, "arrival_s,input_tokens,output_tokens,tenant,task\n");
+    for (int i = 0; i < 30; i++)
+        o += (size_t)snprintf(rows + o, sizeof rows - o, "%d,100,10,%s,%s\n", i,
+                              i % 3 == 1 ? "gold" : "basic", i % 5 == 0 ? "tool" : "chat");
+    CHECK(tmp_write_str(trace, rows) == 0);
+    snprintf(text, sizeof text,
+             "traffic: {trace: t.csv}\n"
+             "backends:\n"
+             "  - {name: fast, latency: {ttft: 100ms, output_rate: 100}}\n"
+             "  - {name: slow, latency: {ttft: 900ms, output_rate: 20}}\n"
+             "  - {name: tools, latency: {ttft: 10ms, output_rate: 1000}}\n"
+             "router:\n"
+             "  loop: portkey\n"
+             "  portkey:\n"
+             "    strategy:\n"
+             "      mode: conditional\n"
+             "      conditions:\n"
+             "        - {query: {metadata.task: {$eq: tool}}, then: t}\n"
+             "        - {query: {metadata.tenant: {$eq: gold}}, then: f}\n"
+             "      default: s\n"
+             "    targets: [{name: f, backend: fast}, {name: s, backend: slow}, "
+             "{name: t, backend: tools}]\n");
+    CHECK(tmp_write_str(scn_path, text) == 0);
+    struct scenario scn;
+    int rc = scn_load(scn_path, &scn, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "pk_cond: %s\n", err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        struct sim_result r;
+        CHECK(sim_run(&scn, &scn.router.strategy, 1, NULL, &r, err, sizeof err) == 0);
+        /* tool rows: i % 5 == 0 (6 of 30); gold non-tool: i % 3 == 1 and
+         * i % 5 != 0 (10 - 2 = 8); the rest basic non-tool (16) */
+        CHECK_INT_EQ(r.backends[2].attempts, 6);
+        CHECK_INT_EQ(r.backends[0].attempts, 8);
+        CHECK_INT_EQ(r.backends[1].attempts, 16);
+        CHECK_INT_EQ(r.completed, 30);
+        sim_result_free(&r);
+        scn_free(&scn);
+    }
+    tmp_rmdir(dir);
+}
+
 int main(void)
 {
+    test_portkey_conditional();
     test_accounts();
     test_router_limits();
     test_timeouts();
