@@ -330,10 +330,16 @@ struct scenario {
      * each ("key: approximated (how)", defaulted facts, traps), for the CLI
      * to print; n_unsupported of them lost a routing effect (--strict
      * refuses the scenario then).  NULL/0 without an import. */
+    char router_config[SCN_PATH_MAX]; /* the imported router config file, "" = none */
     char **warnings;
     uint32_t n_warnings;
     uint32_t n_unsupported;
 };
+
+/* What a scenario's router loop emulates (router.loop): "" for lbsim's own
+ * loop, else the router and version reproduced (ROUTE_LLM_EMULATED,
+ * ROUTE_PK_EMULATED). */
+const char *scn_loop_emulates(const struct scenario *s);
 
 /* Whether an SLO metric is a lower bound (the figure must be at least the
  * limit: completion_rate) rather than an upper bound (every other). */

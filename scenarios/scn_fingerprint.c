@@ -9,6 +9,7 @@
  *   lbsim-fingerprint 1
  *   scenario <sha256 of the scenario file's bytes>
  *   set <PATH>=<VALUE>                    (each override, in order)
+ *   router_config <sha256 of the file's bytes>  (router: {litellm|portkey: FILE})
  *   trace <sha256 of the trace file's bytes>   (each trace file, in order)
  *
  * written "sha256:<64 hex digits>".  File names are left out on purpose:
@@ -208,6 +209,11 @@ int scn_fingerprint(const struct scenario *s, const struct scn_set *sets, uint32
         sha_update(&m, "=", 1);
         sha_update(&m, sets[i].value, strlen(sets[i].value));
         sha_update(&m, "\n", 1);
+    }
+    if (s->router_config[0] != '\0') {
+        if (hash_file("router config", s->router_config, hex, err, errlen) != 0)
+            return -1;
+        manifest_line(&m, "router_config", hex, 64);
     }
     if (s->n_sources > 0) {
         for (uint32_t i = 0; i < s->n_sources; i++)

@@ -393,6 +393,7 @@ int scn__import_splice(struct scn__ctx *c)
         return -1;
     }
     c->import_path = path;
+    snprintf(c->s->router_config, sizeof c->s->router_config, "%s", path);
     /* Facts a scenario backend supplies are not defaulted: drop those
      * notes (the importer could not know). */
     int sb = value_of(c->doc, root_id, "backends");

@@ -24,6 +24,19 @@
  * Label tables (scn.h)
  * ------------------------------------------------------------------- */
 
+const char *scn_loop_emulates(const struct scenario *s)
+{
+    switch (s->router.loop) {
+    case ROUTE_LOOP_LITELLM:
+        return ROUTE_LLM_EMULATED;
+    case ROUTE_LOOP_PORTKEY:
+        return ROUTE_PK_EMULATED;
+    case ROUTE_LOOP_LBSIM:
+    default:
+        return "";
+    }
+}
+
 uint32_t scn_tenant_id(const struct scenario *s, const char *name)
 {
     return scn__names_find(s->tenants, s->n_tenants, name);

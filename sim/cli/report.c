@@ -424,6 +424,8 @@ void report_json_origin(FILE *f, const struct report_origin *origin, const struc
         jw_str(&w, "fingerprint", origin->fingerprint, SIZE_MAX);
     }
     jw_str(&w, "scenario", scn ? scn->name : NULL, sizeof scn->name);
+    if (scn != NULL && scn_loop_emulates(scn)[0] != '\0')
+        jw_str(&w, "router_emulates", scn_loop_emulates(scn), SIZE_MAX);
     jw_u64(&w, "seed", seed);
     jw_member(&w, "runs");
     jw_open(&w, '[');
@@ -729,6 +731,8 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
     char name[SCN_NAME_MAX + 1];
     table_name(name, sizeof name, scn ? scn->name : "-", SCN_NAME_MAX);
     fprintf(f, "scenario: %s\nseed: %" PRIu64 "\n", name, seed);
+    if (scn != NULL && scn_loop_emulates(scn)[0] != '\0')
+        fprintf(f, "router loop: %s\n", scn_loop_emulates(scn));
     uint32_t reps = 0;
     for (uint32_t i = 0; res && i < n; i++)
         reps = res[i].rep.replications > reps ? res[i].rep.replications : reps;

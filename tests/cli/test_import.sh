@@ -101,6 +101,17 @@ has "$tmp/err" "backends[gpt4o-east-2].limits: defaulted"
 has "$tmp/err" "18 keys approximated (lbsim import litellm"
 if grep -q "backends\[gpt4o-east\].limits: defaulted" "$tmp/err"; then bad "scenario limits ignored"; else ok "scenario backend supplies limits"; fi
 has "$tmp/out" "ordered_priority"
+has "$tmp/out" "router loop: LiteLLM Router 2026-09"
+# the imported file is part of the fingerprint: editing it changes the hash
+mkdir -p "$tmp/fp"
+cp $D/litellm_scenario.yaml $D/litellm_realistic.yaml "$tmp/fp/"
+"$LBSIM" run "$tmp/fp/litellm_scenario.yaml" --out "$tmp/fp/o1" >/dev/null 2>&1
+sed -i 's/rpm: 480/rpm: 481/' "$tmp/fp/litellm_realistic.yaml"
+"$LBSIM" run "$tmp/fp/litellm_scenario.yaml" --out "$tmp/fp/o2" >/dev/null 2>&1
+f1=$(grep -o '"fingerprint": "[^"]*"' "$tmp/fp/o1/summary.json")
+f2=$(grep -o '"fingerprint": "[^"]*"' "$tmp/fp/o2/summary.json")
+if [ -n "$f1" ] && [ "$f1" != "$f2" ]; then ok "router config in the fingerprint"; else bad "fingerprint ignores the router config ($f1 / $f2)"; fi
+has "$tmp/fp/o1/summary.json" '"router_emulates": "LiteLLM Router 2026-09'
 # an error at an imported key names the LiteLLM file and its position
 sed 's/rpm: 480/rpm: -480/' $D/litellm_realistic.yaml >"$tmp/neg.yaml"
 printf 'traffic: {synthetic: {rate: 1/s, duration: 10s, input_tokens: 10, output_tokens: 10}}\nbackends: []\nrouter: {litellm: neg.yaml}\n' >"$tmp/neg_scn.yaml"
