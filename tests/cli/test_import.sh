@@ -112,6 +112,12 @@ f1=$(grep -o '"fingerprint": "[^"]*"' "$tmp/fp/o1/summary.json")
 f2=$(grep -o '"fingerprint": "[^"]*"' "$tmp/fp/o2/summary.json")
 if [ -n "$f1" ] && [ "$f1" != "$f2" ]; then ok "router config in the fingerprint"; else bad "fingerprint ignores the router config ($f1 / $f2)"; fi
 has "$tmp/fp/o1/summary.json" '"router_emulates": "LiteLLM Router 2026-09'
+# unsupported keys: a warning on run, an error with --strict
+expect 0 "unsupported keys warn" -- "$LBSIM" run $D/litellm_unsupported_scn.yaml
+has "$tmp/err" "router_settings.provider_budget_config: unsupported (routing effect lost"
+has "$tmp/err" "team_id: unsupported"
+expect 2 "--strict refuses them" -- "$LBSIM" run $D/litellm_unsupported_scn.yaml --strict
+has "$tmp/err" "--strict: 2 imported key(s) unsupported"
 # an error at an imported key names the LiteLLM file and its position
 sed 's/rpm: 480/rpm: -480/' $D/litellm_realistic.yaml >"$tmp/neg.yaml"
 printf 'traffic: {synthetic: {rate: 1/s, duration: 10s, input_tokens: 10, output_tokens: 10}}\nbackends: []\nrouter: {litellm: neg.yaml}\n' >"$tmp/neg_scn.yaml"
