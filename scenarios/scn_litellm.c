@@ -658,7 +658,8 @@ static int emit_backend(struct lt *t, const struct settings *s, struct dep *d, i
         mp = v;
         scn__llm_note(
             t, SCN_IMP_APPROX, n, key,
-            "backends[%s].max_inflight: %g (LiteLLM 2026 rejects at the limit, lbsim queues)",
+            "backends[%s].max_inflight: %g (the pick skips a saturated deployment; a group with "
+            "all saturated answers 429 into the retry loop, as LiteLLM 2026 rejects at the limit)",
             d->name, v);
     } else if (d->rpm_lp >= 0) {
         mp = d->rpm_lp;
