@@ -14,9 +14,10 @@
 #include "cli.h"
 #include "outdir.h"
 #include "report.h"
+#include "timeplots.h"
 
 /* Plot names report_plots may return. */
-#define MAX_PLOTS 16
+#define MAX_PLOTS 32
 
 int outdir_mkdirs(const char *path)
 {
@@ -137,6 +138,14 @@ int outdir_write_origin(const char *dir, const struct report_origin *origin,
         fprintf(stderr, "lbsim: %s\n", err);
         return CLI_EXIT_USAGE;
     }
+    struct timeplots_plot tp[MAX_PLOTS];
+    int nt = timeplots_write(dir, scn, res, n, tp, MAX_PLOTS, err, sizeof err);
+    if (nt < 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    for (int i = 0; i < nt && np < MAX_PLOTS; i++)
+        names[np++] = tp[i].name;
     outdir_render(dir, names, np);
     return 0;
 }
