@@ -923,6 +923,10 @@ int plot_time(const char *dir, const char *name, const struct plot_time_spec *sp
         if (!(pw->end_s > pw->start_s))
             continue;
         const char *rgb = pw->rgb ? pw->rgb : "#888888";
+        /* a label row below every earlier window this one overlaps */
+        uint32_t row = 0;
+        for (uint32_t v = 0; v < w; v++)
+            row += spec->windows[v].start_s < pw->end_s && pw->start_s < spec->windows[v].end_s;
         fprintf(f,
                 "set object %u rect from %.17g, graph 0 to %.17g, graph 1 behind "
                 "fc rgb '%s' fs transparent solid 0.16 noborder\n",
@@ -931,7 +935,8 @@ int plot_time(const char *dir, const char *name, const struct plot_time_spec *sp
         gp_str(f, pw->label);
         fprintf(f, " at %.17g, graph %.3f left offset 0.4,0 front font ',9' tc rgb '%s'\n",
                 pw->start_s / unit_s,
-                PLOT_WINDOW_LABEL_TOP - PLOT_WINDOW_LABEL_STEP * (w % PLOT_WINDOW_LABEL_ROWS), rgb);
+                PLOT_WINDOW_LABEL_TOP - PLOT_WINDOW_LABEL_STEP * (row % PLOT_WINDOW_LABEL_ROWS),
+                rgb);
     }
     struct time_ctx c = {name, spec, s, n_series, unit_s};
     gp_outputs(f, name, gp_plot_time, &c);
