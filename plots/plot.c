@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -30,6 +31,15 @@
 /* Number format of data files: 9 significant digits round-trip a float
  * and are ample for plotting, and never depend on the platform. */
 #define PLOT_NUM_FMT "%.9g"
+/* Line colours 1-10: matplotlib's tab10 (Vega category10), readable on
+ * white and distinct for the usual handful of strategies. */
+#define PLOT_PALETTE                                                                               \
+    "set linetype 1 lc rgb '#1f77b4'\nset linetype 2 lc rgb '#ff7f0e'\n"                           \
+    "set linetype 3 lc rgb '#2ca02c'\nset linetype 4 lc rgb '#d62728'\n"                           \
+    "set linetype 5 lc rgb '#9467bd'\nset linetype 6 lc rgb '#8c564b'\n"                           \
+    "set linetype 7 lc rgb '#e377c2'\nset linetype 8 lc rgb '#7f7f7f'\n"                           \
+    "set linetype 9 lc rgb '#bcbd22'\nset linetype 10 lc rgb '#17becf'\n"                          \
+    "set linetype cycle 10\n"
 
 /* The two images every script writes: terminal line and file extension. */
 struct plot_term {
@@ -338,49 +348,56 @@ static uint32_t bar_count(const double *values, uint32_t n_groups, uint32_t m, b
     return k;
 }
 
-/* One panel: boxes at x = group index, the value printed above each. */
+/* One panel: a horizontal bar per group (group 0 on top), one colour per
+ * group across panels, the value printed at the bar's end.  Horizontal
+ * bars keep every group name level and apart, however many there are,
+ * and a zero reads as "0" beside the axis, not as a rotated glyph. */
 static void gp_bar_panel(FILE *f, const char *name, const char *const *groups, uint32_t n_groups,
                          const char *metric, const char *ylabel, uint32_t count, bool negative,
                          bool flat, uint32_t block, uint32_t color)
 {
+    (void)color;
     fputs("set title ", f);
     gp_str(f, metric);
-    fputs("\nset ylabel ", f);
+    fputs("\nset xlabel ", f);
     gp_str(f, ylabel);
-    fprintf(f, "\nset xrange [-0.5:%u.5]\n", n_groups ? n_groups - 1 : 0);
+    fprintf(f, "\nset yrange [-0.6:%u.6]\n", n_groups ? n_groups - 1 : 0);
     if (n_groups == 0) {
-        fputs("unset xtics\n", f);
+        fputs("unset ytics\n", f);
     } else {
         /* Tic labels come from the script, not the data file, so any
          * group name survives (data-file fields cannot hold tabs). */
-        fputs("set xtics nomirror rotate by 90 right (", f);
+        fputs("set ytics nomirror (", f);
         for (uint32_t g = 0; g < n_groups; g++) {
             if (g)
                 fputs(", ", f);
             gp_str(f, groups ? groups[g] : "");
-            fprintf(f, " %u", g);
+            fprintf(f, " %u", n_groups - 1 - g);
         }
         fputs(")\n", f);
     }
     char file[PLOT_PATH_MAX];
     snprintf(file, sizeof file, "%s.dat", name);
     if (count == 0) {
-        fputs("set yrange [0:1]\n", f);
+        fputs("set xrange [0:1]\n", f);
         gp_no_data(f);
         fputs("plot NaN notitle\nunset label 1\n", f);
         return;
     }
-    /* Bars grow from 0: keep 0 in view unless a value is negative. */
-    /* All zero: gnuplot would warn about an empty range. */
-    fputs(flat ? "set yrange [0:1]\n" : negative ? "set yrange [*:*]\n" : "set yrange [0:*]\n", f);
+    /* Bars grow from 0: keep 0 in view unless a value is negative; all
+     * zero: gnuplot would warn about an empty range. */
+    fputs(flat ? "set xrange [0:1]\n" : negative ? "set xrange [*:*]\n" : "set xrange [0:*]\n", f);
     fputs("plot ", f);
     gp_str(f, file);
-    fprintf(f, " index %u using 1:2 with boxes lc %u notitle, \\\n     ", block, color);
+    fprintf(f,
+            " index %u using ($2/2):(%u-$1):($2/2):(0.35):(($1)+1) with boxxyerror "
+            "fs solid 0.85 noborder lc variable notitle, \\\n     ",
+            block, n_groups - 1);
     gp_str(f, file);
     fprintf(f,
-            " index %u using 1:2:(sprintf('%%.3g', $2)) with labels rotate by 90 left "
-            "offset 0,0.3 font ',9' notitle\n",
-            block);
+            " index %u using 2:(%u-$1):(sprintf(' %%.3g', $2)) with labels left "
+            "font ',9' notitle\n",
+            block, n_groups - 1);
 }
 
 int plot_bars(const char *dir, const char *name, const char *title, const char *const *groups,
@@ -428,16 +445,22 @@ int plot_bars(const char *dir, const char *name, const char *title, const char *
     gp_header(f, name, "grouped bars, one panel per metric");
     /* The top offset leaves room for the value printed above the
      * tallest bar, below the panel title. */
-    fputs("set style fill solid 0.8 border -1\nset boxwidth 0.7\nset grid ytics\n"
-          "unset key\nset offsets 0, 0, graph 0.12, 0\n",
+    /* The right offset leaves room for the value printed at the end of
+     * the longest bar. */
+    fputs("set grid xtics\nunset key\nset border 3\nset xtics nomirror\n"
+          "set offsets 0, graph 0.18, 0, 0\n",
           f);
+    fputs(PLOT_PALETTE, f);
     uint32_t panels = n_metrics ? n_metrics : 1;
     for (size_t t = 0; t < sizeof plot_terms / sizeof plot_terms[0]; t++) {
         char out[PLOT_PATH_MAX];
         snprintf(out, sizeof out, "%s.%s", name, plot_terms[t].ext);
-        fprintf(f, "%s\nset output ", plot_terms[t].set_terminal);
+        /* panels stacked, each as tall as its bars need */
+        fprintf(f, "set terminal %s size 1000,%u noenhanced%s\nset output ",
+                t == 0 ? "pngcairo" : "svg", 60 + panels * (90 + 26 * (n_groups ? n_groups : 1)),
+                t == 0 ? "" : " dynamic");
         gp_str(f, out);
-        fprintf(f, "\nset multiplot layout 1,%u title ", panels);
+        fprintf(f, "\nset multiplot layout %u,1 title ", panels);
         gp_str(f, title);
         fputc('\n', f);
         uint32_t block = 0;
@@ -730,5 +753,281 @@ int plot_pareto(const char *dir, const char *name, const char *title, const char
     }
     struct pareto_ctx c = {name, k, kf, chosen, limit};
     gp_outputs(f, name, gp_plot_pareto, &c);
+    return plot_close(&gp, 0, err, errlen);
+}
+
+/* ---- time plots --------------------------------------------------------- */
+
+/* Axis units: a run written in minutes reads in minutes (issue 14). */
+#define PLOT_MINUTES_ABOVE_S 120.0
+#define PLOT_HOURS_ABOVE_S   7200.0
+/* Window label rows at the top of the frame (graph units), staggered so
+ * overlapping windows keep their labels apart. */
+#define PLOT_WINDOW_LABEL_TOP  0.965
+#define PLOT_WINDOW_LABEL_STEP 0.055
+#define PLOT_WINDOW_LABEL_ROWS 4
+
+const char *plot_time_unit(double span_s, double *unit_s)
+{
+    if (span_s > PLOT_HOURS_ABOVE_S) {
+        *unit_s = 3600.0;
+        return "h";
+    }
+    if (span_s > PLOT_MINUTES_ABOVE_S) {
+        *unit_s = 60.0;
+        return "min";
+    }
+    *unit_s = 1.0;
+    return "s";
+}
+
+struct time_ctx {
+    const char *name;
+    const struct plot_time_spec *spec;
+    const struct plot_series *s;
+    uint32_t n;
+    double unit_s;
+};
+
+static void gp_plot_time(FILE *f, const void *vctx)
+{
+    const struct time_ctx *c = vctx;
+    char file[PLOT_PATH_MAX];
+    snprintf(file, sizeof file, "%s.dat", c->name);
+    const char *yscale = c->spec->y_percent ? "*100" : "";
+    uint32_t block = 0;
+    /* stacked: drawn top band first, so the key lists them as stacked */
+    for (uint32_t j = 0; j < c->n; j++) {
+        uint32_t k = c->spec->style == PLOT_TIME_STACKED ? c->n - 1 - j : j;
+        uint32_t cyc = c->spec->color_cycle;
+        uint32_t color = cyc ? k % cyc + 1 : k + 1;
+        bool dashed = (cyc && k >= cyc) || (c->spec->y2 && c->spec->y2[k]);
+        if (series_points(&c->s[k], false) == 0)
+            continue;
+        uint32_t idx = 0; /* the block index of series k */
+        for (uint32_t i = 0; i < k; i++)
+            idx += series_points(&c->s[i], false) > 0;
+        fputs(block == 0 ? "plot " : ", \\\n     ", f);
+        gp_str(f, file);
+        if (c->spec->style == PLOT_TIME_STACKED)
+            fprintf(f,
+                    " index %u using ($1/%.17g):($3%s):($4%s) with filledcurves "
+                    "fs solid 0.8 noborder lc %u title ",
+                    idx, c->unit_s, yscale, yscale, k + 1);
+        else
+            fprintf(f, " index %u using ($1/%.17g):($2%s) with lines lw 2 lc %u%s%s title ", idx,
+                    c->unit_s, yscale, color, dashed ? " dt 2" : "",
+                    c->spec->y2 && c->spec->y2[k] ? " axes x1y2" : "");
+        gp_str(f, c->s[k].label);
+        block++;
+    }
+    if (block == 0)
+        fputs("plot NaN notitle", f);
+    fputc('\n', f);
+}
+
+int plot_time(const char *dir, const char *name, const struct plot_time_spec *spec,
+              const struct plot_series *s, uint32_t n_series, char *err, size_t errlen)
+{
+    bool stacked = spec->style == PLOT_TIME_STACKED;
+    struct plot_file dat, gp;
+    if (plot_open(&dat, dir, name, "dat", err, errlen) != 0)
+        return -1;
+    FILE *f = dat.f;
+    fprintf(f,
+            stacked ? "# %s.dat - written by lbsim; one index block per series: "
+                      "t_s<TAB>y<TAB>stack bottom<TAB>stack top\n"
+                    : "# %s.dat - written by lbsim; one index block per series: t_s<TAB>y\n",
+            name);
+    double t_min = INFINITY, t_max = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
+    uint32_t blocks = 0;
+    for (uint32_t k = 0; k < n_series; k++) {
+        if (series_points(&s[k], false) == 0)
+            continue;
+        if (blocks > 0)
+            fputs("\n\n", f);
+        fputs("# ", f);
+        dat_text(f, s[k].label);
+        fputc('\n', f);
+        for (uint32_t i = 0; i < s[k].n; i++) {
+            if (!point_ok(s[k].x[i], s[k].y[i], false))
+                continue;
+            double x = s[k].x[i], y = s[k].y[i];
+            t_min = x < t_min ? x : t_min;
+            t_max = x > t_max ? x : t_max;
+            if (!(spec->y2 && spec->y2[k])) {
+                y_lo = y < y_lo ? y : y_lo;
+                y_hi = y > y_hi ? y : y_hi;
+            }
+            fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT, x, y);
+            if (stacked) {
+                /* the bottom: the series below at the same point (stacked
+                 * series share their x grid) */
+                double bottom = 0;
+                for (uint32_t j = 0; j < k; j++)
+                    if (i < s[j].n && isfinite(s[j].y[i]))
+                        bottom += s[j].y[i];
+                fprintf(f, "\t" PLOT_NUM_FMT "\t" PLOT_NUM_FMT, bottom, bottom + y);
+            }
+            fputc('\n', f);
+        }
+        blocks++;
+    }
+    if (plot_close(&dat, 0, err, errlen) != 0)
+        return -1;
+
+    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0)
+        return -1;
+    f = gp.f;
+    gp_header(f, name, stacked ? "stacked areas over time" : "time series with fault windows");
+    for (uint32_t w = 0; w < spec->n_windows; w++) {
+        double a = spec->windows[w].start_s, b = spec->windows[w].end_s;
+        t_min = a < t_min ? a : t_min;
+        t_max = b > t_max ? b : t_max;
+    }
+    double unit_s;
+    const char *unit = plot_time_unit(blocks ? t_max - (t_min < 0 ? t_min : 0) : 0, &unit_s);
+    char xlabel[64];
+    snprintf(xlabel, sizeof xlabel, "time (%s)", unit);
+    gp_labels(f, spec->title, xlabel, spec->ylabel);
+    fputs("\nset grid\nset key outside right top\nset border 3\nset tics nomirror\n", f);
+    fputs(PLOT_PALETTE, f);
+    if (spec->y2label) {
+        fputs("set y2label ", f);
+        gp_str(f, spec->y2label);
+        fputs("\nset y2tics\nset border 11\nset y2range [0:*]\n", f);
+    }
+    if (blocks == 0) {
+        fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
+        gp_no_data(f);
+    } else {
+        fprintf(f, "set xrange [%.17g:%.17g]\n", (t_min < 0 ? t_min : 0) / unit_s, t_max / unit_s);
+        /* rates, shares, counts: 0 at the bottom; a flat 0 gets a unit range */
+        double top = stacked ? 1.0 : y_hi;
+        if (spec->y_percent)
+            top *= 100;
+        if (stacked)
+            fprintf(f, "set yrange [0:%.17g]\n", top);
+        else if (y_lo >= 0 && !(top > 0))
+            fputs("set yrange [0:1]\n", f);
+        else if (y_lo >= 0)
+            fputs("set yrange [0:*]\n", f);
+    }
+    /* headroom for the window labels above the highest curve */
+    if (spec->n_windows > 0 && blocks > 0 && !stacked)
+        fputs("set offsets 0, 0, graph 0.18, 0\n", f);
+    if (spec->y_percent)
+        fputs("set format y '%g%%'\n", f);
+    for (uint32_t w = 0; w < spec->n_windows; w++) {
+        const struct plot_window *pw = &spec->windows[w];
+        if (!(pw->end_s > pw->start_s))
+            continue;
+        const char *rgb = pw->rgb ? pw->rgb : "#888888";
+        /* a label row below every earlier window this one overlaps */
+        uint32_t row = 0;
+        for (uint32_t v = 0; v < w; v++)
+            row += spec->windows[v].start_s < pw->end_s && pw->start_s < spec->windows[v].end_s;
+        fprintf(f,
+                "set object %u rect from %.17g, graph 0 to %.17g, graph 1 behind "
+                "fc rgb '%s' fs transparent solid 0.16 noborder\n",
+                w + 1, pw->start_s / unit_s, pw->end_s / unit_s, rgb);
+        fprintf(f, "set label %u ", w + 10);
+        gp_str(f, pw->label);
+        fprintf(f, " at %.17g, graph %.3f left offset 0.4,0 front font ',9' tc rgb '%s'\n",
+                pw->start_s / unit_s,
+                PLOT_WINDOW_LABEL_TOP - PLOT_WINDOW_LABEL_STEP * (row % PLOT_WINDOW_LABEL_ROWS),
+                rgb);
+    }
+    struct time_ctx c = {name, spec, s, n_series, unit_s};
+    gp_outputs(f, name, gp_plot_time, &c);
+    return plot_close(&gp, 0, err, errlen);
+}
+
+/* ---- labelled scatter --------------------------------------------------- */
+
+struct scatter_ctx {
+    const char *name;
+    uint32_t n, n_front;
+};
+
+static void gp_plot_scatter(FILE *f, const void *vctx)
+{
+    const struct scatter_ctx *c = vctx;
+    char file[PLOT_PATH_MAX];
+    snprintf(file, sizeof file, "%s.dat", c->name);
+    if (c->n == 0) {
+        fputs("plot NaN notitle\n", f);
+        return;
+    }
+    fputs("plot ", f);
+    if (c->n_front > 1) {
+        gp_str(f, file);
+        fputs(" index 1 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'Pareto front', "
+              "\\\n     ",
+              f);
+    }
+    gp_str(f, file);
+    fputs(" index 0 using 1:2 with points pt 7 ps 1.6 lc rgb '#1f77b4' notitle, \\\n     ", f);
+    gp_str(f, file);
+    fputs(" index 0 using 1:2:3 with labels left offset 1.2,0.6 font ',10' notitle\n", f);
+}
+
+int plot_scatter(const char *dir, const char *name, const char *title, const char *xlabel,
+                 const char *ylabel, const char *const *labels, const double *x, const double *y,
+                 const bool *on_front, uint32_t n, char *err, size_t errlen)
+{
+    struct plot_file dat, gp;
+    if (plot_open(&dat, dir, name, "dat", err, errlen) != 0)
+        return -1;
+    FILE *f = dat.f;
+    fprintf(f, "# %s.dat - written by lbsim; blocks: points (x<TAB>y<TAB>label), the front\n",
+            name);
+    uint32_t k = 0, kf = 0;
+    fputs("# points\n", f);
+    for (uint32_t i = 0; i < n; i++)
+        if (isfinite(x[i]) && isfinite(y[i])) {
+            fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\t", x[i], y[i]);
+            dat_text(f, labels ? labels[i] : "");
+            fputc('\n', f);
+            k++;
+        }
+    fputs("\n\n# front\n", f);
+    /* the front in x order (n is a handful of strategies) */
+    bool *done = calloc(n ? n : 1, sizeof *done);
+    if (!done) {
+        plot_close(&dat, -1, err, errlen);
+        base_errf(err, errlen, "plot %s: out of memory", name);
+        return -1;
+    }
+    for (;;) {
+        int best = -1;
+        for (uint32_t i = 0; i < n; i++)
+            if (!done[i] && on_front && on_front[i] && isfinite(x[i]) && isfinite(y[i]) &&
+                (best < 0 || x[i] < x[best]))
+                best = (int)i;
+        if (best < 0)
+            break;
+        done[best] = true;
+        fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\n", x[best], y[best]);
+        kf++;
+    }
+    free(done);
+    if (plot_close(&dat, 0, err, errlen) != 0)
+        return -1;
+    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0)
+        return -1;
+    f = gp.f;
+    gp_header(f, name, "one labelled point per strategy and their Pareto front");
+    gp_labels(f, title, xlabel, ylabel);
+    /* labels sit right of their points: room on the right */
+    fputs("\nset grid\nset key top right\nset border 3\nset tics nomirror\n"
+          "set offsets graph 0.08, graph 0.30, graph 0.12, graph 0.12\n",
+          f);
+    if (k == 0) {
+        fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
+        gp_no_data(f);
+    }
+    struct scatter_ctx c = {name, k, kf};
+    gp_outputs(f, name, gp_plot_scatter, &c);
     return plot_close(&gp, 0, err, errlen);
 }

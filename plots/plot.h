@@ -10,6 +10,7 @@
 #ifndef LBSIM_PLOT_H
 #define LBSIM_PLOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,5 +67,52 @@ int plot_pareto(const char *dir, const char *name, const char *title, const char
                 const char *ylabel, const double *x, const double *y, uint32_t n, const double *fx,
                 const double *fy, uint32_t n_front, double cx, double cy, double limit, char *err,
                 size_t errlen);
+
+/* ---- time plots --------------------------------------------------------- */
+
+/* A shaded span of the time axis [start_s, end_s) with its label (a fault
+ * window, a traffic window); rgb like "#d62728". */
+struct plot_window {
+    double start_s, end_s;
+    const char *label;
+    const char *rgb;
+};
+
+/* How a time plot draws its series (plot_time). */
+enum plot_time_style {
+    PLOT_TIME_LINES = 0, /* one line per series */
+    PLOT_TIME_STACKED,   /* stacked areas, series in order from the bottom (e.g. shares) */
+};
+
+/* A time plot: the series' x are seconds from the start of the run; the
+ * axis is drawn in s, min or h by the span (> 2 h: hours, > 2 min:
+ * minutes), while the .dat keeps seconds.  Every window is shaded behind
+ * the curves and labelled at the top; y2[k] (NULL: none) puts series k on
+ * a right-hand axis labelled y2label.  y_percent: y is a fraction drawn as
+ * a percentage. */
+struct plot_time_spec {
+    const char *title, *ylabel, *y2label;
+    enum plot_time_style style;
+    bool y_percent;
+    const bool *y2;
+    uint32_t color_cycle; /* > 0: series k has colour k % color_cycle, dashed from the
+                             second cycle on (e.g. errors, then 429s, per strategy) */
+    const struct plot_window *windows;
+    uint32_t n_windows;
+};
+
+/* The time unit plot_time uses for a span of span_s seconds: its name
+ * ("s", "min", "h") and its length in seconds. */
+const char *plot_time_unit(double span_s, double *unit_s);
+
+int plot_time(const char *dir, const char *name, const struct plot_time_spec *spec,
+              const struct plot_series *s, uint32_t n_series, char *err, size_t errlen);
+
+/* Labelled points: one dot per (x[i], y[i]) named labels[i], the points
+ * on the lower-left Pareto front (on_front[i]) joined by a line, e.g.
+ * cost against p99 TTFT, one point per strategy. */
+int plot_scatter(const char *dir, const char *name, const char *title, const char *xlabel,
+                 const char *ylabel, const char *const *labels, const double *x, const double *y,
+                 const bool *on_front, uint32_t n, char *err, size_t errlen);
 
 #endif /* LBSIM_PLOT_H */

@@ -143,7 +143,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         scn_free(&scn);
         return cli_exit_of(err);
     }
-    const struct report_origin origin = {LBSIM_VERSION, fingerprint};
+    const struct report_origin origin = {LBSIM_VERSION, fingerprint, o->com.sets, o->com.n_sets};
 
     int rc = 0;
     uint32_t n = scnopts_strategy_count(&o->com, &scn);

@@ -13,10 +13,12 @@
 
 #include "cli.h"
 #include "outdir.h"
+#include "html.h"
 #include "report.h"
+#include "timeplots.h"
 
 /* Plot names report_plots may return. */
-#define MAX_PLOTS 16
+#define MAX_PLOTS 32
 
 int outdir_mkdirs(const char *path)
 {
@@ -137,7 +139,43 @@ int outdir_write_origin(const char *dir, const struct report_origin *origin,
         fprintf(stderr, "lbsim: %s\n", err);
         return CLI_EXIT_USAGE;
     }
+    struct timeplots_plot tp[MAX_PLOTS];
+    int nt = timeplots_write(dir, scn, res, n, tp, MAX_PLOTS, err, sizeof err);
+    if (nt < 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
+    int np0 = np;
+    for (int i = 0; i < nt && np < MAX_PLOTS; i++)
+        names[np++] = tp[i].name;
     outdir_render(dir, names, np);
+    /* the report: the incident view (time plots) first, then the summary */
+    struct html_plot hp[MAX_PLOTS];
+    uint32_t nh = 0;
+    for (int i = 0; i < nt; i++)
+        if (strncmp(tp[i].name, "pareto", 6) != 0)
+            hp[nh++] = (struct html_plot){tp[i].name, tp[i].caption};
+    for (int i = 0; i < np0; i++) {
+        if (strcmp(names[i], "summary_bars") == 0)
+            hp[nh++] =
+                (struct html_plot){names[i], "p99 TTFT, client 429 rate and cost by strategy"};
+        else if (strcmp(names[i], "ttft_cdf") == 0)
+            hp[nh++] = (struct html_plot){names[i], "Distribution of TTFT (successful requests)"};
+        else if (strcmp(names[i], "timeseries_replicas") == 0)
+            hp[nh++] = (struct html_plot){names[i], "GPU replicas serving over time"};
+    }
+    for (int i = 0; i < nt; i++)
+        if (strncmp(tp[i].name, "pareto", 6) == 0)
+            hp[nh++] = (struct html_plot){tp[i].name, tp[i].caption};
+    struct html_input in = {.scn = scn, .origin = origin, .plots = hp, .n_plots = nh};
+    if (origin) {
+        in.sets = origin->sets;
+        in.n_sets = origin->n_sets;
+    }
+    if (html_write(dir, &in, res, n, err, sizeof err) != 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     return 0;
 }
 

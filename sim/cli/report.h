@@ -38,6 +38,8 @@ void report_json(FILE *f, const struct scenario *scn, uint64_t seed, const struc
 struct report_origin {
     const char *version;
     const char *fingerprint;
+    const struct scn_set *sets; /* the --set overrides, for report.html (NULL: none) */
+    uint32_t n_sets;
 };
 
 /* report_json with {"lbsim": {"version"}, "fingerprint"} first (origin

@@ -151,10 +151,14 @@ static void test_files(const char *dir, const char *dir2)
     CHECK_STR_CONTAINS(dat, "# p99 TTFT\n0\t1.25\tround_robin\n1\t0.75\tleast-busy\n\n\n");
     CHECK_STR_CONTAINS(dat, "# client 429 rate\n0\t0.1\tround_robin\n");
     CHECK(dat && strstr(dat, "# nothing") == NULL);
-    CHECK_STR_CONTAINS(gp, "set multiplot layout 1,3 title 'Summary'");
-    CHECK_STR_CONTAINS(gp, "('round_robin' 0, 'least-busy' 1, 'cost''s' 2)");
-    CHECK_STR_CONTAINS(gp, "set ylabel 'client 429 rate (%)'");
-    CHECK_STR_CONTAINS(gp, "set ylabel 'none'");
+    /* horizontal bars, panels stacked: names level, group 0 on top */
+    CHECK_STR_CONTAINS(gp, "set multiplot layout 3,1 title 'Summary'");
+    CHECK_STR_CONTAINS(gp, "set terminal pngcairo size 1000,564 noenhanced");
+    CHECK_STR_CONTAINS(gp, "('round_robin' 2, 'least-busy' 1, 'cost''s' 0)");
+    CHECK_STR_CONTAINS(gp, "set xlabel 'client 429 rate (%)'");
+    CHECK_STR_CONTAINS(gp, "set xlabel 'none'");
+    CHECK_STR_CONTAINS(gp, "with boxxyerror");
+    CHECK(gp && strstr(gp, "rotate") == NULL);
     CHECK_STR_CONTAINS(gp, "'no data'");
     CHECK_STR_CONTAINS(gp, "unset multiplot");
     free(dat);
@@ -180,6 +184,31 @@ static void test_files(const char *dir, const char *dir2)
     CHECK(gp && strstr(gp, "logscale") == NULL);
     free(dat);
     free(gp);
+
+    /* Time plots: a 3-minute run reads in minutes, the .dat keeps
+     * seconds, a window is shaded and labelled; stacked shares carry
+     * their band edges. */
+    const struct plot_window win[] = {{60, 120, "outage: a, b", "#d62728"}};
+    struct plot_time_spec ts = {
+        .title = "T", .ylabel = "share", .y_percent = true, .windows = win, .n_windows = 1};
+    CHECK_INT_EQ(plot_time(dir, "time", &ts, ls, 2, err, sizeof err), 0);
+    gp = slurp(dir, "time", "gp");
+    dat = slurp(dir, "time", "dat");
+    CHECK_STR_CONTAINS(gp, "set xlabel 'time (min)'");
+    CHECK_STR_CONTAINS(gp, "set object 1 rect from 1, graph 0 to 2, graph 1 behind");
+    CHECK_STR_CONTAINS(gp, "set label 10 'outage: a, b' at 1, graph");
+    CHECK_STR_CONTAINS(gp, "using ($1/60):($2*100) with lines");
+    CHECK_STR_CONTAINS(dat, "# weighted\n0\t0\n60\t3\n");
+    free(gp);
+    free(dat);
+    ts.style = PLOT_TIME_STACKED;
+    CHECK_INT_EQ(plot_time(dir, "stack", &ts, ls, 2, err, sizeof err), 0);
+    dat = slurp(dir, "stack", "dat");
+    CHECK_STR_CONTAINS(dat, "# fallback\n0\t1\t0\t1\n60\t1\t3\t4\n");
+    free(dat);
+    double unit;
+    CHECK(strcmp(plot_time_unit(100, &unit), "s") == 0 && unit == 1);
+    CHECK(strcmp(plot_time_unit(7201, &unit), "h") == 0 && unit == 3600);
 
     /* Nothing to draw still gives a script that renders. */
     CHECK_INT_EQ(plot_cdf(dir, "empty_cdf", "none", "TTFT (s)", NULL, 0, err, sizeof err), 0);
