@@ -36,7 +36,8 @@ enum sim_calib_format {
 /* One measured point: one benchmark file, or one CSV. */
 struct sim_calib_point {
     enum sim_calib_format format;
-    double rate_per_s;  /* offered request rate: request_rate, or CSV rows / arrival span */
+    double rate_per_s;  /* req/s: request_rate (INFINITY for "inf": all at once), or CSV rows /
+                           arrival span */
     uint32_t completed; /* successful requests */
     double duration_s;  /* first arrival to last completion */
     double ttft_p50_s;  /* median TTFT (NaN when absent) */
@@ -75,10 +76,10 @@ struct sim_calib_req {
 
 /* The requests that replay point pt: min(completed or rows,
  * SIM_CALIB_REPLAY_MAX) Poisson arrivals at pt->rate_per_s from t = 0
- * (the first at 0, as benchmark_serving sends its first request at once),
- * keyed by seed; lengths are the point's rows in order (the means when it
- * has none).  *out is malloc'ed (free it).  BASE_EINVAL when the rate is
- * not finite and positive. */
+ * (the first at 0, as benchmark_serving sends its first request at once;
+ * every one at 0 when the rate is infinite, its "inf"), keyed by seed;
+ * lengths are the point's rows in order (the means when it has none).
+ * *out is malloc'ed (free it).  BASE_EINVAL when the rate is not above 0. */
 int sim_calib_arrivals(const struct sim_calib_point *pt, uint64_t seed, struct sim_calib_req **out,
                        uint32_t *n, char *err, size_t errlen);
 

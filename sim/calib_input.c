@@ -387,12 +387,19 @@ static int read_json(const char *path, const char *buf, size_t len, struct sim_c
             goto out;
         }
         if (k == JK_RATE && c.p < c.end && *c.p == '"') {
-            /* vLLM saves an infinite rate as the string "inf" (a burst). */
+            /* vLLM saves an infinite rate (every request at once, its
+             * default) as the string "inf". */
+            const char *sb, *se;
             at[k] = c.p;
-            jfail(&c, c.p,
-                  "found request_rate \"inf\" (all requests at once), expected a finite rate: "
-                  "calibrate replays the rate the requests arrived at");
-            goto out;
+            if (jstring(&c, &sb, &se))
+                goto out;
+            if (se - sb != 3 || strncmp(sb, "inf", 3) != 0) {
+                jfail(&c, at[k], "found request_rate \"%.*s\", expected a number or \"inf\"",
+                      (int)(se - sb < 16 ? se - sb : 16), sb);
+                goto out;
+            }
+            val[k] = INFINITY;
+            have[k] = true;
         } else if (k >= 0 && k < JK_N_SCALAR) {
             at[k] = c.p;
             if (jnumber(&c, &val[k], jkey_names[k]))
@@ -434,8 +441,8 @@ static int read_json(const char *path, const char *buf, size_t len, struct sim_c
                   jkey_names[required[i]]);
             goto out;
         }
-    if (!(isfinite(val[JK_RATE]) && val[JK_RATE] > 0)) {
-        jfail(&c, at[JK_RATE], "found request_rate %g, expected a finite rate above 0",
+    if (!(val[JK_RATE] > 0)) {
+        jfail(&c, at[JK_RATE], "found request_rate %g, expected a rate above 0 (or \"inf\")",
               val[JK_RATE]);
         goto out;
     }

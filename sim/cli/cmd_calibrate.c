@@ -136,6 +136,11 @@ static int fit_pool(char **files, const struct sim_calib_point *pts, uint32_t n,
             "%u simulations (sim_run, up to %u requests per point) in %.1f s\n",
             100 * fit.residual, fit.figures, 100 * SIM_CALIB_MAX_RESIDUAL, fit.sims,
             SIM_CALIB_REPLAY_MAX, took);
+    if (fit.figures < 4)
+        fprintf(stderr,
+                "note: %u measured figure%s for 4 knobs: the knobs they do not constrain stay "
+                "near the profile defaults (docs/calibrate.md \"What is fitted\")\n",
+                fit.figures, fit.figures == 1 ? "" : "s");
     printf("# lbsim calibrate: %s from %u point%s, residual %.1f%%\n", profile, n,
            n == 1 ? "" : "s", 100 * fit.residual);
     printf("backends:\n"
