@@ -405,11 +405,17 @@ int sim_calib_pool_fit(struct scenario *const *scn, const struct sim_calib_point
         double r[3] = {sim_calib_rel(best_s[i].ttft_p50_s, pts[i].ttft_p50_s),
                        sim_calib_rel(best_s[i].tpot_p50_s, pts[i].tpot_p50_s),
                        sim_calib_rel(best_s[i].req_per_s, pts[i].req_per_s)};
-        for (int j = 0; j < 3; j++)
+        double m[3] = {pts[i].ttft_p50_s, pts[i].tpot_p50_s, pts[i].req_per_s};
+        for (int j = 0; j < 3; j++) {
+            /* A measured figure the replay could not produce (no request
+             * completed: too big for the KV) counts as a 100% error. */
+            if (!isfinite(r[j]) && isfinite(m[j]) && m[j] > 0)
+                r[j] = 1.0;
             if (isfinite(r[j])) {
                 sq += r[j] * r[j];
                 k++;
             }
+        }
     }
     out->figures = k;
     out->residual = k ? sqrt(sq / k) : NAN;

@@ -28,6 +28,10 @@
 /* Input files larger than this are refused (a 10^7-request CSV is about
  * 0.5 GB; a --save-detailed JSON of 10^5 requests with its texts ~1 GB). */
 #define CALIB_FILE_MAX (2048.0 * 1048576.0)
+/* Tokens of a request and a finite request rate at most: the scenario
+ * loader's ranges (scenarios/scn.h SCN_TOKENS_MAX, SCN_RATE_MAX_PER_S). */
+#define CALIB_TOKENS_MAX 1e8
+#define CALIB_RATE_MAX   1e6
 
 /* ---- whole file ------------------------------------------------------ */
 
@@ -441,8 +445,9 @@ static int read_json(const char *path, const char *buf, size_t len, struct sim_c
                   jkey_names[required[i]]);
             goto out;
         }
-    if (!(val[JK_RATE] > 0)) {
-        jfail(&c, at[JK_RATE], "found request_rate %g, expected a rate above 0 (or \"inf\")",
+    if (!(val[JK_RATE] > 0) || (isfinite(val[JK_RATE]) && val[JK_RATE] > CALIB_RATE_MAX)) {
+        jfail(&c, at[JK_RATE],
+              "found request_rate %g, expected a rate above 0 and at most 10^6 req/s (or \"inf\")",
               val[JK_RATE]);
         goto out;
     }
@@ -518,6 +523,12 @@ static int read_json(const char *path, const char *buf, size_t len, struct sim_c
         }
         pt->mean_in = val[JK_TOTAL_IN] / pt->completed;
         pt->mean_out = val[JK_TOTAL_OUT] / pt->completed;
+        if (pt->mean_in > CALIB_TOKENS_MAX || pt->mean_out > CALIB_TOKENS_MAX) {
+            enum jkey k = pt->mean_in > CALIB_TOKENS_MAX ? JK_TOTAL_IN : JK_TOTAL_OUT;
+            jfail(&c, at[k], "found %s %g, %g tokens per request, expected at most 10^8",
+                  jkey_names[k], val[k], val[k] / pt->completed);
+            goto out;
+        }
     }
     if (!have[JK_TTFT_MED] && have[JK_TTFTS] && n_arr[JK_TTFTS] > 0) {
         pt->ttft_p50_s = sim__calib_quantile(arr[JK_TTFTS], n_arr[JK_TTFTS], 0.5);

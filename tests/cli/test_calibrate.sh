@@ -83,6 +83,15 @@ has "$tmp/err" "comma.json:5:3: found '\"median_ttft_ms\"', expected ',' or '}'"
 printf '{"request_rate": 4, "duration": 2.0}\n' >"$tmp/nocompleted.json"
 expect 2 "no completed" -- "$LBSIM" calibrate "$tmp/nocompleted.json" --profile h100-llama3.1-8b
 has "$tmp/err" "nocompleted.json:1:1: found no 'completed'"
+printf '{"request_rate": 1e300, "completed": 8, "duration": 2.0, "total_input_tokens": 8, "total_output_tokens": 8}\n' >"$tmp/huge.json"
+expect 2 "rate above 10^6" -- "$LBSIM" calibrate "$tmp/huge.json" --profile h100-llama3.1-8b
+has "$tmp/err" "huge.json:1:18: found request_rate 1e+300, expected a rate above 0 and at most 10^6 req/s"
+printf '{"request_rate": 4, "completed": 8, "duration": 2.0, "total_input_tokens": 1e12, "total_output_tokens": 8}\n' >"$tmp/long.json"
+expect 2 "lengths above 10^8" -- "$LBSIM" calibrate "$tmp/long.json" --profile h100-llama3.1-8b
+has "$tmp/err" "long.json:1:76: found total_input_tokens 1e+12, 1.25e+11 tokens per request, expected at most 10^8"
+printf '{"request_rate": 4, "completed": 2, "median_ttft_ms": 50, "input_lens": [1000000, 5], "output_lens": [5000000, 5]}\n' >"$tmp/kv.json"
+expect 0 "a request larger than the KV" -- "$LBSIM" calibrate "$tmp/kv.json" --profile h100-llama3.1-8b
+has "$tmp/err" "warning: 1 of the 2 replayed requests did not complete"
 expect 2 "JSON without --profile" -- "$LBSIM" calibrate $D/b1_latency_h100_8b.json
 has "$tmp/err" "expected --profile NAME"
 expect 2 "unknown profile" -- "$LBSIM" calibrate $D/b1_latency_h100_8b.json --profile h100-llama8b
