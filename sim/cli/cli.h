@@ -51,6 +51,8 @@ int cmd_gate(int argc, char **argv);
 int cmd_import(int argc, char **argv); /* issue 13 (H3) */
 int cmd_check(int argc, char **argv);  /* issue 13 (H3) */
 
+int cmd_calibrate(int argc, char **argv);
+
 /* Load the --plugin paths into *pl (initialised here).  0, or
  * CLI_EXIT_USAGE after printing the error (pl is then empty). */
 int cli_load_plugins(struct cli_plugins *pl, const char *const *paths, uint32_t n);

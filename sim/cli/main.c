@@ -30,6 +30,7 @@ static const struct verb verbs[] = {
     {"plan", "SCENARIO", cmd_plan, "the cheapest configuration meeting the SLOs"},
     {"gate", "BASE CAND", cmd_gate, "fail CI when a config change regresses p99 TTFT, 429s, cost"},
     {"import", "litellm|portkey FILE", cmd_import, "a LiteLLM/Portkey config as a native scenario"},
+    {"calibrate", "FILE", cmd_calibrate, "fit pool knobs or an API latency block to data"},
     {"check", "FILE", cmd_check, "lint a LiteLLM config (or a scenario) without simulating"},
 };
 
