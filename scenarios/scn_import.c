@@ -115,41 +115,71 @@ void scn_import_note_format(const struct scn_import_note *n, char *buf, size_t l
 
 enum scn_import_kind scn_import_sniff(const char *path)
 {
+    /* The top-level keys only, from the parser's events: a value nested
+     * deeper is skipped by counting, never built into a document (libyaml
+     * builds deep flow collections in quadratic time; the loader's own
+     * limits pass refuses those, scn_limits.c). */
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return SCN_IMPORT_NONE;
     yaml_parser_t p;
-    yaml_document_t d;
-    enum scn_import_kind k = SCN_IMPORT_NONE;
     if (!yaml_parser_initialize(&p)) {
         fclose(f);
-        return k;
+        return SCN_IMPORT_NONE;
     }
     yaml_parser_set_input_file(&p, f);
-    if (yaml_parser_load(&p, &d)) {
-        const yaml_node_t *r = yaml_document_get_root_node(&d);
-        bool ml = false, strat = false, targets = false, scn = false;
-        if (r && r->type == YAML_MAPPING_NODE)
-            for (yaml_node_pair_t *q = r->data.mapping.pairs.start; q < r->data.mapping.pairs.top;
-                 q++) {
-                const yaml_node_t *kn = yaml_document_get_node(&d, q->key);
-                if (kn == NULL || kn->type != YAML_SCALAR_NODE)
-                    continue;
-                const char *s = (const char *)kn->data.scalar.value;
-                ml |= strcmp(s, "model_list") == 0;
-                strat |= strcmp(s, "strategy") == 0;
-                targets |= strcmp(s, "targets") == 0;
-                scn |= strcmp(s, "backends") == 0 || strcmp(s, "traffic") == 0;
+    bool ml = false, strat = false, targets = false, scn = false, root_map = false, key = true;
+    int depth = 0; /* collections open; the root mapping is depth 1 */
+    for (bool done = false; !done;) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&p, &e))
+            break;
+        switch (e.type) {
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+            if (depth == 0)
+                root_map = e.type == YAML_MAPPING_START_EVENT;
+            else if (depth == 1)
+                key = true; /* a value of the root mapping */
+            depth++;
+            done = !root_map || depth > SCN_YAML_MAX_DEPTH;
+            break;
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            depth--;
+            done = depth == 0;
+            break;
+        case YAML_SCALAR_EVENT:
+            if (depth == 1 && key) {
+                const char *k = (const char *)e.data.scalar.value;
+                ml |= strcmp(k, "model_list") == 0;
+                strat |= strcmp(k, "strategy") == 0;
+                targets |= strcmp(k, "targets") == 0;
+                scn |= strcmp(k, "backends") == 0 || strcmp(k, "traffic") == 0;
             }
-        if (ml && !scn)
-            k = SCN_IMPORT_LITELLM;
-        else if (strat && targets && !scn)
-            k = SCN_IMPORT_PORTKEY;
-        yaml_document_delete(&d);
+            if (depth == 1)
+                key = !key;
+            break;
+        case YAML_ALIAS_EVENT:
+            if (depth == 1)
+                key = !key;
+            break;
+        case YAML_STREAM_END_EVENT:
+        case YAML_DOCUMENT_END_EVENT:
+            done = true;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&e);
     }
     yaml_parser_delete(&p);
     fclose(f);
-    return k;
+    if (ml && !scn)
+        return SCN_IMPORT_LITELLM;
+    if (strat && targets && !scn)
+        return SCN_IMPORT_PORTKEY;
+    return SCN_IMPORT_NONE;
 }
 
 /* ---------------------------------------------------------------------
