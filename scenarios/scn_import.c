@@ -367,6 +367,46 @@ static void relative_to(const char *scn, const char *file, char *out, size_t cap
         snprintf(out, cap, "%.*s/%s", (int)(slash - scn), scn, file);
 }
 
+/* A named mapping of list `seq` (0 if none). */
+static int named(yaml_document_t *d, int seq, const char *name)
+{
+    if (seq == 0 || nd(d, seq)->type != YAML_SEQUENCE_NODE)
+        return 0;
+    for (yaml_node_item_t *it = nd(d, seq)->data.sequence.items.start;
+         it < nd(d, seq)->data.sequence.items.top; it++) {
+        if (nd(d, *it)->type != YAML_MAPPING_NODE)
+            continue;
+        const char *n = sval(d, value_of(d, *it, "name"));
+        if (n != NULL && strcmp(n, name) == 0)
+            return *it;
+    }
+    return 0;
+}
+
+/* Mark "backends[X].limits" defaulted notes as supplied when the imported
+ * backend X's account has limits in the scenario's own `accounts:`. */
+static void supplied_accounts(yaml_document_t *d, int root, int frag, struct scn_import_report *rep)
+{
+    int sacc = value_of(d, root, "accounts"), ib = value_of(d, frag, "backends");
+    for (size_t i = 0; sacc && ib && i < rep->n; i++) {
+        struct scn_import_note *no = &rep->notes[i];
+        const char *k = no->key;
+        size_t kl = strlen(k);
+        if (no->cls != SCN_IMP_DEFAULTED || strncmp(k, "backends[", 9) != 0 || kl < 17 ||
+            strcmp(k + kl - 8, "].limits") != 0)
+            continue;
+        char name[SCN_NAME_MAX];
+        size_t nl = kl - 17 < sizeof name - 1 ? kl - 17 : sizeof name - 1;
+        memcpy(name, k + 9, nl);
+        name[nl] = '\0';
+        int b = named(d, ib, name);
+        const char *acc = b ? sval(d, value_of(d, b, "account")) : NULL;
+        int a = acc ? named(d, sacc, acc) : 0;
+        if (a && value_of(d, a, "limits"))
+            no->cls = SCN_IMP_MAPPED;
+    }
+}
+
 /* The report lines a run prints: what was defaulted, lost or a trap; the
  * approximations are counted (lbsim import lists them). */
 static bool run_warns(enum scn_import_class cls)
@@ -425,7 +465,9 @@ int scn__import_splice(struct scn__ctx *c)
     c->import_path = path;
     snprintf(c->s->router_config, sizeof c->s->router_config, "%s", path);
     /* Facts a scenario backend supplies are not defaulted: drop those
-     * notes (the importer could not know). */
+     * notes (the importer could not know).  Limits count as supplied too
+     * when the scenario's `accounts:` gives the imported account limits. */
+    supplied_accounts(c->doc, root_id, im.out, &rep);
     int sb = value_of(c->doc, root_id, "backends");
     for (size_t i = 0; sb && nd(c->doc, sb)->type == YAML_SEQUENCE_NODE && i < rep.n; i++) {
         struct scn_import_note *no = &rep.notes[i];

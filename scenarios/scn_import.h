@@ -115,4 +115,11 @@ int scn_import_text(enum scn_import_kind kind, const char *path, const struct sc
 int scn_litellm_check(const char *path, const char *trace, struct scn_import_report *rep, char *err,
                       size_t errlen);
 
+/* lbsim check on a Portkey config: the import's unsupported keys and
+ * traps, a fallback with one target or without 429 in on_status_codes, a
+ * conditional without default, weight-0 targets of a loadbalance, extra
+ * targets of a single: findings (SCN_IMP_FINDING) in rep.  0, or -1 with
+ * the message of bad input. */
+int scn_portkey_check(const char *path, struct scn_import_report *rep, char *err, size_t errlen);
+
 #endif /* LBSIM_SCN_IMPORT_H */

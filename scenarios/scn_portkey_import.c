@@ -957,3 +957,115 @@ int scn__import_portkey(struct scn__import *im)
     scn_pk_report_free(&rep);
     return rc;
 }
+
+/* ---------------------------------------------------------------------
+ * lbsim check on a Portkey config: the import's lost effects and traps,
+ * and what the tree makes unreachable or fragile.
+ * ------------------------------------------------------------------- */
+
+static const yaml_node_t *pk_get(yaml_document_t *d, const yaml_node_t *m, const char *key)
+{
+    if (m == NULL || m->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = yaml_document_get_node(d, p->key);
+        if (k != NULL && k->type == YAML_SCALAR_NODE &&
+            strcmp((const char *)k->data.scalar.value, key) == 0)
+            return yaml_document_get_node(d, p->value);
+    }
+    return NULL;
+}
+
+static void pk_finding(struct scn_import_report *rep, const char *path, const yaml_node_t *at,
+                       const char *key, const char *text)
+{
+    (void)scn__import_note_add(rep, path, SCN_IMP_FINDING, (uint32_t)at->start_mark.line + 1,
+                               (uint32_t)at->start_mark.column + 1, key, text);
+}
+
+/* Walk node n (a target or the root) at key path `key`. */
+static void pk_lint(yaml_document_t *d, const yaml_node_t *n, const char *path, const char *key,
+                    struct scn_import_report *rep, int depth)
+{
+    const yaml_node_t *st = pk_get(d, n, "strategy"), *tg = pk_get(d, n, "targets");
+    if (depth > SCN_YAML_MAX_DEPTH || tg == NULL || tg->type != YAML_SEQUENCE_NODE)
+        return;
+    const yaml_node_t *mode = pk_get(d, st, "mode");
+    const char *m =
+        mode && mode->type == YAML_SCALAR_NODE ? (const char *)mode->data.scalar.value : "single";
+    size_t n_t = (size_t)(tg->data.sequence.items.top - tg->data.sequence.items.start);
+    char k[200];
+    if (strcmp(m, "fallback") == 0 && n_t < 2)
+        pk_finding(rep, path, tg, key,
+                   "a fallback with one target: nothing to fall back to when it fails");
+    if (strcmp(m, "fallback") == 0 && pk_get(d, st, "on_status_codes") != NULL) {
+        const yaml_node_t *oc = pk_get(d, st, "on_status_codes");
+        bool has429 = false;
+        for (yaml_node_item_t *it = oc->type == YAML_SEQUENCE_NODE ? oc->data.sequence.items.start
+                                                                   : NULL;
+             it && it < oc->data.sequence.items.top; it++) {
+            const yaml_node_t *c = yaml_document_get_node(d, *it);
+            has429 |= c && c->type == YAML_SCALAR_NODE &&
+                      strcmp((const char *)c->data.scalar.value, "429") == 0;
+        }
+        if (!has429)
+            pk_finding(rep, path, oc, key,
+                       "on_status_codes without 429: a rate-limited target ends the request "
+                       "instead of falling back");
+    }
+    if (strcmp(m, "conditional") == 0 && pk_get(d, st, "default") == NULL)
+        pk_finding(rep, path, st, key,
+                   "a conditional without default: a request no condition matches fails");
+    if (strcmp(m, "single") == 0 && n_t > 1)
+        pk_finding(rep, path, tg, key,
+                   "mode single uses the first target only: the others are "
+                   "never picked");
+    for (size_t i = 0; i < n_t; i++) {
+        const yaml_node_t *t = yaml_document_get_node(d, tg->data.sequence.items.start[i]);
+        const yaml_node_t *w = pk_get(d, t, "weight");
+        snprintf(k, sizeof k, "%s.targets[%zu]", key, i);
+        if (strcmp(m, "loadbalance") == 0 && w != NULL && w->type == YAML_SCALAR_NODE &&
+            strtod((const char *)w->data.scalar.value, NULL) == 0.0)
+            pk_finding(rep, path, w, k, "weight 0 under loadbalance: never picked");
+        if (t != NULL)
+            pk_lint(d, t, path, k, rep, depth + 1);
+    }
+}
+
+int scn_portkey_check(const char *path, struct scn_import_report *rep, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (scn_import_text(SCN_IMPORT_PORTKEY, path, NULL, &text, &len, rep, err, errlen) != 0)
+        return -1;
+    free(text);
+    /* the import's lost effects and traps are findings too */
+    for (size_t i = 0; i < rep->n; i++)
+        if (rep->notes[i].cls == SCN_IMP_UNSUPPORTED || rep->notes[i].cls == SCN_IMP_WARNING)
+            rep->notes[i].cls = SCN_IMP_FINDING;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot be read", path);
+        return -1;
+    }
+    yaml_parser_t p;
+    yaml_document_t d;
+    int rc = -1;
+    if (yaml_parser_initialize(&p)) {
+        yaml_parser_set_input_file(&p, f);
+        if (yaml_parser_load(&p, &d)) {
+            const yaml_node_t *root = yaml_document_get_root_node(&d);
+            if (root != NULL)
+                pk_lint(&d, root, path, "config", rep, 0);
+            yaml_document_delete(&d);
+            rc = 0;
+        } else {
+            snprintf(err, errlen, "%s:%zu:%zu: found invalid JSON/YAML: %s", path,
+                     p.problem_mark.line + 1, p.problem_mark.column + 1,
+                     p.problem ? p.problem : "an error");
+        }
+        yaml_parser_delete(&p);
+    }
+    fclose(f);
+    return rc;
+}

@@ -112,6 +112,15 @@ f1=$(grep -o '"fingerprint": "[^"]*"' "$tmp/fp/o1/summary.json")
 f2=$(grep -o '"fingerprint": "[^"]*"' "$tmp/fp/o2/summary.json")
 if [ -n "$f1" ] && [ "$f1" != "$f2" ]; then ok "router config in the fingerprint"; else bad "fingerprint ignores the router config ($f1 / $f2)"; fi
 has "$tmp/fp/o1/summary.json" '"router_emulates": "LiteLLM Router 2026-09'
+# lbsim check on a Portkey config and on a scenario
+expect 1 "check portkey" -- "$LBSIM" check $D/portkey_lint.json
+has "$tmp/out" "portkey_lint.json:2:55: config: on_status_codes without 429"
+has "$tmp/out" "targets[0].targets[1]: weight 0 under loadbalance: never picked"
+has "$tmp/out" "a conditional without default"
+expect 0 "check clean portkey" -- "$LBSIM" check $D/portkey_fallback.json
+expect 1 "check a scenario: its config's traps" -- "$LBSIM" check scenarios/examples/litellm_replay.yaml
+has "$tmp/out" "router_settings.allowed_fails: warning: 3 equals litellm.allowed_fails"
+if grep -q "defaulted" "$tmp/out"; then bad "defaulted facts counted as findings"; else ok "defaulted facts are information"; fi
 # unsupported keys: a warning on run, an error with --strict
 expect 0 "unsupported keys warn" -- "$LBSIM" run $D/litellm_unsupported_scn.yaml
 has "$tmp/err" "router_settings.provider_budget_config: unsupported (routing effect lost"
