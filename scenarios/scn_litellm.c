@@ -40,12 +40,8 @@
  * (L:litellm/utils.py calculate_max_parallel_requests). */
 #define LLM_TPM_TO_PARALLEL(tpm) ((tpm) / 1000.0 * 6.0)
 
-/* Latency of a deployment the scenario says nothing about: the medians of
- * the 63 gpt-4o requests of coder543/llm-speed-benchmark (July 2024;
- * models/data/latency, scenarios/examples/quickstart.yaml): TTFT 0.57 s,
- * 64.3 output tokens/s.  A defaulted fact, reported. */
-#define LLM_DEFAULT_TTFT     "570ms"
-#define LLM_DEFAULT_OUT_RATE "64.3"
+#define LLM_DEFAULT_TTFT     SCN__IMPORT_DEFAULT_TTFT
+#define LLM_DEFAULT_OUT_RATE SCN__IMPORT_DEFAULT_OUT_RATE
 
 /* Scale of fractional simple-shuffle weights (native weights are whole). */
 #define LLM_WEIGHT_SCALE 1000.0

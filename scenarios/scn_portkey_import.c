@@ -897,6 +897,76 @@ static int copy_node(yaml_document_t *to, yaml_document_t *from, int id)
     return out;
 }
 
+/* Every imported backend without `latency` gets the import default, and a
+ * defaulted note (a scenario backend of that name overrides it). */
+static int default_latency(struct scn__import *im)
+{
+    yaml_document_t *d = im->dst;
+    int bl = 0;
+    yaml_node_t *o = yaml_document_get_node(d, im->out);
+    for (yaml_node_pair_t *p = o->data.mapping.pairs.start; p < o->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = yaml_document_get_node(d, p->key);
+        if (k->type == YAML_SCALAR_NODE &&
+            strcmp((const char *)k->data.scalar.value, "backends") == 0)
+            bl = p->value;
+    }
+    yaml_node_t *seq = bl ? yaml_document_get_node(d, bl) : NULL;
+    size_t n = seq && seq->type == YAML_SEQUENCE_NODE
+                   ? (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start)
+                   : 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = yaml_document_get_node(d, bl)->data.sequence.items.start[i];
+        const char *name = NULL;
+        bool has = false;
+        yaml_node_t *bn = yaml_document_get_node(d, b);
+        for (yaml_node_pair_t *p = bn->data.mapping.pairs.start; p < bn->data.mapping.pairs.top;
+             p++) {
+            const yaml_node_t *k = yaml_document_get_node(d, p->key);
+            const yaml_node_t *v = yaml_document_get_node(d, p->value);
+            const char *ks = (const char *)k->data.scalar.value;
+            has |= strcmp(ks, "latency") == 0;
+            if (strcmp(ks, "name") == 0 && v->type == YAML_SCALAR_NODE)
+                name = (const char *)v->data.scalar.value;
+        }
+        if (has)
+            continue;
+        yaml_mark_t m = bn->start_mark;
+        int lat = yaml_document_add_mapping(d, NULL, YAML_FLOW_MAPPING_STYLE);
+        int k1 = yaml_document_add_scalar(d, NULL, (const yaml_char_t *)"ttft", -1,
+                                          YAML_PLAIN_SCALAR_STYLE);
+        int v1 = yaml_document_add_scalar(d, NULL, (const yaml_char_t *)SCN__IMPORT_DEFAULT_TTFT,
+                                          -1, YAML_PLAIN_SCALAR_STYLE);
+        int k2 = yaml_document_add_scalar(d, NULL, (const yaml_char_t *)"output_rate", -1,
+                                          YAML_PLAIN_SCALAR_STYLE);
+        int v2 =
+            yaml_document_add_scalar(d, NULL, (const yaml_char_t *)SCN__IMPORT_DEFAULT_OUT_RATE, -1,
+                                     YAML_PLAIN_SCALAR_STYLE);
+        int kl = yaml_document_add_scalar(d, NULL, (const yaml_char_t *)"latency", -1,
+                                          YAML_PLAIN_SCALAR_STYLE);
+        if (!lat || !k1 || !v1 || !k2 || !v2 || !kl ||
+            !yaml_document_append_mapping_pair(d, lat, k1, v1) ||
+            !yaml_document_append_mapping_pair(d, lat, k2, v2) ||
+            !yaml_document_append_mapping_pair(d, b, kl, lat))
+            return -1;
+        int ids[] = {lat, k1, v1, k2, v2, kl};
+        for (size_t j = 0; j < sizeof ids / sizeof ids[0]; j++)
+            yaml_document_get_node(d, ids[j])->start_mark =
+                yaml_document_get_node(d, ids[j])->end_mark = m;
+        char key[160], text[256];
+        snprintf(key, sizeof key, "backends[%s].latency", name ? name : "?");
+        snprintf(text, sizeof text,
+                 "ttft %s, output_rate %s tok/s (gpt-4o medians, llm-speed-benchmark 2024); give "
+                 "a scenario backend of this name to supply the real one",
+                 SCN__IMPORT_DEFAULT_TTFT, SCN__IMPORT_DEFAULT_OUT_RATE);
+        if (scn__import_note_add(im->rep, im->path, SCN_IMP_DEFAULTED,
+                                 m.index == SCN__IMPORT_MARK ? (uint32_t)m.line + 1 : 0,
+                                 m.index == SCN__IMPORT_MARK ? (uint32_t)m.column + 1 : 0, key,
+                                 text) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static const enum scn_import_class pk_to_import_class[] = {
     [SCN_PK_MAPPED] = SCN_IMP_MAPPED,
     [SCN_PK_APPROXIMATED] = SCN_IMP_APPROX,
@@ -945,6 +1015,8 @@ int scn__import_portkey(struct scn__import *im)
         snprintf(im->err, im->errlen, "%s: out of memory", im->path);
         rc = -1;
     }
+    if (rc == 0 && default_latency(im) != 0)
+        rc = -1;
     for (size_t i = 0; rc == 0 && i < rep.n; i++) {
         const struct scn_pk_item *it = &rep.items[i];
         if (scn__import_note_add(im->rep, im->path, pk_to_import_class[it->cls], (uint32_t)it->line,

@@ -630,7 +630,13 @@ int scn__parse_router(struct scn__ctx *c, const yaml_node_t *n, struct scn_route
                              "found %s, expected a group some backend serves",
                              scn__quote(name, q, sizeof q));
     }
-    return scn__parse_router_loop(c, n, v, r); /* H1: router.loop, router.litellm */
+    if (scn__parse_router_loop(c, n, v, r)) /* router.loop, router.litellm */
+        return -1;
+    /* A Portkey tree picks its own targets: the table names the tree, not
+     * the unused default strategy. */
+    if (r->loop == ROUTE_LOOP_PORTKEY && v[R_STRATEGY] == NULL)
+        snprintf(r->strategy.label, sizeof r->strategy.label, "portkey-tree");
+    return 0;
 }
 
 /* Entry indexes ordered by (label, index), for the duplicate check. */

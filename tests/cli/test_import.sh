@@ -112,6 +112,11 @@ f1=$(grep -o '"fingerprint": "[^"]*"' "$tmp/fp/o1/summary.json")
 f2=$(grep -o '"fingerprint": "[^"]*"' "$tmp/fp/o2/summary.json")
 if [ -n "$f1" ] && [ "$f1" != "$f2" ]; then ok "router config in the fingerprint"; else bad "fingerprint ignores the router config ($f1 / $f2)"; fi
 has "$tmp/fp/o1/summary.json" '"router_emulates": "LiteLLM Router 2026-09'
+# a Portkey config runs unchanged inside a scenario, with defaulted latency
+expect 0 "portkey splice" -- "$LBSIM" run $D/portkey_scn.yaml
+has "$tmp/err" "backends[primary].latency: defaulted"
+has "$tmp/out" "router loop: Portkey gateway OSS"
+has "$tmp/out" "portkey-tree"
 # lbsim check on a Portkey config and on a scenario
 expect 1 "check portkey" -- "$LBSIM" check $D/portkey_lint.json
 has "$tmp/out" "portkey_lint.json:2:55: config: on_status_codes without 429"
