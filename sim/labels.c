@@ -151,10 +151,8 @@ int sim__labels_init(struct sim *s)
 void sim__labels_fini(struct sim *s)
 {
     struct sim__labels *L = &s->lab;
-    for (uint32_t i = 0; L->acc && i < L->n; i++) {
-        lh_fini(&L->acc[i].ttft);
-        lh_fini(&L->acc[i].e2e);
-    }
+    for (uint32_t i = 0; L->acc && i < L->n; i++)
+        free(L->acc[i].b);
     free(L->acc);
     free(L->ent);
     for (int k = 0; k < SCN_LABEL_KINDS_; k++)
@@ -184,11 +182,12 @@ static uint32_t new_entry(struct sim *s, enum scn_label_kind kind, const char *v
     uint32_t i = L->n;
     memset(&L->ent[i], 0, sizeof L->ent[i]);
     memset(&L->acc[i], 0, sizeof L->acc[i]);
-    if (lh_init(&L->acc[i].ttft) != 0 || lh_init(&L->acc[i].e2e) != 0) {
-        lh_fini(&L->acc[i].ttft);
-        lh_fini(&L->acc[i].e2e);
+    struct sim__label_acc *a = &L->acc[i];
+    a->b = calloc(2 * (size_t)SIM__LH_BUCKETS, sizeof *a->b);
+    if (a->b == NULL)
         return UINT32_MAX;
-    }
+    a->min[0] = a->min[1] = INT64_MAX;
+    a->max[0] = a->max[1] = INT64_MIN;
     L->ent[i].kind = kind;
     snprintf(L->ent[i].value, sizeof L->ent[i].value, "%s", value);
     L->n++;
@@ -210,15 +209,22 @@ static uint32_t entry_of(struct sim *s, enum scn_label_kind k, const struct trac
     struct sim__labels *L = &s->lab;
     if (k == SCN_LABEL_PRIORITY) {
         uint64_t key = (uint64_t)t->priority + 1;
+        if (key == L->prio_key)
+            return L->prio_e;
         uint32_t e = u64map_get(&L->prio, key);
-        if (e != U64MAP_NONE)
+        if (e != U64MAP_NONE) {
+            L->prio_key = key;
+            L->prio_e = e;
             return e;
+        }
         char v[16];
         snprintf(v, sizeof v, "%u", t->priority);
         e = new_entry(s, k, v);
         if (e == UINT32_MAX || u64map_reserve1(&L->prio) != 0)
             return UINT32_MAX;
         u64map_put(&L->prio, key, e);
+        L->prio_key = key;
+        L->prio_e = e;
         return e;
     }
     uint32_t id = t->label[trace_kind_of[k]];
@@ -278,14 +284,29 @@ int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool 
         s->res->goodput += 1.0; /* a count until sim__labels_summarise */
     if (q->rr.session != 0)
         L->session_cost_usd += q->cost_usd;
+    if (ttft < 0)
+        ttft = 0;
+    if (e2e < 0)
+        e2e = 0;
+    uint32_t it = lh_index((uint64_t)ttft), ie = SIM__LH_BUCKETS + lh_index((uint64_t)e2e);
     for (int k = 0; k < SCN_LABEL_KINDS_; k++) {
         uint32_t e = q->lab[k];
         struct sim_result *m = &L->ent[e].m;
         struct sim__label_acc *a = &L->acc[e];
         if (ok) {
             m->completed++;
-            lh_add(&a->ttft, ttft);
-            lh_add(&a->e2e, e2e);
+            a->b[it]++;
+            a->b[ie]++;
+            a->sum[0] += (double)ttft;
+            a->sum[1] += (double)e2e;
+            if (ttft < a->min[0])
+                a->min[0] = ttft;
+            if (ttft > a->max[0])
+                a->max[0] = ttft;
+            if (e2e < a->min[1])
+                a->min[1] = e2e;
+            if (e2e > a->max[1])
+                a->max[1] = e2e;
             a->good += good;
         } else {
             m->failed++;
@@ -428,8 +449,17 @@ int sim__labels_summarise(struct sim *s)
                 continue;
             struct sim_result *m = &e->m;
             m->in_flight_at_end = m->requests - m->completed - m->failed;
-            lh_summary(&L->acc[i].ttft, &m->ttft);
-            lh_summary(&L->acc[i].e2e, &m->e2e);
+            for (int h = 0; h < 2; h++) {
+                const struct sim__label_acc *a = &L->acc[i];
+                struct sim__lh v = {.b = a->b + (size_t)h * SIM__LH_BUCKETS,
+                                    .count = m->completed,
+                                    .sum = a->sum[h],
+                                    .min = a->min[h],
+                                    .max = a->max[h],
+                                    .lo = 0,
+                                    .hi = SIM__LH_BUCKETS - 1};
+                lh_summary(&v, h == 0 ? &m->ttft : &m->e2e);
+            }
             sim__derive(m);
             m->goodput =
                 L->good_set && m->requests > 0 ? (double)L->acc[i].good / (double)m->requests : NAN;

@@ -250,9 +250,13 @@ struct sim__lh {
     uint32_t lo, hi; /* buckets touched: [lo, hi] (reset clears only those) */
 };
 
-/* One label value's accumulators (labels.c). */
+/* One label value's accumulators (labels.c): the buckets of its TTFT and
+ * e2e histograms (the count is m.completed; min, max and sum here), kept
+ * flat so that a request's five label values cost a few increments each. */
 struct sim__label_acc {
-    struct sim__lh ttft, e2e;
+    uint64_t *b; /* 2 x SIM__LH_BUCKETS: TTFT, then e2e */
+    double sum[2];
+    int64_t min[2], max[2];
     uint64_t good; /* goodput numerator */
 };
 
@@ -264,6 +268,8 @@ struct sim__labels {
     uint32_t *of[SCN_LABEL_KINDS_]; /* trace label id -> entry + 1 (0: not yet) */
     uint32_t of_cap[SCN_LABEL_KINDS_];
     struct u64map prio;     /* priority + 1 -> entry */
+    uint64_t prio_key;      /* the last priority looked up (+ 1; 0 none) ... */
+    uint32_t prio_e;        /* ... and its entry */
     struct u64map sessions; /* sessions seen (cost per conversation) */
     double session_cost_usd;
     /* goodput: a request is good when answered 200 within these */
