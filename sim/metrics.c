@@ -116,6 +116,8 @@ int sim__accrue(struct sim *s, uint32_t b, int64_t t)
     s->res->replica_hours += h;
     s->res->cost_usd += c;
     row->cost_usd += c;
+    if (s->res->ts_backends != NULL) /* the slot's own series */
+        s->res->ts_backends[(size_t)(row - s->res->ts) * s->nb + b].cost_usd += c;
     return 0;
 }
 

@@ -59,5 +59,19 @@ grep -v -e '^slo:' -e '^  - {' tests/data/val_labels.yaml | sed 's/^compare:.*/c
 check "no slo: exits 0" [ $? -eq 0 ]
 check "no slo: shows -" grep -qE '^round_robin .* -$' "$tmp/noslo.txt"
 
+# pools: a slot's replica-hours are in its own series; per interval the
+# backends' costs add up to the interval's
+"$LBSIM" run scenarios/examples/autoscaling.yaml --out "$tmp/as" >/dev/null 2>&1
+python3 - "$tmp/as" <<'PY'
+import csv, collections, sys
+d = sys.argv[1]
+ts = {(r["strategy"], r["t_s"]): float(r["cost_usd"]) for r in csv.DictReader(open(d + "/timeseries.csv"))}
+be = collections.defaultdict(float)
+for r in csv.DictReader(open(d + "/timeseries_backends.csv")):
+    be[(r["strategy"], r["t_s"])] += float(r["cost_usd"])
+assert ts and all(abs(ts[k] - be[k]) <= 1e-6 * max(1.0, ts[k]) for k in ts)
+PY
+check "per-backend costs add up to each interval's (pools)" [ $? -eq 0 ]
+
 echo "$fail failed"
 [ $fail -eq 0 ]
