@@ -254,9 +254,9 @@ int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produce
     q->cost_usd += c;
     if (q->measured && c != 0.0) {
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
-        struct sim_ts_backend *tb = sim__tsb(s, b);
-        if (row == NULL || tb == NULL)
+        if (row == NULL)
             return -1;
+        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
         s->be[b].res->cost_usd += c;
         s->res->cost_usd += c;
         row->cost_usd += c;
@@ -301,9 +301,9 @@ int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int 
     struct sim_backend_result *br = s->be[b].res;
     if (q->measured) {
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
-        struct sim_ts_backend *tb = sim__tsb(s, b);
-        if (row == NULL || tb == NULL)
+        if (row == NULL)
             return -1;
+        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
         if (cls == ROUTE_RATE_LIMITED) {
             br->upstream_429++;
             s->res->upstream_429++;
@@ -425,9 +425,9 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
     route_exclude_set(sim__exclude(s, idx), b);
     if (q->measured) {
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
-        struct sim_ts_backend *tb = sim__tsb(s, b);
-        if (row == NULL || tb == NULL)
+        if (row == NULL)
             return -1;
+        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
         s->res->attempts++;
         s->be[b].res->attempts++;
         row->attempts++;

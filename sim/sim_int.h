@@ -501,6 +501,13 @@ void sim__label_names(const struct sim *s, const struct req *q, const char **out
 /* The per-backend row of backend b in the interval holding now; NULL when
  * out of memory. */
 struct sim_ts_backend *sim__tsb(struct sim *s, uint32_t b);
+/* The per-backend row of b in the interval of time-series row `row`
+ * (from sim__ts_row; no division). */
+static inline struct sim_ts_backend *sim__tsb_at(struct sim *s, const struct sim_ts_row *row,
+                                                 uint32_t b)
+{
+    return &s->res->ts_backends[(size_t)(row - s->res->ts) * s->nb + b];
+}
 /* Backend health at t into row k of res->ts_backends. */
 void sim__tsb_health(struct sim *s, int64_t k, int64_t t_ns);
 /* At the end: flush the open interval's quantiles, derive the per-interval
