@@ -145,3 +145,21 @@ struct trace_src *scn_open_traffic(const struct scenario *s, uint64_t seed, char
         return trace_open_merge(s->sources, s->n_sources, seed, err, errlen);
     return trace_open(&s->traffic, seed, err, errlen);
 }
+
+static const char *const label_kind_names[SCN_LABEL_KINDS_] = {"tenant", "model_group", "task",
+                                                               "priority", "region"};
+
+const char *scn_label_kind_name(enum scn_label_kind k)
+{
+    if ((unsigned)k >= (unsigned)SCN_LABEL_KINDS_)
+        return NULL;
+    return label_kind_names[k];
+}
+
+enum scn_label_kind scn_label_kind_parse(const char *s)
+{
+    for (int k = 0; k < SCN_LABEL_KINDS_; k++)
+        if (strcmp(s, label_kind_names[k]) == 0)
+            return (enum scn_label_kind)k;
+    return SCN_LABEL_KINDS_;
+}

@@ -263,10 +263,41 @@ enum scn_slo_metric {
     SCN_SLO_COUNT_
 };
 
+/* The label kinds a run's results break down by (the summary's
+ * by_label, `lbsim run --by`, `slo: [{label: {KIND: VALUE}, ...}]`), in
+ * the order of the summary JSON. */
+enum scn_label_kind {
+    SCN_LABEL_TENANT = 0,
+    SCN_LABEL_MODEL_GROUP,
+    SCN_LABEL_TASK,
+    SCN_LABEL_PRIORITY,
+    SCN_LABEL_REGION,
+    SCN_LABEL_KINDS_
+};
+
+/* "tenant", "model_group", "task", "priority", "region". */
+const char *scn_label_kind_name(enum scn_label_kind k);
+/* The kind named s, or SCN_LABEL_KINDS_. */
+enum scn_label_kind scn_label_kind_parse(const char *s);
+
+/* Label SLOs one scenario may declare (docs/limits.md). */
+#define SCN_SLO_LABELS_MAX 16
+
+/* An SLO on the requests carrying one label value. */
+struct scn_slo_label {
+    enum scn_label_kind kind;
+    char value[SCN_NAME_MAX]; /* as in the trace; a priority in decimal */
+    bool set[SCN_SLO_COUNT_];
+    double limit[SCN_SLO_COUNT_];
+};
+
 struct scn_slo {
     bool set[SCN_SLO_COUNT_];
     double limit[SCN_SLO_COUNT_]; /* seconds, fractions or USD: upper bounds, but
                                      see scn_slo_at_least() */
+    /* `slo:` as a list: its entries with `label:`, in order */
+    uint32_t n_labels;
+    struct scn_slo_label labels[SCN_SLO_LABELS_MAX];
 };
 
 /* Storage behind one traffic source's trace_cfg (its pointers point here). */

@@ -720,24 +720,106 @@ int scn__parse_compare(struct scn__ctx *c, const yaml_node_t *n, struct scenario
     return compare_dups(c, n, s);
 }
 
-int scn__parse_slo(struct scn__ctx *c, const yaml_node_t *n, struct scn_slo *slo)
+/* One SLO mapping's limits into set[]/limit[]; with `labelled`, its
+ * `label:` node (or NULL) into *lab. */
+static int parse_slo_limits(struct scn__ctx *c, const yaml_node_t *n, bool labelled,
+                            const yaml_node_t **lab, bool *set, double *limit)
 {
-    const yaml_node_t *v[SCN_SLO_COUNT_];
-    if (scn__check_map(c, n, "'slo'", scn__slo_keys, SCN_SLO_COUNT_, v))
+    const char *keys[SCN_SLO_COUNT_ + 1];
+    const yaml_node_t *v[SCN_SLO_COUNT_ + 1];
+    for (int i = 0; i < SCN_SLO_COUNT_; i++)
+        keys[i] = scn__slo_keys[i];
+    keys[SCN_SLO_COUNT_] = "label";
+    if (scn__check_map(c, n, labelled ? "an 'slo' entry" : "'slo'", keys,
+                       SCN_SLO_COUNT_ + (labelled ? 1 : 0), v))
         return -1;
+    if (labelled)
+        *lab = v[SCN_SLO_COUNT_];
     for (int i = 0; i < SCN_SLO_COUNT_; i++) {
         if (v[i] == NULL)
             continue;
         int rc;
         if (i <= SCN_SLO_E2E_P99)
-            rc = scn__v_duration_s(c, v[i], &slo->limit[i]);
+            rc = scn__v_duration_s(c, v[i], &limit[i]);
         else if (i <= SCN_SLO_ERROR_RATE || i == SCN_SLO_COMPLETION_RATE)
-            rc = scn__v_fraction(c, v[i], &slo->limit[i]);
+            rc = scn__v_fraction(c, v[i], &limit[i]);
         else
-            rc = scn__v_usd(c, v[i], &slo->limit[i]);
+            rc = scn__v_usd(c, v[i], &limit[i]);
         if (rc)
             return -1;
-        slo->set[i] = true;
+        set[i] = true;
+    }
+    return 0;
+}
+
+/* `label: {KIND: VALUE}`: exactly one label kind and its value. */
+static int parse_slo_label(struct scn__ctx *c, const yaml_node_t *n, struct scn_slo_label *l)
+{
+    char d[64];
+    if (n->type != YAML_MAPPING_NODE ||
+        n->data.mapping.pairs.top - n->data.mapping.pairs.start != 1)
+        return scn__fail(c, n,
+                         "found %s, expected 'label': one label as {KIND: VALUE}, KIND one of "
+                         "tenant, model_group, task, priority, region",
+                         scn__describe(n, d, sizeof d));
+    const yaml_node_pair_t *p = n->data.mapping.pairs.start;
+    const yaml_node_t *k = scn__node_of(c, p->key), *v = scn__node_of(c, p->value);
+    const char *ks = NULL;
+    if (k == NULL || v == NULL)
+        return scn__oom(c, n);
+    if (scn__get_str(c, k, "a label kind", &ks))
+        return -1;
+    l->kind = scn_label_kind_parse(ks);
+    if (l->kind == SCN_LABEL_KINDS_)
+        return scn__fail(c, k,
+                         "found label kind %s, expected one of tenant, model_group, task, "
+                         "priority, region",
+                         scn__quote(ks, d, sizeof d));
+    if (l->kind == SCN_LABEL_PRIORITY) {
+        uint32_t pr = 0;
+        if (scn__v_u32(c, v, &pr))
+            return -1;
+        snprintf(l->value, sizeof l->value, "%u", pr);
+        return 0;
+    }
+    return scn__v_name(c, v, "a label value", false, 1, l->value, sizeof l->value);
+}
+
+/* `slo:` is a mapping of limits over every request, or a list of such
+ * mappings, each optionally scoped to one label value by `label:`
+ * (entries without one add to the limits over every request). */
+int scn__parse_slo(struct scn__ctx *c, const yaml_node_t *n, struct scn_slo *slo)
+{
+    char d[64];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return parse_slo_limits(c, n, false, NULL, slo->set, slo->limit);
+    for (size_t i = 0; i < scn__seq_len(n); i++) {
+        const yaml_node_t *it = scn__seq_item(c, n, i), *lab = NULL;
+        if (it == NULL)
+            return scn__oom(c, n);
+        if (it->type != YAML_MAPPING_NODE)
+            return scn__fail(c, it, "found %s, expected an 'slo' entry: a mapping of limits",
+                             scn__describe(it, d, sizeof d));
+        struct scn_slo_label l;
+        memset(&l, 0, sizeof l);
+        if (parse_slo_limits(c, it, true, &lab, l.set, l.limit))
+            return -1;
+        if (lab == NULL) {
+            for (int m = 0; m < SCN_SLO_COUNT_; m++)
+                if (l.set[m]) {
+                    slo->set[m] = true;
+                    slo->limit[m] = l.limit[m];
+                }
+            continue;
+        }
+        if (slo->n_labels == SCN_SLO_LABELS_MAX)
+            return scn__fail(c, it,
+                             "found more than %d 'slo' entries with a label, expected at "
+                             "most %d (docs/limits.md)",
+                             SCN_SLO_LABELS_MAX, SCN_SLO_LABELS_MAX);
+        if (parse_slo_label(c, lab, &l))
+            return -1;
+        slo->labels[slo->n_labels++] = l;
     }
     return 0;
 }

@@ -100,7 +100,7 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
     res->interval_ns = scn->interval_ns;
     if (hist_init(&res->ttft_hist) != 0 || hist_init(&s->m.e2e) != 0 || hist_init(&s->m.qwait) != 0)
         goto oom;
-    if (heap_init(&s->heap, 1024) != 0)
+    if (heap_init(&s->heap, 1024) != 0 || sim__labels_init(s) != 0)
         goto oom;
     s->m.ts_cap = TS_INITIAL;
     res->ts = malloc(s->m.ts_cap * sizeof *res->ts);
@@ -244,6 +244,7 @@ static void teardown(struct sim *s)
     heap_fini(&s->heap);
     hist_fini(&s->m.e2e);
     hist_fini(&s->m.qwait);
+    sim__labels_fini(s);
 }
 
 int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uint64_t seed,
@@ -299,6 +300,7 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
             last->inflight = s.live;
             last->healthy = sim__healthy_backends(&s, s.now_ns);
             last->serving = serving;
+            sim__tsb_health(&s, (int64_t)res->n_ts - 1, s.now_ns);
         } else if (s.pools.n > 0 && sim__accrue_all(&s, s.now_ns) != 0) {
             rc = -1;
         }
@@ -306,6 +308,12 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
     if (rc == 0) {
         res->trace_rows_skipped = trace_skipped(s.in.trace);
         sim__summarise(&s);
+        if (sim__labels_summarise(&s) != 0) {
+            snprintf(err, errlen, "out of memory (labels)");
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
         sim_slo_eval(&scn->slo, res);
     } else if (err[0] == '\0') {
         snprintf(err, errlen, "out of memory");
@@ -330,6 +338,13 @@ void sim_result_free(struct sim_result *res)
     res->n_pools = 0;
     free(res->backends);
     free(res->ts);
+    free(res->ts_backends);
+    free(res->labels);
+    free(res->label_slo);
+    res->ts_backends = NULL;
+    res->labels = NULL;
+    res->label_slo = NULL;
+    res->n_labels = res->n_label_slo = 0;
     hist_fini(&res->ttft_hist);
     res->backends = NULL;
     res->ts = NULL;

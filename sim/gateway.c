@@ -154,6 +154,7 @@ int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
             h->is_hedge = false;
             h->partner = NO_SLOT;
             h->queue_wait_ns += q->queue_wait_ns;
+            h->cost_usd += q->cost_usd;
             sim__slot_release(s, idx);
             return 0;
         }
@@ -190,6 +191,8 @@ int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
                     res->client_429_provider++;
             }
         }
+        if (sim__label_finish(s, q, http_status, gateway_429) != 0)
+            return -1;
     }
     if (s->hooks && s->hooks->on_request) {
         struct sim_req_record rec = {
@@ -204,7 +207,9 @@ int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
             .final_status = http_status,
             .backend = q->backend,
             .measured = q->measured,
+            .cost_usd = q->cost_usd,
         };
+        sim__label_names(s, q, rec.label);
         s->hooks->on_request(s->hooks->ctx, &rec);
     }
     sim__slot_release(s, idx);
@@ -257,13 +262,17 @@ int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produce
     if (c != 0.0) /* budgets count every dollar billed */
         for (uint32_t r = 0; r < s->n_routers; r++)
             route_router_add_cost(s->routers[r], b, c, s->now_ns);
+    q->cost_usd += c;
     if (q->measured && c != 0.0) {
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
         if (row == NULL)
             return -1;
+        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
         s->be[b].res->cost_usd += c;
         s->res->cost_usd += c;
         row->cost_usd += c;
+        tb->cost_usd += c;
+        SIM__LABEL_ADD(s, q, cost_usd, c);
     }
     return 0;
 }
@@ -305,13 +314,17 @@ int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int 
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
         if (row == NULL)
             return -1;
+        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
         if (cls == ROUTE_RATE_LIMITED) {
             br->upstream_429++;
             s->res->upstream_429++;
             row->upstream_429++;
+            tb->upstream_429++;
+            SIM__LABEL_ADD(s, q, upstream_429, 1);
         } else {
             br->errors++;
             row->errors++;
+            tb->errors++;
             if (cls == ROUTE_TIMEOUT) {
                 br->timeouts++;
                 s->res->timeouts++;
@@ -360,8 +373,10 @@ int sim__attempt_failed(struct sim *s, uint32_t idx, enum route_status cls, int 
             return -1;
         return done ? 0 : sim__finish(s, idx, http, false);
     }
-    if (q->measured)
+    if (q->measured) {
         s->res->retries++;
+        SIM__LABEL_ADD(s, q, retries, 1);
+    }
     q->waited_ns += delay;
     q->state = RS_BACKOFF;
     return sim__push(s, s->now_ns + delay, EV_ROUTE, idx, q->gen);
@@ -423,9 +438,12 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
         if (row == NULL)
             return -1;
+        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
         s->res->attempts++;
         s->be[b].res->attempts++;
         row->attempts++;
+        tb->attempts++;
+        SIM__LABEL_ADD(s, q, attempts, 1);
         uint32_t rr = q->rr.region, br = sb->route.region;
         if (rr != 0 && br != 0 && rr != br)
             s->res->cross_region_attempts++;
@@ -632,6 +650,8 @@ int sim__on_arrival(struct sim *s)
         q->rr.n_blocks = t->n_blocks;
     }
     q->measured = s->now_ns >= s->scn->warmup_ns;
+    if (sim__label_arrival(s, q, t) != 0)
+        return -1;
     if (s->scn->stream_share < 1.0) {
         /* Whether the client streams: one draw per request, the same for
          * every strategy. */
@@ -713,8 +733,13 @@ int sim__on_done(struct sim *s, uint32_t idx)
 {
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
-    if (q->measured)
+    if (q->measured) {
+        struct sim_ts_backend *tb = sim__tsb(s, b);
+        if (tb == NULL)
+            return -1;
         s->be[b].res->successes++;
+        tb->successes++;
+    }
     if (q->first_token_ns < 0) /* non-streamed: the answer comes whole */
         q->first_token_ns = s->now_ns;
     sim__api_complete(s, q, b, q->rr.output_tokens);

@@ -121,6 +121,7 @@ int sim__on_hedge(struct sim *s, uint32_t idx)
     *q = *p;
     q->gen = gen;
     q->is_hedge = true;
+    q->cost_usd = 0.0; /* its own attempts' (sim__finish hands it on) */
     q->partner = idx;
     q->at_pool = AT_POOL_NONE; /* the copy is not on the primary's replica */
     q->blocks = NULL;

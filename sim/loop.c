@@ -54,8 +54,10 @@ static int apply(struct sim *s, uint32_t idx, struct route_loop_act a, bool gate
         if (q->measured)
             s->res->fallbacks++;
     }
-    if (a.retry && q->measured)
+    if (a.retry && q->measured) {
         s->res->retries++;
+        SIM__LABEL_ADD(s, q, retries, 1);
+    }
     q->loop_backend = a.backend;
     q->loop_exclude = a.exclude_tried;
     q->loop_timeout_ns = a.timeout_ns;

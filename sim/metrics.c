@@ -5,6 +5,7 @@
  * Memory is O(intervals): latencies go into histograms, not lists.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,16 @@ struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k)
         return NULL;
     }
     while ((int64_t)res->n_ts <= k) {
+        if (res->n_ts == s->lab.tsb_cap) {
+            /* the per-backend rows grow with the time series */
+            uint32_t ncap = s->lab.tsb_cap ? s->lab.tsb_cap * 2 : TS_INITIAL;
+            size_t nb = s->nb ? s->nb : 1;
+            struct sim_ts_backend *n = realloc(res->ts_backends, (size_t)ncap * nb * sizeof *n);
+            if (n == NULL)
+                return NULL;
+            res->ts_backends = n;
+            s->lab.tsb_cap = ncap;
+        }
         if (res->n_ts == s->m.ts_cap) {
             uint32_t ncap = s->m.ts_cap * 2;
             struct sim_ts_row *n = realloc(res->ts, (size_t)ncap * sizeof *n);
@@ -38,6 +49,10 @@ struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k)
         memset(r, 0, sizeof *r);
         r->t_ns = (int64_t)res->n_ts * s->scn->interval_ns;
         r->inflight = -1;
+        r->ttft_p50_s = r->ttft_p90_s = r->ttft_p99_s = NAN;
+        if (s->nb > 0)
+            memset(&res->ts_backends[(size_t)res->n_ts * s->nb], 0,
+                   (size_t)s->nb * sizeof *res->ts_backends);
         res->n_ts++;
     }
     return &res->ts[k];
@@ -72,6 +87,7 @@ int sim__ts_advance(struct sim *s, int64_t t_ns)
         r->inflight = s->live;
         r->healthy = sim__healthy_backends(s, s->m.ts_end_ns - 1);
         r->serving = serving;
+        sim__tsb_health(s, (int64_t)(r - s->res->ts), s->m.ts_end_ns - 1);
         s->m.ts_end_ns += s->scn->interval_ns;
     }
     return 0;
@@ -100,6 +116,8 @@ int sim__accrue(struct sim *s, uint32_t b, int64_t t)
     s->res->replica_hours += h;
     s->res->cost_usd += c;
     row->cost_usd += c;
+    if (s->res->ts_backends != NULL) /* the slot's own series */
+        s->res->ts_backends[(size_t)(row - s->res->ts) * s->nb + b].cost_usd += c;
     return 0;
 }
 
@@ -162,17 +180,7 @@ void sim__summarise(struct sim *s)
     res->queue_wait_mean_s = hist_mean(&s->m.qwait) / NS_PER_S;
     res->queue_wait_p99_s = (double)hist_quantile(&s->m.qwait, 0.99) / NS_PER_S;
     double n = (double)res->requests;
-    uint64_t c429 = res->client_429_gateway + res->client_429_provider;
-    res->client_429_rate = ratio((double)c429, n);
-    res->client_429_gateway_rate = ratio((double)res->client_429_gateway, n);
-    res->client_429_provider_rate = ratio((double)res->client_429_provider, n);
-    res->upstream_429_rate = ratio((double)res->upstream_429, (double)res->attempts);
-    res->final_errors = res->failed;
-    res->error_rate = ratio((double)res->failed, n);
-    res->completion_rate = n > 0 ? (double)res->completed / n : NAN; /* no requests: no verdict */
-    res->attempts_per_request = ratio((double)res->attempts, n);
-    res->cost_per_1k_requests_usd = ratio(res->cost_usd * 1000.0, n);
-    res->cost_per_success_usd = ratio(res->cost_usd, (double)res->completed);
+    sim__derive(res);
     res->end_ns = s->now_ns;
     for (uint32_t r = 0; r < s->n_routers; r++) {
         const struct route_stats *st = route_router_stats(s->routers[r]);
@@ -222,6 +230,7 @@ void sim__summarise(struct sim *s)
     /* Little: requests still in flight contribute their time so far. */
     sim__little_step(s, s->now_ns);
     double span = (double)(s->now_ns - s->scn->warmup_ns);
+    res->measured_s = span > 0 ? span / NS_PER_S : 0.0;
     double sojourn = s->m.sojourn_sum_ns;
     for (uint32_t i = 0; i < s->cap; i++)
         if (s->reqs[i].state != RS_FREE && s->reqs[i].measured && !s->reqs[i].is_hedge)
@@ -266,4 +275,53 @@ void sim_slo_eval(const struct scn_slo *slo, struct sim_result *res)
     }
     res->no_data = res->requests == 0;
     res->slo_pass = res->n_violations == 0 && !res->no_data;
+    sim_slo_eval_labels(slo, res);
+}
+
+const struct sim_label_result *sim_label_find(const struct sim_result *res,
+                                              enum scn_label_kind kind, const char *value)
+{
+    for (uint32_t i = 0; i < res->n_labels; i++)
+        if (res->labels[i].kind == kind && strcmp(res->labels[i].value, value) == 0)
+            return &res->labels[i];
+    return NULL;
+}
+
+/* Label SLOs: each against its label's metrics; a label no measured
+ * request carried is "no data", which fails, as a run without requests
+ * does.  Any label SLO missed fails the run. */
+void sim_slo_eval_labels(const struct scn_slo *slo, struct sim_result *res)
+{
+    if (slo->n_labels == 0)
+        return;
+    if (res->label_slo == NULL) {
+        res->label_slo = calloc(slo->n_labels, sizeof *res->label_slo);
+        if (res->label_slo == NULL) { /* cannot judge: fail, never pass */
+            res->slo_pass = false;
+            return;
+        }
+    }
+    res->n_label_slo = slo->n_labels;
+    for (uint32_t i = 0; i < slo->n_labels; i++) {
+        const struct scn_slo_label *l = &slo->labels[i];
+        struct sim_label_verdict *v = &res->label_slo[i];
+        const struct sim_label_result *lr = sim_label_find(res, l->kind, l->value);
+        v->kind = l->kind;
+        snprintf(v->value, sizeof v->value, "%s", l->value);
+        v->n_violations = 0;
+        v->no_data = lr == NULL || lr->m.requests == 0;
+        for (int m = 0; lr != NULL && m < SCN_SLO_COUNT_; m++) {
+            if (!l->set[m])
+                continue;
+            double x = sim_slo_value(&lr->m, (enum scn_slo_metric)m);
+            bool missed = scn_slo_at_least((enum scn_slo_metric)m) ? !(x >= l->limit[m])
+                                                                   : !(x <= l->limit[m]);
+            if (missed)
+                v->violations[v->n_violations++] = (struct sim_slo_violation){
+                    .metric = (enum scn_slo_metric)m, .limit = l->limit[m], .value = x};
+        }
+        v->pass = v->n_violations == 0 && !v->no_data;
+        if (!v->pass)
+            res->slo_pass = false;
+    }
 }

@@ -76,6 +76,7 @@ static uint64_t round_u64(double v)
     AGG_REAL(field.p999)                                                                           \
     AGG_REAL(field.max)
 #define AGG_VAL(type, field)   AGG_##type(field)
+#define AGG_LVAL(type, field)  AGG_##type(field)
 #define AGG_FIELD(type, field) AGG_##type(field)
 #define AGG_OPEN(type, field)
 #define AGG_CLOSE(type, field)
@@ -97,6 +98,59 @@ static uint64_t round_u64(double v)
 #define POOL_U32(X) X(min_serving) X(max_serving)
 #define POOL_REAL(X)                                                                               \
     X(replica_hours) X(cost_usd) X(warmup_s) X(mean_serving) X(prefix_hit_rate) X(busy_share)
+
+/* One label entry's LVAL field, over the replications that met the
+ * label (n of them, their entries in lr[]). */
+#define LAGG_GATHER(field)                                                                         \
+    for (uint32_t r_ = 0; r_ < n; r_++)                                                            \
+        x[r_] = (double)(lr[r_]->m.field);
+#define LAGG_U64(field)                                                                            \
+    LAGG_GATHER(field)                                                                             \
+    e->m.field = round_u64(mean_of(x, n));
+#define LAGG_REAL(field)                                                                           \
+    LAGG_GATHER(field)                                                                             \
+    e->m.field = mean_of(x, n);
+#define LAGG_LAT(field)                                                                            \
+    LAGG_REAL(field.mean)                                                                          \
+    LAGG_REAL(field.p50)                                                                           \
+    LAGG_REAL(field.p90)                                                                           \
+    LAGG_REAL(field.p95)                                                                           \
+    LAGG_REAL(field.p99)                                                                           \
+    LAGG_REAL(field.p999)                                                                          \
+    LAGG_REAL(field.max)
+#define LAGG_VAL(type, field)
+#define LAGG_LVAL(type, field) LAGG_##type(field)
+#define LAGG_FIELD(type, field)
+#define LAGG_OPEN(type, field)
+#define LAGG_CLOSE(type, field)
+#define LAGG_HOOK(type, field)
+#define LAGG_RUN(kind, type, field, key, unit, doc) LAGG_##kind(type, field)
+
+/* by_label over replications: replication 0's entries, each LVAL metric
+ * the mean over the replications whose traffic carried that label value
+ * (matched by kind and value; with a trace, all of them). */
+static int aggregate_labels(const struct sim_result *reps, uint32_t R, struct sim_result *m,
+                            double *x)
+{
+    const struct sim_label_result **lr = malloc(R * sizeof *lr);
+    if (lr == NULL)
+        return -1;
+    for (uint32_t j = 0; j < m->n_labels; j++) {
+        struct sim_label_result *e = &m->labels[j];
+        uint32_t n = 0;
+        for (uint32_t r = 0; r < R; r++) {
+            const struct sim_label_result *f =
+                r == 0 ? e : sim_label_find(&reps[r], e->kind, e->value);
+            if (f != NULL)
+                lr[n++] = f;
+        }
+        struct sim_label_result *in = e; /* gathered before written, as above */
+        (void)in;
+        SIM_RUN_METRICS(LAGG_RUN)
+    }
+    free(lr);
+    return 0;
+}
 
 /* Backends and pools hold the same entries in every replication (the
  * scenario fixes them); average them entry by entry. */
@@ -151,6 +205,10 @@ int sim_aggregate(struct sim_result *reps, uint32_t R, struct sim_result *mean)
         /* in place: mean->backends is reps[0].backends until the end,
            and each field is gathered before it is written */
         aggregate_arrays(reps, R, m, x);
+        if (aggregate_labels(reps, R, m, x) != 0) {
+            free(x);
+            return -1;
+        }
         m->rep.replications = R;
         for (uint32_t r = 0; r < R; r++)
             m->no_data |= reps[r].no_data;
@@ -169,6 +227,11 @@ int sim_aggregate(struct sim_result *reps, uint32_t R, struct sim_result *mean)
     reps[0].n_pools = 0;
     reps[0].ts = NULL;
     reps[0].n_ts = 0;
+    reps[0].ts_backends = NULL;
+    reps[0].labels = NULL;
+    reps[0].n_labels = 0;
+    reps[0].label_slo = NULL;
+    reps[0].n_label_slo = 0;
     memset(&reps[0].ttft_hist, 0, sizeof reps[0].ttft_hist);
     return 0;
 }

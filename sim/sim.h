@@ -75,6 +75,7 @@ struct sim_pool_result {
 #define SIM__CTYPE_REAL               double
 #define SIM__CTYPE_LAT                struct sim_lat
 #define SIM__FIELD_VAL(type, field)   SIM__CTYPE_##type field;
+#define SIM__FIELD_LVAL(type, field)  SIM__CTYPE_##type field;
 #define SIM__FIELD_FIELD(type, field) SIM__CTYPE_##type field;
 #define SIM__FIELD_OPEN(type, field)
 #define SIM__FIELD_CLOSE(type, field)
@@ -89,6 +90,18 @@ struct sim_pool_result {
 struct sim_ts_row {
     SIM_TS_COLUMNS(SIM__TS_FIELD)
 };
+
+/* One backend in one time-series interval (timeseries_backends.csv). */
+struct sim_ts_backend {
+    uint64_t attempts, successes, upstream_429, errors; /* measured attempts ending here */
+    double cost_usd;                                    /* billed here */
+    /* at the interval's end: present, up, not in a provider outage or
+     * brownout, and healthy or half-open in gateway replica 0's router
+     * (not DOWN, COOLDOWN, OPEN or EJECTED) */
+    bool healthy;
+};
+
+struct sim_label_result;
 
 /* A two-sided 95% confidence interval [lo, hi]. */
 struct sim_ci {
@@ -144,6 +157,36 @@ struct sim_result {
     struct sim_slo_violation violations[SCN_SLO_COUNT_];
     uint32_t n_violations;
     struct sim_rep rep; /* replications; zero for a single run */
+    /* n_ts x n_backends, row-major (ts_backends[k * n_backends + b]) */
+    struct sim_ts_backend *ts_backends;
+    /* by_label: every label kind the traffic carries (scn_label_kind
+     * order), its values in order of first appearance */
+    struct sim_label_result *labels;
+    uint32_t n_labels;
+    /* label SLOs (scn_slo.labels), in their order */
+    struct sim_label_verdict *label_slo;
+    uint32_t n_label_slo;
+};
+
+/* The requests of a run carrying one label value: the LVAL metrics of
+ * SIM_RUN_METRICS (metrics.def) in m, computed as the run's are (TTFT and
+ * e2e from a 16-buckets-per-octave histogram: within 3.2% of the exact
+ * quantile).  cost_usd is the API cost of its requests' attempts (hedges
+ * included); pool replica-hours are not attributed to labels. */
+struct sim_label_result {
+    enum scn_label_kind kind;
+    char value[SCN_NAME_MAX]; /* "" for requests without the label */
+    struct sim_result m;      /* the LVAL fields only; no arrays */
+};
+
+/* A label SLO's verdict (scn_slo.labels[i]). */
+struct sim_label_verdict {
+    enum scn_label_kind kind;
+    char value[SCN_NAME_MAX];
+    bool no_data; /* no measured request carried the label */
+    bool pass;
+    struct sim_slo_violation violations[SCN_SLO_COUNT_];
+    uint32_t n_violations;
 };
 
 /* A finished request, for per-request output and validation tests. */
@@ -156,6 +199,11 @@ struct sim_req_record {
     int final_status; /* HTTP status of the client answer */
     int32_t backend;  /* last backend tried, -1 none */
     bool measured;    /* arrived after warmup */
+    /* appended with issue 14: the request's label values by enum
+     * scn_label_kind ("" when unset; a priority in decimal; valid during
+     * the call only) and its API cost (its attempts' and its hedges') */
+    const char *label[SCN_LABEL_KINDS_];
+    double cost_usd;
 };
 
 /* One attempt of a request, when it ends (success or failure), for
@@ -193,6 +241,15 @@ void sim_result_free(struct sim_result *res);
 
 /* Evaluate the scenario's SLOs on a result (fills slo_pass, violations). */
 void sim_slo_eval(const struct scn_slo *slo, struct sim_result *res);
+
+/* The label SLOs of slo (slo->labels) on res->labels: fills
+ * res->label_slo and clears slo_pass when one is missed or has no data
+ * (sim_slo_eval calls it). */
+void sim_slo_eval_labels(const struct scn_slo *slo, struct sim_result *res);
+
+/* The by_label entry (kind, value) of a result, NULL when none. */
+const struct sim_label_result *sim_label_find(const struct sim_result *res,
+                                              enum scn_label_kind kind, const char *value);
 
 /* The metric a SLO constrains, read from a result. */
 double sim_slo_value(const struct sim_result *res, enum scn_slo_metric m);

@@ -37,6 +37,7 @@
 #include "rng.h"
 #include "scn.h"
 #include "sim.h"
+#include "u64map.h"
 
 #define NS_PER_S    1e9
 #define NS_PER_HOUR 3.6e12
@@ -119,10 +120,12 @@ struct req {
         struct route_llm_req llm;
         struct route_pk_req pk;
     } loop;
-    int32_t loop_backend;   /* send the next attempt here (Portkey leaf), -1 = pick */
-    bool loop_exclude;      /* keep tried backends out of the next pick */
-    bool loop_fail_gateway; /* the pending failure is the gateway's own */
-    int loop_fail_http;     /* != 0: answer the client this at the next EV_ROUTE */
+    int32_t loop_backend;           /* send the next attempt here (Portkey leaf), -1 = pick */
+    bool loop_exclude;              /* keep tried backends out of the next pick */
+    bool loop_fail_gateway;         /* the pending failure is the gateway's own */
+    int loop_fail_http;             /* != 0: answer the client this at the next EV_ROUTE */
+    uint32_t lab[SCN_LABEL_KINDS_]; /* its label values: indexes into s->lab.ent (labels.c) */
+    double cost_usd;                /* API cost billed to this slot's attempts */
 };
 
 /* Replica slot states.  Billed: WARMING, ACTIVE, DRAINING, NOTICE.  Offered
@@ -231,6 +234,53 @@ struct sim__pools {
     struct sim__deadlines dl;
 };
 
+/* A small log-bucketed latency histogram (labels.c): SIM__LH_SUB buckets
+ * per octave, 960 in all, so a quantile (the bucket's midpoint, clamped to
+ * [min, max]) is within 3.2% of the exact one.  Fixed memory (7.5 KiB)
+ * where base/hist.h's 432 KiB per histogram is too much: one per label
+ * value, one for the open time-series interval. */
+#define SIM__LH_SUB_BITS 4
+#define SIM__LH_SUB      (1u << SIM__LH_SUB_BITS)
+#define SIM__LH_BUCKETS  ((uint32_t)(64 - SIM__LH_SUB_BITS) * SIM__LH_SUB)
+struct sim__lh {
+    uint64_t *b; /* SIM__LH_BUCKETS */
+    uint64_t count;
+    double sum;
+    int64_t min, max;
+    uint32_t lo, hi; /* buckets touched: [lo, hi] (reset clears only those) */
+};
+
+/* One label value's accumulators (labels.c): the buckets of its TTFT and
+ * e2e histograms (the count is m.completed; min, max and sum here), kept
+ * flat so that a request's five label values cost a few increments each. */
+struct sim__label_acc {
+    uint64_t *b; /* 2 x SIM__LH_BUCKETS: TTFT, then e2e */
+    double sum[2];
+    int64_t min[2], max[2];
+    uint64_t good; /* goodput numerator */
+};
+
+/* The label table of a run: every (kind, value) met so far. */
+struct sim__labels {
+    struct sim_label_result *ent; /* m holds the counts while the run goes */
+    struct sim__label_acc *acc;
+    uint32_t n, cap;
+    uint32_t *of[SCN_LABEL_KINDS_]; /* trace label id -> entry + 1 (0: not yet) */
+    uint32_t of_cap[SCN_LABEL_KINDS_];
+    struct u64map prio;     /* priority + 1 -> entry */
+    uint64_t prio_key;      /* the last priority looked up (+ 1; 0 none) ... */
+    uint32_t prio_e;        /* ... and its entry */
+    struct u64map sessions; /* sessions seen (cost per conversation) */
+    double session_cost_usd;
+    /* goodput: a request is good when answered 200 within these */
+    bool good_set;
+    int64_t good_ttft_ns, good_e2e_ns;
+    /* the open time-series interval's TTFTs, and its row (-1 none) */
+    struct sim__lh ts_ttft;
+    int64_t ts_k;
+    uint32_t tsb_cap; /* rows of res->ts_backends allocated */
+};
+
 /* Metrics kept while the run goes (the rest is in *res directly). */
 struct sim__metrics {
     struct hist e2e, qwait;
@@ -275,6 +325,7 @@ struct sim {
     struct backend_rt *be; /* nb backends */
     struct sim__pools pools;
     struct sim__metrics m;
+    struct sim__labels lab;
 };
 
 /* ------------------------------------------------------------------ */
@@ -434,6 +485,43 @@ int sim__accrue(struct sim *s, uint32_t b, int64_t t);
 int sim__accrue_all(struct sim *s, int64_t t);
 int sim__pools_snapshot(struct sim *s, int64_t t_ns, uint32_t *serving);
 void sim__summarise(struct sim *s);
+
+/* ------------------------------------------------------------------ */
+/* labels.c: per-label results, per-interval TTFT quantiles, per-backend
+ * series.  The hooks below run for measured requests only. */
+
+int sim__labels_init(struct sim *s);
+void sim__labels_fini(struct sim *s);
+/* At arrival: resolve q's label values (q->lab), count the request. */
+int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t);
+/* The client got its answer (measured requests). */
+int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool gateway_429);
+/* q's label values as strings, for the per-request record. */
+void sim__label_names(const struct sim *s, const struct req *q, const char **out);
+/* The per-backend row of backend b in the interval holding now; NULL when
+ * out of memory. */
+struct sim_ts_backend *sim__tsb(struct sim *s, uint32_t b);
+/* The per-backend row of b in the interval of time-series row `row`
+ * (from sim__ts_row; no division). */
+static inline struct sim_ts_backend *sim__tsb_at(struct sim *s, const struct sim_ts_row *row,
+                                                 uint32_t b)
+{
+    return &s->res->ts_backends[(size_t)(row - s->res->ts) * s->nb + b];
+}
+/* Backend health at t into row k of res->ts_backends. */
+void sim__tsb_health(struct sim *s, int64_t k, int64_t t_ns);
+/* At the end: flush the open interval's quantiles, derive the per-interval
+ * rates, summarise every label and move the table into s->res. */
+int sim__labels_summarise(struct sim *s);
+/* A result's rates from its counts (the run's and each label's). */
+void sim__derive(struct sim_result *res);
+
+/* Add to every label value of q: m->field += v. */
+#define SIM__LABEL_ADD(s, q, field, v)                                                             \
+    do {                                                                                           \
+        for (int k_ = 0; k_ < SCN_LABEL_KINDS_; k_++)                                              \
+            (s)->lab.ent[(q)->lab[k_]].m.field += (v);                                             \
+    } while (0)
 
 /* replicate.c: fold n strategies x R replications of one scenario (trial
  * i * R + r is replication r of strategy i) into res[0..n); frees the trial

@@ -24,7 +24,7 @@
 static const char *const usage_run =
     "usage: lbsim run SCENARIO [--set PATH=VALUE]... [--strategy NAME]...\n"
     "                 [--plugin PATH.so]... [--seed N] [--threads N] [--out DIR]\n"
-    "                 [--json] [--replications R [--vs NAME]]\n"
+    "                 [--json] [--replications R [--vs NAME]] [--by KIND]\n"
     "\n"
     "Replays the scenario's traffic against its backends under each strategy\n"
     "(the --strategy flags, else the scenario's compare: list, else its\n"
@@ -43,6 +43,8 @@ static const char *const usage_run =
     "  --replications R run each strategy on R seeds (replication 0 = the seed):\n"
     "                   means, 95% intervals, SLO pass/FAIL/unsure (default 1)\n"
     "  --vs NAME        paired differences against NAME (default: the first)\n"
+    "  --by KIND        also print the table per value of a label: tenant,\n"
+    "                   model_group, task, priority or region (rows: strategy x value)\n"
     "  --strict         refuse a `router: {litellm: FILE}` import with unsupported keys\n"
     "\n"
     "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run\n"
@@ -60,6 +62,7 @@ static const struct args_opt run_options[] = {
     {"--vs", NULL, ARGS_VALUE, SCNOPTS_VS},
     {"--set", NULL, ARGS_VALUE, SCNOPTS_SET},
     {"--strict", NULL, ARGS_FLAG, SCNOPTS_STRICT},
+    {"--by", NULL, ARGS_VALUE, SCNOPTS_ID_END_},
 };
 
 static const struct args_spec run_spec = {
@@ -72,6 +75,7 @@ static const struct args_spec run_spec = {
 struct run_opts {
     const char *scn_path;
     struct scnopts com; /* every option; --plugin is loaded by cmd_run */
+    int by;             /* --by: an enum scn_label_kind, -1 none */
 };
 
 /* The second pass: everything but the plugins.  -1 = go on, else the exit
@@ -79,6 +83,7 @@ struct run_opts {
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
     o->scn_path = NULL;
+    o->by = -1;
     scnopts_init(&o->com, 1);
     struct args a;
     args_init(&a, &run_spec, argc, argv, 2);
@@ -91,6 +96,15 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
                                         "unexpected argument '%s' (one scenario per run)", a.arg);
             o->scn_path = a.value;
             continue;
+        }
+        if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_) {
+            enum scn_label_kind k = scn_label_kind_parse(a.value);
+            if (k == SCN_LABEL_KINDS_)
+                return args_usage_error(&run_spec,
+                                        "--by: found '%s', expected tenant, model_group, task, "
+                                        "priority or region",
+                                        a.value);
+            o->by = (int)k;
         }
     }
     if (rc != SCNOPTS_MORE)
@@ -159,6 +173,19 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         return CLI_EXIT_USAGE;
     }
 
+    if (o->com.reps > 1 && scn.slo.n_labels > 0) {
+        /* A label's metrics over replications are means (by_label), but
+         * no interval is kept per label, so its verdict could not be
+         * pass/FAIL/unsure as the run's is: refused, not guessed. */
+        fprintf(stderr,
+                "lbsim: --replications %u: the scenario's slo: has %u label SLO(s) "
+                "(label: {...}); label SLOs are judged on single runs only: run without "
+                "--replications, or drop the label entries\n",
+                o->com.reps, scn.slo.n_labels);
+        free(strats);
+        scn_free(&scn);
+        return CLI_EXIT_USAGE;
+    }
     int ref;
     if ((rc = rep_reference(o->com.vs, o->com.reps, strats, n, &ref)) != 0) {
         free(strats);
@@ -218,6 +245,8 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         report_json_origin(stdout, &origin, &scn, seed, res, n);
     else
         report_table(stdout, &scn, seed, res, n);
+    if (!o->com.json && o->by >= 0)
+        report_table_by(stdout, &scn, res, n, (enum scn_label_kind)o->by);
     fprintf(stderr,
             "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n",
             n * o->com.reps, (unsigned long long)total, (unsigned long long)events, wall,

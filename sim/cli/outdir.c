@@ -132,6 +132,12 @@ int outdir_write_origin(const char *dir, const struct report_origin *origin,
     report_timeseries_csv(f, res, n);
     if (close_out(f, path) != 0)
         return CLI_EXIT_USAGE;
+    f = open_out(dir, "timeseries_backends.csv", path, sizeof path);
+    if (f == NULL)
+        return CLI_EXIT_USAGE;
+    report_timeseries_backends_csv(f, res, n);
+    if (close_out(f, path) != 0)
+        return CLI_EXIT_USAGE;
     const char *names[MAX_PLOTS];
     char err[CLI_ERRLEN] = "";
     int np = report_plots(dir, res, n, names, MAX_PLOTS, err, sizeof err);

@@ -372,14 +372,48 @@ static void json_hook_slo(struct jw *w, const struct sim_result *r)
         jw_close(w, '}');
     }
     jw_close(w, ']');
+    if (r->n_label_slo > 0) {
+        /* label SLOs, in the order of slo: (only when there are some) */
+        jw_member(w, "labels");
+        jw_open(w, '[');
+        for (uint32_t i = 0; i < r->n_label_slo; i++) {
+            const struct sim_label_verdict *v = &r->label_slo[i], *l = v;
+            jw_member(w, NULL);
+            jw_open(w, '{');
+            jw_member(w, "label");
+            jw_open(w, '{');
+            jw_str(w, scn_label_kind_name(l->kind), l->value, sizeof l->value);
+            jw_close(w, '}');
+            jw_bool(w, "pass", v->pass);
+            if (v->no_data)
+                jw_bool(w, "no_data", true);
+            jw_member(w, "violations");
+            jw_open(w, '[');
+            for (uint32_t j = 0; j < v->n_violations && j < SCN_SLO_COUNT_; j++) {
+                const struct sim_slo_violation *sv = &v->violations[j];
+                jw_member(w, NULL);
+                jw_open(w, '{');
+                jw_str(w, "metric", scn_slo_name(sv->metric), SIZE_MAX);
+                jw_real(w, "limit", sv->limit);
+                jw_real(w, "value", sv->value);
+                jw_close(w, '}');
+            }
+            jw_close(w, ']');
+            jw_close(w, '}');
+        }
+        jw_close(w, ']');
+    }
     jw_close(w, '}');
 }
 
+static void json_hook_by_label(struct jw *w, const struct sim_result *r);
+
 /* One member of a run object per SIM_RUN_METRICS entry (metrics.def). */
-#define JSON_VAL_U64(w, r, field, key)   jw_u64(w, key, r->field)
-#define JSON_VAL_REAL(w, r, field, key)  jw_real(w, key, r->field)
-#define JSON_VAL_LAT(w, r, field, key)   jw_lat(w, key, &r->field)
-#define JSON_VAL(w, r, type, field, key) JSON_VAL_##type(w, r, field, key)
+#define JSON_VAL_U64(w, r, field, key)    jw_u64(w, key, r->field)
+#define JSON_VAL_REAL(w, r, field, key)   jw_real(w, key, r->field)
+#define JSON_VAL_LAT(w, r, field, key)    jw_lat(w, key, &r->field)
+#define JSON_VAL(w, r, type, field, key)  JSON_VAL_##type(w, r, field, key)
+#define JSON_LVAL(w, r, type, field, key) JSON_VAL_##type(w, r, field, key)
 #define JSON_FIELD(w, r, type, field, key)
 #define JSON_OPEN(w, r, type, field, key)                                                          \
     do {                                                                                           \
@@ -393,6 +427,50 @@ static void json_hook_slo(struct jw *w, const struct sim_result *r)
         json_hook_##field(w, r);                                                                   \
     } while (0)
 #define JSON_RUN_MEMBER(kind, type, field, key, unit, doc) JSON_##kind(w, r, type, field, key);
+
+/* A member whose key is data (a label value): escaped. */
+static void jw_member_esc(struct jw *w, const char *key, size_t maxlen)
+{
+    jw_member(w, NULL);
+    json_string(w->f, key, maxlen);
+    fputs(": ", w->f);
+}
+
+/* The LVAL entries of SIM_RUN_METRICS, flat (metrics.def). */
+#define LJSON_VAL(w, r, type, field, key)
+#define LJSON_LVAL(w, r, type, field, key) JSON_VAL_##type(w, r, field, key)
+#define LJSON_FIELD(w, r, type, field, key)
+#define LJSON_OPEN(w, r, type, field, key)
+#define LJSON_CLOSE(w, r, type, field, key)
+#define LJSON_HOOK(w, r, type, field, key)
+#define LJSON_RUN_MEMBER(kind, type, field, key, unit, doc) LJSON_##kind(w, r, type, field, key);
+
+/* runs[i].by_label: {KIND: {VALUE: {the LVAL metrics}}}. */
+static void json_hook_by_label(struct jw *w, const struct sim_result *run)
+{
+    jw_open(w, '{');
+    for (int k = 0; k < SCN_LABEL_KINDS_; k++) {
+        bool any = false;
+        for (uint32_t i = 0; i < run->n_labels; i++) {
+            const struct sim_label_result *e = &run->labels[i];
+            if ((int)e->kind != k)
+                continue;
+            if (!any) {
+                jw_member(w, scn_label_kind_name((enum scn_label_kind)k));
+                jw_open(w, '{');
+                any = true;
+            }
+            jw_member_esc(w, e->value, sizeof e->value);
+            jw_open(w, '{');
+            const struct sim_result *r = &e->m;
+            SIM_RUN_METRICS(LJSON_RUN_MEMBER)
+            jw_close(w, '}');
+        }
+        if (any)
+            jw_close(w, '}');
+    }
+    jw_close(w, '}');
+}
 
 static void json_run(struct jw *w, const struct sim_result *r)
 {
@@ -648,6 +726,26 @@ static void table_slo(FILE *f, const struct sim_result *r, bool has_slo)
     uint32_t nv = r->n_violations < SCN_SLO_COUNT_ ? r->n_violations : SCN_SLO_COUNT_;
     bool reps = r->rep.replications > 1;
     const char *sep = "  ";
+    /* label SLOs: FAIL: tenant=chat:ttft_p99 (or tenant=chat:no data) */
+    bool lany = false;
+    for (uint32_t i = 0; i < r->n_label_slo; i++) {
+        const struct sim_label_verdict *v = &r->label_slo[i];
+        if (v->pass)
+            continue;
+        char val[SCN_NAME_MAX + 1];
+        table_name(val, sizeof val, v->value, sizeof v->value);
+        if (!lany)
+            fprintf(f, "%sFAIL: ", sep);
+        if (v->no_data)
+            fprintf(f, "%s%s=%s:no data", lany ? "," : "", scn_label_kind_name(v->kind), val);
+        for (uint32_t j = 0; j < v->n_violations; j++) {
+            const char *m = scn_slo_name(v->violations[j].metric);
+            fprintf(f, "%s%s=%s:%s", lany || j ? "," : "", scn_label_kind_name(v->kind), val,
+                    m ? m : "?");
+        }
+        lany = true;
+        sep = "; ";
+    }
     for (int pass = 0; pass < (reps ? 2 : 1); pass++) {
         enum sim_verdict want = pass == 0 ? SIM_VERDICT_FAIL : SIM_VERDICT_UNSURE;
         bool any = false;
@@ -777,7 +875,7 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
     }
     fputs("  SLO\n", f);
 
-    bool has_slo = false;
+    bool has_slo = scn != NULL && scn->slo.n_labels > 0;
     for (int m = 0; scn != NULL && m < SCN_SLO_COUNT_; m++)
         has_slo = has_slo || scn->slo.set[m];
     for (uint32_t i = 0; res && i < n; i++) {
@@ -791,9 +889,87 @@ void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const stru
         table_slo(f, r, has_slo);
     }
     free(cells);
+    fputs("USD/mo: cost per second of the measured window x 730 h (the simulated rate, "
+          "a month of it)\n",
+          f);
     if (res != NULL)
         table_diffs(f, res, n, nw);
     table_pools(f, res, n, nw);
+}
+
+void report_table_by(FILE *f, const struct scenario *scn, const struct sim_result *res, uint32_t n,
+                     enum scn_label_kind kind)
+{
+    const char *kn = scn_label_kind_name(kind);
+    uint32_t rows = 0;
+    int nw = TABLE_MIN_NAME_W, vw = (int)strlen(kn);
+    for (uint32_t i = 0; i < n; i++) {
+        int l = (int)strnlen(res[i].strategy, sizeof res[i].strategy);
+        nw = l > nw ? l : nw;
+        for (uint32_t j = 0; j < res[i].n_labels; j++)
+            if (res[i].labels[j].kind == kind) {
+                int w = disp_width(res[i].labels[j].value);
+                vw = w > vw ? w : vw;
+                rows++;
+            }
+    }
+    fprintf(f, "\nby %s", kn);
+    if (rows == 0) {
+        fprintf(f, ": the traffic carries no %s label\n", kn);
+        return;
+    }
+    bool reps = n > 0 && res[0].rep.replications > 1;
+    fprintf(f, "%s\n",
+            reps ? " (means over the replications that saw each value; no intervals)" : "");
+    fprintf(f, "%-*s %-*s", nw, "strategy", vw, kn);
+    for (int c = 0; c < NCOL; c++) {
+        fputc(' ', f);
+        put_cell(f, table_head[c], table_width[c]);
+    }
+    fputs("  SLO\n", f);
+    char name[SCN_NAME_MAX + 1], val[SCN_NAME_MAX + 1], cell[TABLE_CELL_MAX];
+    for (uint32_t i = 0; i < n; i++) {
+        table_name(name, sizeof name, res[i].strategy, sizeof res[i].strategy);
+        for (uint32_t j = 0; j < res[i].n_labels; j++) {
+            const struct sim_label_result *e = &res[i].labels[j];
+            if (e->kind != kind)
+                continue;
+            table_name(val, sizeof val, e->value, sizeof e->value);
+            fprintf(f, "%-*s %s", nw, name, val);
+            for (int k = disp_width(val); k < vw; k++)
+                fputc(' ', f);
+            for (int c = 0; c < NCOL; c++) {
+                table_cell(cell, table_fmt[c], table_value(c, &e->m));
+                fputc(' ', f);
+                put_cell(f, cell, table_width[c]);
+            }
+            /* this value's label SLOs: pass / FAIL: metrics / FAIL: no data */
+            const char *verdict = "-";
+            char buf[256] = "";
+            for (uint32_t k = 0; k < res[i].n_label_slo; k++) {
+                const struct sim_label_verdict *v = &res[i].label_slo[k];
+                if (v->kind != kind || strcmp(v->value, e->value) != 0)
+                    continue;
+                if (v->pass && verdict[0] == '-')
+                    verdict = "pass";
+                for (uint32_t x = 0; x < v->n_violations; x++) {
+                    const char *m = scn_slo_name(v->violations[x].metric);
+                    size_t l = strlen(buf);
+                    snprintf(buf + l, sizeof buf - l, "%s%s", l ? "," : "FAIL: ", m ? m : "?");
+                }
+            }
+            fprintf(f, "  %s\n", buf[0] ? buf : verdict);
+        }
+    }
+    (void)scn;
+    /* a label SLO on a value the traffic never carried */
+    for (uint32_t i = 0; n > 0 && i < res[0].n_label_slo; i++) {
+        const struct sim_label_verdict *v = &res[0].label_slo[i];
+        if (v->kind == kind && v->no_data) {
+            table_name(val, sizeof val, v->value, sizeof v->value);
+            fprintf(f, "%s=%s: FAIL: no data (no measured request carried it)\n", kn, val);
+        }
+    }
 }
 
 /* ---- time-series CSV ---------------------------------------------------- */
@@ -852,6 +1028,28 @@ void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n)
             csv_field(f, r->strategy, sizeof r->strategy);
             SIM_TS_COLUMNS(CSV_FIELD)
             fputc('\n', f);
+        }
+    }
+}
+
+void report_timeseries_backends_csv(FILE *f, const struct sim_result *res, uint32_t n)
+{
+    fputs("strategy,t_s,backend,attempts,successes,upstream_429,errors,cost_usd,healthy\n", f);
+    for (uint32_t i = 0; res && i < n; i++) {
+        const struct sim_result *r = &res[i];
+        for (uint32_t k = 0; r->ts && r->ts_backends && k < r->n_ts; k++) {
+            for (uint32_t b = 0; b < r->n_backends; b++) {
+                const struct sim_ts_backend *t = &r->ts_backends[(size_t)k * r->n_backends + b];
+                csv_field(f, r->strategy, sizeof r->strategy);
+                fputc(',', f);
+                csv_real(f, (double)r->ts[k].t_ns / NS_PER_S);
+                fputc(',', f);
+                csv_field(f, r->backends[b].name, sizeof r->backends[b].name);
+                fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", t->attempts,
+                        t->successes, t->upstream_429, t->errors);
+                csv_real(f, t->cost_usd);
+                fprintf(f, ",%d\n", t->healthy ? 1 : 0);
+            }
         }
     }
 }

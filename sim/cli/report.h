@@ -22,6 +22,12 @@
 void report_table(FILE *f, const struct scenario *scn, uint64_t seed, const struct sim_result *res,
                   uint32_t n);
 
+/* The table per value of one label kind (`lbsim run --by KIND`): rows
+ * strategy x value, the columns of report_table (metrics.def) over the
+ * value's requests, and its label SLOs' verdict. */
+void report_table_by(FILE *f, const struct scenario *scn, const struct sim_result *res, uint32_t n,
+                     enum scn_label_kind kind);
+
 /* Why run r measured no request (sim_result.no_data), the end of a line
  * the caller began ("lbsim: "):
  * every request in the warm-up, every trace row skipped, or no traffic at
@@ -58,6 +64,11 @@ void report_json_string(FILE *f, const char *s);
 
 /* Time series of every run, long format: one row per (strategy, interval). */
 void report_timeseries_csv(FILE *f, const struct sim_result *res, uint32_t n);
+
+/* timeseries_backends.csv: one row per run x interval x backend:
+ * strategy,t_s,backend,attempts,successes,upstream_429,errors,cost_usd,
+ * healthy (struct sim_ts_backend; healthy 1/0 at the interval's end). */
+void report_timeseries_backends_csv(FILE *f, const struct sim_result *res, uint32_t n);
 
 /* Write plot data and scripts into dir (ttft_cdf, bars, timeseries).
  * Fills names[] with the plot base names written (at most max_names) and

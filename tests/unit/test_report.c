@@ -236,7 +236,9 @@ static void test_json(const struct scenario *scn, const struct sim_result *res)
         "\"unmeasured\": 17,",
         "\"little\": {\n        \"lambda_per_s\": 5.5,\n",
         "        \"mean_time_in_system_s\": 3.1,\n        \"mean_in_system\": 17.05\n      },",
-        "\"events\": 123456789,\n      \"trace_rows_skipped\": 0\n    },\n    {\n",
+        "\"events\": 123456789,\n      \"trace_rows_skipped\": 0,\n      \"goodput\": 0,\n      "
+        "\"conversations\": 0,\n      \"cost_per_conversation_usd\": 0,\n      \"by_label\": {}\n  "
+        "  },\n    {\n",
         /* second run: escaped name, null for NaN and Inf, violations */
         "\"strategy\": \"say \\\"hi\\\"\\\\\\n\",",
         "\"p50\": null,",
@@ -246,7 +248,9 @@ static void test_json(const struct scenario *scn, const struct sim_result *res)
         "\"metric\": \"client_429_rate\",",
         "\"limit\": 0.001,",
         "\"value\": 0.005\n          }\n        ]\n      },",
-        "\"events\": 123456789,\n      \"trace_rows_skipped\": 0\n    }\n  ]\n}\n",
+        "\"events\": 123456789,\n      \"trace_rows_skipped\": 0,\n      \"goodput\": 0,\n      "
+        "\"conversations\": 0,\n      \"cost_per_conversation_usd\": 0,\n      \"by_label\": {}\n  "
+        "  }\n  ]\n}\n",
     };
     check_in_order(js, keys, sizeof keys / sizeof keys[0]);
     size_t len = strlen(js);
@@ -286,11 +290,12 @@ static void test_csv(const struct sim_result *res)
         return;
     const char *header = "strategy,t_s,arrivals,completed,failed,client_429,upstream_429,errors,"
                          "attempts,cost_usd,ttft_mean_s,inflight,healthy_backends,serving_replicas,"
-                         "cache_hits\n";
+                         "cache_hits,ttft_p50_s,ttft_p90_s,ttft_p99_s,error_rate,client_429_rate,"
+                         "cost_usd_per_h\n";
     CHECK(strncmp(csv, header, strlen(header)) == 0);
-    CHECK_STR_CONTAINS(csv, "\nleast_busy,0,300,290,5,3,20,2,330,1,0.5,5,2,0,0\n");
+    CHECK_STR_CONTAINS(csv, "\nleast_busy,0,300,290,5,3,20,2,330,1,0.5,5,2,0,0,0,0,0,0,0,0\n");
     /* no completions: the mean TTFT field is empty */
-    CHECK_STR_CONTAINS(csv, "\nleast_busy,60,400,0,10,10,60,5,500,1.5,,12,1,0,0\n");
+    CHECK_STR_CONTAINS(csv, "\nleast_busy,60,400,0,10,10,60,5,500,1.5,,12,1,0,0,0,0,0,0,0,0\n");
     CHECK_STR_CONTAINS(csv, "\n\"say \"\"hi\"\"\\\n\",120,300,310,");
     int lines = 0;
     for (const char *p = csv; *p; p++)
@@ -316,11 +321,11 @@ static void test_table(const struct scenario *scn, const struct sim_result *res)
     CHECK_STR_CONTAINS(t, " 3.7500 ");
     CHECK(t && strstr(t, "nan") == NULL);
     /* header + column line + one line per run (the name's newline is
-     * printed as '?') */
+     * printed as '?') + the USD/mo footer */
     int lines = 0;
     for (const char *p = t; p && *p; p++)
         lines += *p == '\n';
-    CHECK_INT_EQ(lines, 2 + 1 + 2);
+    CHECK_INT_EQ(lines, 2 + 1 + 2 + 1);
     if (check_failures_)
         fputs(t ? t : "", stderr);
     free(t);
