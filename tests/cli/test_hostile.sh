@@ -95,6 +95,18 @@ if (ulimit -v 300000 && "$LBSIM" --version) >/dev/null 2>&1; then
     got=$?
     check "out of memory: exit 3 (got $got)" [ "$got" -eq 3 ]
     check "out of memory: says so" grep -q "out of memory" "$tmp/oom.err"
+    # The same run as a point of a sweep, and of a plan: exit 3 as well.
+    (ulimit -v 300000 && exec timeout 120 "$LBSIM" sweep "$tmp/oom.yaml" --threads 1 \
+        --vary backends.a.weight=1,2) >/dev/null 2>"$tmp/oom-sweep.err"
+    got=$?
+    check "out of memory in sweep: exit 3 (got $got)" [ "$got" -eq 3 ]
+    check "out of memory in sweep: says so" grep -q "out of memory" "$tmp/oom-sweep.err"
+    printf 'slo: {ttft_p99: 1s}\n' | cat "$tmp/oom.yaml" - >"$tmp/oom-plan.yaml"
+    (ulimit -v 300000 && exec timeout 120 "$LBSIM" plan "$tmp/oom-plan.yaml" --threads 1 \
+        --vary backends.a.weight=1,2) >/dev/null 2>"$tmp/oom-plan.err"
+    got=$?
+    check "out of memory in plan: exit 3 (got $got)" [ "$got" -eq 3 ]
+    check "out of memory in plan: says so" grep -q "out of memory" "$tmp/oom-plan.err"
 else
     echo "skip: out of memory (cannot limit the address space here)"
 fi
