@@ -149,8 +149,21 @@ syn "$tmp/count.yaml" '{rate: 1/s, count: 9223372036854775807, input_tokens: 10,
 expect 2 count-2p63 "expected a count of at most 1000000000000" -- run "$tmp/count.yaml"
 syn "$tmp/count2.yaml" '{rate: 1/s, count: 2000000000, input_tokens: 10, output_tokens: 10}'
 expect 2 count-2e9 "expected at most 1000000000 requests" -- run "$tmp/count2.yaml"
-syn "$tmp/long.yaml" '{rate: 1000000/s, duration: 100000h, input_tokens: 10, output_tokens: 10}'
+syn "$tmp/long.yaml" '{rate: 1000000/s, duration: 10000h, input_tokens: 10, output_tokens: 10}'
 expect 2 arrivals-cap "expected at most 1000000000 (the cap on generated arrivals" -- run "$tmp/long.yaml"
+
+# ---- ranges of numbers outside distributions (docs/limits.md) ---------------
+# A duration of 100,000 h (11 years) is past SCN_DURATION_MAX_S: two such
+# values added (start + duration) used to reach int64 overflow.
+syn "$tmp/dur.yaml" '{rate: 1/s, duration: 100000h, input_tokens: 10, output_tokens: 10}'
+expect 2 duration-cap "expected a duration of at most 100000000 s" -- run "$tmp/dur.yaml"
+check "duration-cap: names the key" grep -q 'dur.yaml:2:' "$tmp/duration-cap.err"
+printf 'traffic: {trace: three.csv}\nbackends:\n  - {name: a, latency: {ttft: 1s}, faults: {outages: [{start: 1e9s, duration: 1e9s}]}}\n' >"$tmp/out.yaml"
+expect 2 outage-cap "expected a duration of at most 100000000 s" -- run "$tmp/out.yaml"
+printf 'traffic: {trace: three.csv}\nbackends:\n  - {name: a, latency: {ttft: 1s, prefill_per_token: 1s}}\n' >"$tmp/pre.yaml"
+expect 2 prefill-cap "expected at most 10ms per token" -- run "$tmp/pre.yaml"
+printf 'traffic: {trace: three.csv}\nbackends:\n  - {name: a, latency: {ttft: 1s}, prices: {input: 1e308, output: 1}}\n' >"$tmp/usd.yaml"
+expect 2 price-cap "expected an amount of at most \$1000000000" -- run "$tmp/usd.yaml"
 printf 'traffic: {trace: three.csv, rate_scale: 1e308}\n%s\n' "$backend" >"$tmp/scale.yaml"
 expect 2 rate-scale "expected a rate_scale > 0 and at most 1000" -- run "$tmp/scale.yaml"
 cat >"$tmp/spot.yaml" <<'YAML'
