@@ -17,7 +17,7 @@ mkdir -p "$work/live/$target"
 dirs=("$work/live/$target" "$work/seeds/$target")
 [ -d "$root/fuzz/regressions/$target" ] && dirs+=("$root/fuzz/regressions/$target")
 dict=()
-case "$target" in scenario | set) dict=(-dict="$root/fuzz/scenario.dict") ;; esac
+case "$target" in scenario | set | run) dict=(-dict="$root/fuzz/scenario.dict") ;; esac
 # shellcheck disable=SC2086
 exec "$bin" -seed=1 -runs="$runs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     "${dict[@]}" ${FUZZ_FLAGS:-} "${dirs[@]}"

@@ -9,11 +9,24 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/scenario "$out"/trace "$out"/import "$out"/set
+mkdir -p "$out"/scenario "$out"/trace "$out"/import "$out"/set "$out"/run
 
 for f in "$root"/tests/data/*.yaml "$root"/scenarios/examples/*.yaml \
     "$root"/tests/conformance/scenarios/s0[1-3]_*.yaml; do
     cp "$f" "$out/scenario/$(basename "$(dirname "$f")")_$(basename "$f")"
+done
+
+# fuzz_run: the scenarios again (their synthetic traffic runs), and small
+# scenarios with a trace after the "%%trace" line.
+cp "$out"/scenario/* "$out/run/"
+run_bk='backends:
+  - {name: a, limits: {rpm: 600, tpm: 100k}, latency: {ttft: {dist: lognormal, median: 300ms, p99: 2s}, output_rate: 50}}
+  - {name: b, kind: pool, profile: h100-llama3.1-8b, replicas: 1}
+router: {strategy: least_inflight, timeout: 30s, retries: {max_attempts: 2}}'
+for f in "$root"/tests/data/trace_native_all.csv "$root"/tests/data/xf_roundtrip.csv \
+    "$root"/tests/conformance/one_request.csv; do
+    printf 'traffic: {trace: trace.csv}\n%s\n%%%%trace\n' "$run_bk" >"$out/run/t_$(basename "$f")"
+    head -n 40 "$f" >>"$out/run/t_$(basename "$f")"
 done
 
 # mode byte: bits 0-2 format (0 auto, 1 native, 2 azure, 3 burstgpt,
