@@ -113,40 +113,72 @@ void scn_import_note_format(const struct scn_import_note *n, char *buf, size_t l
  * What a file is
  * ------------------------------------------------------------------- */
 
+/* The top-level keys of a YAML file, from the parser's events: never the
+ * whole document (yaml_parser_load), so a file nested deeper than
+ * SCN_YAML_MAX_DEPTH costs the events up to the cap, not libyaml's O(n^2)
+ * scan of a document nested n deep (docs/limits.md, "Work caps"); the
+ * loader then refuses it with the cap in the message. */
 enum scn_import_kind scn_import_sniff(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return SCN_IMPORT_NONE;
     yaml_parser_t p;
-    yaml_document_t d;
     enum scn_import_kind k = SCN_IMPORT_NONE;
     if (!yaml_parser_initialize(&p)) {
         fclose(f);
         return k;
     }
     yaml_parser_set_input_file(&p, f);
-    if (yaml_parser_load(&p, &d)) {
-        const yaml_node_t *r = yaml_document_get_root_node(&d);
-        bool ml = false, strat = false, targets = false, scn = false;
-        if (r && r->type == YAML_MAPPING_NODE)
-            for (yaml_node_pair_t *q = r->data.mapping.pairs.start; q < r->data.mapping.pairs.top;
-                 q++) {
-                const yaml_node_t *kn = yaml_document_get_node(&d, q->key);
-                if (kn == NULL || kn->type != YAML_SCALAR_NODE)
-                    continue;
-                const char *s = (const char *)kn->data.scalar.value;
-                ml |= strcmp(s, "model_list") == 0;
-                strat |= strcmp(s, "strategy") == 0;
-                targets |= strcmp(s, "targets") == 0;
-                scn |= strcmp(s, "backends") == 0 || strcmp(s, "traffic") == 0;
+    bool ml = false, strat = false, targets = false, scn = false, key = true, done = false;
+    int depth = 0; /* open collections; the root mapping is depth 1 */
+    bool root_map = false;
+    while (!done) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&p, &e)) {
+            root_map = false; /* malformed: not a router config, the loader will say */
+            break;
+        }
+        switch (e.type) {
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+            if (depth == 0)
+                root_map = e.type == YAML_MAPPING_START_EVENT;
+            if (++depth > SCN_YAML_MAX_DEPTH)
+                root_map = false, done = true;
+            break;
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            if (--depth == 1) /* a collection key or value of the root finished */
+                key = !key;
+            break;
+        case YAML_SCALAR_EVENT:
+        case YAML_ALIAS_EVENT:
+            if (depth == 1) {
+                if (key && e.type == YAML_SCALAR_EVENT) {
+                    const char *v = (const char *)e.data.scalar.value;
+                    ml |= strcmp(v, "model_list") == 0;
+                    strat |= strcmp(v, "strategy") == 0;
+                    targets |= strcmp(v, "targets") == 0;
+                    scn |= strcmp(v, "backends") == 0 || strcmp(v, "traffic") == 0;
+                }
+                key = !key;
             }
-        if (ml && !scn)
-            k = SCN_IMPORT_LITELLM;
-        else if (strat && targets && !scn)
-            k = SCN_IMPORT_PORTKEY;
-        yaml_document_delete(&d);
+            break;
+        case YAML_STREAM_END_EVENT:
+        case YAML_DOCUMENT_END_EVENT: /* the first document, parsed to its end like
+                                         yaml_parser_load: a syntax error is not a config */
+            done = true;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&e);
     }
+    if (root_map && ml && !scn)
+        k = SCN_IMPORT_LITELLM;
+    else if (root_map && strat && targets && !scn)
+        k = SCN_IMPORT_PORTKEY;
     yaml_parser_delete(&p);
     fclose(f);
     return k;

@@ -133,6 +133,13 @@ python3 -c 'import sys; sys.stdout.write("traffic: " + "[" * 100000 + "]" * 1000
     >"$tmp/deep.yaml"
 expect 2 yaml-depth "deep.yaml:1:73: found collections nested deeper than 64 levels" \
     -- run "$tmp/deep.yaml"
+# 10^6 deep: `lbsim run` first asks whether the file is a router config
+# (scn_import_sniff), which used to build the whole document and took
+# libyaml's O(n^2) (21 s of CPU at 10^5, a hang at 10^6); it reads events
+# up to the depth cap now, so the cap answers at once.
+python3 -c 'import sys; sys.stdout.write("traffic: " + "{a: " * 1000000 + "}" * 1000000 + "\n")' \
+    >"$tmp/deeper.yaml"
+expect 2 yaml-depth-1e6 "found collections nested deeper than 64 levels" -- run "$tmp/deeper.yaml"
 {
     printf 'x-big: &big [%s0]\n' "$(for i in $(seq 1 2000); do printf '%d, ' "$i"; done)"
     printf 'traffic: {trace: three.csv}\nbackends:\n'
