@@ -74,6 +74,20 @@
 /* Counts (`count`, rpm, tpm, itpm, otpm, rpd, context_window, capacity):
  * 10^12. */
 #define SCN_COUNT_MAX 1000000000000LL
+/* Durations outside distributions (`duration`, `interval`, `timeout`,
+ * outage starts and lengths, mtbf, backoffs, windows, ...): at most 10^8 s
+ * (3.2 years, 10^17 ns), so that a sum of 90 of them stays below
+ * INT64_MAX ns; the parser alone allowed 292 years, and two such values
+ * added (start + duration) overflowed. */
+#define SCN_DURATION_MAX_S 1e8
+/* latency.prefill_per_token: at most 10 ms a token, so that the largest
+ * prompt (SCN_TOKENS_MAX) adds at most 10^6 s (SCN_SECONDS_MAX) to a TTFT;
+ * measured prefill is about 0.02 ms a token (docs/scenario-reference.md). */
+#define SCN_PER_TOKEN_S_MAX 1e-2
+/* Amounts in USD (prices per 1M tokens or per replica-hour, budgets, the
+ * cost SLO): at most 10^9, so that a request's cost (10^8 tokens at the
+ * largest price) stays a finite double far from overflow. */
+#define SCN_USD_MAX 1e9
 
 enum scn_backend_kind {
     SCN_BACKEND_API = 0,  /* a hosted API account (also kind: tool) */

@@ -652,7 +652,7 @@ static int parse_latency(struct scn__ctx *c, const yaml_node_t *n, struct scn_ba
         return scn__missing(c, n, "'latency'", "ttft", "a distribution of times to first token");
     if (scn__parse_dist(c, v[LA_TTFT], DU_SECONDS, "'ttft'", &b->api.ttft_s))
         return -1;
-    if (v[LA_PREFILL] && scn__v_duration_s(c, v[LA_PREFILL], &b->api.prefill_s_per_token))
+    if (v[LA_PREFILL] && scn__v_per_token_s(c, v[LA_PREFILL], &b->api.prefill_s_per_token))
         return -1;
     if (v[LA_OUTPUT_RATE] &&
         scn__parse_dist(c, v[LA_OUTPUT_RATE], DU_TPS, "'output_rate'", &b->api.output_tps))

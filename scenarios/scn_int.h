@@ -190,6 +190,8 @@ void *scn__own_alloc(struct scn__ctx *c, const yaml_node_t *n, size_t size);
 int scn__get_str(struct scn__ctx *c, const yaml_node_t *n, const char *expected, const char **out);
 int scn__v_duration_ns(struct scn__ctx *c, const yaml_node_t *n, int64_t *out);
 int scn__v_duration_s(struct scn__ctx *c, const yaml_node_t *n, double *out);
+/* latency.prefill_per_token: a duration per token, at most SCN_PER_TOKEN_S_MAX. */
+int scn__v_per_token_s(struct scn__ctx *c, const yaml_node_t *n, double *out);
 int scn__v_rate(struct scn__ctx *c, const yaml_node_t *n, double *out);
 int scn__v_fraction(struct scn__ctx *c, const yaml_node_t *n, double *out);
 int scn__v_usd(struct scn__ctx *c, const yaml_node_t *n, double *out);

@@ -39,6 +39,17 @@ static int v_parsed(struct scn__ctx *c, const yaml_node_t *n, const char *expect
     return 0;
 }
 
+/* A duration outside a distribution: at most SCN_DURATION_MAX_S. */
+static int duration_range(struct scn__ctx *c, const yaml_node_t *n, double sec)
+{
+    if (sec <= SCN_DURATION_MAX_S)
+        return 0;
+    char q[64];
+    return scn__fail(c, n,
+                     "found %s, expected a duration of at most %.0f s (3.2 years, docs/limits.md)",
+                     scn__quote(scn__scalar_str(n), q, sizeof q), SCN_DURATION_MAX_S);
+}
+
 int scn__v_duration_ns(struct scn__ctx *c, const yaml_node_t *n, int64_t *out)
 {
     const char *s = NULL;
@@ -47,12 +58,26 @@ int scn__v_duration_ns(struct scn__ctx *c, const yaml_node_t *n, int64_t *out)
         return -1;
     if (scn_parse_duration_ns(s, out, m, sizeof m))
         return scn__fail(c, n, "%s", m);
-    return 0;
+    return duration_range(c, n, (double)*out / 1e9);
 }
 
 int scn__v_duration_s(struct scn__ctx *c, const yaml_node_t *n, double *out)
 {
-    return v_parsed(c, n, "a duration such as 500ms, 2s, 5m or 1h", scn__parse_duration_s, out);
+    if (v_parsed(c, n, "a duration such as 500ms, 2s, 5m or 1h", scn__parse_duration_s, out))
+        return -1;
+    return duration_range(c, n, *out);
+}
+
+int scn__v_per_token_s(struct scn__ctx *c, const yaml_node_t *n, double *out)
+{
+    if (v_parsed(c, n, "a duration per token such as 0.02ms", scn__parse_duration_s, out))
+        return -1;
+    if (!(*out <= SCN_PER_TOKEN_S_MAX)) {
+        char q[64];
+        return scn__fail(c, n, "found %s, expected at most %gms per token (docs/limits.md)",
+                         scn__quote(scn__scalar_str(n), q, sizeof q), SCN_PER_TOKEN_S_MAX * 1e3);
+    }
+    return 0;
 }
 
 int scn__v_rate(struct scn__ctx *c, const yaml_node_t *n, double *out)
@@ -77,7 +102,14 @@ int scn__v_fraction(struct scn__ctx *c, const yaml_node_t *n, double *out)
 
 int scn__v_usd(struct scn__ctx *c, const yaml_node_t *n, double *out)
 {
-    return v_parsed(c, n, "an amount in USD such as $1.50", scn_parse_usd, out);
+    if (v_parsed(c, n, "an amount in USD such as $1.50", scn_parse_usd, out))
+        return -1;
+    if (!(*out <= SCN_USD_MAX)) {
+        char q[64];
+        return scn__fail(c, n, "found %s, expected an amount of at most $%.0f (docs/limits.md)",
+                         scn__quote(scn__scalar_str(n), q, sizeof q), SCN_USD_MAX);
+    }
+    return 0;
 }
 
 int scn__v_number(struct scn__ctx *c, const yaml_node_t *n, double *out)

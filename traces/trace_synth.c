@@ -410,7 +410,7 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
                         cfg->mmpp_states, TRACE_MMPP_MAX_STATES);
             return -1;
         }
-        double any = 0, dsum = 0;
+        double any = 0;
         for (uint32_t i = 0; i < cfg->mmpp_states; i++) {
             double r = cfg->mmpp_rate_per_s[i], d = cfg->mmpp_dwell_s[i];
             if (!(r >= 0) || !isfinite(r)) {
@@ -427,7 +427,6 @@ static int check_arrivals(struct trace_src *src, struct trace_synth_state *s,
             s->mrate[i] = r;
             s->mdwell[i] = d;
             any += r;
-            dsum += d;
         }
         if (!(any > 0)) {
             trace__fail(src, "synthetic trace: found every MMPP state at rate 0, expected at "

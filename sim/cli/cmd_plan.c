@@ -359,7 +359,8 @@ static int evaluate(void *vctx, const uint32_t *pts, uint32_t n, struct plan_cel
         if (c->tty)
             fputc('\n', stderr);
         fprintf(stderr, "lbsim plan: %s\n", err);
-        c->rc = CLI_EXIT_USAGE; /* a point that does not load, a bad trace row */
+        /* a point that does not load, a bad trace row (2); out of memory (3) */
+        c->rc = cli_exit_of(err);
         for (uint32_t k = 0; k < n; k++)
             sim_exp_result_free(&out[k]);
         goto done;

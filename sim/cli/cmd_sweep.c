@@ -350,7 +350,9 @@ static int run_sweep(const struct sweep_opts *o, const struct route_registry *re
             if (prog.shown)
                 fputc('\n', stderr);
             fprintf(stderr, "lbsim: %s\n", err);
-            rc = CLI_EXIT_USAGE; /* bad values, bad trace rows, bad strategies: input errors */
+            /* bad values, bad trace rows, bad strategies: input errors (2);
+               a run that ran out of memory: internal (3, docs/limits.md) */
+            rc = cli_exit_of(err);
             goto done;
         }
         for (uint32_t i = 0; i < nb; i++) {

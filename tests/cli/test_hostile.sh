@@ -95,6 +95,18 @@ if (ulimit -v 300000 && "$LBSIM" --version) >/dev/null 2>&1; then
     got=$?
     check "out of memory: exit 3 (got $got)" [ "$got" -eq 3 ]
     check "out of memory: says so" grep -q "out of memory" "$tmp/oom.err"
+    # The same run as a point of a sweep, and of a plan: exit 3 as well.
+    (ulimit -v 300000 && exec timeout 120 "$LBSIM" sweep "$tmp/oom.yaml" --threads 1 \
+        --vary backends.a.weight=1,2) >/dev/null 2>"$tmp/oom-sweep.err"
+    got=$?
+    check "out of memory in sweep: exit 3 (got $got)" [ "$got" -eq 3 ]
+    check "out of memory in sweep: says so" grep -q "out of memory" "$tmp/oom-sweep.err"
+    printf 'slo: {ttft_p99: 1s}\n' | cat "$tmp/oom.yaml" - >"$tmp/oom-plan.yaml"
+    (ulimit -v 300000 && exec timeout 120 "$LBSIM" plan "$tmp/oom-plan.yaml" --threads 1 \
+        --vary backends.a.weight=1,2) >/dev/null 2>"$tmp/oom-plan.err"
+    got=$?
+    check "out of memory in plan: exit 3 (got $got)" [ "$got" -eq 3 ]
+    check "out of memory in plan: says so" grep -q "out of memory" "$tmp/oom-plan.err"
 else
     echo "skip: out of memory (cannot limit the address space here)"
 fi
@@ -121,6 +133,13 @@ python3 -c 'import sys; sys.stdout.write("traffic: " + "[" * 100000 + "]" * 1000
     >"$tmp/deep.yaml"
 expect 2 yaml-depth "deep.yaml:1:73: found collections nested deeper than 64 levels" \
     -- run "$tmp/deep.yaml"
+# 10^6 deep: `lbsim run` first asks whether the file is a router config
+# (scn_import_sniff), which used to build the whole document and took
+# libyaml's O(n^2) (21 s of CPU at 10^5, a hang at 10^6); it reads events
+# up to the depth cap now, so the cap answers at once.
+python3 -c 'import sys; sys.stdout.write("traffic: " + "{a: " * 1000000 + "}" * 1000000 + "\n")' \
+    >"$tmp/deeper.yaml"
+expect 2 yaml-depth-1e6 "found collections nested deeper than 64 levels" -- run "$tmp/deeper.yaml"
 {
     printf 'x-big: &big [%s0]\n' "$(for i in $(seq 1 2000); do printf '%d, ' "$i"; done)"
     printf 'traffic: {trace: three.csv}\nbackends:\n'
@@ -137,8 +156,21 @@ syn "$tmp/count.yaml" '{rate: 1/s, count: 9223372036854775807, input_tokens: 10,
 expect 2 count-2p63 "expected a count of at most 1000000000000" -- run "$tmp/count.yaml"
 syn "$tmp/count2.yaml" '{rate: 1/s, count: 2000000000, input_tokens: 10, output_tokens: 10}'
 expect 2 count-2e9 "expected at most 1000000000 requests" -- run "$tmp/count2.yaml"
-syn "$tmp/long.yaml" '{rate: 1000000/s, duration: 100000h, input_tokens: 10, output_tokens: 10}'
+syn "$tmp/long.yaml" '{rate: 1000000/s, duration: 10000h, input_tokens: 10, output_tokens: 10}'
 expect 2 arrivals-cap "expected at most 1000000000 (the cap on generated arrivals" -- run "$tmp/long.yaml"
+
+# ---- ranges of numbers outside distributions (docs/limits.md) ---------------
+# A duration of 100,000 h (11 years) is past SCN_DURATION_MAX_S: two such
+# values added (start + duration) used to reach int64 overflow.
+syn "$tmp/dur.yaml" '{rate: 1/s, duration: 100000h, input_tokens: 10, output_tokens: 10}'
+expect 2 duration-cap "expected a duration of at most 100000000 s" -- run "$tmp/dur.yaml"
+check "duration-cap: names the key" grep -q 'dur.yaml:2:' "$tmp/duration-cap.err"
+printf 'traffic: {trace: three.csv}\nbackends:\n  - {name: a, latency: {ttft: 1s}, faults: {outages: [{start: 1e9s, duration: 1e9s}]}}\n' >"$tmp/out.yaml"
+expect 2 outage-cap "expected a duration of at most 100000000 s" -- run "$tmp/out.yaml"
+printf 'traffic: {trace: three.csv}\nbackends:\n  - {name: a, latency: {ttft: 1s, prefill_per_token: 1s}}\n' >"$tmp/pre.yaml"
+expect 2 prefill-cap "expected at most 10ms per token" -- run "$tmp/pre.yaml"
+printf 'traffic: {trace: three.csv}\nbackends:\n  - {name: a, latency: {ttft: 1s}, prices: {input: 1e308, output: 1}}\n' >"$tmp/usd.yaml"
+expect 2 price-cap "expected an amount of at most \$1000000000" -- run "$tmp/usd.yaml"
 printf 'traffic: {trace: three.csv, rate_scale: 1e308}\n%s\n' "$backend" >"$tmp/scale.yaml"
 expect 2 rate-scale "expected a rate_scale > 0 and at most 1000" -- run "$tmp/scale.yaml"
 cat >"$tmp/spot.yaml" <<'YAML'
