@@ -197,7 +197,9 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
     }
     if (sim__slots_grow(s) != 0)
         goto oom;
-    s->in.trace = scn_open_traffic(scn, seed, s->err, s->errlen);
+    s->in.trace = s->hooks && s->hooks->traffic
+                      ? trace_open_mem(s->hooks->traffic, s->err, s->errlen)
+                      : scn_open_traffic(scn, seed, s->err, s->errlen);
     if (s->in.trace == NULL)
         return -1;
     return sim__read_next(s);

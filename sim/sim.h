@@ -224,6 +224,10 @@ struct sim_hooks {
     void *ctx;
     /* Called when an attempt ends, in event order (NULL: not called). */
     void (*on_attempt)(void *ctx, const struct sim_attempt_record *rec);
+    /* The scenario's traffic already in memory (trace_mem_build on
+       scn_open_traffic), replayed instead of opening the trace; NULL: open
+       it.  sim_trials sets it to parse a trace once for all its trials. */
+    const struct trace_mem *traffic;
 };
 
 /*

@@ -198,9 +198,10 @@ int trace_next(struct trace_src *src, struct trace_rec *out, char *err, size_t e
 {
     if (src->limit && src->delivered >= src->limit)
         return 0;
-    int rc = src->merge ? trace__merge_next(src, out)
-             : src->xf  ? trace__xform_next(src, out)
-                        : trace__raw_next(src, out);
+    int rc = src->mem     ? trace__mem_next(src, out)
+             : src->merge ? trace__merge_next(src, out)
+             : src->xf    ? trace__xform_next(src, out)
+                          : trace__raw_next(src, out);
     if (rc > 0) {
         src->delivered++;
         return 1;

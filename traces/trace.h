@@ -205,6 +205,34 @@ int trace_stats_compute(struct trace_src *src, int64_t idc_window_ns, struct tra
 int trace_fit_lengths(struct trace_src *src, uint32_t max_bins, struct dist *input,
                       struct dist *output, char *err, size_t errlen);
 
+/*
+ * A source kept in memory and replayed read-only by many readers (the
+ * trials of one run, compare, sweep or plan), so a trace is parsed once per
+ * invocation instead of once per trial.  Columns (arrival, tokens, line;
+ * session, priority, labels, max_tokens, cache_key, flags, block hashes
+ * from their first non-zero value) cost 32-100 bytes a row.
+ *
+ * trace_replay_shareable: 1 if what cfg yields does not depend on the seed
+ * (files, no sampling), so one copy serves every seed.
+ * trace_mem_build: reads `src` to its end, or up to and including its first
+ * record at or after stop_at_ns (> 0; a reader that stops there, like the
+ * engine at the scenario's duration, sees the same thing), or up to a bad
+ * row, which a replay then reports at the same call.  1 and *out built; 0
+ * when the copy would pass cap_bytes (then stream from the file as
+ * before); -1 out of memory.  `src` is read (close it afterwards).
+ * trace_open_mem: a reader over the copy: the same records, label ids,
+ * errors and trace_skipped() as `src` gave.  Thread-safe across readers;
+ * the copy must outlive them.
+ */
+#define TRACE_MEM_CAP_BYTES ((size_t)256 << 20) /* 256 MiB; beyond it trials stream */
+struct trace_mem;
+int trace_replay_shareable(const struct trace_cfg *cfg);
+int trace_mem_build(struct trace_src *src, int64_t stop_at_ns, size_t cap_bytes,
+                    struct trace_mem **out, char *err, size_t errlen);
+struct trace_src *trace_open_mem(const struct trace_mem *m, char *err, size_t errlen);
+size_t trace_mem_bytes(const struct trace_mem *m);
+void trace_mem_free(struct trace_mem *m);
+
 /* Rows skipped as bad (with cfg->skip_bad_rows) so far. */
 uint64_t trace_skipped(const struct trace_src *src);
 const char *trace_format_name(enum trace_format f);

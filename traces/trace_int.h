@@ -35,6 +35,7 @@ struct trace_jsonl;
 struct trace_servegen;
 struct trace_xform;
 struct trace_merge;
+struct trace__recbuf;
 
 struct trace_src {
     enum trace_format format; /* the format in use (never TRACE_AUTO once open) */
@@ -52,7 +53,10 @@ struct trace_src {
     struct trace_merge *merge;     /* set on a merged source (trace_xform.c) */
     struct trace_cfg cfg;          /* copy of the configuration (for repeat) */
     uint64_t seed;
-    uint64_t skipped; /* bad rows skipped (cfg.skip_bad_rows) */
+    uint64_t skipped;            /* bad rows skipped (cfg.skip_bad_rows) */
+    const struct trace_mem *mem; /* set on a replay from memory (trace_mem.c), shared */
+    uint64_t mem_calls;          /* trace__mem_next calls so far */
+    uint64_t mem_chg;            /* next skip-count change of mem to apply */
 };
 
 /* Record the sticky error (printf-style, base_verrf) unless one is
@@ -123,5 +127,17 @@ int trace__merge_next(struct trace_src *src, struct trace_rec *out);
 void trace__merge_close(struct trace_merge *m);
 /* Bad rows skipped by all inputs of a merge. */
 uint64_t trace__merge_skipped(const struct trace_merge *m);
+
+/* Records in memory, column by column (trace_mem.c): the shared replay and
+ * the first-pass buffer of `repeat_to`.  push: 0, 1 when the record would
+ * pass the byte cap given to new (nothing stored), -1 out of memory.  A
+ * record from get points into the buffer (its block hashes) until free. */
+struct trace__recbuf *trace__recbuf_new(size_t cap_bytes);
+int trace__recbuf_push(struct trace__recbuf *b, const struct trace_rec *r);
+void trace__recbuf_get(const struct trace__recbuf *b, uint64_t i, struct trace_rec *out);
+uint64_t trace__recbuf_rows(const struct trace__recbuf *b);
+void trace__recbuf_free(struct trace__recbuf *b);
+/* The next record of a replay from memory (src->mem set). */
+int trace__mem_next(struct trace_src *src, struct trace_rec *out);
 
 #endif /* LBSIM_TRACE_INT_H */

@@ -17,8 +17,10 @@
  *   sample   keep each row of the window with probability `sample`, drawn
  *            from rng_stream(seed, RNG_SAMPLE): the same seed keeps the same
  *            rows.  0 (and 1) keep all.
- *   repeat   when a pass ends (the reader's end, or the window's end), close
- *            and reopen the reader and play it again, shifted by the length
+ *   repeat   when a pass ends (the reader's end, or the window's end), play
+ *            the first pass's windowed rows again from memory (kept column
+ *            by column up to TRACE_MEM_CAP_BYTES, trace_mem.c; beyond it,
+ *            close and reopen the reader), shifted by the length
  *            of the pass, until an arrival reaches repeat_to_ns (output
  *            time).  The length of a pass is the window's length (scaled) when
  *            window_end_ns is given; otherwise it is the last re-based
@@ -35,7 +37,8 @@
  *   override set_priority (non-zero) and set_label[k] (non-empty) replace
  *            the row's priority and labels; the labels are interned once, at
  *            open.
- * Memory is fixed: the state below, whatever the trace length.
+ * Memory is fixed (the state below, whatever the trace length), except the
+ * first pass kept for repeat, bounded by TRACE_MEM_CAP_BYTES.
  *
  * Merge: one source per input (trace_open, with its own transforms,
  * overrides and limit; a limit on the merged result does not exist), seed
@@ -82,6 +85,21 @@ struct trace_xform {
     int64_t pass_last;                      /* last re-based arrival of this pass */
     uint64_t pass_rows;                     /* windowed rows of this pass, before sampling */
     int done;
+    /* repeat from memory: the windowed rows of the first pass (NULL when
+       not repeating or past TRACE_MEM_CAP_BYTES: then the reader reopens) */
+    struct trace__recbuf *buf;
+    int replay;          /* passes after the first read buf */
+    uint64_t pos;        /* next row of buf */
+    uint64_t skip_base;  /* src->skipped when the current pass started */
+    uint64_t skip_pass;  /* bad rows the first pass skipped */
+    uint64_t skip_last;  /* skipped so far in the first pass */
+    struct xf_skip *chg; /* the first pass's skip count before buffered rows */
+    uint64_t n_chg, chg_cap, chg_next;
+};
+
+/* Before buffered row `row`, the first pass had skipped `skipped` bad rows. */
+struct xf_skip {
+    uint64_t row, skipped;
 };
 
 static const char *cfg_name(const struct trace_src *src)
@@ -142,6 +160,9 @@ int trace__xform_open(struct trace_src *src)
     xf->sample = c->sample;
     rng_stream(&xf->rng, src->seed, RNG_SAMPLE);
     xf->repeat_to = c->repeat_to_ns;
+    if (xf->repeat_to)
+        xf->buf = trace__recbuf_new(TRACE_MEM_CAP_BYTES); /* NULL: reopen per pass */
+    xf->skip_base = src->skipped;
     xf->set_priority = c->set_priority;
     for (int k = 0; k < TRACE_LABEL_KINDS_; k++) {
         size_t len = strnlen(c->set_label[k], sizeof c->set_label[k]);
@@ -182,8 +203,66 @@ static int next_pass(struct trace_src *src, struct trace_xform *xf)
         return 0;
     xf->pass_rows = 0;
     xf->pass_last = 0;
+    if (xf->buf) {
+        /* replay the first pass from memory: the same rows, and the same
+           skip counts a re-read would add, without parsing the file again */
+        if (!xf->replay) {
+            xf->skip_pass = src->skipped - xf->skip_base;
+            trace__raw_close(src);
+            xf->replay = 1;
+        }
+        xf->pos = 0;
+        xf->chg_next = 0;
+        xf->skip_base = src->skipped;
+        return 1;
+    }
     trace__raw_close(src);
     return trace__raw_open(src) == 0 ? 1 : -1;
+}
+
+static void drop_buf(struct trace_xform *xf)
+{
+    trace__recbuf_free(xf->buf);
+    xf->buf = NULL;
+    free(xf->chg);
+    xf->chg = NULL;
+}
+
+/* Keep a windowed row of the first pass (and the skip count before it);
+ * past the cap or out of memory, stop buffering: later passes re-read. */
+static void buffer_row(struct trace_src *src, struct trace_xform *xf, const struct trace_rec *r)
+{
+    uint64_t row = trace__recbuf_rows(xf->buf);
+    uint64_t cur = src->skipped - xf->skip_base;
+    if (cur != xf->skip_last) {
+        if (xf->n_chg == xf->chg_cap) {
+            uint64_t cap = xf->chg_cap ? xf->chg_cap * 2 : 16;
+            struct xf_skip *q = realloc(xf->chg, (size_t)cap * sizeof *q);
+            if (!q) {
+                drop_buf(xf);
+                return;
+            }
+            xf->chg = q;
+            xf->chg_cap = cap;
+        }
+        xf->chg[xf->n_chg++] = (struct xf_skip){row, cur};
+        xf->skip_last = cur;
+    }
+    if (trace__recbuf_push(xf->buf, r) != 0)
+        drop_buf(xf);
+}
+
+/* The next row of a replayed pass, 1, or 0 at its end. */
+static int buf_next(struct trace_src *src, struct trace_xform *xf, struct trace_rec *r)
+{
+    while (xf->chg_next < xf->n_chg && xf->chg[xf->chg_next].row <= xf->pos)
+        src->skipped = xf->skip_base + xf->chg[xf->chg_next++].skipped;
+    if (xf->pos < trace__recbuf_rows(xf->buf)) {
+        trace__recbuf_get(xf->buf, xf->pos++, r);
+        return 1;
+    }
+    src->skipped = xf->skip_base + xf->skip_pass;
+    return 0;
 }
 
 int trace__xform_next(struct trace_src *src, struct trace_rec *out)
@@ -193,12 +272,21 @@ int trace__xform_next(struct trace_src *src, struct trace_rec *out)
         if (xf->done)
             return 0;
         struct trace_rec r;
-        int rc = trace__raw_next(src, &r);
-        if (rc < 0)
-            return rc;
-        if (rc > 0 && r.arrival_ns < xf->ws)
-            continue; /* before the window */
-        if (rc == 0 || (xf->has_end && r.arrival_ns >= xf->we)) {
+        int rc;
+        if (xf->replay) {
+            rc = buf_next(src, xf, &r);
+        } else {
+            rc = trace__raw_next(src, &r);
+            if (rc < 0)
+                return rc;
+            if (rc > 0 && r.arrival_ns < xf->ws)
+                continue; /* before the window */
+            if (rc > 0 && xf->has_end && r.arrival_ns >= xf->we)
+                rc = 0; /* the window's end ends the pass */
+            if (rc > 0 && xf->buf)
+                buffer_row(src, xf, &r);
+        }
+        if (rc == 0) {
             int go = next_pass(src, xf);
             if (go < 0)
                 return -1;
@@ -233,6 +321,8 @@ int trace__xform_next(struct trace_src *src, struct trace_rec *out)
 
 void trace__xform_close(struct trace_xform *xf)
 {
+    if (xf)
+        drop_buf(xf);
     free(xf);
 }
 
