@@ -7,6 +7,41 @@
 #include "cli.h"
 #include "err.h"
 
+void cli_put_xml(FILE *f, const char *s)
+{
+    for (; s != NULL && *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+                fputc('?', f);
+            else
+                fputc(*s, f);
+        }
+    }
+}
+
+void cli_put_md_cell(FILE *f, const char *s)
+{
+    for (; s != NULL && *s; s++) {
+        if (*s == '|')
+            fputs("\\|", f);
+        else
+            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+}
+
 int cli_exit_of(const char *msg)
 {
     return base_err_oom_or(msg, -1) == BASE_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;

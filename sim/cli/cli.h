@@ -11,6 +11,7 @@
 #ifndef LBSIM_CLI_H
 #define LBSIM_CLI_H
 
+#include <stdio.h>
 #include <stdint.h>
 
 #include "plugin.h"
@@ -30,6 +31,14 @@
  * input).  The libraries return -1 for both across most layers; their
  * messages tell them apart. */
 int cli_exit_of(const char *msg);
+
+/* s as XML/HTML text or attribute value: < > & " escaped, control
+ * characters other than tab and newlines (not allowed in XML 1.0) as '?'.
+ * NULL writes nothing. */
+void cli_put_xml(FILE *f, const char *s);
+
+/* s as one Markdown table cell: pipes escaped, line breaks as spaces. */
+void cli_put_md_cell(FILE *f, const char *s);
 
 /* Size of the error buffers handed to library calls. */
 #define CLI_ERRLEN 1024

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
 #include "gate.h"
 #include "report.h"
 
@@ -130,18 +132,6 @@ void gate_write_table(FILE *f, const struct gate_report *g)
 /* ---- Markdown ----------------------------------------------------------------- */
 
 /* Text in a table cell: '|' escaped, newlines as spaces. */
-static void md_cell(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", f);
-        else if (*s == '\n' || *s == '\r')
-            fputc(' ', f);
-        else
-            fputc(*s, f);
-    }
-}
-
 void gate_write_markdown(FILE *f, const struct gate_report *g)
 {
     uint32_t checks, regress, unsure;
@@ -164,9 +154,9 @@ void gate_write_markdown(FILE *f, const struct gate_report *g)
             enum gate_unit u = gate_metric_unit(c->budget.metric);
             char b[80], vb[40], vc[40], d[128];
             fputs("| ", f);
-            md_cell(f, name);
+            cli_put_md_cell(f, name);
             fprintf(f, " | %s | ", scn_slo_name(c->budget.metric));
-            md_cell(f, fmt_budget(b, sizeof b, c));
+            cli_put_md_cell(f, fmt_budget(b, sizeof b, c));
             fprintf(f, " | %s | %s | %s | %s |\n", fmt_value(vb, sizeof vb, u, c->base.mean),
                     fmt_value(vc, sizeof vc, u, c->cand.mean),
                     fmt_diff_ci(d, sizeof d, u, &c->diff),
@@ -177,45 +167,19 @@ void gate_write_markdown(FILE *f, const struct gate_report *g)
     }
     for (uint32_t i = 0; i < g->n_skipped; i++) {
         fputs("\nNot gated (no baseline strategy of that label): ", f);
-        md_cell(f, g->skipped[i]);
+        cli_put_md_cell(f, g->skipped[i]);
         fputc('\n', f);
     }
     fputs("\n| | scenario | fingerprint |\n|---|---|---|\n| baseline | `", f);
-    md_cell(f, g->base.label);
+    cli_put_md_cell(f, g->base.label);
     fprintf(f, "` | `%s` |\n| candidate | `", g->base.fingerprint);
-    md_cell(f, g->cand.label);
+    cli_put_md_cell(f, g->cand.label);
     fprintf(f, "` | `%s` |\n\n", g->cand.fingerprint);
     fprintf(f, "lbsim %s, seed %llu.  Reproduce locally:\n\n```sh\n%s\n```\n", g->version,
             (unsigned long long)g->seed, g->repro);
 }
 
 /* ---- JUnit XML ------------------------------------------------------------------- */
-
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            /* XML 1.0 allows no control characters but tab and newlines. */
-            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
-                fputc('?', f);
-            else
-                fputc(*s, f);
-        }
-    }
-}
 
 /* One check's numbers, one line, for a failure message. */
 static void check_line(char *buf, size_t len, const struct gate_cmp *c)
@@ -240,13 +204,13 @@ void gate_write_junit(FILE *f, const struct gate_report *g)
     fprintf(f, "<testsuites name=\"lbsim gate\" tests=\"%u\" failures=\"%u\" errors=\"0\">\n",
             checks, failures);
     fputs("  <testsuite name=\"", f);
-    xml_text(f, g->cand.label);
+    cli_put_xml(f, g->cand.label);
     fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"0\">\n", checks,
             failures, skipped);
     fputs("    <properties>\n", f);
     fprintf(f, "      <property name=\"lbsim.version\" value=\"%s\"/>\n", g->version);
     fputs("      <property name=\"baseline\" value=\"", f);
-    xml_text(f, g->base.label);
+    cli_put_xml(f, g->base.label);
     fprintf(f, "\"/>\n      <property name=\"baseline.fingerprint\" value=\"%s\"/>\n",
             g->base.fingerprint);
     fprintf(f, "      <property name=\"candidate.fingerprint\" value=\"%s\"/>\n",
@@ -263,16 +227,16 @@ void gate_write_junit(FILE *f, const struct gate_report *g)
             char line[512];
             check_line(line, sizeof line, c);
             fputs("    <testcase classname=\"lbsim.gate.", f);
-            xml_text(f, name);
+            cli_put_xml(f, name);
             fprintf(f, "\" name=\"%s\" time=\"0\"", scn_slo_name(c->budget.metric));
             bool fails =
                 c->verdict == GATE_REGRESS || (c->verdict == GATE_UNSURE && !g->unsure_pass);
             if (fails) {
                 fprintf(f, ">\n      <failure type=\"%s\" message=\"",
                         c->verdict == GATE_REGRESS ? "regression" : "unsure");
-                xml_text(f, line);
+                cli_put_xml(f, line);
                 fputs("\">", f);
-                xml_text(f, line);
+                cli_put_xml(f, line);
                 fprintf(f, " (%u paired replications, 95%% interval)</failure>\n    </testcase>\n",
                         g->reps);
             } else if (c->verdict == GATE_NA) {
@@ -281,7 +245,7 @@ void gate_write_junit(FILE *f, const struct gate_report *g)
                       f);
             } else if (c->verdict == GATE_UNSURE) {
                 fputs(">\n      <system-out>", f);
-                xml_text(f, line);
+                cli_put_xml(f, line);
                 fputs(" (allowed by --unsure pass)</system-out>\n    </testcase>\n", f);
             } else {
                 fputs("/>\n", f);

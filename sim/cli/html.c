@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+
 /* Largest SVG or scenario file inlined; a bigger one is linked instead. */
 #define HTML_INLINE_MAX (8u << 20)
 
@@ -31,38 +33,6 @@ static const char html_css[] =
     "figure{margin:18px 0 26px}figure svg{width:100%;height:auto;display:block}"
     "figcaption{color:#5b6473;font-size:13px;margin-top:4px}"
     "pre{background:#f6f8fa;border:1px solid #e3e6eb;padding:12px;overflow:auto;font-size:12.5px}";
-
-static void h_esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++)
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-}
-
-/* Markdown table cell: pipes escaped, line breaks as spaces. */
-static void md_esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        if (*s == '|')
-            fputs("\\|", f);
-        else
-            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-    }
-}
 
 /* A whole file in memory (NUL-terminated), NULL when absent or too big. */
 static char *slurp(const char *path, size_t *len)
@@ -178,15 +148,15 @@ static void write_html(FILE *f, const char *dir, const struct html_input *in,
 {
     const struct scenario *scn = in->scn;
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>lbsim: ", f);
-    h_esc(f, scn->name);
+    cli_put_xml(f, scn->name);
     fprintf(f, "</title>\n<style>%s</style></head>\n<body><main>\n<h1>", html_css);
-    h_esc(f, scn->name);
+    cli_put_xml(f, scn->name);
     fputs("</h1>\n<p class=\"meta\">lbsim ", f);
-    h_esc(f, in->origin && in->origin->version ? in->origin->version : "(unknown version)");
+    cli_put_xml(f, in->origin && in->origin->version ? in->origin->version : "(unknown version)");
     fputs(" &middot; scenario fingerprint <code>", f);
-    h_esc(f, in->origin && in->origin->fingerprint ? in->origin->fingerprint : "-");
+    cli_put_xml(f, in->origin && in->origin->fingerprint ? in->origin->fingerprint : "-");
     fputs("</code> &middot; ", f);
-    h_esc(f, scn->path);
+    cli_put_xml(f, scn->path);
     fputs("</p>\n", f);
 
     /* the verdict first */
@@ -198,7 +168,7 @@ static void write_html(FILE *f, const char *dir, const struct html_input *in,
         char name[SCN_NAME_MAX + 1];
         strat(name, sizeof name, &res[i]);
         fputs("<tr><td>", f);
-        h_esc(f, name);
+        cli_put_xml(f, name);
         fprintf(f, "</td><td><span class=\"v %s\">%s</span></td><td class=\"l\">", cls, v);
         if (res[i].no_data)
             fputs("no measured request", f);
@@ -220,7 +190,7 @@ static void write_html(FILE *f, const char *dir, const struct html_input *in,
             char name[SCN_NAME_MAX + 1];
             strat(name, sizeof name, &res[i]);
             fputs("<th>", f);
-            h_esc(f, name);
+            cli_put_xml(f, name);
             fputs("</th>", f);
         }
         fputs("</tr>\n", f);
@@ -247,7 +217,7 @@ static void write_html(FILE *f, const char *dir, const struct html_input *in,
     fputs("<h2>Summary</h2>\n<table><tr><th>strategy</th>", f);
     for (int c = 0; c < T_NCOL; c++) {
         fputs("<th>", f);
-        h_esc(f, t_head[c]);
+        cli_put_xml(f, t_head[c]);
         fputs("</th>", f);
     }
     fputs("</tr>\n", f);
@@ -256,7 +226,7 @@ static void write_html(FILE *f, const char *dir, const struct html_input *in,
         t_row(&res[i], cells);
         strat(name, sizeof name, &res[i]);
         fputs("<tr><td>", f);
-        h_esc(f, name);
+        cli_put_xml(f, name);
         fputs("</td>", f);
         for (int c = 0; c < T_NCOL; c++)
             fprintf(f, "<td>%s</td>", cells[c]);
@@ -278,12 +248,12 @@ static void write_html(FILE *f, const char *dir, const struct html_input *in,
             fputs(start, f);
         else {
             fputs("<p>(not rendered: ", f);
-            h_esc(f, in->plots[p].name);
+            cli_put_xml(f, in->plots[p].name);
             fputs(".gp needs gnuplot)</p>", f);
         }
         free(svg);
         fputs("<figcaption>", f);
-        h_esc(f, in->plots[p].caption);
+        cli_put_xml(f, in->plots[p].caption);
         fputs("</figcaption></figure>\n", f);
     }
 
@@ -291,9 +261,9 @@ static void write_html(FILE *f, const char *dir, const struct html_input *in,
     if (in->n_sets > 0) {
         fputs("<p>Overrides (<code>--set</code>):</p>\n<pre>", f);
         for (uint32_t i = 0; i < in->n_sets; i++) {
-            h_esc(f, in->sets[i].path);
+            cli_put_xml(f, in->sets[i].path);
             fputc('=', f);
-            h_esc(f, in->sets[i].value);
+            cli_put_xml(f, in->sets[i].value);
             fputc('\n', f);
         }
         fputs("</pre>\n", f);
@@ -301,7 +271,7 @@ static void write_html(FILE *f, const char *dir, const struct html_input *in,
     size_t len = 0;
     char *yaml = slurp(scn->path, &len);
     fputs("<pre>", f);
-    h_esc(f, yaml ? yaml : "(the scenario file could not be read)");
+    cli_put_xml(f, yaml ? yaml : "(the scenario file could not be read)");
     fputs("</pre>\n", f);
     free(yaml);
     fputs("</main></body></html>\n", f);
@@ -311,7 +281,7 @@ static void write_md(FILE *f, const struct html_input *in, const struct sim_resu
 {
     const struct scenario *scn = in->scn;
     fputs("# lbsim: ", f);
-    md_esc(f, scn->name);
+    cli_put_md_cell(f, scn->name);
     fprintf(f, "\n\nlbsim %s, scenario fingerprint `%s`\n\n## Verdict\n\n",
             in->origin && in->origin->version ? in->origin->version : "(unknown version)",
             in->origin && in->origin->fingerprint ? in->origin->fingerprint : "-");
@@ -321,7 +291,7 @@ static void write_md(FILE *f, const struct html_input *in, const struct sim_resu
         char name[SCN_NAME_MAX + 1];
         strat(name, sizeof name, &res[i]);
         fputs("| ", f);
-        md_esc(f, name);
+        cli_put_md_cell(f, name);
         fprintf(f, " | %s%s%s |\n", cls[0] == 'F' ? "**" : "", v, cls[0] == 'F' ? "**" : "");
     }
     fputs("\n## Summary\n\n| strategy |", f);
@@ -336,7 +306,7 @@ static void write_md(FILE *f, const struct html_input *in, const struct sim_resu
         t_row(&res[i], cells);
         strat(name, sizeof name, &res[i]);
         fputs("| ", f);
-        md_esc(f, name);
+        cli_put_md_cell(f, name);
         fputs(" |", f);
         for (int c = 0; c < T_NCOL; c++)
             fprintf(f, " %s |", cells[c]);
@@ -345,7 +315,7 @@ static void write_md(FILE *f, const struct html_input *in, const struct sim_resu
     fputs("\n## Plots\n\n", f);
     for (uint32_t p = 0; p < in->n_plots; p++) {
         fputs("- [", f);
-        md_esc(f, in->plots[p].caption);
+        cli_put_md_cell(f, in->plots[p].caption);
         fprintf(f, "](%s.png)\n", in->plots[p].name);
     }
     if (in->n_sets > 0) {
