@@ -32,15 +32,23 @@ int hist_init(struct hist *h);
 void hist_fini(struct hist *h);
 void hist_reset(struct hist *h);
 
-static inline uint32_t hist_index(int64_t v)
+/* The bucket of u in a log-linear layout with 2^sub_bits sub-buckets per
+ * octave: exact below 2^sub_bits, then octave o = shift + 1 holds
+ * [2^msb, 2^(msb+1)) in 2^sub_bits buckets.  Smaller histograms with this
+ * layout (sim/labels.c) share it. */
+static inline uint32_t hist_index_sub(uint64_t u, int sub_bits)
 {
-    uint64_t u = v < 0 ? 0 : (uint64_t)v;
-    if (u < HIST_SUB)
+    uint64_t sub = (uint64_t)1 << sub_bits;
+    if (u < sub)
         return (uint32_t)u;
     int msb = 63 - __builtin_clzll(u);
-    int shift = msb - HIST_SUB_BITS;
-    /* octave o = shift + 1 holds [2^msb, 2^(msb+1)) in HIST_SUB buckets */
-    return (uint32_t)(shift + 1) * HIST_SUB + (uint32_t)((u >> shift) - HIST_SUB);
+    int shift = msb - sub_bits;
+    return (uint32_t)(shift + 1) * (uint32_t)sub + (uint32_t)((u >> shift) - sub);
+}
+
+static inline uint32_t hist_index(int64_t v)
+{
+    return hist_index_sub(v < 0 ? 0 : (uint64_t)v, HIST_SUB_BITS);
 }
 
 static inline void hist_add(struct hist *h, int64_t v)

@@ -50,11 +50,7 @@ static void lh_reset(struct sim__lh *h)
  * (the layout of base/hist.h with fewer sub-buckets). */
 static inline uint32_t lh_index(uint64_t u)
 {
-    if (u < SIM__LH_SUB)
-        return (uint32_t)u;
-    int msb = 63 - __builtin_clzll(u);
-    int shift = msb - SIM__LH_SUB_BITS;
-    return (uint32_t)(shift + 1) * SIM__LH_SUB + (uint32_t)((u >> shift) - SIM__LH_SUB);
+    return hist_index_sub(u, SIM__LH_SUB_BITS);
 }
 
 static inline void lh_add(struct sim__lh *h, int64_t v)
