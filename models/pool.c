@@ -163,9 +163,10 @@ struct slot {
     uint64_t *blocks; /* owned copy, capacity cap_blocks (kept when the slot is reused) */
     uint32_t n_blocks, cap_blocks;
     uint32_t idx, gen;
-    int64_t chunk; /* prompt tokens computed in the current step */
-    uint64_t seq;  /* admission number, pool-wide: run order is seq order */
-    int64_t goff;  /* in the decoding set: generated = goff + replica's tick */
+    int64_t chunk;         /* prompt tokens computed in the current step */
+    uint64_t seq;          /* admission number, pool-wide: run order is seq order */
+    int64_t goff;          /* in the decoding set: generated = goff + replica's tick */
+    uint32_t rprev, rnext; /* running list (pool->lazy): admission order */
     uint32_t next_free;
     uint8_t state;
     uint8_t dec;        /* in the replica's decoding set (generated kept lazily) */
@@ -176,8 +177,11 @@ struct slot {
 struct replica {
     uint32_t *q; /* ring of slot ids */
     uint32_t q_head, q_len, q_cap, q_live;
-    uint32_t *run; /* running batch in admission order, capacity max_batch */
+    uint32_t *run; /* running batch in admission order, capacity max_batch; with
+                      pool->lazy the list run_head..run_tail is the order and
+                      the array is filled only for plan_on_demand */
     uint32_t n_run;
+    uint32_t run_head, run_tail;
     int64_t kv_used;
     int64_t next_ns;      /* end of the current step or kick time, -1 idle */
     int64_t step_start;   /* start of the current step */
@@ -293,6 +297,7 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         struct replica *rp = &p->rep[r];
         rp->next_ns = -1;
         rp->slow = 1.0;
+        rp->run_head = rp->run_tail = NIL;
         rp->q_cap = POOL_QUEUE_INITIAL;
         rp->q = malloc(rp->q_cap * sizeof *rp->q);
         rp->run = malloc((size_t)cfg->perf.max_batch * sizeof *rp->run);
@@ -511,7 +516,35 @@ int64_t pool_next_event(const struct pool *p, uint32_t r)
 }
 
 /* Admission: prefix-cache lookup, KV reservation. */
-static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_ns)
+static void run_link(struct pool *p, struct replica *rp, uint32_t id)
+{
+    struct slot *s = &p->slots[id];
+    s->rprev = rp->run_tail;
+    s->rnext = NIL;
+    if (rp->run_tail != NIL)
+        p->slots[rp->run_tail].rnext = id;
+    else
+        rp->run_head = id;
+    rp->run_tail = id;
+}
+
+static void run_unlink(struct pool *p, struct replica *rp, uint32_t id)
+{
+    struct slot *s = &p->slots[id];
+    if (s->rprev != NIL)
+        p->slots[s->rprev].rnext = s->rnext;
+    else
+        rp->run_head = s->rnext;
+    if (s->rnext != NIL)
+        p->slots[s->rnext].rprev = s->rprev;
+    else
+        rp->run_tail = s->rprev;
+    rp->n_run--;
+}
+
+/* listed: the batch is the running list (pool->lazy outside plan_on_demand),
+ * else the run array. */
+static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_ns, bool listed)
 {
     struct slot *s = &p->slots[id];
     s->state = SLOT_RUNNING;
@@ -535,7 +568,12 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
         rp->st.cached_tokens += (uint64_t)cached;
     }
     rp->kv_used += s->kv;
-    rp->run[rp->n_run++] = id;
+    if (listed) {
+        run_link(p, rp, id);
+        rp->n_run++;
+    } else {
+        rp->run[rp->n_run++] = id;
+    }
     rp->q_live--;
     rp->st.admitted++;
 }
@@ -610,7 +648,7 @@ static void od_admit(struct pool *p, struct replica *rp, int64_t now_ns, uint32_
         if (need > cap - rp->kv_used)
             break;
         s->kv = need;
-        admit(p, rp, id, now_ns); /* sets done_prefill = cached, adds s->kv */
+        admit(p, rp, id, now_ns, lazy); /* sets done_prefill = cached, adds s->kv */
         rp->q_head = (rp->q_head + 1u) % rp->q_cap;
         rp->q_len--;
         s->in_step = 1;
@@ -818,6 +856,10 @@ static int64_t dec_kv(const struct pool *p, const struct replica *rp, const stru
  * write the decoding set back to its requests, plan, and rebuild it. */
 static int plan_slow(struct pool *p, struct replica *rp, int64_t now_ns)
 {
+    uint32_t m = 0;
+    for (uint32_t id = rp->run_head; id != NIL; id = p->slots[id].rnext)
+        rp->run[m++] = id;
+    rp->run_head = rp->run_tail = NIL;
     for (uint32_t i = 0; i < rp->n_run; i++) {
         struct slot *s = &p->slots[rp->run[i]];
         if (s->dec) {
@@ -835,6 +877,7 @@ static int plan_slow(struct pool *p, struct replica *rp, int64_t now_ns)
     for (uint32_t i = 0; i < rp->n_run; i++) {
         uint32_t id = rp->run[i];
         struct slot *s = &p->slots[id];
+        run_link(p, rp, id);
         if (decoding(s)) {
             s->in_step = 0; /* the set decodes by the tick */
             dec_add(p, rp, id);
@@ -846,8 +889,8 @@ static int plan_slow(struct pool *p, struct replica *rp, int64_t now_ns)
 }
 
 /* pool_step with the decoding set in aggregate: O(requests in prefill +
- * requests that finish) per step, plus O(running batch) in a step where a
- * request finishes (the batch keeps its order) or the KV may run out. */
+ * requests that finish x log batch) per step; O(running batch) only in a
+ * step whose blocks may not fit the free KV (plan_slow). */
 static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct pool_event *out,
                      uint32_t *n)
 {
@@ -865,7 +908,6 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
         if (dh_live(p, &e))
             p->fin[n_fin++] = e.id; /* in seq (run) order: ties pop by seq */
     }
-    bool removed = n_fin > 0;
     uint32_t f = 0, k = 0, n_pf = rp->n_pf;
     for (uint32_t i = 0; i <= n_pf; i++) {
         uint64_t seq = i < n_pf ? slots[rp->pf[i]].seq : UINT64_MAX;
@@ -874,6 +916,7 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
             emit(out, n, POOL_EV_DONE, s);
             rp->kv_used -= kv_round(p, s->input + s->goff + rp->tick - 1);
             dec_remove(p, rp, s);
+            run_unlink(p, rp, p->fin[f]);
             u64map_del(&rp->reqs, req_key(s->idx, s->gen));
             slot_put(p, p->fin[f]);
             rp->st.completed++;
@@ -908,21 +951,14 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
             emit(out, n, POOL_EV_DONE, s);
             rp->kv_used -= s->kv;
             u64map_del(&rp->reqs, req_key(s->idx, s->gen));
+            run_unlink(p, rp, id);
             slot_put(p, id);
             rp->st.completed++;
-            removed = true;
         } else {
             dec_add(p, rp, id);
         }
     }
     rp->n_pf = k;
-    if (removed) { /* keep the batch in admission order */
-        uint32_t *run = rp->run, m = 0;
-        for (uint32_t i = 0; i < rp->n_run; i++)
-            if (slots[run[i]].state == SLOT_RUNNING)
-                run[m++] = run[i];
-        rp->n_run = m;
-    }
 
     /* 2. Plan: when the blocks the step needs fit the free KV, no request
      * is preempted and plan_on_demand's per-request loop reduces to the
@@ -1051,7 +1087,7 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         } else if (s->ready_ns > now_ns) {
             break; /* still in the API server (server_overhead) */
         } else if (rp->n_run < max_batch && rp->kv_used + s->kv <= p->cfg.perf.kv_capacity_tokens) {
-            admit(p, rp, id, now_ns);
+            admit(p, rp, id, now_ns, false);
         } else {
             break;
         }
@@ -1132,6 +1168,12 @@ int pool_cancel(struct pool *p, uint32_t r, uint32_t idx, uint32_t gen)
             memmove(&rp->pf[j], &rp->pf[j + 1], (size_t)(rp->n_pf - j - 1) * sizeof *rp->pf);
             rp->n_pf--;
         }
+    }
+    if (p->lazy) {
+        run_unlink(p, rp, id);
+        rp->kv_used -= s->kv;
+        slot_put(p, id);
+        return POOL_OK;
     }
     uint32_t i = 0;
     while (i < rp->n_run && rp->run[i] != id)
