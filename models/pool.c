@@ -612,6 +612,20 @@ static bool decoding(const struct slot *s)
     return s->first_done && s->done_prefill >= s->prefill_len;
 }
 
+/* A step's length in whole ns: llround(t), at least 1.  For 1 <= t <
+ * 2^52, floor(t + 0.5) equals llround(t): t and 0.5 are multiples of
+ * ulp(t) <= 0.5, so the sum is exact unless it enters the next binade
+ * [2^k, 2^k + 0.5), where any rounding stays in [2^k, 2^k + 0.5] and the
+ * floor is 2^k either way.  Inline, where llround is a libm call. */
+static int64_t step_round(double t)
+{
+    if (t < 1.0)
+        return 1;
+    if (t < 4503599627370496.0) /* 2^52 */
+        return (int64_t)(t + 0.5);
+    return (int64_t)llround(t);
+}
+
 /* Admission with KV on demand (the second half of plan_on_demand): queued
  * requests join while the batch, the step's token budget and the free
  * blocks for their first chunk allow; the first that does not fit blocks
@@ -676,7 +690,7 @@ static int plan_tail(struct pool *p, struct replica *rp, int64_t now_ns, int64_t
     if (rp->n_run > rp->st.max_running)
         rp->st.max_running = rp->n_run;
     double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
-    int64_t dt = t < 1.0 ? 1 : (int64_t)llround(t);
+    int64_t dt = step_round(t);
     rp->step_start = now_ns;
     rp->next_ns = now_ns + dt;
     rp->stepping = true;
@@ -1133,7 +1147,7 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         }
     }
     double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
-    int64_t dt = t < 1.0 ? 1 : (int64_t)llround(t);
+    int64_t dt = step_round(t);
     rp->step_start = now_ns;
     rp->next_ns = now_ns + dt;
     rp->stepping = true;
