@@ -7,8 +7,9 @@
  * cache, ~70% of capacity) under round_robin, least_inflight and
  * power_of_two, one run at a time on one core, best of REPEATS.  A pool
  * costs more per request than an API backend: each replica's engine step
- * is an event (~2.9 per request here) and walks the running batch, so
- * events/request is ~3.8 (bench_api: ~3).
+ * is an event (~2.9 per request here; the decoding requests of a step are
+ * advanced in aggregate, models/pool.h "Costs"), so events/request is ~3.8
+ * (bench_api: ~3).
  * Target (chosen here; the requirement asks for the figures): >= 500,000
  * simulated requests per second per core (measured 810k-880k on a 2-core
  * machine).  Also prints events/s, ns/event, the peak resident set of the

@@ -30,6 +30,12 @@
 #define POOL_MAP_INITIAL      16u
 #define POOL_SLOTS_INITIAL    16u
 
+/* The decoding set is kept in aggregate (O(1) per step) when KV blocks
+ * are at most this many tokens: one counter per block residue per replica. */
+#ifndef POOL_LAZY_MAX_BLOCK /* a build may set 0 to compare with the plain loop */
+#define POOL_LAZY_MAX_BLOCK 4096u
+#endif
+
 #define NIL          UINT32_MAX
 #define POOL_LRU_MAX (UINT32_MAX / 4u) /* blocks per replica cache at most */
 
@@ -157,9 +163,13 @@ struct slot {
     uint64_t *blocks; /* owned copy, capacity cap_blocks (kept when the slot is reused) */
     uint32_t n_blocks, cap_blocks;
     uint32_t idx, gen;
-    int64_t chunk; /* prompt tokens computed in the current step */
+    int64_t chunk;         /* prompt tokens computed in the current step */
+    uint64_t seq;          /* admission number, pool-wide: run order is seq order */
+    int64_t goff;          /* in the decoding set: generated = goff + replica's tick */
+    uint32_t rprev, rnext; /* running list (pool->lazy): admission order */
     uint32_t next_free;
     uint8_t state;
+    uint8_t dec;        /* in the replica's decoding set (generated kept lazily) */
     uint8_t first_done; /* FIRST_TOKEN emitted */
     uint8_t in_step;    /* takes part in the current step */
 };
@@ -167,8 +177,11 @@ struct slot {
 struct replica {
     uint32_t *q; /* ring of slot ids */
     uint32_t q_head, q_len, q_cap, q_live;
-    uint32_t *run; /* running batch in admission order, capacity max_batch */
+    uint32_t *run; /* running batch in admission order, capacity max_batch; with
+                      pool->lazy the list run_head..run_tail is the order and
+                      the array is filled only for plan_on_demand */
     uint32_t n_run;
+    uint32_t run_head, run_tail;
     int64_t kv_used;
     int64_t next_ns;      /* end of the current step or kick time, -1 idle */
     int64_t step_start;   /* start of the current step */
@@ -177,6 +190,26 @@ struct replica {
     struct pcache prefix; /* the prefix cache */
     struct u64map reqs;   /* (idx, gen) -> slot id */
     struct pool_stats st;
+    /* The decoding set (pool->lazy): every running request past its
+     * prefill decodes one token per step unless a step preempts, so its
+     * generated count is goff + tick and the set is kept in aggregate:
+     * count, sum of (input + goff), counts per (input + goff) mod
+     * kv_block_tokens (which requests grow a KV block in a step) and a
+     * min-heap of finish ticks (which requests end in a step). */
+    int64_t tick;         /* decode steps finished */
+    uint32_t n_dec;       /* requests in the decoding set */
+    int64_t dec_sum0;     /* sum of input + goff over the set */
+    uint32_t *resid;      /* kv_block_tokens counters */
+    struct dheap_ent *dh; /* finish ticks; entries of left requests die lazily */
+    uint32_t dh_len, dh_cap;
+    uint32_t *pf; /* running requests not in the decoding set, in run order */
+    uint32_t n_pf;
+};
+
+struct dheap_ent {
+    int64_t fin; /* tick at whose end generated reaches output */
+    uint64_t seq;
+    uint32_t id;
 };
 
 struct pool {
@@ -184,6 +217,9 @@ struct pool {
     struct replica *rep;
     struct slot *slots;
     uint32_t n_slots, cap_slots, free_head;
+    uint64_t seq_next;
+    bool lazy;     /* decoding sets kept in aggregate (on-demand KV) */
+    uint32_t *fin; /* pool_step scratch: decode completions, max_batch */
 };
 
 static uint64_t req_key(uint32_t idx, uint32_t gen)
@@ -251,6 +287,7 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         return fail(err, errlen, POOL_EINVAL, "pool: prefix_cache_blocks too large");
     }
     p->free_head = NIL;
+    p->lazy = cfg->kv_block_tokens > 0 && cfg->kv_block_tokens <= POOL_LAZY_MAX_BLOCK;
     p->rep = calloc(cfg->replicas, sizeof *p->rep);
     if (p->rep == NULL) {
         free(p);
@@ -260,12 +297,26 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         struct replica *rp = &p->rep[r];
         rp->next_ns = -1;
         rp->slow = 1.0;
+        rp->run_head = rp->run_tail = NIL;
         rp->q_cap = POOL_QUEUE_INITIAL;
         rp->q = malloc(rp->q_cap * sizeof *rp->q);
         rp->run = malloc((size_t)cfg->perf.max_batch * sizeof *rp->run);
         int rc = pcache_init(&rp->prefix, p->cfg.prefix_cache_blocks);
+        if (p->lazy) {
+            rp->resid = calloc(cfg->kv_block_tokens, sizeof *rp->resid);
+            rp->pf = malloc((size_t)cfg->perf.max_batch * sizeof *rp->pf);
+            if (rp->resid == NULL || rp->pf == NULL)
+                rc = POOL_ENOMEM;
+        }
         if (rp->q == NULL || rp->run == NULL || rc != POOL_OK ||
             u64map_init(&rp->reqs, POOL_MAP_INITIAL) != BASE_OK) {
+            pool_destroy(p);
+            return fail(err, errlen, POOL_ENOMEM, "pool: out of memory");
+        }
+    }
+    if (p->lazy) {
+        p->fin = malloc((size_t)cfg->perf.max_batch * sizeof *p->fin);
+        if (p->fin == NULL) {
             pool_destroy(p);
             return fail(err, errlen, POOL_ENOMEM, "pool: out of memory");
         }
@@ -284,12 +335,16 @@ void pool_destroy(struct pool *p)
             free(p->rep[r].run);
             pcache_fini(&p->rep[r].prefix);
             u64map_fini(&p->rep[r].reqs);
+            free(p->rep[r].resid);
+            free(p->rep[r].dh);
+            free(p->rep[r].pf);
         }
     }
     for (uint32_t i = 0; i < p->n_slots; i++)
         free(p->slots[i].blocks);
     free(p->slots);
     free(p->rep);
+    free(p->fin);
     free(p);
 }
 
@@ -399,6 +454,24 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
         rp->q_head = 0;
     }
 
+    if (p->lazy) {
+        /* Room for a finish tick per request on the replica (at most
+         * max_batch decode); dead entries are compacted away when full. */
+        uint64_t want = (uint64_t)rp->q_len + rp->n_run + 2u;
+        if (want > (uint64_t)p->cfg.perf.max_batch + 1u)
+            want = (uint64_t)p->cfg.perf.max_batch + 1u;
+        if (want > rp->dh_cap) {
+            uint32_t cap = rp->dh_cap ? rp->dh_cap : 8u;
+            while (cap < want)
+                cap = cap * 2u < cap ? (uint32_t)want : cap * 2u;
+            struct dheap_ent *h = realloc(rp->dh, (size_t)cap * sizeof *h);
+            if (h == NULL)
+                return POOL_ENOMEM;
+            rp->dh = h;
+            rp->dh_cap = cap;
+        }
+    }
+
     p->free_head = s->next_free;
     s->input = req->input_tokens;
     s->output = output;
@@ -417,6 +490,7 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
     s->gen = req->gen;
     s->chunk = 0;
     s->next_free = NIL;
+    s->dec = 0;
     s->state = SLOT_QUEUED;
     s->first_done = 0;
     s->in_step = 0;
@@ -442,11 +516,40 @@ int64_t pool_next_event(const struct pool *p, uint32_t r)
 }
 
 /* Admission: prefix-cache lookup, KV reservation. */
-static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_ns)
+static void run_link(struct pool *p, struct replica *rp, uint32_t id)
+{
+    struct slot *s = &p->slots[id];
+    s->rprev = rp->run_tail;
+    s->rnext = NIL;
+    if (rp->run_tail != NIL)
+        p->slots[rp->run_tail].rnext = id;
+    else
+        rp->run_head = id;
+    rp->run_tail = id;
+}
+
+static void run_unlink(struct pool *p, struct replica *rp, uint32_t id)
+{
+    struct slot *s = &p->slots[id];
+    if (s->rprev != NIL)
+        p->slots[s->rprev].rnext = s->rnext;
+    else
+        rp->run_head = s->rnext;
+    if (s->rnext != NIL)
+        p->slots[s->rnext].rprev = s->rprev;
+    else
+        rp->run_tail = s->rprev;
+    rp->n_run--;
+}
+
+/* listed: the batch is the running list (pool->lazy outside plan_on_demand),
+ * else the run array. */
+static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_ns, bool listed)
 {
     struct slot *s = &p->slots[id];
     s->state = SLOT_RUNNING;
     s->admit_ns = now_ns;
+    s->seq = p->seq_next++;
     if (s->n_blocks > 0) {
         uint32_t j = 0;
         while (j < s->n_blocks && pcache_find(&rp->prefix, s->blocks[j]) != NIL)
@@ -465,7 +568,12 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
         rp->st.cached_tokens += (uint64_t)cached;
     }
     rp->kv_used += s->kv;
-    rp->run[rp->n_run++] = id;
+    if (listed) {
+        run_link(p, rp, id);
+        rp->n_run++;
+    } else {
+        rp->run[rp->n_run++] = id;
+    }
     rp->q_live--;
     rp->st.admitted++;
 }
@@ -502,6 +610,91 @@ static void preempt_last(struct pool *p, struct replica *rp)
 static bool decoding(const struct slot *s)
 {
     return s->first_done && s->done_prefill >= s->prefill_len;
+}
+
+/* A step's length in whole ns: llround(t), at least 1.  For 1 <= t <
+ * 2^52, floor(t + 0.5) equals llround(t): t and 0.5 are multiples of
+ * ulp(t) <= 0.5, so the sum is exact unless it enters the next binade
+ * [2^k, 2^k + 0.5), where any rounding stays in [2^k, 2^k + 0.5] and the
+ * floor is 2^k either way.  Inline, where llround is a libm call. */
+static int64_t step_round(double t)
+{
+    if (t < 1.0)
+        return 1;
+    if (t < 4503599627370496.0) /* 2^52 */
+        return (int64_t)(t + 0.5);
+    return (int64_t)llround(t);
+}
+
+/* Admission with KV on demand (the second half of plan_on_demand): queued
+ * requests join while the batch, the step's token budget and the free
+ * blocks for their first chunk allow; the first that does not fit blocks
+ * the rest.  With `lazy`, each joins the replica's prefill list too. */
+static void od_admit(struct pool *p, struct replica *rp, int64_t now_ns, uint32_t max_batch,
+                     int64_t budget, int64_t *prefill, int64_t *kv_read, bool lazy)
+{
+    int64_t cap = kv_capacity(p);
+    while (rp->q_len > 0) {
+        uint32_t id = rp->q[rp->q_head];
+        struct slot *s = &p->slots[id];
+        if (s->state == SLOT_CANCELLED) {
+            slot_put(p, id);
+            rp->q_head = (rp->q_head + 1u) % rp->q_cap;
+            rp->q_len--;
+            continue;
+        }
+        if (s->ready_ns > now_ns || rp->n_run >= max_batch)
+            break;
+        uint32_t j = 0;
+        if (s->n_blocks > 0)
+            while (j < s->n_blocks && pcache_find(&rp->prefix, s->blocks[j]) != NIL)
+                j++;
+        int64_t cached = (int64_t)j * p->cfg.block_tokens;
+        if (cached > s->input - 1)
+            cached = s->input - 1;
+        if (cached < 0)
+            cached = 0;
+        int64_t rem = s->prefill_len - cached;
+        int64_t c = rem < budget ? rem : budget;
+        if (c == 0 && rem > 0)
+            break; /* the step's token budget is spent */
+        int64_t need = kv_round(p, cached + c);
+        if (need > cap - rp->kv_used)
+            break;
+        s->kv = need;
+        admit(p, rp, id, now_ns, lazy); /* sets done_prefill = cached, adds s->kv */
+        rp->q_head = (rp->q_head + 1u) % rp->q_cap;
+        rp->q_len--;
+        s->in_step = 1;
+        s->chunk = c;
+        budget -= c;
+        *prefill += c;
+        *kv_read += s->done_prefill;
+        if (lazy)
+            rp->pf[rp->n_pf++] = id;
+    }
+}
+
+/* Plan the next step from its work, or go idle / wait for the queue head. */
+static int plan_tail(struct pool *p, struct replica *rp, int64_t now_ns, int64_t prefill,
+                     uint32_t decode, int64_t kv_read)
+{
+    if (rp->n_run == 0) {
+        rp->next_ns = rp->q_len > 0 ? p->slots[rp->q[rp->q_head]].ready_ns : -1;
+        if (rp->next_ns >= 0 && rp->next_ns < now_ns)
+            rp->next_ns = now_ns;
+        rp->step_start = rp->next_ns;
+        rp->stepping = false;
+        return POOL_OK;
+    }
+    if (rp->n_run > rp->st.max_running)
+        rp->st.max_running = rp->n_run;
+    double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
+    int64_t dt = step_round(t);
+    rp->step_start = now_ns;
+    rp->next_ns = now_ns + dt;
+    rp->stepping = true;
+    return POOL_OK;
 }
 
 /*
@@ -569,60 +762,8 @@ static int plan_on_demand(struct pool *p, struct replica *rp, int64_t now_ns)
     /* No admission in a step that preempted (vLLM schedules the waiting
      * queue only when nothing was preempted). */
     uint32_t max_batch = rp->st.preemptions != preempted0 ? 0 : p->cfg.perf.max_batch;
-    while (rp->q_len > 0) {
-        uint32_t id = rp->q[rp->q_head];
-        struct slot *s = &p->slots[id];
-        if (s->state == SLOT_CANCELLED) {
-            slot_put(p, id);
-            rp->q_head = (rp->q_head + 1u) % rp->q_cap;
-            rp->q_len--;
-            continue;
-        }
-        if (s->ready_ns > now_ns || rp->n_run >= max_batch)
-            break;
-        uint32_t j = 0;
-        if (s->n_blocks > 0)
-            while (j < s->n_blocks && pcache_find(&rp->prefix, s->blocks[j]) != NIL)
-                j++;
-        int64_t cached = (int64_t)j * p->cfg.block_tokens;
-        if (cached > s->input - 1)
-            cached = s->input - 1;
-        if (cached < 0)
-            cached = 0;
-        int64_t rem = s->prefill_len - cached;
-        int64_t c = rem < budget ? rem : budget;
-        if (c == 0 && rem > 0)
-            break; /* the step's token budget is spent */
-        int64_t need = kv_round(p, cached + c);
-        if (need > cap - rp->kv_used)
-            break;
-        s->kv = need;
-        admit(p, rp, id, now_ns); /* sets done_prefill = cached, adds s->kv */
-        rp->q_head = (rp->q_head + 1u) % rp->q_cap;
-        rp->q_len--;
-        s->in_step = 1;
-        s->chunk = c;
-        budget -= c;
-        prefill += c;
-        kv_read += s->done_prefill;
-    }
-
-    if (rp->n_run == 0) {
-        rp->next_ns = rp->q_len > 0 ? p->slots[rp->q[rp->q_head]].ready_ns : -1;
-        if (rp->next_ns >= 0 && rp->next_ns < now_ns)
-            rp->next_ns = now_ns;
-        rp->step_start = rp->next_ns;
-        rp->stepping = false;
-        return POOL_OK;
-    }
-    if (rp->n_run > rp->st.max_running)
-        rp->st.max_running = rp->n_run;
-    double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
-    int64_t dt = t < 1.0 ? 1 : (int64_t)llround(t);
-    rp->step_start = now_ns;
-    rp->next_ns = now_ns + dt;
-    rp->stepping = true;
-    return POOL_OK;
+    od_admit(p, rp, now_ns, max_batch, budget, &prefill, &kv_read, false);
+    return plan_tail(p, rp, now_ns, prefill, decode, kv_read);
 }
 
 static void emit(struct pool_event *out, uint32_t *n, uint32_t kind, const struct slot *s)
@@ -633,6 +774,251 @@ static void emit(struct pool_event *out, uint32_t *n, uint32_t kind, const struc
     e->gen = s->gen;
     e->admit_ns = s->admit_ns;
     e->cached_tokens = s->cached;
+}
+
+/* ---- the decoding set in aggregate (pool->lazy) ----------------------- */
+
+static uint32_t resid_of(const struct pool *p, int64_t x)
+{
+    int64_t b = p->cfg.kv_block_tokens;
+    int64_t m = x % b;
+    return (uint32_t)(m < 0 ? m + b : m);
+}
+
+static bool dh_less(const struct dheap_ent *a, const struct dheap_ent *b)
+{
+    return a->fin < b->fin || (a->fin == b->fin && a->seq < b->seq);
+}
+
+static void dh_sift_up(struct dheap_ent *h, uint32_t i)
+{
+    struct dheap_ent e = h[i];
+    while (i > 0) {
+        uint32_t up = (i - 1u) / 2u;
+        if (!dh_less(&e, &h[up]))
+            break;
+        h[i] = h[up];
+        i = up;
+    }
+    h[i] = e;
+}
+
+static void dh_sift_down(struct dheap_ent *h, uint32_t n, uint32_t i)
+{
+    struct dheap_ent e = h[i];
+    for (;;) {
+        uint32_t c = 2u * i + 1u;
+        if (c >= n)
+            break;
+        if (c + 1u < n && dh_less(&h[c + 1u], &h[c]))
+            c++;
+        if (!dh_less(&h[c], &e))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = e;
+}
+
+static bool dh_live(const struct pool *p, const struct dheap_ent *e)
+{
+    const struct slot *s = &p->slots[e->id];
+    return s->state == SLOT_RUNNING && s->dec && s->seq == e->seq;
+}
+
+/* Running request id (its prefill done, not finished) joins the decoding
+ * set of rp. */
+static void dec_add(struct pool *p, struct replica *rp, uint32_t id)
+{
+    struct slot *s = &p->slots[id];
+    s->dec = 1;
+    s->goff = s->generated - rp->tick;
+    rp->n_dec++;
+    rp->dec_sum0 += s->input + s->goff;
+    rp->resid[resid_of(p, s->input + s->goff)]++;
+    if (rp->dh_len == rp->dh_cap) { /* drop the entries of requests that left */
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < rp->dh_len; i++)
+            if (dh_live(p, &rp->dh[i]))
+                rp->dh[k++] = rp->dh[i];
+        rp->dh_len = k;
+        for (uint32_t i = k / 2u; i-- > 0;)
+            dh_sift_down(rp->dh, k, i);
+    }
+    rp->dh[rp->dh_len] = (struct dheap_ent){.fin = s->output - s->goff, .seq = s->seq, .id = id};
+    dh_sift_up(rp->dh, rp->dh_len++);
+}
+
+/* Request s leaves the decoding set: its generated count is written back. */
+static void dec_remove(struct pool *p, struct replica *rp, struct slot *s)
+{
+    rp->n_dec--;
+    rp->dec_sum0 -= s->input + s->goff;
+    rp->resid[resid_of(p, s->input + s->goff)]--;
+    s->generated = s->goff + rp->tick;
+    s->dec = 0;
+}
+
+/* A decoding request's KV while a step is planned: the blocks of its
+ * context input + generated (the step writes token generated + 1). */
+static int64_t dec_kv(const struct pool *p, const struct replica *rp, const struct slot *s)
+{
+    return kv_round(p, s->input + s->goff + rp->tick);
+}
+
+/* The exact per-request plan (plan_on_demand) when a step may preempt:
+ * write the decoding set back to its requests, plan, and rebuild it. */
+static int plan_slow(struct pool *p, struct replica *rp, int64_t now_ns)
+{
+    uint32_t m = 0;
+    for (uint32_t id = rp->run_head; id != NIL; id = p->slots[id].rnext)
+        rp->run[m++] = id;
+    rp->run_head = rp->run_tail = NIL;
+    for (uint32_t i = 0; i < rp->n_run; i++) {
+        struct slot *s = &p->slots[rp->run[i]];
+        if (s->dec) {
+            s->generated = s->goff + rp->tick;
+            s->kv = kv_round(p, s->input + s->generated - 1); /* last step's context */
+            s->dec = 0;
+        }
+    }
+    rp->n_dec = 0;
+    rp->dec_sum0 = 0;
+    memset(rp->resid, 0, (size_t)p->cfg.kv_block_tokens * sizeof *rp->resid);
+    rp->dh_len = 0;
+    rp->n_pf = 0;
+    int rc = plan_on_demand(p, rp, now_ns);
+    for (uint32_t i = 0; i < rp->n_run; i++) {
+        uint32_t id = rp->run[i];
+        struct slot *s = &p->slots[id];
+        run_link(p, rp, id);
+        if (decoding(s)) {
+            s->in_step = 0; /* the set decodes by the tick */
+            dec_add(p, rp, id);
+        } else {
+            rp->pf[rp->n_pf++] = id;
+        }
+    }
+    return rc;
+}
+
+/* pool_step with the decoding set in aggregate: O(requests in prefill +
+ * requests that finish x log batch) per step; O(running batch) only in a
+ * step whose blocks may not fit the free KV (plan_slow). */
+static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct pool_event *out,
+                     uint32_t *n)
+{
+    struct slot *slots = p->slots;
+    /* 1. Finish the step that ends now: every decoding request produced a
+     * token; the prefill list advances by its chunks. */
+    rp->tick++;
+    rp->st.decode_tokens += rp->n_dec;
+    uint32_t n_fin = 0;
+    while (rp->dh_len > 0 && rp->dh[0].fin <= rp->tick) {
+        struct dheap_ent e = rp->dh[0];
+        rp->dh[0] = rp->dh[--rp->dh_len];
+        if (rp->dh_len > 0)
+            dh_sift_down(rp->dh, rp->dh_len, 0);
+        if (dh_live(p, &e))
+            p->fin[n_fin++] = e.id; /* in seq (run) order: ties pop by seq */
+    }
+    uint32_t f = 0, k = 0, n_pf = rp->n_pf;
+    for (uint32_t i = 0; i <= n_pf; i++) {
+        uint64_t seq = i < n_pf ? slots[rp->pf[i]].seq : UINT64_MAX;
+        for (; f < n_fin && slots[p->fin[f]].seq < seq; f++) { /* events in run order */
+            struct slot *s = &slots[p->fin[f]];
+            emit(out, n, POOL_EV_DONE, s);
+            rp->kv_used -= kv_round(p, s->input + s->goff + rp->tick - 1);
+            dec_remove(p, rp, s);
+            run_unlink(p, rp, p->fin[f]);
+            u64map_del(&rp->reqs, req_key(s->idx, s->gen));
+            slot_put(p, p->fin[f]);
+            rp->st.completed++;
+        }
+        if (i == n_pf)
+            break;
+        uint32_t id = rp->pf[i];
+        struct slot *s = &slots[id];
+        if (!s->in_step) {
+            rp->pf[k++] = id;
+            continue;
+        }
+        s->in_step = 0;
+        s->done_prefill += s->chunk;
+        rp->st.prefill_tokens += (uint64_t)s->chunk;
+        s->chunk = 0;
+        if (s->done_prefill < s->prefill_len) {
+            rp->pf[k++] = id;
+            continue;
+        }
+        s->generated++; /* the prefill's last step samples a token */
+        if (!s->first_done) {
+            s->first_done = 1;
+            rp->st.first_tokens++;
+            emit(out, n, POOL_EV_FIRST_TOKEN, s);
+            for (uint32_t b = s->n_blocks; b-- > 0;)
+                rp->st.prefix_evictions += (uint64_t)pcache_insert(&rp->prefix, s->blocks[b]);
+        } else {
+            rp->st.decode_tokens++; /* resumed after a preemption */
+        }
+        if (s->generated >= s->output) {
+            emit(out, n, POOL_EV_DONE, s);
+            rp->kv_used -= s->kv;
+            u64map_del(&rp->reqs, req_key(s->idx, s->gen));
+            run_unlink(p, rp, id);
+            slot_put(p, id);
+            rp->st.completed++;
+        } else {
+            dec_add(p, rp, id);
+        }
+    }
+    rp->n_pf = k;
+
+    /* 2. Plan: when the blocks the step needs fit the free KV, no request
+     * is preempted and plan_on_demand's per-request loop reduces to the
+     * set's aggregates plus the prefill list; otherwise run that loop. */
+    int64_t chunk_cfg = p->cfg.chunked_prefill_tokens;
+    int64_t budget = chunk_cfg ? chunk_cfg : INT64_MAX;
+    if (p->cfg.budget_counts_decode && chunk_cfg) {
+        budget -= rp->n_dec;
+        if (budget < 0)
+            budget = 0;
+    }
+    int64_t bt = p->cfg.kv_block_tokens;
+    int64_t extra = bt * (int64_t)rp->resid[resid_of(p, 1 - rp->tick)];
+    int64_t b2 = budget;
+    for (uint32_t i = 0; i < rp->n_pf; i++) {
+        const struct slot *s = &slots[rp->pf[i]];
+        int64_t rem = s->prefill_len - s->done_prefill;
+        int64_t c = rem < b2 ? rem : b2;
+        if (c == 0 && rem > 0)
+            continue;
+        extra += kv_round(p, s->done_prefill + c) - s->kv;
+        b2 -= c;
+    }
+    if (extra > kv_capacity(p) - rp->kv_used)
+        return plan_slow(p, rp, now_ns);
+    int64_t prefill = 0;
+    int64_t kv_read = rp->dec_sum0 + (int64_t)rp->n_dec * rp->tick;
+    rp->kv_used += bt * (int64_t)rp->resid[resid_of(p, 1 - rp->tick)];
+    for (uint32_t i = 0; i < rp->n_pf; i++) {
+        struct slot *s = &slots[rp->pf[i]];
+        int64_t rem = s->prefill_len - s->done_prefill;
+        int64_t c = rem < budget ? rem : budget;
+        if (c == 0 && rem > 0)
+            continue; /* no budget left this step */
+        int64_t grow = kv_round(p, s->done_prefill + c) - s->kv;
+        s->kv += grow;
+        rp->kv_used += grow;
+        s->in_step = 1;
+        s->chunk = c;
+        budget -= c;
+        prefill += c;
+        kv_read += s->done_prefill;
+    }
+    uint32_t decode = rp->n_dec;
+    od_admit(p, rp, now_ns, p->cfg.perf.max_batch, budget, &prefill, &kv_read, true);
+    return plan_tail(p, rp, now_ns, prefill, decode, kv_read);
 }
 
 int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out, uint32_t max,
@@ -652,6 +1038,8 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         rp->st.busy_ns += now_ns - rp->step_start;
         rp->st.steps++;
     }
+    if (p->lazy)
+        return step_lazy(p, rp, now_ns, out, n);
     /* Nothing in this loop moves the slot or batch arrays or changes the
      * batch size; held in locals, they stay in registers across the calls
      * below (u64map_del is in another file). */
@@ -713,7 +1101,7 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         } else if (s->ready_ns > now_ns) {
             break; /* still in the API server (server_overhead) */
         } else if (rp->n_run < max_batch && rp->kv_used + s->kv <= p->cfg.perf.kv_capacity_tokens) {
-            admit(p, rp, id, now_ns);
+            admit(p, rp, id, now_ns, false);
         } else {
             break;
         }
@@ -759,7 +1147,7 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         }
     }
     double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
-    int64_t dt = t < 1.0 ? 1 : (int64_t)llround(t);
+    int64_t dt = step_round(t);
     rp->step_start = now_ns;
     rp->next_ns = now_ns + dt;
     rp->stepping = true;
@@ -781,6 +1169,24 @@ int pool_cancel(struct pool *p, uint32_t r, uint32_t idx, uint32_t gen)
     if (s->state == SLOT_QUEUED) {
         s->state = SLOT_CANCELLED; /* freed when the queue reaches it */
         rp->q_live--;
+        return POOL_OK;
+    }
+    if (s->dec) { /* between steps: its KV is the planned step's */
+        s->kv = dec_kv(p, rp, s);
+        dec_remove(p, rp, s); /* its finish tick dies in the heap */
+    } else if (p->lazy) {
+        uint32_t j = 0;
+        while (j < rp->n_pf && rp->pf[j] != id)
+            j++;
+        if (j < rp->n_pf) {
+            memmove(&rp->pf[j], &rp->pf[j + 1], (size_t)(rp->n_pf - j - 1) * sizeof *rp->pf);
+            rp->n_pf--;
+        }
+    }
+    if (p->lazy) {
+        run_unlink(p, rp, id);
+        rp->kv_used -= s->kv;
+        slot_put(p, id);
         return POOL_OK;
     }
     uint32_t i = 0;
@@ -816,6 +1222,7 @@ int pool_replica_reset(struct pool *p, uint32_t r)
         rp->q_len--;
     }
     rp->q_head = 0;
+    rp->dh_len = 0; /* finish ticks of cancelled requests */
     rp->next_ns = -1;
     rp->stepping = false;
     rp->kv_used = 0;

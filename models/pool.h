@@ -85,10 +85,16 @@
  * pool_cancel.  Deterministic: no randomness, no clocks, no globals.  No
  * allocation per step: the running batch and the event buffer are sized at
  * creation; the queue, the request slots and the (idx, gen) index grow.
- * Costs: pool_step O(running batch + blocks of the requests admitted or
- * finishing prefill); pool_enqueue O(blocks) amortized; pool_cancel O(1)
- * expected for a queued request (marked, skipped when reached) and
- * O(running batch) for a running one.
+ * Costs, KV on demand (kv_block_tokens 1..4096): the requests past their
+ * prefill are kept in aggregate (they all decode one token per step), so
+ * pool_step is O(requests in prefill + blocks of the requests admitted or
+ * finishing prefill + log(batch) per request finishing), and O(running
+ * batch) only in a step whose KV growth may not fit (it may preempt: the
+ * exact per-request plan runs); pool_cancel O(1) expected for a queued or
+ * running request (O(requests in prefill) for one in prefill).  With
+ * kv_block_tokens 0 (reservation): pool_step O(running batch + blocks),
+ * pool_cancel O(running batch) for a running request.  pool_enqueue
+ * O(blocks) amortized.
  *
  * Spot preemption and autoscaling live in the engine (sim/replicas.c): the
  * replica slots are fixed at creation and the engine decides which serve;
