@@ -193,7 +193,7 @@ struct scn_backend {
     int64_t timeout_ns;        /* a non-streamed attempt's whole response */
     int64_t stream_timeout_ns; /* a streamed attempt's first token */
     int32_t account;           /* index in scenario.accounts, -1 = its own limits */
-    /* H1 (issue 13; scn_loop.c): LiteLLM's per-deployment settings */
+    /* scn_loop.c: LiteLLM's per-deployment settings */
     int32_t num_retries; /* `num_retries`: LiteLLM deployment num_retries, -1 = unset */
     int64_t cooldown_ns; /* `cooldown_time`: < 0 unset, 0 never cools (the gateway passes
                             it with route_router_set_backend_health) */
@@ -250,11 +250,11 @@ struct scn_router {
        the first token of a streamed one; 0 = none. */
     int64_t request_timeout_ns;
     int64_t stream_timeout_ns;
-    /* H4: `router.portkey:`, the Portkey tree the portkey loop walks
+    /* `router.portkey:`, the Portkey tree the portkey loop walks
        (scn_portkey.c); portkey.n_nodes == 0: none.  Arrays owned by the
        scenario. */
     struct route_pk_tree portkey;
-    /* H1 (issue 13; scn_loop.c): the per-request loop */
+    /* scn_loop.c: the per-request loop */
     enum route_loop_kind loop; /* `router.loop` (ROUTE_LOOP_LBSIM) */
     /* `router.litellm`, LiteLLM's defaults otherwise; its fallbacks are the
      * rules above, backend_num_retries the backends' num_retries (arrays the
@@ -366,7 +366,7 @@ struct scenario {
     char (*tags)[SCN_NAME_MAX]; /* tags named by backends: bit = index */
     uint32_t n_tags;
     void *owned; /* arena of everything the strategy trees and fallbacks point at */
-    /* H4: labels that router.portkey conditions name (scn_portkey.c). */
+    /* labels that router.portkey conditions name (scn_portkey.c). */
     char (*tenants)[SCN_NAME_MAX]; /* tenant names: id = index + 1 */
     uint32_t n_tenants;
     char (*tasks)[SCN_NAME_MAX]; /* task names other than "tool": id = index + 3 */
@@ -444,7 +444,7 @@ uint32_t scn_group_id(const struct scenario *s, const char *name);
 /* Region id (1-based) of a region name, 0 if no backend names it. */
 uint32_t scn_region_id(const struct scenario *s, const char *name);
 
-/* H4: the id a router.portkey condition gives a tenant name (1-based, 0 if
+/* the id a router.portkey condition gives a tenant name (1-based, 0 if
  * no condition names it), and a task name: 1 for "tool" (SCN_TOOL_TASK),
  * 3.. for a task a condition names, 2 for any other task (the gateway's
  * mapping today: tool 1, other 2). */

@@ -760,7 +760,7 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
     b->api.bill_failed = API_BILL_NOTHING;
     b->api.queue_max = API_QUEUE_UNBOUNDED;
     dist_constant(&b->api.output_tps, SCN_DEFAULT_OUTPUT_TPS);
-    if (scn__parse_backend_loop(c, v, b)) /* H1: num_retries, cooldown_time */
+    if (scn__parse_backend_loop(c, v, b)) /* num_retries, cooldown_time */
         return -1;
 
     if (v[B_NAME] == NULL)

@@ -1,7 +1,7 @@
 /*
  * scn_import.h - importing a real router configuration as native scenario
  * keys (prefix scn_import_): a LiteLLM proxy config.yaml (scn_litellm.c)
- * and, from H4, a Portkey config JSON (scn_portkey.c).
+ * and a Portkey config JSON (scn_portkey.c).
  *
  * An importer reads the router's own file and builds the equivalent native
  * keys (backends:, accounts:, router:) as YAML nodes, so that the loader
@@ -26,14 +26,9 @@
 
 #include "route_loop.h"
 
-/* The LiteLLM behaviour the importer emulates (issue 13 contract: LiteLLM
- * as of 2026-09, the release failoverbench ran against).  The loop's own
- * constant wins once it exists. */
-#ifdef ROUTE_LLM_EMULATED
+/* The LiteLLM behaviour the importer emulates: the loop's (route_loop.h,
+ * LiteLLM as of 2026-09, the release failoverbench ran against). */
 #define SCN_LITELLM_EMULATED ROUTE_LLM_EMULATED
-#else
-#define SCN_LITELLM_EMULATED "LiteLLM as of 2026-09"
-#endif
 
 enum scn_import_kind {
     SCN_IMPORT_NONE = 0, /* not a router config */

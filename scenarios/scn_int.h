@@ -281,10 +281,10 @@ int scn__parse_slo(struct scn__ctx *c, const yaml_node_t *n, struct scn_slo *slo
 int scn__parse_regions(struct scn__ctx *c, const yaml_node_t *n, struct scenario *s);
 int scn__parse_cache(struct scn__ctx *c, const yaml_node_t *n, struct scn_cache *ca);
 
-/* H4, scn_portkey.c: `router.portkey:`, the Portkey tree (backends and
+/* scn_portkey.c: `router.portkey:`, the Portkey tree (backends and
  * groups loaded before). */
 int scn__parse_portkey(struct scn__ctx *c, const yaml_node_t *n, struct scn_router *r);
-/* H1 (issue 13; scn_loop.c).  `router.loop`, `router.litellm` and
+/* scn_loop.c: `router.loop`, `router.litellm` and
  * `router.health.cooldown.allowed_fails_policy`, from the values
  * scn__parse_router found (v[R_N]) in the mapping n; run last by it. */
 int scn__parse_router_loop(struct scn__ctx *c, const yaml_node_t *n, const yaml_node_t *const *v,

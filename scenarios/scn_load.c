@@ -244,7 +244,7 @@ static int parse_root(struct scn__ctx *c, const yaml_node_t *root, struct scenar
     s->router.replicas = 1;
     s->stream_share = 1.0;
     route_health_default(&s->router.health);
-    route_llm_cfg_default(&s->router.litellm); /* H1: used with router.loop: litellm */
+    route_llm_cfg_default(&s->router.litellm); /* used with router.loop: litellm */
 
     if (v[K_NAME] &&
         scn__v_name(c, v[K_NAME], "a scenario name", false, 1, s->name, sizeof s->name))
@@ -565,8 +565,8 @@ void scn_free(struct scenario *s)
     free(s->groups);
     free(s->regions);
     free(s->tags);
-    free(s->tenants); /* H4 */
-    free(s->tasks);   /* H4 */
+    free(s->tenants);
+    free(s->tasks);
     for (uint32_t i = 0; s->warnings != NULL && i < s->n_warnings; i++)
         free(s->warnings[i]);
     free(s->warnings);

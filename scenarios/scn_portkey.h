@@ -1,5 +1,5 @@
 /*
- * scn_portkey.h - the Portkey config importer (prefix scn_import_, H4).
+ * scn_portkey.h - the Portkey config importer (prefix scn_pk_).
  *
  * `router: {portkey: FILE}` and `lbsim import portkey FILE` read a Portkey
  * gateway config (JSON, read by libyaml, or YAML) and turn it into native
@@ -14,9 +14,9 @@
 
 #include <yaml.h>
 
-/* The report of an importer: one entry per key of the source file.  The
- * same classes as the LiteLLM importer (H3's scn_import.h); the lead keeps
- * one definition of it under this guard. */
+/* The Portkey importer's own report: one entry per key of the source
+ * file, in the classes of scn_import.h (scn__import_portkey converts it
+ * to scn_import notes). */
 #ifndef SCN_PK_REPORT_DEFINED
 #define SCN_PK_REPORT_DEFINED
 

@@ -613,7 +613,7 @@ int scn__parse_router(struct scn__ctx *c, const yaml_node_t *n, struct scn_route
             return scn__fail(c, v[R_REPLICAS], "found 0, expected at least 1 gateway replica");
         r->replicas = (uint32_t)u;
     }
-    if (v[R_PORTKEY] && scn__parse_portkey(c, v[R_PORTKEY], r)) /* H4 */
+    if (v[R_PORTKEY] && scn__parse_portkey(c, v[R_PORTKEY], r))
         return -1;
     if (v[R_SHARED] && scn__v_bool(c, v[R_SHARED], &r->shared_state))
         return -1;

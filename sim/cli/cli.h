@@ -57,8 +57,8 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
-int cmd_import(int argc, char **argv); /* issue 13 (H3) */
-int cmd_check(int argc, char **argv);  /* issue 13 (H3) */
+int cmd_import(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 int cmd_calibrate(int argc, char **argv);
 
