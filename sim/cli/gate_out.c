@@ -108,7 +108,15 @@ void gate_write_table(FILE *f, const struct gate_report *g)
     fprintf(f,
             "%u replications on the same seeds (seed %llu), differences candidate - baseline\n\n",
             g->reps, (unsigned long long)g->seed);
-    fprintf(f, "%-24s %-22s %-20s %12s %12s  %-40s %s\n", "strategy", "metric", "budget",
+    /* The strategy column is as wide as its longest pair name ("a vs b"
+     * when the labels differ), at least the header's 24. */
+    int nw = 24;
+    for (uint32_t p = 0; p < g->n_pairs; p++) {
+        char name[2 * SCN_NAME_MAX + 8];
+        int l = (int)strlen(pair_name(&g->pairs[p], name, sizeof name));
+        nw = l > nw ? l : nw;
+    }
+    fprintf(f, "%-*s %-22s %-20s %12s %12s  %-40s %s\n", nw, "strategy", "metric", "budget",
             "baseline", "candidate", "difference [95% CI]", "verdict");
     for (uint32_t p = 0; p < g->n_pairs; p++) {
         const struct gate_pair *gp = &g->pairs[p];
@@ -118,7 +126,7 @@ void gate_write_table(FILE *f, const struct gate_report *g)
             const struct gate_cmp *c = &gp->cmp[i];
             enum gate_unit u = gate_metric_unit(c->budget.metric);
             char b[80], vb[40], vc[40], d[128];
-            fprintf(f, "%-24s %-22s %-20s %12s %12s  %-40s %s\n", i == 0 ? name : "",
+            fprintf(f, "%-*s %-22s %-20s %12s %12s  %-40s %s\n", nw, i == 0 ? name : "",
                     scn_slo_name(c->budget.metric), fmt_budget(b, sizeof b, c),
                     fmt_value(vb, sizeof vb, u, c->base.mean),
                     fmt_value(vc, sizeof vc, u, c->cand.mean),
