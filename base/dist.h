@@ -14,6 +14,7 @@
 #ifndef LBSIM_DIST_H
 #define LBSIM_DIST_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,25 @@ int dist_copy(struct dist *dst, const struct dist *src);
 /* One draw, clamped to [min, max].  Uses gsl_ran_* through the rng's
  * gsl_rng_type for the normal and lognormal kinds. */
 double dist_sample(const struct dist *d, struct rng *r);
+
+/* llround(x) without the libm call, the same result for every double.
+ * For |x| < 2^63 the conversion truncates exactly: i = trunc(x).  If
+ * |x| < 2^53, (double)i is exact; if |x| >= 2^52, x is already an integer,
+ * so i = x and (double)i = x.  Either way f = x - (double)i is the
+ * fractional part of x, exactly representable (its bits are those of x
+ * below the binary point), so the comparisons with 0.5 round half away
+ * from zero exactly as llround does, and i +- 1 cannot overflow (|f| >= 0.5
+ * only when |x| < 2^52).  NaN, infinities and |x| >= 2^63 go to llround
+ * itself. */
+static inline long long dist_llround(double x)
+{
+    if (x > -0x1p63 && x < 0x1p63) {
+        long long i = (long long)x;
+        double f = x - (double)i;
+        return i + (f >= 0.5) - (f <= -0.5);
+    }
+    return llround(x);
+}
 
 /* Mean of the distribution (before clamping), for documentation/tests. */
 double dist_mean(const struct dist *d);

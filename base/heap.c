@@ -139,17 +139,9 @@ static inline uint32_t heap_min4(const struct heap_ev *ev, uint32_t c)
     return heap_less(&ev[b], &ev[a]) ? b : a;
 }
 
-bool heap_pop(struct heap *h, struct heap_ev *out)
+/* Sift x down from the root of the n-element heap ev through a hole. */
+static inline void heap_sift_down(struct heap_ev *ev, uint32_t n, const struct heap_ev x)
 {
-    if (h->n == 0)
-        return false;
-    struct heap_ev *ev = h->ev;
-    *out = ev[0];
-    uint32_t n = --h->n;
-    if (n == 0)
-        return true;
-    /* Sift the last element down from the root through a hole. */
-    const struct heap_ev x = ev[n];
     uint32_t i = 0;
     for (;;) {
         uint32_t c = 4 * i + 1;
@@ -171,5 +163,26 @@ bool heap_pop(struct heap *h, struct heap_ev *out)
         i = m;
     }
     ev[i] = x;
+}
+
+bool heap_pop(struct heap *h, struct heap_ev *out)
+{
+    if (h->n == 0)
+        return false;
+    *out = h->ev[0];
+    heap_drop_top(h);
     return true;
+}
+
+void heap_drop_top(struct heap *h)
+{
+    uint32_t n = --h->n;
+    if (n > 0) /* the last element sifts down from the root */
+        heap_sift_down(h->ev, n, h->ev[n]);
+}
+
+void heap_replace_top(struct heap *h, struct heap_ev e)
+{
+    e.seq = h->next_seq++;
+    heap_sift_down(h->ev, h->n, e);
 }

@@ -10,7 +10,12 @@
  * Cancellation is lazy: the payload carries a generation the handler checks
  * (Redis ae.c style); the heap itself knows nothing of payloads.
  *
- * Complexity: push and pop O(log4 n); peek O(1).  Memory 32 B per pending
+ * The engine keeps one event outside the heap (the next arrival, always
+ * pending) and fuses the pop of an event with the first push its handler
+ * makes (heap_replace_top): heap_take_seq() and heap_ev_before() let an
+ * outside event keep its place in the one (time, seq) order.
+ *
+ * Complexity: push, pop and replace-top O(log4 n); peek O(1).  Memory 32 B per pending
  * event (capacity doubles).
  */
 #ifndef LBSIM_HEAP_H
@@ -42,6 +47,27 @@ int heap_push(struct heap *h, struct heap_ev e);
 
 /* Pop the minimum into *out.  false when empty. */
 bool heap_pop(struct heap *h, struct heap_ev *out);
+
+/* Remove the minimum of a non-empty heap (a pop without the copy). */
+void heap_drop_top(struct heap *h);
+
+/* Replace the minimum of a non-empty heap by e, filling e.seq: the same
+ * events and the same seq as heap_drop_top() then heap_push(), in one
+ * sift-down instead of a sift-down and a sift-up, and no growth. */
+void heap_replace_top(struct heap *h, struct heap_ev e);
+
+/* The seq heap_push() would assign now, consumed: for an event the caller
+ * keeps outside the heap and compares with heap_ev_before(). */
+static inline uint64_t heap_take_seq(struct heap *h)
+{
+    return h->next_seq++;
+}
+
+/* Whether a fires before b in the (t_ns, seq) order. */
+static inline bool heap_ev_before(const struct heap_ev *a, const struct heap_ev *b)
+{
+    return a->t_ns < b->t_ns || (a->t_ns == b->t_ns && a->seq < b->seq);
+}
 
 static inline bool heap_empty(const struct heap *h)
 {

@@ -394,10 +394,10 @@ void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, in
         ttft_s = 0;
     ttft_s += cfg->prefill_s_per_token * (double)input_tokens;
     ttft_s *= fd.latency_x;
-    out->ttft_ns = (int64_t)llround(ttft_s * API_NS_PER_S);
+    out->ttft_ns = (int64_t)dist_llround(ttft_s * API_NS_PER_S);
     if (output_tokens > 0 && tps > 0) {
         out->decode_ns =
-            (int64_t)llround((double)output_tokens / tps * fd.latency_x * API_NS_PER_S);
+            (int64_t)dist_llround((double)output_tokens / tps * fd.latency_x * API_NS_PER_S);
     } else {
         out->decode_ns = 0;
     }

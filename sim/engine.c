@@ -267,14 +267,23 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
      * lifecycle events (reclaims, replacements, autoscaler ticks) remain
      * queued.  Running on to them would bill replicas and stretch Little's
      * window past the traffic. */
-    while (rc == 0 && !heap_empty(&s.heap) && heap_top(&s.heap)->t_ns < stop &&
-           sim__work_remains(&s)) {
+    while (rc == 0) {
+        /* the earliest of the heap's top and the armed arrival */
+        const struct heap_ev *next = heap_top(&s.heap);
+        if (s.arr_armed && (next == NULL || heap_ev_before(&s.arr, next)))
+            next = &s.arr;
+        if (next == NULL || next->t_ns >= stop || !sim__work_remains(&s))
+            break;
         if (stop == INT64_MAX && !s.in.has_pending) /* the last arrival is in: the horizon */
             stop = s.now_ns > INT64_MAX - SIM_DRAIN_HORIZON_NS ? INT64_MAX
                                                                : s.now_ns + SIM_DRAIN_HORIZON_NS;
-        if (heap_top(&s.heap)->t_ns >= stop)
+        if (next->t_ns >= stop)
             break;
-        heap_pop(&s.heap, &e);
+        e = *next;
+        if (next == &s.arr)
+            s.arr_armed = false;
+        else
+            s.top_taken = true; /* popped by the handler's first push, or below */
         s.now_ns = e.t_ns;
         s.env.now_ns = e.t_ns;
         res->events++;
@@ -282,6 +291,10 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
             rc = sim__ts_advance(&s, e.t_ns);
         if (rc == 0)
             rc = handle(&s, &e);
+        if (s.top_taken) {
+            s.top_taken = false;
+            heap_drop_top(&s.heap);
+        }
     }
     if (rc == 0) {
         if (scn->duration_ns > 0 && s.now_ns < stop)

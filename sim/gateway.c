@@ -137,8 +137,10 @@ int sim__read_next(struct sim *s)
     if (s->in.has_pending && s->scn->duration_ns > 0 &&
         s->in.pending.arrival_ns >= s->scn->duration_ns)
         s->in.has_pending = false;
-    if (s->in.has_pending)
-        return sim__push(s, s->in.pending.arrival_ns, EV_ARRIVAL, 0, 0);
+    if (s->in.has_pending) /* armed outside the heap, in its place in the order */
+        s->arr = (struct heap_ev){
+            .t_ns = s->in.pending.arrival_ns, .seq = heap_take_seq(&s->heap), .kind = EV_ARRIVAL};
+    s->arr_armed = s->in.has_pending;
     return 0;
 }
 

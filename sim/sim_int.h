@@ -298,6 +298,15 @@ struct sim {
     uint64_t seed;
     int64_t now_ns;
     struct heap heap;
+    /* The next arrival is kept outside the heap (always pending, one at a
+     * time): arr, with the seq heap_take_seq() gave it when it would have
+     * been pushed, so it keeps its place in the (time, seq) order; the loop
+     * compares it with the heap's top.  top_taken: the event being handled
+     * is still the heap's top; the handler's first push replaces it
+     * (heap_replace_top), else the loop drops it after the handler. */
+    struct heap_ev arr;
+    bool arr_armed;
+    bool top_taken;
     const struct sim_hooks *hooks;
     struct sim_result *res;
     char *err;
@@ -335,6 +344,11 @@ static inline int sim__push_ex(struct sim *s, int64_t t_ns, enum ev_kind kind, u
                                uint32_t gen, uint32_t aux)
 {
     struct heap_ev e = {.t_ns = t_ns, .kind = kind, .idx = idx, .gen = gen, .aux = aux};
+    if (s->top_taken) { /* a pop and a push fused: one sift */
+        s->top_taken = false;
+        heap_replace_top(&s->heap, e);
+        return 0;
+    }
     if (heap_push(&s->heap, e) != 0) {
         snprintf(s->err, s->errlen, "out of memory (event heap)");
         return -1;

@@ -779,6 +779,85 @@ static void test_heap_bulk_vs_sort(void)
     free(t);
 }
 
+static void test_heap_replace_top(void)
+{
+    /* heap_replace_top and heap_drop_top against heap_pop then heap_push
+     * on a twin heap: the same events with the same seq pop in the same
+     * order (the engine's fused pop-push relies on it). */
+    struct heap a, b;
+    CHECK_INT_EQ(heap_init(&a, 0), 0);
+    CHECK_INT_EQ(heap_init(&b, 0), 0);
+    struct rng r;
+    rng_seed(&r, 53);
+    int64_t now = 0;
+    int ok = 1;
+    for (uint32_t op = 0; op < 200000; op++) {
+        uint32_t k = rng_below(&r, 100);
+        struct heap_ev e = {.t_ns = now + (int64_t)rng_below(&r, 50), .idx = op};
+        if (a.n == 0 || k < 45) {
+            ok &= heap_push(&a, e) == 0 && heap_push(&b, e) == 0;
+        } else {
+            const struct heap_ev top = *heap_top(&a);
+            struct heap_ev out;
+            ok &= heap_pop(&b, &out) && out.t_ns == top.t_ns && out.seq == top.seq &&
+                  out.idx == top.idx;
+            now = top.t_ns;
+            if (k < 80) {
+                heap_replace_top(&a, e);
+                ok &= heap_push(&b, e) == 0;
+            } else {
+                heap_drop_top(&a);
+            }
+        }
+        ok &= a.n == b.n && a.next_seq == b.next_seq;
+    }
+    struct heap_ev x, y;
+    while (heap_pop(&b, &y))
+        ok &= heap_pop(&a, &x) && x.t_ns == y.t_ns && x.seq == y.seq && x.idx == y.idx;
+    CHECK(ok);
+    CHECK(heap_empty(&a));
+    heap_fini(&a);
+    heap_fini(&b);
+}
+
+static void test_dist_llround(void)
+{
+    /* dist_llround is llround: halves, neighbours of halves, the 2^52 and
+     * 2^53 boundaries, the int64 edge, and random doubles of every scale. */
+    static const double edge[] = {0.0,
+                                  -0.0,
+                                  0.5,
+                                  -0.5,
+                                  1.5,
+                                  -1.5,
+                                  2.5,
+                                  -2.5,
+                                  0.49999999999999994,
+                                  -0.49999999999999994,
+                                  4503599627370495.5,
+                                  -4503599627370495.5,
+                                  4503599627370496.0,
+                                  9007199254740993.0,
+                                  9223372036854774784.0,
+                                  -9223372036854775808.0,
+                                  1e-300,
+                                  123456789.5};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+        ok &= dist_llround(edge[i]) == llround(edge[i]);
+    struct rng r;
+    rng_seed(&r, 59);
+    for (int i = 0; i < 1000000; i++) {
+        double m = rng_unit(&r) * 2.0 - 1.0;
+        double x = ldexp(m, (int)rng_below(&r, 126) - 60);
+        if (i % 4 == 0)
+            x = floor(x) + 0.5; /* a tie */
+        ok &= dist_llround(x) == llround(x);
+        ok &= dist_llround(nextafter(x, 0.0)) == llround(nextafter(x, 0.0));
+    }
+    CHECK(ok);
+}
+
 int main(void)
 {
     test_rng_determinism();
@@ -794,5 +873,7 @@ int main(void)
     test_heap_sorted();
     test_heap_random();
     test_heap_bulk_vs_sort();
+    test_heap_replace_top();
+    test_dist_llround();
     return check_report("test_core");
 }
