@@ -12,6 +12,12 @@
 #include "backend.h"
 #include "sim_int.h"
 
+/* Per-backend time-series rows allocated at the start (doubling after):
+ * n_backends of them per row, so a large fleet's short run does not
+ * reserve TS_INITIAL (64) rows x 48 bytes = 3 KiB per backend it never
+ * fills (bench/bench_fleet.c). */
+#define TSB_INITIAL 4u
+
 /* The slow path of sim__ts_row: append rows up to interval k. */
 struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k)
 {
@@ -29,7 +35,7 @@ struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k)
     while ((int64_t)res->n_ts <= k) {
         if (res->n_ts == s->lab.tsb_cap) {
             /* the per-backend rows grow with the time series */
-            uint32_t ncap = s->lab.tsb_cap ? s->lab.tsb_cap * 2 : TS_INITIAL;
+            uint32_t ncap = s->lab.tsb_cap ? s->lab.tsb_cap * 2 : TSB_INITIAL;
             size_t nb = s->nb ? s->nb : 1;
             struct sim_ts_backend *n = realloc(res->ts_backends, (size_t)ncap * nb * sizeof *n);
             if (n == NULL)
