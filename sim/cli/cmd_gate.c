@@ -9,6 +9,7 @@
  * gate.c turns the paired differences into verdicts and gate_out.c into
  * the table, Markdown, JUnit XML and JSON.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,32 +200,61 @@ static void repro_line(int argc, char **argv, char *buf, size_t len)
     }
 }
 
-static FILE *open_report(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        fprintf(stderr, "lbsim: cannot write '%s'\n", path);
-    return f;
-}
-
-static int close_report(FILE *f, const char *path)
-{
-    if (fclose(f) != 0) {
-        fprintf(stderr, "lbsim: cannot write '%s'\n", path);
-        return CLI_EXIT_USAGE;
-    }
-    return 0;
-}
-
 typedef void (*gate_writer)(FILE *, const struct gate_report *);
 
+/* One report file: 0, or CLI_EXIT_INTERNAL after printing the failed
+ * write (outdir_close checks ferror and fclose). */
 static int write_file(const char *path, gate_writer w, const struct gate_report *g)
 {
-    FILE *f = open_report(path);
-    if (f == NULL)
-        return CLI_EXIT_USAGE;
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "lbsim: cannot write %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_INTERNAL;
+    }
     w(f, g);
-    return close_report(f, path);
+    return outdir_close(f, path);
+}
+
+/* --junit FILE, --markdown FILE: written to FILE.tmp-PID and renamed over
+ * FILE, so a reader never sees half a report (docs/outputs.md). */
+static int write_file_atomic(const char *path, gate_writer w, const struct gate_report *g)
+{
+    char tmp[SCN_PATH_MAX + 32];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        fprintf(stderr, "lbsim: %s: path too long\n", path);
+        return CLI_EXIT_USAGE;
+    }
+    int rc = write_file(tmp, w, g);
+    if (rc == 0 && rename(tmp, path) != 0) {
+        fprintf(stderr, "lbsim: cannot write %s: %s\n", path, strerror(errno));
+        rc = CLI_EXIT_INTERNAL;
+    }
+    if (rc != 0)
+        unlink(tmp);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    gate_writer w;
+} dir_files[] = {{"gate.json", gate_write_json},
+                 {"gate.md", gate_write_markdown},
+                 {"junit.xml", gate_write_junit}};
+
+/* --out DIR: its files into a transaction's temporary directory, renamed
+ * over DIR at the end (docs/outputs.md). */
+static int write_dir(const char *dir, const struct gate_report *g)
+{
+    struct outdir_tx tx;
+    int rc = outdir_begin(&tx, dir);
+    if (rc != 0)
+        return rc;
+    char path[sizeof tx.tmp + 32];
+    for (size_t i = 0; rc == 0 && i < sizeof dir_files / sizeof dir_files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", tx.tmp, dir_files[i].name);
+        rc = write_file(path, dir_files[i].w, g);
+    }
+    return outdir_commit(&tx, rc);
 }
 
 static int write_reports(const struct gate_opts *o, const struct gate_report *g)
@@ -234,28 +264,12 @@ static int write_reports(const struct gate_opts *o, const struct gate_report *g)
         gate_write_json(stdout, g);
     else
         gate_write_table(stdout, g);
-    if (o->junit != NULL && (rc = write_file(o->junit, gate_write_junit, g)) != 0)
+    if (o->junit != NULL && (rc = write_file_atomic(o->junit, gate_write_junit, g)) != 0)
         return rc;
-    if (o->markdown != NULL && (rc = write_file(o->markdown, gate_write_markdown, g)) != 0)
+    if (o->markdown != NULL && (rc = write_file_atomic(o->markdown, gate_write_markdown, g)) != 0)
         return rc;
-    if (o->com.out_dir != NULL) {
-        char path[SCN_PATH_MAX + 32];
-        static const struct {
-            const char *name;
-            gate_writer w;
-        } files[] = {{"gate.json", gate_write_json},
-                     {"gate.md", gate_write_markdown},
-                     {"junit.xml", gate_write_junit}};
-        if (outdir_mkdirs(o->com.out_dir) != 0) {
-            fprintf(stderr, "lbsim: cannot create output directory '%s'\n", o->com.out_dir);
-            return CLI_EXIT_USAGE;
-        }
-        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-            snprintf(path, sizeof path, "%s/%s", o->com.out_dir, files[i].name);
-            if ((rc = write_file(path, files[i].w, g)) != 0)
-                return rc;
-        }
-    }
+    if (o->com.out_dir != NULL)
+        return write_dir(o->com.out_dir, g);
     return 0;
 }
 

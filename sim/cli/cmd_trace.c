@@ -616,10 +616,19 @@ static int write_native(const struct reopen *ro, const char *out_path)
     o->n = 0;
     o->failed = 0;
     o->f = stdout;
+    /* -o FILE: written to FILE.tmp-PID, renamed over FILE when complete
+     * (docs/outputs.md) */
+    char tmp[SCN_PATH_MAX + 32];
     if (out_path) {
-        o->f = fopen(out_path, "w");
+        if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", out_path, (long)getpid()) >= (int)sizeof tmp) {
+            fprintf(stderr, "lbsim: %s: path too long\n", out_path);
+            free(o);
+            trace_close(src);
+            return CLI_EXIT_USAGE;
+        }
+        o->f = fopen(tmp, "w");
         if (!o->f) {
-            fprintf(stderr, "lbsim: cannot write '%s': %s\n", out_path, strerror(errno));
+            fprintf(stderr, "lbsim: cannot write %s: %s\n", out_path, strerror(errno));
             free(o);
             trace_close(src);
             return CLI_EXIT_USAGE;
@@ -638,19 +647,22 @@ static int write_native(const struct reopen *ro, const char *out_path)
         fprintf(stderr, "lbsim: %s\n", err);
         status = CLI_EXIT_USAGE;
     }
+    errno = EIO; /* "an earlier write failed" unless a call below says why */
     if (out_path) {
-        if (fclose(o->f) != 0)
+        if (fclose(o->f) != 0 || (status == 0 && !o->failed && rename(tmp, out_path) != 0))
             o->failed = 1;
-    } else if (fflush(stdout) != 0) {
-        o->failed = 1;
+    } else {
+        /* stdout's errors (a full disk, or EPIPE: a reader that went away)
+         * are judged once, in main() */
+        o->failed = 0;
     }
     if (o->failed && status == 0) {
-        fprintf(stderr, "lbsim: cannot write '%s': %s\n", out_path ? out_path : "stdout",
+        fprintf(stderr, "lbsim: cannot write %s: %s\n", out_path ? out_path : "standard output",
                 strerror(errno));
-        status = CLI_EXIT_USAGE;
+        status = CLI_EXIT_INTERNAL;
     }
     if (status != 0 && out_path)
-        unlink(out_path);
+        unlink(tmp);
     free(o);
     return status;
 }

@@ -4,8 +4,13 @@
  * Each verb lives in its own cmd_<verb>.c (see cli.h); this file only holds
  * the verb table, the top-level --help built from it, and --version.  Exit
  * codes: 0 success, 1 an SLO missed, 2 bad usage or bad input, 3 an
- * internal failure (out of memory).
+ * internal failure (out of memory, a failed write); SIGINT and SIGTERM end
+ * the process by the signal (130, 143) after removing an unfinished --out
+ * (docs/outputs.md).
  */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,7 +51,36 @@ static void print_usage(FILE *f)
     fputs("\nlbsim <command> --help for the options of a command.  lbsim --version.\n", f);
 }
 
-int main(int argc, char **argv)
+/* Whether fd is a pipe or socket whose reader has gone (`| head -1`):
+ * Linux reports POLLERR on a pipe's write end without readers. */
+static int reader_gone(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+/* The verb's status after checking that all of stdout was written.  A
+ * reader that went away (EPIPE) is not lbsim's failure: the files it was
+ * asked to write are complete by now, so the verb's own status stands
+ * (docs/outputs.md).  Any other failed write (a full disk, /dev/full) is
+ * CLI_EXIT_INTERNAL with the reason on stderr. */
+static int finish_stdout(int rc)
+{
+    int failed = ferror(stdout) != 0, e = EIO; /* ferror keeps no errno */
+    errno = 0;
+    if (fflush(stdout) != 0) {
+        failed = 1;
+        e = errno;
+    }
+    if (!failed)
+        return rc;
+    if (e == EPIPE || reader_gone(1))
+        return rc;
+    fprintf(stderr, "lbsim: cannot write standard output: %s\n", strerror(e));
+    return CLI_EXIT_INTERNAL;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         print_usage(stderr);
@@ -67,4 +101,13 @@ int main(int argc, char **argv)
     fprintf(stderr, "lbsim: unknown command '%s'\n\n", cmd);
     print_usage(stderr);
     return CLI_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    /* A reader that stops early (`| head -1`) must not kill the run before
+     * its --out is written: writes to stdout fail with EPIPE instead, and
+     * finish_stdout lets them pass. */
+    signal(SIGPIPE, SIG_IGN);
+    return finish_stdout(dispatch(argc, argv));
 }

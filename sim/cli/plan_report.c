@@ -345,25 +345,28 @@ static int render(const char *dir, const char *name)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+static int write_plan_dir(const char *dir, const struct plan_outcome *o);
+
 int plan_write_outdir(const char *dir, const struct plan_outcome *o)
 {
-    if (outdir_mkdirs(dir) != 0) {
-        fprintf(stderr, "lbsim plan: cannot create output directory '%s': %s\n", dir,
-                strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
-    char path[SCN_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/plan.json", dir);
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        fprintf(stderr, "lbsim plan: cannot write '%s': %s\n", path, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
+    struct outdir_tx tx;
+    int rc = outdir_begin(&tx, dir);
+    if (rc != 0)
+        return rc;
+    return outdir_commit(&tx, write_plan_dir(tx.tmp, o));
+}
+
+/* plan.json and the Pareto plot into dir (a transaction's temporary
+ * directory). */
+static int write_plan_dir(const char *dir, const struct plan_outcome *o)
+{
+    char path[SCN_PATH_MAX + 96];
+    FILE *f = outdir_open(dir, "plan.json", path, sizeof path);
+    if (f == NULL)
+        return CLI_EXIT_INTERNAL;
     plan_print_json(f, o);
-    if (fclose(f) != 0) {
-        fprintf(stderr, "lbsim plan: cannot write '%s': %s\n", path, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
+    if (outdir_close(f, path) != 0)
+        return CLI_EXIT_INTERNAL;
     if (o->y_metric >= SCN_SLO_COUNT_)
         return 0;
     /* fractions in percent on the plot, like the table */
@@ -420,7 +423,7 @@ int plan_write_outdir(const char *dir, const struct plan_outcome *o)
     free(v);
     if (rc != 0) {
         fprintf(stderr, "lbsim plan: %s\n", err);
-        return CLI_EXIT_USAGE;
+        return CLI_EXIT_INTERNAL;
     }
     if (render(dir, "pareto") != 0)
         fprintf(stderr,

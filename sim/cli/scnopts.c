@@ -1,6 +1,7 @@
 /*
  * scnopts.c - the options shared by run, sweep, plan and gate (scnopts.h).
  */
+#include "outdir.h"
 #include "scnopts.h"
 
 #include <stdio.h>
@@ -54,8 +55,9 @@ int scnopts_option(struct scnopts *c, const struct args_spec *spec, const struct
         c->json = true;
         return 0;
     case SCNOPTS_OUT:
+        /* checked now, before any simulation (docs/outputs.md) */
         c->out_dir = v;
-        return 0;
+        return outdir_check(v);
     case SCNOPTS_STRICT:
         c->strict = true;
         return 0;

@@ -556,13 +556,40 @@ static void print_table(FILE *f, const struct tab *t)
 
 static int write_file(const char *dir, const char *name, const char *text, size_t len)
 {
-    char path[SCN_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-        fprintf(stderr, "lbsim: cannot write '%s': %s\n", path, strerror(errno));
-        return CLI_EXIT_USAGE;
+    char path[SCN_PATH_MAX + 96];
+    FILE *f = outdir_open(dir, name, path, sizeof path);
+    if (f == NULL)
+        return CLI_EXIT_INTERNAL;
+    fwrite(text, 1, len, f);
+    return outdir_close(f, path);
+}
+
+/* sweep.json, sweep.csv and the plots into dir (a transaction's temporary
+ * directory): 0 or the exit status after printing the error. */
+static int write_sweep_dir(const char *dir, const char *doc, size_t doc_len, const char *csv,
+                           size_t csv_len, const struct tab *tab, enum sweep_mode mode)
+{
+    int rc;
+    if ((rc = write_file(dir, "sweep.json", doc, doc_len)) != 0 ||
+        (rc = write_file(dir, "sweep.csv", csv, csv_len)) != 0)
+        return rc;
+    char(*names)[PLOT_NAME_MAX] = calloc(MAX_SWEEP_PLOTS, sizeof *names);
+    const char *np[MAX_SWEEP_PLOTS];
+    int n = 0;
+    char err[CLI_ERRLEN];
+    if (names == NULL) {
+        fprintf(stderr, "lbsim: out of memory\n");
+        return CLI_EXIT_INTERNAL;
     }
+    if (sweep_plots(dir, tab, mode, names, &n, err, sizeof err) != 0) {
+        fprintf(stderr, "lbsim: %s\n", err);
+        free(names);
+        return CLI_EXIT_INTERNAL;
+    }
+    for (int i = 0; i < n; i++)
+        np[i] = names[i];
+    outdir_render(dir, np, n);
+    free(names);
     return 0;
 }
 
@@ -600,34 +627,12 @@ int sweep_finish(const struct sweep_texts *t, bool json, const char *out_dir)
         goto done;
     }
     if (out_dir != NULL) {
-        if (outdir_mkdirs(out_dir) != 0) {
-            fprintf(stderr, "lbsim: cannot create output directory '%s': %s\n", out_dir,
-                    strerror(errno));
-            rc = CLI_EXIT_USAGE;
+        struct outdir_tx tx;
+        if ((rc = outdir_begin(&tx, out_dir)) != 0)
             goto done;
-        }
-        if ((rc = write_file(out_dir, "sweep.json", doc, doc_len)) != 0 ||
-            (rc = write_file(out_dir, "sweep.csv", csv, csv_len)) != 0)
+        rc = outdir_commit(&tx, write_sweep_dir(tx.tmp, doc, doc_len, csv, csv_len, &tab, t->mode));
+        if (rc != 0)
             goto done;
-        char(*names)[PLOT_NAME_MAX] = calloc(MAX_SWEEP_PLOTS, sizeof *names);
-        const char *np[MAX_SWEEP_PLOTS];
-        int n = 0;
-        char err[CLI_ERRLEN];
-        if (names == NULL) {
-            fprintf(stderr, "lbsim: out of memory\n");
-            rc = CLI_EXIT_INTERNAL;
-            goto done;
-        }
-        if (sweep_plots(out_dir, &tab, t->mode, names, &n, err, sizeof err) != 0) {
-            fprintf(stderr, "lbsim: %s\n", err);
-            free(names);
-            rc = CLI_EXIT_USAGE;
-            goto done;
-        }
-        for (int i = 0; i < n; i++)
-            np[i] = names[i];
-        outdir_render(out_dir, np, n);
-        free(names);
     }
     if (json) {
         fwrite(doc, 1, doc_len, stdout);

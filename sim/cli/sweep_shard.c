@@ -104,22 +104,28 @@ static const char *mode_word(enum sweep_mode m)
 
 static int put_file(const char *dir, const char *name, const char *text)
 {
-    char path[SCN_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
-        fprintf(stderr, "lbsim: cannot write '%s': %s\n", path, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
-    return 0;
+    char path[SCN_PATH_MAX + 96];
+    FILE *f = outdir_open(dir, name, path, sizeof path);
+    if (f == NULL)
+        return CLI_EXIT_INTERNAL;
+    fputs(text, f);
+    return outdir_close(f, path);
 }
+
+static int write_shard(const char *dir, const struct sweep_shard *s, const struct sweep_texts *t);
 
 int sweep_shard_write(const char *dir, const struct sweep_shard *s, const struct sweep_texts *t)
 {
-    if (outdir_mkdirs(dir) != 0) {
-        fprintf(stderr, "lbsim: cannot create shard directory '%s': %s\n", dir, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
+    struct outdir_tx tx;
+    int rc = outdir_begin(&tx, dir);
+    if (rc != 0)
+        return rc;
+    return outdir_commit(&tx, write_shard(tx.tmp, s, t));
+}
+
+/* The shard's files into dir (a transaction's temporary directory). */
+static int write_shard(const char *dir, const struct sweep_shard *s, const struct sweep_texts *t)
+{
     char *meta = NULL;
     size_t len;
     FILE *f = open_memstream(&meta, &len);
@@ -135,19 +141,17 @@ int sweep_shard_write(const char *dir, const struct sweep_shard *s, const struct
     int rc = put_file(dir, "head.json", t->head_json);
     if (rc == 0)
         rc = put_file(dir, "head.csv", t->head_csv);
-    char path[SCN_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/points.dat", dir);
-    FILE *pf = rc == 0 ? fopen(path, "w") : NULL;
-    if (rc == 0 && pf == NULL) {
-        fprintf(stderr, "lbsim: cannot write '%s': %s\n", path, strerror(errno));
-        rc = CLI_EXIT_USAGE;
-    }
+    char path[SCN_PATH_MAX + 96];
+    FILE *pf = rc == 0 ? outdir_open(dir, "points.dat", path, sizeof path) : NULL;
+    if (rc == 0 && pf == NULL)
+        rc = CLI_EXIT_INTERNAL;
     for (uint32_t p = s->k - 1; rc == 0 && p < t->n; p += s->n)
         fprintf(pf, "point %u %zu %zu\n%s%s", p, strlen(t->json[p]), strlen(t->csv[p]), t->json[p],
                 t->csv[p]);
-    if (pf != NULL && fclose(pf) != 0 && rc == 0) {
-        fprintf(stderr, "lbsim: cannot write '%s': %s\n", path, strerror(errno));
-        rc = CLI_EXIT_USAGE;
+    if (pf != NULL) {
+        int crc = outdir_close(pf, path);
+        if (rc == 0)
+            rc = crc;
     }
     /* shard.txt last: a directory without it is not a finished shard */
     if (rc == 0)
