@@ -32,25 +32,33 @@ static const enum trace_format fuzz__formats[] = {
 /* More rows than a 64 KiB file of the row formats can hold. */
 #define FUZZ_TRACE_MAX_ROWS 65536u
 
+/* The compressors' state is made once and reset per input: zlib's
+ * deflate state and a zstd context are ~300 KiB each, a fresh mapping
+ * under ASan on every execution otherwise. */
+static z_stream fuzz__z;
+static int fuzz__z_live;
+static ZSTD_CCtx *fuzz__zc;
+
 static uint8_t *fuzz__gzip(const uint8_t *in, size_t n, size_t *out_n)
 {
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return NULL;
-    size_t cap = deflateBound(&z, (uLong)n) + 32;
-    uint8_t *out = malloc(cap);
-    if (!out) {
-        deflateEnd(&z);
+    if (!fuzz__z_live) {
+        if (deflateInit2(&fuzz__z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            return NULL;
+        fuzz__z_live = 1;
+    } else if (deflateReset(&fuzz__z) != Z_OK) {
         return NULL;
     }
-    z.next_in = (Bytef *)(uintptr_t)in;
-    z.avail_in = (uInt)n;
-    z.next_out = out;
-    z.avail_out = (uInt)cap;
-    int rc = deflate(&z, Z_FINISH);
-    *out_n = cap - z.avail_out;
-    deflateEnd(&z);
+    z_stream *z = &fuzz__z;
+    size_t cap = deflateBound(z, (uLong)n) + 32;
+    uint8_t *out = malloc(cap);
+    if (!out)
+        return NULL;
+    z->next_in = (Bytef *)(uintptr_t)in;
+    z->avail_in = (uInt)n;
+    z->next_out = out;
+    z->avail_out = (uInt)cap;
+    int rc = deflate(z, Z_FINISH);
+    *out_n = cap - z->avail_out;
     if (rc != Z_STREAM_END) {
         free(out);
         return NULL;
@@ -60,11 +68,13 @@ static uint8_t *fuzz__gzip(const uint8_t *in, size_t n, size_t *out_n)
 
 static uint8_t *fuzz__zstd(const uint8_t *in, size_t n, size_t *out_n)
 {
+    if (!fuzz__zc && !(fuzz__zc = ZSTD_createCCtx()))
+        return NULL;
     size_t cap = ZSTD_compressBound(n);
     uint8_t *out = malloc(cap);
     if (!out)
         return NULL;
-    size_t r = ZSTD_compress(out, cap, in, n, 1);
+    size_t r = ZSTD_compressCCtx(fuzz__zc, out, cap, in, n, 1);
     if (ZSTD_isError(r)) {
         free(out);
         return NULL;
