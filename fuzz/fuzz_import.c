@@ -2,8 +2,10 @@
  * fuzz_import.c - libFuzzer target: the router-config importers
  * (scn_import_text, as `lbsim import` calls them) on arbitrary bytes.
  * The first byte picks LiteLLM (even) or Portkey (odd); the rest is the
- * config file.  A successful import's text is then loaded as a scenario
- * (scn_load), so the keys an importer emits meet the loader's checks.
+ * config file, written to the scratch directory (the importers read a
+ * path).  A successful import's text is then loaded as a scenario
+ * (scn_load_mem, from memory), so the keys an importer emits meet the
+ * loader's checks; its trace is the fixture trace.csv.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,18 +18,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The trace the imported scenario points at: three native rows. */
-static const char fuzz__trace[] =
-    "arrival_s,input_tokens,output_tokens\n0,10,5\n0.5,20,5\n1,30,5\n";
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    char cfg[128], trace[128], out[128], err[1024];
-    if (fuzz_write("trace.csv", (const uint8_t *)fuzz__trace, sizeof fuzz__trace - 1, trace,
-                   sizeof trace) != 0)
-        return 0;
+    static char trace[128], out[128]; /* the same names every time: set once */
+    char cfg[128], err[1024];
+    if (!trace[0]) {
+        fuzz_path("trace.csv", trace, sizeof trace);
+        fuzz_path("imported.yaml", out, sizeof out);
+    }
     enum scn_import_kind kind = (data[0] & 1u) ? SCN_IMPORT_PORTKEY : SCN_IMPORT_LITELLM;
     if (fuzz_write((data[0] & 1u) ? "config.json" : "config.yaml", data + 1, size - 1, cfg,
                    sizeof cfg) != 0)
@@ -48,12 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         if (!text || strlen(text) != len)
             abort(); /* scn_import_text: NUL-terminated, *len bytes */
-        if (fuzz_write("imported.yaml", (const uint8_t *)text, len, out, sizeof out) == 0) {
-            struct scenario s;
-            memset(&s, 0, sizeof s);
-            if (scn_load(out, &s, err, sizeof err) == 0)
-                scn_free(&s);
-        }
+        struct scenario s;
+        memset(&s, 0, sizeof s);
+        if (scn_load_mem(out, (const unsigned char *)text, len, NULL, NULL, 0, &s, err,
+                         sizeof err) == 0)
+            scn_free(&s);
     }
     free(text);
     return 0;

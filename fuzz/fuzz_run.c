@@ -1,86 +1,70 @@
 /*
  * fuzz_run.c - libFuzzer target: a whole short run of a fuzzed scenario
- * (scn_load, then sim_run), the only way extreme but accepted values
- * (token counts of a trace row, latencies, rates, limits) reach the
- * engine's int64 arithmetic under UBSan.
+ * (scn_load_mem, then sim_run), the way extreme but accepted values of a
+ * scenario (latencies, rates, limits, faults) reach the engine's int64
+ * arithmetic under UBSan.
  *
- * Input: a scenario, optionally followed by a line "%%trace" and a trace
- * file written beside it as trace.csv (`traffic: {trace: trace.csv}`
- * reads it).  The work is bounded before the run: every source stops
- * after FUZZ_RUN_MAX_REQUESTS requests and does not repeat.  The run must
- * end, and its result must conserve requests (requests = completed +
- * failed + in flight) and sum: per-backend attempts and costs to the
- * totals.
+ * Input: a scenario, optionally followed by a line "%%trace" and the bytes
+ * of the trace file trace.csv beside it (`traffic: {trace: trace.csv}`
+ * reads them, from memory: trace_cfg.data; without the line it reads the
+ * fixture of fuzz_util.h).  The work is bounded before the run
+ * (fuzz_sim_bound); the run must end, and its result must conserve
+ * requests and sum (fuzz_sim_check).
  */
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_sim.h"
 #include "fuzz_util.h"
-#include "sim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_RUN_MAX_REQUESTS 200u
-#define FUZZ_RUN_SEPARATOR    "\n%%trace\n"
+#define FUZZ_RUN_SEPARATOR "\n%%trace\n"
 
-static void bound(struct trace_cfg *t)
+/* A source reading the fixture trace.csv reads the fuzzed bytes instead. */
+static void feed(struct trace_cfg *t, const char *trace_path, const uint8_t *tr, size_t tn)
 {
-    if (t->limit == 0 || t->limit > FUZZ_RUN_MAX_REQUESTS)
-        t->limit = FUZZ_RUN_MAX_REQUESTS;
-    if (t->synth.count == 0 || t->synth.count > FUZZ_RUN_MAX_REQUESTS)
-        t->synth.count = FUZZ_RUN_MAX_REQUESTS;
-    t->repeat_to_ns = 0;
-}
-
-static void check(const struct sim_result *r)
-{
-    if (r->requests != r->completed + r->failed + r->in_flight_at_end)
-        abort();
-    uint64_t att = 0;
-    double cost = 0;
-    for (uint32_t b = 0; b < r->n_backends; b++) {
-        att += r->backends[b].attempts;
-        cost += r->backends[b].cost_usd;
+    if (tr && t->path && strcmp(t->path, trace_path) == 0) {
+        t->data = tr;
+        t->data_len = tn;
     }
-    if (att != r->attempts)
-        abort();
-    if (isfinite(r->cost_usd) && fabs(cost - r->cost_usd) > 1e-6 * (1.0 + fabs(r->cost_usd)))
-        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char path[128], tpath[128], err[1024];
+    static char path[128], tpath[128]; /* the same names every time: set once */
+    char err[1024];
+    if (!path[0]) {
+        fuzz_path("run.yaml", path, sizeof path);
+        fuzz_path("trace.csv", tpath, sizeof tpath);
+    }
     size_t n = size;
-    const uint8_t *sep = NULL;
+    const uint8_t *tr = NULL;
+    size_t tn = 0;
     size_t sl = sizeof FUZZ_RUN_SEPARATOR - 1;
     for (size_t i = 0; i + sl <= size; i++)
         if (memcmp(data + i, FUZZ_RUN_SEPARATOR, sl) == 0) {
-            sep = data + i;
+            n = i;
+            tr = data + i + sl;
+            tn = size - i - sl;
             break;
         }
-    if (sep) {
-        n = (size_t)(sep - data);
-        if (fuzz_write("trace.csv", sep + sl, size - n - sl, tpath, sizeof tpath) != 0)
-            return 0;
-    }
-    if (fuzz_write("run.yaml", data, n, path, sizeof path) != 0)
-        return 0;
     struct scenario s;
     memset(&s, 0, sizeof s);
-    if (scn_load(path, &s, err, sizeof err) != 0)
+    if (scn_load_mem(path, data, n, NULL, NULL, 0, &s, err, sizeof err) != 0)
         return 0;
-    bound(&s.traffic);
-    for (uint32_t i = 0; i < s.n_sources; i++)
-        bound(&s.sources[i]);
+    fuzz_sim_bound(&s.traffic);
+    feed(&s.traffic, tpath, tr, tn);
+    for (uint32_t i = 0; i < s.n_sources; i++) {
+        fuzz_sim_bound(&s.sources[i]);
+        feed(&s.sources[i], tpath, tr, tn);
+    }
     const struct scn_strategy *st = s.n_compare ? &s.compare[0] : &s.router.strategy;
     struct sim_result r;
     memset(&r, 0, sizeof r);
     if (sim_run(&s, st, s.seed, NULL, &r, err, sizeof err) == 0)
-        check(&r);
+        fuzz_sim_check(&r);
     sim_result_free(&r);
     scn_free(&s);
     return 0;

@@ -16,6 +16,8 @@ rm -rf "$work/live/$target"
 mkdir -p "$work/live/$target"
 dirs=("$work/live/$target" "$work/seeds/$target")
 [ -d "$root/fuzz/regressions/$target" ] && dirs+=("$root/fuzz/regressions/$target")
+# the campaign's ASan settings (campaign.sh: a smaller quarantine)
+export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=32:allocator_release_to_os_interval_ms=-1:malloc_context_size=10}"
 dict=()
 case "$target" in scenario | set | run) dict=(-dict="$root/fuzz/scenario.dict") ;; esac
 # shellcheck disable=SC2086

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # seed.sh OUTDIR - the seed corpora of the fuzz targets, from the repository's
-# own test data and examples: OUTDIR/{scenario,trace,import,set}/.
+# own test data and examples: OUTDIR/{scenario,trace,import,set,run,replay}/.
 #
 # fuzz_trace and fuzz_import read a mode byte before the file (see their
 # headers), so their seeds are the files with that byte in front; large
@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/scenario "$out"/trace "$out"/import "$out"/set "$out"/run
+mkdir -p "$out"/scenario "$out"/trace "$out"/import "$out"/set "$out"/run "$out"/replay
 
 for f in "$root"/tests/data/*.yaml "$root"/scenarios/examples/*.yaml \
     "$root"/tests/conformance/scenarios/s0[1-3]_*.yaml; do
@@ -30,7 +30,7 @@ for f in "$root"/tests/data/trace_native_all.csv "$root"/tests/data/xf_roundtrip
 done
 
 # mode byte: bits 0-2 format (0 auto, 1 native, 2 azure, 3 burstgpt,
-# 4 mooncake), bits 3-4 framing (0 plain, 1 gzip, 2 zstd), bit 5 skip rows.
+# 4 mooncake, 5 servegen), bits 3-4 framing (0 plain, 1 gzip, 2 zstd), bit 5 skip rows.
 seed_trace() { # name mode file
     { printf "\\x$2"; head -n 40 "$3"; } >"$out/trace/$1"
 }
@@ -48,6 +48,11 @@ seed_trace azure_code_gz 0a "$root"/traces/data/AzureLLMInferenceTrace_code.csv
 seed_trace mooncake 04 "$root"/traces/data/mooncake_conversation_sample.jsonl
 seed_trace mooncake_zst 14 "$root"/traces/data/mooncake_conversation_sample.jsonl
 seed_trace native_skip 21 "$root"/tests/data/cli_skip_rows.csv
+seed_trace servegen 05 "$root"/tests/data/gen_sg_ok-trace.csv
+# fuzz_replay: the same mode byte (format, skip rows) on plain files
+for f in "$out"/trace/*; do
+    case "$(basename "$f")" in *_gz | *_zst | servegen) ;; *) cp "$f" "$out/replay/" ;; esac
+done
 for f in "$root"/tests/data/fmt_*.gz "$root"/tests/data/fmt_*.zst; do
     { printf '\x00'; cat "$f"; } >"$out/trace/$(basename "$f")"
 done

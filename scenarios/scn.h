@@ -439,6 +439,15 @@ int scn_set_parse(const char *arg, struct scn_set *out, char *err, size_t errlen
 int scn_load_set(const char *path, const struct route_registry *reg, const struct scn_set *sets,
                  uint32_t n_sets, struct scenario *out, char *err, size_t errlen);
 
+/* scn_load_set on a file whose bytes are data[0..len) instead of what path
+ * holds: the same parser and checks; path names the file in messages and
+ * relative paths inside it (traffic.trace, router.litellm) resolve against
+ * its directory, as for a file of that name.  For the fuzz targets
+ * (fuzz/README.md), which would otherwise write every input to a file. */
+int scn_load_mem(const char *path, const unsigned char *data, size_t len,
+                 const struct route_registry *reg, const struct scn_set *sets, uint32_t n_sets,
+                 struct scenario *out, char *err, size_t errlen);
+
 /* Group id (1-based) of a model group name, 0 if the scenario has none. */
 uint32_t scn_group_id(const struct scenario *s, const char *name);
 /* Region id (1-based) of a region name, 0 if no backend names it. */

@@ -430,15 +430,11 @@ int scn_load_ex(const char *path, const struct route_registry *reg, struct scena
     return scn_load_set(path, reg, NULL, 0, out, err, errlen);
 }
 
-int scn_load_set(const char *path, const struct route_registry *reg, const struct scn_set *sets,
-                 uint32_t n_sets, struct scenario *out, char *err, size_t errlen)
+/* The checks of scn_load_set and scn_load_mem before the bytes: 0, or -1
+ * with *out zeroed. */
+static int load_begin(const char *path, const struct scn_set *sets, uint32_t n_sets,
+                      struct scenario *out, char *err, size_t errlen)
 {
-    char local[256];
-    if (err == NULL || errlen == 0) {
-        err = local;
-        errlen = sizeof local;
-    }
-    err[0] = '\0';
     if (out == NULL) {
         base_errf(err, errlen, "%s: no scenario to fill", path ? path : "(null)");
         return -1;
@@ -461,13 +457,16 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
         memset(out, 0, sizeof *out);
         return -1;
     }
+    return 0;
+}
 
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    if (read_all(path, &buf, &len, err, errlen) != 0) {
-        memset(out, 0, sizeof *out);
-        return -1;
-    }
+/* Parse and check the scenario whose file holds buf[0..len) (out->path
+ * set by load_begin): the one loader of scn_load_set and scn_load_mem. */
+static int load_bytes(const struct route_registry *reg, const struct scn_set *sets, uint32_t n_sets,
+                      const unsigned char *buf, size_t len, struct scenario *out, char *err,
+                      size_t errlen)
+{
+    const char *path = out->path;
     struct scn__ctx c = {.path = out->path,
                          .doc = NULL,
                          .err = err,
@@ -481,7 +480,6 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
     int rc = -1;
     if (!yaml_parser_initialize(&parser)) {
         base_errf(err, errlen, "%s: out of memory (parsing the YAML)", path);
-        free(buf);
         memset(out, 0, sizeof *out);
         return -1;
     }
@@ -516,7 +514,6 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
         yaml_document_delete(&doc);
     }
     yaml_parser_delete(&parser);
-    free(buf);
     if (rc != 0) {
         if (err[0] == '\0')
             base_errf(err, errlen, "%s: found an invalid scenario, expected a valid one", path);
@@ -524,6 +521,51 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
         return -1;
     }
     return 0;
+}
+
+int scn_load_set(const char *path, const struct route_registry *reg, const struct scn_set *sets,
+                 uint32_t n_sets, struct scenario *out, char *err, size_t errlen)
+{
+    char local[256];
+    if (err == NULL || errlen == 0) {
+        err = local;
+        errlen = sizeof local;
+    }
+    err[0] = '\0';
+    if (load_begin(path, sets, n_sets, out, err, errlen) != 0)
+        return -1;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (read_all(path, &buf, &len, err, errlen) != 0) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    int rc = load_bytes(reg, sets, n_sets, buf, len, out, err, errlen);
+    free(buf);
+    return rc;
+}
+
+int scn_load_mem(const char *path, const unsigned char *data, size_t len,
+                 const struct route_registry *reg, const struct scn_set *sets, uint32_t n_sets,
+                 struct scenario *out, char *err, size_t errlen)
+{
+    char local[256];
+    if (err == NULL || errlen == 0) {
+        err = local;
+        errlen = sizeof local;
+    }
+    err[0] = '\0';
+    if (load_begin(path, sets, n_sets, out, err, errlen) != 0)
+        return -1;
+    /* read_all's cap: a file of SCN_FILE_MAX bytes or more is refused */
+    if (len >= SCN_FILE_MAX) {
+        base_errf(err, errlen, "%s: found a file larger than %zu MiB, expected a scenario", path,
+                  SCN_FILE_MAX >> 20);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    static const unsigned char empty[1] = {0};
+    return load_bytes(reg, sets, n_sets, data ? data : empty, data ? len : 0, out, err, errlen);
 }
 static void free_source(struct trace_cfg *t, struct scn_source *st)
 {

@@ -262,7 +262,7 @@ int trace__raw_open(struct trace_src *src)
         /* by extension (.jsonl[.gz|.zst]) or a first byte '{' after
            decompression: Mooncake JSONL; else a CSV, told apart by its
            header (trace_csv.c: Azure, BurstGPT or native) */
-        if (trace__io_guess_format(cfg->path) == TRACE_MOONCAKE)
+        if (trace__io_guess_format(cfg->path, cfg->data, cfg->data_len) == TRACE_MOONCAKE)
             return trace__jsonl_open(src, cfg->path);
         return trace__csv_open(src, cfg->path, TRACE_AUTO);
     case TRACE_NATIVE:

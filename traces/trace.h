@@ -138,7 +138,14 @@ struct trace_synth {
 
 struct trace_cfg {
     enum trace_format format;
-    const char *path;         /* file path (native/azure); NULL for synthetic */
+    const char *path; /* file path (native/azure); NULL for synthetic */
+    /* Non-NULL: the file's data_len bytes, read from memory instead of
+     * opening path, through the same decoders and readers (the fuzz
+     * targets, fuzz/README.md); path still names them in messages and its
+     * extension still counts for TRACE_AUTO.  The caller keeps them alive
+     * until trace_close.  NULL (the loader's default): read path. */
+    const unsigned char *data;
+    size_t data_len;
     double rate_scale;        /* > 0; arrivals are divided by it (4 = 4x) */
     uint64_t limit;           /* stop after this many rows (0 = all) */
     struct trace_synth synth; /* for TRACE_SYNTHETIC */

@@ -896,7 +896,7 @@ int trace__csv_open(struct trace_src *src, const char *path, enum trace_format f
     c->parser_live = 1;
     csv_set_realloc_func(&c->p, capped_realloc);
     char msg[TRACE_ERR_MAX];
-    c->io = trace__io_open(path, msg, sizeof msg);
+    c->io = trace__io_open(path, src->cfg.data, src->cfg.data_len, msg, sizeof msg);
     if (!c->io) {
         trace__fail(src, "%s", msg);
         return -1;

@@ -34,6 +34,8 @@ enum codec { PLAIN = 0, GZIP, ZSTD };
 struct trace_io {
     FILE *fp;
     char *path;
+    const unsigned char *mem; /* the file's bytes when given in memory (fp NULL) */
+    size_t mem_len, mem_pos;
     enum codec codec;
     unsigned char *in; /* bytes read from the file */
     size_t in_len, in_pos;
@@ -58,9 +60,18 @@ static int refill(struct trace_io *io, char *err, size_t errlen)
     io->in_len = 0;
     if (io->in_eof)
         return 0;
-    size_t n = fread(io->in, 1, IN_SIZE, io->fp);
+    size_t n;
+    if (io->mem) {
+        /* the same pieces fread would give, so every later step is the
+           file's */
+        n = io->mem_len - io->mem_pos < IN_SIZE ? io->mem_len - io->mem_pos : IN_SIZE;
+        memcpy(io->in, io->mem + io->mem_pos, n);
+        io->mem_pos += n;
+    } else {
+        n = fread(io->in, 1, IN_SIZE, io->fp);
+    }
     if (n < IN_SIZE) {
-        if (ferror(io->fp)) {
+        if (io->fp && ferror(io->fp)) {
             base_errf(err, errlen, "%s: read error: %s", io->path, strerror(errno));
             return -1;
         }
@@ -70,7 +81,8 @@ static int refill(struct trace_io *io, char *err, size_t errlen)
     return 0;
 }
 
-struct trace_io *trace__io_open(const char *path, char *err, size_t errlen)
+struct trace_io *trace__io_open(const char *path, const unsigned char *data, size_t data_len,
+                                char *err, size_t errlen)
 {
     struct trace_io *io = calloc(1, sizeof *io);
     if (!io) {
@@ -86,8 +98,13 @@ struct trace_io *trace__io_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     memcpy(io->path, path, plen + 1);
-    io->fp = fopen(path, "rb");
-    if (!io->fp) {
+    if (data) {
+        io->mem = data;
+        io->mem_len = data_len;
+    } else {
+        io->fp = fopen(path, "rb");
+    }
+    if (!io->mem && !io->fp) {
         base_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         trace__io_close(io);
         return NULL;
@@ -314,7 +331,8 @@ static int ends_with_ci(const char *s, const char *suffix)
     return 1;
 }
 
-enum trace_format trace__io_guess_format(const char *path)
+enum trace_format trace__io_guess_format(const char *path, const unsigned char *data,
+                                         size_t data_len)
 {
     static const char *const jsonl_ext[] = {".jsonl", ".jsonl.gz", ".jsonl.zst"};
     for (size_t i = 0; i < sizeof jsonl_ext / sizeof jsonl_ext[0]; i++)
@@ -322,7 +340,7 @@ enum trace_format trace__io_guess_format(const char *path)
             return TRACE_MOONCAKE;
 
     char err[8];
-    struct trace_io *io = trace__io_open(path, err, sizeof err);
+    struct trace_io *io = trace__io_open(path, data, data_len, err, sizeof err);
     if (!io)
         return TRACE_AUTO;
     enum trace_format f = TRACE_AUTO;

@@ -25,8 +25,11 @@
 struct trace_io;
 
 /* Open `path` and recognise its compression.  NULL + message on failure
- * ("PATH: cannot open: reason", out of memory). */
-struct trace_io *trace__io_open(const char *path, char *err, size_t errlen);
+ * ("PATH: cannot open: reason", out of memory).  data non-NULL: the file's
+ * data_len bytes are those (trace_cfg.data), read in the same pieces as
+ * from the file; path only names them in messages. */
+struct trace_io *trace__io_open(const char *path, const unsigned char *data, size_t data_len,
+                                char *err, size_t errlen);
 
 /* The next piece of (decompressed) bytes: 1 with *data and *len set (len >
  * 0; the bytes stay valid until the next call), 0 at the end of the file,
@@ -45,6 +48,7 @@ void trace__io_close(struct trace_io *io);
  * A file that cannot be read gives TRACE_AUTO too: the reader that opens
  * it next reports the error.
  */
-enum trace_format trace__io_guess_format(const char *path);
+enum trace_format trace__io_guess_format(const char *path, const unsigned char *data,
+                                         size_t data_len);
 
 #endif /* LBSIM_TRACE_IO_H */

@@ -489,7 +489,7 @@ int trace__jsonl_open(struct trace_src *src, const char *path)
     }
     memcpy(j->path, path, plen + 1);
     char msg[TRACE_ERR_MAX];
-    j->io = trace__io_open(path, msg, sizeof msg);
+    j->io = trace__io_open(path, src->cfg.data, src->cfg.data_len, msg, sizeof msg);
     if (!j->io) {
         trace__fail(src, "%s", msg);
         return -1;

@@ -127,7 +127,11 @@ static const char *const sg_part_names[SG_PARTS] = {"text_tokens", "image_tokens
 static int slurp(struct trace_src *src, const char *path, char **out, size_t *out_len)
 {
     char err[TRACE_ERR_MAX];
-    struct trace_io *io = trace__io_open(path, err, sizeof err);
+    /* trace_cfg.data holds the trace CSV only; the dataset beside it is
+       always read from its file */
+    int own = src->cfg.data && src->cfg.path && strcmp(path, src->cfg.path) == 0;
+    struct trace_io *io = trace__io_open(path, own ? src->cfg.data : NULL,
+                                         own ? src->cfg.data_len : 0, err, sizeof err);
     if (!io) {
         trace__fail(src, "%s", err);
         return -1;
