@@ -367,6 +367,14 @@ int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
             q->lab[k] = SIM__LAB_NONE;
     } else {
         for (int k = 0; k < SCN_LABEL_KINDS_; k++) {
+            if (k != SCN_LABEL_PRIORITY && L->active[k]) { /* a value met before: one load */
+                uint32_t id = t->label[trace_kind_of[k]];
+                uint32_t v = id < L->of_cap[k] ? L->of[k][id] : 0;
+                if (v != 0 && v != OF_UNSET) {
+                    q->lab[k] = v - 1;
+                    continue;
+                }
+            }
             if (entry_of(s, (enum scn_label_kind)k, t, &q->lab[k]) != 0) {
                 snprintf(s->err, s->errlen, "out of memory (label table)");
                 return -1;
