@@ -945,9 +945,26 @@ int plot_time(const char *dir, const char *name, const struct plot_time_spec *sp
 
 /* ---- labelled scatter --------------------------------------------------- */
 
+/* Label placement (a share of the plot area): the axes span the points
+ * plus the offsets set below (0.08 + 0.30 of x, 0.12 + 0.12 of y); a
+ * character of the 10-point label font is about 0.0092 of the width and a
+ * line 0.028 of the height at PLOT_SIZE.  A label that would overlap an
+ * earlier one moves a line lower, as often as needed. */
+#define SCATTER_SPAN_X   1.38
+#define SCATTER_SPAN_Y   1.24
+#define SCATTER_CHAR_W   0.0092
+#define SCATTER_LINE_H   0.028
+#define SCATTER_OFFSET_X 1.4 /* characters right of the point */
+/* A point's label with its error rate, "name (err 1.2%)". */
+#define SCATTER_TEXT_MAX 192
+/* Error-rate colours: green at 0, amber, red at the top of the scale
+ * (ColorBrewer RdYlGn ends and middle). */
+#define SCATTER_PALETTE "set palette defined (0 '#1a9850', 1 '#fdae61', 2 '#d73027')\n"
+
 struct scatter_ctx {
     const char *name;
     uint32_t n, n_front;
+    bool marks, slo_legend;
 };
 
 static void gp_plot_scatter(FILE *f, const void *vctx)
@@ -966,29 +983,82 @@ static void gp_plot_scatter(FILE *f, const void *vctx)
               "\\\n     ",
               f);
     }
+    if (!c->marks) {
+        gp_str(f, file);
+        fputs(" index 0 using 1:2 with points pt 7 ps 1.6 lc rgb '#1f77b4' notitle, \\\n     ", f);
+        gp_str(f, file);
+        fputs(" index 0 using 1:2:3 with labels left offset 1.2,0.6 font ',10' notitle\n", f);
+        return;
+    }
+    /* column 5: 1 SLO met (filled), 0 missed (hollow); colour: column 4 */
     gp_str(f, file);
-    fputs(" index 0 using 1:2 with points pt 7 ps 1.6 lc rgb '#1f77b4' notitle, \\\n     ", f);
+    fputs(" index 0 using 1:($5 > 0 ? $2 : 1/0):4 with points pt 7 ps 2.2 lc palette notitle, "
+          "\\\n     ",
+          f);
     gp_str(f, file);
-    fputs(" index 0 using 1:2:3 with labels left offset 1.2,0.6 font ',10' notitle\n", f);
+    fputs(" index 0 using 1:($5 > 0 ? 1/0 : $2):4 with points pt 6 ps 2.2 lw 3 lc palette notitle",
+          f);
+    if (c->slo_legend)
+        fputs(", \\\n     NaN with points pt 7 ps 1.6 lc rgb '#555555' title 'SLO met', \\\n"
+              "     NaN with points pt 6 ps 1.6 lw 2 lc rgb '#555555' title 'SLO missed'",
+              f);
+    fputc('\n', f);
+}
+
+/* "name (err 1.2%)": one decimal, two significant digits below 0.1%. */
+static void scatter_text(char *buf, size_t len, const char *label, double rate)
+{
+    double pct = rate * 100.0;
+    if (!isfinite(pct))
+        snprintf(buf, len, "%s (err n/a)", label ? label : "");
+    else if (pct > 0 && pct < 0.1)
+        snprintf(buf, len, "%s (err %.2g%%)", label ? label : "", pct);
+    else
+        snprintf(buf, len, "%s (err %.1f%%)", label ? label : "", pct);
 }
 
 int plot_scatter(const char *dir, const char *name, const char *title, const char *xlabel,
                  const char *ylabel, const char *const *labels, const double *x, const double *y,
-                 const bool *on_front, uint32_t n, char *err, size_t errlen)
+                 const bool *on_front, const struct plot_scatter_marks *marks, uint32_t n,
+                 char *err, size_t errlen)
 {
     struct plot_file dat, gp;
+    bool mk = marks != NULL;
+    const double *er = mk ? marks->err_rate : NULL;
+    const bool *miss = mk ? marks->slo_missed : NULL;
     if (plot_open(&dat, dir, name, "dat", err, errlen) != 0)
         return -1;
     FILE *f = dat.f;
-    fprintf(f, "# %s.dat - written by lbsim; blocks: points (x<TAB>y<TAB>label), the front\n",
-            name);
+    if (mk)
+        fprintf(f,
+                "# %s.dat - written by lbsim; blocks: points (x<TAB>y<TAB>label<TAB>error "
+                "rate %%<TAB>SLO 1 met, 0 missed), the front\n",
+                name);
+    else
+        fprintf(f, "# %s.dat - written by lbsim; blocks: points (x<TAB>y<TAB>label), the front\n",
+                name);
     uint32_t k = 0, kf = 0;
+    double err_top = 0.0, x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
+    char text[SCATTER_TEXT_MAX];
     fputs("# points\n", f);
     for (uint32_t i = 0; i < n; i++)
         if (isfinite(x[i]) && isfinite(y[i])) {
             fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\t", x[i], y[i]);
-            dat_text(f, labels ? labels[i] : "");
+            if (mk) {
+                double pct = er && isfinite(er[i]) ? er[i] * 100.0 : 0.0;
+                scatter_text(text, sizeof text, labels ? labels[i] : "", er ? er[i] : 0.0);
+                dat_text(f, text);
+                fprintf(f, "\t" PLOT_NUM_FMT "\t%d", pct, miss && miss[i] ? 0 : 1);
+                if (pct > err_top)
+                    err_top = pct;
+            } else {
+                dat_text(f, labels ? labels[i] : "");
+            }
             fputc('\n', f);
+            x_lo = fmin(x_lo, x[i]);
+            x_hi = fmax(x_hi, x[i]);
+            y_lo = fmin(y_lo, y[i]);
+            y_hi = fmax(y_hi, y[i]);
             k++;
         }
     fputs("\n\n# front\n", f);
@@ -1011,11 +1081,14 @@ int plot_scatter(const char *dir, const char *name, const char *title, const cha
         fprintf(f, PLOT_NUM_FMT "\t" PLOT_NUM_FMT "\n", x[best], y[best]);
         kf++;
     }
-    free(done);
-    if (plot_close(&dat, 0, err, errlen) != 0)
+    if (plot_close(&dat, 0, err, errlen) != 0) {
+        free(done);
         return -1;
-    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0)
+    }
+    if (plot_open(&gp, dir, name, "gp", err, errlen) != 0) {
+        free(done);
         return -1;
+    }
     f = gp.f;
     gp_header(f, name, "one labelled point per strategy and their Pareto front");
     gp_labels(f, title, xlabel, ylabel);
@@ -1026,8 +1099,57 @@ int plot_scatter(const char *dir, const char *name, const char *title, const cha
     if (k == 0) {
         fputs("set xrange [0:1]\nset yrange [0:1]\n", f);
         gp_no_data(f);
+    } else if (mk) {
+        /* the colour scale: 0 to the worst error rate, at least 1% */
+        fputs(SCATTER_PALETTE "set cblabel 'error rate (%)'\nset colorbox\n", f);
+        fprintf(f, "set cbrange [0:%.17g]\n", err_top > 1.0 ? ceil(err_top) : 1.0);
+        /* one label per point, placed greedily below any it would overlap */
+        double sx = (x_hi > x_lo ? x_hi - x_lo : 1.0) * SCATTER_SPAN_X;
+        double sy = (y_hi > y_lo ? y_hi - y_lo : 1.0) * SCATTER_SPAN_Y;
+        double *lx = calloc(2 * (size_t)(n ? n : 1), sizeof *lx), *ly = lx ? lx + n : NULL;
+        uint32_t *lw = calloc(n ? n : 1, sizeof *lw), lab = 0;
+        if (lx == NULL || lw == NULL) {
+            free(lx);
+            free(lw);
+            free(done);
+            plot_close(&gp, -1, err, errlen);
+            base_errf(err, errlen, "plot %s: out of memory", name);
+            return -1;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (!isfinite(x[i]) || !isfinite(y[i]))
+                continue;
+            scatter_text(text, sizeof text, labels ? labels[i] : "", er ? er[i] : 0.0);
+            uint32_t len = (uint32_t)strlen(text);
+            double x0 = (x[i] - x_lo) / sx + SCATTER_OFFSET_X * SCATTER_CHAR_W;
+            double x1 = x0 + (double)len * SCATTER_CHAR_W, y0 = (y[i] - y_lo) / sy;
+            uint32_t row = 0;
+            for (bool moved = true; moved && row < n;) {
+                moved = false;
+                double yr = y0 + (0.5 - (double)row) * SCATTER_LINE_H;
+                for (uint32_t j = 0; j < lab && !moved; j++)
+                    if (fabs(ly[j] - yr) < SCATTER_LINE_H && lx[j] < x1 &&
+                        x0 < lx[j] + (double)lw[j] * SCATTER_CHAR_W)
+                        moved = true;
+                row += moved;
+            }
+            lx[lab] = x0;
+            ly[lab] = y0 + (0.5 - (double)row) * SCATTER_LINE_H;
+            lw[lab] = len;
+            fprintf(f, "set label %u ", ++lab);
+            gp_str(f, text);
+            fprintf(f,
+                    " at " PLOT_NUM_FMT ", " PLOT_NUM_FMT
+                    " left offset %.1f,%.1f front font ',10'\n",
+                    x[i], y[i], SCATTER_OFFSET_X, 0.5 - (double)row);
+        }
+        free(lx);
+        free(lw);
+        /* the key below the plot, out of the labels' way */
+        fputs("set key tmargin center horizontal\n", f);
     }
-    struct scatter_ctx c = {name, k, kf};
+    free(done);
+    struct scatter_ctx c = {name, k, kf, mk, mk && marks->slo_legend};
     gp_outputs(f, name, gp_plot_scatter, &c);
     return plot_close(&gp, 0, err, errlen);
 }

@@ -108,11 +108,20 @@ const char *plot_time_unit(double span_s, double *unit_s);
 int plot_time(const char *dir, const char *name, const struct plot_time_spec *spec,
               const struct plot_series *s, uint32_t n_series, char *err, size_t errlen);
 
+/* What a scatter's points also show (any pointer may be NULL). */
+struct plot_scatter_marks {
+    const double *err_rate; /* a share in [0, 1]: the point's colour and "(err 1.2%)" */
+    const bool *slo_missed; /* true: a hollow point */
+    bool slo_legend;        /* a key for filled (SLO met) and hollow (missed) */
+};
+
 /* Labelled points: one dot per (x[i], y[i]) named labels[i], the points
  * on the lower-left Pareto front (on_front[i]) joined by a line, e.g.
- * cost against p99 TTFT, one point per strategy. */
+ * cost against p99 TTFT, one point per strategy; marks (NULL: none) colour
+ * the points by error rate and hollow those missing their SLO. */
 int plot_scatter(const char *dir, const char *name, const char *title, const char *xlabel,
                  const char *ylabel, const char *const *labels, const double *x, const double *y,
-                 const bool *on_front, uint32_t n, char *err, size_t errlen);
+                 const bool *on_front, const struct plot_scatter_marks *marks, uint32_t n,
+                 char *err, size_t errlen);
 
 #endif /* LBSIM_PLOT_H */

@@ -139,6 +139,8 @@ int sim__labels_init(struct sim *s)
     L->good_ttft_ns = limit_ns(slo, SCN_SLO_TTFT_P50, SCN_SLO_TTFT_P99, &L->good_set);
     L->good_e2e_ns = limit_ns(slo, SCN_SLO_E2E_P99, SCN_SLO_E2E_P99, &L->good_set);
     L->ts_k = -1;
+    for (int k = 0; k < SCN_LABEL_KINDS_; k++)
+        L->unset[k] = SIM__LAB_NONE;
     if (u64map_init(&L->prio, 8) != 0 || u64map_init(&L->sessions, 8) != 0)
         return -1;
     return lh_init(&L->ts_ttft);
@@ -200,59 +202,186 @@ static const int trace_kind_of[SCN_LABEL_KINDS_] = {
 /* The value of a request without the label. */
 #define UNSET_VALUE "(unset)"
 
-static uint32_t entry_of(struct sim *s, enum scn_label_kind k, const struct trace_rec *t)
+/* of[k][id] of a trace label id whose string is empty: the unset value. */
+#define OF_UNSET UINT32_MAX
+
+/*
+ * Active kinds.  Until a kind's first value, each of its requests is
+ * unset, so its unset entry would hold exactly what every measured request
+ * did: the `all` counters (kept here, in the same order of additions) and
+ * the run's TTFT and e2e histograms (res->ttft_hist, s->m.e2e: the same
+ * values, clamped the same way, added at the same point of sim__finish).
+ * Activation copies them into the unset entry, in the log-linear layout
+ * of the label histograms (each base/hist.h bucket lies inside one).
+ */
+static uint32_t new_unset_entry(struct sim *s, enum scn_label_kind k, bool copy_all)
 {
     struct sim__labels *L = &s->lab;
-    if (k == SCN_LABEL_PRIORITY) {
-        uint64_t key = (uint64_t)t->priority + 1;
-        if (key == L->prio_key)
-            return L->prio_e;
-        uint32_t e = u64map_get(&L->prio, key);
-        if (e != U64MAP_NONE) {
-            L->prio_key = key;
-            L->prio_e = e;
-            return e;
+    uint32_t e = new_entry(s, k, k == SCN_LABEL_PRIORITY ? "0" : UNSET_VALUE);
+    if (e == UINT32_MAX)
+        return e;
+    L->unset[k] = e;
+    if (!copy_all) /* a kind active before its first unset request */
+        return e;
+    struct sim_result *m = &L->ent[e].m;
+    m->requests = L->all.requests;
+    m->completed = L->all.completed;
+    m->failed = L->all.failed;
+    m->client_429_gateway = L->all.client_429_gateway;
+    m->client_429_provider = L->all.client_429_provider;
+    m->cost_usd = L->all.cost_usd;
+    m->upstream_429 = L->all.upstream_429;
+    m->retries = L->all.retries;
+    m->attempts = L->all.attempts;
+    struct sim__label_acc *a = &L->acc[e];
+    a->good = L->all_good;
+    const struct hist *h[2] = {&s->res->ttft_hist, &s->m.e2e};
+    for (int j = 0; j < 2; j++) {
+        if (h[j]->count == 0)
+            continue;
+        a->sum[j] = h[j]->sum;
+        a->min[j] = h[j]->min;
+        a->max[j] = h[j]->max;
+        for (uint32_t i = 0; i < HIST_BUCKETS; i++) {
+            if (h[j]->buckets[i] == 0)
+                continue;
+            int64_t lo, w;
+            hist_bucket_range(i, &lo, &w);
+            a->b[(size_t)j * SIM__LH_BUCKETS + lh_index((uint64_t)lo)] += h[j]->buckets[i];
         }
+    }
+    return e;
+}
+
+/* Kind k gets its first value: its requests so far are its unset entry
+ * (created first, as the first of them made it before). */
+static int activate(struct sim *s, enum scn_label_kind k)
+{
+    struct sim__labels *L = &s->lab;
+    L->active[k] = true;
+    L->act[L->n_act++] = (uint8_t)k;
+    L->unset[k] = SIM__LAB_NONE;
+    if (L->arrivals > 0) {
+        uint32_t e = new_unset_entry(s, k, true);
+        if (e == UINT32_MAX)
+            return -1;
+        if (k == SCN_LABEL_PRIORITY) {
+            if (u64map_reserve1(&L->prio) != 0)
+                return -1;
+            u64map_put(&L->prio, 1, e);
+        }
+    }
+    return 0;
+}
+
+/* The entry of priority p (kind active). */
+static uint32_t prio_entry(struct sim *s, uint32_t p)
+{
+    struct sim__labels *L = &s->lab;
+    uint64_t key = (uint64_t)p + 1;
+    if (key == L->prio_key)
+        return L->prio_e;
+    uint32_t e = u64map_get(&L->prio, key);
+    if (e == U64MAP_NONE) {
         char v[16];
-        snprintf(v, sizeof v, "%u", t->priority);
-        e = new_entry(s, k, v);
+        snprintf(v, sizeof v, "%u", p);
+        e = p == 0 ? new_unset_entry(s, SCN_LABEL_PRIORITY, false)
+                   : new_entry(s, SCN_LABEL_PRIORITY, v);
         if (e == UINT32_MAX || u64map_reserve1(&L->prio) != 0)
             return UINT32_MAX;
         u64map_put(&L->prio, key, e);
-        L->prio_key = key;
-        L->prio_e = e;
-        return e;
     }
-    uint32_t id = t->label[trace_kind_of[k]];
+    L->prio_key = key;
+    L->prio_e = e;
+    return e;
+}
+
+/* of[k][id] for trace label id != 0 of kind k: entry + 1, OF_UNSET for an
+ * empty string, 0 when not met yet (the slot exists afterwards). */
+static int of_slot(struct sim *s, enum scn_label_kind k, uint32_t id, uint32_t **slot)
+{
+    struct sim__labels *L = &s->lab;
     if (id >= L->of_cap[k]) {
         uint32_t ncap = id * 2 + 16;
         uint32_t *n = realloc(L->of[k], (size_t)ncap * sizeof *n);
         if (n == NULL)
-            return UINT32_MAX;
+            return -1;
         memset(n + L->of_cap[k], 0, (size_t)(ncap - L->of_cap[k]) * sizeof *n);
         L->of[k] = n;
         L->of_cap[k] = ncap;
     }
-    if (L->of[k][id] == 0) {
-        const char *str = id ? trace_label(s->in.trace, trace_kind_of[k], id) : NULL;
-        uint32_t e = new_entry(s, k, str && str[0] ? str : UNSET_VALUE);
-        if (e == UINT32_MAX)
-            return UINT32_MAX;
-        L->of[k][id] = e + 1;
+    *slot = &L->of[k][id];
+    if (**slot == 0) {
+        const char *str = trace_label(s->in.trace, trace_kind_of[k], id);
+        if (str == NULL || str[0] == '\0')
+            **slot = OF_UNSET;
     }
-    return L->of[k][id] - 1;
+    return 0;
+}
+
+/* *e: the entry (or SIM__LAB_NONE) of t's value of kind k; -1 when out
+ * of memory.  Activates k at its first value. */
+static int entry_of(struct sim *s, enum scn_label_kind k, const struct trace_rec *t, uint32_t *e)
+{
+    struct sim__labels *L = &s->lab;
+    *e = SIM__LAB_NONE;
+    if (k == SCN_LABEL_PRIORITY) {
+        if (!L->active[k]) {
+            if (t->priority == 0)
+                return 0;
+            if (activate(s, k) != 0)
+                return -1;
+        }
+        *e = prio_entry(s, t->priority);
+        return *e == UINT32_MAX ? -1 : 0;
+    }
+    uint32_t id = t->label[trace_kind_of[k]], *slot = NULL;
+    if (id != 0 && of_slot(s, k, id, &slot) != 0)
+        return -1;
+    if (slot == NULL || *slot == OF_UNSET) { /* unset */
+        if (!L->active[k])
+            return 0;
+        *e = L->unset[k] != SIM__LAB_NONE ? L->unset[k] : new_unset_entry(s, k, false);
+        return *e == UINT32_MAX ? -1 : 0;
+    }
+    if (!L->active[k] && activate(s, k) != 0)
+        return -1;
+    if (*slot == 0) {
+        uint32_t n = new_entry(s, k, trace_label(s->in.trace, trace_kind_of[k], id));
+        if (n == UINT32_MAX)
+            return -1;
+        *slot = n + 1;
+    }
+    *e = *slot - 1;
+    return 0;
 }
 
 int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
 {
-    for (int k = 0; k < SCN_LABEL_KINDS_; k++) {
-        uint32_t e = entry_of(s, (enum scn_label_kind)k, t);
-        if (e == UINT32_MAX) {
-            snprintf(s->err, s->errlen, "out of memory (label table)");
-            return -1;
+    struct sim__labels *L = &s->lab;
+    bool plain = L->n_act == 0 && t->priority == 0;
+    for (int k = 0; plain && k < TRACE_LABEL_KINDS_; k++)
+        plain = t->label[k] == 0;
+    if (plain) { /* the common case of traffic without labels */
+        for (int k = 0; k < SCN_LABEL_KINDS_; k++)
+            q->lab[k] = SIM__LAB_NONE;
+    } else {
+        for (int k = 0; k < SCN_LABEL_KINDS_; k++) {
+            if (k != SCN_LABEL_PRIORITY && L->active[k]) { /* a value met before: one load */
+                uint32_t id = t->label[trace_kind_of[k]];
+                uint32_t v = id < L->of_cap[k] ? L->of[k][id] : 0;
+                if (v != 0 && v != OF_UNSET) {
+                    q->lab[k] = v - 1;
+                    continue;
+                }
+            }
+            if (entry_of(s, (enum scn_label_kind)k, t, &q->lab[k]) != 0) {
+                snprintf(s->err, s->errlen, "out of memory (label table)");
+                return -1;
+            }
         }
-        q->lab[k] = e;
     }
+    L->arrivals++;
     if (q->measured) {
         SIM__LABEL_ADD(s, q, requests, 1);
         if (t->session != 0) {
@@ -284,33 +413,47 @@ int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool 
         ttft = 0;
     if (e2e < 0)
         e2e = 0;
-    uint32_t it = lh_index((uint64_t)ttft), ie = SIM__LH_BUCKETS + lh_index((uint64_t)e2e);
-    for (int k = 0; k < SCN_LABEL_KINDS_; k++) {
-        uint32_t e = q->lab[k];
-        struct sim_result *m = &L->ent[e].m;
-        struct sim__label_acc *a = &L->acc[e];
-        if (ok) {
-            m->completed++;
-            a->b[it]++;
-            a->b[ie]++;
-            a->sum[0] += (double)ttft;
-            a->sum[1] += (double)e2e;
-            if (ttft < a->min[0])
-                a->min[0] = ttft;
-            if (ttft > a->max[0])
-                a->max[0] = ttft;
-            if (e2e < a->min[1])
-                a->min[1] = e2e;
-            if (e2e > a->max[1])
-                a->max[1] = e2e;
-            a->good += good;
-        } else {
-            m->failed++;
-            if (http_status == 429) {
-                if (gateway_429)
-                    m->client_429_gateway++;
-                else
-                    m->client_429_provider++;
+    if (ok) {
+        L->all.completed++;
+        L->all_good += good;
+    } else {
+        L->all.failed++;
+        if (http_status == 429) {
+            if (gateway_429)
+                L->all.client_429_gateway++;
+            else
+                L->all.client_429_provider++;
+        }
+    }
+    if (L->n_act > 0) {
+        uint32_t it = lh_index((uint64_t)ttft), ie = SIM__LH_BUCKETS + lh_index((uint64_t)e2e);
+        for (uint32_t j = 0; j < L->n_act; j++) {
+            uint32_t e = sim__lab_entry(L, q, L->act[j]);
+            struct sim_result *m = &L->ent[e].m;
+            struct sim__label_acc *a = &L->acc[e];
+            if (ok) {
+                m->completed++;
+                a->b[it]++;
+                a->b[ie]++;
+                a->sum[0] += (double)ttft;
+                a->sum[1] += (double)e2e;
+                if (ttft < a->min[0])
+                    a->min[0] = ttft;
+                if (ttft > a->max[0])
+                    a->max[0] = ttft;
+                if (e2e < a->min[1])
+                    a->min[1] = e2e;
+                if (e2e > a->max[1])
+                    a->max[1] = e2e;
+                a->good += good;
+            } else {
+                m->failed++;
+                if (http_status == 429) {
+                    if (gateway_429)
+                        m->client_429_gateway++;
+                    else
+                        m->client_429_provider++;
+                }
             }
         }
     }
@@ -333,9 +476,13 @@ int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool 
 
 void sim__label_names(const struct sim *s, const struct req *q, const char **out)
 {
+    const struct sim__labels *L = &s->lab;
     for (int k = 0; k < SCN_LABEL_KINDS_; k++) {
-        const char *v = s->lab.ent[q->lab[k]].value;
-        out[k] = strcmp(v, UNSET_VALUE) == 0 ? "" : v;
+        uint32_t e = q->lab[k];
+        if (k == SCN_LABEL_PRIORITY)
+            out[k] = e == SIM__LAB_NONE ? "0" : L->ent[e].value;
+        else
+            out[k] = e == SIM__LAB_NONE || e == L->unset[k] ? "" : L->ent[e].value;
     }
 }
 

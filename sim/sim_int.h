@@ -260,17 +260,31 @@ struct sim__label_acc {
     uint64_t good; /* goodput numerator */
 };
 
-/* The label table of a run: every (kind, value) met so far. */
+/* q->lab[k] of a kind not active when q arrived: its unset entry. */
+#define SIM__LAB_NONE UINT32_MAX
+
+/* The label table of a run: every (kind, value) met so far.  A kind is
+ * active from the first request carrying a value of it (a priority other
+ * than 0); until then its requests are all unset and only `all` counts
+ * them: the per-request work is zero for traffic without labels and one
+ * entry per active kind otherwise (labels.c, "active kinds"). */
 struct sim__labels {
     struct sim_label_result *ent; /* m holds the counts while the run goes */
     struct sim__label_acc *acc;
     uint32_t n, cap;
     uint32_t *of[SCN_LABEL_KINDS_]; /* trace label id -> entry + 1 (0: not yet) */
     uint32_t of_cap[SCN_LABEL_KINDS_];
-    struct u64map prio;     /* priority + 1 -> entry */
-    uint64_t prio_key;      /* the last priority looked up (+ 1; 0 none) ... */
-    uint32_t prio_e;        /* ... and its entry */
-    struct u64map sessions; /* sessions seen (cost per conversation) */
+    uint32_t n_act;                   /* active kinds ... */
+    uint8_t act[SCN_LABEL_KINDS_];    /* ... in order of activation */
+    bool active[SCN_LABEL_KINDS_];    /* by kind */
+    uint32_t unset[SCN_LABEL_KINDS_]; /* the unset entry of an active kind (or NONE) */
+    uint64_t arrivals;                /* requests met, measured or not */
+    struct sim_result all;            /* the label counters of every measured request */
+    uint64_t all_good;                /* ... and its goodput numerator */
+    struct u64map prio;               /* priority + 1 -> entry */
+    uint64_t prio_key;                /* the last priority looked up (+ 1; 0 none) ... */
+    uint32_t prio_e;                  /* ... and its entry */
+    struct u64map sessions;           /* sessions seen (cost per conversation) */
     double session_cost_usd;
     /* goodput: a request is good when answered 200 within these */
     bool good_set;
@@ -530,11 +544,21 @@ int sim__labels_summarise(struct sim *s);
 /* A result's rates from its counts (the run's and each label's). */
 void sim__derive(struct sim_result *res);
 
-/* Add to every label value of q: m->field += v. */
+/* The entry of q's value of active kind k. */
+static inline uint32_t sim__lab_entry(const struct sim__labels *L, const struct req *q, int k)
+{
+    uint32_t e = q->lab[k];
+    return e == SIM__LAB_NONE ? L->unset[k] : e;
+}
+
+/* Add to every label value of q (and to the all-requests counters):
+ * m->field += v. */
 #define SIM__LABEL_ADD(s, q, field, v)                                                             \
     do {                                                                                           \
-        for (int k_ = 0; k_ < SCN_LABEL_KINDS_; k_++)                                              \
-            (s)->lab.ent[(q)->lab[k_]].m.field += (v);                                             \
+        struct sim__labels *L_ = &(s)->lab;                                                        \
+        L_->all.field += (v);                                                                      \
+        for (uint32_t i_ = 0; i_ < L_->n_act; i_++)                                                \
+            L_->ent[sim__lab_entry(L_, (q), L_->act[i_])].m.field += (v);                          \
     } while (0)
 
 /* replicate.c: fold n strategies x R replications of one scenario (trial

@@ -504,10 +504,11 @@ static int tp_plot_pareto(struct tp_ctx *c, const struct sim_result *res, uint32
     if (n < 2 || c->count >= c->max)
         return 0;
     double *x = calloc(n, sizeof *x), *y = calloc(n, sizeof *y);
-    bool *front = calloc(n, sizeof *front);
+    bool *front = calloc(n, sizeof *front), *missed = calloc(n, sizeof *missed);
+    double *er = calloc(n, sizeof *er);
     const char **labels = calloc(n, sizeof *labels);
     int rc = 0;
-    if (!x || !y || !front || !labels) {
+    if (!x || !y || !front || !missed || !er || !labels) {
         snprintf(c->err, c->errlen, "time plots: out of memory");
         rc = -1;
         goto out;
@@ -515,6 +516,8 @@ static int tp_plot_pareto(struct tp_ctx *c, const struct sim_result *res, uint32
     for (uint32_t i = 0; i < n; i++) {
         x[i] = res[i].cost_per_1k_requests_usd;
         y[i] = res[i].ttft.p99;
+        er[i] = res[i].error_rate;
+        missed[i] = !res[i].slo_pass; /* a run without slo: passes (sim_slo_eval) */
         labels[i] = c->labels[i];
         snprintf(c->labels[i], sizeof c->labels[0], "%.*s", (int)sizeof res[i].strategy,
                  res[i].strategy);
@@ -527,20 +530,30 @@ static int tp_plot_pareto(struct tp_ctx *c, const struct sim_result *res, uint32
             if (j != i && x[j] <= x[i] && y[j] <= y[i] && (x[j] < x[i] || y[j] < y[i]))
                 front[i] = false;
     }
-    rc = plot_scatter(c->dir, "pareto_cost_p99", "Cost against p99 TTFT, one point per strategy",
-                      "cost per 1k requests (USD)", "p99 TTFT (s)", labels, x, y, front, n, c->err,
-                      c->errlen);
+    /* the key for filled and hollow points when the scenario has an SLO */
+    bool has_slo = c->scn != NULL && c->scn->slo.n_labels > 0;
+    for (int m = 0; c->scn != NULL && m < SCN_SLO_COUNT_; m++)
+        has_slo = has_slo || c->scn->slo.set[m];
+    for (uint32_t i = 0; i < n; i++)
+        has_slo = has_slo || missed[i];
+    struct plot_scatter_marks mk = {.err_rate = er, .slo_missed = missed, .slo_legend = has_slo};
+    rc = plot_scatter(c->dir, "pareto_cost_p99",
+                      "Cost against p99 TTFT, one point per strategy (colour: error rate)",
+                      "cost per 1k requests (USD)", "p99 TTFT (s)", labels, x, y, front, &mk, n,
+                      c->err, c->errlen);
     if (rc == 0) {
         snprintf(c->out[c->count].name, sizeof c->out[0].name, "pareto_cost_p99");
         snprintf(c->out[c->count].caption, sizeof c->out[0].caption,
-                 "Cost per 1k requests against p99 TTFT; the dashed line joins the strategies no "
-                 "other beats on both");
+                 "Cost per 1k requests against p99 TTFT, coloured by error rate (hollow: SLO "
+                 "missed); the dashed line joins the strategies no other beats on both");
         c->count++;
     }
 out:
     free(x);
     free(y);
     free(front);
+    free(missed);
+    free(er);
     free(labels);
     return rc;
 }
