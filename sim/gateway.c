@@ -172,7 +172,7 @@ static void report_request(struct sim *s, const struct req *q, int http_status)
 
 void sim__report_unfinished(struct sim *s)
 {
-    if (s->hooks == NULL || s->hooks->on_request == NULL)
+    if (s->hooks == NULL || s->hooks->on_request == NULL || !s->hooks->report_unfinished)
         return;
     for (uint32_t i = 0; i < s->cap; i++)
         if (s->reqs[i].state != RS_FREE && !s->reqs[i].is_hedge)

@@ -205,8 +205,8 @@ struct sim_req_record {
     const char *label[SCN_LABEL_KINDS_];
     double cost_usd;
     /* appended with issue 14 item 5 (--requests): final_status 0 means the
-     * request was still in flight when the run ended (reported once, after
-     * every finished request, in slot order) */
+     * request was still in flight when the run ended (only with
+     * sim_hooks.report_unfinished) */
     uint32_t attempts_total; /* attempts over every model group (attempts restarts per group) */
     int8_t cache_hit;        /* 1 answered from the gateway cache, 0 not, -1 no cache model */
     bool fallback;           /* moved to a fallback model group at least once */
@@ -239,6 +239,10 @@ struct sim_hooks {
        SIM_PROGRESS_EVENTS events and once at the end, the requests arrived
        so far and the virtual clock.  Never changes the run's results. */
     void (*on_progress)(void *ctx, uint64_t requests_done, int64_t sim_now_ns);
+    /* Also call on_request, once at the end of the run, for every request
+       still in flight (final_status 0, after the finished ones, in slot
+       order); false: finished requests only. */
+    bool report_unfinished;
 };
 
 /* Events between two on_progress calls: rare enough to cost nothing

@@ -407,7 +407,7 @@ int sim__read_next(struct sim *s);
 void sim__signal_queue(struct sim *s, uint32_t b);
 int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429);
 /* on_request for every request still in flight (final_status 0), in slot
- * order; a no-op without the hook. */
+ * order; a no-op without the hook or without hooks->report_unfinished. */
 void sim__report_unfinished(struct sim *s);
 int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced);
 /* loop.c: a router config's own loop (router.loop litellm / portkey). */

@@ -279,6 +279,7 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
             rh[i].reqlog = reqlog_part(rlog, i, strats[i].label);
             hooks[i].on_request = hook_request;
             hooks[i].on_attempt = hook_attempt;
+            hooks[i].report_unfinished = true;
         }
         if (prog != NULL) {
             rh[i].progress = progress_slot(prog, i);
