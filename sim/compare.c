@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_int.h"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -110,6 +112,12 @@ static void share_traffic(const struct sim_trial *t, uint32_t n, const struct tr
 int sim_trials(const struct sim_trial *t, uint32_t n, int threads, struct sim_result *res, int *rc,
                char *err, size_t errlen)
 {
+    return sim__trials_hooks(t, NULL, n, threads, res, rc, err, errlen);
+}
+
+int sim__trials_hooks(const struct sim_trial *t, const struct sim_hooks *hooks, uint32_t n,
+                      int threads, struct sim_result *res, int *rc, char *err, size_t errlen)
+{
     int failed = 0;
     const struct trace_mem **mem = calloc(n ? n : 1, sizeof *mem);
     struct trace_mem **owned = calloc(n ? n : 1, sizeof *owned);
@@ -131,9 +139,13 @@ int sim_trials(const struct sim_trial *t, uint32_t n, int threads, struct sim_re
     for (int i = 0; i < (int)n; i++) {
         char *e = err + (size_t)i * errlen;
         e[0] = '\0';
-        struct sim_hooks h = {.traffic = mem ? mem[i] : NULL};
-        rc[i] =
-            sim_run(t[i].scn, t[i].strategy, t[i].seed, h.traffic ? &h : NULL, &res[i], e, errlen);
+        struct sim_hooks h = {0};
+        if (hooks)
+            h = hooks[i];
+        if (mem && mem[i])
+            h.traffic = mem[i];
+        bool any = h.traffic || h.on_request || h.on_attempt || h.on_progress;
+        rc[i] = sim_run(t[i].scn, t[i].strategy, t[i].seed, any ? &h : NULL, &res[i], e, errlen);
         if (rc[i] != 0)
             failed++;
     }

@@ -261,6 +261,7 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
     int rc = setup(&s, scn, strategy, seed, res);
     int64_t stop = scn->duration_ns > 0 ? scn->duration_ns : INT64_MAX;
     struct heap_ev e;
+    uint64_t next_progress = hooks && hooks->on_progress ? SIM_PROGRESS_EVENTS : UINT64_MAX;
     /* Without a duration the window ends when the last request ends: the
      * loop stops as soon as no arrival is pending and no request is live,
      * whatever stale attempt events (timeouts that can no longer fire) or
@@ -295,6 +296,10 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
             s.top_taken = false;
             heap_drop_top(&s.heap);
         }
+        if (res->events >= next_progress) {
+            next_progress += SIM_PROGRESS_EVENTS;
+            hooks->on_progress(hooks->ctx, s.in.arrivals, s.now_ns);
+        }
     }
     if (rc == 0) {
         if (scn->duration_ns > 0 && s.now_ns < stop)
@@ -321,6 +326,9 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
         }
     }
     if (rc == 0) {
+        sim__report_unfinished(&s);
+        if (hooks && hooks->on_progress)
+            hooks->on_progress(hooks->ctx, s.in.arrivals, s.now_ns);
         res->trace_rows_skipped = trace_skipped(s.in.trace);
         sim__summarise(&s);
         if (sim__labels_summarise(&s) != 0) {

@@ -144,6 +144,43 @@ int sim__read_next(struct sim *s)
     return 0;
 }
 
+/* Hand request q to the on_request hook: answered with http_status, or
+ * still in flight at the end of the run (0). */
+static void report_request(struct sim *s, const struct req *q, int http_status)
+{
+    bool ok = http_status == 200;
+    struct sim_req_record rec = {
+        .id = q->rr.id,
+        .arrival_ns = q->arrival_ns,
+        .first_token_ns = ok || http_status == 0 ? q->first_token_ns : -1,
+        .done_ns = http_status == 0 ? -1 : s->now_ns,
+        .queue_wait_ns = q->queue_wait_ns,
+        .input_tokens = q->rr.input_tokens,
+        .output_tokens = q->rr.output_tokens,
+        .attempts = q->rr.attempt,
+        .final_status = http_status,
+        .backend = q->backend,
+        .measured = q->measured,
+        .cost_usd = q->cost_usd,
+        .attempts_total = q->attempts_total,
+        /* only a cache answer reaches the client as a 200 without an attempt */
+        .cache_hit = s->cache == NULL ? -1 : (int8_t)(ok && q->attempts_total == 0),
+        .fallback = q->fallbacks_done > 0,
+        .hedged = q->hedges_done > 0,
+    };
+    sim__label_names(s, q, rec.label);
+    s->hooks->on_request(s->hooks->ctx, &rec);
+}
+
+void sim__report_unfinished(struct sim *s)
+{
+    if (s->hooks == NULL || s->hooks->on_request == NULL || !s->hooks->report_unfinished)
+        return;
+    for (uint32_t i = 0; i < s->cap; i++)
+        if (s->reqs[i].state != RS_FREE && !s->reqs[i].is_hedge)
+            report_request(s, &s->reqs[i], 0);
+}
+
 /* The client gets its answer: 200, or the final error. */
 int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
 {
@@ -196,24 +233,8 @@ int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
         if (sim__label_finish(s, q, http_status, gateway_429) != 0)
             return -1;
     }
-    if (s->hooks && s->hooks->on_request) {
-        struct sim_req_record rec = {
-            .id = q->rr.id,
-            .arrival_ns = q->arrival_ns,
-            .first_token_ns = ok ? q->first_token_ns : -1,
-            .done_ns = s->now_ns,
-            .queue_wait_ns = q->queue_wait_ns,
-            .input_tokens = q->rr.input_tokens,
-            .output_tokens = q->rr.output_tokens,
-            .attempts = q->rr.attempt,
-            .final_status = http_status,
-            .backend = q->backend,
-            .measured = q->measured,
-            .cost_usd = q->cost_usd,
-        };
-        sim__label_names(s, q, rec.label);
-        s->hooks->on_request(s->hooks->ctx, &rec);
-    }
+    if (s->hooks && s->hooks->on_request)
+        report_request(s, q, http_status);
     sim__slot_release(s, idx);
     s->live--;
     return 0;

@@ -40,7 +40,9 @@ void sim__hedge_observe(struct sim *s, int64_t ttft_ns)
 }
 
 /* Cancel the attempt of slot idx wherever it is (a hedge race was lost). */
-static int cancel_attempt(struct sim *s, uint32_t idx)
+/* payer: the slot that carries the client request on (its cost_usd takes
+ * what the cancelled copy is billed). */
+static int cancel_attempt(struct sim *s, uint32_t idx, struct req *payer)
 {
     struct req *q = &s->reqs[idx];
     uint32_t b = q->backend >= 0 ? (uint32_t)q->backend : 0;
@@ -58,6 +60,7 @@ static int cancel_attempt(struct sim *s, uint32_t idx)
         if (in_service && s->scn->router.hedge.bill_loser != API_BILL_NOTHING && c > 0) {
             for (uint32_t r = 0; r < s->n_routers; r++)
                 route_router_add_cost(s->routers[r], b, c, s->now_ns);
+            payer->cost_usd += c;
             if (q->measured) {
                 struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
                 if (row == NULL)
@@ -96,13 +99,14 @@ int sim__hedge_resolve(struct sim *s, uint32_t idx)
     uint32_t other = q->partner;
     q->partner = NO_SLOT;
     s->reqs[other].partner = NO_SLOT;
+    q->cost_usd += s->reqs[other].cost_usd; /* the request's cost is both copies' */
     if (q->is_hedge) {
         q->is_hedge = false;
         q->queue_wait_ns += s->reqs[other].queue_wait_ns;
         if (q->measured)
             s->res->hedge_wins++;
     }
-    return cancel_attempt(s, other);
+    return cancel_attempt(s, other, q);
 }
 
 /* EV_HEDGE: the first attempt of idx still has no first token: send a

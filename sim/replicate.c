@@ -366,8 +366,32 @@ int sim_replicate(const struct scenario *scn, const struct scn_strategy *strateg
                   uint64_t seed, uint32_t R, int ref, int threads, struct sim_result *res, int *rc,
                   char *err, size_t errlen)
 {
-    if (R <= 1)
+    return sim_replicate_hooks(scn, strategies, n, seed, R, ref, threads, NULL, res, rc, err,
+                               errlen);
+}
+
+int sim_replicate_hooks(const struct scenario *scn, const struct scn_strategy *strategies,
+                        uint32_t n, uint64_t seed, uint32_t R, int ref, int threads,
+                        const struct sim_hooks *hooks, struct sim_result *res, int *rc, char *err,
+                        size_t errlen)
+{
+    if (R <= 1 && hooks == NULL)
         return sim_compare(scn, strategies, n, seed, threads, res, rc, err, errlen);
+    if (R <= 1) { /* sim_compare's trials, with their hooks */
+        struct sim_trial *t1 = calloc(n ? n : 1, sizeof *t1);
+        if (t1 == NULL) {
+            for (uint32_t i = 0; i < n; i++) {
+                rc[i] = -1;
+                snprintf(err + (size_t)i * errlen, errlen, "out of memory");
+            }
+            return -1;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            t1[i] = (struct sim_trial){.scn = scn, .strategy = &strategies[i], .seed = seed};
+        int r = sim__trials_hooks(t1, hooks, n, threads, res, rc, err, errlen);
+        free(t1);
+        return r;
+    }
     size_t nt = (size_t)n * R;
     struct sim_trial *t = calloc(nt ? nt : 1, sizeof *t);
     struct sim_result *tr = calloc(nt ? nt : 1, sizeof *tr);
@@ -387,7 +411,7 @@ int sim_replicate(const struct scenario *scn, const struct scn_strategy *strateg
         for (uint32_t r = 0; r < R; r++)
             t[(size_t)i * R + r] = (struct sim_trial){
                 .scn = scn, .strategy = &strategies[i], .seed = sim_rep_seed(seed, r)};
-    sim_trials(t, (uint32_t)nt, threads, tr, trc, terr, errlen);
+    sim__trials_hooks(t, hooks, (uint32_t)nt, threads, tr, trc, terr, errlen);
     failed = sim__fold(scn, t, n, R, ref, tr, trc, terr, res, rc, err, errlen) != 0;
     free(t);
     free(tr);

@@ -204,6 +204,13 @@ struct sim_req_record {
      * the call only) and its API cost (its attempts' and its hedges') */
     const char *label[SCN_LABEL_KINDS_];
     double cost_usd;
+    /* appended with issue 14 item 5 (--requests): final_status 0 means the
+     * request was still in flight when the run ended (only with
+     * sim_hooks.report_unfinished) */
+    uint32_t attempts_total; /* attempts over every model group (attempts restarts per group) */
+    int8_t cache_hit;        /* 1 answered from the gateway cache, 0 not, -1 no cache model */
+    bool fallback;           /* moved to a fallback model group at least once */
+    bool hedged;             /* at least one hedged copy was sent */
 };
 
 /* One attempt of a request, when it ends (success or failure), for
@@ -228,7 +235,20 @@ struct sim_hooks {
        scn_open_traffic), replayed instead of opening the trace; NULL: open
        it.  sim_trials sets it to parse a trace once for all its trials. */
     const struct trace_mem *traffic;
+    /* Progress of the run (issue 14 item 6; NULL: not called): every
+       SIM_PROGRESS_EVENTS events and once at the end, the requests arrived
+       so far and the virtual clock.  Never changes the run's results. */
+    void (*on_progress)(void *ctx, uint64_t requests_done, int64_t sim_now_ns);
+    /* Also call on_request, once at the end of the run, for every request
+       still in flight (final_status 0, after the finished ones, in slot
+       order); false: finished requests only. */
+    bool report_unfinished;
 };
+
+/* Events between two on_progress calls: rare enough to cost nothing
+   measurable (a compare per event), often enough for a 10 Hz display
+   (an assumption: ~10^6 events/s per thread, so ~15 calls/s). */
+#define SIM_PROGRESS_EVENTS (1ull << 16)
 
 /*
  * Run `scn` under `strategy` with `seed`.  Fills *res (free with
@@ -331,5 +351,16 @@ void sim_paired_diff(const struct sim_result *reps, const struct sim_result *ref
 int sim_replicate(const struct scenario *scn, const struct scn_strategy *strategies, uint32_t n,
                   uint64_t seed, uint32_t R, int ref, int threads, struct sim_result *res, int *rc,
                   char *err, size_t errlen);
+
+/*
+ * sim_replicate with hooks: hooks[i * R + r] (NULL: none) for replication r
+ * of strategy i, strategy-major, the trial order of sim_replicate.  Each
+ * trial's callbacks run on the thread running it, so ctx must be per trial
+ * or thread-safe.  hooks == NULL is sim_replicate.
+ */
+int sim_replicate_hooks(const struct scenario *scn, const struct scn_strategy *strategies,
+                        uint32_t n, uint64_t seed, uint32_t R, int ref, int threads,
+                        const struct sim_hooks *hooks, struct sim_result *res, int *rc, char *err,
+                        size_t errlen);
 
 #endif /* LBSIM_SIM_H */

@@ -434,6 +434,9 @@ void sim__exclude_init(struct sim *s, uint32_t idx);
 int sim__read_next(struct sim *s);
 void sim__signal_queue(struct sim *s, uint32_t b);
 int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429);
+/* on_request for every request still in flight (final_status 0), in slot
+ * order; a no-op without the hook or without hooks->report_unfinished. */
+void sim__report_unfinished(struct sim *s);
 int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced);
 /* loop.c: a router config's own loop (router.loop litellm / portkey). */
 int sim__loop_start(struct sim *s, uint32_t idx);
@@ -564,6 +567,10 @@ static inline uint32_t sim__lab_entry(const struct sim__labels *L, const struct 
 /* replicate.c: fold n strategies x R replications of one scenario (trial
  * i * R + r is replication r of strategy i) into res[0..n); frees the trial
  * results (sim_replicate and sim_exp_run share it). */
+/* sim_trials with hooks[i] (a copy, .traffic set by the runner) for
+ * trial i; hooks NULL: none (compare.c). */
+int sim__trials_hooks(const struct sim_trial *t, const struct sim_hooks *hooks, uint32_t n,
+                      int threads, struct sim_result *res, int *rc, char *err, size_t errlen);
 int sim__fold(const struct scenario *scn, const struct sim_trial *t, uint32_t n, uint32_t R,
               int ref, struct sim_result *tr, int *trc, const char *terr, struct sim_result *res,
               int *rc, char *err, size_t errlen);

@@ -15,8 +15,10 @@
 #include "args.h"
 #include "cli.h"
 #include "outdir.h"
+#include "progress.h"
 #include "replicate.h"
 #include "report.h"
+#include "reqlog.h"
 #include "scn_import.h"
 #include "scnopts.h"
 #include "sim.h"
@@ -25,6 +27,7 @@ static const char *const usage_run =
     "usage: lbsim run SCENARIO [--set PATH=VALUE]... [--strategy NAME]...\n"
     "                 [--plugin PATH.so]... [--seed N] [--threads N] [--out DIR]\n"
     "                 [--json] [--replications R [--vs NAME]] [--by KIND]\n"
+    "                 [--requests FILE.csv[.gz|.zst]] [--quiet]\n"
     "\n"
     "Replays the scenario's traffic against its backends under each strategy\n"
     "(the --strategy flags, else the scenario's compare: list, else its\n"
@@ -46,6 +49,10 @@ static const char *const usage_run =
     "  --by KIND        also print the table per value of a label: tenant,\n"
     "                   model_group, task, priority or region (rows: strategy x value)\n"
     "  --strict         refuse a `router: {litellm: FILE}` import with unsupported keys\n"
+    "  --requests FILE  one CSV row per request (docs/requests-csv.md); .csv, .csv.gz\n"
+    "                   or .csv.zst; single runs only (not with --replications)\n"
+    "  --quiet          no progress line and no run statistics on stderr (the progress\n"
+    "                   line is only drawn when stderr is a terminal)\n"
     "\n"
     "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run\n"
     "(with replications: FAIL or unsure) or a run measured no request (no data),\n"
@@ -63,6 +70,8 @@ static const struct args_opt run_options[] = {
     {"--set", NULL, ARGS_VALUE, SCNOPTS_SET},
     {"--strict", NULL, ARGS_FLAG, SCNOPTS_STRICT},
     {"--by", NULL, ARGS_VALUE, SCNOPTS_ID_END_},
+    {"--requests", NULL, ARGS_VALUE, SCNOPTS_ID_END_ + 1},
+    {"--quiet", NULL, ARGS_FLAG, SCNOPTS_ID_END_ + 2},
 };
 
 static const struct args_spec run_spec = {
@@ -74,8 +83,10 @@ static const struct args_spec run_spec = {
 
 struct run_opts {
     const char *scn_path;
-    struct scnopts com; /* every option; --plugin is loaded by cmd_run */
-    int by;             /* --by: an enum scn_label_kind, -1 none */
+    struct scnopts com;   /* every option; --plugin is loaded by cmd_run */
+    int by;               /* --by: an enum scn_label_kind, -1 none */
+    const char *requests; /* --requests FILE, NULL none */
+    bool quiet;           /* --quiet */
 };
 
 /* The second pass: everything but the plugins.  -1 = go on, else the exit
@@ -84,6 +95,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 {
     o->scn_path = NULL;
     o->by = -1;
+    o->requests = NULL;
+    o->quiet = false;
     scnopts_init(&o->com, 1);
     struct args a;
     args_init(&a, &run_spec, argc, argv, 2);
@@ -95,6 +108,14 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
                 return args_usage_error(&run_spec,
                                         "unexpected argument '%s' (one scenario per run)", a.arg);
             o->scn_path = a.value;
+            continue;
+        }
+        if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_ + 1) {
+            o->requests = a.value;
+            continue;
+        }
+        if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_ + 2) {
+            o->quiet = true;
             continue;
         }
         if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_) {
@@ -119,6 +140,26 @@ static double wall_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The hooks of one run: its part of --requests and its progress slot. */
+struct run_hooks {
+    void *reqlog, *progress;
+};
+
+static void hook_request(void *ctx, const struct sim_req_record *rec)
+{
+    reqlog_on_request(((struct run_hooks *)ctx)->reqlog, rec);
+}
+
+static void hook_attempt(void *ctx, const struct sim_attempt_record *rec)
+{
+    reqlog_on_attempt(((struct run_hooks *)ctx)->reqlog, rec);
+}
+
+static void hook_progress(void *ctx, uint64_t requests_done, int64_t sim_now_ns)
+{
+    progress_on_progress(((struct run_hooks *)ctx)->progress, requests_done, sim_now_ns);
 }
 
 static int run_scenario(const struct run_opts *o, const struct route_registry *reg)
@@ -192,18 +233,81 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         scn_free(&scn);
         return rc;
     }
+    if (o->requests != NULL && o->com.reps > 1) {
+        /* One row per request of one run: R runs of each strategy would
+         * need a replication column and R times the rows; refused rather
+         * than writing replication 0 alone. */
+        fprintf(stderr,
+                "lbsim: --requests %s: not with --replications %u (rows are written for "
+                "single runs only): run without --replications, or with --seed for another "
+                "replication\n",
+                o->requests, o->com.reps);
+        free(strats);
+        scn_free(&scn);
+        return CLI_EXIT_USAGE;
+    }
+    struct reqlog *rlog = NULL;
+    if (o->requests != NULL) { /* checked and created before any simulation */
+        rlog = reqlog_open(o->requests, &scn, n, err, sizeof err);
+        if (rlog == NULL) {
+            fprintf(stderr, "lbsim: %s\n", err);
+            free(strats);
+            scn_free(&scn);
+            return cli_exit_of(err);
+        }
+    }
+    uint32_t n_runs = n * o->com.reps;
+    struct progress *prog = progress_create(&scn, n_runs, o->quiet);
     struct sim_result *res = calloc(n, sizeof *res);
     int *rcs = calloc(n, sizeof *rcs);
     char *errs = calloc(n, CLI_ERRLEN);
-    if (res == NULL || rcs == NULL || errs == NULL) {
+    struct sim_hooks *hooks = NULL;
+    struct run_hooks *rh = NULL;
+    if (rlog != NULL || prog != NULL) {
+        hooks = calloc(n_runs, sizeof *hooks);
+        rh = calloc(n_runs, sizeof *rh);
+    }
+    if (res == NULL || rcs == NULL || errs == NULL ||
+        ((rlog != NULL || prog != NULL) && (hooks == NULL || rh == NULL))) {
         fprintf(stderr, "lbsim: out of memory\n");
         rc = CLI_EXIT_INTERNAL;
         goto done;
     }
+    for (uint32_t i = 0; hooks != NULL && i < n_runs; i++) {
+        hooks[i].ctx = &rh[i];
+        if (rlog != NULL) { /* R = 1 here: run i is strategy i */
+            rh[i].reqlog = reqlog_part(rlog, i, strats[i].label);
+            hooks[i].on_request = hook_request;
+            hooks[i].on_attempt = hook_attempt;
+            hooks[i].report_unfinished = true;
+        }
+        if (prog != NULL) {
+            rh[i].progress = progress_slot(prog, i);
+            hooks[i].on_progress = hook_progress;
+        }
+    }
     double t0 = wall_seconds();
-    int crc = sim_replicate(&scn, strats, n, seed, o->com.reps, ref, (int)o->com.threads, res, rcs,
-                            errs, CLI_ERRLEN);
+    int crc = sim_replicate_hooks(&scn, strats, n, seed, o->com.reps, ref, (int)o->com.threads,
+                                  hooks, res, rcs, errs, CLI_ERRLEN);
     double wall = wall_seconds() - t0;
+    progress_end(prog);
+    prog = NULL;
+    double wall_rows = 0;
+    if (crc == 0 && rlog != NULL) {
+        double t1 = wall_seconds();
+        struct reqlog *l = rlog;
+        rlog = NULL;
+        uint64_t rows = reqlog_rows(l);
+        if (reqlog_finish(l, err, sizeof err) != 0) {
+            fprintf(stderr, "lbsim: %s\n", err);
+            rc = cli_exit_of(err) == CLI_EXIT_INTERNAL ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
+            goto done;
+        }
+        wall_rows = wall_seconds() - t1;
+        if (!o->quiet)
+            fprintf(stderr, "lbsim: wrote %llu request rows to %s (%.3f s to assemble)\n",
+                    (unsigned long long)rows, o->requests, wall_rows);
+    }
     if (crc != 0) {
         /* bad trace rows and bad strategies are input errors (2), out of
            memory an internal one (3): the worst wins */
@@ -247,10 +351,11 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         report_table(stdout, &scn, seed, res, n);
     if (!o->com.json && o->by >= 0)
         report_table_by(stdout, &scn, res, n, (enum scn_label_kind)o->by);
-    fprintf(stderr,
-            "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n",
-            n * o->com.reps, (unsigned long long)total, (unsigned long long)events, wall,
-            wall > 0 ? (double)total / wall : 0.0);
+    if (!o->quiet)
+        fprintf(stderr,
+                "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n",
+                n * o->com.reps, (unsigned long long)total, (unsigned long long)events, wall,
+                wall > 0 ? (double)total / wall : 0.0);
     if (o->com.out_dir != NULL) {
         rc = outdir_write_origin(o->com.out_dir, &origin, &scn, seed, res, n);
         if (rc != 0)
@@ -263,6 +368,10 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         if (!res[i].slo_pass)
             rc = CLI_EXIT_SLO;
 done:
+    progress_end(prog);
+    reqlog_abort(rlog); /* an error before the rows were assembled: no FILE, no parts */
+    free(hooks);
+    free(rh);
     if (res != NULL)
         for (uint32_t i = 0; i < n; i++)
             if (rcs != NULL && rcs[i] == 0)
