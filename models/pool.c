@@ -279,7 +279,7 @@ static int64_t kv_free(const struct pool *p, const struct replica *rp)
 /* Evict free cached blocks, least recently freed first, until they fit
  * the free KV again (vLLM V1 BlockPool.get_new_blocks pops the free
  * queue's head, dropping its hash).  Call after every allocation. */
-static void kv_evict(struct pool *p, struct replica *rp)
+static void kv_evict_slow(struct pool *p, struct replica *rp)
 {
     struct pcache *c = &rp->prefix;
     int64_t bt = p->cfg.block_tokens;
@@ -293,6 +293,14 @@ static void kv_evict(struct pool *p, struct replica *rp)
         c->evictable -= bt;
         rp->st.prefix_evictions++;
     }
+}
+
+/* Inline: most calls find no free cached block (a workload without
+ * prefix blocks never has one). */
+static inline void kv_evict(struct pool *p, struct replica *rp)
+{
+    if (rp->prefix.evictable > 0)
+        kv_evict_slow(p, rp);
 }
 
 /* Request s shares cached entry i (a prefix hit). */
@@ -693,8 +701,7 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
         rp->st.cached_tokens += (uint64_t)cached;
     }
     rp->kv_used += s->kv;
-    if (p->inkv)
-        kv_evict(p, rp);
+    kv_evict(p, rp);
     if (listed) {
         run_link(p, rp, id);
         rp->n_run++;
@@ -882,8 +889,7 @@ static int plan_on_demand(struct pool *p, struct replica *rp, int64_t now_ns)
         if (extra > 0) {
             s->kv += extra;
             rp->kv_used += extra;
-            if (p->inkv)
-                kv_evict(p, rp);
+            kv_evict(p, rp);
         }
         s->in_step = 1;
         s->chunk = c;
@@ -1162,8 +1168,7 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
         kv_read += s->done_prefill;
     }
     uint32_t decode = rp->n_dec;
-    if (p->inkv)
-        kv_evict(p, rp);
+    kv_evict(p, rp);
     od_admit(p, rp, now_ns, p->cfg.perf.max_batch, budget, &prefill, &kv_read, true);
     return plan_tail(p, rp, now_ns, prefill, decode, kv_read);
 }
