@@ -4,7 +4,7 @@
  * and how the engine drives it; the built-in profiles and the roofline
  * derivation of their coefficients are pool_profiles.c.
  *
- * The prefix cache of a replica is an LRU set of block hashes: a u64map
+ * The prefix cache of a replica is a set of block hashes: a u64map
  * from hash to entry plus an lru list threaded through the entries
  * (base/u64map.h, base/lru.h).  Requests in a replica are found by
  * (idx, gen) through a second u64map.
@@ -81,18 +81,29 @@ struct pcache {
     struct lru_link *link; /* recency links of each entry */
     struct lru_list list;  /* head = most recently used */
     struct u64map map;     /* block hash -> entry */
+    /* In the KV (pool->inkv): running requests referencing each entry; an
+     * entry is on `list` only while nobody references it (a free block
+     * keeping its content); entries [0, n) have been taken, evicted ones
+     * are reused through free_head (threaded through link[].next). */
+    uint32_t *ref;
+    uint32_t free_head;
+    int64_t evictable; /* tokens of the entries on `list` */
 };
 
-static int pcache_init(struct pcache *c, uint32_t cap)
+static int pcache_init(struct pcache *c, uint32_t cap, bool inkv)
 {
     memset(c, 0, sizeof *c);
     lru_list_init(&c->list);
+    c->free_head = NIL;
     if (cap == 0)
         return POOL_OK;
     c->cap = cap;
     c->key = malloc((size_t)cap * sizeof *c->key);
     c->link = malloc((size_t)cap * sizeof *c->link);
-    if (c->key == NULL || c->link == NULL || u64map_init(&c->map, cap) != BASE_OK)
+    if (inkv)
+        c->ref = malloc((size_t)cap * sizeof *c->ref);
+    if (c->key == NULL || c->link == NULL || (inkv && c->ref == NULL) ||
+        u64map_init(&c->map, cap) != BASE_OK)
         return POOL_ENOMEM;
     return POOL_OK;
 }
@@ -101,6 +112,7 @@ static void pcache_fini(struct pcache *c)
 {
     free(c->key);
     free(c->link);
+    free(c->ref);
     u64map_fini(&c->map);
 }
 
@@ -163,6 +175,8 @@ struct slot {
     uint64_t *blocks; /* owned copy, capacity cap_blocks (kept when the slot is reused) */
     uint32_t n_blocks, cap_blocks;
     uint32_t idx, gen;
+    uint32_t nref;         /* in-KV cache: blocks[0..nref) are shared entries it references */
+    double vjoin;          /* the replica's virtual clock when it joined the batch */
     int64_t chunk;         /* prompt tokens computed in the current step */
     uint64_t seq;          /* admission number, pool-wide: run order is seq order */
     int64_t goff;          /* in the decoding set: generated = goff + replica's tick */
@@ -188,7 +202,16 @@ struct replica {
     bool stepping;        /* a step with work is in progress (not a kick) */
     double slow;          /* step-time factor (brownouts), 1 = nominal */
     struct pcache prefix; /* the prefix cache */
-    struct u64map reqs;   /* (idx, gen) -> slot id */
+    /* In-KV cache: tokens that sharing saves, sum over running requests of
+     * their referenced entries' tokens minus the tokens of the entries
+     * referenced at all; the KV in use is kv_used - kv_saved (kv_used sums
+     * each request's whole context). */
+    int64_t kv_saved;
+    /* Accelerator-time attribution: vclk advances by step time / running
+     * batch size at the end of each step (step_n: the batch it ran). */
+    double vclk;
+    uint32_t step_n;
+    struct u64map reqs; /* (idx, gen) -> slot id */
     struct pool_stats st;
     /* The decoding set (pool->lazy): every running request past its
      * prefill decodes one token per step unless a step preempts, so its
@@ -219,6 +242,7 @@ struct pool {
     uint32_t n_slots, cap_slots, free_head;
     uint64_t seq_next;
     bool lazy;     /* decoding sets kept in aggregate (on-demand KV) */
+    bool inkv;     /* the prefix cache lives in the free KV blocks (pool.h) */
     uint32_t *fin; /* pool_step scratch: decode completions, max_batch */
 };
 
@@ -241,6 +265,104 @@ static int64_t kv_capacity(const struct pool *p)
     int64_t cap = p->cfg.perf.kv_capacity_tokens;
     int64_t b = p->cfg.kv_block_tokens;
     return b > 0 ? cap / b * b : cap;
+}
+
+/* ---- the prefix cache in the free KV blocks (pool->inkv) -------------- */
+
+/* Free KV tokens: the capacity minus what running requests hold, blocks
+ * they share counted once.  Cached blocks nobody references are free. */
+static int64_t kv_free(const struct pool *p, const struct replica *rp)
+{
+    return kv_capacity(p) - (rp->kv_used - rp->kv_saved);
+}
+
+/* Evict free cached blocks, least recently freed first, until they fit
+ * the free KV again (vLLM V1 BlockPool.get_new_blocks pops the free
+ * queue's head, dropping its hash).  Call after every allocation. */
+static void kv_evict_slow(struct pool *p, struct replica *rp)
+{
+    struct pcache *c = &rp->prefix;
+    int64_t bt = p->cfg.block_tokens;
+    int64_t room = kv_free(p, rp);
+    while (c->evictable > room && c->list.tail != LRU_NIL) {
+        uint32_t i = c->list.tail;
+        lru_unlink(&c->list, c->link, i);
+        u64map_del(&c->map, c->key[i]);
+        c->link[i].next = c->free_head;
+        c->free_head = i;
+        c->evictable -= bt;
+        rp->st.prefix_evictions++;
+    }
+}
+
+/* Inline: most calls find no free cached block (a workload without
+ * prefix blocks never has one). */
+static inline void kv_evict(struct pool *p, struct replica *rp)
+{
+    if (rp->prefix.evictable > 0)
+        kv_evict_slow(p, rp);
+}
+
+/* Request s shares cached entry i (a prefix hit). */
+static void kv_ref(struct pool *p, struct replica *rp, struct slot *s, uint32_t i)
+{
+    struct pcache *c = &rp->prefix;
+    int64_t bt = p->cfg.block_tokens;
+    if (c->ref[i]++ == 0) { /* a free block goes back in use */
+        lru_unlink(&c->list, c->link, i);
+        c->evictable -= bt;
+    } else {
+        rp->kv_saved += bt; /* already in use: counted once */
+    }
+    s->nref++;
+}
+
+/* Request s leaves the batch: it drops its references, last block first,
+ * so block 0 ends most recently freed and a chain is evicted from its tail
+ * (vLLM V1 KVCacheManager.free frees a request's blocks in reverse). */
+static void kv_unref_all(struct pool *p, struct replica *rp, struct slot *s)
+{
+    struct pcache *c = &rp->prefix;
+    int64_t bt = p->cfg.block_tokens;
+    for (uint32_t b = s->nref; b-- > 0;) {
+        uint32_t i = u64map_get(&c->map, s->blocks[b]);
+        if (--c->ref[i] > 0) {
+            rp->kv_saved -= bt;
+        } else {
+            lru_push_front(&c->list, c->link, i);
+            c->evictable += bt;
+        }
+    }
+    s->nref = 0;
+}
+
+/* s's prefill is complete: its full blocks past the ones it shares get
+ * their hash (vLLM caches full blocks as they are computed), stopping at
+ * a hash already cached (that block stays private to s). */
+static void kv_publish(struct replica *rp, struct slot *s)
+{
+    struct pcache *c = &rp->prefix;
+    while (s->nref < s->n_blocks && (c->free_head != NIL || c->n < c->cap)) {
+        uint64_t key = s->blocks[s->nref];
+        if (u64map_get(&c->map, key) != U64MAP_NONE)
+            break;
+        uint32_t i = c->free_head;
+        if (i != NIL)
+            c->free_head = c->link[i].next;
+        else
+            i = c->n++; /* entries are taken in order first: no pass over the array */
+        c->key[i] = key;
+        c->ref[i] = 1;
+        u64map_put(&c->map, key, i);
+        s->nref++;
+    }
+}
+
+/* A request leaves the running batch: its shared blocks (in-KV cache). */
+static void kv_leave(struct pool *p, struct replica *rp, struct slot *s)
+{
+    if (p->inkv)
+        kv_unref_all(p, rp, s);
 }
 
 static int fail(char *err, size_t errlen, int rc, const char *msg)
@@ -272,6 +394,7 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
     if (p == NULL)
         return fail(err, errlen, POOL_ENOMEM, "pool: out of memory");
     p->cfg = *cfg;
+    p->inkv = cfg->prefix_cache && cfg->prefix_cache_blocks == 0 && cfg->kv_block_tokens > 0;
     if (p->cfg.prefix_cache && p->cfg.prefix_cache_blocks == 0) {
         int64_t b = cfg->perf.kv_capacity_tokens / cfg->block_tokens;
         if (b < 1)
@@ -279,6 +402,8 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         if (b > (int64_t)POOL_LRU_MAX)
             b = POOL_LRU_MAX;
         p->cfg.prefix_cache_blocks = (uint32_t)b;
+        if (p->inkv) /* entries: the blocks of the whole KV, in use or free */
+            p->cfg.prefix_cache_blocks = (uint32_t)(kv_capacity(p) / cfg->block_tokens + 1);
     }
     if (!p->cfg.prefix_cache)
         p->cfg.prefix_cache_blocks = 0;
@@ -301,7 +426,7 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         rp->q_cap = POOL_QUEUE_INITIAL;
         rp->q = malloc(rp->q_cap * sizeof *rp->q);
         rp->run = malloc((size_t)cfg->perf.max_batch * sizeof *rp->run);
-        int rc = pcache_init(&rp->prefix, p->cfg.prefix_cache_blocks);
+        int rc = pcache_init(&rp->prefix, p->cfg.prefix_cache_blocks, p->inkv);
         if (p->lazy) {
             rp->resid = calloc(cfg->kv_block_tokens, sizeof *rp->resid);
             rp->pf = malloc((size_t)cfg->perf.max_batch * sizeof *rp->pf);
@@ -393,11 +518,12 @@ static void slot_put(struct pool *p, uint32_t id)
     p->free_head = id;
 }
 
-/* Blocks of a prompt the cache considers: min(n, ceil(input / block)). */
+/* Blocks of a prompt the cache considers: min(n, ceil(input / block)), or
+ * full blocks only, min(n, floor(input / block)), in the KV (pool.h). */
 static uint32_t blocks_considered(const struct pool *p, uint32_t n_blocks, int64_t input_tokens)
 {
     int64_t bt = p->cfg.block_tokens;
-    int64_t full = (input_tokens + bt - 1) / bt;
+    int64_t full = p->inkv ? input_tokens / bt : (input_tokens + bt - 1) / bt;
     return (int64_t)n_blocks < full ? n_blocks : (uint32_t)full;
 }
 
@@ -488,6 +614,7 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
         memcpy(s->blocks, req->blocks, (size_t)nb * sizeof *s->blocks);
     s->idx = req->idx;
     s->gen = req->gen;
+    s->nref = 0;
     s->chunk = 0;
     s->next_free = NIL;
     s->dec = 0;
@@ -550,12 +677,18 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
     s->state = SLOT_RUNNING;
     s->admit_ns = now_ns;
     s->seq = p->seq_next++;
+    s->vjoin = rp->vclk;
     if (s->n_blocks > 0) {
         uint32_t j = 0;
         while (j < s->n_blocks && pcache_find(&rp->prefix, s->blocks[j]) != NIL)
             j++;
-        for (uint32_t i = j; i-- > 0;) /* block 0 ends most recently used */
-            pcache_touch(&rp->prefix, pcache_find(&rp->prefix, s->blocks[i]));
+        for (uint32_t i = j; i-- > 0;) { /* block 0 ends most recently used */
+            uint32_t e = pcache_find(&rp->prefix, s->blocks[i]);
+            if (p->inkv)
+                kv_ref(p, rp, s, e);
+            else
+                pcache_touch(&rp->prefix, e);
+        }
         rp->st.prefix_hit_blocks += j;
         rp->st.prefix_miss_blocks += s->n_blocks - j;
         int64_t cached = (int64_t)j * p->cfg.block_tokens;
@@ -568,6 +701,7 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
         rp->st.cached_tokens += (uint64_t)cached;
     }
     rp->kv_used += s->kv;
+    kv_evict(p, rp);
     if (listed) {
         run_link(p, rp, id);
         rp->n_run++;
@@ -593,6 +727,7 @@ static void preempt_last(struct pool *p, struct replica *rp)
     uint32_t id = rp->run[--rp->n_run];
     struct slot *s = &p->slots[id];
     rp->kv_used -= s->kv;
+    kv_leave(p, rp, s);
     s->kv = 0;
     s->prefill_len = s->input + s->generated;
     s->done_prefill = 0;
@@ -646,9 +781,15 @@ static void od_admit(struct pool *p, struct replica *rp, int64_t now_ns, uint32_
         if (s->ready_ns > now_ns || rp->n_run >= max_batch)
             break;
         uint32_t j = 0;
-        if (s->n_blocks > 0)
-            while (j < s->n_blocks && pcache_find(&rp->prefix, s->blocks[j]) != NIL)
+        int64_t shared = 0; /* hit blocks already in use: no new KV */
+        if (s->n_blocks > 0) {
+            uint32_t e;
+            while (j < s->n_blocks && (e = pcache_find(&rp->prefix, s->blocks[j])) != NIL) {
+                if (p->inkv && rp->prefix.ref[e] > 0)
+                    shared += p->cfg.block_tokens;
                 j++;
+            }
+        }
         int64_t cached = (int64_t)j * p->cfg.block_tokens;
         if (cached > s->input - 1)
             cached = s->input - 1;
@@ -659,7 +800,7 @@ static void od_admit(struct pool *p, struct replica *rp, int64_t now_ns, uint32_
         if (c == 0 && rem > 0)
             break; /* the step's token budget is spent */
         int64_t need = kv_round(p, cached + c);
-        if (need > cap - rp->kv_used)
+        if (need - shared > cap - rp->kv_used + rp->kv_saved)
             break;
         s->kv = need;
         admit(p, rp, id, now_ns, lazy); /* sets done_prefill = cached, adds s->kv */
@@ -685,10 +826,12 @@ static int plan_tail(struct pool *p, struct replica *rp, int64_t now_ns, int64_t
             rp->next_ns = now_ns;
         rp->step_start = rp->next_ns;
         rp->stepping = false;
+        rp->step_n = 0;
         return POOL_OK;
     }
     if (rp->n_run > rp->st.max_running)
         rp->st.max_running = rp->n_run;
+    rp->step_n = rp->n_run;
     double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
     int64_t dt = step_round(t);
     rp->step_start = now_ns;
@@ -735,7 +878,7 @@ static int plan_on_demand(struct pool *p, struct replica *rp, int64_t now_ns)
         }
         int64_t extra = kv_round(p, after) - s->kv;
         bool self = false;
-        while (extra > cap - rp->kv_used) {
+        while (extra > cap - rp->kv_used + rp->kv_saved) {
             self = rp->run[rp->n_run - 1] == rp->run[i];
             preempt_last(p, rp);
             if (self)
@@ -746,6 +889,7 @@ static int plan_on_demand(struct pool *p, struct replica *rp, int64_t now_ns)
         if (extra > 0) {
             s->kv += extra;
             rp->kv_used += extra;
+            kv_evict(p, rp);
         }
         s->in_step = 1;
         s->chunk = c;
@@ -766,7 +910,8 @@ static int plan_on_demand(struct pool *p, struct replica *rp, int64_t now_ns)
     return plan_tail(p, rp, now_ns, prefill, decode, kv_read);
 }
 
-static void emit(struct pool_event *out, uint32_t *n, uint32_t kind, const struct slot *s)
+static void emit(struct pool_event *out, uint32_t *n, const struct replica *rp, uint32_t kind,
+                 const struct slot *s)
 {
     struct pool_event *e = &out[(*n)++];
     e->kind = kind;
@@ -774,6 +919,7 @@ static void emit(struct pool_event *out, uint32_t *n, uint32_t kind, const struc
     e->gen = s->gen;
     e->admit_ns = s->admit_ns;
     e->cached_tokens = s->cached;
+    e->accel_ns = kind == POOL_EV_DONE ? rp->vclk - s->vjoin : 0.0;
 }
 
 /* ---- the decoding set in aggregate (pool->lazy) ----------------------- */
@@ -927,8 +1073,9 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
         uint64_t seq = i < n_pf ? slots[rp->pf[i]].seq : UINT64_MAX;
         for (; f < n_fin && slots[p->fin[f]].seq < seq; f++) { /* events in run order */
             struct slot *s = &slots[p->fin[f]];
-            emit(out, n, POOL_EV_DONE, s);
+            emit(out, n, rp, POOL_EV_DONE, s);
             rp->kv_used -= kv_round(p, s->input + s->goff + rp->tick - 1);
+            kv_leave(p, rp, s);
             dec_remove(p, rp, s);
             run_unlink(p, rp, p->fin[f]);
             u64map_del(&rp->reqs, req_key(s->idx, s->gen));
@@ -955,15 +1102,19 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
         if (!s->first_done) {
             s->first_done = 1;
             rp->st.first_tokens++;
-            emit(out, n, POOL_EV_FIRST_TOKEN, s);
-            for (uint32_t b = s->n_blocks; b-- > 0;)
-                rp->st.prefix_evictions += (uint64_t)pcache_insert(&rp->prefix, s->blocks[b]);
+            emit(out, n, rp, POOL_EV_FIRST_TOKEN, s);
+            if (p->inkv)
+                kv_publish(rp, s);
+            else
+                for (uint32_t b = s->n_blocks; b-- > 0;)
+                    rp->st.prefix_evictions += (uint64_t)pcache_insert(&rp->prefix, s->blocks[b]);
         } else {
             rp->st.decode_tokens++; /* resumed after a preemption */
         }
         if (s->generated >= s->output) {
-            emit(out, n, POOL_EV_DONE, s);
+            emit(out, n, rp, POOL_EV_DONE, s);
             rp->kv_used -= s->kv;
+            kv_leave(p, rp, s);
             u64map_del(&rp->reqs, req_key(s->idx, s->gen));
             run_unlink(p, rp, id);
             slot_put(p, id);
@@ -996,7 +1147,7 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
         extra += kv_round(p, s->done_prefill + c) - s->kv;
         b2 -= c;
     }
-    if (extra > kv_capacity(p) - rp->kv_used)
+    if (extra > kv_free(p, rp))
         return plan_slow(p, rp, now_ns);
     int64_t prefill = 0;
     int64_t kv_read = rp->dec_sum0 + (int64_t)rp->n_dec * rp->tick;
@@ -1017,6 +1168,7 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
         kv_read += s->done_prefill;
     }
     uint32_t decode = rp->n_dec;
+    kv_evict(p, rp);
     od_admit(p, rp, now_ns, p->cfg.perf.max_batch, budget, &prefill, &kv_read, true);
     return plan_tail(p, rp, now_ns, prefill, decode, kv_read);
 }
@@ -1035,8 +1187,11 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
 
     /* 1. Finish the step that ends now. */
     if (rp->stepping) {
-        rp->st.busy_ns += now_ns - rp->step_start;
+        int64_t dt = now_ns - rp->step_start;
+        rp->st.busy_ns += dt;
         rp->st.steps++;
+        rp->st.batch_ns += (double)dt * rp->step_n;
+        rp->vclk += (double)dt / rp->step_n; /* step_n >= 1 while stepping */
     }
     if (p->lazy)
         return step_lazy(p, rp, now_ns, out, n);
@@ -1059,10 +1214,13 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
                     if (!s->first_done) {
                         s->first_done = 1;
                         rp->st.first_tokens++;
-                        emit(out, n, POOL_EV_FIRST_TOKEN, s);
-                        for (uint32_t b = s->n_blocks; b-- > 0;)
-                            rp->st.prefix_evictions +=
-                                (uint64_t)pcache_insert(&rp->prefix, s->blocks[b]);
+                        emit(out, n, rp, POOL_EV_FIRST_TOKEN, s);
+                        if (p->inkv)
+                            kv_publish(rp, s);
+                        else
+                            for (uint32_t b = s->n_blocks; b-- > 0;)
+                                rp->st.prefix_evictions +=
+                                    (uint64_t)pcache_insert(&rp->prefix, s->blocks[b]);
                     } else {
                         rp->st.decode_tokens++; /* resumed after a preemption */
                     }
@@ -1077,8 +1235,9 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
             s->chunk = 0;
         }
         if (done) {
-            emit(out, n, POOL_EV_DONE, s);
+            emit(out, n, rp, POOL_EV_DONE, s);
             rp->kv_used -= s->kv;
+            kv_leave(p, rp, s);
             u64map_del(&rp->reqs, req_key(s->idx, s->gen));
             slot_put(p, id);
             rp->st.completed++;
@@ -1115,10 +1274,12 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
         rp->next_ns = rp->q_len > 0 ? p->slots[rp->q[rp->q_head]].ready_ns : -1;
         rp->step_start = rp->next_ns;
         rp->stepping = false;
+        rp->step_n = 0;
         return POOL_OK;
     }
     if (rp->n_run > rp->st.max_running)
         rp->st.max_running = rp->n_run;
+    rp->step_n = rp->n_run;
     int64_t budget = p->cfg.chunked_prefill_tokens ? p->cfg.chunked_prefill_tokens : INT64_MAX;
     int64_t prefill = 0, kv_read = 0;
     uint32_t decode = 0;
@@ -1186,6 +1347,7 @@ int pool_cancel(struct pool *p, uint32_t r, uint32_t idx, uint32_t gen)
     if (p->lazy) {
         run_unlink(p, rp, id);
         rp->kv_used -= s->kv;
+        kv_leave(p, rp, s);
         slot_put(p, id);
         return POOL_OK;
     }
@@ -1197,6 +1359,7 @@ int pool_cancel(struct pool *p, uint32_t r, uint32_t idx, uint32_t gen)
         rp->n_run--;
     }
     rp->kv_used -= s->kv;
+    kv_leave(p, rp, s);
     slot_put(p, id);
     return POOL_OK;
 }
@@ -1227,12 +1390,13 @@ int pool_replica_reset(struct pool *p, uint32_t r)
     rp->stepping = false;
     rp->kv_used = 0;
     struct pcache fresh;
-    if (pcache_init(&fresh, p->cfg.prefix_cache_blocks) != POOL_OK) {
+    if (pcache_init(&fresh, p->cfg.prefix_cache_blocks, p->inkv) != POOL_OK) {
         pcache_fini(&fresh);
         return POOL_ENOMEM;
     }
     pcache_fini(&rp->prefix);
     rp->prefix = fresh;
+    rp->kv_saved = 0;
     return POOL_OK;
 }
 
@@ -1250,7 +1414,8 @@ double pool_kv_free(const struct pool *p, uint32_t r)
 {
     if (r >= p->cfg.replicas)
         return 0.0;
-    return 1.0 - (double)p->rep[r].kv_used / (double)p->cfg.perf.kv_capacity_tokens;
+    const struct replica *rp = &p->rep[r];
+    return 1.0 - (double)(rp->kv_used - rp->kv_saved) / (double)p->cfg.perf.kv_capacity_tokens;
 }
 
 uint32_t pool_prefix_match(const struct pool *p, uint32_t r, const uint64_t *blocks,

@@ -51,17 +51,29 @@
  *    and frees its KV.  So a request of output_tokens = n takes its prefill
  *    step(s) plus n - 1 decode steps; n = 1 emits FIRST_TOKEN and DONE from
  *    the same step.  output_tokens 0 is served as 1.
- *  - Prefix cache: per replica, an LRU set of prompt block hashes (the
- *    Mooncake trace's hash_ids: chained, block_tokens = 512 each).  At
- *    admission the request's leading blocks present in the cache are hits
- *    (the count stops at the first miss) and their tokens skip prefill (at
- *    most input - 1 tokens: the last prompt token is always computed, as in
- *    vLLM); the hits are touched.  When the prefill completes, all its
- *    blocks are inserted, the first block ending most recently used, so a
- *    chain is evicted from its tail.  The cache is a set of hashes with its
- *    own capacity (default: KV capacity / block_tokens); it does not pin
- *    blocks of running requests.  Blocks considered per request:
- *    min(n_blocks, ceil(input_tokens / block_tokens)).
+ *  - Prefix cache in the KV (the default: KV on demand, prefix_cache on,
+ *    prefix_cache_blocks 0): vLLM V1's automatic prefix caching
+ *    (vllm/v1/core/block_pool.py, kv_cache_manager.py;
+ *    docs/notes/pool-metrics.md §1).  A prompt's full blocks of
+ *    block_tokens (the Mooncake trace's chained hash_ids, 512 tokens each;
+ *    blocks considered: min(n_blocks, floor(input_tokens / block_tokens)),
+ *    vLLM caches full blocks only) are KV blocks with a hash.  At
+ *    admission the leading blocks present are hits (the count stops at the
+ *    first miss): their tokens skip prefill (at most input - 1 tokens: the
+ *    last prompt token is always computed, as in vLLM) and the request
+ *    shares them (a reference count): a block held by several running
+ *    requests is counted once in the KV in use.  When its prefill
+ *    completes, its blocks past the hits are given their hash (stopping at
+ *    one already cached).  When a request leaves (done, cancelled,
+ *    preempted), a block nobody references returns to the free KV with its
+ *    hash and content, last block first, so a chain is evicted from its
+ *    tail; an allocation that needs free blocks evicts them least recently
+ *    freed first.  So the cache's capacity is the free KV at each moment,
+ *    and blocks of running requests are never evicted.  With an explicit
+ *    prefix_cache_blocks, or with kv_block_tokens 0, the cache is instead
+ *    a separate LRU set of hashes of that capacity (an external KV tier,
+ *    e.g. host-memory offload): it pins nothing, shares nothing, and the
+ *    blocks considered are min(n_blocks, ceil(input_tokens / block_tokens)).
  *
  * Driving it (the engine, sim/backend_pool.c)
  * -------------------------------------------
@@ -273,6 +285,11 @@ struct pool_event {
     uint32_t idx, gen;
     int64_t admit_ns;      /* when it left the queue (queue wait = admit_ns - enq_ns) */
     int64_t cached_tokens; /* prompt tokens served from the prefix cache */
+    /* DONE only: the accelerator time attributed to this request's last
+     * residency in the running batch (admission or readmission after a
+     * preemption, to DONE): the sum over its steps of step time / running
+     * batch size.  Earlier residencies, cut by a preemption, are waste. */
+    double accel_ns;
 };
 
 /* Per-replica counters. */
@@ -287,6 +304,7 @@ struct pool_stats {
     uint32_t max_queue; /* deepest queue seen */
     uint32_t max_running;
     uint64_t preemptions; /* running requests preempted for KV (on demand) */
+    double batch_ns;      /* sum over finished steps of length x running batch size */
 };
 
 struct pool;

@@ -217,6 +217,7 @@ int sim__on_pool_step(struct sim *s, uint32_t b)
                        : sim__on_first_token(s, ev->idx);
         } else {
             q->at_pool = AT_POOL_NONE;
+            q->pool_accel_ns = ev->accel_ns;
             rc = d > 0 ? sim__push(s, s->now_ns + d, EV_DONE, ev->idx, q->gen)
                        : sim__on_done(s, ev->idx);
         }
@@ -321,6 +322,18 @@ int sim__kill_replica(struct sim *s, uint32_t b)
         return -1;
     }
     return sim__pool_resched(s, b);
+}
+
+/* The accelerator time of a request that met the goodput criteria is
+ * useful (goodput_accel_share, docs/notes/pool-metrics.md §2).  A request
+ * answered 200 ended with its attempt's DONE on its last backend, which
+ * set pool_accel_ns; time of its other attempts (failed, timed out, lost
+ * hedges) and of requests not good stays unattributed: not useful. */
+void sim__pool_note_finish(struct sim *s, const struct req *q, bool good)
+{
+    if (!good || q->backend < 0 || s->be[q->backend].pr == NULL)
+        return;
+    s->be[q->backend].res->good_accel_s += q->pool_accel_ns / NS_PER_S;
 }
 
 /* The replica's step emits the last token. */

@@ -177,6 +177,20 @@ static double ratio(double a, double b)
     return b > 0 ? a / b : 0.0;
 }
 
+/* A pool's (or replica's) batch and throughput figures over its busy time
+ * (docs/notes/pool-metrics.md §2): NaN without busy time; the goodput
+ * share NaN too without SLO latency limits (good_set). */
+static void pool_rates(int64_t busy_ns, double batch_ns, uint64_t prefill, uint64_t out,
+                       double good_accel_s, bool good_set, double *batch, double *tok_s,
+                       double *dec_s, double *good)
+{
+    double b = (double)busy_ns, bs = b / NS_PER_S;
+    *batch = busy_ns > 0 ? batch_ns / b : NAN;
+    *tok_s = busy_ns > 0 ? (double)(prefill + out) / bs : NAN;
+    *dec_s = busy_ns > 0 ? (double)out / bs : NAN;
+    *good = busy_ns > 0 && good_set ? good_accel_s / bs : NAN;
+}
+
 void sim__summarise(struct sim *s)
 {
     struct sim_result *res = s->res;
@@ -203,6 +217,9 @@ void sim__summarise(struct sim *s)
     uint64_t hits = res->cache_l1_hits + res->cache_l2_hits + res->cache_semantic_hits;
     res->cache_hit_rate = s->cache == NULL ? NAN : ratio((double)hits, (double)res->cache_lookups);
     uint64_t all_prompt = 0, all_cached = 0;
+    int64_t a_busy = 0;
+    double a_batch = 0.0, a_good = 0.0;
+    uint64_t a_prefill = 0, a_out = 0;
     for (uint32_t k = 0; k < s->pools.n; k++) {
         struct pool_rt *pr = &s->pools.rt[k];
         struct sim_pool_result *pres = pr->res;
@@ -210,6 +227,8 @@ void sim__summarise(struct sim *s)
         sim__serving_step(s, pr);
         pres->mean_serving = s->now_ns > 0 ? pr->serving_area / (double)s->now_ns : pr->serving;
         int64_t busy = 0, up = 0;
+        double p_batch = 0.0, p_good = 0.0;
+        uint64_t p_prefill = 0, p_out = 0;
         for (uint32_t i = 0; i < sp->slots; i++) {
             uint32_t b = sp->first_backend + i;
             const struct replica_rt *rp = &s->be[b].rep;
@@ -221,18 +240,37 @@ void sim__summarise(struct sim *s)
             br->prefix_hit_rate =
                 br->prompt_tokens ? (double)br->cached_tokens / (double)br->prompt_tokens : NAN;
             br->busy_share = ratio((double)st->busy_ns, (double)slot_up);
+            pool_rates(st->busy_ns, st->batch_ns, st->prefill_tokens,
+                       st->first_tokens + st->decode_tokens, br->good_accel_s, s->lab.good_set,
+                       &br->avg_batch_size, &br->tokens_per_s_per_replica,
+                       &br->decode_tokens_per_s_per_replica, &br->goodput_accel_share);
+            p_batch += st->batch_ns;
+            p_prefill += st->prefill_tokens;
+            p_out += st->first_tokens + st->decode_tokens;
+            p_good += br->good_accel_s;
             busy += st->busy_ns;
             up += slot_up;
             pres->prompt_tokens += br->prompt_tokens;
             pres->cached_tokens += br->cached_tokens;
         }
         pres->busy_share = ratio((double)busy, (double)up);
+        pool_rates(busy, p_batch, p_prefill, p_out, p_good, s->lab.good_set, &pres->avg_batch_size,
+                   &pres->tokens_per_s_per_replica, &pres->decode_tokens_per_s_per_replica,
+                   &pres->goodput_accel_share);
+        a_busy += busy;
+        a_batch += p_batch;
+        a_prefill += p_prefill;
+        a_out += p_out;
+        a_good += p_good;
         pres->prefix_hit_rate =
             pres->prompt_tokens ? (double)pres->cached_tokens / (double)pres->prompt_tokens : NAN;
         all_prompt += pres->prompt_tokens;
         all_cached += pres->cached_tokens;
     }
     res->prefix_hit_rate = all_prompt ? (double)all_cached / (double)all_prompt : NAN;
+    pool_rates(a_busy, a_batch, a_prefill, a_out, a_good, s->lab.good_set,
+               &res->pool_avg_batch_size, &res->pool_tokens_per_s_per_replica,
+               &res->pool_decode_tokens_per_s_per_replica, &res->pool_goodput_accel_share);
     /* Little: requests still in flight contribute their time so far. */
     sim__little_step(s, s->now_ns);
     double span = (double)(s->now_ns - s->scn->warmup_ns);

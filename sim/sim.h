@@ -43,6 +43,12 @@ struct sim_backend_result {
     uint64_t prompt_tokens; /* prompt tokens admitted (computed + from the prefix cache) */
     uint64_t cached_tokens; /* ... served from the prefix cache */
     double prefix_hit_rate; /* cached / prompt tokens, NaN when none */
+    /* docs/notes/pool-metrics.md §2; whole run, NaN without busy time */
+    double avg_batch_size;                  /* time-weighted running batch over busy time */
+    double tokens_per_s_per_replica;        /* prompt tokens computed + output tokens, per busy s */
+    double decode_tokens_per_s_per_replica; /* output tokens per busy s */
+    double goodput_accel_share;             /* good_accel_s / busy s (NaN without SLO limits) */
+    double good_accel_s;                    /* busy time attributed to good requests */
 };
 
 /* A GPU pool over the run. */
@@ -65,7 +71,10 @@ struct sim_pool_result {
     uint64_t prompt_tokens, cached_tokens;
     double prefix_hit_rate; /* NaN when no prompt tokens */
     double busy_share;      /* step time / replica time up */
-    uint32_t *serving_ts;   /* serving replicas at the end of each interval (n_ts) */
+    /* as in sim_backend_result, over the pool's replicas */
+    double avg_batch_size, tokens_per_s_per_replica, decode_tokens_per_s_per_replica;
+    double goodput_accel_share;
+    uint32_t *serving_ts; /* serving replicas at the end of each interval (n_ts) */
 };
 
 /* Field types of the metric lists in metrics.def. */

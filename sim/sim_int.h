@@ -126,6 +126,7 @@ struct req {
     int loop_fail_http;             /* != 0: answer the client this at the next EV_ROUTE */
     uint32_t lab[SCN_LABEL_KINDS_]; /* its label values: indexes into s->lab.ent (labels.c) */
     double cost_usd;                /* API cost billed to this slot's attempts */
+    double pool_accel_ns;           /* its pool attempt's accelerator share, set at DONE */
 };
 
 /* Replica slot states.  Billed: WARMING, ACTIVE, DRAINING, NOTICE.  Offered
@@ -471,6 +472,9 @@ int sim__on_hedge(struct sim *s, uint32_t idx);
 /* backend_pool.c                                                      */
 
 int sim__pool_resched(struct sim *s, uint32_t b);
+/* A measured request finished; good: it met the goodput criteria (labels.c).
+ * Credits its pool attempt's accelerator share (backend_pool.c). */
+void sim__pool_note_finish(struct sim *s, const struct req *q, bool good);
 int sim__kill_replica(struct sim *s, uint32_t b);
 int sim__on_pool_step(struct sim *s, uint32_t b);
 int sim__on_pool_deadline(struct sim *s);

@@ -251,6 +251,10 @@ static void json_hook_pools(struct jw *w, const struct sim_result *r)
             fprintf(w->f, "%" PRIu32, p->serving_ts[t]);
         }
         jw_close(w, ']');
+        jw_real(w, "avg_batch_size", p->avg_batch_size);
+        jw_real(w, "tokens_per_s_per_replica", p->tokens_per_s_per_replica);
+        jw_real(w, "decode_tokens_per_s_per_replica", p->decode_tokens_per_s_per_replica);
+        jw_real(w, "goodput_accel_share", p->goodput_accel_share);
         jw_close(w, '}');
     }
     jw_close(w, ']');
@@ -276,6 +280,10 @@ static void json_hook_backends(struct jw *w, const struct sim_result *r)
             jw_u64(w, "prompt_tokens", be->prompt_tokens);
             jw_u64(w, "cached_tokens", be->cached_tokens);
             jw_real(w, "prefix_hit_rate", be->prefix_hit_rate);
+            jw_real(w, "avg_batch_size", be->avg_batch_size);
+            jw_real(w, "tokens_per_s_per_replica", be->tokens_per_s_per_replica);
+            jw_real(w, "decode_tokens_per_s_per_replica", be->decode_tokens_per_s_per_replica);
+            jw_real(w, "goodput_accel_share", be->goodput_accel_share);
         }
         jw_close(w, '}');
     }

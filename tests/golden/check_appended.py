@@ -13,7 +13,13 @@ import json
 import os
 import sys
 
-ADDED_RUN_KEYS = {"by_label", "goodput", "conversations", "cost_per_conversation_usd"}
+ADDED_RUN_KEYS = {"by_label", "goodput", "conversations", "cost_per_conversation_usd",
+                  "pool_avg_batch_size", "pool_tokens_per_s_per_replica",
+                  "pool_decode_tokens_per_s_per_replica", "pool_goodput_accel_share"}
+# Keys appended to each pool's entry and each pool slot's backend entry
+# (objects holding "busy_share"), docs/notes/pool-metrics.md.
+ADDED_POOL_KEYS = {"avg_batch_size", "tokens_per_s_per_replica",
+                   "decode_tokens_per_s_per_replica", "goodput_accel_share"}
 
 
 def strip(o, depth=0):
@@ -46,7 +52,10 @@ def main():
             if isinstance(o, list) and all(isinstance(x, tuple) for x in o) and o:
                 keys = [k for k, _ in o]
                 is_run = "strategy" in keys and "requests" in keys
-                return [(k, drop(v)) for k, v in o if not (is_run and k in ADDED_RUN_KEYS)]
+                is_pool = "busy_share" in keys
+                return [(k, drop(v)) for k, v in o
+                        if not (is_run and k in ADDED_RUN_KEYS)
+                        and not (is_pool and k in ADDED_POOL_KEYS)]
             if isinstance(o, list):
                 return [drop(x) for x in o]
             return o

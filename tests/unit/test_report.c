@@ -237,7 +237,10 @@ static void test_json(const struct scenario *scn, const struct sim_result *res)
         "\"little\": {\n        \"lambda_per_s\": 5.5,\n",
         "        \"mean_time_in_system_s\": 3.1,\n        \"mean_in_system\": 17.05\n      },",
         "\"events\": 123456789,\n      \"trace_rows_skipped\": 0,\n      \"goodput\": 0,\n      "
-        "\"conversations\": 0,\n      \"cost_per_conversation_usd\": 0,\n      \"by_label\": {}\n  "
+        "\"conversations\": 0,\n      \"cost_per_conversation_usd\": 0,\n      \"by_label\": {},\n"
+        "      \"pool_avg_batch_size\": 0,\n      \"pool_tokens_per_s_per_replica\": 0,\n"
+        "      \"pool_decode_tokens_per_s_per_replica\": 0,\n"
+        "      \"pool_goodput_accel_share\": 0\n  "
         "  },\n    {\n",
         /* second run: escaped name, null for NaN and Inf, violations */
         "\"strategy\": \"say \\\"hi\\\"\\\\\\n\",",
@@ -249,7 +252,10 @@ static void test_json(const struct scenario *scn, const struct sim_result *res)
         "\"limit\": 0.001,",
         "\"value\": 0.005\n          }\n        ]\n      },",
         "\"events\": 123456789,\n      \"trace_rows_skipped\": 0,\n      \"goodput\": 0,\n      "
-        "\"conversations\": 0,\n      \"cost_per_conversation_usd\": 0,\n      \"by_label\": {}\n  "
+        "\"conversations\": 0,\n      \"cost_per_conversation_usd\": 0,\n      \"by_label\": {},\n"
+        "      \"pool_avg_batch_size\": 0,\n      \"pool_tokens_per_s_per_replica\": 0,\n"
+        "      \"pool_decode_tokens_per_s_per_replica\": 0,\n"
+        "      \"pool_goodput_accel_share\": 0\n  "
         "  }\n  ]\n}\n",
     };
     check_in_order(js, keys, sizeof keys / sizeof keys[0]);
