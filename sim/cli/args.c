@@ -81,7 +81,9 @@ int args_stop(const struct args *a, enum args_tok t)
 
 int args_u64(const char *s, uint64_t *out)
 {
-    if (s == NULL || *s == '\0' || *s == '-')
+    /* A digit first: strtoull would skip blanks and accept a sign, so
+       " -1" read as 2^64 - 1 and " 4" as 4 while "4 " was refused. */
+    if (s == NULL || *s < '0' || *s > '9')
         return -1;
     char *end;
     errno = 0;

@@ -699,8 +699,7 @@ static int cmd_synth(int argc, char **argv)
         if (t != ARGS_OPTION)
             return args_stop(&a, t);
         if (a.opt->id == OPT_SEED) {
-            /* Stricter than `lbsim run --seed`: a digit first (no blank or '+'). */
-            if (a.value[0] < '0' || a.value[0] > '9' || args_u64(a.value, &seed) != 0)
+            if (args_u64(a.value, &seed) != 0)
                 return args_usage_error(
                     &synth_spec, "--seed: found '%s', expected a non-negative integer", a.value);
             seed_set = 1;

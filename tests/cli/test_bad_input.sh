@@ -30,6 +30,12 @@ expect 2 'cli_bad_row.csv:4: .*abc' -- run tests/data/cli_bad_trace.yaml
 expect 2 'no-such-file.yaml' -- run tests/data/no-such-file.yaml
 expect 2 "unknown option '--sed'" -- run tests/data/cli_small.yaml --sed 3
 expect 2 "--seed: found 'x'" -- run tests/data/cli_small.yaml --seed x
+# a seed with blanks or a sign: strtoull alone read ' -1' as 2^64 - 1
+expect 2 "--seed: found ' -1'" -- run tests/data/cli_small.yaml --seed ' -1'
+expect 2 "--seed: found ' 4'" -- run tests/data/cli_small.yaml --seed ' 4'
+expect 2 "--seed: found '.4'" -- run tests/data/cli_small.yaml --seed +4
+expect 2 "--seed: found '4 '" -- run tests/data/cli_small.yaml --seed '4 '
+expect 2 "--threads: found ' 2'" -- run tests/data/cli_small.yaml --threads ' 2'
 expect 2 "--threads: found '0'" -- run tests/data/cli_small.yaml --threads 0
 expect 2 'missing SCENARIO' -- run
 expect 2 "unknown command 'rn'" -- rn
