@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The enum trace_format each of scn__format_names means. */
 static const enum trace_format format_values[] = {TRACE_AUTO,      TRACE_NATIVE,   TRACE_AZURE2023,
@@ -38,6 +39,21 @@ static int trace_file(struct scn__ctx *c, const yaml_node_t *n, struct trace_cfg
     memcpy(st->path, c->path, dirlen);
     memcpy(st->path + dirlen, rel, rl + 1);
     t->path = st->path;
+    /* A trace is read more than once (the fingerprint, then once per
+       invocation into memory, or per trial when it is too big for that):
+       a FIFO, a pipe or a terminal would give its rows to the first reader
+       and block the next one forever (and opening a FIFO blocks until it
+       has a writer), so only regular files are traces. */
+    struct stat sb;
+    if (stat(st->path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return scn__fail(c, n,
+                         "found %s, which is %s, expected a regular trace file (lbsim reads a "
+                         "trace more than once: save the stream to a file first)",
+                         scn__quote(rel, q, sizeof q),
+                         S_ISFIFO(sb.st_mode)  ? "a FIFO or pipe"
+                         : S_ISDIR(sb.st_mode) ? "a directory"
+                         : S_ISCHR(sb.st_mode) ? "a character device"
+                                               : "not a regular file");
     errno = 0;
     FILE *f = fopen(st->path, "r");
     int e = errno;

@@ -250,5 +250,17 @@ for v in 1e308 9223372036854775807 18446744073709551616 1e-320; do
     done
 done
 
+# ---- a trace that is a FIFO, a pipe or a directory: refused at load -------
+# (a trace is read more than once; a FIFO's second reader used to block
+# forever, and the load's probe read consumed its first byte)
+mkfifo "$tmp/pipe.fifo"
+printf 'traffic: {trace: pipe.fifo}\n%s\n' "$backend" >"$tmp/fifo.yaml"
+expect 2 fifo "fifo.yaml:1:18: found 'pipe.fifo', which is a FIFO or pipe" -- run "$tmp/fifo.yaml"
+printf 'traffic: {trace: /dev/stdin}\n%s\n' "$backend" >"$tmp/stdin.yaml"
+expect 2 stdin "found '/dev/stdin', which is a FIFO or pipe" -- run "$tmp/stdin.yaml" < <(cat tests/data/cli_small.yaml)
+mkdir "$tmp/tdir"
+printf 'traffic: {trace: tdir}\n%s\n' "$backend" >"$tmp/dir.yaml"
+expect 2 dir "found 'tdir', which is a directory" -- run "$tmp/dir.yaml"
+
 echo "$fail failure(s)"
 [ "$fail" -eq 0 ]
