@@ -507,6 +507,12 @@ int32_t route__buckets_draw(const struct route__buckets *b, uint32_t k,
  * is eligible, ROUTE__BUCKETS_PASS when the least load is unknown. */
 int32_t route__buckets_least(struct route__buckets *b, const struct route_env *env);
 
+/* least_inflight's pick from load buckets b (initialised, fleet set):
+ * the same rule as route__least_scan, which answers when b cannot (another
+ * view, loads in the overflow bucket, a large exclude set). */
+int32_t route__least_indexed(struct route__buckets *b, const struct route_view *view,
+                             const struct route_env *env, const uint64_t *exclude);
+
 /* int64 with the order of a (non-NaN) double: a < b iff key(a) < key(b);
  * -0.0 and +0.0 map to the same key. */
 static inline int64_t route__double_key(double d)

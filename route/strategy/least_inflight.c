@@ -114,23 +114,31 @@ int32_t route__least_tokens_scan(const struct route_view *view, const struct rou
     return least_scan(view, env, exclude, true);
 }
 
+int32_t route__least_indexed(struct route__buckets *b, const struct route_view *view,
+                             const struct route_env *env, const uint64_t *exclude)
+{
+    const struct route__fleet *f = b->fleet != NULL ? route__fleet_of(b->fleet, view) : NULL;
+    int32_t k;
+    if (f == NULL || view->n != b->n)
+        return route__least_scan(view, env, exclude);
+    route__buckets_sync(b);
+    if (!route__buckets_pick_begin(b, exclude))
+        return route__least_scan(view, env, exclude);
+    k = route__buckets_least(b, env);
+    route__buckets_pick_end(b);
+    if (k == ROUTE_NONE) /* nothing eligible: FULL or NONE from the bits */
+        return route__any_candidate(f, view, exclude, NULL, 1) ? ROUTE_FULL : ROUTE_NONE;
+    return k != ROUTE__BUCKETS_PASS ? k : route__least_scan(view, env, exclude);
+}
+
 static int32_t pick_least(void *state, const struct route_req *req, const struct route_view *view,
                           const struct route_env *env, const uint64_t *exclude)
 {
     struct li_state *s = state;
-    const struct route__fleet *f = s != NULL ? route__fleet_of(s->b.fleet, view) : NULL;
-    int32_t k;
     (void)req;
-    if (f == NULL || view->n != s->b.n)
+    if (s == NULL)
         return route__least_scan(view, env, exclude);
-    route__buckets_sync(&s->b);
-    if (!route__buckets_pick_begin(&s->b, exclude))
-        return route__least_scan(view, env, exclude);
-    k = route__buckets_least(&s->b, env);
-    route__buckets_pick_end(&s->b);
-    if (k == ROUTE_NONE) /* nothing eligible: FULL or NONE from the bits */
-        return route__any_candidate(f, view, exclude, NULL, 1) ? ROUTE_FULL : ROUTE_NONE;
-    return k != ROUTE__BUCKETS_PASS ? k : route__least_scan(view, env, exclude);
+    return route__least_indexed(&s->b, view, env, exclude);
 }
 
 const struct route_ops route__ops_least_inflight = {

@@ -16,8 +16,12 @@
  *   without blocks go to the least loaded, like vLLM-PS's below-threshold
  *   fallback (which uses lowest QPS).  lru_blocks defaults to GIE's
  *   lruCapacityPerServer (31250).  With a match the pick costs
- *   O(blocks x n / 64) word operations plus the best holders' check;
- *   without one it scans the n backends.
+ *   O(blocks x n / 64) word operations plus the best holders' check.
+ *   Without one, outside a router or below ROUTE__INDEX_MIN_N = 32
+ *   backends, least_inflight's pass over the n backends; in a router,
+ *   least_inflight's load buckets (index/buckets.c, kept from the router's
+ *   journal: O(1) amortised; same rule, uniform among the least loaded,
+ *   different random draws).
  */
 #include <stdlib.h>
 
@@ -40,6 +44,8 @@ static const struct route_param affinity_params[PA_COUNT_] = {
 struct affinity {
     struct route__pidx idx; /* first: route__pidx_on_dispatch relies on it */
     double min_match;
+    bool indexed;               /* load buckets in use (in a router) */
+    struct route__buckets load; /* least in flight, for the fallback */
 };
 
 static void destroy_affinity(void *state)
@@ -48,6 +54,7 @@ static void destroy_affinity(void *state)
     if (s == NULL)
         return;
     route__pidx_free(&s->idx);
+    route__buckets_free(&s->load);
     free(s);
 }
 
@@ -66,6 +73,14 @@ static int create_affinity(void **state, const struct route_create_args *args, c
         return -1;
     }
     s->min_match = args->params[PA_MIN_MATCH];
+    if (route__fleet_for(args) != NULL) {
+        if (route__buckets_init(&s->load, route__fleet_for(args), args->n_backends) < 0) {
+            destroy_affinity(s);
+            route__errf(err, errlen, "strategy 'prefix_affinity': out of memory");
+            return -1;
+        }
+        s->indexed = true;
+    }
     *state = s;
     return 0;
 }
@@ -81,6 +96,8 @@ static int32_t pick_affinity(void *state, const struct route_req *req,
         if (i >= 0 && (double)len >= s->min_match * (double)m)
             return i;
     }
+    if (s->indexed)
+        return route__least_indexed(&s->load, view, env, exclude);
     return route__least_scan(view, env, exclude);
 }
 

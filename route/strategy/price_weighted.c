@@ -38,10 +38,23 @@
  * (Walker / Vose) over the weights, built in create; a drawn backend is kept
  * when it is in S (eligible and stable): rejection sampling, so conditioned
  * on acceptance P(i) = w_i / sum of w over S, the rule above.  After
- * PW_TRIES rejections (S empty or a small share of the weight) the two
- * passes below decide; both branches have the same distribution (up to the
- * rounding of the weights in either form).  The random stream differs from
- * the walk's single draw.
+ * PW_TRIES rejections (S empty or a small share of the weight) the rule
+ * is applied from indexes in a router, O(log n) (else the two passes
+ * below): a Fenwick tree of the weights of S, as integers (weight x 2^40,
+ * rounded), kept from the router's journal of view changes (health,
+ * saturation), from on_complete (a failure leaves S) and from an indexed
+ * heap of the failed backends by the end of their outage window (expired
+ * at each pick: they rejoin S); a draw over S minus the exclude set skips
+ * the excluded members' weights (one Fenwick descent per excluded member
+ * met).  S minus the excluded empty: the cheapest eligible backend from a
+ * heap by (price, index), excluded members skipped: the pass's answer.
+ * All branches have the same distribution (up to the rounding of the
+ * weights in either form; a weight below 2^-40 of the cheapest is never
+ * drawn by the tree, and when every weight of S rounds to 0 the passes
+ * decide).  The random stream differs from the walk's single draw.
+ * The cheapest backends draw most traffic and hit their rate limits
+ * first, so S is often empty or light under load: that case is why the
+ * passes were the cost at 512 backends (issue 16).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,10 +97,25 @@ struct pw_state {
     uint32_t *alias; /* alias: the other backend of each column */
     bool has_alias;  /* some weight is positive */
     const struct route__fleet *fleet;
+    /* the indexes, in a router (fleet != NULL) */
+    uint64_t cursor;           /* journal position, UINT64_MAX: never built */
+    struct route__heap cheap;  /* eligible backends by (price, index) */
+    struct route__heap outage; /* failed in the window, by its end */
+    uint32_t *frontier;
+    uint64_t *fw;          /* Fenwick tree (1-based) of wq over S */
+    uint64_t *wq;          /* integer weights */
+    bool *in_s;            /* filed in S */
+    uint32_t s_count, top; /* members of S; highest power of 2 <= n */
+    uint32_t *ex_s;        /* scratch: excluded members of S, by index */
     struct pw_backend b[];
 };
 
 #define PW_TRIES 8u
+/* Integer weights: weight (<= 1) x 2^40, so n x 2^40 fits 64 bits up to
+ * 2^23 backends. */
+static const double PW_WEIGHT_SCALE = 1099511627776.0;
+/* Excluded members of S a tree draw handles; more: the passes. */
+#define PW_EX_MAX 64u
 
 static const double LN2 = 0.6931471805599453094;
 
@@ -146,7 +174,61 @@ static void destroy_pw(void *state)
         return;
     free(s->prob);
     free(s->alias);
+    route__heap_free(&s->cheap);
+    route__heap_free(&s->outage);
+    free(s->frontier);
+    free(s->fw);
+    free(s->wq);
+    free(s->in_s);
+    free(s->ex_s);
     free(s);
+}
+
+static void fw_add(struct pw_state *s, uint32_t i, uint64_t w, bool add)
+{
+    for (uint32_t j = i + 1; j <= s->n; j += j & (0u - j))
+        s->fw[j] = add ? s->fw[j] + w : s->fw[j] - w;
+}
+
+/* Sum of wq over S, members 0 .. i - 1. */
+static uint64_t fw_prefix(const struct pw_state *s, uint32_t i)
+{
+    uint64_t sum = 0;
+    for (uint32_t j = i; j > 0; j -= j & (0u - j))
+        sum += s->fw[j];
+    return sum;
+}
+
+/* The member of S where the running sum of wq passes r (r < total). */
+static uint32_t fw_find(const struct pw_state *s, uint64_t r)
+{
+    uint32_t pos = 0;
+    for (uint32_t step = s->top; step > 0; step >>= 1)
+        if (pos + step <= s->n && s->fw[pos + step] <= r) {
+            pos += step;
+            r -= s->fw[pos];
+        }
+    return pos;
+}
+
+static int init_index(struct pw_state *s)
+{
+    uint32_t n = s->n, m = n > 0 ? n : 1;
+    s->cursor = UINT64_MAX;
+    if (route__heap_init(&s->cheap, n) < 0 || route__heap_init(&s->outage, n) < 0)
+        return -1;
+    s->frontier = calloc((size_t)m + 2u, sizeof *s->frontier);
+    s->fw = calloc((size_t)n + 1u, sizeof *s->fw);
+    s->wq = calloc(m, sizeof *s->wq);
+    s->in_s = calloc(m, sizeof *s->in_s);
+    s->ex_s = calloc(PW_EX_MAX, sizeof *s->ex_s);
+    if (s->frontier == NULL || s->fw == NULL || s->wq == NULL || s->in_s == NULL || s->ex_s == NULL)
+        return -1;
+    for (uint32_t i = 0; i < n; i++)
+        s->wq[i] = (uint64_t)(s->b[i].weight * PW_WEIGHT_SCALE + 0.5);
+    for (s->top = 1; s->top <= n / 2; s->top <<= 1)
+        ;
+    return 0;
 }
 
 /* Vose's alias method over the weights (doubles). */
@@ -222,7 +304,7 @@ static int create_pw(void **state, const struct route_create_args *args, char *e
     s->window_ns = (int64_t)(args->params[P_OUTAGE_WINDOW_S] * NS_PER_S);
     s->n = n;
     s->fleet = route__fleet_for(args);
-    if (build_alias(s) < 0) {
+    if (build_alias(s) < 0 || (s->fleet != NULL && init_index(s) < 0)) {
         destroy_pw(s);
         route__errf(err, errlen, "strategy 'price_weighted': out of memory");
         return -1;
@@ -237,10 +319,99 @@ static bool stable(const struct pw_state *s, uint32_t i, int64_t now)
     return s->window_ns <= 0 || t == INT64_MIN || now - t >= s->window_ns;
 }
 
+/* File backend i from the view and its outage state: in the cheap heap
+ * when eligible, in S (the tree) when also out of the outage heap. */
+static void refile(struct pw_state *s, uint32_t i)
+{
+    const struct route_backend *b;
+    bool elig, in;
+    if (i >= s->n)
+        return;
+    b = &s->fleet->view->b[i];
+    elig = (b->health == ROUTE_HEALTHY || b->health == ROUTE_HALF_OPEN) && !route__saturated(b);
+    if (elig)
+        route__heap_set(&s->cheap, i, route__double_key(s->b[i].price));
+    else
+        route__heap_remove(&s->cheap, i);
+    in = elig && s->outage.pos[i] == ROUTE__ABSENT;
+    if (in != s->in_s[i]) {
+        s->in_s[i] = in;
+        fw_add(s, i, s->wq[i], in);
+        s->s_count = in ? s->s_count + 1 : s->s_count - 1;
+    }
+}
+
+static void on_change(void *ctx, uint32_t i)
+{
+    refile(ctx, i);
+}
+
+/* Bring the indexes to the view and to time now. */
+static void sync_index(struct pw_state *s, const struct route__fleet *f, int64_t now)
+{
+    if (!route__fleet_drain(f, &s->cursor, on_change, s))
+        for (uint32_t i = 0; i < s->n; i++)
+            refile(s, i);
+    while (s->outage.n > 0 && s->outage.key[s->outage.item[0]] <= now) {
+        uint32_t i = s->outage.item[0];
+        route__heap_remove(&s->outage, i);
+        refile(s, i);
+    }
+}
+
+/* The rule from the indexes: a draw over S minus the exclude set, else the
+ * cheapest eligible; -2 when the passes must answer. */
+static int32_t pick_indexed(struct pw_state *s, const struct route_view *view,
+                            const struct route_env *env, const uint64_t *exclude)
+{
+    uint64_t total = s->n > 0 ? fw_prefix(s, s->n) : 0, r, skip;
+    uint32_t n_ex = 0, count = s->s_count;
+    if (exclude != NULL)
+        for (uint32_t w = 0; w < ROUTE_EXCLUDE_WORDS(s->n); w++)
+            for (uint64_t bits = exclude[w]; bits != 0; bits &= bits - 1) {
+                uint32_t i = w * 64u + (uint32_t)__builtin_ctzll(bits);
+                if (i >= s->n || !s->in_s[i])
+                    continue;
+                if (n_ex == PW_EX_MAX)
+                    return -2;
+                s->ex_s[n_ex++] = i; /* in index order */
+                total -= s->wq[i];
+                count--;
+            }
+    if (count > 0) {
+        uint32_t j;
+        if (total == 0)
+            return -2; /* every weight of S rounds to 0 */
+        r = route__rand_below64(env, total);
+        /* skip the excluded weights below the answer: r + skip is the
+         * position in the whole tree, skip the excluded weight up to it */
+        skip = 0;
+        for (;;) {
+            uint64_t more = 0;
+            j = fw_find(s, r + skip);
+            for (uint32_t e = 0; e < n_ex && s->ex_s[e] <= j; e++)
+                more += s->wq[s->ex_s[e]];
+            if (more == skip)
+                break;
+            skip = more;
+        }
+        return (int32_t)j;
+    }
+    {
+        struct route__heap_walk w;
+        int32_t i;
+        route__heap_walk_start(&w, &s->cheap, s->frontier);
+        while ((i = route__heap_walk_next(&w, INT64_MAX)) >= 0)
+            if (exclude == NULL || !route_excluded(exclude, (uint32_t)i))
+                return i;
+    }
+    return route__any_candidate(s->fleet, view, exclude, NULL, 1) ? ROUTE_FULL : ROUTE_NONE;
+}
+
 static int32_t pick_pw(void *state, const struct route_req *req, const struct route_view *view,
                        const struct route_env *env, const uint64_t *exclude)
 {
-    const struct pw_state *s = state;
+    struct pw_state *s = state;
     const struct route__fleet *f = route__fleet_of(s->fleet, view);
     uint32_t n = view->n < s->n ? view->n : s->n;
     struct route__count c = {0, 0};
@@ -257,6 +428,13 @@ static int32_t pick_pw(void *state, const struct route_req *req, const struct ro
                 stable(s, i, env->now_ns))
                 return (int32_t)i;
         }
+    }
+    if (f != NULL && view->n == s->n) {
+        int32_t k;
+        sync_index(s, f, env->now_ns);
+        k = pick_indexed(s, view, env, exclude);
+        if (k != -2)
+            return k;
     }
     for (uint32_t i = 0; i < n; i++) {
         if (!route_usable(view, exclude, i))
@@ -295,8 +473,16 @@ static void complete_pw(void *state, uint32_t backend, const struct route_req *r
     if (backend >= s->n)
         return;
     if (out->status == ROUTE_RATE_LIMITED || out->status == ROUTE_SERVER_ERROR ||
-        out->status == ROUTE_TIMEOUT)
+        out->status == ROUTE_TIMEOUT) {
         s->b[backend].last_fail_ns = env->now_ns;
+        if (s->fleet != NULL && s->window_ns > 0) {
+            /* out of S until the window ends (stable(): now - t >= window) */
+            route__heap_set(&s->outage, backend,
+                            env->now_ns > INT64_MAX - s->window_ns ? INT64_MAX
+                                                                   : env->now_ns + s->window_ns);
+            refile(s, backend);
+        }
+    }
 }
 
 const struct route_ops route__ops_price_weighted = {

@@ -193,6 +193,7 @@ struct drive {
     dispatch_fn dispatch; /* ... and of each dispatch, may be NULL */
     bool blocks;          /* requests carry prefix blocks (g_docs) */
     bool heavy;           /* fewer completions: loads build up to MAXOUT in flight */
+    bool signals;         /* backends report queue depths */
     void *ctx;
 };
 
@@ -262,6 +263,9 @@ static void drive(const struct drive *d)
         if (act < 3) {
             route_router_set_health(r, trand(&g, d->n), trand(&g, 3) ? ROUTE_HEALTHY : ROUTE_DOWN);
         }
+        if (d->signals && act >= 3 && act < 20) /* engine-reported queue depths, some unknown */
+            route_router_set_signals(r, trand(&g, d->n), (int64_t)trand(&g, 6) - 1, 0.5,
+                                     env.now_ns);
         for (uint32_t c = trand(&g, d->heavy ? 2 : 4); c > 0 && n_out > 0; c--) {
             uint32_t j = trand(&g, n_out);
             struct attempt a = out[j];
@@ -464,7 +468,17 @@ struct props {
     bool rpm_never;
     uint32_t n;
     uint64_t picks, bad, nonneg;
+    /* price_weighted: the outage window and each backend's last failure */
+    int64_t window_ns;
+    int64_t last_fail[MAXN];
 };
+
+/* price_weighted: no failure (429, 5xx, timeout) within the window. */
+static bool pw_stable(const struct props *P, uint32_t i, int64_t now)
+{
+    return P->window_ns <= 0 || P->last_fail[i] == INT64_MIN ||
+           now - P->last_fail[i] >= P->window_ns;
+}
 
 static void bad(struct props *P, const char *what, int32_t k, int32_t want)
 {
@@ -513,6 +527,9 @@ static void check_props(void *ctx, int64_t now, const struct route_view *v,
     /* price_weighted with S empty draws nothing: the cheapest, as the scan */
     if (strcmp(name, "price_weighted") == 0 && c.draws == 0 && k != want)
         bad(P, "not the cheapest with S empty", k, want);
+    /* ... and in S (eligible, stable) whenever S is not empty */
+    if (strcmp(name, "price_weighted") == 0 && c.draws > 0 && !pw_stable(P, (uint32_t)k, now))
+        bad(P, "not in S", k, want);
 }
 
 static void complete_props(void *ctx, uint32_t backend, const struct route_req *q,
@@ -521,6 +538,9 @@ static void complete_props(void *ctx, uint32_t backend, const struct route_req *
     struct props *P = ctx;
     if (P->ops->on_complete != NULL)
         P->ops->on_complete(P->ref, backend, q, out, env);
+    if (out->status == ROUTE_RATE_LIMITED || out->status == ROUTE_SERVER_ERROR ||
+        out->status == ROUTE_TIMEOUT)
+        P->last_fail[backend] = env->now_ns;
 }
 
 static void run_props(const char *name, const double *params, uint32_t n, bool limits,
@@ -534,6 +554,9 @@ static void run_props(const char *name, const double *params, uint32_t n, bool l
     P.ops = route_registry_find(name);
     P.n = n;
     P.rpm_never = strcmp(name, "lowest_usage") == 0 && params[1] >= 0.5;
+    P.window_ns = strcmp(name, "price_weighted") == 0 ? (int64_t)(params[1] * 1e9) : 0;
+    for (uint32_t i = 0; i < MAXN; i++)
+        P.last_fail[i] = INT64_MIN;
     make_cfgs(&g, cfgs, n, limits);
     for (uint32_t i = 0; i < n; i++)
         cfgs[i].model_group = i % 2;
@@ -580,6 +603,13 @@ static void test_randomised_properties(void)
                     p[1] = 1.0; /* compat_rpm_never_matches */
                     run_props(names[k], p, sizes[s], true, stale, seed + 1);
                 }
+                if (strcmp(names[k], "price_weighted") == 0) {
+                    p[1] = 3.0; /* outage_window_s: backends leave and rejoin S often */
+                    run_props(names[k], p, sizes[s], true, stale, seed + 1);
+                    p[0] = 4.0; /* exponent: light expensive backends */
+                    p[1] = 0.0; /* failures ignored */
+                    run_props(names[k], p, sizes[s], true, stale, seed + 2);
+                }
             }
         }
     }
@@ -615,6 +645,9 @@ struct three {
     /* bounded_load_hash: ring membership */
     bool on_ring[MAXN];
     double balance;
+    /* expected_latency: params; prefix_affinity: min_match */
+    double el_service_s, el_prefill, el_decode_tps;
+    double min_match;
 };
 
 static void bad3(struct three *T, const char *what, int32_t k, int32_t want)
@@ -777,6 +810,58 @@ static bool chash_ok(const struct three *T, const struct route_backend *b, const
     return eligible(b, ex, (uint32_t)k) && b[k].inflight == min && b[want].inflight == min;
 }
 
+/* expected_latency: E_i = queue x mean_service_s + prefill + decode
+ * (routers.md §4 row 9), recomputed here; k's E is the least over the
+ * eligible backends. */
+static double el_expect(const struct three *T, const struct route_backend *b,
+                        const struct route_req *q)
+{
+    double in = q->input_tokens > 0 ? (double)q->input_tokens : 0.0;
+    double out = q->max_tokens > 0 ? (double)q->max_tokens : 0.0;
+    double queue =
+        b->queue_depth >= 0 ? (double)b->queue_depth : (double)(b->inflight > 0 ? b->inflight : 0);
+    double prefill = b->ttft_samples > 0 && b->ttft_ewma_ns > 0 ? (double)b->ttft_ewma_ns / 1e9
+                                                                : in * T->el_prefill;
+    return queue * T->el_service_s + prefill + out / T->el_decode_tps;
+}
+
+static bool expected_ok(const struct three *T, const struct route_backend *b, const uint64_t *ex,
+                        const struct route_req *q, int32_t k)
+{
+    bool first = true;
+    double min = 0.0;
+    for (uint32_t i = 0; i < T->n; i++) {
+        double e;
+        if (!eligible(b, ex, i))
+            continue;
+        e = el_expect(T, &b[i], q);
+        if (first || e < min)
+            min = e;
+        first = false;
+    }
+    return eligible(b, ex, (uint32_t)k) && el_expect(T, &b[k], q) == min;
+}
+
+/* prefix_affinity: among the eligible backends of longest match M (when
+ * M > 0 and M >= min_match x the request's blocks), else among all
+ * eligible ones, k has the fewest in flight. */
+static bool affinity_ok(const struct three *T, const struct route_backend *b, const uint64_t *ex,
+                        const struct route_req *q, int32_t k)
+{
+    uint32_t best = 0, blocks = q->blocks != NULL ? q->n_blocks : 0;
+    int32_t min = INT32_MAX;
+    bool by_match;
+    for (uint32_t i = 0; i < T->n; i++)
+        if (eligible(b, ex, i) && matched(T, i, q) > best)
+            best = matched(T, i, q);
+    by_match = best > 0 && (double)best >= T->min_match * (double)blocks;
+    for (uint32_t i = 0; i < T->n; i++)
+        if (eligible(b, ex, i) && (!by_match || matched(T, i, q) == best) && b[i].inflight < min)
+            min = b[i].inflight;
+    return eligible(b, ex, (uint32_t)k) && (!by_match || matched(T, (uint32_t)k, q) == best) &&
+           b[k].inflight == min;
+}
+
 static void check_three(void *ctx, int64_t now, const struct route_view *v,
                         const struct route_req *q, const uint64_t *ex, int32_t k)
 {
@@ -800,6 +885,10 @@ static void check_three(void *ctx, int64_t now, const struct route_view *v,
     }
     if (strcmp(T->name, "lowest_latency") == 0)
         ok = latency_ok(T, v->b, ex, q, k) && latency_ok(T, v->b, ex, q, want);
+    else if (strcmp(T->name, "expected_latency") == 0)
+        ok = expected_ok(T, v->b, ex, q, k) && expected_ok(T, v->b, ex, q, want);
+    else if (strcmp(T->name, "prefix_affinity") == 0)
+        ok = affinity_ok(T, v->b, ex, q, k) && affinity_ok(T, v->b, ex, q, want);
     else if (strcmp(T->name, "cache_aware_guarded") == 0)
         ok = guarded_ok(T, v->b, ex, q, k) && guarded_ok(T, v->b, ex, q, want);
     else
@@ -830,6 +919,10 @@ static void run_three(const char *name, const double *params, uint32_t n, bool l
     T.cache_threshold = params[2];
     T.smallest_tree = params[3] == 1.0;
     T.balance = params[2];
+    T.el_service_s = params[0];
+    T.el_prefill = params[1];
+    T.el_decode_tps = params[2];
+    T.min_match = params[1];
     make_cfgs(&g, cfgs, n, limits);
     for (uint32_t i = 0; i < n; i++) {
         cfgs[i].model_group = i % 2;
@@ -852,6 +945,7 @@ static void run_three(const char *name, const double *params, uint32_t n, bool l
     d.dispatch = dispatch_three;
     d.blocks = true;
     d.heavy = heavy;
+    d.signals = strcmp(name, "expected_latency") == 0 && (seed & 1u) == 0;
     d.ctx = &T;
     drive(&d);
     if (T.bad != 0)
@@ -891,6 +985,14 @@ static void test_three(void)
                 p[2] = 1.05; /* a tight bound: long walks, fallbacks */
                 if (!heavy)  /* (heavy: full turns of the ring, slow) */
                     run_three("bounded_load_hash", p, sizes[s], false, heavy, stale, seed + 7);
+                default_params(route_registry_find("expected_latency"), p);
+                run_three("expected_latency", p, sizes[s], false, heavy, stale, seed + 8);
+                p[0] = 0.0; /* no queue term: ties between fresh backends */
+                run_three("expected_latency", p, sizes[s], false, heavy, stale, seed + 9);
+                default_params(route_registry_find("prefix_affinity"), p);
+                run_three("prefix_affinity", p, sizes[s], false, heavy, stale, seed + 10);
+                p[1] = 0.5; /* min_match: short matches go by load */
+                run_three("prefix_affinity", p, sizes[s], false, heavy, stale, seed + 11);
             }
         }
     }
