@@ -25,6 +25,7 @@ static const char *const usage_run =
     "usage: lbsim run SCENARIO [--set PATH=VALUE]... [--strategy NAME]...\n"
     "                 [--plugin PATH.so]... [--seed N] [--threads N] [--out DIR]\n"
     "                 [--json] [--replications R [--vs NAME]] [--by KIND]\n"
+    "                 [--time-parallel W [--overlap DUR]]\n"
     "\n"
     "Replays the scenario's traffic against its backends under each strategy\n"
     "(the --strategy flags, else the scenario's compare: list, else its\n"
@@ -45,6 +46,10 @@ static const char *const usage_run =
     "  --vs NAME        paired differences against NAME (default: the first)\n"
     "  --by KIND        also print the table per value of a label: tenant,\n"
     "                   model_group, task, priority or region (rows: strategy x value)\n"
+    "  --time-parallel W  cut the traffic span into W >= 2 windows run in parallel\n"
+    "                   and merged (docs/time-parallel.md; not with pools or labels)\n"
+    "  --overlap DUR    unmeasured warm-up before each window (default 10m, at least\n"
+    "                   10 x router.timeout)\n"
     "  --strict         refuse a `router: {litellm: FILE}` import with unsupported keys\n"
     "\n"
     "exit status: 0 ok, 1 an SLO in the scenario's slo: was missed by a run\n"
@@ -63,6 +68,8 @@ static const struct args_opt run_options[] = {
     {"--set", NULL, ARGS_VALUE, SCNOPTS_SET},
     {"--strict", NULL, ARGS_FLAG, SCNOPTS_STRICT},
     {"--by", NULL, ARGS_VALUE, SCNOPTS_ID_END_},
+    {"--time-parallel", NULL, ARGS_VALUE, SCNOPTS_ID_END_ + 1}, /* tparallel.c */
+    {"--overlap", NULL, ARGS_VALUE, SCNOPTS_ID_END_ + 2},
 };
 
 static const struct args_spec run_spec = {
@@ -76,6 +83,8 @@ struct run_opts {
     const char *scn_path;
     struct scnopts com; /* every option; --plugin is loaded by cmd_run */
     int by;             /* --by: an enum scn_label_kind, -1 none */
+    uint32_t tpar;      /* --time-parallel W, 0 none */
+    int64_t overlap_ns; /* --overlap, -1 the default */
 };
 
 /* The second pass: everything but the plugins.  -1 = go on, else the exit
@@ -84,6 +93,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 {
     o->scn_path = NULL;
     o->by = -1;
+    o->tpar = 0;
+    o->overlap_ns = -1;
     scnopts_init(&o->com, 1);
     struct args a;
     args_init(&a, &run_spec, argc, argv, 2);
@@ -95,6 +106,25 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
                 return args_usage_error(&run_spec,
                                         "unexpected argument '%s' (one scenario per run)", a.arg);
             o->scn_path = a.value;
+            continue;
+        }
+        if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_ + 1) {
+            char *end;
+            unsigned long w = strtoul(a.value, &end, 10);
+            if (end == a.value || *end != '\0' || w < 2 || w > SIM_TPAR_WINDOWS_MAX)
+                return args_usage_error(
+                    &run_spec,
+                    "--time-parallel: found '%s', expected a number of windows from 2 to 4096",
+                    a.value);
+            o->tpar = (uint32_t)w;
+            continue;
+        }
+        if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_ + 2) {
+            char derr[256];
+            if (scn_parse_duration_ns(a.value, &o->overlap_ns, derr, sizeof derr) != 0 ||
+                o->overlap_ns < 0)
+                return args_usage_error(&run_spec, "--overlap: found '%s', expected a duration",
+                                        a.value);
             continue;
         }
         if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_) {
@@ -111,6 +141,12 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
         return rc;
     if (o->scn_path == NULL)
         return args_usage_error(&run_spec, "%s", "missing SCENARIO");
+    if (o->overlap_ns >= 0 && o->tpar == 0)
+        return args_usage_error(&run_spec, "%s", "--overlap needs --time-parallel W");
+    if (o->tpar > 0 && o->com.reps > 1)
+        return args_usage_error(&run_spec, "%s",
+                                "--time-parallel: not with --replications (each replication "
+                                "would be its own windows; run them one seed at a time)");
     return -1;
 }
 
@@ -157,7 +193,16 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         scn_free(&scn);
         return cli_exit_of(err);
     }
-    const struct report_origin origin = {LBSIM_VERSION, fingerprint, o->com.sets, o->com.n_sets};
+    struct report_origin origin = {.version = LBSIM_VERSION,
+                                   .fingerprint = fingerprint,
+                                   .sets = o->com.sets,
+                                   .n_sets = o->com.n_sets};
+    struct sim_tpar tp = {o->tpar,
+                          o->overlap_ns >= 0 ? o->overlap_ns : sim_tpar_default_overlap_ns(&scn)};
+    if (o->tpar > 0) { /* summary.json "time_parallel" (report.c) */
+        origin.tpar_windows = tp.windows;
+        origin.tpar_overlap_s = (double)tp.overlap_ns / 1e9;
+    }
 
     int rc = 0;
     uint32_t n = scnopts_strategy_count(&o->com, &scn);
@@ -201,8 +246,10 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         goto done;
     }
     double t0 = wall_seconds();
-    int crc = sim_replicate(&scn, strats, n, seed, o->com.reps, ref, (int)o->com.threads, res, rcs,
-                            errs, CLI_ERRLEN);
+    int crc = o->tpar > 0 ? sim_tpar_run(&scn, strats, n, seed, &tp, (int)o->com.threads, res, rcs,
+                                         errs, CLI_ERRLEN)
+                          : sim_replicate(&scn, strats, n, seed, o->com.reps, ref,
+                                          (int)o->com.threads, res, rcs, errs, CLI_ERRLEN);
     double wall = wall_seconds() - t0;
     if (crc != 0) {
         /* bad trace rows and bad strategies are input errors (2), out of
@@ -247,6 +294,9 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         report_table(stdout, &scn, seed, res, n);
     if (!o->com.json && o->by >= 0)
         report_table_by(stdout, &scn, res, n, (enum scn_label_kind)o->by);
+    if (!o->com.json && o->tpar > 0)
+        printf("time-parallel: %u windows, %.9g s overlap (merged; docs/time-parallel.md)\n",
+               tp.windows, (double)tp.overlap_ns / 1e9);
     fprintf(stderr,
             "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n",
             n * o->com.reps, (unsigned long long)total, (unsigned long long)events, wall,
