@@ -331,6 +331,12 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
             hooks->on_progress(hooks->ctx, s.in.arrivals, s.now_ns);
         res->trace_rows_skipped = trace_skipped(s.in.trace);
         sim__summarise(&s);
+        if (hooks != NULL && hooks->e2e_out != NULL) { /* time-parallel merge (tparallel.c) */
+            *hooks->e2e_out = s.m.e2e;
+            *hooks->qwait_out = s.m.qwait;
+            memset(&s.m.e2e, 0, sizeof s.m.e2e);
+            memset(&s.m.qwait, 0, sizeof s.m.qwait);
+        }
         if (sim__labels_summarise(&s) != 0) {
             snprintf(err, errlen, "out of memory (labels)");
             rc = -1;

@@ -126,11 +126,30 @@ void sim__signal_queue(struct sim *s, uint32_t b)
         route_router_set_signals(s->routers[r], b, (int64_t)s->be[b].api.q_live, -1.0, s->now_ns);
 }
 
+/* A time-parallel window's arrivals (sim_hooks span_*): skip those before
+ * its span, read and dropped with their ids, and stop at its end. */
+static int span_clip(struct sim *s, int rc)
+{
+    const struct sim_hooks *h = s->hooks;
+    while (rc > 0 && s->in.pending.arrival_ns < h->span_from_ns) {
+        s->in.next_id++;
+        rc = trace_next(s->in.trace, &s->in.pending, s->err, s->errlen);
+    }
+    if (rc > 0 && h->span_until_ns > 0 && s->in.pending.arrival_ns >= h->span_until_ns)
+        rc = 0;
+    return rc;
+}
+
 /* Read the next trace record and schedule its arrival (none at or past the
  * window's end). */
 int sim__read_next(struct sim *s)
 {
     int rc = trace_next(s->in.trace, &s->in.pending, s->err, s->errlen);
+    if (rc < 0)
+        return -1;
+    const struct sim_hooks *h = s->hooks; /* time-parallel window (tparallel.c) */
+    if (rc > 0 && h != NULL && (h->span_from_ns > 0 || h->span_until_ns > 0))
+        rc = span_clip(s, rc);
     if (rc < 0)
         return -1;
     s->in.has_pending = rc > 0;

@@ -252,6 +252,14 @@ struct sim_hooks {
        still in flight (final_status 0, after the finished ones, in slot
        order); false: finished requests only. */
     bool report_unfinished;
+    /* Time-parallel replay (tparallel.c, docs/time-parallel.md); all zero:
+     * off.  Arrivals before span_from_ns are read and dropped without an
+     * event (their request ids still advance, so every draw keyed by a
+     * request is the sequential run's); none at or after span_until_ns
+     * (0: no bound).  e2e_out, qwait_out: the run's e2e and queue-wait
+     * histograms are moved there (the caller hist_fini's them). */
+    int64_t span_from_ns, span_until_ns;
+    struct hist *e2e_out, *qwait_out;
 };
 
 /* Events between two on_progress calls: rare enough to cost nothing
@@ -371,5 +379,31 @@ int sim_replicate_hooks(const struct scenario *scn, const struct scn_strategy *s
                         uint32_t n, uint64_t seed, uint32_t R, int ref, int threads,
                         const struct sim_hooks *hooks, struct sim_result *res, int *rc, char *err,
                         size_t errlen);
+/* ---- time-parallel replay (tparallel.c, docs/time-parallel.md) -------- */
+
+#define SIM_TPAR_WINDOWS_MAX 4096u
+
+struct sim_tpar {
+    uint32_t windows;   /* W >= 2 */
+    int64_t overlap_ns; /* unmeasured warm-up replayed before each window */
+};
+
+/* The default overlap: 10 minutes, at least 10 x router.attempt_timeout. */
+int64_t sim_tpar_default_overlap_ns(const struct scenario *scn);
+
+/*
+ * sim_compare with the traffic span [0, T) (T = duration:, else the
+ * in-memory trace's last arrival) cut into tp->windows equal windows, each
+ * run as an independent trial with tp->overlap_ns of unmeasured warm-up,
+ * n x W trials in one OpenMP pool; res[i] = the merge of strategy i's
+ * windows (counts exact, quantiles from merged histograms, rates
+ * recomputed; docs/time-parallel.md).  Refuses (rc[i] = BASE_EINVAL, a
+ * message in every err slot) GPU pools, label SLOs, traffic carrying
+ * labels, an unknown T and a warmup past the first window.  Results are
+ * identical whatever the thread count.  Returns 0 if every run succeeded.
+ */
+int sim_tpar_run(const struct scenario *scn, const struct scn_strategy *strategies, uint32_t n,
+                 uint64_t seed, const struct sim_tpar *tp, int threads, struct sim_result *res,
+                 int *rc, char *err, size_t errlen);
 
 #endif /* LBSIM_SIM_H */

@@ -28,6 +28,7 @@ static const char *const usage_run =
     "                 [--plugin PATH.so]... [--seed N] [--threads N] [--out DIR]\n"
     "                 [--json] [--replications R [--vs NAME]] [--by KIND]\n"
     "                 [--requests FILE.csv[.gz|.zst]] [--quiet]\n"
+    "                 [--time-parallel W [--overlap DUR]]\n"
     "\n"
     "Replays the scenario's traffic against its backends under each strategy\n"
     "(the --strategy flags, else the scenario's compare: list, else its\n"
@@ -48,6 +49,10 @@ static const char *const usage_run =
     "  --vs NAME        paired differences against NAME (default: the first)\n"
     "  --by KIND        also print the table per value of a label: tenant,\n"
     "                   model_group, task, priority or region (rows: strategy x value)\n"
+    "  --time-parallel W  cut the traffic span into W >= 2 windows run in parallel\n"
+    "                   and merged (docs/time-parallel.md; not with pools or labels)\n"
+    "  --overlap DUR    unmeasured warm-up before each window (default 10m, at least\n"
+    "                   10 x router.timeout)\n"
     "  --strict         refuse a `router: {litellm: FILE}` import with unsupported keys\n"
     "  --requests FILE  one CSV row per request (docs/requests-csv.md); .csv, .csv.gz\n"
     "                   or .csv.zst; single runs only (not with --replications)\n"
@@ -72,6 +77,8 @@ static const struct args_opt run_options[] = {
     {"--by", NULL, ARGS_VALUE, SCNOPTS_ID_END_},
     {"--requests", NULL, ARGS_VALUE, SCNOPTS_ID_END_ + 1},
     {"--quiet", NULL, ARGS_FLAG, SCNOPTS_ID_END_ + 2},
+    {"--time-parallel", NULL, ARGS_VALUE, SCNOPTS_ID_END_ + 3}, /* tparallel.c */
+    {"--overlap", NULL, ARGS_VALUE, SCNOPTS_ID_END_ + 4},
 };
 
 static const struct args_spec run_spec = {
@@ -87,6 +94,8 @@ struct run_opts {
     int by;               /* --by: an enum scn_label_kind, -1 none */
     const char *requests; /* --requests FILE, NULL none */
     bool quiet;           /* --quiet */
+    uint32_t tpar;        /* --time-parallel W, 0 none */
+    int64_t overlap_ns;   /* --overlap, -1 the default */
 };
 
 /* The second pass: everything but the plugins.  -1 = go on, else the exit
@@ -97,6 +106,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     o->by = -1;
     o->requests = NULL;
     o->quiet = false;
+    o->tpar = 0;
+    o->overlap_ns = -1;
     scnopts_init(&o->com, 1);
     struct args a;
     args_init(&a, &run_spec, argc, argv, 2);
@@ -118,6 +129,24 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
             o->quiet = true;
             continue;
         }
+        if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_ + 3) {
+            uint64_t w = 0;
+            if (args_u64(a.value, &w) != 0 || w < 2 || w > SIM_TPAR_WINDOWS_MAX)
+                return args_usage_error(
+                    &run_spec,
+                    "--time-parallel: found '%s', expected a number of windows from 2 to 4096",
+                    a.value);
+            o->tpar = (uint32_t)w;
+            continue;
+        }
+        if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_ + 4) {
+            char derr[256];
+            if (scn_parse_duration_ns(a.value, &o->overlap_ns, derr, sizeof derr) != 0 ||
+                o->overlap_ns < 0)
+                return args_usage_error(&run_spec, "--overlap: found '%s', expected a duration",
+                                        a.value);
+            continue;
+        }
         if (t == ARGS_OPTION && a.opt->id == SCNOPTS_ID_END_) {
             enum scn_label_kind k = scn_label_kind_parse(a.value);
             if (k == SCN_LABEL_KINDS_)
@@ -132,6 +161,16 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
         return rc;
     if (o->scn_path == NULL)
         return args_usage_error(&run_spec, "%s", "missing SCENARIO");
+    if (o->overlap_ns >= 0 && o->tpar == 0)
+        return args_usage_error(&run_spec, "%s", "--overlap needs --time-parallel W");
+    if (o->tpar > 0 && o->com.reps > 1)
+        return args_usage_error(&run_spec, "%s",
+                                "--time-parallel: not with --replications (each replication "
+                                "would be its own windows; run them one seed at a time)");
+    if (o->tpar > 0 && o->requests != NULL)
+        return args_usage_error(&run_spec, "%s",
+                                "--time-parallel: not with --requests (the windows overlap, so "
+                                "rows would repeat; write per-request rows from a plain run)");
     return -1;
 }
 
@@ -198,7 +237,16 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         scn_free(&scn);
         return cli_exit_of(err);
     }
-    const struct report_origin origin = {LBSIM_VERSION, fingerprint, o->com.sets, o->com.n_sets};
+    struct report_origin origin = {.version = LBSIM_VERSION,
+                                   .fingerprint = fingerprint,
+                                   .sets = o->com.sets,
+                                   .n_sets = o->com.n_sets};
+    struct sim_tpar tp = {o->tpar,
+                          o->overlap_ns >= 0 ? o->overlap_ns : sim_tpar_default_overlap_ns(&scn)};
+    if (o->tpar > 0) { /* summary.json "time_parallel" (report.c) */
+        origin.tpar_windows = tp.windows;
+        origin.tpar_overlap_s = (double)tp.overlap_ns / 1e9;
+    }
 
     int rc = 0;
     uint32_t n = scnopts_strategy_count(&o->com, &scn);
@@ -287,8 +335,11 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         }
     }
     double t0 = wall_seconds();
-    int crc = sim_replicate_hooks(&scn, strats, n, seed, o->com.reps, ref, (int)o->com.threads,
-                                  hooks, res, rcs, errs, CLI_ERRLEN);
+    int crc = o->tpar > 0
+                  ? sim_tpar_run(&scn, strats, n, seed, &tp, (int)o->com.threads, res, rcs, errs,
+                                 CLI_ERRLEN)
+                  : sim_replicate_hooks(&scn, strats, n, seed, o->com.reps, ref,
+                                        (int)o->com.threads, hooks, res, rcs, errs, CLI_ERRLEN);
     double wall = wall_seconds() - t0;
     progress_end(prog);
     prog = NULL;
@@ -351,6 +402,9 @@ static int run_scenario(const struct run_opts *o, const struct route_registry *r
         report_table(stdout, &scn, seed, res, n);
     if (!o->com.json && o->by >= 0)
         report_table_by(stdout, &scn, res, n, (enum scn_label_kind)o->by);
+    if (!o->com.json && o->tpar > 0)
+        printf("time-parallel: %u windows, %.9g s overlap (merged; docs/time-parallel.md)\n",
+               tp.windows, (double)tp.overlap_ns / 1e9);
     if (!o->quiet)
         fprintf(stderr,
                 "lbsim: %u run(s), %llu requests, %llu events in %.3f s wall (%.0f requests/s)\n",

@@ -513,6 +513,13 @@ void report_json_origin(FILE *f, const struct report_origin *origin, const struc
     if (scn != NULL && scn_loop_emulates(scn)[0] != '\0')
         jw_str(&w, "router_emulates", scn_loop_emulates(scn), SIZE_MAX);
     jw_u64(&w, "seed", seed);
+    if (origin != NULL && origin->tpar_windows > 0) { /* --time-parallel (sim/tparallel.c) */
+        jw_member(&w, "time_parallel");
+        jw_open(&w, '{');
+        jw_u64(&w, "windows", origin->tpar_windows);
+        jw_real(&w, "overlap_s", origin->tpar_overlap_s);
+        jw_close(&w, '}');
+    }
     jw_member(&w, "runs");
     jw_open(&w, '[');
     for (uint32_t i = 0; res && i < n; i++)

@@ -46,6 +46,8 @@ struct report_origin {
     const char *fingerprint;
     const struct scn_set *sets; /* the --set overrides, for report.html (NULL: none) */
     uint32_t n_sets;
+    uint32_t tpar_windows; /* --time-parallel W (0: not; no "time_parallel" key) */
+    double tpar_overlap_s;
 };
 
 /* report_json with {"lbsim": {"version"}, "fingerprint"} first (origin
