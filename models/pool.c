@@ -51,13 +51,15 @@ _Static_assert((int)POOL_EINVAL == BASE_EINVAL && (int)POOL_ENOMEM == BASE_ENOME
 double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
                           int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read)
 {
-    double compute = (double)prefill_tokens * perf->t_prefill_ns_per_token +
-                     (double)decode_batch * perf->t_decode_ns_per_seq;
-    if (m != POOL_STEP_ROOFLINE)
-        return perf->t_fixed_ns + compute + (double)kv_tokens_read * perf->t_kv_ns_per_token;
+    if (m != POOL_STEP_ROOFLINE) /* the sum in its historical order: goldens are bitwise */
+        return perf->t_fixed_ns + (double)prefill_tokens * perf->t_prefill_ns_per_token +
+               (double)decode_batch * perf->t_decode_ns_per_seq +
+               (double)kv_tokens_read * perf->t_kv_ns_per_token;
     /* Roofline: the weight and KV reads overlap the matmuls (the GPU
      * streams memory while the tensor cores work), so a step lasts its
      * longer term (docs/notes/gpu-benchmarks.md §6). */
+    double compute = (double)prefill_tokens * perf->t_prefill_ns_per_token +
+                     (double)decode_batch * perf->t_decode_ns_per_seq;
     double memory = perf->t_weights_ns + (double)kv_tokens_read * perf->t_kv_ns_per_token;
     return perf->t_fixed_ns - perf->t_weights_ns + (compute > memory ? compute : memory);
 }

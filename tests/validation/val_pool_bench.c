@@ -524,6 +524,13 @@ static void test_kv_concurrency(void)
         else
             CHECK(fabs(running - vllm) / vllm < 0.1);
     }
+    /* The same on demand under the roofline step (the note, section 6). */
+    cfg.step_model = POOL_STEP_ROOFLINE;
+    uint64_t pre = 0;
+    double running = closed_loop(&cfg, 600, 3000, 500, 2000, &pre);
+    printf("  roofline step: mean running %.1f (%+.1f%%), %llu preemptions\n", running,
+           100.0 * (running - vllm) / vllm, (unsigned long long)pre);
+    CHECK(fabs(running - vllm) / vllm < 0.1);
 }
 
 int main(void)
