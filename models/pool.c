@@ -48,12 +48,27 @@ _Static_assert((int)POOL_EINVAL == BASE_EINVAL && (int)POOL_ENOMEM == BASE_ENOME
 
 /* ---- the step-time model ---------------------------------------------- */
 
+double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
+                          int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read)
+{
+    if (m != POOL_STEP_ROOFLINE) /* the sum in its historical order: goldens are bitwise */
+        return perf->t_fixed_ns + (double)prefill_tokens * perf->t_prefill_ns_per_token +
+               (double)decode_batch * perf->t_decode_ns_per_seq +
+               (double)kv_tokens_read * perf->t_kv_ns_per_token;
+    /* Roofline: the weight and KV reads overlap the matmuls (the GPU
+     * streams memory while the tensor cores work), so a step lasts its
+     * longer term (docs/notes/gpu-benchmarks.md §6). */
+    double compute = (double)prefill_tokens * perf->t_prefill_ns_per_token +
+                     (double)decode_batch * perf->t_decode_ns_per_seq;
+    double memory = perf->t_weights_ns + (double)kv_tokens_read * perf->t_kv_ns_per_token;
+    return perf->t_fixed_ns - perf->t_weights_ns + (compute > memory ? compute : memory);
+}
+
 double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32_t decode_batch,
                     int64_t kv_tokens_read)
 {
-    return perf->t_fixed_ns + (double)prefill_tokens * perf->t_prefill_ns_per_token +
-           (double)decode_batch * perf->t_decode_ns_per_seq +
-           (double)kv_tokens_read * perf->t_kv_ns_per_token;
+    return pool_step_ns_model(perf, POOL_STEP_ADDITIVE, prefill_tokens, decode_batch,
+                              kv_tokens_read);
 }
 
 int pool_cfg_init(struct pool_cfg *cfg, const struct pool_profile *profile)
@@ -256,7 +271,8 @@ static bool perf_ok(const struct pool_perf *f)
     return isfinite(f->t_fixed_ns) && f->t_fixed_ns >= 0.0 && isfinite(f->t_prefill_ns_per_token) &&
            f->t_prefill_ns_per_token >= 0.0 && isfinite(f->t_decode_ns_per_seq) &&
            f->t_decode_ns_per_seq >= 0.0 && isfinite(f->t_kv_ns_per_token) &&
-           f->t_kv_ns_per_token >= 0.0;
+           f->t_kv_ns_per_token >= 0.0 && isfinite(f->t_weights_ns) && f->t_weights_ns >= 0.0 &&
+           f->t_weights_ns <= f->t_fixed_ns;
 }
 
 /* Usable KV tokens: whole blocks when allocated on demand. */
@@ -384,7 +400,10 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         return fail(err, errlen, POOL_EINVAL, "pool: kv_capacity_tokens must be at least 1");
     if (!perf_ok(&cfg->perf))
         return fail(err, errlen, POOL_EINVAL,
-                    "pool: step-time coefficients must be finite and non-negative");
+                    "pool: step-time coefficients must be finite and non-negative "
+                    "(t_weights_ns at most t_fixed_ns)");
+    if (cfg->step_model != POOL_STEP_ADDITIVE && cfg->step_model != POOL_STEP_ROOFLINE)
+        return fail(err, errlen, POOL_EINVAL, "pool: step_model must be additive or roofline");
     if (cfg->block_tokens == 0)
         return fail(err, errlen, POOL_EINVAL, "pool: block_tokens must be at least 1");
     if (cfg->server_overhead_ns < 0)
@@ -832,7 +851,9 @@ static int plan_tail(struct pool *p, struct replica *rp, int64_t now_ns, int64_t
     if (rp->n_run > rp->st.max_running)
         rp->st.max_running = rp->n_run;
     rp->step_n = rp->n_run;
-    double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
+    double t = pool_step_ns_model(&p->cfg.perf, (enum pool_step_model)p->cfg.step_model, prefill,
+                                  decode, kv_read) *
+               rp->slow;
     int64_t dt = step_round(t);
     rp->step_start = now_ns;
     rp->next_ns = now_ns + dt;
@@ -1307,7 +1328,9 @@ int pool_step(struct pool *p, uint32_t r, int64_t now_ns, struct pool_event *out
             }
         }
     }
-    double t = pool_step_ns(&p->cfg.perf, prefill, decode, kv_read) * rp->slow;
+    double t = pool_step_ns_model(&p->cfg.perf, (enum pool_step_model)p->cfg.step_model, prefill,
+                                  decode, kv_read) *
+               rp->slow;
     int64_t dt = step_round(t);
     rp->step_start = now_ns;
     rp->next_ns = now_ns + dt;

@@ -174,6 +174,7 @@ struct pool_profile {
 /* Step-time coefficients and capacity of one replica. */
 struct pool_perf {
     double t_fixed_ns;             /* per step: scheduling/launch overhead + one weight read */
+    double t_weights_ns;           /* the weight-read part of t_fixed_ns (memory), <= t_fixed_ns */
     double t_prefill_ns_per_token; /* per prompt token computed */
     double t_decode_ns_per_seq;    /* per decoding request in the step */
     double t_kv_ns_per_token;      /* per KV token read by attention */
@@ -207,9 +208,24 @@ int pool_profile_perf(const struct pool_profile *p, struct pool_perf *out);
 int pool_profile_perf_calib(const struct pool_profile *p, const struct pool_calib *calib,
                             struct pool_perf *out);
 
-/* Step time in ns (unrounded) of a step with this work. */
+/* How a step's compute and memory terms combine (pool_cfg.step_model;
+ * docs/notes/gpu-benchmarks.md §6).  With
+ *   overhead = t_fixed - t_weights,
+ *   compute  = prefill_tokens x t_prefill_per_token + decode_batch x t_decode_per_seq,
+ *   memory   = t_weights + kv_tokens_read x t_kv_per_token:
+ * ADDITIVE: t = overhead + compute + memory (no overlap; the default);
+ * ROOFLINE: t = overhead + max(compute, memory) (full overlap, BLIS-style). */
+enum pool_step_model {
+    POOL_STEP_ADDITIVE = 0,
+    POOL_STEP_ROOFLINE = 1,
+};
+
+/* Step time in ns (unrounded) of a step with this work, additive model. */
 double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32_t decode_batch,
                     int64_t kv_tokens_read);
+/* The same under step model m (an out-of-range m is served as additive). */
+double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
+                          int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read);
 
 /* KV bytes per token of a model: 2 (K and V) x layers x kv_heads x head_dim
  * x kv_bytes. */
@@ -256,6 +272,9 @@ struct pool_cfg {
      * prompt and the output are written; when they run out, the newest
      * running request is preempted and recomputed later (vLLM V1). */
     uint32_t kv_block_tokens;
+    /* enum pool_step_model: how compute and memory combine in a step.
+     * Default POOL_STEP_ADDITIVE. */
+    uint32_t step_model;
 };
 
 /* Defaults: perf from `profile` (required), 1 replica, chunked prefill of

@@ -352,7 +352,8 @@ int pool_profile_perf_calib(const struct pool_profile *p, const struct pool_cali
         return POOL_EINVAL;
     out->t_prefill_ns_per_token = 2.0 * m->params / flops * POOL_GIGA;
     out->t_decode_ns_per_seq = out->t_prefill_ns_per_token;
-    out->t_fixed_ns = k.step_overhead_ns + weights / bw * POOL_GIGA;
+    out->t_weights_ns = weights / bw * POOL_GIGA;
+    out->t_fixed_ns = k.step_overhead_ns + out->t_weights_ns;
     out->t_kv_ns_per_token = kv_tok / bw * POOL_GIGA;
     out->kv_capacity_tokens = (int64_t)floor(kv_bytes / kv_tok);
     out->max_batch = p->max_batch;

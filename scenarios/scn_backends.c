@@ -799,7 +799,7 @@ static int parse_backend(struct scn__ctx *c, const yaml_node_t *n, const yaml_no
                                  scn__backend_keys[pool_refused[k].key], pool_refused[k].why);
         memset(&b->api.output_tps, 0, sizeof b->api.output_tps); /* no latency model */
     } else {
-        for (int k = B_PROFILE; k <= B_AUTOSCALE; k++)
+        for (int k = B_PROFILE; k <= B_STEP_MODEL; k++)
             if (v[k])
                 return scn__fail(
                     c, key_node(c, n, scn__backend_keys[k]),

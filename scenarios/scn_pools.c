@@ -323,6 +323,9 @@ static int parse_calib(struct scn__ctx *c, const yaml_node_t *const *v, struct s
     return 0;
 }
 
+/* `step_model:` of a pool, in enum pool_step_model order (models/pool.h). */
+static const char *const step_model_names[] = {"additive", "roofline"};
+
 /* "a, b, c": the built-in pool profiles. */
 static void profile_names(char *buf, size_t len)
 {
@@ -397,6 +400,13 @@ int scn__parse_pool(struct scn__ctx *c, const yaml_node_t *n, const yaml_node_t 
     }
     if (parse_calib(c, v, p))
         return -1;
+    if (v[B_STEP_MODEL]) {
+        size_t m = 0;
+        if (scn__v_enum(c, v[B_STEP_MODEL], "a step-time model", step_model_names,
+                        SCN__NELEM(step_model_names), &m))
+            return -1;
+        p->cfg.step_model = (uint32_t)m;
+    }
 
     /* Replicas at t = 0 and replica slots. */
     struct scn_autoscale *as = &p->autoscale;

@@ -302,7 +302,7 @@ static void test_errors(void)
           "prices, limits, concurrency, queue_max, cached_fraction, bill_failed, latency, "
           "faults, group, size_class, budget, region, tags, profile, replicas, max_batch, "
           "chunked_prefill, block_tokens, prefix_cache, mfu, mem_eff, step_overhead, "
-          "server_overhead, engine, price_per_hour, spot, autoscale, num_retries, "
+          "server_overhead, engine, price_per_hour, spot, autoscale, step_model, num_retries, "
           "cooldown_time, timeout, stream_timeout, router_limits, account; did you mean 'limits'?");
     static const char *const a5[] = {"routr.timeout=1s"};
     FAILS(a5, "--set routr.timeout=1s: " BASE ": found no key 'routr' in the top level, expected "

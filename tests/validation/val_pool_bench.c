@@ -289,24 +289,35 @@ static void test_table(void)
            "longest out %lld\n",
            SHAREGPT_SIGMA, (unsigned long long)SHAREGPT_SEED, si / 200.0, so / 200.0,
            (long long)mo);
-    printf("%-20s %-20s %10s %10s %7s %10s %7s\n", "case", "profile", "published", "today", "err",
-           "vllm", "err");
+    printf("%-20s %-20s %10s %10s %7s %10s %7s %10s %7s %10s %7s\n", "case", "profile", "published",
+           "add", "err", "roof", "err", "add+vllm", "err", "roof+vllm", "err");
     for (size_t i = 0; i < N_CASES; i++) {
         const struct bench *c = &cases[i];
         const struct pool_profile *pr = pool_profile_find(c->profile);
         CHECK(pr != NULL);
         if (pr == NULL)
             continue;
-        struct pool_cfg cfg, vcfg;
-        CHECK_INT_EQ(pool_cfg_init(&cfg, pr), POOL_OK);
-        vcfg = cfg;
-        vllm_cfg(pr, &vcfg);
-        double s = simulate(c, &cfg, in, out), v = simulate(c, &vcfg, in, out);
-        double e = (s - c->published) / c->published, ev = (v - c->published) / c->published;
-        printf("%-20s %-20s %10.2f %10.2f %+6.1f%% %10.2f %+6.1f%%   %s\n", c->name, c->profile,
-               c->published, s, 100 * e, v, 100 * ev, c->kind == BENCH_LATENCY ? "ms" : "req/s");
-        CHECK(fabs(e) < c->tol);
-        CHECK(fabs(ev) < c->tol);
+        /* [engine none, vllm] x [additive, roofline] */
+        struct pool_cfg cfg[2][2];
+        double sim[2][2], err[2][2];
+        for (int e = 0; e < 2; e++)
+            for (int m = 0; m < 2; m++) {
+                CHECK_INT_EQ(pool_cfg_init(&cfg[e][m], pr), POOL_OK);
+                if (e == 1)
+                    vllm_cfg(pr, &cfg[e][m]);
+                cfg[e][m].step_model = m == 0 ? POOL_STEP_ADDITIVE : POOL_STEP_ROOFLINE;
+                sim[e][m] = simulate(c, &cfg[e][m], in, out);
+                err[e][m] = (sim[e][m] - c->published) / c->published;
+            }
+        printf(
+            "%-20s %-20s %10.2f %10.2f %+6.1f%% %10.2f %+6.1f%% %10.2f %+6.1f%% %10.2f %+6.1f%%   "
+            "%s\n",
+            c->name, c->profile, c->published, sim[0][0], 100 * err[0][0], sim[0][1],
+            100 * err[0][1], sim[1][0], 100 * err[1][0], sim[1][1], 100 * err[1][1],
+            c->kind == BENCH_LATENCY ? "ms" : "req/s");
+        for (int e = 0; e < 2; e++)
+            for (int m = 0; m < 2; m++)
+                CHECK(fabs(err[e][m]) < c->tol);
         if (c->kind != BENCH_THROUGHPUT)
             continue;
         /* How much the unpublished length spread moves the figure. */
@@ -314,11 +325,44 @@ static void test_table(void)
             static int64_t in2[MAX_REQS], out2[MAX_REQS];
             double sigma = sg == 0 ? 0.75 : 1.25;
             sharegpt_lengths(sigma, MAX_REQS, in2, out2);
-            double v2 = simulate(c, &vcfg, in2, out2);
-            printf("    sigma %.2f: vllm %.2f req/s (%+.1f%%)\n", sigma, v2,
-                   100 * (v2 - c->published) / c->published);
+            double a = simulate(c, &cfg[1][0], in2, out2), r = simulate(c, &cfg[1][1], in2, out2);
+            printf("    sigma %.2f: vllm additive %.2f req/s (%+.1f%%), roofline %.2f (%+.1f%%)\n",
+                   sigma, a, 100 * (a - c->published) / c->published, r,
+                   100 * (r - c->published) / c->published);
         }
     }
+}
+
+/* Step times of H100 / 8B under both step models (the note, section 6):
+ * decode-only steps at batch b, each request at the latency test's mean
+ * context (32 prompt + 64 generated tokens), and a vLLM mixed step (8,192
+ * scheduled tokens: b decode + 8,192 - b prompt tokens, chunk context 0). */
+#define STEP_CTX 96
+
+static void test_step_times(void)
+{
+    const struct pool_profile *pr = pool_profile_find("h100-llama3.1-8b");
+    struct pool_perf f;
+    CHECK_INT_EQ(pool_profile_perf(pr, &f), POOL_OK);
+    printf("H100 8B step times (ms): compute %.4f ms/token, weight read %.3f ms, overhead %.3f "
+           "ms, KV %.3f us/token\n",
+           f.t_prefill_ns_per_token / NS_PER_MS, f.t_weights_ns / NS_PER_MS,
+           (f.t_fixed_ns - f.t_weights_ns) / NS_PER_MS, f.t_kv_ns_per_token / 1e3);
+    static const uint32_t batches[] = {1, 8, 64, 256};
+    for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
+        uint32_t b = batches[i];
+        int64_t kv = (int64_t)b * STEP_CTX, pf = 8192 - (int64_t)b;
+        double a = pool_step_ns_model(&f, POOL_STEP_ADDITIVE, 0, b, kv) / NS_PER_MS;
+        double r = pool_step_ns_model(&f, POOL_STEP_ROOFLINE, 0, b, kv) / NS_PER_MS;
+        double am = pool_step_ns_model(&f, POOL_STEP_ADDITIVE, pf, b, kv) / NS_PER_MS;
+        double rm = pool_step_ns_model(&f, POOL_STEP_ROOFLINE, pf, b, kv) / NS_PER_MS;
+        printf("  batch %3u: decode additive %.3f, roofline %.3f; mixed 8192-token step "
+               "additive %.3f, roofline %.3f\n",
+               b, a, r, am, rm);
+        CHECK(r <= a && rm <= am);
+    }
+    /* B1: 128 steps of batch 8 (the first also prefills 256 tokens). */
+    printf("  published B1 latency implies %.3f ms per step at batch 8\n", 997.542 / 128);
 }
 
 /* H200 SXM, for the serving row only (lbsim has no H200 profile): NVIDIA
@@ -365,6 +409,16 @@ static void test_serving(void)
     printf("H200 latency 8B: published %.2f ms, simulated %.2f ms (%+.1f%%)\n", H200_LATENCY_8B_MS,
            lat, 100 * (lat - H200_LATENCY_8B_MS) / H200_LATENCY_8B_MS);
     CHECK(fabs(lat - H200_LATENCY_8B_MS) / H200_LATENCY_8B_MS < 0.15);
+    {
+        struct pool_cfg rc = cfg;
+        rc.step_model =
+            rc.step_model == POOL_STEP_ROOFLINE ? POOL_STEP_ADDITIVE : POOL_STEP_ROOFLINE;
+        CHECK_INT_EQ(replay(&rc, 8, lin, lout, NULL, &ro), 0);
+        double l2 = (double)ro.end_ns / NS_PER_MS;
+        printf("  the other step model (%s): %.2f ms (%+.1f%%)\n",
+               rc.step_model == POOL_STEP_ROOFLINE ? "roofline" : "additive", l2,
+               100 * (l2 - H200_LATENCY_8B_MS) / H200_LATENCY_8B_MS);
+    }
 
     /* Serving at 1 QPS: Poisson arrivals, fixed seed, ShareGPT draws. */
     static int64_t in[MAX_REQS], out[MAX_REQS], arr[MAX_REQS];
@@ -470,11 +524,19 @@ static void test_kv_concurrency(void)
         else
             CHECK(fabs(running - vllm) / vllm < 0.1);
     }
+    /* The same on demand under the roofline step (the note, section 6). */
+    cfg.step_model = POOL_STEP_ROOFLINE;
+    uint64_t pre = 0;
+    double running = closed_loop(&cfg, 600, 3000, 500, 2000, &pre);
+    printf("  roofline step: mean running %.1f (%+.1f%%), %llu preemptions\n", running,
+           100.0 * (running - vllm) / vllm, (unsigned long long)pre);
+    CHECK(fabs(running - vllm) / vllm < 0.1);
 }
 
 int main(void)
 {
     test_table();
+    test_step_times();
     test_serving();
     test_kv_concurrency();
     return check_report("val_pool_bench");
