@@ -53,11 +53,10 @@ static inline uint32_t lh_index(uint64_t u)
     return hist_index_sub(u, SIM__LH_SUB_BITS);
 }
 
-static inline void lh_add(struct sim__lh *h, int64_t v)
+/* Add v >= 0 whose bucket i = lh_index(v) the caller has (it shares one
+ * bucket computation between histograms of the same layout). */
+static inline void lh_add_at(struct sim__lh *h, int64_t v, uint32_t i)
 {
-    if (v < 0)
-        v = 0;
-    uint32_t i = lh_index((uint64_t)v);
     h->b[i]++;
     h->count++;
     h->sum += (double)v;
@@ -139,6 +138,7 @@ int sim__labels_init(struct sim *s)
     L->good_ttft_ns = limit_ns(slo, SCN_SLO_TTFT_P50, SCN_SLO_TTFT_P99, &L->good_set);
     L->good_e2e_ns = limit_ns(slo, SCN_SLO_E2E_P99, SCN_SLO_E2E_P99, &L->good_set);
     L->ts_k = -1;
+    L->ts_lo = L->ts_hi = 0; /* empty: the first finish computes its interval */
     for (int k = 0; k < SCN_LABEL_KINDS_; k++)
         L->unset[k] = SIM__LAB_NONE;
     if (u64map_init(&L->prio, 8) != 0 || u64map_init(&L->sessions, 8) != 0)
@@ -367,8 +367,20 @@ int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
             q->lab[k] = SIM__LAB_NONE;
     } else {
         for (int k = 0; k < SCN_LABEL_KINDS_; k++) {
-            if (k != SCN_LABEL_PRIORITY && L->active[k]) { /* a value met before: one load */
+            if (!L->active[k]) {
+                /* an inactive kind stays so without a value: one store */
+                bool has =
+                    k == SCN_LABEL_PRIORITY ? t->priority != 0 : t->label[trace_kind_of[k]] != 0;
+                if (!has) {
+                    q->lab[k] = SIM__LAB_NONE;
+                    continue;
+                }
+            } else if (k != SCN_LABEL_PRIORITY) { /* a value met before: one load */
                 uint32_t id = t->label[trace_kind_of[k]];
+                if (id == 0 && L->unset[k] != SIM__LAB_NONE) { /* unset, entry made */
+                    q->lab[k] = L->unset[k];
+                    continue;
+                }
                 uint32_t v = id < L->of_cap[k] ? L->of[k][id] : 0;
                 if (v != 0 && v != OF_UNSET) {
                     q->lab[k] = v - 1;
@@ -426,8 +438,11 @@ int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool 
                 L->all.client_429_provider++;
         }
     }
+    /* one bucket computation each for the TTFT and e2e of every active
+       label value and the open interval's TTFT */
+    uint32_t it = ok || L->n_act > 0 ? lh_index((uint64_t)ttft) : 0;
     if (L->n_act > 0) {
-        uint32_t it = lh_index((uint64_t)ttft), ie = SIM__LH_BUCKETS + lh_index((uint64_t)e2e);
+        uint32_t ie = SIM__LH_BUCKETS + lh_index((uint64_t)e2e);
         for (uint32_t j = 0; j < L->n_act; j++) {
             uint32_t e = sim__lab_entry(L, q, L->act[j]);
             struct sim_result *m = &L->ent[e].m;
@@ -459,8 +474,11 @@ int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool 
         }
     }
     if (ok) {
-        int64_t k = s->now_ns / s->scn->interval_ns;
-        if (k != L->ts_k) {
+        /* the interval's bounds are kept: no division per request */
+        if (s->now_ns < L->ts_lo || s->now_ns >= L->ts_hi) {
+            int64_t k = s->now_ns / s->scn->interval_ns;
+            L->ts_lo = k * s->scn->interval_ns;
+            L->ts_hi = L->ts_lo + s->scn->interval_ns;
             if (L->ts_k >= 0 && L->ts_k < (int64_t)s->res->n_ts) {
                 struct sim_ts_row *r = &s->res->ts[L->ts_k];
                 r->ttft_p50_s = (double)lh_quantile(&L->ts_ttft, 0.50) / NS_PER_S;
@@ -470,7 +488,7 @@ int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool 
             lh_reset(&L->ts_ttft);
             L->ts_k = k;
         }
-        lh_add(&L->ts_ttft, ttft);
+        lh_add_at(&L->ts_ttft, ttft, it);
     }
     return 0;
 }

@@ -293,7 +293,8 @@ struct sim__labels {
     /* the open time-series interval's TTFTs, and its row (-1 none) */
     struct sim__lh ts_ttft;
     int64_t ts_k;
-    uint32_t tsb_cap; /* rows of res->ts_backends allocated */
+    int64_t ts_lo, ts_hi; /* interval ts_k is [ts_lo, ts_hi) (empty before the first) */
+    uint32_t tsb_cap;     /* rows of res->ts_backends allocated */
 };
 
 /* Metrics kept while the run goes (the rest is in *res directly). */

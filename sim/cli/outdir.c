@@ -37,14 +37,62 @@
  * mutable global of the program, and only because a signal handler can
  * reach nothing else: the handler sets it (async-signal-safe), the CLI
  * reads it between files and at outdir_commit.  The libraries never see
- * it, and no handler is installed while they simulate (a signal there
- * ends the process by its default action, and no temporary directory
- * exists yet). */
+ * it, and no handler of this flag is installed while they simulate (a
+ * signal there ends the process by its default action, or by
+ * outdir_guard's handler, which removes `--requests`' part files first). */
 static volatile sig_atomic_t outdir_signal;
 
 static void on_signal(int sig)
 {
     outdir_signal = sig;
+}
+
+/* The files outdir_guard's handler removes.  Mutable globals for the
+ * same reason as outdir_signal: a signal handler reaches nothing else.
+ * Set and cleared on the main thread while no handler of ours runs;
+ * read only by guard_signal. */
+static const char *const *volatile guard_paths;
+static volatile sig_atomic_t guard_n;
+static struct sigaction guard_old_int, guard_old_term;
+
+/* unlink and raise are async-signal-safe (POSIX.1-2017 2.4.3);
+ * SA_RESETHAND has put back the default action, which the raised signal
+ * takes once this handler returns. */
+static void guard_signal(int sig)
+{
+    const char *const *paths = guard_paths;
+    for (sig_atomic_t i = 0; paths != NULL && i < guard_n; i++)
+        if (paths[i] != NULL)
+            unlink(paths[i]);
+    raise(sig);
+}
+
+void outdir_guard(const char *const *paths, uint32_t n)
+{
+    guard_paths = paths;
+    guard_n = (sig_atomic_t)n;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = guard_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaction(SIGINT, &sa, &guard_old_int);
+    sigaction(SIGTERM, &sa, &guard_old_term);
+    /* a signal the caller ignores (nohup, a background job) stays ignored */
+    if (guard_old_int.sa_handler == SIG_IGN)
+        sigaction(SIGINT, &guard_old_int, NULL);
+    if (guard_old_term.sa_handler == SIG_IGN)
+        sigaction(SIGTERM, &guard_old_term, NULL);
+}
+
+void outdir_unguard(void)
+{
+    sigaction(SIGINT, &guard_old_int, NULL);
+    sigaction(SIGTERM, &guard_old_term, NULL);
+    guard_n = 0;
+    guard_paths = NULL;
 }
 
 int outdir_interrupted(void)

@@ -67,6 +67,14 @@ int outdir_commit(struct outdir_tx *tx, int rc);
 /* Whether SIGINT or SIGTERM arrived during an open transaction. */
 int outdir_interrupted(void);
 
+/* Temporary files outside a transaction (`--requests`' parts): from
+ * outdir_guard until outdir_unguard, a SIGINT or SIGTERM removes
+ * paths[0..n) (NULL entries skipped; the array and strings must stay valid
+ * until outdir_unguard) and ends the process by that signal (shell status
+ * 130 or 143), even while the runs simulate.  One guard at a time. */
+void outdir_guard(const char *const *paths, uint32_t n);
+void outdir_unguard(void);
+
 /* fopen(dir/name, "w") with the path in path; NULL after printing
  * "cannot write PATH: why". */
 FILE *outdir_open(const char *dir, const char *name, char *path, size_t pathlen);

@@ -2,14 +2,16 @@
  * reqlog.h - `lbsim run --requests FILE`: one CSV row per request, streamed
  * (prefix reqlog_).  Columns and units: docs/requests-csv.md.
  *
- * Strategies run in parallel (sim_trials), so each run writes its rows,
- * uncompressed, to a hidden part file of its own next to FILE
- * (".NAME.partI.PID"); reqlog_finish then writes the header and the parts
- * in strategy order through the writer FILE's extension picks (.csv plain,
- * .csv.gz zlib, .csv.zst libzstd) into a hidden temporary name and renames
- * it to FILE.  The output is thus the same bytes for any thread count, and
- * FILE appears whole or not at all.  Memory: one stdio buffer per part plus
- * the backends tried of the requests in flight; never the rows.
+ * Strategies run in parallel (sim_trials), so each run streams its rows
+ * into a hidden part file of its own next to FILE (".NAME.partI.PID"),
+ * compressed as it goes by the writer FILE's extension picks (.csv plain,
+ * .csv.gz one gzip member, .csv.zst one zstd frame; part 0 starts with the
+ * header); reqlog_finish concatenates the parts in strategy order into a
+ * hidden temporary name and renames it to FILE.  The output is thus the
+ * same bytes for any thread count, and FILE appears whole or not at all;
+ * a SIGINT or SIGTERM removes the parts (outdir_guard).  Memory: a row
+ * buffer and a compressor per part plus the backends tried of the
+ * requests in flight; never the rows.
  *
  * Thread safety: each part is written by the one thread running its trial;
  * open, finish and abort run on the main thread.

@@ -72,6 +72,24 @@ check "unfinished: rows agree with summary.json" agree "$tmp/u.json" "$tmp/u.csv
 check "unfinished rows have no e2e_s" \
     python3 -c "import csv,sys; r=[x for x in csv.DictReader(open('$tmp/u.csv')) if x['status']=='unfinished']; sys.exit(0 if r and all(x['e2e_s']=='' for x in r) else 1)"
 
+# The formats: seconds from nanoseconds with the fraction's trailing zeros
+# dropped (never "x.", never "x.10"), dollars as %.9g (Python's "%.9g" of
+# the parsed value gives the same text).
+check "seconds: exact, no trailing zeros" python3 - "$tmp/r1.csv" <<'EOF2'
+import csv, re, sys
+ok = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{0,8}[1-9])?$")
+bad = [v for r in csv.DictReader(open(sys.argv[1])) for k in ("arrival_s", "queue_wait_s", "ttft_s", "e2e_s")
+       for v in [r[k]] if v != "" and not ok.match(v)]
+sys.exit(1 if bad else 0)
+EOF2
+check "cost_usd is %.9g" python3 - "$tmp/r1.csv" <<'EOF2'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+sys.exit(0 if rows and all("%.9g" % float(r["cost_usd"]) == r["cost_usd"] for r in rows) else 1)
+EOF2
+check ".csv.zst is one zstd frame per strategy" \
+    python3 -c "import sys; d=open('$tmp/r.csv.zst','rb').read(); sys.exit(0 if d.count(b'\x28\xb5\x2f\xfd') >= 4 else 1)"
+
 # Labels, cache, fallbacks and hedges of the example scenarios.
 for ex in hedging chat_plus_batch; do
     f=scenarios/examples/$ex.yaml
@@ -135,6 +153,20 @@ echo "peak RSS: ${without} KiB without, ${with} KiB with --requests"
 check "about 10^6 requests" [ "$n" -gt 990000 ]
 check "a row per request" [ "$(zstd -qdc "$tmp/big.csv.zst" | wc -l)" -eq $((n + 1)) ]
 check "flat memory with --requests" [ "$with" -le $((without + 8192)) ]
+
+# SIGTERM while the runs simulate: the process ends by it (143) and leaves
+# no part or temporary file.  (A background job of a script ignores
+# SIGINT, so SIGTERM stands for both: one handler serves them.)
+mkdir "$tmp/sig"
+"$LBSIM" run "$S" "${M[@]}" --set traffic.synthetic.duration=1h --quiet \
+    --requests "$tmp/sig/r.csv.zst" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 300); do ls -A "$tmp/sig" | grep -q part && break; sleep 0.1; done
+check "SIGTERM: the parts existed while simulating" bash -c "ls -A '$tmp/sig' | grep -q part"
+kill -TERM $pid
+wait $pid
+check "SIGTERM: ends by the signal (143)" [ $? -eq 143 ]
+check "SIGTERM: no part or temporary file left" [ -z "$(ls -A "$tmp/sig")" ]
 
 echo "$fail failure(s)"
 [ "$fail" -eq 0 ]
