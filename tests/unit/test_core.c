@@ -779,11 +779,36 @@ static void test_heap_bulk_vs_sort(void)
     free(t);
 }
 
+/* Insert re into the sorted reference ref[0..*n). */
+static void ref_insert(struct ref_ev *ref, uint32_t *n, struct ref_ev re)
+{
+    uint32_t lo = 0, hi = *n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (ref_cmp(&ref[mid], &re) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    memmove(&ref[lo + 1], &ref[lo], (*n - lo) * sizeof *ref);
+    ref[lo] = re;
+    (*n)++;
+}
+
 static void test_heap_replace_top(void)
 {
     /* heap_replace_top and heap_drop_top against heap_pop then heap_push
      * on a twin heap: the same events with the same seq pop in the same
-     * order (the engine's fused pop-push relies on it). */
+     * order (the engine's fused pop-push relies on it); both are checked
+     * against a sorted reference at every step.  The size wanders from 0
+     * to a few thousand, so every partial last quad and the bottom-up
+     * sift's climb from every depth are exercised. */
+    enum { MAXREF = 1 << 14 };
+    struct ref_ev *ref = malloc(MAXREF * sizeof *ref);
+    CHECK(ref != NULL);
+    if (!ref)
+        return;
+    uint32_t nref = 0;
     struct heap a, b;
     CHECK_INT_EQ(heap_init(&a, 0), 0);
     CHECK_INT_EQ(heap_init(&b, 0), 0);
@@ -791,33 +816,50 @@ static void test_heap_replace_top(void)
     rng_seed(&r, 53);
     int64_t now = 0;
     int ok = 1;
+    uint32_t max_pending = 0;
     for (uint32_t op = 0; op < 200000; op++) {
         uint32_t k = rng_below(&r, 100);
-        struct heap_ev e = {.t_ns = now + (int64_t)rng_below(&r, 50), .idx = op};
-        if (a.n == 0 || k < 45) {
+        uint32_t push_pct = (op / 10000) % 2 ? 35 : 55;
+        /* mostly near-future events (ties common), some far ahead */
+        int64_t dt = k % 8 ? (int64_t)rng_below(&r, 50) : (int64_t)rng_below(&r, 100000);
+        struct heap_ev e = {.t_ns = now + dt, .idx = op};
+        if (a.n == 0 || (k < push_pct && nref < MAXREF)) {
+            ref_insert(ref, &nref, (struct ref_ev){e.t_ns, a.next_seq, op});
             ok &= heap_push(&a, e) == 0 && heap_push(&b, e) == 0;
         } else {
             const struct heap_ev top = *heap_top(&a);
             struct heap_ev out;
+            ok &= top.t_ns == ref[0].t && top.seq == ref[0].seq && top.idx == ref[0].idx;
             ok &= heap_pop(&b, &out) && out.t_ns == top.t_ns && out.seq == top.seq &&
                   out.idx == top.idx;
+            memmove(&ref[0], &ref[1], (nref - 1) * sizeof *ref);
+            nref--;
             now = top.t_ns;
             if (k < 80) {
+                ref_insert(ref, &nref, (struct ref_ev){e.t_ns, a.next_seq, op});
                 heap_replace_top(&a, e);
                 ok &= heap_push(&b, e) == 0;
             } else {
                 heap_drop_top(&a);
             }
         }
-        ok &= a.n == b.n && a.next_seq == b.next_seq;
+        ok &= a.n == b.n && a.n == nref && a.next_seq == b.next_seq;
+        max_pending = nref > max_pending ? nref : max_pending;
     }
     struct heap_ev x, y;
-    while (heap_pop(&b, &y))
+    uint32_t i = 0;
+    while (heap_pop(&b, &y)) {
         ok &= heap_pop(&a, &x) && x.t_ns == y.t_ns && x.seq == y.seq && x.idx == y.idx;
+        ok &= i < nref && x.t_ns == ref[i].t && x.seq == ref[i].seq && x.idx == ref[i].idx;
+        i++;
+    }
     CHECK(ok);
+    CHECK(i == nref);
+    CHECK(max_pending > 1000);
     CHECK(heap_empty(&a));
     heap_fini(&a);
     heap_fini(&b);
+    free(ref);
 }
 
 static void test_dist_llround(void)
