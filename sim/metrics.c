@@ -161,7 +161,7 @@ int sim__pools_snapshot(struct sim *s, int64_t t_ns, uint32_t *serving)
     return 0;
 }
 
-static void lat_summary(const struct hist *h, struct sim_lat *l)
+void sim__lat_summary(const struct hist *h, struct sim_lat *l)
 {
     l->mean = hist_mean(h) / NS_PER_S;
     l->p50 = (double)hist_quantile(h, 0.50) / NS_PER_S;
@@ -195,8 +195,8 @@ void sim__summarise(struct sim *s)
 {
     struct sim_result *res = s->res;
     res->in_flight_at_end = (uint64_t)s->m.live_measured;
-    lat_summary(&res->ttft_hist, &res->ttft);
-    lat_summary(&s->m.e2e, &res->e2e);
+    sim__lat_summary(&res->ttft_hist, &res->ttft);
+    sim__lat_summary(&s->m.e2e, &res->e2e);
     res->queue_wait_mean_s = hist_mean(&s->m.qwait) / NS_PER_S;
     res->queue_wait_p99_s = (double)hist_quantile(&s->m.qwait, 0.99) / NS_PER_S;
     double n = (double)res->requests;

@@ -521,6 +521,9 @@ int sim__accrue(struct sim *s, uint32_t b, int64_t t);
 int sim__accrue_all(struct sim *s, int64_t t);
 int sim__pools_snapshot(struct sim *s, int64_t t_ns, uint32_t *serving);
 void sim__summarise(struct sim *s);
+/* A latency histogram's mean, quantiles and max in seconds (the run's
+   TTFT and e2e; time-parallel replay reads merged histograms the same way). */
+void sim__lat_summary(const struct hist *h, struct sim_lat *l);
 
 /* ------------------------------------------------------------------ */
 /* labels.c: per-label results, per-interval TTFT quantiles, per-backend

@@ -80,17 +80,6 @@ static int tpar_span(const struct scenario *scn, const struct trace_mem *mem, in
     return 0;
 }
 
-static void lat_of(const struct hist *h, struct sim_lat *l)
-{
-    l->mean = hist_mean(h) / NS_PER_S;
-    l->p50 = (double)hist_quantile(h, 0.50) / NS_PER_S;
-    l->p90 = (double)hist_quantile(h, 0.90) / NS_PER_S;
-    l->p95 = (double)hist_quantile(h, 0.95) / NS_PER_S;
-    l->p99 = (double)hist_quantile(h, 0.99) / NS_PER_S;
-    l->p999 = (double)hist_quantile(h, 0.999) / NS_PER_S;
-    l->max = h->count ? (double)h->max / NS_PER_S : 0.0;
-}
-
 static int64_t t_of(int64_t T, uint32_t W, uint32_t k)
 {
     return T / W * k + (T % W) * k / W; /* kT/W without overflow */
@@ -180,8 +169,8 @@ static int tpar_merge(const struct scenario *scn, struct sim_result *w, struct h
     /* arrivals before the scenario's warm-up: window 0's (the caller made
        sure the warm-up ends within window 0) */
     m->unmeasured = w[0].unmeasured;
-    lat_of(&m->ttft_hist, &m->ttft);
-    lat_of(&e2e[0], &m->e2e);
+    sim__lat_summary(&m->ttft_hist, &m->ttft);
+    sim__lat_summary(&e2e[0], &m->e2e);
     m->queue_wait_mean_s = hist_mean(&qw[0]) / NS_PER_S;
     m->queue_wait_p99_s = (double)hist_quantile(&qw[0], 0.99) / NS_PER_S;
     sim__derive(m);
