@@ -532,6 +532,7 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
         errlen = sizeof local;
     }
     err[0] = '\0';
+    /* the path and the overrides are checked before the file is read */
     if (load_begin(path, sets, n_sets, out, err, errlen) != 0)
         return -1;
     unsigned char *buf = NULL;
@@ -540,7 +541,7 @@ int scn_load_set(const char *path, const struct route_registry *reg, const struc
         memset(out, 0, sizeof *out);
         return -1;
     }
-    int rc = load_bytes(reg, sets, n_sets, buf, len, out, err, errlen);
+    int rc = scn_load_mem(path, buf, len, reg, sets, n_sets, out, err, errlen);
     free(buf);
     return rc;
 }
