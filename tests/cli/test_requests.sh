@@ -153,7 +153,14 @@ n=$(python3 -c "import json; r=json.load(open('$tmp/big.json'))['runs'][0]; prin
 echo "peak RSS: ${without} KiB without, ${with} KiB with --requests"
 check "about 3 x 10^5 requests" [ "$n" -gt 297000 ]
 check "a row per request" [ "$(zstd -qdc "$tmp/big.csv.zst" | wc -l)" -eq $((n + 1)) ]
-check "flat memory with --requests" [ "$with" -le $((without + 8192)) ]
+# A sanitizer build cannot judge it: ASan's quarantine keeps freed buffers
+# (the compression rounds free and allocate) and inflates both figures.
+# Such builds reserve terabytes of address space, so a limit fails there.
+if (ulimit -v 4000000 && "$LBSIM" --version) >/dev/null 2>&1; then
+    check "flat memory with --requests" [ "$with" -le $((without + 8192)) ]
+else
+    echo "skip: flat memory (a sanitizer build: RSS is the allocator's, not lbsim's)"
+fi
 
 # SIGTERM while the runs simulate: the process ends by it (143) and leaves
 # no part or temporary file.  (A background job of a script ignores
