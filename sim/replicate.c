@@ -88,8 +88,9 @@ static uint64_t round_u64(double v)
     X(attempts) X(successes) X(upstream_429) X(errors) X(prompt_tokens) X(cached_tokens)
 #define BACKEND_REAL(X)                                                                            \
     X(cost_usd)                                                                                    \
-    X(replica_hours) X(busy_share) X(prefix_hit_rate) X(avg_batch_size)                            \
-        X(tokens_per_s_per_replica) X(decode_tokens_per_s_per_replica) X(goodput_accel_share)
+    X(replica_hours)                                                                               \
+    X(busy_share) X(prefix_hit_rate) X(avg_batch_size) X(tokens_per_s_per_replica)                 \
+        X(decode_tokens_per_s_per_replica) X(goodput_accel_share)
 #define POOL_U64(X)                                                                                \
     X(preemptions)                                                                                 \
     X(killed)                                                                                      \
@@ -101,7 +102,8 @@ static uint64_t round_u64(double v)
 #define POOL_U32(X) X(min_serving) X(max_serving)
 #define POOL_REAL(X)                                                                               \
     X(replica_hours)                                                                               \
-    X(cost_usd) X(warmup_s) X(mean_serving) X(prefix_hit_rate) X(busy_share) X(avg_batch_size)     \
+    X(cost_usd)                                                                                    \
+    X(warmup_s) X(mean_serving) X(prefix_hit_rate) X(busy_share) X(avg_batch_size)                 \
         X(tokens_per_s_per_replica) X(decode_tokens_per_s_per_replica) X(goodput_accel_share)
 
 /* One label entry's LVAL field, over the replications that met the
