@@ -83,28 +83,24 @@ static uint64_t round_u64(double v)
 #define AGG_HOOK(type, field)
 #define AGG_RUN(kind, type, field, key, unit, doc) AGG_##kind(type, field)
 
-/* Numeric fields of a backend and of a pool, averaged the same way. */
-#define BACKEND_U64(X)                                                                             \
+/* Numeric fields of a backend and of a pool, averaged the same way.
+ * (clang-format 14 is not idempotent on these lists: it reflows them
+ * differently on each pass, so they are laid out by hand.) */
+/* clang-format off */
+#define BACKEND_U64(X) \
     X(attempts) X(successes) X(upstream_429) X(errors) X(prompt_tokens) X(cached_tokens)
-#define BACKEND_REAL(X)                                                                            \
-    X(cost_usd)                                                                                    \
-    X(replica_hours)                                                                               \
-    X(busy_share) X(prefix_hit_rate) X(avg_batch_size) X(tokens_per_s_per_replica)                 \
-        X(decode_tokens_per_s_per_replica) X(goodput_accel_share)
-#define POOL_U64(X)                                                                                \
-    X(preemptions)                                                                                 \
-    X(killed)                                                                                      \
-    X(migrated)                                                                                    \
-    X(replacements)                                                                                \
-    X(stockouts)                                                                                   \
-    X(scale_ups)                                                                                   \
+#define BACKEND_REAL(X) \
+    X(cost_usd) X(replica_hours) X(busy_share) X(prefix_hit_rate) X(avg_batch_size) \
+    X(tokens_per_s_per_replica) X(decode_tokens_per_s_per_replica) X(goodput_accel_share)
+#define POOL_U64(X) \
+    X(preemptions) X(killed) X(migrated) X(replacements) X(stockouts) X(scale_ups) \
     X(scale_downs) X(prompt_tokens) X(cached_tokens)
 #define POOL_U32(X) X(min_serving) X(max_serving)
-#define POOL_REAL(X)                                                                               \
-    X(replica_hours)                                                                               \
-    X(cost_usd)                                                                                    \
-    X(warmup_s) X(mean_serving) X(prefix_hit_rate) X(busy_share) X(avg_batch_size)                 \
-        X(tokens_per_s_per_replica) X(decode_tokens_per_s_per_replica) X(goodput_accel_share)
+#define POOL_REAL(X) \
+    X(replica_hours) X(cost_usd) X(warmup_s) X(mean_serving) X(prefix_hit_rate) X(busy_share) \
+    X(avg_batch_size) X(tokens_per_s_per_replica) X(decode_tokens_per_s_per_replica) \
+    X(goodput_accel_share)
+/* clang-format on */
 
 /* One label entry's LVAL field, over the replications that met the
  * label (n of them, their entries in lr[]). */
