@@ -294,7 +294,12 @@ int outdir_begin(struct outdir_tx *tx, const char *target)
 
 FILE *outdir_open(const char *dir, const char *name, char *path, size_t pathlen)
 {
-    snprintf(path, pathlen, "%s/%s", dir, name);
+    int len = snprintf(path, pathlen, "%s/%s", dir, name);
+    if (len < 0 || (size_t)len >= pathlen) {
+        fprintf(stderr, "lbsim: output path too long: %s/%s\n", dir, name);
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
     FILE *f = fopen(path, "w");
     if (f == NULL)
         fprintf(stderr, "lbsim: cannot write %s: %s\n", path, strerror(errno));
