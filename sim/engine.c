@@ -35,6 +35,54 @@ static uint64_t env_rand(void *ctx)
     return rng_next((struct rng *)ctx);
 }
 
+/* First capacity of a timeout lane (entries; 2 KiB). */
+#define SIM_TLANE_CAP0 64u
+
+int sim__timeout_push(struct sim *s, const struct heap_ev *e)
+{
+    int64_t d = e->t_ns - s->now_ns;
+    struct sim__tlane *l = NULL, *idle = NULL;
+    for (uint32_t k = 0; k < SIM_TLANES; k++) {
+        struct sim__tlane *c = &s->tl.l[k];
+        if (c->n == 0) {
+            if (idle == NULL)
+                idle = c;
+        } else if (c->delay_ns == d) {
+            l = c;
+            break;
+        }
+    }
+    if (l == NULL) {
+        if (idle == NULL)
+            return 0; /* every lane holds another delay: the heap */
+        l = idle;
+        if ((uint32_t)(l - s->tl.l) >= s->tl.hi)
+            s->tl.hi = (uint32_t)(l - s->tl.l) + 1;
+        l->delay_ns = d;
+        l->head = 0;
+        s->tl.busy++;
+    }
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : SIM_TLANE_CAP0;
+        struct heap_ev *r = cap > l->cap ? malloc((size_t)cap * sizeof *r) : NULL;
+        if (r == NULL) {
+            snprintf(s->err, s->errlen, "out of memory (event heap)");
+            return -1;
+        }
+        for (uint32_t i = 0; i < l->n; i++) /* unwrap into the new ring */
+            r[i] = l->ring[(l->head + i) & (l->cap - 1)];
+        free(l->ring);
+        l->ring = r;
+        l->cap = cap;
+        l->head = 0;
+    }
+    struct heap_ev *slot = &l->ring[(l->head + l->n) & (l->cap - 1)];
+    *slot = *e;
+    slot->seq = heap_take_seq(&s->heap);
+    l->n++;
+    return 1;
+}
+
 static int handle(struct sim *s, const struct heap_ev *e)
 {
     switch ((enum ev_kind)e->kind) {
@@ -244,6 +292,8 @@ static void teardown(struct sim *s)
     free(s->exclude);
     free(s->gwq.ring);
     heap_fini(&s->heap);
+    for (uint32_t k = 0; k < SIM_TLANES; k++)
+        free(s->tl.l[k].ring);
     hist_fini(&s->m.e2e);
     hist_fini(&s->m.qwait);
     sim__labels_fini(s);
@@ -271,8 +321,17 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
     while (rc == 0) {
         /* the earliest of the heap's top and the armed arrival */
         const struct heap_ev *next = heap_top(&s.heap);
+        struct sim__tlane *lane = NULL;
         if (s.arr_armed && (next == NULL || heap_ev_before(&s.arr, next)))
             next = &s.arr;
+        if (s.tl.busy > 0)
+            for (uint32_t k = 0; k < s.tl.hi; k++) {
+                struct sim__tlane *l = &s.tl.l[k];
+                if (l->n > 0 && (next == NULL || heap_ev_before(&l->ring[l->head], next))) {
+                    next = &l->ring[l->head];
+                    lane = l;
+                }
+            }
         if (next == NULL || next->t_ns >= stop || !sim__work_remains(&s))
             break;
         if (stop == INT64_MAX && !s.in.has_pending) /* the last arrival is in: the horizon */
@@ -281,10 +340,15 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
         if (next->t_ns >= stop)
             break;
         e = *next;
-        if (next == &s.arr)
+        if (lane != NULL) {
+            lane->head = (lane->head + 1) & (lane->cap - 1);
+            if (--lane->n == 0)
+                s.tl.busy--;
+        } else if (next == &s.arr) {
             s.arr_armed = false;
-        else
+        } else {
             s.top_taken = true; /* popped by the handler's first push, or below */
+        }
         s.now_ns = e.t_ns;
         s.env.now_ns = e.t_ns;
         res->events++;
