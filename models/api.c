@@ -236,7 +236,11 @@ static enum api_admit admit(const struct api_cfg *cfg, struct api_state *st, str
             return API_UNAVAILABLE;
         }
     }
-    if (api_in_outage(cfg, st, now_ns, http_status))
+    /* No scheduled outage and no random down window under way or due:
+     * exactly fault_in_outage's false, without the call (most backends). */
+    bool calm = cfg->faults.n_outages == 0 && st->faults.down_start_ns > now_ns &&
+                st->faults.down_end_ns > now_ns;
+    if (!calm && api_in_outage(cfg, st, now_ns, http_status))
         return API_UNAVAILABLE;
     if (cfg->context_window > 0 && input_tokens + max_tokens > cfg->context_window) {
         *http_status = 400; /* OpenAI: context_length_exceeded */

@@ -16,6 +16,7 @@
  * rng_keyed(seed, purpose, request id, backend, attempt): the same request
  * meets the same latency on the same backend whichever strategy sent it.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,11 +60,10 @@ static int refuse_group(struct sim *s, const struct trace_rec *t)
     return BASE_EINVAL;
 }
 
-/* Map a trace label id to the scenario's id space (cached per id). */
-static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
+/* map_label's work for a label id != 0 (out of line: most traffic carries
+ * no labels, and the unlabelled case stays a compare at the call). */
+static uint32_t map_label_id(struct sim *s, enum trace_label_kind k, uint32_t id)
 {
-    if (id == 0)
-        return 0;
     if (id >= s->in.label_cap[k]) {
         uint32_t ncap = id * 2 + 16;
         uint32_t *n = realloc(s->in.label_map[k], (size_t)ncap * sizeof *n);
@@ -116,6 +116,13 @@ static uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
         s->in.label_map[k][id] = v + 1;
     }
     return s->in.label_map[k][id] - 1;
+}
+
+/* Map a trace label id to the scenario's id space (cached per id; 0, no
+ * label, maps to 0). */
+static inline uint32_t map_label(struct sim *s, enum trace_label_kind k, uint32_t id)
+{
+    return id == 0 ? 0 : map_label_id(s, k, id);
 }
 
 /* Publish the depth of backend b's front FIFO to every gateway replica's
@@ -647,7 +654,15 @@ int sim__on_arrival(struct sim *s)
     s->live++;
     const struct trace_rec *t = &s->in.pending;
     uint32_t gen = q->gen;
-    memset(q, 0, sizeof *q);
+    if (s->scn->router.loop == ROUTE_LOOP_LBSIM) {
+        /* Only loop.c reads q->loop (router.loop litellm / portkey): its
+         * 208 bytes are left as they are, the rest is cleared. */
+        memset(q, 0, offsetof(struct req, loop));
+        memset((char *)q + offsetof(struct req, loop) + sizeof q->loop, 0,
+               sizeof *q - offsetof(struct req, loop) - sizeof q->loop);
+    } else {
+        memset(q, 0, sizeof *q);
+    }
     q->gen = gen;
     q->rr.id = s->in.next_id++;
     q->rr.input_tokens = t->input_tokens;
@@ -661,10 +676,7 @@ int sim__on_arrival(struct sim *s)
                                                                          : t->output_tokens;
     q->rr.session = t->session;
     q->rr.priority = t->priority;
-    q->rr.model_group = t->label[TRACE_LABEL_MODEL_GROUP];
-    q->rr.task = t->label[TRACE_LABEL_TASK];
-    q->rr.tenant = t->label[TRACE_LABEL_TENANT];
-    q->rr.region = t->label[TRACE_LABEL_REGION];
+    q->rr.tenant = t->label[TRACE_LABEL_TENANT]; /* mapped below when Portkey names tenants */
     q->arrival_ns = s->now_ns;
     q->first_token_ns = -1;
     q->backend = -1;
@@ -776,9 +788,10 @@ int sim__on_done(struct sim *s, uint32_t idx)
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
     if (q->measured) {
-        struct sim_ts_backend *tb = sim__tsb(s, b);
-        if (tb == NULL)
+        struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
+        if (row == NULL)
             return -1;
+        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
         s->be[b].res->successes++;
         tb->successes++;
     }

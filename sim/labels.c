@@ -359,10 +359,11 @@ static int entry_of(struct sim *s, enum scn_label_kind k, const struct trace_rec
 int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
 {
     struct sim__labels *L = &s->lab;
-    bool plain = L->n_act == 0 && t->priority == 0;
-    for (int k = 0; plain && k < TRACE_LABEL_KINDS_; k++)
-        plain = t->label[k] == 0;
-    if (plain) { /* the common case of traffic without labels */
+    /* one test for the common case: no kind active, no value, priority 0 */
+    uint32_t any = L->n_act | t->priority;
+    for (int k = 0; k < TRACE_LABEL_KINDS_; k++)
+        any |= t->label[k];
+    if (any == 0) { /* the common case of traffic without labels */
         for (int k = 0; k < SCN_LABEL_KINDS_; k++)
             q->lab[k] = SIM__LAB_NONE;
     } else {
@@ -506,15 +507,6 @@ void sim__label_names(const struct sim *s, const struct req *q, const char **out
 }
 
 /* ---- per-backend series --------------------------------------------- */
-
-struct sim_ts_backend *sim__tsb(struct sim *s, uint32_t b)
-{
-    struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
-    if (row == NULL)
-        return NULL;
-    size_t k = (size_t)(row - s->res->ts);
-    return &s->res->ts_backends[k * s->nb + b];
-}
 
 void sim__tsb_health(struct sim *s, int64_t k, int64_t t_ns)
 {

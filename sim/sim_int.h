@@ -577,9 +577,6 @@ int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t);
 int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool gateway_429);
 /* q's label values as strings, for the per-request record. */
 void sim__label_names(const struct sim *s, const struct req *q, const char **out);
-/* The per-backend row of backend b in the interval holding now; NULL when
- * out of memory. */
-struct sim_ts_backend *sim__tsb(struct sim *s, uint32_t b);
 /* The per-backend row of b in the interval of time-series row `row`
  * (from sim__ts_row; no division). */
 static inline struct sim_ts_backend *sim__tsb_at(struct sim *s, const struct sim_ts_row *row,

@@ -61,7 +61,7 @@ int trace__scale_ns(const struct trace_src *src, int64_t raw_ns, int64_t *out)
     double v = (double)raw_ns / src->rate_scale;
     if (!(v < 9.2e18) || !(v > -9.2e18))
         return -1;
-    *out = llround(v);
+    *out = dist_llround(v);
     return 0;
 }
 

@@ -190,7 +190,7 @@ static int64_t round_tokens(double x)
         return 0;
     if (x > MAX_TOKENS)
         return (int64_t)MAX_TOKENS;
-    return llround(x);
+    return dist_llround(x); /* llround without the libm call (dist.h) */
 }
 
 /* ln(1 + CV^2) of a Weibull of shape k: ln G(1+2/k) - 2 ln G(1+1/k). */
@@ -740,7 +740,7 @@ static uint64_t draw_turns(struct trace_synth_state *s)
         return 1;
     if (t > 1e18)
         return (uint64_t)1e18;
-    return (uint64_t)llround(t);
+    return (uint64_t)dist_llround(t);
 }
 
 /* Schedule a session's next turn after the one at t_s, or end it. */
@@ -760,7 +760,7 @@ static int session_schedule(struct trace_synth_state *s, uint32_t i, double t_s)
         s->release = i + 1;
         return 0;
     }
-    struct heap_ev e = {.t_ns = llround(ns), .idx = i};
+    struct heap_ev e = {.t_ns = dist_llround(ns), .idx = i};
     return heap_push(&s->pending, e);
 }
 
@@ -784,7 +784,7 @@ int trace__synth_next(struct trace_src *src, struct trace_rec *out)
             s->proc_done = 1; /* past the int64 ns horizon (~292 years) */
         } else {
             s->next_s = s->t_s;
-            s->next_ns = llround(ns);
+            s->next_ns = dist_llround(ns); /* ns < 2^63: llround's result */
             s->have_next = 1;
         }
     }
