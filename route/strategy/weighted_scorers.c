@@ -635,7 +635,7 @@ static int32_t fast_pick(struct scorers *s, const struct route__fleet *f,
 {
     int64_t m_done = -1;
     uint32_t q1, q2, qlast, a0, ties = 0, win = 1;
-    double qmin, qmax, q_scale, top, tmax = 0.0;
+    double qmin, qmax, q_scale, top, tmax = 0.0, tab[WS_QCAP];
     const uint64_t *set;
     int32_t best = ROUTE_NONE;
     if (s->has_index && req->n_blocks > 0) {
@@ -662,11 +662,13 @@ static int32_t fast_pick(struct scorers *s, const struct route__fleet *f,
     a0 = (uint32_t)route__bits_select(set, s->words, 0);
     /* The scan's running maximum before a0 (all below top), its draws at
      * equal running maxima included. */
+    for (uint32_t q = q1; q <= qlast; q++) /* each bucket's total, once */
+        tab[q] = plain_total(s, (double)q, qmin, qmax, q_scale);
     for (uint32_t i = 0; i < a0; i++) {
         double t;
         if (s->filed[i] < 0)
             continue;
-        t = plain_total(s, (double)s->filed[i], qmin, qmax, q_scale);
+        t = tab[s->filed[i]];
         if (best < 0 || t > tmax) {
             best = (int32_t)i;
             tmax = t;
