@@ -54,10 +54,36 @@
  * Quirks / choices: GIE's pickers can return several endpoints
  * (maxNumOfEndpoints); one is returned here.  GIE's scorers read scraped
  * metrics; the router's signal staleness models their age.
- * Cost: O(n) per pick: one pass over the view, then passes over compact
- * per-backend scratch (the picker; softmax one more), plus the prefix match
- * (O(blocks x n / 64) word operations) when w_prefix > 0.  No allocation in
- * pick.
+ * Cost of the scan: O(n) per pick: one pass over the view, then passes
+ * over compact per-backend scratch (the picker; softmax one more), plus the
+ * prefix match (O(blocks x n / 64) word operations) when w_prefix > 0.  No
+ * allocation in pick.
+ *
+ * Fast path (in a router of >= ROUTE__INDEX_MIN_N backends, picker
+ * max_score, w_cost 0): the very answer and the very random draws of the
+ * scan, without scoring every backend.  The scan's max_score picker draws
+ * route_rand_below(env, ties) at every backend whose total equals the
+ * running maximum, in index order, so the draws cannot be skipped (at 512
+ * idle-ish backends ~220 per pick) but the scoring can.  A backend is
+ * "plain" when its pass-1 sum (KV, tokens, headroom) equals that of a
+ * neutral backend (KV not reported, no tokens in flight, unlimited;
+ * e.g. every hosted API under the default weights) and its latency term
+ * is the unseen 1: its total is then a non-increasing function tot(q) of
+ * its queue q alone (floating-point addition and multiplication by a
+ * positive constant are monotone).  Eligible plain backends sit in
+ * bitsets by q (q < WS_QCAP), kept from the router's journal of view
+ * changes.  When every eligible backend is plain, nothing is excluded and
+ * the prefix scorer adds nothing to this request: the maximum is
+ * M = tot(qmin), reached exactly by the backends of bucket qmin when
+ * tot(next q) < M (checked; equal floats hand the pick to the scan); the
+ * scan's running maximum before the first of them, a0, is replayed over
+ * [0, a0) (its draws at equal running maxima included), then the c - 1
+ * tie draws route_rand_below(env, 2 .. c) of bucket qmin are made and the
+ * last one that came out 0 is located by a select over its bitset.
+ * O(a0 + c + n / 64) per pick with c the ties, O(1) per view change.
+ * Anything else (another picker, w_cost, exclusions, a prefix match,
+ * reported KV, seen latencies, token or headroom weights that vary, q >=
+ * WS_QCAP) runs the scan.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +106,19 @@ enum {
 };
 
 enum { PICK_MAX_SCORE = 0, PICK_WEIGHTED_RANDOM = 1, PICK_SOFTMAX = 2 };
+
+/* Queue values the fast path files (0 .. WS_QCAP - 1): one bitset of n
+ * bits each (16 bytes per backend); a backend with a longer queue sends
+ * the picks to the scan while it is eligible. */
+#define WS_QCAP       128u
+#define WS_QCAP_WORDS (WS_QCAP / 64u)
+/* Fast-path filing of a backend: not eligible, or eligible but not plain
+ * (otherwise its queue bucket 0 .. WS_QCAP - 1). */
+#define WS_NONE (-1)
+#define WS_ODD  (-2)
+/* Eligible backends an exclude set (a retry's tried backends) may take out
+ * of the filing for one pick; more: the scan. */
+#define WS_EXCL_MAX 16u
 
 static const struct route_param scorer_params[P_COUNT_] = {
     [P_W_QUEUE] = {"w_queue", 2.0, 0.0, 1000.0, "",
@@ -123,6 +162,19 @@ struct scorers {
      * the raw values of the normalised scorers, so the view (about 1 KB
      * per backend) is read once. */
     double *total, *raw_q, *raw_lat, *raw_cost;
+    /* The fast path (see the top): fleet != NULL when it is on. */
+    const struct route__fleet *fleet;
+    uint32_t n, words;
+    uint64_t cursor;              /* journal position, UINT64_MAX: never built */
+    double t0;                    /* pass-1 sum of a plain backend */
+    int32_t *filed;               /* per backend: bucket, WS_NONE or WS_ODD */
+    uint64_t *qbits;              /* WS_QCAP x words: eligible plain backends by queue */
+    uint32_t *qcount;             /* WS_QCAP: members per bucket */
+    uint64_t qnon[WS_QCAP_WORDS]; /* bit q: bucket q not empty */
+    uint32_t n_elig, n_odd;
+    uint32_t excl[WS_EXCL_MAX]; /* this pick's excluded backends, filings */
+    int32_t excl_was[WS_EXCL_MAX];
+    uint32_t n_excl;
 };
 
 static void destroy_scorers(void *state)
@@ -133,8 +185,13 @@ static void destroy_scorers(void *state)
     if (s->has_index)
         route__pidx_free(&s->idx);
     free(s->total);
+    free(s->filed);
+    free(s->qbits);
+    free(s->qcount);
     free(s);
 }
+
+static int fast_init(struct scorers *s, const struct route_create_args *args);
 
 static int create_scorers(void **state, const struct route_create_args *args, char *err,
                           size_t errlen)
@@ -179,6 +236,12 @@ static int create_scorers(void **state, const struct route_create_args *args, ch
         }
         s->has_index = true;
     }
+    s->cursor = UINT64_MAX;
+    if (s->picker == PICK_MAX_SCORE && s->w[P_W_COST] == 0.0 && fast_init(s, args) != 0) {
+        destroy_scorers(s);
+        route__errf(err, errlen, "strategy 'weighted_scorers': out of memory");
+        return -1;
+    }
     *state = s;
     return 0;
 }
@@ -219,6 +282,21 @@ static double headroom(const struct route_backend *b)
         h = t < h ? t : h;
     }
     return h;
+}
+
+/* The pass-1 sum of backend b: the scorers that need no range, in the
+ * scan's order (the fast path compares these doubles for equality). */
+static double base_sum(const struct scorers *s, const struct route_backend *b)
+{
+    const double *w = s->w;
+    double t = 0.0;
+    if (w[P_W_KV] > 0.0)
+        t += w[P_W_KV] * (b->kv_free < 0.0 ? 0.5 : clamp01(b->kv_free));
+    if (w[P_W_TOKENS] > 0.0)
+        t += w[P_W_TOKENS] * (1.0 - clamp01((double)b->inflight_tokens / s->theta));
+    if (w[P_W_HEADROOM] > 0.0)
+        t += w[P_W_HEADROOM] * clamp01(headroom(b));
+    return t;
 }
 
 /* e^x for x <= 0 without libm: x = k ln2 + r, |r| < ln2, Taylor series to
@@ -307,10 +385,13 @@ static int32_t pick_total(struct scorers *s, const struct route_view *view,
     return best;
 }
 
-static int32_t pick_scorers(void *state, const struct route_req *req, const struct route_view *view,
-                            const struct route_env *env, const uint64_t *exclude)
+/* The O(n) scan.  m_done >= 0: the fast path already ran
+ * route__pidx_match for this request and it returned m_done (the index's
+ * levels hold the match); -1: not yet. */
+static int32_t scan_scorers(struct scorers *s, const struct route_req *req,
+                            const struct route_view *view, const struct route_env *env,
+                            const uint64_t *exclude, int64_t m_done)
 {
-    struct scorers *s = state;
     const double *w = s->w;
     struct route__count c = {0, 0};
     double qmin = 0.0, qmax = 0.0, lat_max = 0.0, cost_max = 0.0;
@@ -320,7 +401,6 @@ static int32_t pick_scorers(void *state, const struct route_req *req, const stru
      * and the raw values of those that do. */
     for (uint32_t i = 0; i < view->n; i++) {
         const struct route_backend *b = &view->b[i];
-        double t = 0.0;
         total[i] = -1.0;
         if (!route_usable(view, exclude, i))
             continue;
@@ -347,13 +427,7 @@ static int32_t pick_scorers(void *state, const struct route_req *req, const stru
             if (cost > cost_max)
                 cost_max = cost;
         }
-        if (w[P_W_KV] > 0.0)
-            t += w[P_W_KV] * (b->kv_free < 0.0 ? 0.5 : clamp01(b->kv_free));
-        if (w[P_W_TOKENS] > 0.0)
-            t += w[P_W_TOKENS] * (1.0 - clamp01((double)b->inflight_tokens / s->theta));
-        if (w[P_W_HEADROOM] > 0.0)
-            t += w[P_W_HEADROOM] * clamp01(headroom(b));
-        total[i] = t;
+        total[i] = base_sum(s, b);
         c.eligible++;
     }
     if (c.eligible == 0)
@@ -362,7 +436,8 @@ static int32_t pick_scorers(void *state, const struct route_req *req, const stru
     /* Prefix: w / m for each level a backend holds (levels are nested, so
      * a backend matching k blocks collects k x w / m). */
     if (s->has_index && req->n_blocks > 0) {
-        uint32_t m = route__pidx_match(&s->idx, req->blocks, req->n_blocks);
+        uint32_t m =
+            m_done >= 0 ? (uint32_t)m_done : route__pidx_match(&s->idx, req->blocks, req->n_blocks);
         double step = m > 0 ? w[P_W_PREFIX] / (double)m : 0.0;
         for (uint32_t j = 0; j < s->idx.depth; j++) {
             const uint64_t *set = route__pidx_level(&s->idx, j);
@@ -396,6 +471,217 @@ static int32_t pick_scorers(void *state, const struct route_req *req, const stru
         }
     }
     return pick_total(s, view, env, exclude, c.eligible);
+}
+
+/* ---------------------------------------------------------------------
+ * The fast path (see the top of the file)
+ * ------------------------------------------------------------------- */
+
+static int fast_init(struct scorers *s, const struct route_create_args *args)
+{
+    struct route_backend neutral;
+    s->fleet = route__fleet_for(args);
+    if (s->fleet == NULL)
+        return 0;
+    s->n = args->n_backends;
+    s->words = (s->n + 63u) / 64u;
+    memset(&neutral, 0, sizeof neutral);
+    neutral.kv_free = -1.0; /* not reported; no tokens in flight, no limits */
+    s->t0 = base_sum(s, &neutral);
+    s->filed = malloc((size_t)s->n * sizeof s->filed[0]);
+    s->qbits = calloc((size_t)WS_QCAP * s->words, sizeof s->qbits[0]);
+    s->qcount = calloc(WS_QCAP, sizeof s->qcount[0]);
+    if (s->filed == NULL || s->qbits == NULL || s->qcount == NULL)
+        return -1;
+    for (uint32_t i = 0; i < s->n; i++)
+        s->filed[i] = WS_NONE;
+    return 0;
+}
+
+/* Move backend i from its filing to `now` (a bucket, WS_ODD, WS_NONE). */
+static void file_as(struct scorers *s, uint32_t i, int32_t now)
+{
+    int32_t old = s->filed[i];
+    if (old >= 0) {
+        route__bit_put(s->qbits + (size_t)old * s->words, i, false);
+        if (--s->qcount[old] == 0)
+            route__bit_put(s->qnon, (uint32_t)old, false);
+    }
+    s->n_odd -= old == WS_ODD;
+    s->n_elig -= old != WS_NONE;
+    s->filed[i] = now;
+    if (now >= 0) {
+        route__bit_put(s->qbits + (size_t)now * s->words, i, true);
+        if (s->qcount[now]++ == 0)
+            route__bit_put(s->qnon, (uint32_t)now, true);
+    }
+    s->n_odd += now == WS_ODD;
+    s->n_elig += now != WS_NONE;
+}
+
+/* File backend i anew from the view: its queue bucket when eligible and
+ * plain, else WS_ODD (eligible) or WS_NONE. */
+static void refile(struct scorers *s, uint32_t i)
+{
+    const struct route_backend *b;
+    int32_t now = WS_NONE;
+    if (i >= s->n)
+        return;
+    b = &s->fleet->view->b[i];
+    if ((b->health == ROUTE_HEALTHY || b->health == ROUTE_HALF_OPEN) && !route__saturated(b)) {
+        int64_t q = s->w[P_W_QUEUE] > 0.0 ? queue_of(b) : 0; /* no queue term: one bucket */
+        bool plain = base_sum(s, b) == s->t0 && (s->w[P_W_LATENCY] == 0.0 || !latency_seen(b));
+        now = plain && q >= 0 && q < (int64_t)WS_QCAP ? (int32_t)q : WS_ODD;
+    }
+    file_as(s, i, now);
+}
+
+/* Count an exclude set out of the filing for one pick (each member's
+ * filing saved in excl_was); false (nothing changed) when it holds more
+ * than WS_EXCL_MAX eligible backends: the scan answers. */
+static bool exclude_begin(struct scorers *s, const uint64_t *ex)
+{
+    s->n_excl = 0;
+    for (uint32_t w = 0; ex != NULL && w < s->words; w++)
+        for (uint64_t x = ex[w] & route__word_mask(s->n, w); x != 0; x &= x - 1) {
+            uint32_t i = w * 64u + route__ctz64(x);
+            if (s->filed[i] == WS_NONE)
+                continue;
+            if (s->n_excl == WS_EXCL_MAX) {
+                while (s->n_excl > 0) {
+                    s->n_excl--;
+                    file_as(s, s->excl[s->n_excl], s->excl_was[s->n_excl]);
+                }
+                return false;
+            }
+            s->excl[s->n_excl] = i;
+            s->excl_was[s->n_excl++] = s->filed[i];
+            file_as(s, i, WS_NONE);
+        }
+    return true;
+}
+
+static void exclude_end(struct scorers *s)
+{
+    while (s->n_excl > 0) {
+        s->n_excl--;
+        file_as(s, s->excl[s->n_excl], s->excl_was[s->n_excl]);
+    }
+}
+
+static void on_change(void *ctx, uint32_t i)
+{
+    refile(ctx, i);
+}
+
+/* The total of a plain backend with queue q: the scan's expression (pass 1
+ * = t0, no prefix step, the queue term, the unseen latency term). */
+static double plain_total(const struct scorers *s, double q, double qmin, double qmax,
+                          double q_scale)
+{
+    double t = s->t0;
+    if (s->w[P_W_QUEUE] > 0.0)
+        t += s->w[P_W_QUEUE] * (qmax > qmin ? (qmax - q) * q_scale : 1.0);
+    if (s->w[P_W_LATENCY] > 0.0)
+        t += s->w[P_W_LATENCY] * 1.0;
+    return t;
+}
+
+/* Lowest set bit of the WS_QCAP-bit set `non` at or above q, or WS_QCAP. */
+static uint32_t next_bucket(const uint64_t *non, uint32_t q)
+{
+    for (uint32_t w = q / 64u; w < WS_QCAP_WORDS; w++) {
+        uint64_t x = non[w] & (w == q / 64u ? ~(uint64_t)0 << (q & 63u) : ~(uint64_t)0);
+        if (x != 0)
+            return w * 64u + route__ctz64(x);
+    }
+    return WS_QCAP;
+}
+
+static uint32_t last_bucket(const uint64_t *non)
+{
+    for (uint32_t w = WS_QCAP_WORDS; w-- > 0;)
+        if (non[w] != 0)
+            return w * 64u + route__msb64(non[w]);
+    return 0;
+}
+
+static int32_t fast_pick(struct scorers *s, const struct route__fleet *f,
+                         const struct route_req *req, const struct route_view *view,
+                         const struct route_env *env, const uint64_t *exclude);
+
+static int32_t pick_scorers(void *state, const struct route_req *req, const struct route_view *view,
+                            const struct route_env *env, const uint64_t *exclude)
+{
+    struct scorers *s = state;
+    const struct route__fleet *f = route__fleet_of(s->fleet, view);
+    int32_t best;
+    if (f == NULL || view->n != s->n)
+        return scan_scorers(s, req, view, env, exclude, -1);
+    if (!route__fleet_drain(f, &s->cursor, on_change, s))
+        for (uint32_t i = 0; i < s->n; i++)
+            refile(s, i);
+    if (!exclude_begin(s, exclude))
+        return scan_scorers(s, req, view, env, exclude, -1);
+    best = fast_pick(s, f, req, view, env, exclude);
+    exclude_end(s);
+    return best;
+}
+
+/* The fast pick, the exclude set counted out of the filing. */
+static int32_t fast_pick(struct scorers *s, const struct route__fleet *f,
+                         const struct route_req *req, const struct route_view *view,
+                         const struct route_env *env, const uint64_t *exclude)
+{
+    int64_t m_done = -1;
+    uint32_t q1, q2, qlast, a0, ties = 0, win = 1;
+    double qmin, qmax, q_scale, top, tmax = 0.0, tab[WS_QCAP];
+    const uint64_t *set;
+    int32_t best = ROUTE_NONE;
+    if (s->has_index && req->n_blocks > 0) {
+        m_done = route__pidx_match(&s->idx, req->blocks, req->n_blocks);
+        if (s->idx.depth > 0)
+            return scan_scorers(s, req, view, env, exclude, m_done); /* prefix steps */
+    }
+    if (s->n_elig == 0)
+        return route__any_candidate(f, view, exclude, NULL, 1) ? ROUTE_FULL : ROUTE_NONE;
+    if (s->n_odd > 0)
+        return scan_scorers(s, req, view, env, exclude, m_done);
+    q1 = next_bucket(s->qnon, 0);
+    qlast = last_bucket(s->qnon);
+    qmin = (double)q1;
+    qmax = (double)qlast;
+    q_scale = qmax > qmin ? 1.0 / (qmax - qmin) : 0.0;
+    top = plain_total(s, qmin, qmin, qmax, q_scale);
+    /* Every other bucket must score strictly less (tot is non-increasing
+     * in q, so the next one decides); equal floats: the scan. */
+    q2 = q1 < qlast ? next_bucket(s->qnon, q1 + 1u) : WS_QCAP;
+    if (q2 < WS_QCAP && !(plain_total(s, (double)q2, qmin, qmax, q_scale) < top))
+        return scan_scorers(s, req, view, env, exclude, m_done);
+    set = s->qbits + (size_t)q1 * s->words;
+    a0 = (uint32_t)route__bits_select(set, s->words, 0);
+    /* The scan's running maximum before a0 (all below top), its draws at
+     * equal running maxima included. */
+    for (uint32_t q = q1; q <= qlast; q++) /* each bucket's total, once */
+        tab[q] = plain_total(s, (double)q, qmin, qmax, q_scale);
+    for (uint32_t i = 0; i < a0; i++) {
+        double t;
+        if (s->filed[i] < 0)
+            continue;
+        t = tab[s->filed[i]];
+        if (best < 0 || t > tmax) {
+            best = (int32_t)i;
+            tmax = t;
+            ties = 1;
+        } else if (t == tmax && route_rand_below(env, ++ties) == 0) {
+            best = (int32_t)i;
+        }
+    }
+    /* From a0 on: the members of bucket q1 tie at top, the rest lose. */
+    for (uint32_t j = 2; j <= s->qcount[q1]; j++)
+        if (route_rand_below(env, j) == 0)
+            win = j;
+    return route__bits_select(set, s->words, win - 1u);
 }
 
 static void dispatch_scorers(void *state, uint32_t backend, const struct route_req *req,
