@@ -126,11 +126,18 @@ static int pool_start(struct sim *s, uint32_t idx, enum sim__start *how)
     uint32_t b = (uint32_t)q->backend;
     struct backend_rt *be = &s->be[b];
     const struct fault_cfg *fc = &s->scn->backends[b].api.faults;
-    struct rng r;
-    rng_keyed(&r, s->seed, RNG_LATENCY, q->rr.id, b, q->rr.attempt);
-    bool base_fail = rng_unit(&r) < fc->error_rate;
-    struct fault_draw fd;
-    fault_draw_attempt(fc, &be->api.faults, s->now_ns, &r, &fd);
+    bool base_fail = false;
+    struct fault_draw fd = {.latency_x = 1.0};
+    /* The draws come from a stream keyed to this attempt alone, so when
+     * no fault can fire (no error or hang rate, no brownout, nothing armed
+     * by a script) skipping them changes no other draw and no result. */
+    if (!(fc->error_rate <= 0.0 && fc->hang_rate <= 0.0 && fc->n_brownouts == 0 &&
+          be->api.faults.armed == FAULT_ARMED_NONE)) {
+        struct rng r;
+        rng_keyed(&r, s->seed, RNG_LATENCY, q->rr.id, b, q->rr.attempt);
+        base_fail = rng_unit(&r) < fc->error_rate;
+        fault_draw_attempt(fc, &be->api.faults, s->now_ns, &r, &fd);
+    }
     /* The gateway arms no timeout event: a failure drawn now answers
      * before it (as backend_api.c decides), and the others get a deadline
      * of their own (deadline_add). */
