@@ -48,8 +48,9 @@ _Static_assert((int)POOL_EINVAL == BASE_EINVAL && (int)POOL_ENOMEM == BASE_ENOME
 
 /* ---- the step-time model ---------------------------------------------- */
 
-double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
-                          int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read)
+/* Inline in the step loop (plan_tail), a call for the API. */
+static inline double step_ns(const struct pool_perf *perf, enum pool_step_model m,
+                             int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read)
 {
     if (m != POOL_STEP_ROOFLINE) /* the sum in its historical order: goldens are bitwise */
         return perf->t_fixed_ns + (double)prefill_tokens * perf->t_prefill_ns_per_token +
@@ -62,6 +63,12 @@ double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
                      (double)decode_batch * perf->t_decode_ns_per_seq;
     double memory = perf->t_weights_ns + (double)kv_tokens_read * perf->t_kv_ns_per_token;
     return perf->t_fixed_ns - perf->t_weights_ns + (compute > memory ? compute : memory);
+}
+
+double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
+                          int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read)
+{
+    return step_ns(perf, m, prefill_tokens, decode_batch, kv_tokens_read);
 }
 
 double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32_t decode_batch,
@@ -256,9 +263,10 @@ struct pool {
     struct slot *slots;
     uint32_t n_slots, cap_slots, free_head;
     uint64_t seq_next;
-    bool lazy;     /* decoding sets kept in aggregate (on-demand KV) */
-    bool inkv;     /* the prefix cache lives in the free KV blocks (pool.h) */
-    uint32_t *fin; /* pool_step scratch: decode completions, max_batch */
+    int64_t kv_cap; /* usable KV tokens per replica (kv_capacity), fixed at creation */
+    bool lazy;      /* decoding sets kept in aggregate (on-demand KV) */
+    bool inkv;      /* the prefix cache lives in the free KV blocks (pool.h) */
+    uint32_t *fin;  /* pool_step scratch: decode completions, max_batch */
 };
 
 static uint64_t req_key(uint32_t idx, uint32_t gen)
@@ -276,11 +284,17 @@ static bool perf_ok(const struct pool_perf *f)
 }
 
 /* Usable KV tokens: whole blocks when allocated on demand. */
-static int64_t kv_capacity(const struct pool *p)
+static int64_t kv_capacity_of(const struct pool_cfg *cfg)
 {
-    int64_t cap = p->cfg.perf.kv_capacity_tokens;
-    int64_t b = p->cfg.kv_block_tokens;
+    int64_t cap = cfg->perf.kv_capacity_tokens;
+    int64_t b = cfg->kv_block_tokens;
     return b > 0 ? cap / b * b : cap;
+}
+
+/* The same, computed once at creation: it is read in every step. */
+static inline int64_t kv_capacity(const struct pool *p)
+{
+    return p->kv_cap;
 }
 
 /* ---- the prefix cache in the free KV blocks (pool->inkv) -------------- */
@@ -413,6 +427,7 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
     if (p == NULL)
         return fail(err, errlen, POOL_ENOMEM, "pool: out of memory");
     p->cfg = *cfg;
+    p->kv_cap = kv_capacity_of(cfg);
     p->inkv = cfg->prefix_cache && cfg->prefix_cache_blocks == 0 && cfg->kv_block_tokens > 0;
     if (p->cfg.prefix_cache && p->cfg.prefix_cache_blocks == 0) {
         int64_t b = cfg->perf.kv_capacity_tokens / cfg->block_tokens;
@@ -851,9 +866,9 @@ static int plan_tail(struct pool *p, struct replica *rp, int64_t now_ns, int64_t
     if (rp->n_run > rp->st.max_running)
         rp->st.max_running = rp->n_run;
     rp->step_n = rp->n_run;
-    double t = pool_step_ns_model(&p->cfg.perf, (enum pool_step_model)p->cfg.step_model, prefill,
-                                  decode, kv_read) *
-               rp->slow;
+    double t =
+        step_ns(&p->cfg.perf, (enum pool_step_model)p->cfg.step_model, prefill, decode, kv_read) *
+        rp->slow;
     int64_t dt = step_round(t);
     rp->step_start = now_ns;
     rp->next_ns = now_ns + dt;
@@ -1190,7 +1205,8 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
     }
     uint32_t decode = rp->n_dec;
     kv_evict(p, rp);
-    od_admit(p, rp, now_ns, p->cfg.perf.max_batch, budget, &prefill, &kv_read, true);
+    if (rp->q_len > 0) /* most steps of a busy replica find its queue empty */
+        od_admit(p, rp, now_ns, p->cfg.perf.max_batch, budget, &prefill, &kv_read, true);
     return plan_tail(p, rp, now_ns, prefill, decode, kv_read);
 }
 
@@ -1421,6 +1437,13 @@ int pool_replica_reset(struct pool *p, uint32_t r)
     rp->prefix = fresh;
     rp->kv_saved = 0;
     return POOL_OK;
+}
+
+int64_t pool_signals(const struct pool *p, uint32_t r, uint32_t *queue_depth, double *kv_free)
+{
+    *queue_depth = pool_queue_depth(p, r);
+    *kv_free = pool_kv_free(p, r);
+    return pool_next_event(p, r);
 }
 
 uint32_t pool_queue_depth(const struct pool *p, uint32_t r)

@@ -21,11 +21,11 @@ int sim__pool_resched(struct sim *s, uint32_t b)
     struct backend_rt *be = &s->be[b];
     struct replica_rt *rp = &be->rep;
     const struct pool *p = be->pr->pool;
-    int64_t t = pool_next_event(p, be->r);
-    int64_t qd = (int64_t)pool_queue_depth(p, be->r);
-    double kv = pool_kv_free(p, be->r);
+    uint32_t qd;
+    double kv;
+    int64_t t = pool_signals(p, be->r, &qd, &kv);
     for (uint32_t r = 0; r < s->n_routers; r++)
-        route_router_set_signals(s->routers[r], b, qd, kv, s->now_ns);
+        route_router_set_signals(s->routers[r], b, (int64_t)qd, kv, s->now_ns);
     if (t == rp->step_t)
         return 0;
     rp->step_t = t;
