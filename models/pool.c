@@ -265,6 +265,7 @@ struct pool {
     uint32_t n_slots, cap_slots, free_head;
     uint64_t seq_next;
     int64_t kv_cap; /* usable KV tokens per replica (kv_capacity), fixed at creation */
+    bool kv_pow2;   /* kv_block_tokens is a power of two (the default 16): masks, no division */
     bool lazy;      /* decoding sets kept in aggregate (on-demand KV) */
     bool inkv;      /* the prefix cache lives in the free KV blocks (pool.h) */
     uint32_t *fin;  /* pool_step scratch: decode completions, max_batch */
@@ -429,6 +430,8 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         return fail(err, errlen, POOL_ENOMEM, "pool: out of memory");
     p->cfg = *cfg;
     p->kv_cap = kv_capacity_of(cfg);
+    p->kv_pow2 =
+        cfg->kv_block_tokens > 0 && (cfg->kv_block_tokens & (cfg->kv_block_tokens - 1u)) == 0;
     p->inkv = cfg->prefix_cache && cfg->prefix_cache_blocks == 0 && cfg->kv_block_tokens > 0;
     if (p->cfg.prefix_cache && p->cfg.prefix_cache_blocks == 0) {
         int64_t b = cfg->perf.kv_capacity_tokens / cfg->block_tokens;
@@ -736,6 +739,8 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
 static int64_t kv_round(const struct pool *p, int64_t tokens)
 {
     int64_t b = p->cfg.kv_block_tokens;
+    if (p->kv_pow2 && tokens >= 0) /* the same value as the division below */
+        return (tokens + b - 1) & ~(b - 1);
     return (tokens + b - 1) / b * b;
 }
 
@@ -949,6 +954,8 @@ static void emit(struct pool_event *out, uint32_t *n, const struct replica *rp, 
 static uint32_t resid_of(const struct pool *p, int64_t x)
 {
     int64_t b = p->cfg.kv_block_tokens;
+    if (p->kv_pow2) /* two's complement: x & (b - 1) is x mod b, negative x too */
+        return (uint32_t)(x & (b - 1));
     int64_t m = x % b;
     return (uint32_t)(m < 0 ? m + b : m);
 }
@@ -1133,7 +1140,10 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
             budget = 0;
     }
     int64_t bt = p->cfg.kv_block_tokens;
-    int64_t extra = bt * (int64_t)rp->resid[resid_of(p, 1 - rp->tick)];
+    /* The decoding requests whose next token starts a block (a residue
+     * class of input + generated): each grows its KV by one block. */
+    int64_t dec_grow = bt * (int64_t)rp->resid[resid_of(p, 1 - rp->tick)];
+    int64_t extra = dec_grow;
     int64_t b2 = budget;
     for (uint32_t i = 0; i < rp->n_pf; i++) {
         const struct slot *s = &slots[rp->pf[i]];
@@ -1148,7 +1158,7 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
         return plan_slow(p, rp, now_ns);
     int64_t prefill = 0;
     int64_t kv_read = rp->dec_sum0 + (int64_t)rp->n_dec * rp->tick;
-    rp->kv_used += bt * (int64_t)rp->resid[resid_of(p, 1 - rp->tick)];
+    rp->kv_used += dec_grow;
     for (uint32_t i = 0; i < rp->n_pf; i++) {
         struct slot *s = &slots[rp->pf[i]];
         int64_t rem = s->prefill_len - s->done_prefill;
@@ -1401,9 +1411,16 @@ int pool_replica_reset(struct pool *p, uint32_t r)
 
 int64_t pool_signals(const struct pool *p, uint32_t r, uint32_t *queue_depth, double *kv_free)
 {
-    *queue_depth = pool_queue_depth(p, r);
-    *kv_free = pool_kv_free(p, r);
-    return pool_next_event(p, r);
+    if (r >= p->cfg.replicas) {
+        *queue_depth = 0;
+        *kv_free = 0.0;
+        return -1;
+    }
+    const struct replica *rp = &p->rep[r];
+    *queue_depth = rp->q_live;
+    /* pool_kv_free's expression: the same double */
+    *kv_free = 1.0 - (double)(rp->kv_used - rp->kv_saved) / (double)p->cfg.perf.kv_capacity_tokens;
+    return rp->next_ns;
 }
 
 uint32_t pool_queue_depth(const struct pool *p, uint32_t r)

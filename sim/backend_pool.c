@@ -15,8 +15,9 @@
 #include "sim_int.h"
 
 /* After any change on slot b's replica: publish its queue and KV signals
- * and (re)schedule its step event if the time moved (lazy cancellation). */
-int sim__pool_resched(struct sim *s, uint32_t b)
+ * and (re)schedule its step event if the time moved (lazy cancellation).
+ * Inline in the step handler, which runs it once per engine step. */
+static inline int pool_resched(struct sim *s, uint32_t b)
 {
     struct backend_rt *be = &s->be[b];
     struct replica_rt *rp = &be->rep;
@@ -33,6 +34,11 @@ int sim__pool_resched(struct sim *s, uint32_t b)
     if (t < 0)
         return 0;
     return sim__push(s, t, EV_POOL_STEP, b, rp->step_gen);
+}
+
+int sim__pool_resched(struct sim *s, uint32_t b)
+{
+    return pool_resched(s, b);
 }
 
 /* The attempt of request idx leaves its pool replica (timeout, lost hedge,
@@ -209,7 +215,7 @@ int sim__on_pool_step(struct sim *s, uint32_t b)
         snprintf(s->err, s->errlen, "internal error: pool %s step", be->pr->cfg->name);
         return -1;
     }
-    if (sim__pool_resched(s, b) != 0)
+    if (pool_resched(s, b) != 0)
         return -1;
     for (uint32_t k = 0; k < n; k++) {
         const struct pool_event *ev = &s->pools.ev[k];
