@@ -36,6 +36,12 @@
 #define POOL_LAZY_MAX_BLOCK 4096u
 #endif
 
+/* Finish-tick buckets of a replica's decoding set: a request finishing at
+ * tick f is listed in bucket f mod POOL_FIN_BUCKETS (a power of two).  A
+ * step looks at one bucket; a request whose output is longer than this
+ * many tokens is passed over once per lap.  1 KiB of heads per replica. */
+#define POOL_FIN_BUCKETS 256u
+
 #define NIL          UINT32_MAX
 #define POOL_LRU_MAX (UINT32_MAX / 4u) /* blocks per replica cache at most */
 
@@ -48,8 +54,9 @@ _Static_assert((int)POOL_EINVAL == BASE_EINVAL && (int)POOL_ENOMEM == BASE_ENOME
 
 /* ---- the step-time model ---------------------------------------------- */
 
-double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
-                          int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read)
+/* Inline in the step loop (plan_tail), a call for the API. */
+static inline double step_ns(const struct pool_perf *perf, enum pool_step_model m,
+                             int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read)
 {
     if (m != POOL_STEP_ROOFLINE) /* the sum in its historical order: goldens are bitwise */
         return perf->t_fixed_ns + (double)prefill_tokens * perf->t_prefill_ns_per_token +
@@ -62,6 +69,12 @@ double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
                      (double)decode_batch * perf->t_decode_ns_per_seq;
     double memory = perf->t_weights_ns + (double)kv_tokens_read * perf->t_kv_ns_per_token;
     return perf->t_fixed_ns - perf->t_weights_ns + (compute > memory ? compute : memory);
+}
+
+double pool_step_ns_model(const struct pool_perf *perf, enum pool_step_model m,
+                          int64_t prefill_tokens, uint32_t decode_batch, int64_t kv_tokens_read)
+{
+    return step_ns(perf, m, prefill_tokens, decode_batch, kv_tokens_read);
 }
 
 double pool_step_ns(const struct pool_perf *perf, int64_t prefill_tokens, uint32_t decode_batch,
@@ -196,6 +209,8 @@ struct slot {
     uint64_t seq;          /* admission number, pool-wide: run order is seq order */
     int64_t goff;          /* in the decoding set: generated = goff + replica's tick */
     uint32_t rprev, rnext; /* running list (pool->lazy): admission order */
+    int64_t fin;           /* in the decoding set: tick at whose end generated reaches output */
+    uint32_t fprev, fnext; /* ... its finish-tick bucket list */
     uint32_t next_free;
     uint8_t state;
     uint8_t dec;        /* in the replica's decoding set (generated kept lazily) */
@@ -232,22 +247,15 @@ struct replica {
      * prefill decodes one token per step unless a step preempts, so its
      * generated count is goff + tick and the set is kept in aggregate:
      * count, sum of (input + goff), counts per (input + goff) mod
-     * kv_block_tokens (which requests grow a KV block in a step) and a
-     * min-heap of finish ticks (which requests end in a step). */
-    int64_t tick;         /* decode steps finished */
-    uint32_t n_dec;       /* requests in the decoding set */
-    int64_t dec_sum0;     /* sum of input + goff over the set */
-    uint32_t *resid;      /* kv_block_tokens counters */
-    struct dheap_ent *dh; /* finish ticks; entries of left requests die lazily */
-    uint32_t dh_len, dh_cap;
-    uint32_t *pf; /* running requests not in the decoding set, in run order */
+     * kv_block_tokens (which requests grow a KV block in a step) and
+     * buckets of finish ticks (which requests end in a step). */
+    int64_t tick;     /* decode steps finished */
+    uint32_t n_dec;   /* requests in the decoding set */
+    int64_t dec_sum0; /* sum of input + goff over the set */
+    uint32_t *resid;  /* kv_block_tokens counters */
+    uint32_t *fb;     /* POOL_FIN_BUCKETS list heads (slot ids), NIL when empty */
+    uint32_t *pf;     /* running requests not in the decoding set, in run order */
     uint32_t n_pf;
-};
-
-struct dheap_ent {
-    int64_t fin; /* tick at whose end generated reaches output */
-    uint64_t seq;
-    uint32_t id;
 };
 
 struct pool {
@@ -256,9 +264,11 @@ struct pool {
     struct slot *slots;
     uint32_t n_slots, cap_slots, free_head;
     uint64_t seq_next;
-    bool lazy;     /* decoding sets kept in aggregate (on-demand KV) */
-    bool inkv;     /* the prefix cache lives in the free KV blocks (pool.h) */
-    uint32_t *fin; /* pool_step scratch: decode completions, max_batch */
+    int64_t kv_cap; /* usable KV tokens per replica (kv_capacity), fixed at creation */
+    bool kv_pow2;   /* kv_block_tokens is a power of two (the default 16): masks, no division */
+    bool lazy;      /* decoding sets kept in aggregate (on-demand KV) */
+    bool inkv;      /* the prefix cache lives in the free KV blocks (pool.h) */
+    uint32_t *fin;  /* pool_step scratch: decode completions, max_batch */
 };
 
 static uint64_t req_key(uint32_t idx, uint32_t gen)
@@ -276,11 +286,17 @@ static bool perf_ok(const struct pool_perf *f)
 }
 
 /* Usable KV tokens: whole blocks when allocated on demand. */
-static int64_t kv_capacity(const struct pool *p)
+static int64_t kv_capacity_of(const struct pool_cfg *cfg)
 {
-    int64_t cap = p->cfg.perf.kv_capacity_tokens;
-    int64_t b = p->cfg.kv_block_tokens;
+    int64_t cap = cfg->perf.kv_capacity_tokens;
+    int64_t b = cfg->kv_block_tokens;
     return b > 0 ? cap / b * b : cap;
+}
+
+/* The same, computed once at creation: it is read in every step. */
+static inline int64_t kv_capacity(const struct pool *p)
+{
+    return p->kv_cap;
 }
 
 /* ---- the prefix cache in the free KV blocks (pool->inkv) -------------- */
@@ -413,6 +429,9 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
     if (p == NULL)
         return fail(err, errlen, POOL_ENOMEM, "pool: out of memory");
     p->cfg = *cfg;
+    p->kv_cap = kv_capacity_of(cfg);
+    p->kv_pow2 =
+        cfg->kv_block_tokens > 0 && (cfg->kv_block_tokens & (cfg->kv_block_tokens - 1u)) == 0;
     p->inkv = cfg->prefix_cache && cfg->prefix_cache_blocks == 0 && cfg->kv_block_tokens > 0;
     if (p->cfg.prefix_cache && p->cfg.prefix_cache_blocks == 0) {
         int64_t b = cfg->perf.kv_capacity_tokens / cfg->block_tokens;
@@ -449,8 +468,11 @@ int pool_create(const struct pool_cfg *cfg, struct pool **out, char *err, size_t
         if (p->lazy) {
             rp->resid = calloc(cfg->kv_block_tokens, sizeof *rp->resid);
             rp->pf = malloc((size_t)cfg->perf.max_batch * sizeof *rp->pf);
-            if (rp->resid == NULL || rp->pf == NULL)
+            rp->fb = malloc(POOL_FIN_BUCKETS * sizeof *rp->fb);
+            if (rp->resid == NULL || rp->pf == NULL || rp->fb == NULL)
                 rc = POOL_ENOMEM;
+            else
+                memset(rp->fb, 0xff, POOL_FIN_BUCKETS * sizeof *rp->fb); /* NIL */
         }
         if (rp->q == NULL || rp->run == NULL || rc != POOL_OK ||
             u64map_init(&rp->reqs, POOL_MAP_INITIAL) != BASE_OK) {
@@ -480,7 +502,7 @@ void pool_destroy(struct pool *p)
             pcache_fini(&p->rep[r].prefix);
             u64map_fini(&p->rep[r].reqs);
             free(p->rep[r].resid);
-            free(p->rep[r].dh);
+            free(p->rep[r].fb);
             free(p->rep[r].pf);
         }
     }
@@ -597,24 +619,6 @@ int pool_enqueue(struct pool *p, uint32_t r, const struct pool_req *req)
         rp->q = q;
         rp->q_cap = (uint32_t)cap;
         rp->q_head = 0;
-    }
-
-    if (p->lazy) {
-        /* Room for a finish tick per request on the replica (at most
-         * max_batch decode); dead entries are compacted away when full. */
-        uint64_t want = (uint64_t)rp->q_len + rp->n_run + 2u;
-        if (want > (uint64_t)p->cfg.perf.max_batch + 1u)
-            want = (uint64_t)p->cfg.perf.max_batch + 1u;
-        if (want > rp->dh_cap) {
-            uint32_t cap = rp->dh_cap ? rp->dh_cap : 8u;
-            while (cap < want)
-                cap = cap * 2u < cap ? (uint32_t)want : cap * 2u;
-            struct dheap_ent *h = realloc(rp->dh, (size_t)cap * sizeof *h);
-            if (h == NULL)
-                return POOL_ENOMEM;
-            rp->dh = h;
-            rp->dh_cap = cap;
-        }
     }
 
     p->free_head = s->next_free;
@@ -735,6 +739,8 @@ static void admit(struct pool *p, struct replica *rp, uint32_t id, int64_t now_n
 static int64_t kv_round(const struct pool *p, int64_t tokens)
 {
     int64_t b = p->cfg.kv_block_tokens;
+    if (p->kv_pow2 && tokens >= 0) /* the same value as the division below */
+        return (tokens + b - 1) & ~(b - 1);
     return (tokens + b - 1) / b * b;
 }
 
@@ -851,9 +857,9 @@ static int plan_tail(struct pool *p, struct replica *rp, int64_t now_ns, int64_t
     if (rp->n_run > rp->st.max_running)
         rp->st.max_running = rp->n_run;
     rp->step_n = rp->n_run;
-    double t = pool_step_ns_model(&p->cfg.perf, (enum pool_step_model)p->cfg.step_model, prefill,
-                                  decode, kv_read) *
-               rp->slow;
+    double t =
+        step_ns(&p->cfg.perf, (enum pool_step_model)p->cfg.step_model, prefill, decode, kv_read) *
+        rp->slow;
     int64_t dt = step_round(t);
     rp->step_start = now_ns;
     rp->next_ns = now_ns + dt;
@@ -948,49 +954,32 @@ static void emit(struct pool_event *out, uint32_t *n, const struct replica *rp, 
 static uint32_t resid_of(const struct pool *p, int64_t x)
 {
     int64_t b = p->cfg.kv_block_tokens;
+    if (p->kv_pow2) /* two's complement: x & (b - 1) is x mod b, negative x too */
+        return (uint32_t)(x & (b - 1));
     int64_t m = x % b;
     return (uint32_t)(m < 0 ? m + b : m);
 }
 
-static bool dh_less(const struct dheap_ent *a, const struct dheap_ent *b)
+static void fin_link(struct replica *rp, struct slot *slots, uint32_t id)
 {
-    return a->fin < b->fin || (a->fin == b->fin && a->seq < b->seq);
+    struct slot *s = &slots[id];
+    uint32_t *head = &rp->fb[(uint64_t)s->fin & (POOL_FIN_BUCKETS - 1u)];
+    s->fprev = NIL;
+    s->fnext = *head;
+    if (*head != NIL)
+        slots[*head].fprev = id;
+    *head = id;
 }
 
-static void dh_sift_up(struct dheap_ent *h, uint32_t i)
+static void fin_unlink(struct replica *rp, struct slot *slots, uint32_t id)
 {
-    struct dheap_ent e = h[i];
-    while (i > 0) {
-        uint32_t up = (i - 1u) / 2u;
-        if (!dh_less(&e, &h[up]))
-            break;
-        h[i] = h[up];
-        i = up;
-    }
-    h[i] = e;
-}
-
-static void dh_sift_down(struct dheap_ent *h, uint32_t n, uint32_t i)
-{
-    struct dheap_ent e = h[i];
-    for (;;) {
-        uint32_t c = 2u * i + 1u;
-        if (c >= n)
-            break;
-        if (c + 1u < n && dh_less(&h[c + 1u], &h[c]))
-            c++;
-        if (!dh_less(&h[c], &e))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    h[i] = e;
-}
-
-static bool dh_live(const struct pool *p, const struct dheap_ent *e)
-{
-    const struct slot *s = &p->slots[e->id];
-    return s->state == SLOT_RUNNING && s->dec && s->seq == e->seq;
+    struct slot *s = &slots[id];
+    if (s->fprev != NIL)
+        slots[s->fprev].fnext = s->fnext;
+    else
+        rp->fb[(uint64_t)s->fin & (POOL_FIN_BUCKETS - 1u)] = s->fnext;
+    if (s->fnext != NIL)
+        slots[s->fnext].fprev = s->fprev;
 }
 
 /* Running request id (its prefill done, not finished) joins the decoding
@@ -1003,17 +992,8 @@ static void dec_add(struct pool *p, struct replica *rp, uint32_t id)
     rp->n_dec++;
     rp->dec_sum0 += s->input + s->goff;
     rp->resid[resid_of(p, s->input + s->goff)]++;
-    if (rp->dh_len == rp->dh_cap) { /* drop the entries of requests that left */
-        uint32_t k = 0;
-        for (uint32_t i = 0; i < rp->dh_len; i++)
-            if (dh_live(p, &rp->dh[i]))
-                rp->dh[k++] = rp->dh[i];
-        rp->dh_len = k;
-        for (uint32_t i = k / 2u; i-- > 0;)
-            dh_sift_down(rp->dh, k, i);
-    }
-    rp->dh[rp->dh_len] = (struct dheap_ent){.fin = s->output - s->goff, .seq = s->seq, .id = id};
-    dh_sift_up(rp->dh, rp->dh_len++);
+    s->fin = s->output - s->goff;
+    fin_link(rp, p->slots, id);
 }
 
 /* Request s leaves the decoding set: its generated count is written back. */
@@ -1022,6 +1002,7 @@ static void dec_remove(struct pool *p, struct replica *rp, struct slot *s)
     rp->n_dec--;
     rp->dec_sum0 -= s->input + s->goff;
     rp->resid[resid_of(p, s->input + s->goff)]--;
+    fin_unlink(rp, p->slots, (uint32_t)(s - p->slots));
     s->generated = s->goff + rp->tick;
     s->dec = 0;
 }
@@ -1052,7 +1033,7 @@ static int plan_slow(struct pool *p, struct replica *rp, int64_t now_ns)
     rp->n_dec = 0;
     rp->dec_sum0 = 0;
     memset(rp->resid, 0, (size_t)p->cfg.kv_block_tokens * sizeof *rp->resid);
-    rp->dh_len = 0;
+    memset(rp->fb, 0xff, POOL_FIN_BUCKETS * sizeof *rp->fb); /* every list empty (NIL) */
     rp->n_pf = 0;
     int rc = plan_on_demand(p, rp, now_ns);
     for (uint32_t i = 0; i < rp->n_run; i++) {
@@ -1081,13 +1062,15 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
     rp->tick++;
     rp->st.decode_tokens += rp->n_dec;
     uint32_t n_fin = 0;
-    while (rp->dh_len > 0 && rp->dh[0].fin <= rp->tick) {
-        struct dheap_ent e = rp->dh[0];
-        rp->dh[0] = rp->dh[--rp->dh_len];
-        if (rp->dh_len > 0)
-            dh_sift_down(rp->dh, rp->dh_len, 0);
-        if (dh_live(p, &e))
-            p->fin[n_fin++] = e.id; /* in seq (run) order: ties pop by seq */
+    for (uint32_t id = rp->fb[(uint64_t)rp->tick & (POOL_FIN_BUCKETS - 1u)]; id != NIL;
+         id = slots[id].fnext) {
+        if (slots[id].fin != rp->tick)
+            continue; /* a later lap */
+        /* Insert in seq (run) order; a step finishes few requests. */
+        uint32_t j = n_fin++;
+        for (; j > 0 && slots[p->fin[j - 1]].seq > slots[id].seq; j--)
+            p->fin[j] = p->fin[j - 1];
+        p->fin[j] = id;
     }
     uint32_t f = 0, k = 0, n_pf = rp->n_pf;
     for (uint32_t i = 0; i <= n_pf; i++) {
@@ -1157,7 +1140,10 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
             budget = 0;
     }
     int64_t bt = p->cfg.kv_block_tokens;
-    int64_t extra = bt * (int64_t)rp->resid[resid_of(p, 1 - rp->tick)];
+    /* The decoding requests whose next token starts a block (a residue
+     * class of input + generated): each grows its KV by one block. */
+    int64_t dec_grow = bt * (int64_t)rp->resid[resid_of(p, 1 - rp->tick)];
+    int64_t extra = dec_grow;
     int64_t b2 = budget;
     for (uint32_t i = 0; i < rp->n_pf; i++) {
         const struct slot *s = &slots[rp->pf[i]];
@@ -1172,7 +1158,7 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
         return plan_slow(p, rp, now_ns);
     int64_t prefill = 0;
     int64_t kv_read = rp->dec_sum0 + (int64_t)rp->n_dec * rp->tick;
-    rp->kv_used += bt * (int64_t)rp->resid[resid_of(p, 1 - rp->tick)];
+    rp->kv_used += dec_grow;
     for (uint32_t i = 0; i < rp->n_pf; i++) {
         struct slot *s = &slots[rp->pf[i]];
         int64_t rem = s->prefill_len - s->done_prefill;
@@ -1190,7 +1176,8 @@ static int step_lazy(struct pool *p, struct replica *rp, int64_t now_ns, struct 
     }
     uint32_t decode = rp->n_dec;
     kv_evict(p, rp);
-    od_admit(p, rp, now_ns, p->cfg.perf.max_batch, budget, &prefill, &kv_read, true);
+    if (rp->q_len > 0) /* most steps of a busy replica find its queue empty */
+        od_admit(p, rp, now_ns, p->cfg.perf.max_batch, budget, &prefill, &kv_read, true);
     return plan_tail(p, rp, now_ns, prefill, decode, kv_read);
 }
 
@@ -1408,7 +1395,6 @@ int pool_replica_reset(struct pool *p, uint32_t r)
         rp->q_len--;
     }
     rp->q_head = 0;
-    rp->dh_len = 0; /* finish ticks of cancelled requests */
     rp->next_ns = -1;
     rp->stepping = false;
     rp->kv_used = 0;
@@ -1421,6 +1407,20 @@ int pool_replica_reset(struct pool *p, uint32_t r)
     rp->prefix = fresh;
     rp->kv_saved = 0;
     return POOL_OK;
+}
+
+int64_t pool_signals(const struct pool *p, uint32_t r, uint32_t *queue_depth, double *kv_free)
+{
+    if (r >= p->cfg.replicas) {
+        *queue_depth = 0;
+        *kv_free = 0.0;
+        return -1;
+    }
+    const struct replica *rp = &p->rep[r];
+    *queue_depth = rp->q_live;
+    /* pool_kv_free's expression: the same double */
+    *kv_free = 1.0 - (double)(rp->kv_used - rp->kv_saved) / (double)p->cfg.perf.kv_capacity_tokens;
+    return rp->next_ns;
 }
 
 uint32_t pool_queue_depth(const struct pool *p, uint32_t r)

@@ -380,6 +380,10 @@ double pool_kv_free(const struct pool *p, uint32_t r);       /* free share of KV
 uint32_t pool_prefix_match(const struct pool *p, uint32_t r, const uint64_t *blocks,
                            uint32_t n_blocks, int64_t input_tokens);
 
+/* After a change on replica r, the three the engine reads in one call:
+ * returns pool_next_event and sets pool_queue_depth and pool_kv_free. */
+int64_t pool_signals(const struct pool *p, uint32_t r, uint32_t *queue_depth, double *kv_free);
+
 const struct pool_stats *pool_stats(const struct pool *p, uint32_t r);
 
 #endif /* LBSIM_POOL_H */

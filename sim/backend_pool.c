@@ -15,17 +15,18 @@
 #include "sim_int.h"
 
 /* After any change on slot b's replica: publish its queue and KV signals
- * and (re)schedule its step event if the time moved (lazy cancellation). */
-int sim__pool_resched(struct sim *s, uint32_t b)
+ * and (re)schedule its step event if the time moved (lazy cancellation).
+ * Inline in the step handler, which runs it once per engine step. */
+static inline int pool_resched(struct sim *s, uint32_t b)
 {
     struct backend_rt *be = &s->be[b];
     struct replica_rt *rp = &be->rep;
     const struct pool *p = be->pr->pool;
-    int64_t t = pool_next_event(p, be->r);
-    int64_t qd = (int64_t)pool_queue_depth(p, be->r);
-    double kv = pool_kv_free(p, be->r);
+    uint32_t qd;
+    double kv;
+    int64_t t = pool_signals(p, be->r, &qd, &kv);
     for (uint32_t r = 0; r < s->n_routers; r++)
-        route_router_set_signals(s->routers[r], b, qd, kv, s->now_ns);
+        route_router_set_signals(s->routers[r], b, (int64_t)qd, kv, s->now_ns);
     if (t == rp->step_t)
         return 0;
     rp->step_t = t;
@@ -33,6 +34,11 @@ int sim__pool_resched(struct sim *s, uint32_t b)
     if (t < 0)
         return 0;
     return sim__push(s, t, EV_POOL_STEP, b, rp->step_gen);
+}
+
+int sim__pool_resched(struct sim *s, uint32_t b)
+{
+    return pool_resched(s, b);
 }
 
 /* The attempt of request idx leaves its pool replica (timeout, lost hedge,
@@ -126,11 +132,18 @@ static int pool_start(struct sim *s, uint32_t idx, enum sim__start *how)
     uint32_t b = (uint32_t)q->backend;
     struct backend_rt *be = &s->be[b];
     const struct fault_cfg *fc = &s->scn->backends[b].api.faults;
-    struct rng r;
-    rng_keyed(&r, s->seed, RNG_LATENCY, q->rr.id, b, q->rr.attempt);
-    bool base_fail = rng_unit(&r) < fc->error_rate;
-    struct fault_draw fd;
-    fault_draw_attempt(fc, &be->api.faults, s->now_ns, &r, &fd);
+    bool base_fail = false;
+    struct fault_draw fd = {.latency_x = 1.0};
+    /* The draws come from a stream keyed to this attempt alone, so when
+     * no fault can fire (no error or hang rate, no brownout, nothing armed
+     * by a script) skipping them changes no other draw and no result. */
+    if (!(fc->error_rate <= 0.0 && fc->hang_rate <= 0.0 && fc->n_brownouts == 0 &&
+          be->api.faults.armed == FAULT_ARMED_NONE)) {
+        struct rng r;
+        rng_keyed(&r, s->seed, RNG_LATENCY, q->rr.id, b, q->rr.attempt);
+        base_fail = rng_unit(&r) < fc->error_rate;
+        fault_draw_attempt(fc, &be->api.faults, s->now_ns, &r, &fd);
+    }
     /* The gateway arms no timeout event: a failure drawn now answers
      * before it (as backend_api.c decides), and the others get a deadline
      * of their own (deadline_add). */
@@ -202,7 +215,7 @@ int sim__on_pool_step(struct sim *s, uint32_t b)
         snprintf(s->err, s->errlen, "internal error: pool %s step", be->pr->cfg->name);
         return -1;
     }
-    if (sim__pool_resched(s, b) != 0)
+    if (pool_resched(s, b) != 0)
         return -1;
     for (uint32_t k = 0; k < n; k++) {
         const struct pool_event *ev = &s->pools.ev[k];
