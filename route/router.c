@@ -204,6 +204,14 @@ static uint32_t journal_size(uint32_t n)
 
 const struct route__fleet *route__node_fleet(const struct route_node *node)
 {
+    if (node == NULL)
+        return NULL;
+    node->router->fleet.journal = true; /* a reader of the journal exists from now on */
+    return &node->router->fleet;
+}
+
+const struct route__fleet *route__node_fleet_bits(const struct route_node *node)
+{
     return node != NULL ? &node->router->fleet : NULL;
 }
 
@@ -312,10 +320,17 @@ struct route_router *route_router_create_spec(const struct route_spec *root,
     r->view.n = n;
     r->view.stride = (uint32_t)sizeof(struct route_backend);
     route__health_set_fleet(r->health, &r->fleet);
+    r->hgate = route__health_gate_of(r->health);
     r->root = build(r, root, &next_node, &next_child, err, errlen);
     if (r->root == NULL) {
         route_router_destroy(r);
         return NULL;
+    }
+    for (uint32_t k = 0; k < r->n_nodes; k++) {
+        const struct route_ops *ops = r->nodes[k].ops;
+        r->hook_dispatch = r->hook_dispatch || ops->on_dispatch != NULL;
+        r->hook_first_token = r->hook_first_token || ops->on_first_token != NULL;
+        r->hook_complete = r->hook_complete || ops->on_complete != NULL;
     }
     return r;
 }
@@ -428,14 +443,20 @@ int32_t route_router_pick(struct route_router *r, const struct route_req *req,
                           const struct route_env *env, const uint64_t *exclude)
 {
     int32_t k;
+    bool health;
     if (r == NULL || req == NULL || env == NULL || env->rand == NULL)
         return ROUTE_NONE;
+    if (env->now_ns > r->last_now)
+        r->last_now = env->now_ns;
     route__roll_windows(r, env->now_ns);
     route__roll_budgets(r, env->now_ns);
     route__maybe_publish(r, env->now_ns);
-    route__health_pick_begin(r->health, env, r->pub);
+    health = r->hgate->pick; /* else nothing is due and nothing is open */
+    if (health)
+        route__health_pick_begin(r->health, env, r->pub);
     k = sanitize(r, exclude, route_node_pick(r->root, req, &r->view, env, exclude));
-    route__health_pick_end(r->health, r->pub);
+    if (health)
+        route__health_pick_end(r->health, r->pub);
     return k;
 }
 
@@ -458,8 +479,11 @@ void route_router_dispatch(struct route_router *r, uint32_t backend, const struc
         route__schedule_window(r, backend); /* else its oldest non-empty slot is unchanged */
     b->dispatched++;
     route__live_changed(r, backend);
-    route__health_dispatch(r->health, backend, env->now_ns, r->pub);
-    for (uint32_t k = 0; k < r->n_nodes; k++) {
+    if (env->now_ns > r->last_now)
+        r->last_now = env->now_ns;
+    if (r->hgate->dispatch)
+        route__health_dispatch(r->health, backend, env->now_ns, r->pub);
+    for (uint32_t k = 0; r->hook_dispatch && k < r->n_nodes; k++) {
         struct route_node *node = &r->nodes[k];
         if (node->ops->on_dispatch != NULL)
             node->ops->on_dispatch(node->state, backend, req, env);
@@ -495,7 +519,7 @@ void route_router_first_token(struct route_router *r, uint32_t backend, const st
     b->ttft_ewma_ns = b->ttft_samples == 0 ? ttft_ns : ewma_step(b->ttft_ewma_ns, ttft_ns);
     b->ttft_samples++;
     route__live_changed(r, backend);
-    for (uint32_t k = 0; k < r->n_nodes; k++) {
+    for (uint32_t k = 0; r->hook_first_token && k < r->n_nodes; k++) {
         struct route_node *node = &r->nodes[k];
         if (node->ops->on_first_token != NULL)
             node->ops->on_first_token(node->state, backend, req, ttft_ns, env);
@@ -521,8 +545,11 @@ void route_router_complete(struct route_router *r, uint32_t backend, const struc
     route__live_changed(r, backend);
     if (out == NULL)
         return;
-    route__health_complete(r->health, backend, out, env->now_ns, r->pub, &r->stats);
-    for (uint32_t k = 0; k < r->n_nodes; k++) {
+    if (env->now_ns > r->last_now)
+        r->last_now = env->now_ns;
+    if (r->hgate->complete)
+        route__health_complete(r->health, backend, out, env->now_ns, r->pub, &r->stats);
+    for (uint32_t k = 0; r->hook_complete && k < r->n_nodes; k++) {
         struct route_node *node = &r->nodes[k];
         if (node->ops->on_complete != NULL)
             node->ops->on_complete(node->state, backend, req, out, env);
@@ -544,7 +571,7 @@ void route_router_group_counts(const struct route_router *r, uint32_t group, uin
             if (r->cfgs[i].model_group != group)
                 continue;
             n_all++;
-            n_ok += route__health_offered(r->health, i);
+            n_ok += route__health_offered(r->health, i, r->last_now);
         }
     }
     if (size != NULL)
