@@ -39,10 +39,8 @@ static void note_budget_end(struct route_router *r, const struct route_backend *
 
 /* The windows and budget periods start at the first time the router sees
  * (a production gateway's monotonic clock does not start at 0). */
-void route__start_clock(struct route_router *r, int64_t now_ns)
+void route__start_clock_now(struct route_router *r, int64_t now_ns)
 {
-    if (r->clock_started)
-        return;
     for (uint32_t i = 0; i < r->n; i++) {
         struct route_backend *b = &r->live[i];
         route__window_init(&r->win[i], now_ns);
@@ -142,8 +140,10 @@ void route_router_add_cost(struct route_router *r, uint32_t backend, double usd,
         return;
     route__start_clock(r, now_ns);
     b = &r->live[backend];
-    roll_budget(b, now_ns);
-    note_budget_end(r, b);
+    if (b->cfg.budget_window_ns > 0) { /* else one period for ever */
+        roll_budget(b, now_ns);
+        note_budget_end(r, b);
+    }
     b->spent_usd += usd;
     route__live_changed(r, backend);
 }

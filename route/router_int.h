@@ -77,22 +77,39 @@ struct route_router {
 /* publish.c: mark backend i for the next publication. */
 void route__mark_dirty(struct route_router *r, uint32_t i);
 
-/* Backend i's live counters changed: without staleness the view is the live
- * array, so only its saturation bit and the journal (when some strategy
- * reads it) follow; with staleness it waits for the next publication.
- * Inline: every lifecycle call ends here. */
+/* Backend i's live counters other than inflight changed: without staleness
+ * the view is the live array, so only the journal follows (when some
+ * strategy reads it); with staleness the change waits for the next
+ * publication.  Inline: every lifecycle call ends here. */
 static inline void route__live_changed(struct route_router *r, uint32_t i)
+{
+    if (r->pub != r->live)
+        route__mark_dirty(r, i);
+    else
+        route__fleet_note(&r->fleet, i);
+}
+
+/* Backend i's inflight changed too: its saturation bit follows (always 0
+ * for a backend without a cap: nothing to write). */
+static inline void route__live_load_changed(struct route_router *r, uint32_t i)
 {
     if (r->pub != r->live) {
         route__mark_dirty(r, i);
         return;
     }
-    route__bit_put(r->fleet.saturated, i, route__saturated(&r->pub[i]));
+    if (r->pub[i].cfg.max_inflight > 0)
+        route__bit_put(r->fleet.saturated, i, route__saturated(&r->pub[i]));
     route__fleet_note(&r->fleet, i);
 }
+
 /* publish.c: the windows and budget periods start at the first time the
- * router sees. */
-void route__start_clock(struct route_router *r, int64_t now_ns);
+ * router sees (the inline test: once). */
+void route__start_clock_now(struct route_router *r, int64_t now_ns);
+static inline void route__start_clock(struct route_router *r, int64_t now_ns)
+{
+    if (!r->clock_started)
+        route__start_clock_now(r, now_ns);
+}
 /* publish.c: roll the budget periods and republish if due (before a pick);
  * the inline tests skip the calls until a period ends or a publication is
  * due. */
