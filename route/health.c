@@ -142,6 +142,7 @@ struct hb {
 };
 
 struct route__health {
+    struct route__health_gate gate;
     struct route_health_cfg cfg;
     bool any; /* some mechanism on */
     uint32_t n;
@@ -161,8 +162,20 @@ struct route__health {
     uint32_t *over;   /* backends offered for the current pick only */
     uint32_t n_over;
     struct route__fleet *fleet; /* told of every health written to the view */
-    int64_t last_now;           /* latest time of a pick, dispatch or outcome */
 };
+
+const struct route__health_gate *route__health_gate_of(const struct route__health *h)
+{
+    return &h->gate;
+}
+
+/* pick_begin has work while a timed state is pending (the due heap) or a
+ * backend is open (exploration, bypass_all_open); kept by refresh(), the
+ * only writer of both. */
+static void gate_pick(struct route__health *h)
+{
+    h->gate.pick = h->due.n > 0 || h->n_open > 0;
+}
 
 void route_health_default(struct route_health_cfg *h)
 {
@@ -253,6 +266,8 @@ struct route__health *route__health_create(const struct route_health_cfg *cfg,
     }
     h->cfg = *cfg;
     h->any = cfg->cooldown || cfg->breaker || cfg->outlier;
+    h->gate.dispatch = cfg->breaker;
+    h->gate.complete = h->any;
     h->n = n;
     h->bucket_ns = cfg->breaker_window_ns / (int64_t)BR_BUCKETS;
     if (h->bucket_ns < 1)
@@ -405,6 +420,7 @@ static void refresh(struct route__health *h, uint32_t i, struct route_backend *v
         route__heap_set(&h->due, i, until);
     else
         route__heap_remove(&h->due, i);
+    gate_pick(h);
 }
 
 void route__health_set_admin(struct route__health *h, uint32_t i, enum route_health st,
@@ -430,8 +446,6 @@ void route__health_pick_begin(struct route__health *h, const struct route_env *e
 {
     bool bypass;
     h->n_over = 0;
-    if (env->now_ns > h->last_now)
-        h->last_now = env->now_ns;
     while (h->due.n > 0) {
         uint32_t i = h->due.item[0];
         if (h->due.key[i] > env->now_ns)
@@ -724,8 +738,6 @@ void route__health_dispatch(struct route__health *h, uint32_t i, int64_t now_ns,
     struct hb *s;
     if (h == NULL || i >= h->n)
         return;
-    if (now_ns > h->last_now)
-        h->last_now = now_ns;
     if (!h->cfg.breaker)
         return;
     s = &h->b[i];
@@ -740,8 +752,6 @@ void route__health_complete(struct route__health *h, uint32_t i, const struct ro
 {
     if (h == NULL || i >= h->n || out == NULL)
         return;
-    if (now_ns > h->last_now)
-        h->last_now = now_ns;
     if (!h->any)
         return;
     advance(&h->b[i], now_ns);
@@ -754,16 +764,14 @@ void route__health_complete(struct route__health *h, uint32_t i, const struct ro
     refresh(h, i, view);
 }
 
-bool route__health_offered(const struct route__health *h, uint32_t i)
+bool route__health_offered(const struct route__health *h, uint32_t i, int64_t now)
 {
     const struct hb *s;
-    int64_t now;
     if (h == NULL || i >= h->n)
         return false;
     if (h->admin[i] != ROUTE_HEALTHY)
         return false;
     s = &h->b[i];
-    now = h->last_now;
     if (s->ejected && now < s->eject_until)
         return false;
     if (s->cooling && now < s->cool_until)

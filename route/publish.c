@@ -23,23 +23,9 @@ static void view_changed(struct route_router *r, uint32_t i)
     route__fleet_note(&r->fleet, i);
 }
 
-void route__live_changed(struct route_router *r, uint32_t i)
-{
-    if (r->pub == r->live)
-        view_changed(r, i);
-    else
-        route__mark_dirty(r, i);
-}
-
 /* ---------------------------------------------------------------------
  * Live counters, publication, budgets
  * ------------------------------------------------------------------- */
-
-void route__sync_usage(struct route_router *r, uint32_t i)
-{
-    r->live[i].rpm_used = r->win[i].req_sum;
-    r->live[i].tpm_used = r->win[i].tok_sum;
-}
 
 static void note_budget_end(struct route_router *r, const struct route_backend *b)
 {
@@ -53,10 +39,8 @@ static void note_budget_end(struct route_router *r, const struct route_backend *
 
 /* The windows and budget periods start at the first time the router sees
  * (a production gateway's monotonic clock does not start at 0). */
-void route__start_clock(struct route_router *r, int64_t now_ns)
+void route__start_clock_now(struct route_router *r, int64_t now_ns)
 {
-    if (r->clock_started)
-        return;
     for (uint32_t i = 0; i < r->n; i++) {
         struct route_backend *b = &r->live[i];
         route__window_init(&r->win[i], now_ns);
@@ -66,7 +50,7 @@ void route__start_clock(struct route_router *r, int64_t now_ns)
         route__live_changed(r, i);
     }
     r->clock_started = true;
-    r->wheel_done = now_ns;
+    route__wheel_done_at(r, now_ns);
 }
 
 /* Start a new budget period when now has passed the current one's end:
@@ -88,10 +72,8 @@ static void roll_budget(struct route_backend *b, int64_t now_ns)
 
 /* O(n) once per budget period end (budget windows are long: hours, days),
  * never per pick. */
-void route__roll_budgets(struct route_router *r, int64_t now_ns)
+void route__roll_budgets_due(struct route_router *r, int64_t now_ns)
 {
-    if (now_ns < r->budget_next_ns)
-        return;
     r->budget_next_ns = INT64_MAX;
     for (uint32_t i = 0; i < r->n; i++) {
         int64_t start = r->live[i].budget_start_ns;
@@ -131,12 +113,8 @@ static void publish(struct route_router *r)
     r->n_dirty = 0;
 }
 
-void route__maybe_publish(struct route_router *r, int64_t now_ns)
+void route__publish_due(struct route_router *r, int64_t now_ns)
 {
-    if (r->pub == r->live)
-        return;
-    if (r->published && now_ns < r->next_publish_ns)
-        return;
     publish(r);
     r->published = true;
     r->next_publish_ns = route__sat_add(now_ns, r->staleness_ns);
@@ -162,8 +140,10 @@ void route_router_add_cost(struct route_router *r, uint32_t backend, double usd,
         return;
     route__start_clock(r, now_ns);
     b = &r->live[backend];
-    roll_budget(b, now_ns);
-    note_budget_end(r, b);
+    if (b->cfg.budget_window_ns > 0) { /* else one period for ever */
+        roll_budget(b, now_ns);
+        note_budget_end(r, b);
+    }
     b->spent_usd += usd;
     route__live_changed(r, backend);
 }

@@ -32,7 +32,11 @@ struct route__window {
 void route__window_init(struct route__window *w, int64_t now_ns);
 /* Roll forward to now (time going backwards is ignored). */
 void route__window_advance(struct route__window *w, int64_t now_ns);
-void route__window_add(struct route__window *w, int64_t now_ns, int64_t requests, int64_t tokens);
+/* Count `requests` and `tokens` at now.  Inline: almost every call lands in
+ * the newest slot (many requests per second per backend), where it is four
+ * additions; only a call in a later second rolls the ring. */
+static inline void route__window_add(struct route__window *w, int64_t now_ns, int64_t requests,
+                                     int64_t tokens);
 /* When the sums of w next change by themselves (INT64_MAX: empty). */
 int64_t route__window_next_change(const struct route__window *w);
 
@@ -123,6 +127,19 @@ static inline int64_t route__sat_add(int64_t a, int64_t b)
     return a + b;
 }
 
+static inline void route__window_add(struct route__window *w, int64_t now_ns, int64_t requests,
+                                     int64_t tokens)
+{
+    /* Unsigned: exact even when the signed difference would overflow. */
+    if (now_ns < w->slot_start_ns ||
+        (uint64_t)now_ns - (uint64_t)w->slot_start_ns >= (uint64_t)ROUTE__WINDOW_SLOT_NS)
+        route__window_advance(w, now_ns);
+    w->req[w->head] = route__sat_add(w->req[w->head], requests);
+    w->tok[w->head] = route__sat_add(w->tok[w->head], tokens);
+    w->req_sum = route__sat_add(w->req_sum, requests);
+    w->tok_sum = route__sat_add(w->tok_sum, tokens);
+}
+
 /* floor(t / d) for d > 0, correct for negative t. */
 static inline int64_t route__floor_div(int64_t t, int64_t d)
 {
@@ -149,14 +166,27 @@ static inline bool route__bit_or_all(const uint64_t *bits, uint32_t i)
  *  - route__health_dispatch / route__health_complete from the lifecycle
  *    calls (half-open probes; the outcome rules), which update `view` at
  *    once for that backend.
+ * Each only when route__health_gate_of() says it has work (pick_end after
+ * every pick_begin).
  * `view` is the strategy-visible backend array.
  */
 struct route__health;
 struct route__fleet;
+
+/* Which health calls have work to do, kept by the health layer so that the
+ * router skips the others inline (no health mechanism configured, nothing
+ * timed, nothing open: the common case costs no call at all). */
+struct route__health_gate {
+    bool pick;     /* pick_begin: a timed state is pending or a backend is open */
+    bool dispatch; /* dispatch: the breaker is on (half-open probes) */
+    bool complete; /* complete: some mechanism (cooldown, breaker, outlier) is on */
+};
 struct route__health *route__health_create(const struct route_health_cfg *cfg,
                                            const struct route_backend_cfg *cfgs, uint32_t n,
                                            char *err, size_t errlen);
 void route__health_destroy(struct route__health *h);
+/* The health layer's gate, valid for its lifetime. */
+const struct route__health_gate *route__health_gate_of(const struct route__health *h);
 /* Keep the fleet's unusable bits and journal up to date (NULL: none). */
 void route__health_set_fleet(struct route__health *h, struct route__fleet *f);
 void route__health_set_admin(struct route__health *h, uint32_t i, enum route_health st,
@@ -168,10 +198,10 @@ void route__health_dispatch(struct route__health *h, uint32_t i, int64_t now_ns,
                             struct route_backend *view);
 void route__health_complete(struct route__health *h, uint32_t i, const struct route_outcome *out,
                             int64_t now_ns, struct route_backend *view, struct route_stats *st);
-/* Whether a pick at the latest time the health layer has seen (a pick, a
- * dispatch or an outcome) may offer backend i: its timed states evaluated
- * at that time, without changing them (route_router_group_counts). */
-bool route__health_offered(const struct route__health *h, uint32_t i);
+/* Whether a pick at now_ns (the router passes the latest time it has seen:
+ * a pick, a dispatch or an outcome) may offer backend i: its timed states
+ * evaluated at that time, without changing them (route_router_group_counts). */
+bool route__health_offered(const struct route__health *h, uint32_t i, int64_t now_ns);
 
 /* ---------------------------------------------------------------------
  * Bitset helpers (word-parallel: O(n / 64) per pass)
@@ -254,10 +284,21 @@ struct route__fleet {
     uint32_t *ring;
     uint32_t mask;
     uint64_t seq;
+    /* Some strategy of the router reads the journal (it took the fleet
+     * with route__node_fleet).  Without one, nothing is written to the ring:
+     * a router of round_robin or random over a few backends pays no journal
+     * upkeep on its lifecycle calls. */
+    bool journal;
 };
 
-/* The fleet of the router owning `node`; NULL for a NULL node. */
+/* The fleet of the router owning `node`; NULL for a NULL node.  The caller
+ * may read the journal: from then on the router keeps it. */
 const struct route__fleet *route__node_fleet(const struct route_node *node);
+
+/* The fleet of the router owning `node` for a strategy that reads only its
+ * unusable and saturated bits, never the journal (so the router need not
+ * keep one for it); NULL for a NULL node. */
+const struct route__fleet *route__node_fleet_bits(const struct route_node *node);
 
 static inline const struct route__fleet *route__fleet_of(const struct route__fleet *f,
                                                          const struct route_view *view)
@@ -268,7 +309,7 @@ static inline const struct route__fleet *route__fleet_of(const struct route__fle
 /* Record that backend i's view entry changed. */
 static inline void route__fleet_note(struct route__fleet *f, uint32_t i)
 {
-    if (f == NULL)
+    if (f == NULL || !f->journal)
         return;
     f->ring[f->seq & f->mask] = i;
     f->seq++;

@@ -24,6 +24,12 @@
 #include "route_loop.h"
 #include "router_int.h"
 
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 static bool bad_price(double p)
 {
     return !(p >= 0.0 && p <= DBL_MAX); /* negative, NaN or infinite */
@@ -204,6 +210,14 @@ static uint32_t journal_size(uint32_t n)
 
 const struct route__fleet *route__node_fleet(const struct route_node *node)
 {
+    if (node == NULL)
+        return NULL;
+    node->router->fleet.journal = true; /* a reader of the journal exists from now on */
+    return &node->router->fleet;
+}
+
+const struct route__fleet *route__node_fleet_bits(const struct route_node *node)
+{
     return node != NULL ? &node->router->fleet : NULL;
 }
 
@@ -312,10 +326,17 @@ struct route_router *route_router_create_spec(const struct route_spec *root,
     r->view.n = n;
     r->view.stride = (uint32_t)sizeof(struct route_backend);
     route__health_set_fleet(r->health, &r->fleet);
+    r->hgate = route__health_gate_of(r->health);
     r->root = build(r, root, &next_node, &next_child, err, errlen);
     if (r->root == NULL) {
         route_router_destroy(r);
         return NULL;
+    }
+    for (uint32_t k = 0; k < r->n_nodes; k++) {
+        const struct route_ops *ops = r->nodes[k].ops;
+        r->hook_dispatch = r->hook_dispatch || ops->on_dispatch != NULL;
+        r->hook_first_token = r->hook_first_token || ops->on_first_token != NULL;
+        r->hook_complete = r->hook_complete || ops->on_complete != NULL;
     }
     return r;
 }
@@ -361,14 +382,13 @@ void route_router_set_health(struct route_router *r, uint32_t backend, enum rout
  * Nodes
  * ------------------------------------------------------------------- */
 
-int32_t route_node_pick(struct route_node *node, const struct route_req *req,
-                        const struct route_view *view, const struct route_env *env,
-                        const uint64_t *exclude)
+/* route_node_pick without the argument checks. */
+static inline int32_t node_pick(struct route_node *node, const struct route_req *req,
+                                const struct route_view *view, const struct route_env *env,
+                                const uint64_t *exclude)
 {
     const uint64_t *ex = exclude;
     int32_t k;
-    if (node == NULL || req == NULL || view == NULL || env == NULL)
-        return ROUTE_NONE;
     if (node->subset != NULL) {
         const struct route_router *r = node->router;
         for (uint32_t w = 0; w < r->words; w++) {
@@ -382,6 +402,15 @@ int32_t route_node_pick(struct route_node *node, const struct route_req *req,
     if (k >= 0 && ((uint32_t)k >= view->n || !route_usable(view, ex, (uint32_t)k)))
         return ROUTE_NONE;
     return k;
+}
+
+int32_t route_node_pick(struct route_node *node, const struct route_req *req,
+                        const struct route_view *view, const struct route_env *env,
+                        const uint64_t *exclude)
+{
+    if (node == NULL || req == NULL || view == NULL || env == NULL)
+        return ROUTE_NONE;
+    return node_pick(node, req, view, env, exclude);
 }
 
 uint64_t *route_node_scratch(struct route_node *node)
@@ -407,13 +436,12 @@ struct route_stats *route_node_stats(struct route_node *node)
  * Lifecycle
  * ------------------------------------------------------------------- */
 
-/* Enforce the pick contract on the strategy's answer. */
+/* Enforce the pick contract on the root's answer k, which node_pick has
+ * already checked against the view's size, the health, `exclude` and the
+ * root's subset (its exclude set is exclude | ~subset). */
 static int32_t sanitize(const struct route_router *r, const uint64_t *exclude, int32_t k)
 {
     if (k >= 0) {
-        if ((uint32_t)k >= r->n || !route_usable(&r->view, exclude, (uint32_t)k) ||
-            !route__bit_or_all(r->root->subset, (uint32_t)k))
-            return ROUTE_NONE;
         /* The concurrency cap is the router's: a saturated answer waits. */
         if (route__saturated(&r->pub[k]))
             return ROUTE_FULL;
@@ -428,15 +456,56 @@ int32_t route_router_pick(struct route_router *r, const struct route_req *req,
                           const struct route_env *env, const uint64_t *exclude)
 {
     int32_t k;
+    bool health;
     if (r == NULL || req == NULL || env == NULL || env->rand == NULL)
         return ROUTE_NONE;
+    if (env->now_ns > r->last_now)
+        r->last_now = env->now_ns;
     route__roll_windows(r, env->now_ns);
     route__roll_budgets(r, env->now_ns);
     route__maybe_publish(r, env->now_ns);
-    route__health_pick_begin(r->health, env, r->pub);
-    k = sanitize(r, exclude, route_node_pick(r->root, req, &r->view, env, exclude));
-    route__health_pick_end(r->health, r->pub);
+    health = r->hgate->pick; /* else nothing is due and nothing is open */
+    if (health)
+        route__health_pick_begin(r->health, env, r->pub);
+    k = sanitize(r, exclude, node_pick(r->root, req, &r->view, env, exclude));
+    if (health)
+        route__health_pick_end(r->health, r->pub);
     return k;
+}
+
+/* The nodes' hooks, children before parents.  Out of line: most trees
+ * have none (the lifecycle calls test a flag), and the loop's registers
+ * would otherwise be saved on every call. */
+static NOINLINE void hooks_dispatch(struct route_router *r, uint32_t backend,
+                                    const struct route_req *req, const struct route_env *env)
+{
+    for (uint32_t k = 0; k < r->n_nodes; k++) {
+        struct route_node *node = &r->nodes[k];
+        if (node->ops->on_dispatch != NULL)
+            node->ops->on_dispatch(node->state, backend, req, env);
+    }
+}
+
+static NOINLINE void hooks_first_token(struct route_router *r, uint32_t backend,
+                                       const struct route_req *req, int64_t ttft_ns,
+                                       const struct route_env *env)
+{
+    for (uint32_t k = 0; k < r->n_nodes; k++) {
+        struct route_node *node = &r->nodes[k];
+        if (node->ops->on_first_token != NULL)
+            node->ops->on_first_token(node->state, backend, req, ttft_ns, env);
+    }
+}
+
+static NOINLINE void hooks_complete(struct route_router *r, uint32_t backend,
+                                    const struct route_req *req, const struct route_outcome *out,
+                                    const struct route_env *env)
+{
+    for (uint32_t k = 0; k < r->n_nodes; k++) {
+        struct route_node *node = &r->nodes[k];
+        if (node->ops->on_complete != NULL)
+            node->ops->on_complete(node->state, backend, req, out, env);
+    }
 }
 
 void route_router_dispatch(struct route_router *r, uint32_t backend, const struct route_req *req,
@@ -457,13 +526,13 @@ void route_router_dispatch(struct route_router *r, uint32_t backend, const struc
     if (r->win_key[backend] == INT64_MAX || r->win_key[backend] <= env->now_ns)
         route__schedule_window(r, backend); /* else its oldest non-empty slot is unchanged */
     b->dispatched++;
-    route__live_changed(r, backend);
-    route__health_dispatch(r->health, backend, env->now_ns, r->pub);
-    for (uint32_t k = 0; k < r->n_nodes; k++) {
-        struct route_node *node = &r->nodes[k];
-        if (node->ops->on_dispatch != NULL)
-            node->ops->on_dispatch(node->state, backend, req, env);
-    }
+    route__live_load_changed(r, backend);
+    if (env->now_ns > r->last_now)
+        r->last_now = env->now_ns;
+    if (r->hgate->dispatch)
+        route__health_dispatch(r->health, backend, env->now_ns, r->pub);
+    if (r->hook_dispatch)
+        hooks_dispatch(r, backend, req, env);
 }
 
 /*
@@ -495,11 +564,8 @@ void route_router_first_token(struct route_router *r, uint32_t backend, const st
     b->ttft_ewma_ns = b->ttft_samples == 0 ? ttft_ns : ewma_step(b->ttft_ewma_ns, ttft_ns);
     b->ttft_samples++;
     route__live_changed(r, backend);
-    for (uint32_t k = 0; k < r->n_nodes; k++) {
-        struct route_node *node = &r->nodes[k];
-        if (node->ops->on_first_token != NULL)
-            node->ops->on_first_token(node->state, backend, req, ttft_ns, env);
-    }
+    if (r->hook_first_token)
+        hooks_first_token(r, backend, req, ttft_ns, env);
 }
 
 void route_router_complete(struct route_router *r, uint32_t backend, const struct route_req *req,
@@ -518,15 +584,15 @@ void route_router_complete(struct route_router *r, uint32_t backend, const struc
         b->successes++;
     else if (out != NULL && out->status != ROUTE_CANCELLED)
         b->failures++;
-    route__live_changed(r, backend);
+    route__live_load_changed(r, backend);
     if (out == NULL)
         return;
-    route__health_complete(r->health, backend, out, env->now_ns, r->pub, &r->stats);
-    for (uint32_t k = 0; k < r->n_nodes; k++) {
-        struct route_node *node = &r->nodes[k];
-        if (node->ops->on_complete != NULL)
-            node->ops->on_complete(node->state, backend, req, out, env);
-    }
+    if (env->now_ns > r->last_now)
+        r->last_now = env->now_ns;
+    if (r->hgate->complete)
+        route__health_complete(r->health, backend, out, env->now_ns, r->pub, &r->stats);
+    if (r->hook_complete)
+        hooks_complete(r, backend, req, out, env);
 }
 
 /* LiteLLM's len(all) and len(healthy) of the retry loop
@@ -544,7 +610,7 @@ void route_router_group_counts(const struct route_router *r, uint32_t group, uin
             if (r->cfgs[i].model_group != group)
                 continue;
             n_all++;
-            n_ok += route__health_offered(r->health, i);
+            n_ok += route__health_offered(r->health, i, r->last_now);
         }
     }
     if (size != NULL)

@@ -52,6 +52,7 @@ struct route_router {
     uint32_t *win_prev;
     uint32_t wheel[ROUTE__WHEEL];
     int64_t wheel_done; /* every expiry at or before this time is applied */
+    int64_t wheel_next; /* the second boundary after wheel_done: no expiry before it */
     bool wheel_overdue; /* one was scheduled at or before wheel_done */
     int64_t staleness_ns;
     bool published;
@@ -65,26 +66,95 @@ struct route_router {
     struct route__fleet fleet;
     int64_t budget_next_ns; /* earliest budget window end */
     struct route__health *health;
+    const struct route__health_gate *hgate; /* which health calls have work */
+    int64_t last_now; /* latest time of a pick, dispatch or outcome (health) */
+    /* Some node has an on_dispatch / on_first_token / on_complete hook: the
+     * lifecycle calls walk the nodes only then. */
+    bool hook_dispatch, hook_first_token, hook_complete;
     struct route_stats stats;
 };
 
-/* publish.c: backend i's live counters changed (publish at once without
- * staleness, else at the next publication). */
-void route__live_changed(struct route_router *r, uint32_t i);
-/* publish.c: mark backend i for the first publication. */
+/* publish.c: mark backend i for the next publication. */
 void route__mark_dirty(struct route_router *r, uint32_t i);
+
+/* Backend i's live counters other than inflight changed: without staleness
+ * the view is the live array, so only the journal follows (when some
+ * strategy reads it); with staleness the change waits for the next
+ * publication.  Inline: every lifecycle call ends here. */
+static inline void route__live_changed(struct route_router *r, uint32_t i)
+{
+    if (r->pub != r->live)
+        route__mark_dirty(r, i);
+    else
+        route__fleet_note(&r->fleet, i);
+}
+
+/* Backend i's inflight changed too: its saturation bit follows (always 0
+ * for a backend without a cap: nothing to write). */
+static inline void route__live_load_changed(struct route_router *r, uint32_t i)
+{
+    if (r->pub != r->live) {
+        route__mark_dirty(r, i);
+        return;
+    }
+    if (r->pub[i].cfg.max_inflight > 0)
+        route__bit_put(r->fleet.saturated, i, route__saturated(&r->pub[i]));
+    route__fleet_note(&r->fleet, i);
+}
+
 /* publish.c: the windows and budget periods start at the first time the
- * router sees. */
-void route__start_clock(struct route_router *r, int64_t now_ns);
-/* publish.c: roll the budget periods and republish if due (before a pick). */
-void route__roll_budgets(struct route_router *r, int64_t now_ns);
-void route__maybe_publish(struct route_router *r, int64_t now_ns);
-/* publish.c: copy backend i's window sums into its live counters. */
-void route__sync_usage(struct route_router *r, uint32_t i);
+ * router sees (the inline test: once). */
+void route__start_clock_now(struct route_router *r, int64_t now_ns);
+static inline void route__start_clock(struct route_router *r, int64_t now_ns)
+{
+    if (!r->clock_started)
+        route__start_clock_now(r, now_ns);
+}
+/* publish.c: roll the budget periods and republish if due (before a pick);
+ * the inline tests skip the calls until a period ends or a publication is
+ * due. */
+void route__roll_budgets_due(struct route_router *r, int64_t now_ns);
+void route__publish_due(struct route_router *r, int64_t now_ns);
+static inline void route__roll_budgets(struct route_router *r, int64_t now_ns)
+{
+    if (now_ns >= r->budget_next_ns)
+        route__roll_budgets_due(r, now_ns);
+}
+static inline void route__maybe_publish(struct route_router *r, int64_t now_ns)
+{
+    if (r->pub != r->live && (!r->published || now_ns >= r->next_publish_ns))
+        route__publish_due(r, now_ns);
+}
+/* Copy backend i's window sums into its live counters. */
+static inline void route__sync_usage(struct route_router *r, uint32_t i)
+{
+    r->live[i].rpm_used = r->win[i].req_sum;
+    r->live[i].tpm_used = r->win[i].tok_sum;
+}
 
 /* window.c: (re)file backend i in the timing wheel at its window's next
  * change; roll the windows whose sums change by now. */
 void route__schedule_window(struct route_router *r, uint32_t i);
-void route__roll_windows(struct route_router *r, int64_t now_ns);
+void route__roll_windows_due(struct route_router *r, int64_t now_ns);
+/* Every expiry at or before t is applied: note t and the next second
+ * boundary after it. */
+static inline void route__wheel_done_at(struct route_router *r, int64_t t)
+{
+    int64_t sec = route__floor_div(t, ROUTE__WINDOW_SLOT_NS);
+    r->wheel_done = t;
+    r->wheel_next =
+        sec >= INT64_MAX / ROUTE__WINDOW_SLOT_NS ? INT64_MAX : (sec + 1) * ROUTE__WINDOW_SLOT_NS;
+}
+/* Inline: between two second boundaries no window expires, so a pick only
+ * notes the time (windows are rolled once per second, not per request). */
+static inline void route__roll_windows(struct route_router *r, int64_t now_ns)
+{
+    if (r->clock_started && !r->wheel_overdue && now_ns < r->wheel_next) {
+        if (now_ns > r->wheel_done)
+            r->wheel_done = now_ns;
+        return;
+    }
+    route__roll_windows_due(r, now_ns);
+}
 
 #endif /* LBSIM_ROUTER_INT_H */

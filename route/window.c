@@ -66,15 +66,6 @@ void route__window_advance(struct route__window *w, int64_t now_ns)
     w->slot_start_ns = now_ns - (int64_t)(diff - steps * (uint64_t)ROUTE__WINDOW_SLOT_NS);
 }
 
-void route__window_add(struct route__window *w, int64_t now_ns, int64_t requests, int64_t tokens)
-{
-    route__window_advance(w, now_ns);
-    w->req[w->head] = route__sat_add(w->req[w->head], requests);
-    w->tok[w->head] = route__sat_add(w->tok[w->head], tokens);
-    w->req_sum = route__sat_add(w->req_sum, requests);
-    w->tok_sum = route__sat_add(w->tok_sum, tokens);
-}
-
 /* When the sums of window w next change by themselves: the end of its oldest
  * non-empty slot (a slot starting at s leaves the window at s + 60 s);
  * INT64_MAX when empty. */
@@ -149,7 +140,7 @@ static void sweep_bucket(struct route_router *r, uint32_t b, int64_t now_ns)
  * time jumps), nothing for idle backends, nothing while no second boundary
  * passes (the window of a backend with no expiry may lag behind now; its
  * sums are exact). */
-void route__roll_windows(struct route_router *r, int64_t now_ns)
+void route__roll_windows_due(struct route_router *r, int64_t now_ns)
 {
     int64_t from, to;
     if (!r->clock_started) {
@@ -161,7 +152,7 @@ void route__roll_windows(struct route_router *r, int64_t now_ns)
     from = route__floor_div(r->wheel_done, ROUTE__WINDOW_SLOT_NS);
     to = route__floor_div(now_ns, ROUTE__WINDOW_SLOT_NS);
     if (from == to && !r->wheel_overdue) {
-        r->wheel_done = now_ns; /* no second boundary passed: no expiry */
+        route__wheel_done_at(r, now_ns); /* no second boundary passed: no expiry */
         return;
     }
     if (r->wheel_overdue || (uint64_t)to - (uint64_t)from >= ROUTE__WHEEL) {
@@ -171,6 +162,6 @@ void route__roll_windows(struct route_router *r, int64_t now_ns)
         for (int64_t sec = from + 1; sec <= to; sec++)
             sweep_bucket(r, (uint32_t)((uint64_t)sec % ROUTE__WHEEL), now_ns);
     }
-    r->wheel_done = now_ns;
+    route__wheel_done_at(r, now_ns);
     r->wheel_overdue = false;
 }

@@ -37,13 +37,21 @@
  * ineligible (down, saturated, excluded) leave their group's heap with
  * their current weight frozen, and re-enter when eligible again: O(log n)
  * per change of eligibility between picks.  With equal weights (D = 1) this
- * is plain cyclic order from a heap.  With fewer backends, or outside a
- * router (tests creating the state by hand), the O(n) pass runs on the same
- * values.
+ * is plain cyclic order from a heap.  With fewer backends (up to 64, one
+ * bitset word) in a router, the same nginx pass runs over the set bits of
+ * the fleet's eligible word with the weights copied at creation: no view
+ * entry is read, and a backend of weight 0 costs nothing.  Outside a router
+ * (tests creating the state by hand) the O(n) pass runs on the view.
  */
 #include <stdlib.h>
 
 #include "route_int.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 
 /* Fold a group's offset into its members before it gets near overflow. */
 #define RR_FOLD ((int64_t)1 << 60)
@@ -63,6 +71,12 @@ struct rr_state {
     uint64_t *member; /* bitset of heap members */
     bool fast;        /* the heaps hold the eligible backends */
     const struct route__fleet *fleet;
+    /* Small fleets (n < ROUTE__INDEX_MIN_N, one bitset word) in a router:
+     * its unusable / saturated bits, the weights, and the backends of
+     * positive weight as a word. */
+    const struct route__fleet *small;
+    uint32_t *w;
+    uint64_t w_pos;
 };
 
 static void destroy_rr(void *state)
@@ -80,6 +94,7 @@ static void destroy_rr(void *state)
     free(s->pos);
     free(s->key);
     free(s->member);
+    free(s->w);
     free(s);
 }
 
@@ -105,12 +120,13 @@ static int create_rr(void **state, const struct route_create_args *args, char *e
         s->pos = calloc(m, sizeof *s->pos);
         s->key = calloc(m, sizeof *s->key);
         s->member = calloc(ROUTE_EXCLUDE_WORDS(m), sizeof *s->member);
+        s->w = calloc(m, sizeof *s->w);
         ws = calloc(m, sizeof *ws);
         per = calloc(m, sizeof *per);
     }
     if (s == NULL || s->current == NULL || s->cls == NULL || s->cls_w == NULL || s->off == NULL ||
         s->cnt == NULL || s->heap == NULL || s->items == NULL || s->pos == NULL || s->key == NULL ||
-        s->member == NULL || ws == NULL || per == NULL) {
+        s->member == NULL || s->w == NULL || ws == NULL || per == NULL) {
         free(ws);
         free(per);
         destroy_rr(s);
@@ -151,6 +167,13 @@ static int create_rr(void **state, const struct route_create_args *args, char *e
     free(ws);
     free(per);
     s->fleet = route__fleet_for(args);
+    for (uint32_t i = 0; i < n; i++) {
+        s->w[i] = args->cfgs != NULL ? args->cfgs[i].weight : 0;
+        if (s->w[i] > 0 && i < 64u)
+            s->w_pos |= (uint64_t)1 << i;
+    }
+    if (s->fleet == NULL && n <= 64u)
+        s->small = route__node_fleet_bits(args->node);
     *state = s;
     return 0;
 }
@@ -245,21 +268,57 @@ static int32_t pick_fast(struct rr_state *s, const struct route__fleet *f,
     return best;
 }
 
-static int32_t pick_rr(void *state, const struct route_req *req, const struct route_view *view,
-                       const struct route_env *env, const uint64_t *exclude)
+/* The nginx pass over one word of backends (the router's view, n <= 64):
+ * the eligible set from the fleet's bits, each eligible backend gains its
+ * weight (1 each if all eligible weights are 0), the largest current weight
+ * wins (lowest index on ties: bits in increasing order, strict >) and pays
+ * the total.  The same values as the pass over the view below. */
+static int32_t pick_small(struct rr_state *s, const struct route__fleet *f, const uint64_t *exclude)
 {
-    struct rr_state *s = state;
-    const struct route__fleet *f = route__fleet_of(s->fleet, view);
+    uint64_t usable =
+        ~(f->unusable[0] | (exclude != NULL ? exclude[0] : 0)) & route__word_mask(s->n, 0);
+    uint64_t elig = usable & ~f->saturated[0], set = elig & s->w_pos;
+    int64_t *cur = s->current, total, best_val;
+    uint32_t best;
+    bool unit = set == 0; /* all eligible weights 0: each counts as 1 (cyclic order) */
+    if (elig == 0)
+        return usable != 0 ? ROUTE_FULL : ROUTE_NONE;
+    if (unit)
+        set = elig;
+    best = route__ctz64(set);
+    total = unit ? 1 : (int64_t)s->w[best];
+    cur[best] += total;
+    best_val = cur[best];
+    for (set &= set - 1u; set != 0; set &= set - 1u) {
+        uint32_t i = route__ctz64(set);
+        int64_t w = unit ? 1 : (int64_t)s->w[i], v = cur[i] + w;
+        cur[i] = v;
+        total += w;
+        if (v > best_val) { /* strict: the lowest index wins ties */
+            best_val = v;
+            best = i;
+        }
+    }
+    cur[best] -= total;
+    return (int32_t)best;
+}
+
+/* The heaps, or nginx's pass over the view.  Kept out of line so that
+ * pick_rr's common small-fleet case saves no registers. */
+static NOINLINE int32_t pick_other(struct rr_state *s, const struct route_view *view,
+                                   const uint64_t *exclude)
+{
+    const struct route__fleet *f;
     struct route__count c = {0, 0};
-    uint32_t n = view->n < s->n ? view->n : s->n;
+    uint32_t n;
     int64_t total = 0, unit;
     int32_t best = -1;
-    (void)req;
-    (void)env;
+    f = route__fleet_of(s->fleet, view);
     if (f != NULL && view->n == s->n) {
         s->fast = true;
         return pick_fast(s, f, view, exclude);
     }
+    n = view->n < s->n ? view->n : s->n;
     if (s->fast)
         materialize(s);
     /* Pass 1: is any eligible weight positive?  Decides the weight rule. */
@@ -291,6 +350,17 @@ static int32_t pick_rr(void *state, const struct route_req *req, const struct ro
     }
     s->current[best] -= total;
     return best;
+}
+
+static int32_t pick_rr(void *state, const struct route_req *req, const struct route_view *view,
+                       const struct route_env *env, const uint64_t *exclude)
+{
+    struct rr_state *s = state;
+    (void)req;
+    (void)env;
+    if (s->small != NULL && s->small->view == view && view->n == s->n)
+        return pick_small(s, s->small, exclude);
+    return pick_other(s, view, exclude);
 }
 
 const struct route_ops route__ops_round_robin = {
