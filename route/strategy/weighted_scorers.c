@@ -38,7 +38,12 @@
  *
  * Pickers (param picker):
  *  0 max_score       the maximum total; ties uniformly at random (GIE
- *                    shuffles, then sorts descending and takes the first).
+ *                    shuffles, then sorts descending and takes the first;
+ *                    docs/notes/routers.md §2.3 "Pickers").  Drawn once:
+ *                    with c backends at the best total, route_rand_below
+ *                    (c) = r picks the r-th of them in index order (no
+ *                    draw when c = 1), the same distribution as GIE's
+ *                    shuffle with one draw instead of one per tie.
  *  1 weighted_random GIE A-Res (Efraimidis-Spirakis: key = U^(1/s), top-k).
  *                    With k = 1 that selects i with probability
  *                    total_i / sum total exactly; this draws that
@@ -60,27 +65,21 @@
  * allocation in pick.
  *
  * Fast path (in a router of >= ROUTE__INDEX_MIN_N backends, picker
- * max_score, w_cost 0): the very answer and the very random draws of the
- * scan, without scoring every backend.  The scan's max_score picker draws
- * route_rand_below(env, ties) at every backend whose total equals the
- * running maximum, in index order, so the draws cannot be skipped (at 512
- * idle-ish backends ~220 per pick) but the scoring can.  A backend is
- * "plain" when its pass-1 sum (KV, tokens, headroom) equals that of a
- * neutral backend (KV not reported, no tokens in flight, unlimited;
- * e.g. every hosted API under the default weights) and its latency term
- * is the unseen 1: its total is then a non-increasing function tot(q) of
- * its queue q alone (floating-point addition and multiplication by a
- * positive constant are monotone).  Eligible plain backends sit in
- * bitsets by q (q < WS_QCAP), kept from the router's journal of view
- * changes.  When every eligible backend is plain, nothing is excluded and
- * the prefix scorer adds nothing to this request: the maximum is
- * M = tot(qmin), reached exactly by the backends of bucket qmin when
- * tot(next q) < M (checked; equal floats hand the pick to the scan); the
- * scan's running maximum before the first of them, a0, is replayed over
- * [0, a0) (its draws at equal running maxima included), then the c - 1
- * tie draws route_rand_below(env, 2 .. c) of bucket qmin are made and the
- * last one that came out 0 is located by a select over its bitset.
- * O(a0 + c + n / 64) per pick with c the ties, O(1) per view change.
+ * max_score, w_cost 0): the very answer and the very random draw of the
+ * scan, without scoring every backend.  A backend is "plain" when its
+ * pass-1 sum (KV, tokens, headroom) equals that of a neutral backend (KV
+ * not reported, no tokens in flight, unlimited; e.g. every hosted API
+ * under the default weights) and its latency term is the unseen 1: its
+ * total is then a non-increasing function tot(q) of its queue q alone
+ * (floating-point addition and multiplication by a positive constant are
+ * monotone).  Eligible plain backends sit in bitsets by q (q < WS_QCAP),
+ * kept from the router's journal of view changes.  When every eligible
+ * backend is plain, nothing is excluded and the prefix scorer adds nothing
+ * to this request: the maximum is M = tot(qmin), reached exactly by the c
+ * backends of bucket qmin when tot(next q) < M (checked; equal floats hand
+ * the pick to the scan); the scan's one draw r = route_rand_below(c) (when
+ * c > 1) is made and the r-th member located by a select over the bucket's
+ * bitset.  O(n / 64) per pick, O(1) per view change.
  * Anything else (another picker, w_cost, exclusions, a prefix match,
  * reported KV, seen latencies, token or headroom weights that vary, q >=
  * WS_QCAP) runs the scan.
@@ -331,6 +330,11 @@ static int32_t pick_total(struct scorers *s, const struct route_view *view,
     int32_t best = ROUTE_NONE;
     uint32_t ties = 0;
     if (s->picker == PICK_MAX_SCORE) {
+        /* The best total and the number of backends that have it; then
+         * one draw picks the r-th of them in index order (none when one
+         * has it): uniform among the best, as GIE's max-score picker
+         * (docs/notes/routers.md §2.3 "Pickers": shuffle, then take the
+         * best). */
         for (uint32_t i = 0; i < view->n; i++) {
             double t = total[i];
             if (t < 0.0)
@@ -339,9 +343,15 @@ static int32_t pick_total(struct scorers *s, const struct route_view *view,
                 best = (int32_t)i;
                 tmax = t;
                 ties = 1;
-            } else if (t == tmax && route_rand_below(env, ++ties) == 0) {
-                best = (int32_t)i; /* each tie kept with probability 1/ties */
+            } else if (t == tmax) {
+                ties++;
             }
+        }
+        if (ties > 1) {
+            uint32_t r = route_rand_below(env, ties);
+            for (uint32_t i = (uint32_t)best;; i++)
+                if (total[i] == tmax && r-- == 0)
+                    return (int32_t)i;
         }
         return best;
     }
@@ -634,10 +644,9 @@ static int32_t fast_pick(struct scorers *s, const struct route__fleet *f,
                          const struct route_env *env, const uint64_t *exclude)
 {
     int64_t m_done = -1;
-    uint32_t q1, q2, qlast, a0, ties = 0, win = 1;
-    double qmin, qmax, q_scale, top, tmax = 0.0, tab[WS_QCAP];
+    uint32_t q1, q2, qlast, c;
+    double qmin, qmax, q_scale, top;
     const uint64_t *set;
-    int32_t best = ROUTE_NONE;
     if (s->has_index && req->n_blocks > 0) {
         m_done = route__pidx_match(&s->idx, req->blocks, req->n_blocks);
         if (s->idx.depth > 0)
@@ -658,30 +667,11 @@ static int32_t fast_pick(struct scorers *s, const struct route__fleet *f,
     q2 = q1 < qlast ? next_bucket(s->qnon, q1 + 1u) : WS_QCAP;
     if (q2 < WS_QCAP && !(plain_total(s, (double)q2, qmin, qmax, q_scale) < top))
         return scan_scorers(s, req, view, env, exclude, m_done);
+    /* The members of bucket q1 tie at top, the rest lose: the scan's one
+     * draw picks the r-th of them in index order. */
     set = s->qbits + (size_t)q1 * s->words;
-    a0 = (uint32_t)route__bits_select(set, s->words, 0);
-    /* The scan's running maximum before a0 (all below top), its draws at
-     * equal running maxima included. */
-    for (uint32_t q = q1; q <= qlast; q++) /* each bucket's total, once */
-        tab[q] = plain_total(s, (double)q, qmin, qmax, q_scale);
-    for (uint32_t i = 0; i < a0; i++) {
-        double t;
-        if (s->filed[i] < 0)
-            continue;
-        t = tab[s->filed[i]];
-        if (best < 0 || t > tmax) {
-            best = (int32_t)i;
-            tmax = t;
-            ties = 1;
-        } else if (t == tmax && route_rand_below(env, ++ties) == 0) {
-            best = (int32_t)i;
-        }
-    }
-    /* From a0 on: the members of bucket q1 tie at top, the rest lose. */
-    for (uint32_t j = 2; j <= s->qcount[q1]; j++)
-        if (route_rand_below(env, j) == 0)
-            win = j;
-    return route__bits_select(set, s->words, win - 1u);
+    c = s->qcount[q1];
+    return route__bits_select(set, s->words, c > 1 ? route_rand_below(env, c) : 0u);
 }
 
 static void dispatch_scorers(void *state, uint32_t backend, const struct route_req *req,

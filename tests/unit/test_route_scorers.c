@@ -617,6 +617,63 @@ static void test_pickers(void)
  * prefix_affinity
  * ------------------------------------------------------------------- */
 
+/* max_score's tie rule (docs/notes/routers.md §2.3 "Pickers": GIE's
+ * max-score picker is uniform among the best): with c backends at the best
+ * total, ONE draw route_rand_below(c) = r picks the r-th of them in index
+ * order; no draw when c = 1.  Exact: the pick and the source's state after
+ * it equal those of that one draw made on a copy of the source; then the
+ * choice is uniform over the c tied backends (chi-square). */
+static void test_max_score_ties(void)
+{
+    static const char *const pn[] = {"w_queue", "w_kv", "w_prefix", "picker"};
+    static const uint32_t tied[] = {1, 3, 4, 6, 9};
+    double pv[] = {0, 1, 0, 0};
+    struct sm64 rg = {2026}, copy;
+    struct route_env env = make_env(&rg), cenv;
+    struct route_req q = req_blocks(1, NULL, 0);
+    struct inst in;
+    uint32_t cnt[12], draws = 50000, c = 5, bad = 0;
+    double chi2 = 0.0;
+    if (inst_open(&in, "weighted_scorers", 12, pn, pv, 4) != 0) {
+        CHECK(0);
+        return;
+    }
+    for (uint32_t i = 0; i < 12; i++)
+        in.b[i].kv_free = 0.5;
+    for (uint32_t j = 0; j < c; j++)
+        in.b[tied[j]].kv_free = 0.9;
+    in.b[11].kv_free = 0.9; /* at the best total but down: not a tie */
+    in.b[11].health = ROUTE_DOWN;
+    for (uint32_t i = 0; i < 12; i++)
+        cnt[i] = 0;
+    for (uint32_t t = 0; t < draws; t++) {
+        int32_t r;
+        uint32_t want;
+        copy = rg;
+        cenv = make_env(&copy);
+        want = tied[route_rand_below(&cenv, c)];
+        r = inst_pick(&in, &q, &env, NULL);
+        bad += r != (int32_t)want || rg.s != copy.s;
+        if (r >= 0 && r < 12)
+            cnt[r]++;
+    }
+    CHECK_INT_EQ(bad, 0);
+    for (uint32_t j = 0; j < c; j++) {
+        double e = (double)draws / c, d = (double)cnt[tied[j]] - e;
+        chi2 += d * d / e;
+    }
+    /* 4 degrees of freedom: P(chi2 > 18.47) = 0.001 */
+    CHECK(chi2 < 18.47);
+    CHECK_INT_EQ(cnt[0] + cnt[2] + cnt[5] + cnt[7] + cnt[8] + cnt[10] + cnt[11], 0);
+    /* One best: that backend, and no draw at all. */
+    in.b[tied[2]].kv_free = 0.95;
+    copy = rg;
+    for (int t = 0; t < 100; t++)
+        CHECK_INT_EQ(inst_pick(&in, &q, &env, NULL), (int)tied[2]);
+    CHECK(rg.s == copy.s);
+    inst_close(&in);
+}
+
 static void test_prefix_affinity(void)
 {
     struct sm64 rg = {8};
@@ -1119,6 +1176,7 @@ int main(void)
     test_scorers_alone();
     test_scorers_default_mix();
     test_pickers();
+    test_max_score_ties();
     test_prefix_affinity();
     test_index_model();
     test_cache_aware_guarded();

@@ -13,10 +13,11 @@
  * router, so the scan) picks on a copy of the router's view with a copy of
  * the random source as it was before the router's pick: both must return
  * the same answer and leave the source in the same state (so they drew
- * the same numbers).  The circuit breaker is off: an open backend offered
- * for one pick would not be in the view the scan sees afterwards.
- * Weights: the GIE default, without the prefix scorer, with latency,
- * tokens and headroom scorers, the other pickers (scan in both).
+ * the same numbers: max_score's one tie draw route_rand_below(c), c the
+ * backends at the best total, none when c = 1).  The circuit breaker is off: an open backend
+ * offered for one pick would not be in the view the scan sees afterwards. Weights: the GIE default,
+ * without the prefix scorer, with latency, tokens and headroom scorers, the other pickers (scan in
+ * both).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -212,8 +213,92 @@ static void test_same_as_scan(void)
     CHECK(g_nonneg > g_picks / 2);
 }
 
+/* The fast path's tie rule, exactly, in a router of 512 backends (GIE
+ * default weights, no prefix blocks, no engine signals: every backend is
+ * plain, its queue its in-flight count): the backends with nothing in
+ * flight tie at the best total; ONE draw route_rand_below(c) = r on the
+ * router's source picks the r-th of them in index order (no draw when
+ * c = 1).  Checked against that draw made on a copy of the source, then
+ * uniformity over the c ties (chi-square). */
+static void test_fast_ties(void)
+{
+    enum { N = 512 };
+    static struct route_backend_cfg bc[N];
+    static uint32_t tied[N], cnt[N];
+    const struct route_ops *ops = route_registry_find("weighted_scorers");
+    struct sm64 rg = {99}, copy;
+    struct route_env env = {.now_ns = 1000 * NS_PER_MS, .rand = sm64_next, .rand_ctx = &rg};
+    struct route_env cenv = env;
+    struct route_health_cfg h;
+    struct route_spec spec;
+    struct route_router *r;
+    struct route_req q;
+    char err[256];
+    uint32_t c = 0, bad = 0, draws = 40000;
+    double chi2 = 0.0;
+
+    memset(bc, 0, sizeof bc);
+    for (uint32_t i = 0; i < N; i++)
+        bc[i].weight = 1;
+    route_health_default(&h);
+    memset(&spec, 0, sizeof spec);
+    spec.ops = ops;
+    spec.weight = 1.0;
+    for (uint32_t k = 0; k < ops->n_params; k++)
+        spec.params[k] = ops->params[k].def;
+    r = route_router_create_spec(&spec, bc, N, &h, 0, err, sizeof err);
+    CHECK(r != NULL);
+    if (r == NULL)
+        return;
+    memset(&q, 0, sizeof q);
+    q.input_tokens = 100;
+    q.max_tokens = 100;
+    /* Load all but every 37th backend (from 5): 14 ties at queue 0. */
+    for (uint32_t i = 0; i < N; i++) {
+        if (i % 37 == 5) {
+            tied[c++] = i;
+            continue;
+        }
+        q.id = i + 1;
+        route_router_dispatch(r, i, &q, &env);
+    }
+    CHECK_INT_EQ(c, 14);
+    for (uint32_t t = 0; t < draws; t++) {
+        int32_t k;
+        uint32_t want;
+        copy = rg;
+        cenv.rand_ctx = &copy;
+        want = tied[route_rand_below(&cenv, c)];
+        q.id = 100000 + t;
+        k = route_router_pick(r, &q, &env, NULL);
+        bad += k != (int32_t)want || rg.s != copy.s;
+        if (k >= 0)
+            cnt[k]++;
+    }
+    CHECK_INT_EQ(bad, 0);
+    for (uint32_t j = 0; j < c; j++) {
+        double e = (double)draws / c, d = (double)cnt[tied[j]] - e;
+        chi2 += d * d / e;
+    }
+    /* 13 degrees of freedom: P(chi2 > 34.53) = 0.001 */
+    CHECK(chi2 < 34.53);
+    /* One left at queue 0: that one, and no draw. */
+    for (uint32_t j = 0; j + 1 < c; j++) {
+        q.id = 200000 + j;
+        route_router_dispatch(r, tied[j], &q, &env);
+    }
+    copy = rg;
+    for (uint32_t t = 0; t < 100; t++) {
+        q.id = 300000 + t;
+        CHECK_INT_EQ(route_router_pick(r, &q, &env, NULL), (int)tied[c - 1]);
+    }
+    CHECK(rg.s == copy.s);
+    route_router_destroy(r);
+}
+
 int main(void)
 {
     test_same_as_scan();
+    test_fast_ties();
     return check_report("test_route_scorers_fast");
 }
