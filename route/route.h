@@ -369,6 +369,22 @@ struct route_router *route_router_create_spec(const struct route_spec *root,
 void route_router_set_signals(struct route_router *r, uint32_t backend, int64_t queue_depth,
                               double kv_free, int64_t now_ns);
 
+/* The engine-fed signals (ROUTE_READS_* of route_strategy.h) some node of
+ * the router reads: the OR of its nodes' route_ops.reads (a wrapper's or
+ * group's own and its children's).  ROUTE_READS_ALL when a node's table
+ * predates the field (ABI 3.0), or has an on_first_token hook without
+ * declaring ROUTE_READS_TTFT (its hook observes the host's first-token
+ * calls: a table that says otherwise is not trusted), and when a node
+ * keeps an index fed by the router's journal of view changes (built-in
+ * strategies over >= 32 backends: the journal records signal updates
+ * too, and when to rebuild such an index, which orders random ties,
+ * depends on how many it met).  A host may skip
+ * producing a signal this lacks: route_router_set_signals without
+ * ROUTE_READS_KV | ROUTE_READS_QUEUE | ROUTE_READS_SIGNAL_TIME, the
+ * first-token call without ROUTE_READS_TTFT; no pick changes.  Fixed at
+ * creation; 0 for a NULL router. */
+uint32_t route_router_reads(const struct route_router *r);
+
 /* Cost billed to a backend (budget filters). */
 void route_router_add_cost(struct route_router *r, uint32_t backend, double usd, int64_t now_ns);
 

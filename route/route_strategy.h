@@ -25,7 +25,8 @@
  *    host accepts a table of its major with abi_minor <= ROUTE_ABI_MINOR and
  *    ops_size >= ROUTE_OPS_SIZE_3_0.  When a later minor appends a hook, the
  *    host must read it only when ops_size covers it (treating it as NULL
- *    otherwise), so older plugins keep working; 3.0 has no such hook yet.
+ *    otherwise), so older plugins keep working (3.1's `reads`: a 3.0 table
+ *    is read as ROUTE_READS_ALL, route_ops_reads()).
  *    A newer minor is refused: the plugin may read fields this host does
  *    not fill.
  *  - Arrays are walked with their entry size: view entries with
@@ -39,7 +40,7 @@
 
 /* Major and minor route ABI (see the rule above). */
 #define ROUTE_ABI_VERSION 3u
-#define ROUTE_ABI_MINOR   0u
+#define ROUTE_ABI_MINOR   1u
 
 /* ---------------------------------------------------------------------
  * The read-only backend view
@@ -141,7 +142,14 @@ struct route_create_args {
  *  - hooks (may be NULL): observe the attempt life cycle to maintain
  *    private signals.  The router has already updated the live counters of
  *    the view when a hook runs.
- * Every field below on_complete is ABI 3.1 or later (none yet): append only.
+ *  - reads (ABI 3.1): which engine-fed signals of the view the strategy
+ *    reads, in pick, its hooks and the helpers they call (ROUTE_READS_*
+ *    below).  The host may stop producing a signal no node of a router
+ *    reads (route_router_reads), so a missing flag silently changes
+ *    results: declare every one read.  0 = none of them (a strategy of
+ *    inflight, windows, configuration, health only).  A wrapper or group
+ *    declares its own reads only: the router ORs its children's in.
+ * Every field below on_complete is ABI 3.1 or later: append only.
  */
 struct route_ops {
     uint32_t abi_version; /* ROUTE_ABI_VERSION (major) */
@@ -163,7 +171,19 @@ struct route_ops {
                            int64_t ttft_ns, const struct route_env *env);
     void (*on_complete)(void *state, uint32_t backend, const struct route_req *req,
                         const struct route_outcome *out, const struct route_env *env);
+    uint32_t reads; /* ABI 3.1: ROUTE_READS_* the strategy reads (see above) */
 };
+
+/* Engine-fed signals a strategy may read (route_ops.reads, ABI 3.1).  The
+ * router keeps every other field of the view itself (inflight, windows,
+ * spend, health, outcomes), whatever the host does. */
+#define ROUTE_READS_TTFT                                                                           \
+    0x1u /* ttft_ewma_ns, ttft_samples, or state its on_first_token hook feeds */
+#define ROUTE_READS_KV          0x2u /* kv_free (route_router_set_signals) */
+#define ROUTE_READS_QUEUE       0x4u /* queue_depth: the backend-reported queue */
+#define ROUTE_READS_SIGNAL_TIME 0x8u /* signal_t_ns: when those were sampled */
+/* Every signal, those of later minors included: what a 3.0 table reads. */
+#define ROUTE_READS_ALL 0xffffffffu
 
 /* The first three fields of every table, for designated initializers:
  *   static const struct route_ops mine = {ROUTE_OPS_INIT, .name = ...}; */
@@ -175,6 +195,17 @@ struct route_ops {
 #define ROUTE_OPS_SIZE_3_0                                                                         \
     ((uint32_t)(offsetof(struct route_ops, on_complete) +                                          \
                 sizeof(((struct route_ops *)0)->on_complete)))
+
+/* Size of an ABI 3.1 table: the smallest that carries `reads`. */
+#define ROUTE_OPS_SIZE_3_1                                                                         \
+    ((uint32_t)(offsetof(struct route_ops, reads) + sizeof(((struct route_ops *)0)->reads)))
+
+/* What a (checked) table reads: its `reads` when its ops_size covers the
+ * field, else ROUTE_READS_ALL (a 3.0 table may read anything). */
+static inline uint32_t route_ops_reads(const struct route_ops *ops)
+{
+    return ops->ops_size >= ROUTE_OPS_SIZE_3_1 ? ops->reads : ROUTE_READS_ALL;
+}
 
 /* The symbol a plugin shared object exports (examples/plugin/README.md):
  * returns its ops tables and sets *n and *abi (ROUTE_ABI_VERSION).  Its

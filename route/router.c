@@ -232,6 +232,22 @@ static void init_backend(struct route_backend *b, const struct route_backend_cfg
     b->kv_free = -1.0;
 }
 
+/* What one node reads (route_router_reads in route.h): a hook fed by the
+ * first-token calls reads TTFT whatever its table says, so a table with
+ * one that does not declare it is taken as reading everything. */
+static uint32_t node_reads(const struct route_ops *ops)
+{
+    uint32_t reads = route_ops_reads(ops);
+    if (ops->on_first_token != NULL && (reads & ROUTE_READS_TTFT) == 0)
+        return ROUTE_READS_ALL;
+    return reads;
+}
+
+uint32_t route_router_reads(const struct route_router *r)
+{
+    return r != NULL ? r->reads : 0;
+}
+
 struct route_router *route_router_create_spec(const struct route_spec *root,
                                               const struct route_backend_cfg *cfgs, uint32_t n,
                                               const struct route_health_cfg *health,
@@ -337,7 +353,16 @@ struct route_router *route_router_create_spec(const struct route_spec *root,
         r->hook_dispatch = r->hook_dispatch || ops->on_dispatch != NULL;
         r->hook_first_token = r->hook_first_token || ops->on_first_token != NULL;
         r->hook_complete = r->hook_complete || ops->on_complete != NULL;
+        r->reads |= node_reads(ops);
     }
+    /* A strategy that keeps an index from the journal (route__node_fleet)
+     * sees every change the host reports, signals included, as a journal
+     * entry; when it falls a ring behind it rebuilds its index, whose
+     * order then differs from the one the entries would have left (random
+     * ties draw from it).  Leaving a signal out would move those rebuilds:
+     * such a router reads everything. */
+    if (r->fleet.journal)
+        r->reads = ROUTE_READS_ALL;
     return r;
 }
 

@@ -71,6 +71,8 @@ struct route_router {
     /* Some node has an on_dispatch / on_first_token / on_complete hook: the
      * lifecycle calls walk the nodes only then. */
     bool hook_dispatch, hook_first_token, hook_complete;
+    /* The engine-fed signals some node reads (route_router_reads). */
+    uint32_t reads;
     struct route_stats stats;
 };
 

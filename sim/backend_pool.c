@@ -22,11 +22,19 @@ static inline int pool_resched(struct sim *s, uint32_t b)
     struct backend_rt *be = &s->be[b];
     struct replica_rt *rp = &be->rep;
     const struct pool *p = be->pr->pool;
-    uint32_t qd;
-    double kv;
-    int64_t t = pool_signals(p, be->r, &qd, &kv);
-    for (uint32_t r = 0; r < s->n_routers; r++)
-        route_router_set_signals(s->routers[r], b, (int64_t)qd, kv, s->now_ns);
+    int64_t t;
+    /* Only to routers that read them (sim.pool_signals): round_robin,
+     * least_inflight and most strategies look at router-kept counters
+     * only, and this runs at every step of every replica. */
+    if (s->pool_signals) {
+        uint32_t qd;
+        double kv;
+        t = pool_signals(p, be->r, &qd, &kv);
+        for (uint32_t r = 0; r < s->n_routers; r++)
+            route_router_set_signals(s->routers[r], b, (int64_t)qd, kv, s->now_ns);
+    } else {
+        t = pool_next_event(p, be->r);
+    }
     if (t == rp->step_t)
         return 0;
     rp->step_t = t;

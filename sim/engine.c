@@ -213,7 +213,15 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
                 return -1;
             }
         }
+        /* Pool replicas publish their queue and KV signals only to routers
+         * some node of which reads them (route_router_reads): the others
+         * would store values no pick looks at. */
+        if ((route_router_reads(s->routers[r]) &
+             (ROUTE_READS_KV | ROUTE_READS_QUEUE | ROUTE_READS_SIGNAL_TIME)) != 0)
+            s->pool_signals = true;
     }
+    if (s->hooks != NULL && s->hooks->publish_all_signals)
+        s->pool_signals = true;
     free(cfgs);
     if (scn->n_groups > 0) {
         /* per group, the backends that do not serve it (group 0: none) */

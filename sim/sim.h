@@ -260,6 +260,11 @@ struct sim_hooks {
      * histograms are moved there (the caller hist_fini's them). */
     int64_t span_from_ns, span_until_ns;
     struct hist *e2e_out, *qwait_out;
+    /* Test-only: publish every engine signal to the routers as if their
+     * strategies read them all (route_router_reads = ROUTE_READS_ALL),
+     * instead of only those some strategy reads.  Never changes results:
+     * tests/unit/test_sim_reads.c checks that it does not. */
+    bool publish_all_signals;
 };
 
 /* Events between two on_progress calls: rare enough to cost nothing

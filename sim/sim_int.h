@@ -365,6 +365,10 @@ struct sim {
     struct api_state *acct;        /* one quota state per scenario account (n_accounts) */
     struct route_router **routers; /* one per gateway replica (1 when shared) */
     uint32_t n_routers;
+    /* Some router reads the backend-reported signals (ROUTE_READS_KV,
+     * _QUEUE, _SIGNAL_TIME), or sim_hooks.publish_all_signals: pool
+     * replicas publish them after each change only then (backend_pool.c). */
+    bool pool_signals;
     uint32_t nb, ex_words;
     uint64_t *nonmember; /* per model group g (0..n_groups): backends not serving g */
     struct gcache *cache;

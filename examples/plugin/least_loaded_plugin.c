@@ -127,6 +127,7 @@ static const struct route_ops ll_ops = {
     .on_dispatch = NULL,
     .on_first_token = NULL,
     .on_complete = NULL,
+    .reads = 0, /* ABI 3.1: inflight and weights only, no engine-fed signal */
 };
 
 static const struct route_ops *const ll_tables[] = {&ll_ops};

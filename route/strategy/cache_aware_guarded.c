@@ -310,4 +310,5 @@ const struct route_ops route__ops_cache_aware_guarded = {
     .on_dispatch = dispatch_guarded,
     .on_first_token = NULL,
     .on_complete = NULL,
+    .reads = 0, /* no engine-fed signal: configuration and router-kept counters */
 };

@@ -302,4 +302,6 @@ const struct route_ops route__ops_expected_latency = {
     .on_dispatch = NULL,
     .on_first_token = NULL,
     .on_complete = NULL,
+    .reads = ROUTE_READS_TTFT | ROUTE_READS_QUEUE, /* queue_depth (queue_s), ttft_ewma_ns /
+                                                      ttft_samples (has_ttft, prefill) */
 };

@@ -88,4 +88,5 @@ const struct route_ops route__ops_fallback = {
     .on_dispatch = NULL,
     .on_first_token = NULL,
     .on_complete = NULL,
+    .reads = 0, /* none of its own; the router ORs in its children's */
 };

@@ -427,4 +427,5 @@ const struct route_ops route__ops_lowest_latency = {
     .on_dispatch = NULL,
     .on_first_token = first_token_latency,
     .on_complete = complete_latency,
+    .reads = ROUTE_READS_TTFT, /* its own EWMA / list, fed by on_first_token */
 };

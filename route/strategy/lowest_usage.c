@@ -309,4 +309,5 @@ const struct route_ops route__ops_lowest_usage = {
     .on_dispatch = dispatch_usage,
     .on_first_token = NULL,
     .on_complete = complete_usage,
+    .reads = 0, /* no engine-fed signal: configuration and router-kept counters */
 };

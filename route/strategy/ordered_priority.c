@@ -145,7 +145,9 @@ static int create_prio(void **state, const struct route_create_args *args, char 
     s->n = n;
     s->words = ROUTE_EXCLUDE_WORDS(n);
     s->n_tiers = k;
-    s->fleet = route__node_fleet(args->node);
+    /* Its unusable / saturated bits only (route__state_bits), never the
+     * journal: the router need not keep one for it. */
+    s->fleet = route__node_fleet_bits(args->node);
     s->mask = calloc((size_t)(k > 0 ? k : 1) * (s->words > 0 ? s->words : 1), sizeof *s->mask);
     s->u = calloc(s->words > 0 ? s->words : 1, sizeof *s->u);
     s->sat = calloc(s->words > 0 ? s->words : 1, sizeof *s->sat);
@@ -258,4 +260,5 @@ const struct route_ops route__ops_ordered_priority = {
     .on_dispatch = NULL,
     .on_first_token = NULL,
     .on_complete = NULL,
+    .reads = 0, /* none of its own; the router ORs in its children's */
 };

@@ -118,4 +118,5 @@ const struct route_ops route__ops_prefix_affinity = {
     .on_dispatch = route__pidx_on_dispatch,
     .on_first_token = NULL,
     .on_complete = NULL,
+    .reads = 0, /* no engine-fed signal: configuration and router-kept counters */
 };

@@ -502,4 +502,5 @@ const struct route_ops route__ops_price_weighted = {
     .on_dispatch = NULL,
     .on_first_token = NULL,
     .on_complete = complete_pw,
+    .reads = 0, /* no engine-fed signal: configuration and router-kept counters */
 };

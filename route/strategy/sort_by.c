@@ -290,4 +290,6 @@ const struct route_ops route__ops_sort_by = {
     .on_dispatch = NULL,
     .on_first_token = NULL,
     .on_complete = complete_sort,
+    .reads =
+        ROUTE_READS_TTFT, /* ttft_ewma_ns / ttft_samples: the latency key and max_latency cutoff */
 };

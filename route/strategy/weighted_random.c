@@ -194,4 +194,5 @@ const struct route_ops route__ops_weighted_random = {
     .on_dispatch = NULL,
     .on_first_token = NULL,
     .on_complete = NULL,
+    .reads = 0, /* no engine-fed signal: configuration and router-kept counters */
 };

@@ -701,4 +701,7 @@ const struct route_ops route__ops_weighted_scorers = {
     .on_dispatch = dispatch_scorers,
     .on_first_token = NULL,
     .on_complete = NULL,
+    .reads = ROUTE_READS_TTFT | ROUTE_READS_QUEUE |
+             ROUTE_READS_KV, /* queue_depth (queue_of), kv_free (base_sum), ttft_ewma_ns /
+                                ttft_samples (latency_seen) */
 };

@@ -185,7 +185,14 @@ static void test_ops_check(void)
     o = good;
     o.abi_minor = ROUTE_ABI_MINOR + 1;
     CHECK(route_ops_check(&o, err, sizeof err) < 0);
-    CHECK_STR_CONTAINS(err, "expected at most 3.0");
+    CHECK_STR_CONTAINS(err, "expected at most 3.1");
+    /* ABI 3.1 reads: a 3.0 table (ops_size before the field) reads all */
+    o = good;
+    o.reads = ROUTE_READS_KV;
+    CHECK_INT_EQ(route_ops_reads(&o), ROUTE_READS_KV);
+    o.ops_size = ROUTE_OPS_SIZE_3_0;
+    CHECK_INT_EQ(route_ops_check(&o, err, sizeof err), 0);
+    CHECK_INT_EQ(route_ops_reads(&o), ROUTE_READS_ALL);
     o = good;
     o.ops_size = ROUTE_OPS_SIZE_3_0 - 1;
     CHECK(route_ops_check(&o, err, sizeof err) < 0);
