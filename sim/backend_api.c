@@ -24,9 +24,20 @@ static int start_service(struct sim *s, uint32_t idx)
     api_draw(&s->scn->backends[b].api, &s->be[b].api, &r, s->now_ns, q->rr.input_tokens,
              q->rr.output_tokens, &q->draw);
     q->state = RS_SERVICE;
+    q->ft_due_ns = -1;
     if (q->draw.hang) /* no first token ever: only the attempt timeout ends it */
         return 0;
     q->draw.ttft_ns += sim__rtt_ns(s, q, b);
+    if (s->fold_first_token && !q->draw.fail && q->e2e_to_ns <= 0) {
+        /* Nothing happens at the first token that anything reads before
+         * the last one (engine.c, setup: no strategy reads TTFTs, no
+         * hedge races it, no whole-response timeout needs the state):
+         * one event for both.  sim__on_done does the first token's work
+         * (the client's TTFT, the router's first-token record) and
+         * sim__streaming tells a timeout the attempt is streaming. */
+        q->ft_due_ns = s->now_ns + q->draw.ttft_ns;
+        return sim__push(s, q->ft_due_ns + q->draw.decode_ns, EV_DONE, idx, q->gen);
+    }
     return sim__push(s, s->now_ns + q->draw.ttft_ns, q->draw.fail ? EV_FAIL : EV_FIRST_TOKEN, idx,
                      q->gen);
 }

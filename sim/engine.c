@@ -235,6 +235,16 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
     }
     if (sr->hedge.percentile > 0 && hist_init(&s->hedge.ttft) != 0)
         goto oom;
+    /* An API attempt's first token needs an event of its own only when
+     * something reads it before the last token: a strategy or plugin that
+     * reads TTFTs (route_router_reads), or a hedge that races it. */
+    s->fold_first_token =
+        sr->hedge.max_hedges == 0 || (sr->hedge.after_ns == 0 && sr->hedge.percentile == 0);
+    for (uint32_t r = 0; r < s->n_routers; r++)
+        if (route_router_reads(s->routers[r]) & ROUTE_READS_TTFT)
+            s->fold_first_token = false;
+    if (s->hooks != NULL && s->hooks->publish_all_signals)
+        s->fold_first_token = false;
     if (strat->without != NULL) {
         for (uint32_t b = 0; b < s->nb; b++) {
             if ((strat->without[b >> 6] >> (b & 63u) & 1u) == 0)
@@ -398,7 +408,7 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
         }
     }
     if (rc == 0) {
-        sim__report_unfinished(&s);
+        sim__report_unfinished(&s, stop);
         if (hooks && hooks->on_progress)
             hooks->on_progress(hooks->ctx, s.in.arrivals, s.now_ns);
         res->trace_rows_skipped = trace_skipped(s.in.trace);

@@ -172,13 +172,18 @@ int sim__read_next(struct sim *s)
 
 /* Hand request q to the on_request hook: answered with http_status, or
  * still in flight at the end of the run (0). */
-static void report_request(struct sim *s, const struct req *q, int http_status)
+static void report_request(struct sim *s, const struct req *q, int http_status, int64_t end_ns)
 {
     bool ok = http_status == 200;
+    int64_t ft = q->first_token_ns;
+    /* in flight at the end: a folded first token (backend_api.c) came if
+     * its event would have fired before the end */
+    if (http_status == 0 && ft < 0 && !q->no_stream && q->ft_due_ns >= 0 && q->ft_due_ns < end_ns)
+        ft = q->ft_due_ns;
     struct sim_req_record rec = {
         .id = q->rr.id,
         .arrival_ns = q->arrival_ns,
-        .first_token_ns = ok || http_status == 0 ? q->first_token_ns : -1,
+        .first_token_ns = ok || http_status == 0 ? ft : -1,
         .done_ns = http_status == 0 ? -1 : s->now_ns,
         .queue_wait_ns = q->queue_wait_ns,
         .input_tokens = q->rr.input_tokens,
@@ -198,13 +203,13 @@ static void report_request(struct sim *s, const struct req *q, int http_status)
     s->hooks->on_request(s->hooks->ctx, &rec);
 }
 
-void sim__report_unfinished(struct sim *s)
+void sim__report_unfinished(struct sim *s, int64_t end_ns)
 {
     if (s->hooks == NULL || s->hooks->on_request == NULL || !s->hooks->report_unfinished)
         return;
     for (uint32_t i = 0; i < s->cap; i++)
         if (s->reqs[i].state != RS_FREE && !s->reqs[i].is_hedge)
-            report_request(s, &s->reqs[i], 0);
+            report_request(s, &s->reqs[i], 0, end_ns);
 }
 
 /* The client gets its answer: 200, or the final error. */
@@ -260,7 +265,7 @@ int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429)
             return -1;
     }
     if (s->hooks && s->hooks->on_request)
-        report_request(s, q, http_status);
+        report_request(s, q, http_status, s->now_ns);
     sim__slot_release(s, idx);
     s->live--;
     return 0;
@@ -482,6 +487,7 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
     q->attempts_total++;
     q->backend = (int32_t)b;
     q->attempt_ns = s->now_ns;
+    q->ft_due_ns = -1;
     route_exclude_set(sim__exclude(s, idx), b);
     if (q->measured) {
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
@@ -679,6 +685,7 @@ int sim__on_arrival(struct sim *s)
     q->rr.tenant = t->label[TRACE_LABEL_TENANT]; /* mapped below when Portkey names tenants */
     q->arrival_ns = s->now_ns;
     q->first_token_ns = -1;
+    q->ft_due_ns = -1;
     q->backend = -1;
     q->partner = NO_SLOT;
     q->loop_backend = -1;
@@ -787,6 +794,13 @@ int sim__on_done(struct sim *s, uint32_t idx)
 {
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
+    if (q->ft_due_ns >= 0) { /* the folded first token (backend_api.c) */
+        if (q->first_token_ns < 0 && !q->no_stream)
+            q->first_token_ns = q->ft_due_ns;
+        route_router_first_token(sim__router(s, q), b, &q->rr, q->ft_due_ns - q->attempt_ns,
+                                 &s->env);
+        q->ft_due_ns = -1;
+    }
     if (q->measured) {
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
         if (row == NULL)
@@ -843,8 +857,8 @@ int sim__on_timeout(struct sim *s, uint32_t idx)
     struct req *q = &s->reqs[idx];
     uint32_t b = (uint32_t)q->backend;
     int64_t age = s->now_ns - q->attempt_ns;
-    bool streaming = q->state == RS_STREAMING;
-    bool in_service = q->state == RS_SERVICE || (streaming && q->e2e_to_ns > 0);
+    bool streaming = sim__streaming(s, q);
+    bool in_service = (q->state == RS_SERVICE && !streaming) || (streaming && q->e2e_to_ns > 0);
     if (q->e2e_to_ns > 0 && age < q->e2e_to_ns) {
         /* The first-token timeout fired first: it ends the attempt unless
          * the first token came; then the whole-response one waits. */
@@ -860,6 +874,7 @@ int sim__on_timeout(struct sim *s, uint32_t idx)
     } else if (!in_service) {
         return 0; /* streaming already: the timeout is to the first token */
     }
+    q->ft_due_ns = -1; /* the attempt ends here: a folded first token never comes */
     if (s->be[b].ops->leave(s, idx) != 0)
         return -1;
     sim__api_complete(s, q, b, 0);

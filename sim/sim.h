@@ -262,8 +262,10 @@ struct sim_hooks {
     struct hist *e2e_out, *qwait_out;
     /* Test-only: publish every engine signal to the routers as if their
      * strategies read them all (route_router_reads = ROUTE_READS_ALL),
-     * instead of only those some strategy reads.  Never changes results:
-     * tests/unit/test_sim_reads.c checks that it does not. */
+     * instead of only those some strategy reads, and give every API
+     * attempt's first token an event of its own (backend_api.c folds it
+     * into the last token's when nothing reads it).  Never changes results
+     * but the event count: tests/unit/test_sim_reads.c checks that. */
     bool publish_all_signals;
 };
 

@@ -91,7 +91,12 @@ struct req {
     int64_t wait_start_ns;  /* entered the current queue */
     int64_t queue_wait_ns;  /* total queueing (gateway + backend FIFOs) */
     int64_t first_token_ns; /* client-visible first token, -1 none */
-    struct api_draw draw;   /* the current attempt's draws */
+    /* An API attempt whose first-token event was folded into its done
+     * event (backend_api.c, start_service): when its first token comes,
+     * -1 otherwise.  Until then nothing differs; from then on the attempt
+     * is streaming (sim__streaming). */
+    int64_t ft_due_ns;
+    struct api_draw draw; /* the current attempt's draws */
     uint32_t gen;
     uint32_t next_free;
     int32_t backend; /* current/last backend, -1 none */
@@ -352,6 +357,10 @@ struct sim {
     struct heap_ev arr;
     bool arr_armed;
     bool top_taken;
+    /* API attempts need no first-token event of their own: nothing reads
+     * it at that moment (no router strategy reads TTFTs, no hedging; see
+     * backend_api.c, start_service) */
+    bool fold_first_token;
     /* Attempt timeouts kept outside the heap (engine.c, sim__timeout_push) */
     struct sim__tlanes tl;
     const struct sim_hooks *hooks;
@@ -448,6 +457,16 @@ static inline int64_t sim__rtt_ns(const struct sim *s, const struct req *q, uint
 
 /* Periodic and lifecycle events keep being scheduled while they can still
  * matter: until the window's end, or while requests remain. */
+/* Whether q's attempt has had its first token: the state says so, or a
+ * folded first token (ft_due_ns) is past.  At the very moment of a folded
+ * first token the attempt is not yet streaming: the event it replaces was
+ * pushed when service started, after every event already pending, so on
+ * a tie those (a timeout armed at dispatch) came first. */
+static inline bool sim__streaming(const struct sim *s, const struct req *q)
+{
+    return q->state == RS_STREAMING || (q->ft_due_ns >= 0 && s->now_ns > q->ft_due_ns);
+}
+
 static inline bool sim__work_remains(const struct sim *s)
 {
     return s->scn->duration_ns > 0 || s->in.has_pending || s->live > 0;
@@ -482,7 +501,7 @@ void sim__signal_queue(struct sim *s, uint32_t b);
 int sim__finish(struct sim *s, uint32_t idx, int http_status, bool gateway_429);
 /* on_request for every request still in flight (final_status 0), in slot
  * order; a no-op without the hook or without hooks->report_unfinished. */
-void sim__report_unfinished(struct sim *s);
+void sim__report_unfinished(struct sim *s, int64_t end_ns);
 int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produced);
 /* loop.c: a router config's own loop (router.loop litellm / portkey). */
 int sim__loop_start(struct sim *s, uint32_t idx);
