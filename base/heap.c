@@ -233,10 +233,25 @@ int heap_push(struct heap *h, struct heap_ev e)
 }
 
 /* Offset (0..3) of the smallest of the four keys at q, branch-free: the
- * winners of two independent pairs, then the final selected with a mask
- * rather than a jump (which the compiler emits for ?:, and which
- * mispredicts about half the time on random keys). */
+ * winners of two independent pairs, then the final.  The winners' keys are
+ * selected in registers rather than loaded again by index, which keeps a
+ * load off the chain each level of a sift waits on (a few more
+ * instructions, fewer cycles: docs/notes/performance.md §8). */
 static inline size_t heap_min4(const heap_key *q)
+{
+    heap_key k0 = q[0], k1 = q[1], k2 = q[2], k3 = q[3];
+    size_t a = (size_t)heap_kless(k1, k0);
+    size_t b = 2 + (size_t)heap_kless(k3, k2);
+    heap_key ka = a ? k1 : k0;
+    heap_key kb = b == 3 ? k3 : k2;
+    size_t mask = (size_t)0 - (size_t)heap_kless(kb, ka);
+    return a ^ ((a ^ b) & mask);
+}
+
+/* The same by reloading the winners: fewer instructions, for a heap of one
+ * level (the M/M/c engine holds about c events), where no chain of levels
+ * waits on it. */
+static inline size_t heap_min4_short(const heap_key *q)
 {
     size_t a = (size_t)heap_kless(q[1], q[0]);
     size_t b = 2 + (size_t)heap_kless(q[3], q[2]);
@@ -254,6 +269,14 @@ static inline void heap_sift_root(struct heap *h, size_t n, heap_key xk, struct 
     struct heap__pay *pay = h->pay;
     size_t i = 0;
     size_t c = 1;
+    if (n <= 5) { /* one level: the root's quad, or nothing */
+        if (n > 1) {
+            i = 1 + heap_min4_short(key + 1);
+            key[0] = key[i];
+            pay[0] = pay[i];
+        }
+        c = n;
+    }
     while (c < n) { /* a full quad, thanks to the HEAP_KEY_MAX tail */
         size_t m = c + heap_min4(key + c);
         key[i] = key[m];
