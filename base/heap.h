@@ -3,11 +3,9 @@
  *
  * Events are ordered by (time, seq); seq is a per-heap counter assigned at
  * push, so events at equal times fire in insertion (FIFO) order and every
- * run has one total, deterministic order.  A 4-ary heap is the default of
- * docs/DESIGN.md (docs/notes/performance.md §2, §5: ~50 ns per event, 1.24x
- * faster than a binary heap at 10^5 pending); the keys and the payloads sit
- * in two parallel arrays and a removal sifts bottom-up
- * (docs/notes/performance.md §8).
+ * run has one total, deterministic order.  A 4-ary heap of 32-byte records
+ * is the default of docs/DESIGN.md (docs/notes/performance.md §2, §5: ~50 ns per
+ * event, 1.24x faster than a binary heap at 10^5 pending).
  *
  * Cancellation is lazy: the payload carries a generation the handler checks
  * (Redis ae.c style); the heap itself knows nothing of payloads.
@@ -18,7 +16,7 @@
  * outside event keep its place in the one (time, seq) order.
  *
  * Complexity: push, pop and replace-top O(log4 n); peek O(1).  Memory 32 B per pending
- * event (16 B key + 16 B payload; capacity doubles).
+ * event (capacity doubles).
  */
 #ifndef LBSIM_HEAP_H
 #define LBSIM_HEAP_H
@@ -35,17 +33,8 @@ struct heap_ev {
     uint32_t aux;  /* caller's extra word */
 };
 
-/* The caller's part of an event, stored apart from its key. */
-struct heap__pay {
-    uint32_t kind, idx, gen, aux;
-};
-
 struct heap {
-    /* A copy of the minimum as one record (valid when n > 0): what
-     * heap_top() returns, refreshed by every call that changes the minimum. */
-    struct heap_ev top;
-    void *key;             /* n (t_ns, seq) keys in heap order (heap.c's heap_key) */
-    struct heap__pay *pay; /* n payloads, parallel to key */
+    struct heap_ev *ev;
     uint32_t n, cap;
     uint64_t next_seq;
 };
@@ -87,7 +76,7 @@ static inline bool heap_empty(const struct heap *h)
 
 static inline const struct heap_ev *heap_top(const struct heap *h)
 {
-    return h->n ? &h->top : (const struct heap_ev *)0;
+    return h->n ? &h->ev[0] : (const struct heap_ev *)0;
 }
 
 #endif /* LBSIM_HEAP_H */

@@ -688,7 +688,7 @@ static void test_heap_sorted(void)
         ok &= heap_pop(&h, &out) && out.idx == i;
     CHECK(ok);
     heap_fini(&h);
-    CHECK(h.key == NULL && h.pay == NULL);
+    CHECK(h.ev == NULL);
     heap_fini(&h); /* twice is harmless */
 }
 

@@ -1,6 +1,8 @@
 /*
- * test_heap.c - base/heap.c against the 4-ary heap it replaced
- * (test_heap_ref.h), operation by operation.
+ * test_heap.c - base/heap.c against a frozen copy of the 4-ary heap
+ * (test_heap_ref.h), operation by operation: the harness for any
+ * candidate pending-event set behind base/heap.h
+ * (docs/notes/performance.md §8).
  *
  * Both structures see the same calls; after every call the minimum each
  * reports (time, seq and payload) and the size must agree, and every pop

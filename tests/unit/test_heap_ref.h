@@ -1,8 +1,10 @@
 /*
- * test_heap_ref.h - the 4-ary heap base/heap.c used before the split-key
- * heap (lbsim commit 70eee19), kept verbatim but renamed (prefix ref4_) as
- * the reference of tests/unit/test_heap.c and the "old" side of
- * bench/bench_heap.c.  Same (t_ns, seq) order, same seq assignment.
+ * test_heap_ref.h - a frozen copy of the 4-ary heap base/heap.c (lbsim
+ * commit 70eee19), renamed (prefix ref4_): the reference of
+ * tests/unit/test_heap.c and the "old" side of bench/bench_heap.c, so that
+ * a candidate pending-event set put behind base/heap.h is checked and
+ * timed against it (docs/notes/performance.md §8).  Same (t_ns, seq)
+ * order, same seq assignment.
  */
 #ifndef LBSIM_TEST_HEAP_REF_H
 #define LBSIM_TEST_HEAP_REF_H
