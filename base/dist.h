@@ -60,9 +60,31 @@ void dist_fini(struct dist *d);
 /* Deep copy (for empirical tables). 0 or -1 on allocation failure. */
 int dist_copy(struct dist *dst, const struct dist *src);
 
+/* dist_sample's out-of-line part (dist.c): every kind, clamped; the
+ * inline dist_sample takes the constant and exponential ones first. */
+double dist__sample_other(const struct dist *d, struct rng *r);
+
 /* One draw, clamped to [min, max].  Uses gsl_ran_* through the rng's
- * gsl_rng_type for the normal and lognormal kinds. */
-double dist_sample(const struct dist *d, struct rng *r);
+ * gsl_rng_type for the normal and lognormal kinds.  Inline: a request
+ * takes two to four draws (sizes, TTFT, output rate), and the constant and
+ * exponential kinds cost less than the call and the switch did; the
+ * values are those of the one switch in dist.c, the clamp being the same
+ * comparisons. */
+static inline double dist_sample(const struct dist *d, struct rng *r)
+{
+    double v;
+    if (d->kind == DIST_CONSTANT)
+        v = d->a;
+    else if (d->kind == DIST_EXPONENTIAL)
+        v = -d->a * log(rng_unit_pos(r)); /* u in (0, 1], so log(u) is finite */
+    else
+        return dist__sample_other(d, r);
+    if (v < d->min)
+        return d->min;
+    if (v > d->max)
+        return d->max;
+    return v;
+}
 
 /* llround(x) without the libm call, the same result for every double.
  * For |x| < 2^63 the conversion truncates exactly: i = trunc(x).  If
