@@ -184,7 +184,7 @@ struct trace_synth_state {
     int any_labels;
 };
 
-static int64_t round_tokens(double x)
+static inline int64_t round_tokens(double x)
 {
     if (!(x > 0)) /* negative or NaN */
         return 0;
@@ -801,14 +801,16 @@ int trace__synth_next(struct trace_src *src, struct trace_rec *out)
         return 0;
     }
 
-    struct trace_rec r = {0};
-    r.arrival_ns = arrival;
+    /* Written in place: the caller's record is not read before it is
+     * returned (and after an error nothing reads it). */
+    struct trace_rec *r = out;
+    *r = (struct trace_rec){.arrival_ns = arrival};
     int64_t in = round_tokens(dist_sample(&s->input, &s->sizes));
-    r.output_tokens = round_tokens(dist_sample(&s->output, &s->sizes));
+    r->output_tokens = round_tokens(dist_sample(&s->output, &s->sizes));
     if (!s->sessions) {
         s->have_next = 0;
-        r.input_tokens = in;
-        pick_labels(s, s->n, r.label);
+        r->input_tokens = in;
+        pick_labels(s, s->n, r->label);
     } else {
         struct session *x;
         uint32_t i;
@@ -839,19 +841,18 @@ int trace__synth_next(struct trace_src *src, struct trace_rec *out)
         }
         x->turns_left--;
         x->prev_in = in;
-        x->prev_out = r.output_tokens;
+        x->prev_out = r->output_tokens;
         if (session_blocks(s, x, in) != 0 || session_schedule(s, i, t_s) != 0) {
             trace__fail(src, "synthetic trace: out of memory (sessions)");
             return -1;
         }
-        r.input_tokens = in;
-        r.session = x->key;
-        memcpy(r.label, x->label, sizeof r.label);
-        r.n_blocks = x->n_blocks;
-        r.blocks = x->blocks;
+        r->input_tokens = in;
+        r->session = x->key;
+        memcpy(r->label, x->label, sizeof r->label);
+        r->n_blocks = x->n_blocks;
+        r->blocks = x->blocks;
     }
     s->n++;
-    *out = r;
     return 1;
 }
 
