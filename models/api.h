@@ -216,8 +216,24 @@ void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, in
               int64_t input_tokens, int64_t output_tokens, struct api_draw *out);
 
 /* USD billed for an attempt: `ok` true bills everything; otherwise per
- * cfg->bill_failed with `produced` output tokens so far. */
-double api_cost(const struct api_cfg *cfg, int64_t input_tokens, int64_t output_tokens,
-                int64_t produced, bool ok);
+ * cfg->bill_failed with `produced` output tokens so far.  Inline: every
+ * attempt is billed. */
+static inline double api_cost(const struct api_cfg *cfg, int64_t input_tokens,
+                              int64_t output_tokens, int64_t produced, bool ok)
+{
+    double cached = cfg->cached_fraction * (double)input_tokens;
+    double input = ((double)input_tokens - cached) * cfg->price_input + cached * cfg->price_cached;
+    if (ok)
+        return input + (double)output_tokens * cfg->price_output;
+    switch (cfg->bill_failed) {
+    case API_BILL_NOTHING:
+        return 0.0;
+    case API_BILL_INPUT:
+        return input;
+    case API_BILL_PARTIAL:
+        return input + (double)produced * cfg->price_output;
+    }
+    return 0.0;
+}
 
 #endif /* LBSIM_API_H */
