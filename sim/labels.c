@@ -420,7 +420,8 @@ int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool 
     bool good = ok && ttft <= L->good_ttft_ns && e2e <= L->good_e2e_ns;
     if (good)
         s->res->goodput += 1.0; /* a count until sim__labels_summarise */
-    sim__pool_note_finish(s, q, good);
+    if (s->pools.n > 0)         /* only a pool attempt has an accelerator share */
+        sim__pool_note_finish(s, q, good);
     if (q->rr.session != 0)
         L->session_cost_usd += q->cost_usd;
     if (ttft < 0)

@@ -307,6 +307,10 @@ struct sim__metrics {
     int64_t area_t_ns;
     double area;
     double sojourn_sum_ns;
+    /* The row sim__ts_row found last: times in [row_lo, row_hi) are row
+     * row_k (empty until the first lookup; rows are never removed). */
+    int64_t row_lo, row_hi;
+    uint32_t row_k;
 };
 
 /* Attempt timeouts in FIFO lanes, outside the heap.  A timeout is armed
@@ -463,12 +467,38 @@ static inline bool sim__rep_up(uint8_t st)
 /* reqslots.c                                                          */
 
 int sim__slots_grow(struct sim *s);
+/* sim__slot_take when the free list is empty: grow, then take. */
+int sim__slot_take_grow(struct sim *s, uint32_t *idx);
 /* Take a free slot for a new request (growing the pool, which may move
  * it): 0 and *idx, or -1 with the error set.  The slot keeps its gen; the
- * caller fills the rest. */
-int sim__slot_take(struct sim *s, uint32_t *idx);
+ * caller fills the rest.  Inline: one per request. */
+static inline int sim__slot_take(struct sim *s, uint32_t *idx)
+{
+    if (s->free_head == UINT32_MAX)
+        return sim__slot_take_grow(s, idx);
+    *idx = s->free_head;
+    s->free_head = s->reqs[*idx].next_free;
+    return 0;
+}
 void sim__slot_release(struct sim *s, uint32_t idx);
-void sim__exclude_init(struct sim *s, uint32_t idx);
+void sim__exclude_init_words(struct sim *s, uint64_t *ex, const uint64_t *from);
+
+/* The exclude set a request starts with in its current group: every
+ * backend that does not serve the group (the gateway resolves the model
+ * group before routing, as LiteLLM does).  Inline, and up to 64 backends
+ * one word without a libc call: once per request. */
+static inline void sim__exclude_init(struct sim *s, uint32_t idx)
+{
+    uint64_t *ex = sim__exclude(s, idx);
+    uint32_t g = s->reqs[idx].group;
+    const uint64_t *from = s->nonmember != NULL && g <= s->scn->n_groups
+                               ? &s->nonmember[(size_t)g * s->ex_words]
+                               : NULL;
+    if (s->ex_words == 1)
+        ex[0] = from != NULL ? from[0] : 0;
+    else
+        sim__exclude_init_words(s, ex, from);
+}
 
 /* ------------------------------------------------------------------ */
 /* gateway.c                                                           */
@@ -535,17 +565,18 @@ int sim__on_autoscale(struct sim *s, uint32_t k);
 /* metrics.c                                                           */
 
 struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k);
+/* sim__ts_row outside the last row's interval (metrics.c). */
+struct sim_ts_row *sim__ts_row_find(struct sim *s, int64_t t_ns);
 
 /* The time-series row of the interval holding t (appending rows up to it);
- * NULL when out of memory. */
+ * NULL when out of memory.  A request looks its row up four or five times
+ * (arrival, dispatch, bill, done, finish), nearly always in the interval
+ * of the last lookup: two comparisons instead of a division. */
 static inline struct sim_ts_row *sim__ts_row(struct sim *s, int64_t t_ns)
 {
-    int64_t k = t_ns / s->scn->interval_ns;
-    if (k < 0)
-        k = 0;
-    if (k < (int64_t)s->res->n_ts)
-        return &s->res->ts[k];
-    return sim__ts_extend(s, k);
+    if (t_ns >= s->m.row_lo && t_ns < s->m.row_hi)
+        return &s->res->ts[s->m.row_k];
+    return sim__ts_row_find(s, t_ns);
 }
 
 /* Little's law: integrate the number of measured requests in the system. */
