@@ -218,7 +218,7 @@ double trace__weibull_shape_for_cv(double cv)
 
 /* ---- the arrival processes ---------------------------------------------- */
 
-static double draw_exp(struct rng *r, double rate)
+static inline double draw_exp(struct rng *r, double rate)
 {
     return -log(rng_unit_pos(r)) / rate;
 }
@@ -796,7 +796,14 @@ int trace__synth_next(struct trace_src *src, struct trace_rec *out)
     }
     int64_t raw = turn ? top->t_ns : s->next_ns;
     int64_t arrival;
-    if (trace__scale_ns(src, raw, &arrival) != 0 || (s->duration_ns && arrival >= s->duration_ns)) {
+    /* trace__scale_ns's own first case inline (no rate scaling) */
+    if (src->rate_scale == 1.0)
+        arrival = raw;
+    else if (trace__scale_ns(src, raw, &arrival) != 0) {
+        s->done = 1;
+        return 0;
+    }
+    if (s->duration_ns && arrival >= s->duration_ns) {
         s->done = 1;
         return 0;
     }
