@@ -379,8 +379,13 @@ void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, in
     double u = rng_unit(r);
     double ttft_s = dist_sample(&cfg->ttft_s, r);
     double tps = dist_sample(&cfg->output_tps, r);
-    struct fault_draw fd;
-    fault_draw_attempt(&cfg->faults, &st->faults, now_ns, r, &fd);
+    /* With no hang rate, no brownout and nothing armed by a script,
+     * fault_draw_attempt draws nothing and answers "no fault" (faults.h):
+     * its call is skipped. */
+    struct fault_draw fd = {.latency_x = 1.0};
+    if (cfg->faults.hang_rate > 0.0 || cfg->faults.n_brownouts > 0 ||
+        st->faults.armed != FAULT_ARMED_NONE)
+        fault_draw_attempt(&cfg->faults, &st->faults, now_ns, r, &fd);
     /* One uniform decides both faults: [0, error_rate) a server error,
      * [error_rate, error_rate + content_policy_rate) a content refusal. */
     double err = cfg->faults.error_rate;
