@@ -54,12 +54,14 @@ static inline uint32_t lh_index(uint64_t u)
 }
 
 /* Add v >= 0 whose bucket i = lh_index(v) the caller has (it shares one
- * bucket computation between histograms of the same layout). */
+ * bucket computation between histograms of the same layout).  The one
+ * histogram filled this way, the open interval's TTFTs, reports quantiles
+ * only: its sum (lh_summary's mean, for the label histograms built at the
+ * end) is not kept. */
 static inline void lh_add_at(struct sim__lh *h, int64_t v, uint32_t i)
 {
     h->b[i]++;
     h->count++;
-    h->sum += (double)v;
     if (v < h->min)
         h->min = v;
     if (v > h->max)
@@ -356,7 +358,7 @@ static int entry_of(struct sim *s, enum scn_label_kind k, const struct trace_rec
     return 0;
 }
 
-int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
+int sim__label_arrival_any(struct sim *s, struct req *q, const struct trace_rec *t)
 {
     struct sim__labels *L = &s->lab;
     /* one test for the common case: no kind active, no value, priority 0 */

@@ -602,8 +602,28 @@ void sim__lat_summary(const struct hist *h, struct sim_lat *l);
 
 int sim__labels_init(struct sim *s);
 void sim__labels_fini(struct sim *s);
-/* At arrival: resolve q's label values (q->lab), count the request. */
-int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t);
+/* sim__label_arrival for a request with a label, a priority or a
+ * session, or once a kind is active. */
+int sim__label_arrival_any(struct sim *s, struct req *q, const struct trace_rec *t);
+/* At arrival: resolve q's label values (q->lab), count the request.
+ * Inline for traffic without labels, priorities or sessions while no kind
+ * is active: every value unset, and only `all` counts it (what
+ * sim__label_arrival_any does then, without the call). */
+static inline int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
+{
+    struct sim__labels *L = &s->lab;
+    uint32_t any = L->n_act | t->priority | (uint32_t)(t->session != 0);
+    for (int k = 0; k < TRACE_LABEL_KINDS_; k++)
+        any |= t->label[k];
+    if (any != 0)
+        return sim__label_arrival_any(s, q, t);
+    for (int k = 0; k < SCN_LABEL_KINDS_; k++)
+        q->lab[k] = SIM__LAB_NONE;
+    L->arrivals++;
+    if (q->measured)
+        L->all.requests++; /* SIM__LABEL_ADD with no active kind */
+    return 0;
+}
 /* The client got its answer (measured requests). */
 int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool gateway_429);
 /* q's label values as strings, for the per-request record. */
