@@ -328,10 +328,8 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct
 {
     enum api_admit a =
         admit(cfg, st, r, now_ns, input_tokens, max_tokens, idx, gen, retry_after_ns, http_status);
-    if (a != API_ACCEPT) { /* refused (or queued, carrying it): nothing stays armed */
-        int unused = 0;
-        (void)fault_armed_take(&st->faults, &unused);
-    }
+    if (a != API_ACCEPT) /* refused (or queued, carrying it): nothing stays armed */
+        st->faults.armed = FAULT_ARMED_NONE; /* fault_armed_take, result unused */
     return a;
 }
 
@@ -356,7 +354,9 @@ bool api_release(struct api_state *st, bool (*is_live)(void *ctx, uint32_t idx, 
         if (!is_live(ctx, e.idx, e.gen))
             continue; /* cancelled while waiting: already discounted */
         st->q_live--;
-        fault_arm(&st->faults, e.armed, e.armed_status); /* for its service start */
+        /* armed for its service start (fault_arm, without the call) */
+        st->faults.armed = e.armed;
+        st->faults.armed_status = e.armed_status;
         *idx = e.idx;
         *gen = e.gen;
         *enq_ns = e.enq_ns;
