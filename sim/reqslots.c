@@ -50,22 +50,6 @@ int sim__slot_take_grow(struct sim *s, uint32_t *idx)
     return 0;
 }
 
-/* Return a slot to the pool without any client-visible effect (a hedge
- * that lost, or a primary whose hedge carries the request on). */
-void sim__slot_release(struct sim *s, uint32_t idx)
-{
-    struct req *q = &s->reqs[idx];
-    if (q->blocks != NULL) { /* most requests carry no prefix blocks: no call */
-        free(q->blocks);
-        q->blocks = NULL;
-    }
-    q->state = RS_FREE;
-    q->gen++;
-    q->partner = NO_SLOT;
-    q->next_free = s->free_head;
-    s->free_head = idx;
-}
-
 /* sim__exclude_init for more than one word (sim_int.h). */
 void sim__exclude_init_words(struct sim *s, uint64_t *ex, const uint64_t *from)
 {

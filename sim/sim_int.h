@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "heap.h"
 #include "rng.h"
@@ -480,7 +481,22 @@ static inline int sim__slot_take(struct sim *s, uint32_t *idx)
     s->free_head = s->reqs[*idx].next_free;
     return 0;
 }
-void sim__slot_release(struct sim *s, uint32_t idx);
+/* Return a slot to the pool without any client-visible effect (a hedge
+ * that lost, or a primary whose hedge carries the request on).  Inline:
+ * once per request. */
+static inline void sim__slot_release(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    if (q->blocks != NULL) { /* most requests carry no prefix blocks: no call */
+        free(q->blocks);
+        q->blocks = NULL;
+    }
+    q->state = RS_FREE;
+    q->gen++;
+    q->partner = NO_SLOT;
+    q->next_free = s->free_head;
+    s->free_head = idx;
+}
 void sim__exclude_init_words(struct sim *s, uint64_t *ex, const uint64_t *from);
 
 /* The exclude set a request starts with in its current group: every
