@@ -50,29 +50,14 @@ static void lh_reset(struct sim__lh *h)
  * (the layout of base/hist.h with fewer sub-buckets). */
 static inline uint32_t lh_index(uint64_t u)
 {
-    return hist_index_sub(u, SIM__LH_SUB_BITS);
+    return sim__lh_index(u);
 }
 
-/* Add v >= 0 whose bucket i = lh_index(v) the caller has (it shares one
- * bucket computation between histograms of the same layout).  The one
- * histogram filled this way, the open interval's TTFTs, reports quantiles
- * only: its sum (lh_summary's mean, for the label histograms built at the
- * end) is not kept. */
 static inline void lh_add_at(struct sim__lh *h, int64_t v, uint32_t i)
 {
-    h->b[i]++;
-    h->count++;
-    if (v < h->min)
-        h->min = v;
-    if (v > h->max)
-        h->max = v;
-    if (i < h->lo)
-        h->lo = i;
-    if (i > h->hi)
-        h->hi = i;
+    sim__lh_add_at(h, v, i);
 }
 
-/* The midpoint of bucket i, clamped to [min, max]. */
 static int64_t lh_value(const struct sim__lh *h, uint32_t i)
 {
     int64_t v;
@@ -414,7 +399,7 @@ int sim__label_arrival_any(struct sim *s, struct req *q, const struct trace_rec 
     return 0;
 }
 
-int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool gateway_429)
+int sim__label_finish_any(struct sim *s, const struct req *q, int http_status, bool gateway_429)
 {
     struct sim__labels *L = &s->lab;
     bool ok = http_status == 200;

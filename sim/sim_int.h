@@ -35,6 +35,7 @@
 #include <stdlib.h>
 
 #include "heap.h"
+#include "hist.h"
 #include "rng.h"
 #include "scn.h"
 #include "sim.h"
@@ -640,8 +641,58 @@ static inline int sim__label_arrival(struct sim *s, struct req *q, const struct 
         L->all.requests++; /* SIM__LABEL_ADD with no active kind */
     return 0;
 }
-/* The client got its answer (measured requests). */
-int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool gateway_429);
+/* The bucket of v >= 0 in a struct sim__lh: exact below SIM__LH_SUB,
+ * then SIM__LH_SUB per octave (the layout of base/hist.h with fewer
+ * sub-buckets). */
+static inline uint32_t sim__lh_index(uint64_t u)
+{
+    return hist_index_sub(u, SIM__LH_SUB_BITS);
+}
+
+/* Add v >= 0 whose bucket i = sim__lh_index(v) the caller has (it shares
+ * one bucket computation between histograms of the same layout).  The one
+ * histogram filled this way, the open interval's TTFTs, reports quantiles
+ * only: its sum (the mean of the label histograms, built at the end) is
+ * not kept. */
+static inline void sim__lh_add_at(struct sim__lh *h, int64_t v, uint32_t i)
+{
+    h->b[i]++;
+    h->count++;
+    if (v < h->min)
+        h->min = v;
+    if (v > h->max)
+        h->max = v;
+    if (i < h->lo)
+        h->lo = i;
+    if (i > h->hi)
+        h->hi = i;
+}
+
+/* The client got its answer (measured requests): the general case. */
+int sim__label_finish_any(struct sim *s, const struct req *q, int http_status, bool gateway_429);
+/* The client got its answer (measured requests).  Inline for the common
+ * case: a 200 without a session while no label kind is active, in a run
+ * without pools, within the open interval; what sim__label_finish_any does
+ * then (goodput, the all-requests counters, the interval's TTFT), without
+ * the call. */
+static inline int sim__label_finish(struct sim *s, const struct req *q, int http_status,
+                                    bool gateway_429)
+{
+    struct sim__labels *L = &s->lab;
+    if (http_status != 200 || L->n_act != 0 || q->rr.session != 0 || s->pools.n != 0 ||
+        s->now_ns < L->ts_lo || s->now_ns >= L->ts_hi)
+        return sim__label_finish_any(s, q, http_status, gateway_429);
+    int64_t ttft = q->first_token_ns - q->arrival_ns, e2e = s->now_ns - q->arrival_ns;
+    bool good = ttft <= L->good_ttft_ns && e2e <= L->good_e2e_ns;
+    if (good)
+        s->res->goodput += 1.0; /* a count until sim__labels_summarise */
+    if (ttft < 0)
+        ttft = 0;
+    L->all.completed++;
+    L->all_good += good;
+    sim__lh_add_at(&L->ts_ttft, ttft, sim__lh_index((uint64_t)ttft));
+    return 0;
+}
 /* q's label values as strings, for the per-request record. */
 void sim__label_names(const struct sim *s, const struct req *q, const char **out);
 /* The per-backend row of b in the interval of time-series row `row`
