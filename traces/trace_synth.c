@@ -190,7 +190,10 @@ static inline int64_t round_tokens(double x)
         return 0;
     if (x > MAX_TOKENS)
         return (int64_t)MAX_TOKENS;
-    return dist_llround(x); /* llround without the libm call (dist.h) */
+    /* llround for 0 < x <= 1e18 < 2^63: dist_llround's positive case (its
+     * range test and the round-down test for negatives cannot apply) */
+    long long i = (long long)x;
+    return i + (x - (double)i >= 0.5);
 }
 
 /* ln(1 + CV^2) of a Weibull of shape k: ln G(1+2/k) - 2 ln G(1+1/k). */
