@@ -316,7 +316,7 @@ int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produce
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
         if (row == NULL)
             return -1;
-        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
+        struct sim_ts_backend *tb = sim__tsb_last(s, b); /* row's interval */
         s->be[b].res->cost_usd += c;
         s->res->cost_usd += c;
         row->cost_usd += c;
@@ -497,7 +497,7 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
         if (row == NULL)
             return -1;
-        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
+        struct sim_ts_backend *tb = sim__tsb_last(s, b); /* row's interval */
         s->res->attempts++;
         s->be[b].res->attempts++;
         row->attempts++;

@@ -702,6 +702,14 @@ static inline struct sim_ts_backend *sim__tsb_at(struct sim *s, const struct sim
 {
     return &s->res->ts_backends[(size_t)(row - s->res->ts) * s->nb + b];
 }
+/* The per-backend row of b in the interval of the last sim__ts_row(s, t)
+ * that returned a row for a t >= 0 (the simulated clock never is below 0):
+ * that lookup left its row's index in s->m.row_k, so no pointer
+ * difference is needed. */
+static inline struct sim_ts_backend *sim__tsb_last(struct sim *s, uint32_t b)
+{
+    return &s->res->ts_backends[(size_t)s->m.row_k * s->nb + b];
+}
 /* Backend health at t into row k of res->ts_backends. */
 void sim__tsb_health(struct sim *s, int64_t k, int64_t t_ns);
 /* At the end: flush the open interval's quantiles, derive the per-interval
