@@ -333,11 +333,9 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct
     return a;
 }
 
-void api_complete(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
-                  int64_t max_tokens, int64_t produced)
+void api__complete_refund(struct api_state *st, int64_t now_ns, int64_t max_tokens,
+                          int64_t produced)
 {
-    if (cfg->limit_style != API_LIMITS_ANTHROPIC || cfg->otpm <= 0 || produced >= max_tokens)
-        return;
     bucket_refill(&st->otpm, now_ns);
     st->otpm.level += (double)(max_tokens - produced);
     if (st->otpm.level > st->otpm.cap)
