@@ -190,7 +190,7 @@ static double dist_clamp(const struct dist *d, double v)
     return v;
 }
 
-double dist_sample(const struct dist *d, struct rng *r)
+double dist__sample_other(const struct dist *d, struct rng *r)
 {
     double v;
     switch (d->kind) {

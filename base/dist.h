@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "rng.h"
 
 enum dist_kind {
@@ -60,9 +62,38 @@ void dist_fini(struct dist *d);
 /* Deep copy (for empirical tables). 0 or -1 on allocation failure. */
 int dist_copy(struct dist *dst, const struct dist *src);
 
+/* dist_sample's out-of-line part (dist.c): every kind, clamped; the
+ * inline dist_sample takes the constant, exponential, lognormal and
+ * normal ones first. */
+double dist__sample_other(const struct dist *d, struct rng *r);
+
 /* One draw, clamped to [min, max].  Uses gsl_ran_* through the rng's
- * gsl_rng_type for the normal and lognormal kinds. */
-double dist_sample(const struct dist *d, struct rng *r);
+ * gsl_rng_type for the normal and lognormal kinds.  Inline: a request
+ * takes two to four draws (sizes, TTFT, output rate), and for the common
+ * kinds the call and the switch cost as much as the constant and
+ * exponential draws themselves; the expressions are those of the switch
+ * in dist.c (same values), the clamp the same comparisons. */
+static inline double dist_sample(const struct dist *d, struct rng *r)
+{
+    double v;
+    if (d->kind == DIST_CONSTANT)
+        v = d->a;
+    else if (d->kind == DIST_EXPONENTIAL)
+        v = -d->a * log(rng_unit_pos(r)); /* u in (0, 1], so log(u) is finite */
+    else if (d->kind == DIST_LOGNORMAL) {
+        gsl_rng g = rng_as_gsl(r);
+        v = exp(d->a + d->b * gsl_ran_gaussian_ziggurat(&g, 1.0));
+    } else if (d->kind == DIST_NORMAL) {
+        gsl_rng g = rng_as_gsl(r);
+        v = d->a + d->b * gsl_ran_gaussian_ziggurat(&g, 1.0);
+    } else
+        return dist__sample_other(d, r);
+    if (v < d->min)
+        return d->min;
+    if (v > d->max)
+        return d->max;
+    return v;
+}
 
 /* llround(x) without the libm call, the same result for every double.
  * For |x| < 2^63 the conversion truncates exactly: i = trunc(x).  If

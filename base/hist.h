@@ -43,7 +43,8 @@ static inline uint32_t hist_index_sub(uint64_t u, int sub_bits)
         return (uint32_t)u;
     int msb = 63 - __builtin_clzll(u);
     int shift = msb - sub_bits;
-    return (uint32_t)(shift + 1) * (uint32_t)sub + (uint32_t)((u >> shift) - sub);
+    /* (shift + 1) sub + (u >> shift) - sub, the -sub and +sub folded */
+    return ((uint32_t)shift << sub_bits) + (uint32_t)(u >> shift);
 }
 
 static inline uint32_t hist_index(int64_t v)

@@ -64,11 +64,24 @@ static inline uint64_t rng_mix64(uint64_t h)
     return h;
 }
 
+/* splitmix64's output for state x (the finalizer of rng_splitmix64). */
+static inline uint64_t rng_splitmix64_out(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Four splitmix64 steps from seed.  Written out: step i's state is
+ * seed + (i + 1) x the increment (mod 2^64), so the four finalizers are
+ * independent and run side by side (the loop was not unrolled at -O2 and
+ * chained them through x); the words are those of rng_splitmix64. */
 static inline void rng_seed(struct rng *r, uint64_t seed)
 {
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = rng_splitmix64(&x);
+    r->s[0] = rng_splitmix64_out(seed + 0x9E3779B97F4A7C15ull);
+    r->s[1] = rng_splitmix64_out(seed + 2 * 0x9E3779B97F4A7C15ull);
+    r->s[2] = rng_splitmix64_out(seed + 3 * 0x9E3779B97F4A7C15ull);
+    r->s[3] = rng_splitmix64_out(seed + 4 * 0x9E3779B97F4A7C15ull);
 }
 
 static inline uint64_t rng_rotl(uint64_t x, int k)
@@ -114,14 +127,27 @@ static inline void rng_stream(struct rng *r, uint64_t seed, uint64_t purpose)
 
 /* A stream keyed by (seed, purpose, a, b, c): e.g. (request, backend,
  * attempt).  Cheap enough to build per attempt (4 splitmix64 steps). */
-static inline void rng_keyed(struct rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b,
-                             uint64_t c)
+/* The part of rng_keyed that depends on (seed, purpose) only: a run
+ * computes it once per purpose and builds each stream with rng_keyed_at. */
+static inline uint64_t rng_keyed_base(uint64_t seed, uint64_t purpose)
 {
-    uint64_t h = rng_mix64(seed ^ (purpose * 0x9E3779B97F4A7C15ull));
-    h = rng_mix64(h ^ a);
+    return rng_mix64(seed ^ (purpose * 0x9E3779B97F4A7C15ull));
+}
+
+/* rng_keyed(r, seed, purpose, a, b, c) from base = rng_keyed_base(seed,
+ * purpose): the same stream. */
+static inline void rng_keyed_at(struct rng *r, uint64_t base, uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t h = rng_mix64(base ^ a);
     h = rng_mix64(h ^ (b + 0x2545F4914F6CDD1Dull));
     h = rng_mix64(h ^ (c + 0x7F4A7C159E3779B9ull));
     rng_seed(r, h);
+}
+
+static inline void rng_keyed(struct rng *r, uint64_t seed, uint64_t purpose, uint64_t a, uint64_t b,
+                             uint64_t c)
+{
+    rng_keyed_at(r, rng_keyed_base(seed, purpose), a, b, c);
 }
 
 /* The gsl_rng_type of xoshiro256** ("xoshiro256ss"). */

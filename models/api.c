@@ -88,7 +88,7 @@ static void bucket_init(struct api_bucket *b, int64_t per_minute, const struct a
     b->t_ns = now_ns;
 }
 
-static void bucket_refill(struct api_bucket *b, int64_t now_ns)
+static inline void bucket_refill(struct api_bucket *b, int64_t now_ns)
 {
     if (now_ns > b->t_ns) {
         b->level += (double)(now_ns - b->t_ns) * b->rate_per_ns;
@@ -175,8 +175,8 @@ static int queue_push(struct api_state *st, uint32_t idx, uint32_t gen, int64_t 
 
 /* Refill b and raise *wait to the time until it holds `need` (b unlimited:
  * nothing). */
-static void bucket_need(struct api_bucket *b, int64_t limit, double need, int64_t now_ns,
-                        int64_t *wait)
+static inline void bucket_need(struct api_bucket *b, int64_t limit, double need, int64_t now_ns,
+                               int64_t *wait)
 {
     if (limit <= 0)
         return;
@@ -219,7 +219,12 @@ static enum api_admit admit(const struct api_cfg *cfg, struct api_state *st, str
                             int64_t now_ns, int64_t input_tokens, int64_t max_tokens, uint32_t idx,
                             uint32_t gen, int64_t *retry_after_ns, int *http_status)
 {
-    const struct fault_script_entry *se = fault_script_admit(&cfg->faults, &st->faults);
+    /* Without a script fault_script_admit only clears the armed effect. */
+    const struct fault_script_entry *se = NULL;
+    if (cfg->faults.n_script > 0)
+        se = fault_script_admit(&cfg->faults, &st->faults);
+    else
+        st->faults.armed = FAULT_ARMED_NONE;
     if (se != NULL) {
         if (se->kind == FAULT_SCRIPT_CONTEXT_WINDOW) {
             *http_status = 400; /* OpenAI: context_length_exceeded */
@@ -252,28 +257,34 @@ static enum api_admit admit(const struct api_cfg *cfg, struct api_state *st, str
         return API_RATE_LIMITED;
     }
 
-    struct charge c = charge_of(cfg, input_tokens, max_tokens);
-    int64_t wait = 0;
-    bucket_need(&st->rpm, cfg->rpm, 1.0, now_ns, &wait);
-    bucket_need(&st->tpm, cfg->tpm, c.tpm, now_ns, &wait);
-    bucket_need(&st->itpm, cfg->itpm, c.itpm, now_ns, &wait);
-    bucket_need(&st->otpm, cfg->otpm, c.otpm, now_ns, &wait);
-    if (cfg->rpd > 0) {
-        int64_t day = rpd_day(cfg, now_ns);
-        if (day != st->rpd_day) {
-            st->rpd_day = day;
-            st->rpd_used = 0;
+    /* An account without any limit (a self-hosted server, an M/M/c) skips
+     * the buckets: bucket_need and bucket_take do nothing for a limit <= 0. */
+    bool limited = (cfg->rpm | cfg->tpm | cfg->itpm | cfg->otpm | cfg->rpd) != 0;
+    struct charge c = {0, 0, 0};
+    if (limited) {
+        c = charge_of(cfg, input_tokens, max_tokens);
+        int64_t wait = 0;
+        bucket_need(&st->rpm, cfg->rpm, 1.0, now_ns, &wait);
+        bucket_need(&st->tpm, cfg->tpm, c.tpm, now_ns, &wait);
+        bucket_need(&st->itpm, cfg->itpm, c.itpm, now_ns, &wait);
+        bucket_need(&st->otpm, cfg->otpm, c.otpm, now_ns, &wait);
+        if (cfg->rpd > 0) {
+            int64_t day = rpd_day(cfg, now_ns);
+            if (day != st->rpd_day) {
+                st->rpd_day = day;
+                st->rpd_used = 0;
+            }
+            if (st->rpd_used >= cfg->rpd) {
+                int64_t w = (day + 1) * API_DAY_NS + cfg->rpd_reset_ns - now_ns;
+                if (w > wait)
+                    wait = w;
+            }
         }
-        if (st->rpd_used >= cfg->rpd) {
-            int64_t w = (day + 1) * API_DAY_NS + cfg->rpd_reset_ns - now_ns;
-            if (w > wait)
-                wait = w;
+        if (wait > 0) {
+            *retry_after_ns = cfg->no_retry_after ? -1 : wait;
+            *http_status = 429;
+            return API_RATE_LIMITED;
         }
-    }
-    if (wait > 0) {
-        *retry_after_ns = cfg->no_retry_after ? -1 : wait;
-        *http_status = 429;
-        return API_RATE_LIMITED;
     }
 
     /* Capacity check before charging: an overflowing queue answers 429
@@ -288,12 +299,14 @@ static enum api_admit admit(const struct api_cfg *cfg, struct api_state *st, str
         *http_status = 429;
         return API_RATE_LIMITED;
     }
-    bucket_take(&st->rpm, cfg->rpm, 1.0);
-    bucket_take(&st->tpm, cfg->tpm, c.tpm);
-    bucket_take(&st->itpm, cfg->itpm, c.itpm);
-    bucket_take(&st->otpm, cfg->otpm, c.otpm);
-    if (cfg->rpd > 0)
-        st->rpd_used++;
+    if (limited) {
+        bucket_take(&st->rpm, cfg->rpm, 1.0);
+        bucket_take(&st->tpm, cfg->tpm, c.tpm);
+        bucket_take(&st->itpm, cfg->itpm, c.itpm);
+        bucket_take(&st->otpm, cfg->otpm, c.otpm);
+        if (cfg->rpd > 0)
+            st->rpd_used++;
+    }
     if (full) {
         int armed_status = 0;
         uint8_t armed = fault_armed_take(&st->faults, &armed_status);
@@ -315,18 +328,14 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct
 {
     enum api_admit a =
         admit(cfg, st, r, now_ns, input_tokens, max_tokens, idx, gen, retry_after_ns, http_status);
-    if (a != API_ACCEPT) { /* refused (or queued, carrying it): nothing stays armed */
-        int unused = 0;
-        (void)fault_armed_take(&st->faults, &unused);
-    }
+    if (a != API_ACCEPT) /* refused (or queued, carrying it): nothing stays armed */
+        st->faults.armed = FAULT_ARMED_NONE; /* fault_armed_take, result unused */
     return a;
 }
 
-void api_complete(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
-                  int64_t max_tokens, int64_t produced)
+void api__complete_refund(struct api_state *st, int64_t now_ns, int64_t max_tokens,
+                          int64_t produced)
 {
-    if (cfg->limit_style != API_LIMITS_ANTHROPIC || cfg->otpm <= 0 || produced >= max_tokens)
-        return;
     bucket_refill(&st->otpm, now_ns);
     st->otpm.level += (double)(max_tokens - produced);
     if (st->otpm.level > st->otpm.cap)
@@ -343,7 +352,9 @@ bool api_release(struct api_state *st, bool (*is_live)(void *ctx, uint32_t idx, 
         if (!is_live(ctx, e.idx, e.gen))
             continue; /* cancelled while waiting: already discounted */
         st->q_live--;
-        fault_arm(&st->faults, e.armed, e.armed_status); /* for its service start */
+        /* armed for its service start (fault_arm, without the call) */
+        st->faults.armed = e.armed;
+        st->faults.armed_status = e.armed_status;
         *idx = e.idx;
         *gen = e.gen;
         *enq_ns = e.enq_ns;
@@ -366,8 +377,13 @@ void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, in
     double u = rng_unit(r);
     double ttft_s = dist_sample(&cfg->ttft_s, r);
     double tps = dist_sample(&cfg->output_tps, r);
-    struct fault_draw fd;
-    fault_draw_attempt(&cfg->faults, &st->faults, now_ns, r, &fd);
+    /* With no hang rate, no brownout and nothing armed by a script,
+     * fault_draw_attempt draws nothing and answers "no fault" (faults.h):
+     * its call is skipped. */
+    struct fault_draw fd = {.latency_x = 1.0};
+    if (cfg->faults.hang_rate > 0.0 || cfg->faults.n_brownouts > 0 ||
+        st->faults.armed != FAULT_ARMED_NONE)
+        fault_draw_attempt(&cfg->faults, &st->faults, now_ns, r, &fd);
     /* One uniform decides both faults: [0, error_rate) a server error,
      * [error_rate, error_rate + content_policy_rate) a content refusal. */
     double err = cfg->faults.error_rate;
@@ -402,22 +418,4 @@ void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, in
     } else {
         out->decode_ns = 0;
     }
-}
-
-double api_cost(const struct api_cfg *cfg, int64_t input_tokens, int64_t output_tokens,
-                int64_t produced, bool ok)
-{
-    double cached = cfg->cached_fraction * (double)input_tokens;
-    double input = ((double)input_tokens - cached) * cfg->price_input + cached * cfg->price_cached;
-    if (ok)
-        return input + (double)output_tokens * cfg->price_output;
-    switch (cfg->bill_failed) {
-    case API_BILL_NOTHING:
-        return 0.0;
-    case API_BILL_INPUT:
-        return input;
-    case API_BILL_PARTIAL:
-        return input + (double)produced * cfg->price_output;
-    }
-    return 0.0;
 }

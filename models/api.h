@@ -180,12 +180,20 @@ enum api_admit api_admit(const struct api_cfg *cfg, struct api_state *st, struct
                          int64_t now_ns, int64_t input_tokens, int64_t max_tokens, uint32_t idx,
                          uint32_t gen, int64_t *retry_after_ns, int *http_status);
 
+/* api_complete's refund into the OTPM bucket (api.c). */
+void api__complete_refund(struct api_state *st, int64_t now_ns, int64_t max_tokens,
+                          int64_t produced);
 /* An admitted attempt ended (completed, failed, timed out or cancelled)
  * after producing `produced` output tokens: Anthropic's OTPM charge of
  * max_tokens is corrected by refunding max_tokens - produced.  A no-op
- * for the other styles. */
-void api_complete(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
-                  int64_t max_tokens, int64_t produced);
+ * for the other styles.  Inline: once per attempt, nearly always a no-op. */
+static inline void api_complete(const struct api_cfg *cfg, struct api_state *st, int64_t now_ns,
+                                int64_t max_tokens, int64_t produced)
+{
+    if (cfg->limit_style != API_LIMITS_ANTHROPIC || cfg->otpm <= 0 || produced >= max_tokens)
+        return;
+    api__complete_refund(st, now_ns, max_tokens, produced);
+}
 
 /* A service slot was freed.  Pops the next live queued entry into *idx,
  * *gen, *enq_ns and keeps the slot busy for it (returns true), or releases
@@ -216,8 +224,24 @@ void api_draw(const struct api_cfg *cfg, struct api_state *st, struct rng *r, in
               int64_t input_tokens, int64_t output_tokens, struct api_draw *out);
 
 /* USD billed for an attempt: `ok` true bills everything; otherwise per
- * cfg->bill_failed with `produced` output tokens so far. */
-double api_cost(const struct api_cfg *cfg, int64_t input_tokens, int64_t output_tokens,
-                int64_t produced, bool ok);
+ * cfg->bill_failed with `produced` output tokens so far.  Inline: every
+ * attempt is billed. */
+static inline double api_cost(const struct api_cfg *cfg, int64_t input_tokens,
+                              int64_t output_tokens, int64_t produced, bool ok)
+{
+    double cached = cfg->cached_fraction * (double)input_tokens;
+    double input = ((double)input_tokens - cached) * cfg->price_input + cached * cfg->price_cached;
+    if (ok)
+        return input + (double)output_tokens * cfg->price_output;
+    switch (cfg->bill_failed) {
+    case API_BILL_NOTHING:
+        return 0.0;
+    case API_BILL_INPUT:
+        return input;
+    case API_BILL_PARTIAL:
+        return input + (double)produced * cfg->price_output;
+    }
+    return 0.0;
+}
 
 #endif /* LBSIM_API_H */

@@ -172,11 +172,19 @@ void fault_arm(struct fault_state *st, uint8_t armed, int http_status)
 void fault_draw_attempt(const struct fault_cfg *cfg, struct fault_state *st, int64_t now_ns,
                         struct rng *r, struct fault_draw *out)
 {
-    double u_hang = rng_unit(r);
-    double u_brown = rng_unit(r);
-    const struct fault_brownout *b = fault_brownout_at(cfg, st, now_ns);
-    out->hang = u_hang < cfg->hang_rate;
-    out->fail = b != NULL && u_brown < b->error_rate;
+    /* u < hang_rate is false for every u in [0, 1) when the rate is not
+     * above 0, and there is no brownout to fail in without brownouts:
+     * then the two draws decide nothing, and are not made (the stream is
+     * keyed to this attempt and read no more, see faults.h). */
+    const struct fault_brownout *b = NULL;
+    out->hang = out->fail = false;
+    if (cfg->hang_rate > 0.0 || cfg->n_brownouts > 0) {
+        double u_hang = rng_unit(r);
+        double u_brown = rng_unit(r);
+        b = fault_brownout_at(cfg, st, now_ns);
+        out->hang = u_hang < cfg->hang_rate;
+        out->fail = b != NULL && u_brown < b->error_rate;
+    }
     out->content_policy = false;
     out->scripted = false;
     out->http_status = out->fail ? b->http_status : 0;

@@ -171,9 +171,12 @@ struct fault_draw {
     double latency_x;    /* latency multiplier (1 outside brownouts) */
 };
 
-/* Always draws two uniforms from r (hang, then brownout error), so the
- * caller's later draws do not depend on the schedule.  An armed script
- * effect overrides both draws and is consumed. */
+/* Draws two uniforms from r (hang, then brownout error) whenever the
+ * config has a hang rate above 0 or any brownout, whatever the time, so
+ * draws after them would not depend on the schedule; without either the
+ * two could decide nothing and are not drawn, leaving r as it was (both
+ * callers, api_draw and the pool adapter, read r no more after this).  An
+ * armed script effect overrides both draws and is consumed. */
 void fault_draw_attempt(const struct fault_cfg *cfg, struct fault_state *st, int64_t now_ns,
                         struct rng *r, struct fault_draw *out);
 

@@ -321,7 +321,7 @@ int sim__bill(struct sim *s, struct req *q, uint32_t b, bool ok, int64_t produce
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
         if (row == NULL)
             return -1;
-        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
+        struct sim_ts_backend *tb = sim__tsb_last(s, b); /* row's interval */
         s->be[b].res->cost_usd += c;
         s->res->cost_usd += c;
         row->cost_usd += c;
@@ -479,10 +479,21 @@ static int arm_timeout(struct sim *s, struct req *q, uint32_t idx, bool ttft_arm
     return sim__push(s, s->now_ns + t, EV_TIMEOUT, idx, q->gen);
 }
 
+/* sim__hedge_schedule, whose first test is whether the router hedges at
+ * all: most runs do not, and then there is no call. */
+static inline int hedge_schedule(struct sim *s, uint32_t idx)
+{
+    const struct scn_hedge *h = &s->scn->router.hedge;
+    if (h->after_ns == 0 && h->percentile == 0)
+        return 0;
+    return sim__hedge_schedule(s, idx);
+}
+
 int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
 {
+    const struct scenario *scn = s->scn; /* read once (see sim__on_arrival) */
     struct req *q = &s->reqs[idx];
-    const struct scn_backend *sb = &s->scn->backends[b];
+    const struct scn_backend *sb = &scn->backends[b];
     q->rr.attempt++;
     q->attempts_total++;
     q->backend = (int32_t)b;
@@ -493,7 +504,7 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
         struct sim_ts_row *row = sim__ts_row(s, s->now_ns);
         if (row == NULL)
             return -1;
-        struct sim_ts_backend *tb = sim__tsb_at(s, row, b);
+        struct sim_ts_backend *tb = sim__tsb_last(s, b); /* row's interval */
         s->res->attempts++;
         s->be[b].res->attempts++;
         row->attempts++;
@@ -506,7 +517,7 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
     /* model_max: a request without max_tokens reserves what the provider
      * infers, this backend's whole context window less the input (Azure
      * OpenAI, docs/notes/data.md §3); with no window known, its output. */
-    if (q->max_tokens_unset && s->scn->max_tokens_from == SCN_MAX_TOKENS_MODEL_MAX) {
+    if (q->max_tokens_unset && scn->max_tokens_from == SCN_MAX_TOKENS_MODEL_MAX) {
         int64_t cw = sb->route.context_window;
         q->rr.max_tokens = cw > q->rr.input_tokens ? cw - q->rr.input_tokens
                            : cw > 0                ? 0
@@ -529,7 +540,7 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
          * has limits only (no faults, no concurrency), so it answers
          * ACCEPT or RATE_LIMITED, and an ACCEPT holds nothing to release
          * beyond the api_complete every admitted attempt gets. */
-        a = api_admit(&s->scn->accounts[sb->account].api, &s->acct[sb->account], NULL, s->now_ns,
+        a = api_admit(&scn->accounts[sb->account].api, &s->acct[sb->account], NULL, s->now_ns,
                       q->rr.input_tokens, q->rr.max_tokens, idx, q->gen, &retry_after, &http);
     }
     if (a == API_ACCEPT)
@@ -556,14 +567,14 @@ int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)
         if (how == SIM__START_ENDED)
             return 0;
         if (how == SIM__START_UNTIMED) {
-            if (sim__hedge_schedule(s, idx) != 0)
+            if (hedge_schedule(s, idx) != 0)
                 return -1;
             return arm_timeout(s, q, idx, false);
         }
         break;
     }
     }
-    if (sim__hedge_schedule(s, idx) != 0)
+    if (hedge_schedule(s, idx) != 0)
         return -1;
     return arm_timeout(s, q, idx, true);
 }
@@ -653,6 +664,9 @@ int sim__gateway_wake(struct sim *s)
 
 int sim__on_arrival(struct sim *s)
 {
+    /* read once: the stores into the request below could alias it for the
+     * compiler, which reloaded it at every use */
+    const struct scenario *scn = s->scn;
     uint32_t idx;
     if (sim__slot_take(s, &idx) != 0)
         return -1;
@@ -660,7 +674,7 @@ int sim__on_arrival(struct sim *s)
     s->live++;
     const struct trace_rec *t = &s->in.pending;
     uint32_t gen = q->gen;
-    if (s->scn->router.loop == ROUTE_LOOP_LBSIM) {
+    if (scn->router.loop == ROUTE_LOOP_LBSIM) {
         /* Only loop.c reads q->loop (router.loop litellm / portkey): its
          * 208 bytes are left as they are, the rest is cleared. */
         memset(q, 0, offsetof(struct req, loop));
@@ -677,9 +691,9 @@ int sim__on_arrival(struct sim *s)
      * has one, else per traffic.max_tokens: a fixed budget, or (trace and,
      * until a backend is chosen, model_max) the tokens it will produce. */
     q->max_tokens_unset = t->max_tokens <= 0;
-    q->rr.max_tokens = t->max_tokens > 0                                 ? t->max_tokens
-                       : s->scn->max_tokens_from == SCN_MAX_TOKENS_VALUE ? s->scn->max_tokens_value
-                                                                         : t->output_tokens;
+    q->rr.max_tokens = t->max_tokens > 0                              ? t->max_tokens
+                       : scn->max_tokens_from == SCN_MAX_TOKENS_VALUE ? scn->max_tokens_value
+                                                                      : t->output_tokens;
     q->rr.session = t->session;
     q->rr.priority = t->priority;
     q->rr.tenant = t->label[TRACE_LABEL_TENANT]; /* mapped below when Portkey names tenants */
@@ -694,10 +708,10 @@ int sim__on_arrival(struct sim *s)
     if (q->rr.model_group == GROUP_REFUSED)
         return refuse_group(s, t);
     if (q->rr.model_group == 0)
-        q->rr.model_group = s->scn->router.default_group;
+        q->rr.model_group = scn->router.default_group;
     q->origin_group = q->group = q->rr.model_group;
     q->rr.task = map_label(s, TRACE_LABEL_TASK, t->label[TRACE_LABEL_TASK]);
-    if (s->scn->n_tenants > 0) /* Portkey conditions on metadata.tenant */
+    if (scn->n_tenants > 0) /* Portkey conditions on metadata.tenant */
         q->rr.tenant = map_label(s, TRACE_LABEL_TENANT, t->label[TRACE_LABEL_TENANT]);
     q->rr.region = map_label(s, TRACE_LABEL_REGION, t->label[TRACE_LABEL_REGION]);
     if (t->n_blocks > 0) {
@@ -710,15 +724,15 @@ int sim__on_arrival(struct sim *s)
         q->rr.blocks = q->blocks;
         q->rr.n_blocks = t->n_blocks;
     }
-    q->measured = s->now_ns >= s->scn->warmup_ns;
+    q->measured = s->now_ns >= scn->warmup_ns;
     if (sim__label_arrival(s, q, t) != 0)
         return -1;
-    if (s->scn->stream_share < 1.0) {
+    if (scn->stream_share < 1.0) {
         /* Whether the client streams: one draw per request, the same for
          * every strategy. */
         struct rng sr;
         rng_keyed(&sr, s->seed, RNG_STREAM, q->rr.id, 0, 0);
-        q->no_stream = !(rng_unit(&sr) < s->scn->stream_share);
+        q->no_stream = !(rng_unit(&sr) < scn->stream_share);
     }
     sim__exclude_init(s, idx);
     if (q->measured) {
@@ -755,7 +769,7 @@ int sim__on_arrival(struct sim *s)
             return sim__push(s, s->now_ns + lat, EV_CACHE_HIT, idx, q->gen);
         }
     }
-    if (s->scn->router.loop != ROUTE_LOOP_LBSIM)
+    if (scn->router.loop != ROUTE_LOOP_LBSIM)
         return sim__loop_start(s, idx);
     return sim__route_req(s, idx);
 }

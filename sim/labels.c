@@ -50,27 +50,14 @@ static void lh_reset(struct sim__lh *h)
  * (the layout of base/hist.h with fewer sub-buckets). */
 static inline uint32_t lh_index(uint64_t u)
 {
-    return hist_index_sub(u, SIM__LH_SUB_BITS);
+    return sim__lh_index(u);
 }
 
-/* Add v >= 0 whose bucket i = lh_index(v) the caller has (it shares one
- * bucket computation between histograms of the same layout). */
 static inline void lh_add_at(struct sim__lh *h, int64_t v, uint32_t i)
 {
-    h->b[i]++;
-    h->count++;
-    h->sum += (double)v;
-    if (v < h->min)
-        h->min = v;
-    if (v > h->max)
-        h->max = v;
-    if (i < h->lo)
-        h->lo = i;
-    if (i > h->hi)
-        h->hi = i;
+    sim__lh_add_at(h, v, i);
 }
 
-/* The midpoint of bucket i, clamped to [min, max]. */
 static int64_t lh_value(const struct sim__lh *h, uint32_t i)
 {
     int64_t v;
@@ -356,7 +343,7 @@ static int entry_of(struct sim *s, enum scn_label_kind k, const struct trace_rec
     return 0;
 }
 
-int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
+int sim__label_arrival_any(struct sim *s, struct req *q, const struct trace_rec *t)
 {
     struct sim__labels *L = &s->lab;
     /* one test for the common case: no kind active, no value, priority 0 */
@@ -412,7 +399,7 @@ int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
     return 0;
 }
 
-int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool gateway_429)
+int sim__label_finish_any(struct sim *s, const struct req *q, int http_status, bool gateway_429)
 {
     struct sim__labels *L = &s->lab;
     bool ok = http_status == 200;
@@ -420,7 +407,8 @@ int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool 
     bool good = ok && ttft <= L->good_ttft_ns && e2e <= L->good_e2e_ns;
     if (good)
         s->res->goodput += 1.0; /* a count until sim__labels_summarise */
-    sim__pool_note_finish(s, q, good);
+    if (s->pools.n > 0)         /* only a pool attempt has an accelerator share */
+        sim__pool_note_finish(s, q, good);
     if (q->rr.session != 0)
         L->session_cost_usd += q->cost_usd;
     if (ttft < 0)

@@ -19,6 +19,21 @@
 #define TSB_INITIAL 4u
 
 /* The slow path of sim__ts_row: append rows up to interval k. */
+struct sim_ts_row *sim__ts_row_find(struct sim *s, int64_t t_ns)
+{
+    int64_t iv = s->scn->interval_ns;
+    int64_t k = t_ns / iv;
+    if (k < 0)
+        k = 0;
+    struct sim_ts_row *row = k < (int64_t)s->res->n_ts ? &s->res->ts[k] : sim__ts_extend(s, k);
+    if (row != NULL && t_ns >= 0) { /* [k iv, (k + 1) iv) is row k (t < 0: row 0, uncached) */
+        s->m.row_lo = k * iv;
+        s->m.row_hi = s->m.row_lo + iv;
+        s->m.row_k = (uint32_t)k;
+    }
+    return row;
+}
+
 struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k)
 {
     struct sim_result *res = s->res;

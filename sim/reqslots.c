@@ -39,9 +39,9 @@ int sim__slots_grow(struct sim *s)
     return 0;
 }
 
-int sim__slot_take(struct sim *s, uint32_t *idx)
+int sim__slot_take_grow(struct sim *s, uint32_t *idx)
 {
-    if (s->free_head == UINT32_MAX && sim__slots_grow(s) != 0) {
+    if (sim__slots_grow(s) != 0) {
         snprintf(s->err, s->errlen, "out of memory (request pool)");
         return -1;
     }
@@ -50,29 +50,11 @@ int sim__slot_take(struct sim *s, uint32_t *idx)
     return 0;
 }
 
-/* Return a slot to the pool without any client-visible effect (a hedge
- * that lost, or a primary whose hedge carries the request on). */
-void sim__slot_release(struct sim *s, uint32_t idx)
+/* sim__exclude_init for more than one word (sim_int.h). */
+void sim__exclude_init_words(struct sim *s, uint64_t *ex, const uint64_t *from)
 {
-    struct req *q = &s->reqs[idx];
-    free(q->blocks);
-    q->blocks = NULL;
-    q->state = RS_FREE;
-    q->gen++;
-    q->partner = NO_SLOT;
-    q->next_free = s->free_head;
-    s->free_head = idx;
-}
-
-/* The exclude set a request starts with in its current group: every
- * backend that does not serve the group (the gateway resolves the model
- * group before routing, as LiteLLM does). */
-void sim__exclude_init(struct sim *s, uint32_t idx)
-{
-    uint64_t *ex = sim__exclude(s, idx);
-    uint32_t g = s->reqs[idx].group;
-    if (s->nonmember != NULL && g <= s->scn->n_groups)
-        memcpy(ex, &s->nonmember[(size_t)g * s->ex_words], s->ex_words * sizeof *ex);
+    if (from != NULL)
+        memcpy(ex, from, s->ex_words * sizeof *ex);
     else
         memset(ex, 0, s->ex_words * sizeof *ex);
 }

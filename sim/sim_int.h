@@ -32,8 +32,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "heap.h"
+#include "hist.h"
 #include "rng.h"
 #include "scn.h"
 #include "sim.h"
@@ -312,6 +314,10 @@ struct sim__metrics {
     int64_t area_t_ns;
     double area;
     double sojourn_sum_ns;
+    /* The row sim__ts_row found last: times in [row_lo, row_hi) are row
+     * row_k (empty until the first lookup; rows are never removed). */
+    int64_t row_lo, row_hi;
+    uint32_t row_k;
 };
 
 /* Attempt timeouts in FIFO lanes, outside the heap.  A timeout is armed
@@ -486,12 +492,53 @@ static inline bool sim__rep_up(uint8_t st)
 /* reqslots.c                                                          */
 
 int sim__slots_grow(struct sim *s);
+/* sim__slot_take when the free list is empty: grow, then take. */
+int sim__slot_take_grow(struct sim *s, uint32_t *idx);
 /* Take a free slot for a new request (growing the pool, which may move
  * it): 0 and *idx, or -1 with the error set.  The slot keeps its gen; the
- * caller fills the rest. */
-int sim__slot_take(struct sim *s, uint32_t *idx);
-void sim__slot_release(struct sim *s, uint32_t idx);
-void sim__exclude_init(struct sim *s, uint32_t idx);
+ * caller fills the rest.  Inline: one per request. */
+static inline int sim__slot_take(struct sim *s, uint32_t *idx)
+{
+    if (s->free_head == UINT32_MAX)
+        return sim__slot_take_grow(s, idx);
+    *idx = s->free_head;
+    s->free_head = s->reqs[*idx].next_free;
+    return 0;
+}
+/* Return a slot to the pool without any client-visible effect (a hedge
+ * that lost, or a primary whose hedge carries the request on).  Inline:
+ * once per request. */
+static inline void sim__slot_release(struct sim *s, uint32_t idx)
+{
+    struct req *q = &s->reqs[idx];
+    if (q->blocks != NULL) { /* most requests carry no prefix blocks: no call */
+        free(q->blocks);
+        q->blocks = NULL;
+    }
+    q->state = RS_FREE;
+    q->gen++;
+    q->partner = NO_SLOT;
+    q->next_free = s->free_head;
+    s->free_head = idx;
+}
+void sim__exclude_init_words(struct sim *s, uint64_t *ex, const uint64_t *from);
+
+/* The exclude set a request starts with in its current group: every
+ * backend that does not serve the group (the gateway resolves the model
+ * group before routing, as LiteLLM does).  Inline, and up to 64 backends
+ * one word without a libc call: once per request. */
+static inline void sim__exclude_init(struct sim *s, uint32_t idx)
+{
+    uint64_t *ex = sim__exclude(s, idx);
+    uint32_t g = s->reqs[idx].group;
+    const uint64_t *from = s->nonmember != NULL && g <= s->scn->n_groups
+                               ? &s->nonmember[(size_t)g * s->ex_words]
+                               : NULL;
+    if (s->ex_words == 1)
+        ex[0] = from != NULL ? from[0] : 0;
+    else
+        sim__exclude_init_words(s, ex, from);
+}
 
 /* ------------------------------------------------------------------ */
 /* gateway.c                                                           */
@@ -558,17 +605,18 @@ int sim__on_autoscale(struct sim *s, uint32_t k);
 /* metrics.c                                                           */
 
 struct sim_ts_row *sim__ts_extend(struct sim *s, int64_t k);
+/* sim__ts_row outside the last row's interval (metrics.c). */
+struct sim_ts_row *sim__ts_row_find(struct sim *s, int64_t t_ns);
 
 /* The time-series row of the interval holding t (appending rows up to it);
- * NULL when out of memory. */
+ * NULL when out of memory.  A request looks its row up four or five times
+ * (arrival, dispatch, bill, done, finish), nearly always in the interval
+ * of the last lookup: two comparisons instead of a division. */
 static inline struct sim_ts_row *sim__ts_row(struct sim *s, int64_t t_ns)
 {
-    int64_t k = t_ns / s->scn->interval_ns;
-    if (k < 0)
-        k = 0;
-    if (k < (int64_t)s->res->n_ts)
-        return &s->res->ts[k];
-    return sim__ts_extend(s, k);
+    if (t_ns >= s->m.row_lo && t_ns < s->m.row_hi)
+        return &s->res->ts[s->m.row_k];
+    return sim__ts_row_find(s, t_ns);
 }
 
 /* Little's law: integrate the number of measured requests in the system. */
@@ -594,10 +642,80 @@ void sim__lat_summary(const struct hist *h, struct sim_lat *l);
 
 int sim__labels_init(struct sim *s);
 void sim__labels_fini(struct sim *s);
-/* At arrival: resolve q's label values (q->lab), count the request. */
-int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t);
-/* The client got its answer (measured requests). */
-int sim__label_finish(struct sim *s, const struct req *q, int http_status, bool gateway_429);
+/* sim__label_arrival for a request with a label, a priority or a
+ * session, or once a kind is active. */
+int sim__label_arrival_any(struct sim *s, struct req *q, const struct trace_rec *t);
+/* At arrival: resolve q's label values (q->lab), count the request.
+ * Inline for traffic without labels, priorities or sessions while no kind
+ * is active: every value unset, and only `all` counts it (what
+ * sim__label_arrival_any does then, without the call). */
+static inline int sim__label_arrival(struct sim *s, struct req *q, const struct trace_rec *t)
+{
+    struct sim__labels *L = &s->lab;
+    uint32_t any = L->n_act | t->priority | (uint32_t)(t->session != 0);
+    for (int k = 0; k < TRACE_LABEL_KINDS_; k++)
+        any |= t->label[k];
+    if (any != 0)
+        return sim__label_arrival_any(s, q, t);
+    for (int k = 0; k < SCN_LABEL_KINDS_; k++)
+        q->lab[k] = SIM__LAB_NONE;
+    L->arrivals++;
+    if (q->measured)
+        L->all.requests++; /* SIM__LABEL_ADD with no active kind */
+    return 0;
+}
+/* The bucket of v >= 0 in a struct sim__lh: exact below SIM__LH_SUB,
+ * then SIM__LH_SUB per octave (the layout of base/hist.h with fewer
+ * sub-buckets). */
+static inline uint32_t sim__lh_index(uint64_t u)
+{
+    return hist_index_sub(u, SIM__LH_SUB_BITS);
+}
+
+/* Add v >= 0 whose bucket i = sim__lh_index(v) the caller has (it shares
+ * one bucket computation between histograms of the same layout).  The one
+ * histogram filled this way, the open interval's TTFTs, reports quantiles
+ * only: its sum (the mean of the label histograms, built at the end) is
+ * not kept. */
+static inline void sim__lh_add_at(struct sim__lh *h, int64_t v, uint32_t i)
+{
+    h->b[i]++;
+    h->count++;
+    if (v < h->min)
+        h->min = v;
+    if (v > h->max)
+        h->max = v;
+    if (i < h->lo)
+        h->lo = i;
+    if (i > h->hi)
+        h->hi = i;
+}
+
+/* The client got its answer (measured requests): the general case. */
+int sim__label_finish_any(struct sim *s, const struct req *q, int http_status, bool gateway_429);
+/* The client got its answer (measured requests).  Inline for the common
+ * case: a 200 without a session while no label kind is active, in a run
+ * without pools, within the open interval; what sim__label_finish_any does
+ * then (goodput, the all-requests counters, the interval's TTFT), without
+ * the call. */
+static inline int sim__label_finish(struct sim *s, const struct req *q, int http_status,
+                                    bool gateway_429)
+{
+    struct sim__labels *L = &s->lab;
+    if (http_status != 200 || L->n_act != 0 || q->rr.session != 0 || s->pools.n != 0 ||
+        s->now_ns < L->ts_lo || s->now_ns >= L->ts_hi)
+        return sim__label_finish_any(s, q, http_status, gateway_429);
+    int64_t ttft = q->first_token_ns - q->arrival_ns, e2e = s->now_ns - q->arrival_ns;
+    bool good = ttft <= L->good_ttft_ns && e2e <= L->good_e2e_ns;
+    if (good)
+        s->res->goodput += 1.0; /* a count until sim__labels_summarise */
+    if (ttft < 0)
+        ttft = 0;
+    L->all.completed++;
+    L->all_good += good;
+    sim__lh_add_at(&L->ts_ttft, ttft, sim__lh_index((uint64_t)ttft));
+    return 0;
+}
 /* q's label values as strings, for the per-request record. */
 void sim__label_names(const struct sim *s, const struct req *q, const char **out);
 /* The per-backend row of b in the interval of time-series row `row`
@@ -606,6 +724,14 @@ static inline struct sim_ts_backend *sim__tsb_at(struct sim *s, const struct sim
                                                  uint32_t b)
 {
     return &s->res->ts_backends[(size_t)(row - s->res->ts) * s->nb + b];
+}
+/* The per-backend row of b in the interval of the last sim__ts_row(s, t)
+ * that returned a row for a t >= 0 (the simulated clock never is below 0):
+ * that lookup left its row's index in s->m.row_k, so no pointer
+ * difference is needed. */
+static inline struct sim_ts_backend *sim__tsb_last(struct sim *s, uint32_t b)
+{
+    return &s->res->ts_backends[(size_t)s->m.row_k * s->nb + b];
 }
 /* Backend health at t into row k of res->ts_backends. */
 void sim__tsb_health(struct sim *s, int64_t k, int64_t t_ns);

@@ -201,6 +201,7 @@ int trace_next(struct trace_src *src, struct trace_rec *out, char *err, size_t e
     int rc = src->mem     ? trace__mem_next(src, out)
              : src->merge ? trace__merge_next(src, out)
              : src->xf    ? trace__xform_next(src, out)
+             : src->syn   ? trace__synth_next(src, out) /* trace__raw_next's first case, direct */
                           : trace__raw_next(src, out);
     if (rc > 0) {
         src->delivered++;

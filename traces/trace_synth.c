@@ -184,13 +184,16 @@ struct trace_synth_state {
     int any_labels;
 };
 
-static int64_t round_tokens(double x)
+static inline int64_t round_tokens(double x)
 {
     if (!(x > 0)) /* negative or NaN */
         return 0;
     if (x > MAX_TOKENS)
         return (int64_t)MAX_TOKENS;
-    return dist_llround(x); /* llround without the libm call (dist.h) */
+    /* llround for 0 < x <= 1e18 < 2^63: dist_llround's positive case (its
+     * range test and the round-down test for negatives cannot apply) */
+    long long i = (long long)x;
+    return i + (x - (double)i >= 0.5);
 }
 
 /* ln(1 + CV^2) of a Weibull of shape k: ln G(1+2/k) - 2 ln G(1+1/k). */
@@ -218,7 +221,7 @@ double trace__weibull_shape_for_cv(double cv)
 
 /* ---- the arrival processes ---------------------------------------------- */
 
-static double draw_exp(struct rng *r, double rate)
+static inline double draw_exp(struct rng *r, double rate)
 {
     return -log(rng_unit_pos(r)) / rate;
 }
@@ -796,19 +799,28 @@ int trace__synth_next(struct trace_src *src, struct trace_rec *out)
     }
     int64_t raw = turn ? top->t_ns : s->next_ns;
     int64_t arrival;
-    if (trace__scale_ns(src, raw, &arrival) != 0 || (s->duration_ns && arrival >= s->duration_ns)) {
+    /* trace__scale_ns's own first case inline (no rate scaling) */
+    if (src->rate_scale == 1.0)
+        arrival = raw;
+    else if (trace__scale_ns(src, raw, &arrival) != 0) {
+        s->done = 1;
+        return 0;
+    }
+    if (s->duration_ns && arrival >= s->duration_ns) {
         s->done = 1;
         return 0;
     }
 
-    struct trace_rec r = {0};
-    r.arrival_ns = arrival;
+    /* Written in place: the caller's record is not read before it is
+     * returned (and after an error nothing reads it). */
+    struct trace_rec *r = out;
+    *r = (struct trace_rec){.arrival_ns = arrival};
     int64_t in = round_tokens(dist_sample(&s->input, &s->sizes));
-    r.output_tokens = round_tokens(dist_sample(&s->output, &s->sizes));
+    r->output_tokens = round_tokens(dist_sample(&s->output, &s->sizes));
     if (!s->sessions) {
         s->have_next = 0;
-        r.input_tokens = in;
-        pick_labels(s, s->n, r.label);
+        r->input_tokens = in;
+        pick_labels(s, s->n, r->label);
     } else {
         struct session *x;
         uint32_t i;
@@ -839,19 +851,18 @@ int trace__synth_next(struct trace_src *src, struct trace_rec *out)
         }
         x->turns_left--;
         x->prev_in = in;
-        x->prev_out = r.output_tokens;
+        x->prev_out = r->output_tokens;
         if (session_blocks(s, x, in) != 0 || session_schedule(s, i, t_s) != 0) {
             trace__fail(src, "synthetic trace: out of memory (sessions)");
             return -1;
         }
-        r.input_tokens = in;
-        r.session = x->key;
-        memcpy(r.label, x->label, sizeof r.label);
-        r.n_blocks = x->n_blocks;
-        r.blocks = x->blocks;
+        r->input_tokens = in;
+        r->session = x->key;
+        memcpy(r->label, x->label, sizeof r->label);
+        r->n_blocks = x->n_blocks;
+        r->blocks = x->blocks;
     }
     s->n++;
-    *out = r;
     return 1;
 }
 
