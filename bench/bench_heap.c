@@ -1,9 +1,9 @@
 /*
  * bench_heap.c - the pending-event set alone: base/heap.c ("new") against
- * a frozen copy of the 4-ary heap (tests/unit/test_heap_ref.h, "old") on
- * the hold model (docs/notes/performance.md §5, §8).  While base/heap.c is
- * that heap the two sides agree; a candidate behind base/heap.h is timed
- * here first.
+ * a textbook binary heap (tests/unit/test_heap_ref.h, "old") on the hold
+ * model (docs/notes/performance.md §2, §5, §8): the 4-ary layout's gain
+ * over the binary one, and the bench a candidate behind base/heap.h is
+ * timed on first.
  *
  * A hold is the engine's step: read the minimum, then replace it by an
  * event at its time plus a delay (heap_replace_top, the fused pop and
@@ -76,19 +76,19 @@ __attribute__((noinline)) static int64_t hold_new(struct heap *h, const int64_t 
     return sum;
 }
 
-__attribute__((noinline)) static int64_t hold_old(struct ref4 *h, const int64_t *d, uint32_t n)
+__attribute__((noinline)) static int64_t hold_old(struct refh *h, const int64_t *d, uint32_t n)
 {
     int64_t sum = 0;
     for (uint32_t i = 0; i < n; i++) {
-        const struct heap_ev *top = ref4_top(h);
+        const struct heap_ev *top = refh_top(h);
         struct heap_ev e = {.t_ns = top->t_ns + d[i], .kind = 1, .idx = i};
         sum += top->idx;
         if (i % 8 == 7) {
             struct heap_ev out;
-            ref4_pop(h, &out);
-            ref4_push(h, e);
+            refh_pop(h, &out);
+            refh_push(h, e);
         } else {
-            ref4_replace_top(h, e);
+            refh_replace_top(h, e);
         }
     }
     return sum;
@@ -102,8 +102,8 @@ static double one(int side_new, uint32_t size, enum shape sh, const int64_t *d, 
     bench_timer_init_cpu(&t);
     for (int r = 0; r < reps; r++) {
         struct heap h;
-        struct ref4 o;
-        if (heap_init(&h, 0) != 0 || ref4_init(&o, 0) != 0) {
+        struct refh o;
+        if (heap_init(&h, 0) != 0 || refh_init(&o, 0) != 0) {
             fprintf(stderr, "bench_heap: out of memory\n");
             exit(1);
         }
@@ -111,13 +111,13 @@ static double one(int side_new, uint32_t size, enum shape sh, const int64_t *d, 
         for (uint32_t i = 0; i < size; i++) {
             struct heap_ev e = {.t_ns = (int64_t)(unit01(&g) * MEAN_NS * 2.0), .idx = i};
             heap_push(&h, e);
-            ref4_push(&o, e);
+            refh_push(&o, e);
         }
         bench_start(&t);
         *sink += side_new ? hold_new(&h, d, holds) : hold_old(&o, d, holds);
         bench_stop(&t);
         heap_fini(&h);
-        ref4_fini(&o);
+        refh_fini(&o);
     }
     return t.best_s * 1e9 / holds;
 }

@@ -1,5 +1,5 @@
 /*
- * test_heap.c - base/heap.c against a frozen copy of the 4-ary heap
+ * test_heap.c - base/heap.c against an independent binary heap
  * (test_heap_ref.h), operation by operation: the harness for any
  * candidate pending-event set behind base/heap.h
  * (docs/notes/performance.md §8).
@@ -62,9 +62,9 @@ static int same_ev(const struct heap_ev *a, const struct heap_ev *b)
            a->gen == b->gen && a->aux == b->aux;
 }
 
-static int agree(const struct heap *h, const struct ref4 *r)
+static int agree(const struct heap *h, const struct refh *r)
 {
-    const struct heap_ev *a = heap_top(h), *b = ref4_top(r);
+    const struct heap_ev *a = heap_top(h), *b = refh_top(r);
     if (h->n != r->n || heap_empty(h) != (r->n == 0) || (a == NULL) != (b == NULL))
         return 0;
     return a == NULL || same_ev(a, b);
@@ -76,9 +76,9 @@ static long run(uint64_t seed, uint32_t target, long ops, enum shape sh)
 {
     struct sm64 g = {seed};
     struct heap h;
-    struct ref4 r;
+    struct refh r;
     long bad = 0;
-    if (heap_init(&h, (uint32_t)(seed % 3 ? 0 : target)) != 0 || ref4_init(&r, 0) != 0)
+    if (heap_init(&h, (uint32_t)(seed % 3 ? 0 : target)) != 0 || refh_init(&r, 0) != 0)
         return 1;
     int64_t now = 0;
     uint32_t tag = 0;
@@ -95,24 +95,24 @@ static long run(uint64_t seed, uint32_t target, long ops, enum shape sh)
             if (sh == SH_NEG)
                 e.t_ns = delay(&g, sh);
             bad += heap_push(&h, e) != 0;
-            bad += ref4_push(&r, e) != 0;
+            bad += refh_push(&r, e) != 0;
         } else if (op < 12) { /* the engine's fused pop and push */
-            now = ref4_top(&r)->t_ns;
+            now = refh_top(&r)->t_ns;
             e.t_ns = now + delay(&g, sh);
             if (sh == SH_NEG)
                 e.t_ns = delay(&g, sh);
             heap_replace_top(&h, e);
-            ref4_replace_top(&r, e);
+            refh_replace_top(&r, e);
         } else if (op < 14) { /* pop */
             struct heap_ev a, b;
             bad += !heap_pop(&h, &a);
-            bad += !ref4_pop(&r, &b);
+            bad += !refh_pop(&r, &b);
             bad += !same_ev(&a, &b);
             now = b.t_ns;
         } else if (op < 15) { /* drop */
-            now = ref4_top(&r)->t_ns;
+            now = refh_top(&r)->t_ns;
             heap_drop_top(&h);
-            ref4_drop_top(&r);
+            refh_drop_top(&r);
         } else { /* an outside event takes a seq from both */
             bad += heap_take_seq(&h) != r.next_seq++;
         }
@@ -120,14 +120,14 @@ static long run(uint64_t seed, uint32_t target, long ops, enum shape sh)
     }
     /* Drain: the order, record by record, and an empty end. */
     struct heap_ev a, b;
-    while (ref4_pop(&r, &b)) {
+    while (refh_pop(&r, &b)) {
         bad += !heap_pop(&h, &a) || !same_ev(&a, &b);
         bad += !agree(&h, &r);
     }
     bad += heap_pop(&h, &a);
     bad += heap_top(&h) != NULL;
     heap_fini(&h);
-    ref4_fini(&r);
+    refh_fini(&r);
     return bad;
 }
 
