@@ -111,7 +111,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
-HARNESS="bench.h refcore.c refcore.h bench_engine.c bench_pool.c bench_fleet.c CMakeLists.txt"
+HARNESS="bench.h refcore.c refcore.h bench_engine.c bench_pool.c bench_fleet.c bench_heap.c CMakeLists.txt"
 TARGETS="lbsim bench_engine bench_pool bench_fleet"
 
 # build_rev LABEL SHA: a detached worktree of SHA under $TMP with today's
