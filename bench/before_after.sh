@@ -374,7 +374,7 @@ add("100-request run (quickstart, limit 100, round_robin, 1 thread), CPU ms (med
     cpu("small", "A", "cpu_s") * 1e3, cpu("small", "B", "cpu_s") * 1e3, ".2f")
 add("quickstart (7 strategies), CPU s", cpu("qs", "A", "cpu_s"), cpu("qs", "B", "cpu_s"), ".3f")
 add("quickstart, wall s", cpu("qs", "A", "wall_s"), cpu("qs", "B", "wall_s"), ".3f")
-add("quickstart `--out` (9 plots, gnuplot included), CPU s", cpu("qsout", "A", "cpu_s"), cpu("qsout", "B", "cpu_s"), ".3f")
+add("quickstart `--out` (all plots, gnuplot included), CPU s", cpu("qsout", "A", "cpu_s"), cpu("qsout", "B", "cpu_s"), ".3f")
 add("quickstart `--out`, wall s", cpu("qsout", "A", "wall_s"), cpu("qsout", "B", "wall_s"), ".3f")
 
 def cg_top(b, side):
