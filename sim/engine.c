@@ -193,6 +193,7 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
     }
     const struct route_health_cfg *hc =
         sr->health.cooldown || sr->health.breaker || sr->health.outlier ? &sr->health : NULL;
+    uint32_t reads = 0; /* the OR of the routers' route_router_reads */
     for (uint32_t r = 0; r < s->n_routers; r++) {
         s->routers[r] = route_router_create_spec(&strat->root, cfgs, s->nb, hc, sr->staleness_ns,
                                                  s->err, s->errlen);
@@ -213,16 +214,20 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
                 return -1;
             }
         }
-        /* Pool replicas publish their queue and KV signals only to routers
-         * some node of which reads them (route_router_reads): the others
-         * would store values no pick looks at. */
-        if ((route_router_reads(s->routers[r]) &
-             (ROUTE_READS_KV | ROUTE_READS_QUEUE | ROUTE_READS_SIGNAL_TIME)) != 0)
-            s->pool_signals = true;
+        reads |= route_router_reads(s->routers[r]);
     }
-    if (s->hooks != NULL && s->hooks->publish_all_signals)
-        s->pool_signals = true;
     free(cfgs);
+    /* What the engine produces for the routers depends on what some node
+     * of theirs reads (route_router_reads; every signal with the test hook
+     * sim_hooks.publish_all_signals): pool replicas publish queue and KV
+     * only when read (backend_pool.c), and an API attempt's first token
+     * gets an event of its own only when something reads it before the
+     * last token: a TTFT reader, or a hedge racing the attempt
+     * (backend_api.c, start_service). */
+    if (s->hooks != NULL && s->hooks->publish_all_signals)
+        reads = ROUTE_READS_ALL;
+    s->pool_signals = (reads & (ROUTE_READS_KV | ROUTE_READS_QUEUE | ROUTE_READS_SIGNAL_TIME)) != 0;
+    s->fold_first_token = (reads & ROUTE_READS_TTFT) == 0 && !sim__hedging(s);
     if (scn->n_groups > 0) {
         /* per group, the backends that do not serve it (group 0: none) */
         s->nonmember = calloc((size_t)(scn->n_groups + 1) * s->ex_words, sizeof(uint64_t));
@@ -235,16 +240,6 @@ static int setup(struct sim *s, const struct scenario *scn, const struct scn_str
     }
     if (sr->hedge.percentile > 0 && hist_init(&s->hedge.ttft) != 0)
         goto oom;
-    /* An API attempt's first token needs an event of its own only when
-     * something reads it before the last token: a strategy or plugin that
-     * reads TTFTs (route_router_reads), or a hedge that races it. */
-    s->fold_first_token =
-        sr->hedge.max_hedges == 0 || (sr->hedge.after_ns == 0 && sr->hedge.percentile == 0);
-    for (uint32_t r = 0; r < s->n_routers; r++)
-        if (route_router_reads(s->routers[r]) & ROUTE_READS_TTFT)
-            s->fold_first_token = false;
-    if (s->hooks != NULL && s->hooks->publish_all_signals)
-        s->fold_first_token = false;
     if (strat->without != NULL) {
         for (uint32_t b = 0; b < s->nb; b++) {
             if ((strat->without[b >> 6] >> (b & 63u) & 1u) == 0)
@@ -337,7 +332,8 @@ int sim_run(const struct scenario *scn, const struct scn_strategy *strategy, uin
      * queued.  Running on to them would bill replicas and stretch Little's
      * window past the traffic. */
     while (rc == 0) {
-        /* the earliest of the heap's top and the armed arrival */
+        /* the earliest of the heap's top, the armed arrival and the
+         * timeout lanes' heads */
         const struct heap_ev *next = heap_top(&s.heap);
         struct sim__tlane *lane = NULL;
         if (s.arr_armed && (next == NULL || heap_ev_before(&s.arr, next)))

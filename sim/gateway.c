@@ -483,10 +483,7 @@ static int arm_timeout(struct sim *s, struct req *q, uint32_t idx, bool ttft_arm
  * all: most runs do not, and then there is no call. */
 static inline int hedge_schedule(struct sim *s, uint32_t idx)
 {
-    const struct scn_hedge *h = &s->scn->router.hedge;
-    if (h->after_ns == 0 && h->percentile == 0)
-        return 0;
-    return sim__hedge_schedule(s, idx);
+    return sim__hedging(s) ? sim__hedge_schedule(s, idx) : 0;
 }
 
 int sim__dispatch(struct sim *s, uint32_t idx, uint32_t b)

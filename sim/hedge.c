@@ -16,8 +16,8 @@ int sim__hedge_schedule(struct sim *s, uint32_t idx)
 {
     const struct scn_hedge *h = &s->scn->router.hedge;
     struct req *q = &s->reqs[idx];
-    if (q->is_hedge || q->rr.attempt != 1 || q->fallbacks_done > 0 ||
-        q->hedges_done >= h->max_hedges || (h->after_ns == 0 && h->percentile == 0))
+    if (!sim__hedging(s) || q->is_hedge || q->rr.attempt != 1 || q->fallbacks_done > 0 ||
+        q->hedges_done >= h->max_hedges)
         return 0;
     int64_t delay = h->after_ns > 0 ? h->after_ns : s->hedge.delay_ns;
     if (delay <= 0)

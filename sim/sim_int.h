@@ -473,6 +473,14 @@ static inline bool sim__streaming(const struct sim *s, const struct req *q)
     return q->state == RS_STREAMING || (q->ft_due_ns >= 0 && s->now_ns > q->ft_due_ns);
 }
 
+/* Whether the router hedges at all (router.hedge: a fixed delay or a
+ * percentile, and at least one hedge per request). */
+static inline bool sim__hedging(const struct sim *s)
+{
+    const struct scn_hedge *h = &s->scn->router.hedge;
+    return h->max_hedges > 0 && (h->after_ns != 0 || h->percentile != 0);
+}
+
 static inline bool sim__work_remains(const struct sim *s)
 {
     return s->scn->duration_ns > 0 || s->in.has_pending || s->live > 0;
